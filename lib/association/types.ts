@@ -1,0 +1,83 @@
+import type { Duplex, Readable } from 'node:stream';
+import type { AssociateAc, AssociateRj, AssociateRq, Pdv, PresentationContextRq, UserInformation } from '../pdu/types';
+import type { Logger } from '../log';
+
+/** A presentation context both sides agreed on. */
+export interface AcceptedContext {
+  id: number;
+  abstractSyntax: string;
+  transferSyntax: string;
+}
+
+export interface AssociationLimits {
+  /** Our maximum received PDU length (PS3.8 D.1), advertised to the peer and enforced on P-DATA-TF. DCMTK: 16384. */
+  maxPduLength: number;
+  /** ARTIM timer in ms (DCMTK -ta: 30 s). */
+  artimTimeoutMs: number;
+}
+
+/** What the requestor (SCU) proposes. */
+export interface AssociationRequest {
+  callingAeTitle: string;
+  calledAeTitle: string;
+  presentationContexts: PresentationContextRq[];
+  /** Extra user information (role selection, identity); max PDU and implementation ids are filled in. */
+  userInfo?: Partial<UserInformation>;
+}
+
+/**
+ * The acceptor's answer to an A-ASSOCIATE-RQ: accept with per-context results, or reject with
+ * result/source/reason as they go into the A-ASSOCIATE-RJ.
+ */
+export type AcceptDecision =
+  | { accept: true; contexts: { id: number; result: number; transferSyntax: string }[]; userInfo?: Partial<UserInformation> }
+  | { accept: false; result: number; source: number; reason: number };
+
+/** How an association ended. */
+export type CloseReason =
+  | { how: 'released' }
+  | { how: 'aborted-by-us'; error?: Error }
+  | { how: 'aborted-by-peer'; source: number; reason: number }
+  | { how: 'connection-lost'; error?: Error };
+
+/**
+ * The public face of an established association, whatever side opened it.
+ *
+ * Incoming: `pdvs` is an object-mode Readable of the PDVs of received P-DATA-TF PDUs, in order. Not reading it
+ * pauses the PDU reader and the socket (backpressure). It ends when the peer releases (we answer the
+ * A-RELEASE-RP ourselves once everything queued to send has been written) or the association ends otherwise.
+ *
+ * Outgoing: `sendPdvs` puts PDVs into P-DATA-TF PDUs (the caller has already split values to fit the
+ * peer's maximum PDU length) and resolves when the socket has taken them (drain honoured).
+ */
+export interface AssociationHandle {
+  readonly rq: AssociateRq;
+  readonly ac: AssociateAc;
+  /** Accepted presentation contexts by id. */
+  readonly contexts: ReadonlyMap<number, AcceptedContext>;
+  /** Peer's maximum PDU length; 0 means unlimited. */
+  readonly peerMaxPduLength: number;
+  readonly pdvs: Readable;
+  sendPdvs(pdvs: Pdv[]): Promise<void>;
+  /** A-RELEASE-RQ, then wait for A-RELEASE-RP (and the release collision rules). */
+  release(): Promise<void>;
+  /** A-ABORT (source 0: service user) and close. */
+  abort(): void;
+  /** Resolves once the transport is closed, with how it ended. */
+  readonly closed: Promise<CloseReason>;
+}
+
+export interface RequestorOptions extends AssociationLimits {
+  logger?: Logger;
+}
+
+export interface AcceptorOptions extends AssociationLimits {
+  logger?: Logger;
+  /** Decides on the request; may be async (e.g. to check a destination). */
+  decide(rq: AssociateRq): AcceptDecision | Promise<AcceptDecision>;
+}
+
+/** Thrown by the requestor when the peer answers with an A-ASSOCIATE-RJ. */
+export interface RejectedInfo { rj: AssociateRj }
+
+export type { Duplex };

@@ -1,0 +1,35 @@
+/**
+ * Every error the library raises is a DimseError: a stable code a program can switch on, and the place the
+ * error refers to (PDU type and byte offset, tag and byte offset, file name), so that one log line says
+ * what was wrong and where.
+ */
+export interface ErrorPlace {
+  /** PDU type byte (0x01..0x07) the error refers to. */
+  pduType?: number;
+  /** Byte offset in the stream or buffer the error refers to. */
+  offset?: number;
+  /** Data element tag as a 32-bit number (group << 16 | element). */
+  tag?: number;
+  /** Presentation context id. */
+  contextId?: number;
+  /** A file the error refers to. */
+  file?: string;
+}
+
+export class DimseError extends Error {
+  readonly code: string;
+  readonly place: ErrorPlace;
+  constructor(code: string, message: string, place: ErrorPlace = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DimseError';
+    this.code = code;
+    this.place = place;
+  }
+}
+
+/** Formats a tag as DCMTK prints it: (gggg,eeee), lower-case hex. */
+export function formatTag(tag: number): string {
+  const g = (tag >>> 16).toString(16).padStart(4, '0');
+  const e = (tag & 0xffff).toString(16).padStart(4, '0');
+  return `(${g},${e})`;
+}

@@ -1,0 +1,22 @@
+/**
+ * The library logs through this interface only; the CLI supplies one that prints DCMTK's "I: ..." lines.
+ * Levels follow DCMTK's oflog: trace < debug < info < warn < error < fatal.
+ */
+export interface Logger {
+  trace(message: string): void;
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  fatal(message: string): void;
+  /** True when messages at this level are printed: lets callers skip building expensive dumps. */
+  enabled(level: LogLevel): boolean;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+const noop = (): void => {};
+export const silentLogger: Logger = {
+  trace: noop, debug: noop, info: noop, warn: noop, error: noop, fatal: noop,
+  enabled: () => false,
+};
