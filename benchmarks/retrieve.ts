@@ -1,0 +1,329 @@
+/**
+ * Side-by-side retrieval benchmark: DCMTK's movescu against ours, both pulling from a real dcmqrscp.
+ *
+ *   npm run bench -- [--runs 3] [--only a|b] [--keep] [--warmup 1] [--work DIR]
+ *
+ * (a) one study of 1000 CT images, 512×512, 16 bit (~525 MB); (b) one Multi-frame Grayscale Word SC object of
+ * 512×512×2 bytes × 1716 frames (~900 MB), in a study of its own (dcmqrscp's quota is at most 1 GiB per study).
+ * Data are generated once into .bench/retrieve/ (gitignored) with DCMTK's dump2dcm and indexed in place with
+ * dcmqridx; later runs reuse them. Each client is measured as a whole process with /usr/bin/time (Debian package
+ * `time`; CI needs `apt-get install -y time`); variants alternate within each run (A B A B ...). DCMTK runs with
+ * TCP_NODELAY=1 (without it, each C-STORE-RSP waits for a delayed ACK). DCMTK's `+B` (bit preserving) is a third
+ * variant for (b); it ignores -od and writes into its working directory, so it runs with cwd = its output folder.
+ * Before each measured run the output folders are removed and `sync` is called, so that writing back the previous
+ * run's pages is not charged to the next one; an unmeasured warm-up retrieval per study (--warmup, default 1)
+ * keeps the first variant of run 1 from paying for a cold page cache.
+ */
+import minimist from 'minimist';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  compareDirs,
+  formatDirDiff,
+  freePort,
+  indexIntoDcmqrscp,
+  oursMovescuAvailable,
+  oursMovescuPath,
+  repoRoot,
+  runMovescu,
+  startDcmqrscp,
+  studyMoveArgs,
+  type Dcmqrscp,
+  type MovescuImpl,
+  type ResourceUsage,
+} from '../test/peers/harness';
+import { makeStudy, type SeriesSpec } from '../test/fixtures/gen/dicom-gen';
+
+type StudyKey = 'a' | 'b';
+
+interface StudyDef {
+  key: StudyKey;
+  label: string;
+  series: SeriesSpec[];
+}
+
+const STUDIES: Record<StudyKey, StudyDef> = {
+  a: {
+    key: 'a',
+    label: '1000 × CT 512×512×16 bit',
+    series: [{ sopClass: 'ct', count: 1000, rows: 512, cols: 512, bitsAllocated: 16, transferSyntax: 'explicit' }],
+  },
+  b: {
+    key: 'b',
+    label: '1 × Multi-frame Grayscale Word SC 512×512×2 B × 1716 frames',
+    series: [
+      { sopClass: 'mf-word', count: 1, rows: 512, cols: 512, bitsAllocated: 16, frames: 1716, transferSyntax: 'explicit' },
+    ],
+  },
+};
+
+interface StudyManifest {
+  spec: string; // JSON of the series, to notice a changed definition
+  studyUid: string;
+  files: { path: string; size: number; dcmtkName: string }[];
+  bytes: number;
+  generatedInS: number;
+}
+
+interface Manifest {
+  studies: Partial<Record<StudyKey, StudyManifest>>;
+  /** Study keys whose current files are in db/index.dat. */
+  indexed: StudyKey[];
+}
+
+interface Variant {
+  name: string;
+  impl: MovescuImpl;
+  extra: string[];
+  /** +B writes into the working directory. */
+  cwdIsOut: boolean;
+}
+
+interface Sample {
+  usage: ResourceUsage;
+}
+
+const args = minimist(process.argv.slice(2), {
+  string: ['only', 'work'],
+  boolean: ['keep', 'help'],
+  default: { runs: 3, warmup: 1 },
+  alias: { h: 'help' },
+});
+
+function usage(): never {
+  console.log('usage: node dist/benchmarks/retrieve.js [--runs N] [--only a|b] [--keep] [--warmup N] [--work DIR]');
+  process.exit(0);
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+function fmtS(x: number): string {
+  return x.toFixed(2);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((p, q) => p - q);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function manifestValid(m: StudyManifest | undefined, def: StudyDef): m is StudyManifest {
+  if (!m || m.spec !== JSON.stringify(def.series)) return false;
+  return m.files.every((f) => existsSync(f.path) && statSync(f.path).size === f.size);
+}
+
+async function prepare(work: string, keys: StudyKey[]): Promise<Manifest> {
+  const manifestFile = join(work, 'manifest.json');
+  let manifest: Manifest = { studies: {}, indexed: [] };
+  if (existsSync(manifestFile)) {
+    try {
+      manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
+    } catch {
+      /* regenerate */
+    }
+  }
+  const save = () => writeFileSync(manifestFile, JSON.stringify(manifest, null, 1));
+  let changed = false;
+  for (const key of keys) {
+    const def = STUDIES[key];
+    if (manifestValid(manifest.studies[key], def)) {
+      log(`study ${key} (${def.label}): reusing ${manifest.studies[key]?.files.length} files in ${join(work, 'src-' + key)}`);
+      continue;
+    }
+    const dir = join(work, 'src-' + key);
+    rmSync(dir, { recursive: true, force: true });
+    log(`study ${key} (${def.label}): generating into ${dir} ...`);
+    const t0 = Date.now();
+    const st = await makeStudy({
+      dir,
+      patientId: `BENCH_${key.toUpperCase()}`,
+      studyDescription: `dimse-stream benchmark ${key}`,
+      series: def.series,
+      fileName: ({ instanceNumber }) => `${key}${String(instanceNumber).padStart(5, '0')}.dcm`,
+    });
+    const generatedInS = (Date.now() - t0) / 1000;
+    const files = st.instances.map((i) => ({ path: i.file, size: i.bytes, dcmtkName: i.dcmtkName ?? '' }));
+    const bytes = files.reduce((n, f) => n + f.size, 0);
+    manifest.studies[key] = { spec: JSON.stringify(def.series), studyUid: st.studyUid, files, bytes, generatedInS };
+    manifest.indexed = manifest.indexed.filter((k) => k !== key);
+    changed = true;
+    log(`study ${key}: ${files.length} files, ${(bytes / 1e6).toFixed(0)} MB in ${generatedInS.toFixed(1)} s`);
+    save();
+  }
+  const db = join(work, 'db');
+  const wanted = (Object.keys(manifest.studies) as StudyKey[]).filter((k) => manifestValid(manifest.studies[k], STUDIES[k]));
+  const indexOk =
+    !changed && existsSync(join(db, 'index.dat')) && wanted.every((k) => manifest.indexed.includes(k));
+  if (!indexOk) {
+    // rebuild the whole index: a regenerated study must not leave records of deleted files behind
+    rmSync(db, { recursive: true, force: true });
+    mkdirSync(db, { recursive: true });
+    manifest.indexed = [];
+    for (const key of wanted) {
+      const m = manifest.studies[key] as StudyManifest;
+      const t0 = Date.now();
+      await indexIntoDcmqrscp(db, m.files.map((f) => f.path));
+      log(`study ${key}: indexed ${m.files.length} files with dcmqridx in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      manifest.indexed.push(key);
+      save();
+    }
+  }
+  save();
+  return manifest;
+}
+
+function countFiles(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((n) => statSync(join(dir, n)).isFile()).sort() : [];
+}
+
+async function main(): Promise<void> {
+  if (args.help) usage();
+  const runs = Number(args.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
+  const only = args.only as string | undefined;
+  if (only !== undefined && only !== 'a' && only !== 'b') throw new Error('--only must be a or b');
+  const keys: StudyKey[] = only ? [only] : ['a', 'b'];
+  const root = repoRoot();
+  const work = args.work ? String(args.work) : join(root, '.bench', 'retrieve');
+  mkdirSync(work, { recursive: true });
+  if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time not found (Debian: apt-get install -y time)');
+
+  const ours = oursMovescuAvailable();
+  if (!ours) log(`our movescu not found at ${oursMovescuPath()} (not built yet?): measuring DCMTK only`);
+
+  const manifest = await prepare(work, keys);
+  const storePort = await freePort();
+  let qr: Dcmqrscp | undefined;
+  const onSignal = () => {
+    void qr?.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const t0 = Date.now();
+  qr = await startDcmqrscp({
+    storageDir: join(work, 'db'),
+    moveDestinations: [{ ae: 'MOVESCU', port: storePort }],
+    quota: { maxStudies: 200, maxBytesPerStudy: '1024mb' },
+    configFile: join(work, 'dcmqrscp.cfg'),
+  });
+  log(`dcmqrscp listening on ${qr.port} after ${Date.now() - t0} ms`);
+
+  const report: string[] = [];
+  const results: Record<string, unknown> = {};
+  try {
+    for (const key of keys) {
+      const m = manifest.studies[key] as StudyManifest;
+      const expected = m.files.map((f) => f.dcmtkName).sort();
+      const variants: Variant[] = [{ name: 'DCMTK', impl: 'dcmtk', extra: [], cwdIsOut: false }];
+      if (ours) variants.push({ name: 'ours', impl: 'ours', extra: [], cwdIsOut: false });
+      if (key === 'b') variants.push({ name: 'DCMTK +B', impl: 'dcmtk', extra: ['+B'], cwdIsOut: true });
+      const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
+      const firstDirs = new Map<string, string>();
+      const notes: string[] = [];
+      for (let w = 0; w < Number(args.warmup); w++) {
+        const out = join(work, 'out', `${key}-warmup`);
+        rmSync(out, { recursive: true, force: true });
+        mkdirSync(out, { recursive: true });
+        const r = await runMovescu('dcmtk', studyMoveArgs({ qrPort: qr.port, storePort, studyUid: m.studyUid, outDir: out }));
+        log(`${key} warm-up (DCMTK, not measured): exit ${r.code}, ${r.wallMs.toFixed(0)} ms`);
+        rmSync(out, { recursive: true, force: true });
+      }
+      for (let run = 1; run <= runs; run++) {
+        for (const v of variants) {
+          const out = join(work, 'out', `${key}-${v.name.replace(/\W+/g, '_')}-${run}`);
+          rmSync(out, { recursive: true, force: true });
+          mkdirSync(out, { recursive: true });
+          spawnSync('sync');
+          const r = await runMovescu(
+            v.impl,
+            studyMoveArgs({ qrPort: qr.port, storePort, studyUid: m.studyUid, outDir: out, extra: v.extra }),
+            { time: true, cwd: v.cwdIsOut ? out : work },
+          );
+          const got = countFiles(out);
+          const ok = r.code === 0 && got.length === expected.length && got.every((n, i) => n === expected[i]);
+          if (!r.usage) throw new Error(`${v.name}: no /usr/bin/time figures\n${r.stderr}`);
+          log(
+            `${key} run ${run} ${v.name}: exit ${r.code}, ${got.length}/${expected.length} files, ` +
+              `wall ${fmtS(r.usage.wallS)} s, user ${fmtS(r.usage.userS)} s, sys ${fmtS(r.usage.sysS)} s, ` +
+              `RSS ${(r.usage.maxRssKb / 1024).toFixed(0)} MB`,
+          );
+          if (!ok) {
+            throw new Error(
+              `${key} ${v.name} run ${run}: exit ${r.code}, ${got.length} of ${expected.length} expected files\n` +
+                `stderr:\n${r.stderr.slice(-4000)}\ndcmqrscp:\n${qr.logs().slice(-4000)}`,
+            );
+          }
+          (samples.get(v.name) as Sample[]).push({ usage: r.usage });
+          if (run === 1) firstDirs.set(v.name, out);
+          else if (!args.keep) rmSync(out, { recursive: true, force: true });
+        }
+      }
+      // outputs of the first run: ours against DCMTK's, and DCMTK +B against DCMTK
+      const base = firstDirs.get('DCMTK') as string;
+      for (const other of ['ours', 'DCMTK +B']) {
+        const dir = firstDirs.get(other);
+        if (!dir) continue;
+        const d = await compareDirs(base, dir);
+        notes.push(`compareDirs(DCMTK, ${other}) on run 1: ${formatDirDiff(d, 3)}`);
+        if (other === 'ours' && !d.identical) process.exitCode = 1;
+      }
+      if (!args.keep) for (const dir of firstDirs.values()) rmSync(dir, { recursive: true, force: true });
+
+      const baseS = samples.get('DCMTK') as Sample[];
+      const bWall = median(baseS.map((s) => s.usage.wallS));
+      const bCpu = median(baseS.map((s) => s.usage.userS + s.usage.sysS));
+      const bRss = median(baseS.map((s) => s.usage.maxRssKb));
+      const rows: string[][] = [
+        ['variant', 'wall s median (min–max)', 'CPU s user+sys', 'peak RSS MB', 'wall ×', 'CPU ×', 'RSS ×'],
+      ];
+      const stats: Record<string, unknown> = {};
+      for (const v of variants) {
+        const s = samples.get(v.name) as Sample[];
+        const walls = s.map((x) => x.usage.wallS);
+        const wall = median(walls);
+        const cpu = median(s.map((x) => x.usage.userS + x.usage.sysS));
+        const rss = median(s.map((x) => x.usage.maxRssKb));
+        stats[v.name] = { samples: s.map((x) => x.usage), medianWallS: wall, medianCpuS: cpu, medianMaxRssKb: rss };
+        const ratio = (x: number, b: number) => (v.name === 'DCMTK' ? '1' : b > 0 ? (x / b).toFixed(2) : '-');
+        rows.push([
+          v.name,
+          `${fmtS(wall)} (${fmtS(Math.min(...walls))}–${fmtS(Math.max(...walls))})`,
+          fmtS(cpu),
+          (rss / 1024).toFixed(0),
+          ratio(wall, bWall),
+          ratio(cpu, bCpu),
+          ratio(rss, bRss),
+        ]);
+      }
+      results[key] = { label: STUDIES[key].label, files: m.files.length, bytes: m.bytes, runs, stats, notes };
+      const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+      report.push(
+        '',
+        `(${key}) ${STUDIES[key].label}: ${m.files.length} file(s), ${(m.bytes / 1e6).toFixed(0)} MB, ${runs} run(s)` +
+          ` (ratios: variant / DCMTK, medians)`,
+        ...rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')),
+        ...notes.map((n) => '  ' + n.replace(/\n/g, '\n  ')),
+      );
+    }
+  } finally {
+    await qr.stop();
+  }
+  if (!ours) report.push('', `ours: not measured (${oursMovescuPath()} does not exist yet)`);
+  for (const key of keys) {
+    const g = manifest.studies[key]?.generatedInS;
+    if (g !== undefined) report.push(`generation of (${key}) took ${g.toFixed(1)} s when it was made`);
+  }
+  console.log(report.join('\n'));
+  writeFileSync(
+    join(work, 'last-results.json'),
+    JSON.stringify({ date: new Date().toISOString(), ours, results }, null, 1),
+  );
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+/**
+ * movescu: DCMTK's command line in front of dimse-stream's retrieve(). This file only wires: options → config →
+ * pipeline (retrieval → directory sink) → DCMTK 3.6.7's exit code.
+ */
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import {
+  EXIT_CODES, createConsoleLogger, parseCommandLine, preflight, rejectionLines, exitCodeFor, type MovescuConfig,
+} from '../lib/cli';
+import { lookupKeyword, lookupTag } from '../lib/dataset/dictionary';
+import {
+  buildIdentifier, directorySink, moveStatusString, retrieve, statusClass, type Logger, type ReceivedObject,
+} from '../lib/index';
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseCommandLine(argv, {
+    programName: 'movescu',
+    dictionary: { tagOf: (k) => lookupKeyword(k)?.tag, isKnown: (t) => lookupTag(t) !== undefined },
+  });
+  if ('stdout' in parsed && parsed.stdout) process.stdout.write(parsed.stdout);
+  if (parsed.stderr) process.stderr.write(parsed.stderr);
+  if (parsed.kind !== 'run') return parsed.exitCode;
+  const config = parsed.config;
+  const log = createConsoleLogger(config.logLevel);
+  const early = preflight(config, log);
+  if (early !== null) return early;
+  let queries;
+  try {
+    queries = await buildIdentifier(config.queryFiles, config.keys);
+  } catch (err) {
+    log.error((err as Error).message);
+    return EXIT_CODES.COMMANDLINE_SYNTAX_ERROR;
+  }
+  return run(config, queries, log);
+}
+
+async function run(config: MovescuConfig, queries: Awaited<ReturnType<typeof buildIdentifier>>, log: Logger): Promise<number> {
+  const retrieval = retrieve({
+    host: config.peer,
+    port: config.port,
+    callingAeTitle: config.aet,
+    calledAeTitle: config.aec,
+    moveDestination: config.aem,
+    model: config.model,
+    queries,
+    listenPort: config.retrievePort,
+    maxPduLength: config.maxPdu,
+    acseTimeoutMs: config.acseTimeoutS * 1000,
+    connectTimeoutMs: config.connectTimeoutS === null ? undefined : config.connectTimeoutS * 1000,
+    logger: log,
+  });
+  const sink = config.ignore ? ignoreSink() : directorySink({ directory: config.outputDirectory, logger: log });
+  const stored = pipeline(retrieval, sink).catch(() => { /* the result below carries the error */ });
+  let code: number = EXIT_CODES.NO_ERROR;
+  try {
+    const summary = await retrieval.result;
+    for (const final of summary.finals) {
+      const cls = statusClass(final.status);
+      if (cls === 'failure') {
+        code = EXIT_CODES.CMOVE_ERROR;
+        log.warn(`Move response with error status (${moveStatusString(final.status)})`);
+      } else if (cls === 'warning') {
+        if (code === EXIT_CODES.NO_ERROR) code = EXIT_CODES.CMOVE_WARNING;
+        log.warn(`Move response with warning status (${moveStatusString(final.status)})`);
+      }
+    }
+  } catch (err) {
+    code = reportFailure(err as Error & { code?: string }, log);
+  }
+  await stored;
+  return code;
+}
+
+function reportFailure(err: Error & { code?: string }, log: Logger): number {
+  const code = exitCodeFor(err.code);
+  if (err.code === 'ASSOC_REJECTED') {
+    log.fatal('Association Rejected:');
+    for (const line of rejectionLines(err)) log.fatal(line);
+  } else if (code === EXIT_CODES.CANNOT_NEGOTIATE_ASSOCIATION) {
+    log.fatal('Association Request Failed:');
+    log.fatal(err.message);
+  } else if (code === EXIT_CODES.NO_PRESENTATION_CONTEXT || code === EXIT_CODES.CANNOT_INITIALIZE_NETWORK) {
+    log.fatal(err.message);
+  } else {
+    log.error(`Move SCU Failed: ${err.message}`);
+  }
+  return code;
+}
+
+/** --ignore: receive and acknowledge every object without storing it. */
+function ignoreSink(): Writable {
+  return new Writable({
+    objectMode: true,
+    write(obj: ReceivedObject, _enc, done) {
+      obj.body.on('end', () => { obj.accept(); done(); });
+      obj.body.on('error', () => { obj.reject(); done(); });
+      obj.body.resume();
+    },
+  });
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: Error) => {
+  process.stderr.write(`F: ${err.stack ?? err.message}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,472 @@
+/**
+ * movescu's command line, parsed as DCMTK 3.6.7 does (ofstd/ofcmdln.cc, ofstd/ofconapp.cc, oflog/oflog.cc and
+ * the option evaluation in dcmnet/apps/movescu.cc), down to the order of the checks: with several mistakes on
+ * one command line, the user sees the same first message as with DCMTK.
+ *
+ * The phases, in DCMTK's order:
+ *   1. expand @command files;
+ *   2. split into options (+/- followed by a non-digit) with their values, and parameters; stop at the first
+ *      unknown option or missing value;
+ *   3. no argument at all → usage; --help → help; --version → version; too few parameters → error;
+ *   4. (ours) refuse any option whose support is 'later';
+ *   5. the port parameter; the log level (from here on, -q / -ll fatal|off silences "error:" messages but not
+ *      the exit code); --arguments; then every option in movescu.cc's order, with its value and conflict checks;
+ *   6. the query files must be readable; there must be query files or keys.
+ * Checks that DCMTK makes after parsing (output directory, privileged port) are in preflight.ts: they look at
+ * the machine, not at the command line, and the library's own callers need them too.
+ */
+import { readFileSync, statSync, accessSync, constants as fsConstants } from 'node:fs';
+import {
+  DEFAULT_ACSE_TIMEOUT_S, DEFAULT_AE_TITLE, DEFAULT_PDU, DEFAULT_PEER_AE_TITLE, MAX_PDU, MIN_PDU, PARAMS,
+  PROGRAM_NAME, displayName, findOption, type OptionSpec,
+} from './options';
+import { headerText, helpText, versionText } from './help';
+import { formatLogMessage, type Threshold } from './logger';
+import { EXIT_CODES } from './exit-codes';
+
+export type QueryModel = 'patient' | 'study' | 'psonly';
+
+export interface MovescuConfig {
+  /** Host name or address of the Q/R SCP. */
+  readonly peer: string;
+  readonly port: number;
+  /** Query files (parameters after `port`), readable at parse time. */
+  readonly queryFiles: readonly string[];
+  /** `-k` values as given, left to right, unparsed ("0010,0010=X" or "PatientName=X"). */
+  readonly keys: readonly string[];
+  readonly model: QueryModel;
+  /** Our calling AE title (-aet). */
+  readonly aet: string;
+  /** The peer's called AE title (-aec). */
+  readonly aec: string;
+  /** Move destination (-aem); as in DCMTK, our calling AE title when not given. */
+  readonly aem: string;
+  /** +P: port for incoming C-STORE associations; null: --no-port (DCMTK's default). */
+  readonly retrievePort: number | null;
+  /** -to, seconds; null: unlimited (DCMTK's default). */
+  readonly connectTimeoutS: number | null;
+  /** -ta, seconds (default 30). */
+  readonly acseTimeoutS: number;
+  /** -td, seconds; null: unlimited (blocking). */
+  readonly dimseTimeoutS: number | null;
+  /** -pdu: our maximum receive PDU length (default 16384). */
+  readonly maxPdu: number;
+  /** -od (default "."); only allowed with +P. */
+  readonly outputDirectory: string;
+  /** +B; -B (default) is false. */
+  readonly bitPreserving: boolean;
+  /** --ignore: receive objects but store nothing. */
+  readonly ignore: boolean;
+  /** Logger threshold: -q fatal, default warn, -v info, -d debug, -ll any (incl. 'off'). */
+  readonly logLevel: Threshold;
+  /**
+   * DCMTK's "quiet mode" (threshold above error: -q, -ll fatal, -ll off): later "error: ..." messages of the
+   * application are not printed, exit codes unchanged.
+   */
+  readonly quiet: boolean;
+  /** argv[0] as the user typed it (DCMTK prints it in --arguments). */
+  readonly programName: string;
+}
+
+/** What the CLI does next. Texts are complete: the caller writes stdout, then stderr, and exits (or runs). */
+export type ParseResult =
+  /** `stderr`: what DCMTK would already have printed (the --arguments line), to write before running. */
+  | { readonly kind: 'run'; readonly config: MovescuConfig; readonly stderr: string }
+  | { readonly kind: 'help' | 'usage' | 'version'; readonly exitCode: 0; readonly stdout: string; readonly stderr: string }
+  | {
+    readonly kind: 'error';
+    /** The text after "error: " (kept even in quiet mode, for tests and callers). */
+    readonly message: string;
+    readonly exitCode: number;
+    readonly stdout: string;
+    /** What to print: header + "error: message", or nothing in quiet mode (plus an earlier --arguments line). */
+    readonly stderr: string;
+  };
+
+/** Dictionary hooks for checking -k keys as DCMTK does; without them, keyword keys are not checked here. */
+export interface KeyDictionary {
+  /** Tag (group << 16 | element) of a keyword such as "PatientName", or undefined. */
+  tagOf(keyword: string): number | undefined;
+  /** False for a tag the dictionary does not know ("unknown tag: (gggg,eeee)"). */
+  isKnown(tag: number): boolean;
+}
+
+export interface ParseOptions {
+  /** argv[0] as DCMTK would see it; default "movescu". */
+  readonly programName?: string;
+  /** Our version in headers; default DIMSE_STREAM_VERSION. */
+  readonly version?: string;
+  /** Content of an @command file, null when it cannot be opened. Default: fs, a directory reads as empty. */
+  readonly readCommandFile?: (path: string) => string | null;
+  /** access(path, R_OK) for query files. Default: fs.accessSync. */
+  readonly canRead?: (path: string) => boolean;
+  readonly dictionary?: KeyDictionary;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Phase 1: @command files (OFCommandLine::parseCommandFile)
+
+function defaultReadCommandFile(path: string): string | null {
+  try {
+    // ifstream opens a directory and reads nothing: DCMTK expands "@dir" to no argument at all.
+    if (statSync(path).isDirectory()) return '';
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Splits a command file: whitespace separates, '...' and "..." group (and may give an empty argument). */
+export function splitCommandFile(text: string): string[] {
+  const out: string[] = [];
+  let quote = '';
+  let value = '';
+  for (const c of text) {
+    if (c === '"' || c === "'") {
+      if (quote === c) {
+        out.push(value); // closing quote: kept even when empty
+        value = '';
+        quote = '';
+      } else if (quote === '') {
+        quote = c;
+      } else {
+        value += c;
+      }
+    } else if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      if (quote === '') {
+        if (value !== '') out.push(value);
+        value = '';
+      } else {
+        value += c;
+      }
+    } else {
+      value += c;
+    }
+  }
+  if (value !== '') out.push(value); // an unclosed quote keeps what it collected
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Numbers as sscanf("%lu") / sscanf("%li") read them (glibc strtoul / strtol semantics, 64-bit long)
+
+const ULONG_MAX = (1n << 64n) - 1n;
+const LONG_MAX = (1n << 63n) - 1n;
+const LONG_MIN = -(1n << 63n);
+
+function isCSpace(c: string | undefined): boolean {
+  return c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
+}
+
+/** sscanf("%lu"): decimal only; "-n" wraps around as strtoul does; too large → ULONG_MAX. null: no number. */
+export function scanUnsigned(s: string): bigint | null {
+  let i = 0;
+  while (isCSpace(s[i])) i++;
+  let negative = false;
+  if (s[i] === '+' || s[i] === '-') negative = s[i++] === '-';
+  const m = /^[0-9]+/.exec(s.slice(i));
+  if (m === null) return null;
+  const v = BigInt(m[0]);
+  if (v > ULONG_MAX) return ULONG_MAX;
+  return negative ? (ULONG_MAX + 1n - v) & ULONG_MAX : v;
+}
+
+/** sscanf("%li"): base from the prefix (0x hex, 0 octal, else decimal); clamped to the range of long. */
+export function scanSigned(s: string): bigint | null {
+  let i = 0;
+  while (isCSpace(s[i])) i++;
+  let negative = false;
+  if (s[i] === '+' || s[i] === '-') negative = s[i++] === '-';
+  const rest = s.slice(i);
+  let v: bigint;
+  let m: RegExpExecArray | null;
+  if ((m = /^0[xX]([0-9a-fA-F]+)/.exec(rest)) !== null) v = BigInt('0x' + m[1]!);
+  else if ((m = /^0([0-7]*)/.exec(rest)) !== null) v = m[1] === '' ? 0n : BigInt('0o' + m[1]!);
+  else if ((m = /^[0-9]+/.exec(rest)) !== null) v = BigInt(m[0]);
+  else return null;
+  if (negative) v = -v;
+  return v > LONG_MAX ? LONG_MAX : v < LONG_MIN ? LONG_MIN : v;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Phase 2: options and parameters (OFCommandLine::parseArgumentList)
+
+interface OptionArg { readonly kind: 'option'; readonly spec: OptionSpec; readonly values: readonly string[]; readonly pos: number }
+interface ParamArg { readonly kind: 'param'; readonly value: string }
+type Arg = OptionArg | ParamArg;
+
+/** OFCommandLine::checkOption: "+x" or "-x" with at least 2 characters, but "-1" / "+5" are numbers. */
+function looksLikeOption(arg: string): boolean {
+  if (arg.length < 2) return false;
+  if (arg[0] !== '-' && arg[0] !== '+') return false;
+  return !(arg[1]! >= '0' && arg[1]! <= '9');
+}
+
+/** Thrown inside the parser to end it with DCMTK's message; never escapes parseCommandLine. */
+class CommandLineError {
+  constructor(readonly message: string, readonly exitCode: number = EXIT_CODES.COMMANDLINE_SYNTAX_ERROR) {}
+}
+
+const SQ = "'";
+
+export function parseCommandLine(argv: readonly string[], options: ParseOptions = {}): ParseResult {
+  const programName = options.programName ?? PROGRAM_NAME;
+  const header = headerText(options.version);
+  let quiet = false;
+  let pre = ''; // stderr printed before the outcome (the --arguments line)
+  const fail = (e: CommandLineError): ParseResult => ({
+    kind: 'error', message: e.message, exitCode: e.exitCode, stdout: '',
+    stderr: pre + (quiet ? '' : `${header}error: ${e.message}\n`),
+  });
+
+  // Phase 1
+  const readCommandFile = options.readCommandFile ?? defaultReadCommandFile;
+  const expanded: string[] = [];
+  for (const a of argv) {
+    if (a.length > 1 && a[0] === '@') {
+      const text = readCommandFile(a.slice(1));
+      if (text === null) return fail(new CommandLineError(`Cannot open command file '${a.slice(1)}'`));
+      expanded.push(...splitCommandFile(text));
+    } else {
+      expanded.push(a);
+    }
+  }
+
+  // Phase 2
+  const args: Arg[] = [];
+  const argumentList: string[] = []; // DCMTK's ArgumentList: options by long name, then their values
+  for (let i = 0; i < expanded.length; i++) {
+    const a = expanded[i]!;
+    if (!looksLikeOption(a)) {
+      args.push({ kind: 'param', value: a });
+      argumentList.push(a);
+      continue;
+    }
+    const spec = findOption(a);
+    if (spec === undefined) return fail(new CommandLineError(`Unknown option ${a}`));
+    argumentList.push(spec.long);
+    const n = spec.values.length;
+    if (i + n >= expanded.length) return fail(new CommandLineError(`Missing value for option ${spec.long}`));
+    const values = expanded.slice(i + 1, i + 1 + n);
+    argumentList.push(...values);
+    args.push({ kind: 'option', spec, values, pos: args.length });
+    i += n;
+  }
+  const opts = args.filter((a): a is OptionArg => a.kind === 'option');
+  const params = args.filter((a): a is ParamArg => a.kind === 'param').map((p) => p.value);
+
+  // Phase 3 (OFCommandLine::checkParamCount, OFConsoleApplication::checkParseStatus)
+  if (expanded.length === 0) return { kind: 'usage', exitCode: 0, stdout: helpText(options.version), stderr: '' };
+  if (opts.some((o) => o.spec.exclusive)) {
+    if (opts.some((o) => o.spec.long === '--help')) {
+      return { kind: 'help', exitCode: 0, stdout: helpText(options.version), stderr: '' };
+    }
+    return { kind: 'version', exitCode: 0, stdout: versionText({ version: options.version }), stderr: '' };
+  }
+  const mandatory = PARAMS.filter((p) => p.mode === 'mandatory');
+  if (params.length < mandatory.length) {
+    return fail(new CommandLineError(`Missing parameter ${mandatory[params.length]!.name}`));
+  }
+
+  // Phase 4 (ours): never ignore an option we do not implement.
+  const refused = opts.find((o) => o.spec.support === 'later');
+  if (refused !== undefined) {
+    return fail(new CommandLineError(`option ${displayName(refused.spec)} is not supported yet by dimse-stream`));
+  }
+
+  // Phase 5: movescu.cc's evaluation order.
+  /** Rightmost occurrence among `names` (DCMTK's option blocks: the rightmost alternative wins). */
+  const rightmost = (...names: string[]): OptionArg | undefined => {
+    let found: OptionArg | undefined;
+    for (const o of opts) if (names.includes(o.spec.long)) found = o;
+    return found;
+  };
+  const present = (name: string): boolean => rightmost(name) !== undefined;
+
+  try {
+    const port = paramUnsigned(params[1]!, 1n, 65535n);
+
+    // OFLog::configureFromCommandLine
+    const level = rightmost('--debug', '--verbose', '--quiet');
+    let logLevel: Threshold = level === undefined ? 'warn'
+      : level.spec.long === '--debug' ? 'debug' : level.spec.long === '--verbose' ? 'info' : 'fatal';
+    const ll = rightmost('--log-level');
+    if (ll !== undefined) {
+      if (level !== undefined) throw new CommandLineError('--log-level not allowed with --verbose, --debug or --quiet');
+      const parsed = parseLogLevel(ll.values[0]!);
+      if (parsed === null) throw new CommandLineError('Invalid log level for --log-level option');
+      logLevel = parsed;
+    }
+    quiet = logLevel === 'fatal' || logLevel === 'off';
+    if (present('--arguments')) {
+      // forced at INFO: printed whatever the level; empty arguments are counted but not shown
+      const shown = argumentList.filter((a) => a !== '').map((a) => `${SQ}${a}${SQ} `).join('');
+      pre += formatLogMessage('info',
+        `calling '${programName}' with ${argumentList.length} arguments: ${shown}\n`);
+    }
+
+    // --key: DCMTK walks them from right to left, so the rightmost bad key is the one reported.
+    const keys = opts.filter((o) => o.spec.long === '--key').map((o) => o.values[0]!);
+    for (let k = keys.length - 1; k >= 0; k--) checkKey(keys[k]!, options.dictionary);
+
+    const modelOpt = rightmost('--patient', '--study', '--psonly');
+    const model: QueryModel = modelOpt === undefined || modelOpt.spec.long === '--patient' ? 'patient'
+      : modelOpt.spec.long === '--study' ? 'study' : 'psonly';
+
+    // An empty value is VS_Empty, which DCMTK's checkValue lets through silently: the title is then "".
+    const aet = rightmost('--aetitle')?.values[0] ?? DEFAULT_AE_TITLE;
+    const aec = rightmost('--call')?.values[0] ?? DEFAULT_PEER_AE_TITLE;
+    const aem = rightmost('--move')?.values[0] ?? aet;
+
+    const timeout = (name: string): number | null => {
+      const o = rightmost(name);
+      return o === undefined ? null : toSeconds(valueSigned(o, 0, 1n));
+    };
+    const connectTimeoutS = timeout('--timeout');
+    const acseTimeoutS = timeout('--acse-timeout') ?? DEFAULT_ACSE_TIMEOUT_S;
+    const dimseTimeoutS = timeout('--dimse-timeout');
+
+    // Block --port / --no-port: --port's value is checked whenever it is present, even when --no-port wins.
+    const portOpt = rightmost('--port');
+    let retrievePort = portOpt === undefined ? null : Number(valueUnsigned(portOpt, 0, 1n, 65535n));
+    const portBlock = rightmost('--port', '--no-port');
+    if (portBlock?.spec.long === '--no-port') retrievePort = null;
+
+    const pduOpt = rightmost('--max-pdu');
+    const maxPdu = pduOpt === undefined ? DEFAULT_PDU
+      : Number(valueUnsigned(pduOpt, 0, BigInt(MIN_PDU), BigInt(MAX_PDU)));
+    const ignore = present('--ignore');
+
+    const od = rightmost('--output-directory');
+    if (od !== undefined && retrievePort === null) {
+      throw new CommandLineError('--output-directory only allowed with --port');
+    }
+    const outputDirectory = od?.values[0] ?? '.';
+
+    const bitPreserving = rightmost('--normal', '--bit-preserving')?.spec.long === '--bit-preserving';
+    // The first option of each of these blocks is checked whenever present, even though it is the default.
+    for (const opt of ['--enable-new-vr', '--group-length-recalc', '--length-explicit']) {
+      if (present(opt) && bitPreserving) throw new CommandLineError(`${opt} not allowed with --bit-preserving`);
+    }
+
+    // Phase 6
+    const canRead = options.canRead ?? defaultCanRead;
+    const queryFiles = params.slice(2);
+    for (const f of queryFiles) if (!canRead(f)) throw new CommandLineError(`cannot access file: ${f}`);
+    if (queryFiles.length === 0 && keys.length === 0) {
+      throw new CommandLineError('either query file or override keys (or both) must be specified');
+    }
+
+    const config: MovescuConfig = {
+      peer: params[0]!, port: Number(port), queryFiles, keys, model, aet, aec, aem, retrievePort,
+      connectTimeoutS, acseTimeoutS, dimseTimeoutS, maxPdu, outputDirectory, bitPreserving, ignore,
+      logLevel, quiet, programName,
+    };
+    return { kind: 'run', config, stderr: pre };
+  } catch (e) {
+    if (e instanceof CommandLineError) return fail(e);
+    throw e;
+  }
+}
+
+function defaultCanRead(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** log4cplus' LogLevelManager::fromString: case-insensitive; ALL is TRACE; NOTSET and anything else invalid. */
+export function parseLogLevel(s: string): Threshold | null {
+  switch (s.toUpperCase()) {
+    case 'ALL': case 'TRACE': return 'trace';
+    case 'DEBUG': return 'debug';
+    case 'INFO': return 'info';
+    case 'WARN': return 'warn';
+    case 'ERROR': return 'error';
+    case 'FATAL': return 'fatal';
+    case 'OFF': return 'off';
+    default: return null;
+  }
+}
+
+/** DCMTK stores timeouts in 32-bit ints; a huge value means "as long as possible", not a wrapped negative. */
+function toSeconds(v: bigint): number {
+  return v > 2147483647n ? 2147483647 : Number(v);
+}
+
+// OFCommandLine::getStatusString for E_ParamValueStatus: "Invalid parameter value <arg>[ (underflow|overflow)]".
+function paramUnsigned(arg: string, min: bigint, max: bigint): bigint {
+  const v = scanUnsigned(arg);
+  if (v === null) throw new CommandLineError(`Invalid parameter value ${arg}`);
+  if (v < min) throw new CommandLineError(`Invalid parameter value ${arg}${arg === '' ? '' : ' (underflow)'}`);
+  if (v > max) throw new CommandLineError(`Invalid parameter value ${arg}${arg === '' ? '' : ' (overflow)'}`);
+  return v;
+}
+
+// ... and for E_ValueStatus: "Invalid value for option --long[ ([underflow: |overflow: ]<arg>)]"; the value is
+// left out when empty (getCurrentArg fails on "").
+function valueError(o: OptionArg, arg: string, what: '' | 'underflow: ' | 'overflow: '): CommandLineError {
+  return new CommandLineError(`Invalid value for option ${o.spec.long}${arg === '' ? '' : ` (${what}${arg})`}`);
+}
+
+function valueUnsigned(o: OptionArg, index: number, min: bigint, max?: bigint): bigint {
+  const arg = o.values[index]!;
+  const v = scanUnsigned(arg);
+  // getValue(OFCmdUnsignedInt) refuses a '-' after leading spaces (only spaces: find_first_not_of(' ')).
+  const firstNonSpace = arg.replace(/^ +/, '')[0];
+  if (v === null || firstNonSpace === undefined || firstNonSpace === '-') throw valueError(o, arg, '');
+  if (v < min) throw valueError(o, arg, 'underflow: ');
+  if (max !== undefined && v > max) throw valueError(o, arg, 'overflow: ');
+  return v;
+}
+
+function valueSigned(o: OptionArg, index: number, min: bigint, max?: bigint): bigint {
+  const arg = o.values[index]!;
+  const v = scanSigned(arg);
+  if (v === null) throw valueError(o, arg, '');
+  if (v < min) throw valueError(o, arg, 'underflow: ');
+  if (max !== undefined && v > max) throw valueError(o, arg, 'overflow: ');
+  return v;
+}
+
+/** sscanf("%x"): optional spaces, sign and 0x, then hex digits (unsigned int, wrapping like strtoul). */
+function scanHex(s: string, at: number): { value: number; end: number } | null {
+  let i = at;
+  while (isCSpace(s[i])) i++;
+  let negative = false;
+  if (s[i] === '+' || s[i] === '-') negative = s[i++] === '-';
+  if (s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && /[0-9a-fA-F]/.test(s[i + 2] ?? '')) i += 2;
+  const m = /^[0-9a-fA-F]+/.exec(s.slice(i));
+  if (m === null) return null;
+  let v = BigInt('0x' + m[0]);
+  if (v > 0xffffffffn) v = 0xffffffffn;
+  if (negative) v = (0x100000000n - v) & 0xffffffffn;
+  return { value: Number(v), end: i + m[0].length };
+}
+
+const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
+
+/**
+ * movescu.cc addOverrideKey: "gggg,eeee[=value]" or "Keyword[=value]". The tag syntax is checked here; keyword
+ * lookup and "unknown tag" need the data dictionary, so they are checked only when one is given.
+ */
+function checkKey(key: string, dictionary: KeyDictionary | undefined): void {
+  const g = scanHex(key, 0);
+  const e = g !== null && key[g.end] === ',' ? scanHex(key, g.end + 1) : null;
+  if (g === null || e === null) {
+    const eq = key.indexOf('=');
+    const name = eq === -1 ? key : key.slice(0, eq);
+    // No dictionary entry has an empty name; anything else needs the dictionary to decide.
+    if (name === '' || (dictionary !== undefined && dictionary.tagOf(name) === undefined)) {
+      throw new CommandLineError(`bad key format or dictionary name not found in dictionary: ${name}`);
+    }
+    return;
+  }
+  const tag = (((g.value & 0xffff) << 16) | (e.value & 0xffff)) >>> 0;
+  if (dictionary !== undefined && !dictionary.isKnown(tag)) {
+    throw new CommandLineError(`unknown tag: (${hex4(g.value)},${hex4(e.value)})`);
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * PS3.7 section 6.3 / E.1: the command set, group 0000, always Implicit VR Little Endian, led by its group length.
+ * Fields are named by their PS3.7 keywords; tags and VRs come from the generated dictionary, so this file holds
+ * no table of its own.
+ */
+import { DimseError, formatTag } from '../errors';
+import { lookupKeyword, lookupTag } from '../dataset/dictionary';
+
+export interface Command {
+  CommandField: number;
+  MessageID?: number;
+  MessageIDBeingRespondedTo?: number;
+  AffectedSOPClassUID?: string;
+  RequestedSOPClassUID?: string;
+  AffectedSOPInstanceUID?: string;
+  RequestedSOPInstanceUID?: string;
+  MoveDestination?: string;
+  Priority?: number;
+  CommandDataSetType: number;
+  Status?: number;
+  OffendingElement?: number[];
+  ErrorComment?: string;
+  ErrorID?: number;
+  NumberOfRemainingSuboperations?: number;
+  NumberOfCompletedSuboperations?: number;
+  NumberOfFailedSuboperations?: number;
+  NumberOfWarningSuboperations?: number;
+  MoveOriginatorApplicationEntityTitle?: string;
+  MoveOriginatorMessageID?: number;
+}
+
+export type CommandKeyword = keyof Command;
+type FieldValue = string | number | number[];
+
+interface FieldSpec { keyword: CommandKeyword; tag: number; vr: string }
+
+const KEYWORDS: CommandKeyword[] = [
+  'CommandField', 'MessageID', 'MessageIDBeingRespondedTo', 'AffectedSOPClassUID', 'RequestedSOPClassUID',
+  'AffectedSOPInstanceUID', 'RequestedSOPInstanceUID', 'MoveDestination', 'Priority', 'CommandDataSetType',
+  'Status', 'OffendingElement', 'ErrorComment', 'ErrorID', 'NumberOfRemainingSuboperations',
+  'NumberOfCompletedSuboperations', 'NumberOfFailedSuboperations', 'NumberOfWarningSuboperations',
+  'MoveOriginatorApplicationEntityTitle', 'MoveOriginatorMessageID',
+];
+
+let specsByKeyword: Map<CommandKeyword, FieldSpec> | undefined;
+let specsByTag: Map<number, FieldSpec> | undefined;
+
+function specs(): { byKeyword: Map<CommandKeyword, FieldSpec>; byTag: Map<number, FieldSpec> } {
+  if (!specsByKeyword || !specsByTag) {
+    specsByKeyword = new Map();
+    specsByTag = new Map();
+    for (const keyword of KEYWORDS) {
+      const entry = lookupKeyword(keyword);
+      if (!entry) throw new Error(`dictionary has no command field ${keyword}`);
+      const spec: FieldSpec = { keyword, tag: entry.tag, vr: entry.vr };
+      specsByKeyword.set(keyword, spec);
+      specsByTag.set(entry.tag, spec);
+    }
+  }
+  return { byKeyword: specsByKeyword, byTag: specsByTag };
+}
+
+function encodeValue(vr: string, value: FieldValue): Buffer {
+  switch (vr) {
+    case 'US': { const b = Buffer.allocUnsafe(2); b.writeUInt16LE(value as number); return b; }
+    case 'UL': { const b = Buffer.allocUnsafe(4); b.writeUInt32LE(value as number); return b; }
+    case 'AT': {
+      const tags = value as number[];
+      const b = Buffer.allocUnsafe(4 * tags.length);
+      tags.forEach((t, i) => { b.writeUInt16LE(t >>> 16, 4 * i); b.writeUInt16LE(t & 0xffff, 4 * i + 2); });
+      return b;
+    }
+    default: {
+      // UI pads with NUL, the other string VRs (AE, LO) with a space (PS3.5 6.2).
+      let s = value as string;
+      if (s.length % 2 === 1) s += vr === 'UI' ? '\0' : ' ';
+      return Buffer.from(s, 'latin1');
+    }
+  }
+}
+
+function decodeValue(vr: string, data: Buffer, tag: number, offset: number): FieldValue {
+  const need = (n: number): void => {
+    if (data.length % n !== 0 || data.length === 0) {
+      throw new DimseError('DIMSE_BAD_COMMAND', `command element ${formatTag(tag)} ${vr} has length ${data.length}`, { tag, offset });
+    }
+  };
+  switch (vr) {
+    case 'US': need(2); return data.readUInt16LE(0);
+    case 'UL': need(4); return data.readUInt32LE(0);
+    case 'AT': {
+      need(4);
+      const out: number[] = [];
+      for (let i = 0; i < data.length; i += 4) out.push(((data.readUInt16LE(i) << 16) | data.readUInt16LE(i + 2)) >>> 0);
+      return out;
+    }
+    default: {
+      // Trailing NUL/space padding is not part of the value; leading spaces of an AE title are not significant.
+      const s = data.toString('latin1').replace(/[\0 ]+$/, '');
+      return vr === 'AE' ? s.replace(/^ +/, '') : s;
+    }
+  }
+}
+
+/** Encodes a command set, group length first, elements in tag order. */
+export function encodeCommand(command: Command): Buffer {
+  const { byKeyword } = specs();
+  const parts: { tag: number; value: Buffer }[] = [];
+  for (const keyword of KEYWORDS) {
+    const value = command[keyword];
+    if (value === undefined) continue;
+    const spec = byKeyword.get(keyword)!;
+    parts.push({ tag: spec.tag, value: encodeValue(spec.vr, value) });
+  }
+  parts.sort((a, b) => a.tag - b.tag);
+  const bodyLength = parts.reduce((n, p) => n + 8 + p.value.length, 0);
+  const out = Buffer.allocUnsafe(12 + bodyLength);
+  out.writeUInt32LE(0x00000000, 0);
+  out.writeUInt32LE(4, 4);
+  out.writeUInt32LE(bodyLength, 8);
+  let o = 12;
+  for (const p of parts) {
+    out.writeUInt16LE(p.tag >>> 16, o);
+    out.writeUInt16LE(p.tag & 0xffff, o + 2);
+    out.writeUInt32LE(p.value.length, o + 4);
+    p.value.copy(out, o + 8);
+    o += 8 + p.value.length;
+  }
+  return out;
+}
+
+/**
+ * Decodes a complete command set. Refuses anything that is not a well-formed group 0000 led by a group length
+ * that matches: such a message cannot be trusted, and the caller aborts the association.
+ */
+export function decodeCommand(buf: Buffer): Command {
+  if (buf.length < 12 || buf.readUInt16LE(0) !== 0 || buf.readUInt16LE(2) !== 0 || buf.readUInt32LE(4) !== 4) {
+    throw new DimseError('DIMSE_BAD_COMMAND', 'command set does not start with (0000,0000) CommandGroupLength', { offset: 0 });
+  }
+  const groupLength = buf.readUInt32LE(8);
+  if (groupLength !== buf.length - 12) {
+    throw new DimseError(
+      'DIMSE_BAD_GROUP_LENGTH',
+      `command group length ${groupLength} does not match the ${buf.length - 12} bytes that follow it`,
+      { tag: 0, offset: 8 },
+    );
+  }
+  const { byTag } = specs();
+  const out: Record<string, FieldValue> = {};
+  let o = 12;
+  while (o < buf.length) {
+    if (o + 8 > buf.length) throw new DimseError('DIMSE_BAD_COMMAND', 'command element header runs past the end', { offset: o });
+    const tag = ((buf.readUInt16LE(o) << 16) | buf.readUInt16LE(o + 2)) >>> 0;
+    const length = buf.readUInt32LE(o + 4);
+    if (tag >>> 16 !== 0) throw new DimseError('DIMSE_BAD_COMMAND', `element ${formatTag(tag)} is not in group 0000`, { tag, offset: o });
+    if (o + 8 + length > buf.length) {
+      throw new DimseError('DIMSE_BAD_COMMAND', `command element ${formatTag(tag)} length ${length} runs past the end`, { tag, offset: o });
+    }
+    const spec = byTag.get(tag);
+    // Other group-0000 elements (retired ones, N-service fields) are not ours to interpret: skip them.
+    if (spec) out[spec.keyword] = decodeValue(spec.vr, buf.subarray(o + 8, o + 8 + length), tag, o);
+    o += 8 + length;
+  }
+  if (typeof out.CommandField !== 'number') throw new DimseError('DIMSE_BAD_COMMAND', 'command set has no CommandField', { offset: 12 });
+  if (typeof out.CommandDataSetType !== 'number') {
+    throw new DimseError('DIMSE_BAD_COMMAND', 'command set has no CommandDataSetType', { offset: 12 });
+  }
+  return out as unknown as Command;
+}
+
+/** The keyword of a command tag, for dumps. */
+export function commandKeyword(tag: number): string {
+  return lookupTag(tag)?.keyword ?? formatTag(tag);
+}

@@ -1,0 +1,125 @@
+/**
+ * DimseReader: message fragments in (from the PdvAssembler), DimseMessage objects out. A message with a data set is
+ * handed on as soon as its command is complete; its data set is a Readable fed fragment by fragment. The reader
+ * does not pull the next fragment while the data set's consumer is not reading, so a slow sink holds back the
+ * association, the socket and the peer: memory stays bounded by a few PDUs whatever the size of the object.
+ */
+import { Readable } from 'node:stream';
+import { DimseError } from '../errors';
+import type { MessageFragment } from '../pdv/fragments';
+import { decodeCommand } from './command';
+import { NO_DATASET } from './command-field';
+import type { DimseMessage } from './message';
+
+/** A data set as it arrives: push-based, with a promise that resolves when the consumer wants more. */
+class IncomingDataset extends Readable {
+  private wanted: (() => void) | null = null;
+  bytes = 0;
+  readonly complete: Promise<void>;
+  settle!: (err?: Error) => void;
+
+  constructor() {
+    super();
+    this.complete = new Promise<void>((resolve, reject) => {
+      this.settle = (err?: Error) => (err ? reject(err) : resolve());
+    });
+    // Callers that never look at `complete` must not see an unhandled rejection.
+    this.complete.catch(() => {});
+  }
+
+  override _read(): void {
+    const w = this.wanted;
+    this.wanted = null;
+    w?.();
+  }
+
+  /** Pushes one fragment; resolves when the consumer can take the next one. */
+  async feed(data: Buffer): Promise<void> {
+    this.bytes += data.length;
+    if (this.push(data)) return;
+    await new Promise<void>((resolve) => { this.wanted = resolve; });
+  }
+
+  /** Wakes a pending feed() when the stream is destroyed by its consumer. */
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    this._read();
+    cb(err);
+  }
+}
+
+export class DimseReader extends Readable {
+  private messageWanted: (() => void) | null = null;
+  private current: IncomingDataset | null = null;
+  private currentContext = 0;
+
+  constructor(private readonly source: AsyncIterable<MessageFragment>) {
+    super({ objectMode: true, highWaterMark: 1 });
+    this.pump().catch((err: Error) => this.fail(err));
+  }
+
+  private messageIterator?: AsyncIterator<DimseMessage>;
+
+  /** The next message, or null at the end; unlike a for-await loop, stopping early does not destroy the reader. */
+  async nextMessage(): Promise<DimseMessage | null> {
+    this.messageIterator ??= this[Symbol.asyncIterator]() as AsyncIterator<DimseMessage>;
+    const r = await this.messageIterator.next();
+    return r.done ? null : r.value;
+  }
+
+  override _read(): void {
+    const w = this.messageWanted;
+    this.messageWanted = null;
+    w?.();
+  }
+
+  private async pushMessage(msg: DimseMessage): Promise<void> {
+    if (this.push(msg)) return;
+    await new Promise<void>((resolve) => { this.messageWanted = resolve; });
+  }
+
+  private async pump(): Promise<void> {
+    for await (const frag of this.source) {
+      if (this.destroyed) return;
+      if (frag.kind === 'command') {
+        if (this.current) {
+          throw new DimseError('DIMSE_INCOMPLETE_DATASET', 'a new command arrived before the last data fragment of the previous data set', { contextId: frag.contextId });
+        }
+        const command = decodeCommand(frag.command);
+        if (command.CommandDataSetType === NO_DATASET) {
+          await this.pushMessage({ contextId: frag.contextId, command, dataset: null, complete: Promise.resolve() });
+        } else {
+          this.current = new IncomingDataset();
+          this.currentContext = frag.contextId;
+          await this.pushMessage({ contextId: frag.contextId, command, dataset: this.current, complete: this.current.complete });
+        }
+      } else {
+        const ds = this.current;
+        if (!ds) throw new DimseError('DIMSE_UNEXPECTED_DATA', 'data fragment for a command that announced no data set', { contextId: frag.contextId });
+        if (frag.contextId !== this.currentContext) {
+          throw new DimseError('PDV_CONTEXT_CHANGED', `data set fragment on context ${frag.contextId}, command was on ${this.currentContext}`, { contextId: frag.contextId });
+        }
+        // A consumer that gave up on the data set (destroyed it) still lets the message end cleanly: drop the bytes.
+        if (!ds.destroyed && frag.data.length > 0) await ds.feed(frag.data);
+        if (frag.last) {
+          this.current = null;
+          if (!ds.destroyed) ds.push(null);
+          ds.settle();
+        }
+      }
+    }
+    if (this.current) {
+      const err = new DimseError('DIMSE_INCOMPLETE_DATASET', 'association ended in the middle of a data set');
+      this.current.settle(err);
+      this.current.destroy(err);
+      this.current = null;
+    }
+    this.push(null);
+  }
+
+  private fail(err: Error): void {
+    this.current?.settle(err);
+    this.current?.destroy(err);
+    this.current = null;
+    this.destroy(err);
+  }
+}

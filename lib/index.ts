@@ -1,0 +1,23 @@
+/**
+ * dimse-stream's public API. A retrieval is an object-mode Readable of received objects; a sink is a Writable
+ * that settles each object (which releases its C-STORE-RSP); anything in between is the user's own stage.
+ *
+ *   const r = retrieve({ host, port, calledAeTitle: 'ARCHIVE', listenPort: 11113, queries: [[...]] });
+ *   await pipeline(r, directorySink({ directory: 'out' }));
+ *   const { finals } = await r.result;
+ */
+export { retrieve, QUERY_MODELS } from './services/retrieve';
+export type { RetrieveOptions, RetrieveSummary, Retrieval, QueryModel } from './services/retrieve';
+export type { MoveResponse } from './services/move-scu';
+export type { ReceivedObject, ReceivedObjectInfo, StoreOutcome } from './services/received-object';
+export { directorySink } from './sinks/directory';
+export type { DirectorySinkOptions } from './sinks/directory';
+export { dcmtkFileName, filePrefix } from './sinks/prefixes';
+export { echo } from './services/echo-scu';
+export type { EchoOptions } from './services/echo-scu';
+export { Status, statusClass, moveStatusString } from './dimse/status';
+export { DimseError } from './errors';
+export type { ErrorPlace } from './errors';
+export type { Logger, LogLevel } from './log';
+export type { DataElement } from './dataset/element';
+export { buildIdentifier } from './services/identifier';

@@ -1,0 +1,27 @@
+/** Opens a TCP connection with Nagle off (each PDU is one write; waiting for delayed ACKs would stall every response). */
+import net from 'node:net';
+import { DimseError } from '../errors';
+
+export function connectTcp(host: string, port: number, timeoutMs?: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port, noDelay: true });
+    let timer: NodeJS.Timeout | undefined;
+    const onError = (e: NodeJS.ErrnoException): void => {
+      clearTimeout(timer);
+      reject(new DimseError('CONNECT_FAILED', `TCP Initialization Error: ${e.code === 'ECONNREFUSED' ? 'Connection refused' : e.message}`, {}, { cause: e }));
+    };
+    if (timeoutMs) {
+      timer = setTimeout(() => {
+        socket.off('error', onError);
+        socket.destroy();
+        reject(new DimseError('CONNECT_FAILED', `TCP Initialization Error: timeout connecting to ${host}:${port}`));
+      }, timeoutMs);
+    }
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}

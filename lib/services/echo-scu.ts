@@ -1,0 +1,44 @@
+/** C-ECHO SCU (PS3.7 9.1.5): associate, verify, release. Used for setup checks and by tests. */
+import { requestAssociation } from '../association/association';
+import { TS } from '../dataset/uids';
+import { CommandField } from '../dimse/command-field';
+import { messagesOf } from '../dimse/messages';
+import { sendMessage } from '../dimse/writer';
+import { DimseError } from '../errors';
+import type { Logger } from '../log';
+import { VERIFICATION_SOP_CLASS } from './storage-server';
+import { connectTcp } from './connect';
+
+export interface EchoOptions {
+  host: string;
+  port: number;
+  callingAeTitle?: string;
+  calledAeTitle?: string;
+  maxPduLength?: number;
+  acseTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/** Resolves with the C-ECHO-RSP status (0x0000 is success). */
+export async function echo(o: EchoOptions): Promise<number> {
+  const socket = await connectTcp(o.host, o.port);
+  const assoc = await requestAssociation(socket, {
+    callingAeTitle: o.callingAeTitle ?? 'ECHOSCU',
+    calledAeTitle: o.calledAeTitle ?? 'ANY-SCP',
+    presentationContexts: [{ id: 1, abstractSyntax: VERIFICATION_SOP_CLASS, transferSyntaxes: [TS.ImplicitVRLittleEndian] }],
+  }, { maxPduLength: o.maxPduLength ?? 16384, artimTimeoutMs: o.acseTimeoutMs ?? 30_000, logger: o.logger });
+  const ctx = assoc.contexts.get(1);
+  if (!ctx) {
+    assoc.abort();
+    throw new DimseError('NO_PRESENTATION_CONTEXT', 'the peer did not accept the Verification SOP class');
+  }
+  const reader = messagesOf(assoc);
+  await sendMessage(assoc, 1, { CommandField: CommandField.C_ECHO_RQ, MessageID: 1, AffectedSOPClassUID: VERIFICATION_SOP_CLASS, CommandDataSetType: 0x0101 });
+  const rsp = await reader.nextMessage();
+  if (!rsp || rsp.command.CommandField !== CommandField.C_ECHO_RSP) {
+    assoc.abort();
+    throw new DimseError('DIMSE_UNEXPECTED_MESSAGE', 'expected a C-ECHO-RSP');
+  }
+  await assoc.release();
+  return rsp.command.Status ?? 0xffff;
+}

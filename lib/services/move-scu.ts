@@ -1,0 +1,70 @@
+/**
+ * C-MOVE SCU (PS3.4 C.4.2, PS3.7 9.1.4): sends one C-MOVE-RQ with its identifier and reads the responses until
+ * the final one. Pending responses carry the sub-operation counts; a data set on a pending response is a
+ * protocol violation that DCMTK tolerates, and so do we: it is read and dropped.
+ */
+import type { AssociationHandle } from '../association/types';
+import { CommandField, Priority } from '../dimse/command-field';
+import type { Command } from '../dimse/command';
+import type { DimseReader } from '../dimse/reader';
+import { statusClass } from '../dimse/status';
+import { sendMessage } from '../dimse/writer';
+import { DimseError } from '../errors';
+
+export interface MoveResponse {
+  status: number;
+  remaining?: number;
+  completed?: number;
+  failed?: number;
+  warning?: number;
+  errorComment?: string;
+  /** 1-based, as DCMTK counts them in "Received Move Response N". */
+  index: number;
+  final: boolean;
+  command: Command;
+}
+
+export interface MoveRequest {
+  contextId: number;
+  sopClassUid: string;
+  messageId: number;
+  moveDestination: string;
+  identifier: Buffer;
+  priority?: number;
+  onResponse?(rsp: MoveResponse): void;
+}
+
+export async function moveScu(assoc: AssociationHandle, reader: DimseReader, req: MoveRequest): Promise<MoveResponse> {
+  await sendMessage(assoc, req.contextId, {
+    CommandField: CommandField.C_MOVE_RQ,
+    MessageID: req.messageId,
+    AffectedSOPClassUID: req.sopClassUid,
+    Priority: req.priority ?? Priority.Medium,
+    MoveDestination: req.moveDestination,
+    CommandDataSetType: 0x0000,
+  }, req.identifier);
+  let index = 0;
+  for (let msg = await reader.nextMessage(); msg; msg = await reader.nextMessage()) {
+    const c = msg.command;
+    if (c.CommandField !== CommandField.C_MOVE_RSP || c.MessageIDBeingRespondedTo !== req.messageId) {
+      throw new DimseError('DIMSE_UNEXPECTED_MESSAGE', `expected C-MOVE-RSP to message ${req.messageId}, got command 0x${c.CommandField.toString(16)}`, { contextId: msg.contextId });
+    }
+    if (msg.dataset) msg.dataset.resume();
+    await msg.complete;
+    const status = c.Status ?? 0xffff;
+    const rsp: MoveResponse = {
+      status,
+      remaining: c.NumberOfRemainingSuboperations,
+      completed: c.NumberOfCompletedSuboperations,
+      failed: c.NumberOfFailedSuboperations,
+      warning: c.NumberOfWarningSuboperations,
+      errorComment: c.ErrorComment,
+      index: ++index,
+      final: statusClass(status) !== 'pending',
+      command: c,
+    };
+    req.onResponse?.(rsp);
+    if (rsp.final) return rsp;
+  }
+  throw new DimseError('DIMSE_NO_FINAL_RESPONSE', 'association ended before the final C-MOVE response');
+}

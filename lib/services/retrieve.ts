@@ -1,0 +1,179 @@
+/**
+ * One retrieval, as DCMTK's movescu runs it: listen for the archive's sub-associations (unless there is no port,
+ * for a move to a third party), associate with the archive proposing FIND (id 1) and MOVE (id 3) contexts of the
+ * chosen information model, send one C-MOVE per query, wait for the sub-associations to end, release.
+ *
+ * The received objects come out of the returned object-mode Readable; `result` resolves with the final C-MOVE
+ * responses, whatever their status (a failure status is an answer, not an exception), and rejects only when the
+ * conversation itself fails (listen, connect, association, protocol), with a DimseError whose code says which.
+ */
+import { Readable } from 'node:stream';
+import { requestAssociation } from '../association/association';
+import type { AssociationHandle } from '../association/types';
+import { encodeDataset } from '../dataset/encode';
+import { dumpDataset } from '../dataset/dump';
+import type { DataElement } from '../dataset/element';
+import { TS } from '../dataset/uids';
+import { messagesOf } from '../dimse/messages';
+import { moveStatusString } from '../dimse/status';
+import { DimseError } from '../errors';
+import type { Logger } from '../log';
+import { silentLogger } from '../log';
+import { filePrefix } from '../sinks/prefixes';
+import { moveScu, type MoveResponse } from './move-scu';
+import type { ReceivedObject } from './received-object';
+import { StorageServer } from './storage-server';
+import { connectTcp } from './connect';
+
+export type QueryModel = 'patient' | 'study' | 'psonly';
+
+/** PS3.4 C.6: FIND and MOVE SOP classes of each query/retrieve information model. */
+export const QUERY_MODELS: Record<QueryModel, { find: string; move: string }> = {
+  patient: { find: '1.2.840.10008.5.1.4.1.2.1.1', move: '1.2.840.10008.5.1.4.1.2.1.2' },
+  study: { find: '1.2.840.10008.5.1.4.1.2.2.1', move: '1.2.840.10008.5.1.4.1.2.2.2' },
+  psonly: { find: '1.2.840.10008.5.1.4.1.2.3.1', move: '1.2.840.10008.5.1.4.1.2.3.2' },
+};
+
+export interface RetrieveOptions {
+  host: string;
+  port: number;
+  callingAeTitle?: string;
+  calledAeTitle?: string;
+  /** Where the archive sends the objects; defaults to our own AE title. */
+  moveDestination?: string;
+  model?: QueryModel;
+  /** One C-MOVE per query, in order, on the same association. */
+  queries: DataElement[][];
+  /** Port of the embedded Storage SCP; null for no listener (a move to a third party). */
+  listenPort?: number | null;
+  maxPduLength?: number;
+  acseTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  logger?: Logger;
+  /** Transfer syntaxes proposed for the FIND/MOVE contexts, in order. DCMTK: explicit LE, explicit BE, implicit LE. */
+  proposeTransferSyntaxes?: readonly string[];
+  /** Transfer syntaxes accepted for incoming objects, in order of preference. */
+  acceptTransferSyntaxes?: readonly string[];
+  /** Receives each C-MOVE response as it arrives. */
+  onResponse?(rsp: MoveResponse): void;
+}
+
+export interface RetrieveSummary {
+  /** The final response of each C-MOVE, in order. */
+  finals: MoveResponse[];
+  /** Objects received on our port. */
+  received: number;
+}
+
+export interface Retrieval extends Readable {
+  readonly result: Promise<RetrieveSummary>;
+}
+
+export const DEFAULT_PROPOSED_TRANSFER_SYNTAXES: readonly string[] = [
+  TS.ExplicitVRLittleEndian, TS.ExplicitVRBigEndian, TS.ImplicitVRLittleEndian,
+];
+
+export function retrieve(options: RetrieveOptions): Retrieval {
+  const objects = new Readable({ objectMode: true, read() {} }) as Retrieval;
+  const result = run(options, (obj) => objects.push(obj));
+  Object.defineProperty(objects, 'result', { value: result });
+  result.then(() => objects.push(null), (err: Error) => objects.destroy(err));
+  // The result carries the error to whoever awaits it; the stream's own 'error' reaches a pipeline.
+  result.catch(() => {});
+  return objects;
+}
+
+async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): Promise<RetrieveSummary> {
+  const log = o.logger ?? silentLogger;
+  const maxPduLength = o.maxPduLength ?? 16384;
+  const acseTimeoutMs = o.acseTimeoutMs ?? 30_000;
+  const callingAe = o.callingAeTitle ?? 'MOVESCU';
+  const model = QUERY_MODELS[o.model ?? 'patient'];
+  let server: StorageServer | null = null;
+  if (o.listenPort !== null && o.listenPort !== undefined) {
+    server = new StorageServer({
+      port: o.listenPort, deliver, logger: log, maxPduLength, acseTimeoutMs,
+      transferSyntaxes: o.acceptTransferSyntaxes, describe: (uid) => filePrefix(uid),
+    });
+    await server.listen();
+  }
+  try {
+    const socket = await connectTcp(o.host, o.port, o.connectTimeoutMs);
+    const propose = [...(o.proposeTransferSyntaxes ?? DEFAULT_PROPOSED_TRANSFER_SYNTAXES)];
+    log.info('Requesting Association');
+    let assoc: AssociationHandle;
+    try {
+      assoc = await requestAssociation(socket, {
+        callingAeTitle: callingAe,
+        calledAeTitle: o.calledAeTitle ?? 'ANY-SCP',
+        presentationContexts: [
+          { id: 1, abstractSyntax: model.find, transferSyntaxes: propose },
+          { id: 3, abstractSyntax: model.move, transferSyntaxes: propose },
+        ],
+      }, { maxPduLength, artimTimeoutMs: acseTimeoutMs, logger: log });
+    } catch (err) {
+      socket.destroy();
+      throw err;
+    }
+    if (assoc.contexts.size === 0) {
+      assoc.abort();
+      throw new DimseError('NO_PRESENTATION_CONTEXT', 'No Acceptable Presentation Contexts');
+    }
+    log.info(`Association Accepted (Max Send PDV: ${assoc.peerMaxPduLength === 0 ? 0 : assoc.peerMaxPduLength - 12})`);
+    const moveCtx = [...assoc.contexts.values()].find((c) => c.abstractSyntax === model.move);
+    if (!moveCtx) {
+      assoc.abort();
+      throw new DimseError('NO_PRESENTATION_CONTEXT', `the peer did not accept ${model.move} (C-MOVE)`);
+    }
+    const reader = messagesOf(assoc);
+    const finals: MoveResponse[] = [];
+    let messageId = 1;
+    try {
+      for (const query of o.queries) {
+        const id = messageId++;
+        log.info(`Sending Move Request (MsgID ${id})`);
+        if (log.enabled('info')) log.info(`Request Identifiers:\n${dumpDataset(query)}`);
+        const final = await moveScu(assoc, reader, {
+          contextId: moveCtx.id,
+          sopClassUid: model.move,
+          messageId: id,
+          moveDestination: o.moveDestination ?? callingAe,
+          identifier: encodeDataset(query, moveCtx.transferSyntax),
+          onResponse: (rsp) => {
+            if (!rsp.final) log.info(`Received Move Response ${rsp.index} (${moveStatusString(rsp.status)})`);
+            o.onResponse?.(rsp);
+          },
+        });
+        finals.push(final);
+        log.info(`Received Final Move Response (${moveStatusString(final.status)})`);
+      }
+    } catch (err) {
+      assoc.abort();
+      // Whatever broke, it broke after the association was up: one code for "the C-MOVE did not complete".
+      const e = err as Error;
+      throw new DimseError('MOVE_FAILED', e.message, (err as DimseError).place ?? {}, { cause: err });
+    }
+    // The archive may release its sub-association just after the final response: let it finish first.
+    if (server) await settle(server, acseTimeoutMs, log);
+    log.info('Releasing Association');
+    await assoc.release();
+    return { finals, received: server?.received ?? 0 };
+  } finally {
+    if (server) {
+      server.abortAll();
+      await server.close();
+    }
+  }
+}
+
+async function settle(server: StorageServer, timeoutMs: number, log: Logger): Promise<void> {
+  if (server.openAssociations === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), timeoutMs); });
+  const done = await Promise.race([server.idle().then(() => false), timedOut]);
+  clearTimeout(timer);
+  if (done) {
+    log.warn(`sub-association still open ${timeoutMs / 1000} s after the final move response: aborting it`);
+    server.abortAll();
+  }
+}

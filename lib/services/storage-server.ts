@@ -1,0 +1,111 @@
+/**
+ * The embedded Storage SCP of a retrieval: listens on a port, accepts the archive's sub-associations (Verification
+ * and every storage SOP class of the generated list, with DCMTK's default transfer syntax preference) and hands each
+ * received object to `deliver`. Runs over any duplex stream; no module-level state.
+ */
+import net from 'node:net';
+import { acceptAssociation } from '../association/association';
+import { DimseError } from '../errors';
+import type { Logger } from '../log';
+import { silentLogger } from '../log';
+import { STORAGE_SOP_CLASSES, TS } from '../dataset/uids';
+import { acceptContexts } from './negotiation';
+import { serveStore } from './store-scp';
+import type { ReceivedObject } from './received-object';
+
+export const VERIFICATION_SOP_CLASS = '1.2.840.10008.1.1';
+
+/** DCMTK's default for incoming associations on a little-endian host: explicit LE, explicit BE, implicit LE. */
+export const DEFAULT_STORE_TRANSFER_SYNTAXES: readonly string[] = [
+  TS.ExplicitVRLittleEndian, TS.ExplicitVRBigEndian, TS.ImplicitVRLittleEndian,
+];
+
+export interface StorageServerOptions {
+  port: number;
+  host?: string;
+  deliver(obj: ReceivedObject): void;
+  logger?: Logger;
+  maxPduLength: number;
+  acseTimeoutMs: number;
+  transferSyntaxes?: readonly string[];
+  describe?(sopClassUid: string): string;
+}
+
+export class StorageServer {
+  private readonly server: net.Server;
+  private readonly active = new Set<Promise<void>>();
+  private readonly handles = new Set<{ abort(): void }>();
+  private readonly log: Logger;
+  received = 0;
+
+  constructor(private readonly opts: StorageServerOptions) {
+    this.log = opts.logger ?? silentLogger;
+    this.server = net.createServer((socket) => this.onConnection(socket));
+  }
+
+  /** Binds the port; rejects with LISTEN_FAILED (DCMTK: "cannot create network", exit 60). */
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: NodeJS.ErrnoException): void => {
+        reject(new DimseError('LISTEN_FAILED', `cannot listen on port ${this.opts.port}: ${e.code ?? e.message}`, {}, { cause: e }));
+      };
+      this.server.once('error', onError);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off('error', onError);
+        this.server.on('error', (e) => this.log.error(`listening socket: ${e.message}`));
+        resolve();
+      });
+    });
+    const addr = this.server.address();
+    return typeof addr === 'object' && addr ? addr.port : this.opts.port;
+  }
+
+  /** Number of sub-associations still open. */
+  get openAssociations(): number {
+    return this.active.size;
+  }
+
+  /** Resolves when every open sub-association has ended. */
+  async idle(): Promise<void> {
+    while (this.active.size > 0) await Promise.allSettled([...this.active]);
+  }
+
+  /** Aborts every open sub-association (a peer that never releases must not hold a retrieval open forever). */
+  abortAll(): void {
+    for (const h of this.handles) h.abort();
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onConnection(socket: net.Socket): void {
+    socket.setNoDelay(true);
+    const run = this.serve(socket).catch((err: Error) => {
+      this.log.error(err.message);
+      socket.destroy();
+    });
+    const tracked = run.finally(() => this.active.delete(tracked));
+    this.active.add(tracked);
+  }
+
+  private async serve(socket: net.Socket): Promise<void> {
+    const supported = new Set<string>([VERIFICATION_SOP_CLASS, ...STORAGE_SOP_CLASSES]);
+    const preference = this.opts.transferSyntaxes ?? DEFAULT_STORE_TRANSFER_SYNTAXES;
+    const assoc = await acceptAssociation(socket, {
+      maxPduLength: this.opts.maxPduLength,
+      artimTimeoutMs: this.opts.acseTimeoutMs,
+      logger: this.log,
+      decide: (rq) => {
+        this.log.info('Sub-Association Received');
+        return acceptContexts(rq, supported, preference);
+      },
+    });
+    this.handles.add(assoc);
+    void assoc.closed.finally(() => this.handles.delete(assoc));
+    this.log.info(`Sub-Association Acknowledged (Max Send PDV: ${assoc.peerMaxPduLength === 0 ? 0 : assoc.peerMaxPduLength - 6})`);
+    if (assoc.contexts.size === 0) this.log.info('    (but no valid presentation contexts)');
+    this.received += await serveStore(assoc, { deliver: this.opts.deliver, logger: this.log, describe: this.opts.describe });
+    await assoc.closed;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The C-STORE and C-ECHO service provider on one association (PS3.4 annex B, PS3.7 9.1.1 / 9.1.5): each C-STORE-RQ
+ * becomes a ReceivedObject handed to `deliver`; its C-STORE-RSP waits until a sink settles it. Any other command
+ * aborts the association, as DCMTK's movescu does.
+ */
+import type { AssociationHandle } from '../association/types';
+import { commandFieldName, CommandField } from '../dimse/command-field';
+import { messagesOf } from '../dimse/messages';
+import type { DimseMessage } from '../dimse/message';
+import { Status, hex4 } from '../dimse/status';
+import { sendMessage } from '../dimse/writer';
+import { DimseError } from '../errors';
+import type { Logger } from '../log';
+import { silentLogger } from '../log';
+import { createReceivedObject, type ReceivedObject } from './received-object';
+
+export interface StoreScpOptions {
+  deliver(obj: ReceivedObject): void;
+  logger?: Logger;
+  /** DCMTK's log names objects by their modality prefix ("Received Store Request (MsgID 1, CT)"). */
+  describe?(sopClassUid: string): string;
+}
+
+/** Serves one association until it is released or aborted. Resolves with the number of objects received. */
+export async function serveStore(assoc: AssociationHandle, opts: StoreScpOptions): Promise<number> {
+  const log = opts.logger ?? silentLogger;
+  let count = 0;
+  const reader = messagesOf(assoc);
+  try {
+    for await (const msg of reader as AsyncIterable<DimseMessage>) {
+      const field = msg.command.CommandField;
+      if (field === CommandField.C_ECHO_RQ) {
+        log.info(`Received Echo Request (MsgID ${msg.command.MessageID})`);
+        await drain(msg);
+        await sendMessage(assoc, msg.contextId, {
+          CommandField: CommandField.C_ECHO_RSP,
+          MessageIDBeingRespondedTo: msg.command.MessageID,
+          AffectedSOPClassUID: msg.command.AffectedSOPClassUID,
+          CommandDataSetType: 0x0101,
+          Status: Status.Success,
+        });
+      } else if (field === CommandField.C_STORE_RQ) {
+        await storeOne(assoc, msg, opts, log);
+        count++;
+      } else {
+        log.error(`Expected C-ECHO or C-STORE request but received DIMSE command ${hex4(field)} (${commandFieldName(field)})`);
+        assoc.abort();
+        break;
+      }
+    }
+  } catch (err) {
+    const e = err as Error;
+    log.error(`DIMSE failure (aborting sub-association): ${e.message}`);
+    assoc.abort();
+  }
+  return count;
+}
+
+async function storeOne(assoc: AssociationHandle, msg: DimseMessage, opts: StoreScpOptions, log: Logger): Promise<void> {
+  const cmd = msg.command;
+  const ctx = assoc.contexts.get(msg.contextId);
+  const sopClassUid = cmd.AffectedSOPClassUID ?? '';
+  const sopInstanceUid = cmd.AffectedSOPInstanceUID ?? '';
+  log.info(`Received Store Request (MsgID ${cmd.MessageID}, ${opts.describe ? opts.describe(sopClassUid) : sopClassUid})`);
+  if (!msg.dataset) throw new DimseError('DIMSE_NO_DATASET', 'C-STORE-RQ without a data set', { contextId: msg.contextId });
+  if (!ctx) throw new DimseError('DIMSE_BAD_CONTEXT', `C-STORE-RQ on unknown presentation context ${msg.contextId}`, { contextId: msg.contextId });
+  const obj = createReceivedObject({
+    sopClassUid,
+    sopInstanceUid,
+    transferSyntaxUid: ctx.transferSyntax,
+    callingAeTitle: assoc.rq.callingAeTitle,
+    calledAeTitle: assoc.rq.calledAeTitle,
+    messageId: cmd.MessageID ?? 0,
+    moveOriginatorAeTitle: cmd.MoveOriginatorApplicationEntityTitle,
+    moveOriginatorMessageId: cmd.MoveOriginatorMessageID,
+  }, msg.dataset);
+  opts.deliver(obj);
+  const outcome = await obj.settled;
+  if (outcome.status !== Status.Success && !msg.dataset.readableEnded) {
+    // The sink gave up early: read and drop the rest so the association stays in step.
+    msg.dataset.resume();
+  }
+  // The peer's message must be complete before we answer, whatever the sink decided.
+  await msg.complete;
+  await sendMessage(assoc, msg.contextId, {
+    CommandField: CommandField.C_STORE_RSP,
+    MessageIDBeingRespondedTo: cmd.MessageID,
+    AffectedSOPClassUID: sopClassUid,
+    AffectedSOPInstanceUID: sopInstanceUid,
+    CommandDataSetType: 0x0101,
+    Status: outcome.status,
+    ...(outcome.comment ? { ErrorComment: outcome.comment.slice(0, 64) } : {}),
+  });
+}
+
+async function drain(msg: DimseMessage): Promise<void> {
+  if (!msg.dataset) return;
+  for await (const _ of msg.dataset) { /* discard */ }
+}

@@ -1,0 +1,39 @@
+/** The option table: complete (79 options of DCMTK 3.6.7's movescu --help), unique, and honest about support. */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { OPTIONS, findOption, optionTableMarkdown } from '../../lib/cli/options';
+
+test('79 options, names unique, each findable by short and long name', () => {
+  assert.equal(OPTIONS.length, 79);
+  const names = OPTIONS.flatMap((o) => (o.short === null ? [o.long] : [o.short, o.long]));
+  assert.equal(new Set(names).size, names.length);
+  for (const o of OPTIONS) {
+    assert.equal(findOption(o.long), o);
+    if (o.short !== null) assert.equal(findOption(o.short), o);
+  }
+});
+
+test('exactly the options the product implements are marked yes', () => {
+  const yes = OPTIONS.filter((o) => o.support === 'yes').map((o) => o.short ?? o.long).sort();
+  assert.deepEqual(yes, [
+    '+B', '+F', '+P', '+e', '+g=', '+t=', '+u', '+x=', '--arguments', '--ignore', '--no-port', '--version',
+    '-B', '-O', '-P', '-S', '-ac', '-aec', '-aem', '-aet', '-d', '-dhl', '-h', '-k', '-ll', '-od', '-p', '-pdu',
+    '-pi', '-q', '-ta', '-td', '-to', '-v',
+  ].sort());
+});
+
+test('value specs carry DCMTK\'s ranges', () => {
+  assert.deepEqual(findOption('-pdu')?.values, [{ name: 'number of bytes', type: 'integer', signed: false, min: 4096, max: 131072 }]);
+  assert.deepEqual(findOption('+P')?.values, [{ name: 'number', type: 'integer', signed: false, min: 1, max: 65535 }]);
+  assert.deepEqual(findOption('-to')?.values, [{ name: 'seconds', type: 'integer', signed: true, min: 1 }]);
+  assert.equal(findOption('+p')?.values.length, 2);
+});
+
+test('markdown table: one row per option plus headings, support column', () => {
+  const md = optionTableMarkdown();
+  const rows = md.trimEnd().split('\n');
+  assert.equal(rows.filter((r) => /^\| (`[^`]+`)? \| `--/.test(r)).length, 79);
+  assert.ok(rows.includes('| `-pdu` | `--max-pdu` | [n]umber of bytes: integer (4096..131072) | set max receive pdu to n bytes (default: 16384) | `16384` | yes |'));
+  assert.ok(rows.includes('| `-lc` | `--log-config` | [f]ilename: string | use config file f for the logger |  | later |'));
+  assert.ok(rows.includes('| **network options override matching keys** | | | | | |'));
+});
