@@ -21,3 +21,4 @@ export type { ErrorPlace } from './errors';
 export type { Logger, LogLevel } from './log';
 export type { DataElement } from './dataset/element';
 export { buildIdentifier } from './services/identifier';
+export { tapObjects, filterObjects } from './stages';

@@ -5,8 +5,8 @@
  * only then is the object accepted (so the C-STORE-RSP says success only for a file that is really there). A failed
  * or aborted transfer leaves no file under a final name, and the object is rejected with 0xA700 as DCMTK does.
  */
-import { createWriteStream } from 'node:fs';
-import { open, rename, unlink, access } from 'node:fs/promises';
+import { closeSync, createWriteStream, existsSync, openSync, renameSync, writevSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -74,9 +74,6 @@ async function readUpTo(body: Readable, limit: number): Promise<{ chunks: Buffer
   });
 }
 
-async function exists(path: string): Promise<boolean> {
-  try { await access(path); return true; } catch { return false; }
-}
 
 async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log: Logger, serial: number): Promise<void> {
   const name = (opts.fileName ?? ((o: ReceivedObject) => dcmtkFileName(o.sopClassUid, o.sopInstanceUid)))(obj);
@@ -93,16 +90,18 @@ async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log:
     })];
     const start = await readUpTo(obj.body, SMALL_OBJECT_BYTES);
     if (start.ended) {
-      // Small object (most images): one open, one writev, one close, instead of a write per PDV.
-      const fh = await open(tempPath, 'w');
-      try { await fh.writev([...head, ...start.chunks]); } finally { await fh.close(); }
+      // Small object (most images): written in one synchronous writev, as DCMTK does. To the page cache that takes
+      // well under a millisecond, and it saves the thread-pool round trips of asynchronous calls, which cost more
+      // CPU than the copy itself.
+      const fd = openSync(tempPath, 'w');
+      try { writevSync(fd, [...head, ...start.chunks]); } finally { closeSync(fd); }
     } else {
       const file = createWriteStream(tempPath, { highWaterMark: 1024 * 1024 });
       for (const c of [...head, ...start.chunks]) file.write(c);
       await pipeline(obj.body, file);
     }
-    if (await exists(finalPath)) log.warn(`DICOM file already exists, overwriting: ${finalPath}`);
-    await rename(tempPath, finalPath);
+    if (existsSync(finalPath)) log.warn(`DICOM file already exists, overwriting: ${finalPath}`);
+    renameSync(tempPath, finalPath);
   } catch (err) {
     await unlink(tempPath).catch(() => {});
     const e = err as Error;

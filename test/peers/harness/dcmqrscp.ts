@@ -91,7 +91,9 @@ export async function startDcmqrscp(opts: DcmqrscpOptions): Promise<Dcmqrscp> {
       maxPduSize: opts.maxPduSize ?? 16384,
     }),
   );
-  const proc = spawnGroup('dcmqrscp', ['-c', configFile, ...(opts.extraArgs ?? []), String(port)]);
+  // TCP_NODELAY=1: without it DCMTK leaves Nagle on and every small write of its C-STORE sub-operations waits
+  // for a delayed ACK (peers.md); the issue asks for DCMTK's tools to run with it.
+  const proc = spawnGroup('dcmqrscp', ['-c', configFile, ...(opts.extraArgs ?? []), String(port)], { env: { ...process.env, TCP_NODELAY: '1' } });
   const logs = () => proc.stderr.toString() + proc.stdout.toString();
   let exitInfo: string | null = null;
   void proc.exited.then(({ code, signal }) => {
