@@ -105,7 +105,9 @@ async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log:
   } catch (err) {
     await unlink(tempPath).catch(() => {});
     const e = err as Error;
-    log.error(`cannot write DICOM file: ${finalPath}: ${e.message}`);
+    // A transfer that broke off is the peer's failure, not the disk's: say which, so the log is not misleading.
+    if (obj.body.errored) log.warn(`incomplete object discarded (${e.message}): ${finalPath}`);
+    else log.error(`cannot write DICOM file: ${finalPath}: ${e.message}`);
     obj.reject();
     return;
   }
