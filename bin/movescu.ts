@@ -48,6 +48,7 @@ async function run(config: MovescuConfig, queries: Awaited<ReturnType<typeof bui
     maxPduLength: config.maxPdu,
     acseTimeoutMs: config.acseTimeoutS * 1000,
     connectTimeoutMs: config.connectTimeoutS === null ? undefined : config.connectTimeoutS * 1000,
+    dimseTimeoutMs: config.dimseTimeoutS === null ? undefined : config.dimseTimeoutS * 1000,
     logger: log,
   });
   const sink = config.ignore ? ignoreSink() : directorySink({ directory: config.outputDirectory, logger: log });

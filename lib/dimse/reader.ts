@@ -60,10 +60,24 @@ export class DimseReader extends Readable {
   private messageIterator?: AsyncIterator<DimseMessage>;
 
   /** The next message, or null at the end; unlike a for-await loop, stopping early does not destroy the reader. */
-  async nextMessage(): Promise<DimseMessage | null> {
+  async nextMessage(timeoutMs?: number): Promise<DimseMessage | null> {
     this.messageIterator ??= this[Symbol.asyncIterator]() as AsyncIterator<DimseMessage>;
-    const r = await this.messageIterator.next();
-    return r.done ? null : r.value;
+    const next = this.messageIterator.next();
+    if (!timeoutMs) {
+      const r = await next;
+      return r.done ? null : r.value;
+    }
+    // DCMTK's -td: how long to wait for the next message before giving up on the peer.
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DimseError('DIMSE_TIMEOUT', `no DIMSE message within ${timeoutMs / 1000} s (-td)`)), timeoutMs);
+    });
+    try {
+      const r = await Promise.race([next, expired]);
+      return r.done ? null : r.value;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   override _read(): void {

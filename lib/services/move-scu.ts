@@ -31,6 +31,8 @@ export interface MoveRequest {
   moveDestination: string;
   identifier: Buffer;
   priority?: number;
+  /** Longest wait for each response (DCMTK -td); none by default. */
+  dimseTimeoutMs?: number;
   onResponse?(rsp: MoveResponse): void;
 }
 
@@ -44,7 +46,7 @@ export async function moveScu(assoc: AssociationHandle, reader: DimseReader, req
     CommandDataSetType: 0x0000,
   }, req.identifier);
   let index = 0;
-  for (let msg = await reader.nextMessage(); msg; msg = await reader.nextMessage()) {
+  for (let msg = await reader.nextMessage(req.dimseTimeoutMs); msg; msg = await reader.nextMessage(req.dimseTimeoutMs)) {
     const c = msg.command;
     if (c.CommandField !== CommandField.C_MOVE_RSP || c.MessageIDBeingRespondedTo !== req.messageId) {
       throw new DimseError('DIMSE_UNEXPECTED_MESSAGE', `expected C-MOVE-RSP to message ${req.messageId}, got command 0x${c.CommandField.toString(16)}`, { contextId: msg.contextId });

@@ -49,6 +49,8 @@ export interface RetrieveOptions {
   maxPduLength?: number;
   acseTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** Longest wait for each C-MOVE response (DCMTK -td); none by default. */
+  dimseTimeoutMs?: number;
   logger?: Logger;
   /** Transfer syntaxes proposed for the FIND/MOVE contexts, in order. DCMTK: explicit LE, explicit BE, implicit LE. */
   proposeTransferSyntaxes?: readonly string[];
@@ -139,6 +141,7 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
           messageId: id,
           moveDestination: o.moveDestination ?? callingAe,
           identifier: encodeDataset(query, moveCtx.transferSyntax),
+          dimseTimeoutMs: o.dimseTimeoutMs,
           onResponse: (rsp) => {
             if (!rsp.final) log.info(`Received Move Response ${rsp.index} (${moveStatusString(rsp.status)})`);
             o.onResponse?.(rsp);
