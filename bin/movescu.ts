@@ -49,6 +49,8 @@ async function run(config: MovescuConfig, queries: Awaited<ReturnType<typeof bui
     acseTimeoutMs: config.acseTimeoutS * 1000,
     connectTimeoutMs: config.connectTimeoutS === null ? undefined : config.connectTimeoutS * 1000,
     dimseTimeoutMs: config.dimseTimeoutS === null ? undefined : config.dimseTimeoutS * 1000,
+    acceptTransferSyntaxes: config.acceptTransferSyntaxes,
+    proposeTransferSyntaxes: config.proposeTransferSyntaxes,
     logger: log,
   });
   const sink = config.ignore ? ignoreSink() : directorySink({ directory: config.outputDirectory, logger: log });

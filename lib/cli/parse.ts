@@ -15,6 +15,7 @@
  * Checks that DCMTK makes after parsing (output directory, privileged port) are in preflight.ts: they look at
  * the machine, not at the command line, and the library's own callers need them too.
  */
+import { ACCEPT_OPTIONS, PROPOSE_OPTIONS } from './transfer-syntax-options';
 import { readFileSync, statSync, accessSync, constants as fsConstants } from 'node:fs';
 import {
   DEFAULT_ACSE_TIMEOUT_S, DEFAULT_AE_TITLE, DEFAULT_PDU, DEFAULT_PEER_AE_TITLE, MAX_PDU, MIN_PDU, PARAMS,
@@ -57,6 +58,10 @@ export interface MovescuConfig {
   readonly bitPreserving: boolean;
   /** --ignore: receive objects but store nothing. */
   readonly ignore: boolean;
+  /** +x*: transfer syntaxes accepted for incoming objects, in order of preference. */
+  readonly acceptTransferSyntaxes: readonly string[];
+  /** -x*: transfer syntaxes proposed for the FIND and MOVE presentation contexts, in order. */
+  readonly proposeTransferSyntaxes: readonly string[];
   /** Logger threshold: -q fatal, default warn, -v info, -d debug, -ll any (incl. 'off'). */
   readonly logLevel: Threshold;
   /**
@@ -336,6 +341,10 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     const maxPdu = pduOpt === undefined ? DEFAULT_PDU
       : Number(valueUnsigned(pduOpt, 0, BigInt(MIN_PDU), BigInt(MAX_PDU)));
     const ignore = present('--ignore');
+    const accept = rightmost(...Object.keys(ACCEPT_OPTIONS));
+    const acceptTransferSyntaxes = ACCEPT_OPTIONS[accept?.spec.long ?? '--prefer-uncompr']!;
+    const propose = rightmost(...Object.keys(PROPOSE_OPTIONS));
+    const proposeTransferSyntaxes = PROPOSE_OPTIONS[propose?.spec.long ?? '--propose-uncompr']!;
 
     const od = rightmost('--output-directory');
     if (od !== undefined && retrievePort === null) {
@@ -360,7 +369,7 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     const config: MovescuConfig = {
       peer: params[0]!, port: Number(port), queryFiles, keys, model, aet, aec, aem, retrievePort,
       connectTimeoutS, acseTimeoutS, dimseTimeoutS, maxPdu, outputDirectory, bitPreserving, ignore,
-      logLevel, quiet, programName,
+      acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, quiet, programName,
     };
     return { kind: 'run', config, stderr: pre };
   } catch (e) {

@@ -139,3 +139,11 @@ peerTest('retrieve: connection refused exits 61', DCMTK, async () => {
   assert.equal(r.ours.code, 61);
   assert.match(r.ours.stderr, /^F: Association Request Failed:\nF: .*Connection refused/m);
 });
+
+peerTest('retrieve: +xi (implicit only) and +xb (big endian first) on the store side, -xi proposed', DCMTK, async () => {
+  const s = await archive();
+  for (const extra of [['+xi'], ['+xb'], ['-xi']]) {
+    const r = await both(s, (out) => common(s, out, '-S', [...extra, '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.ct.studyUid}`]));
+    await assertSame(r, 6);
+  }
+});

@@ -34,8 +34,19 @@ test('defaults are DCMTK\'s', () => {
     peer: 'archive', port: 104, queryFiles: [], keys: ['0010,0010=X'], model: 'patient', aet: 'MOVESCU',
     aec: 'ANY-SCP', aem: 'MOVESCU', retrievePort: null, connectTimeoutS: null, acseTimeoutS: 30,
     dimseTimeoutS: null, maxPdu: 16384, outputDirectory: '.', bitPreserving: false, ignore: false,
+    acceptTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
+    proposeTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
     logLevel: 'warn', quiet: false, programName: 'movescu',
   });
+});
+
+test('network transfer syntax options: the rightmost of each block wins, with DCMTK\'s lists', () => {
+  assert.deepEqual(run(['+xi', ...K, 'h', '1']).acceptTransferSyntaxes, ['1.2.840.10008.1.2']);
+  assert.deepEqual(run(['+xi', '+xb', ...K, 'h', '1']).acceptTransferSyntaxes, ['1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2']);
+  assert.equal(run(['+xa', ...K, 'h', '1']).acceptTransferSyntaxes.length, 21);
+  assert.equal(run(['+xs', ...K, 'h', '1']).acceptTransferSyntaxes[0], '1.2.840.10008.1.2.4.70');
+  assert.deepEqual(run(['-xi', ...K, 'h', '1']).proposeTransferSyntaxes, ['1.2.840.10008.1.2']);
+  assert.equal(run(['-xd', ...K, 'h', '1']).proposeTransferSyntaxes[0], '1.2.840.10008.1.2.1.99');
 });
 
 test('options anywhere; mutually exclusive options: the rightmost wins', () => {
