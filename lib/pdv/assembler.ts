@@ -12,6 +12,15 @@ import type { MessageFragment } from './fragments';
 /** Command sets are a few hundred bytes; anything near this is hostile. */
 const MAX_COMMAND_BYTES = 64 * 1024;
 
+/** Assembles fragments from any async source of PDVs (the association's `pdvs`), without a stream in between. */
+export async function* assembleFragments(pdvs: AsyncIterable<Pdv>): AsyncGenerator<MessageFragment> {
+  const assembler = new PdvAssembler();
+  for await (const pdv of pdvs) {
+    const frag = assembler.accept(pdv);
+    if (frag) yield frag;
+  }
+}
+
 export class PdvAssembler extends Transform {
   private commandParts: Buffer[] = [];
   private commandBytes = 0;
@@ -31,7 +40,11 @@ export class PdvAssembler extends Transform {
     }
   }
 
-  private accept(pdv: Pdv): MessageFragment | undefined {
+  /**
+   * The assembler's logic without the stream around it: the fragment this PDV completes, if any. Throws a
+   * DimseError on a broken fragment rule. The DIMSE reader calls it directly, saving a stream hop per PDV.
+   */
+  accept(pdv: Pdv): MessageFragment | undefined {
     if (pdv.isCommand) {
       if (this.commandBytes > 0 && pdv.contextId !== this.contextId) {
         throw new DimseError('PDV_CONTEXT_CHANGED', `command fragment on context ${pdv.contextId}, expected ${this.contextId}`, { contextId: pdv.contextId });
