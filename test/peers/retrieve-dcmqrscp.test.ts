@@ -147,3 +147,14 @@ peerTest('retrieve: +xi (implicit only) and +xb (big endian first) on the store 
     await assertSame(r, 6);
   }
 });
+
+peerTest('retrieve: -pdu 4096 (small PDUs, many PDVs per object) and --ignore', DCMTK, async () => {
+  const s = await archive();
+  const small = await both(s, (out) => common(s, out, '-S', ['-pdu', '4096', '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.mixed.studyUid}`]));
+  await assertSame(small, s.mixed.files.length);
+  const ignored = await both(s, (out) => common(s, out, '-S', ['--ignore', '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.ct.studyUid}`]));
+  assert.equal(ignored.ours.code, 0);
+  assert.equal(ignored.dcmtk.code, 0);
+  assert.deepEqual(readdirSync(ignored.b), []);
+  assert.deepEqual(readdirSync(ignored.a), []);
+});
