@@ -62,6 +62,13 @@ async function associate(): Promise<{ s: net.Socket; replies: Buffer[] }> {
   return { s, replies };
 }
 
+/** Waits for the C-STORE-RSP (one P-DATA-TF) and returns its status. */
+async function storeStatus(s: net.Socket, replies: Buffer[]): Promise<number | undefined> {
+  const have = (): Buffer => Buffer.concat(replies);
+  while (have().length < 6 || have().length < 6 + have().readUInt32BE(2)) await once(s, 'data');
+  return decodeCommand((decodePdu(have()) as PData).pdvs[0].data).Status;
+}
+
 function storeRq(uid: string): Buffer {
   const cmd = encodeCommand({ CommandField: 0x0001, MessageID: 1, AffectedSOPClassUID: CT, AffectedSOPInstanceUID: uid, Priority: 0, CommandDataSetType: 0 });
   return encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId: 1, isCommand: true, isLast: true, data: cmd }] });
@@ -90,9 +97,7 @@ test('a complete object arrives under its final name with a success response', a
   const { s, replies } = await associate();
   s.write(storeRq('1.2.3.4.2'));
   s.write(data(1000, true));
-  while (Buffer.concat(replies).length < 6 || Buffer.concat(replies).length < 6 + Buffer.concat(replies).readUInt32BE(2)) await once(s, 'data');
-  const rsp = decodePdu(Buffer.concat(replies)) as PData;
-  assert.equal(decodeCommand(rsp.pdvs[0].data).Status, 0x0000);
+  assert.equal(await storeStatus(s, replies), 0x0000);
   s.write(Buffer.from([0x05, 0, 0, 0, 0, 4, 0, 0, 0, 0]));
   await once(s, 'close');
   assert.deepEqual(readdirSync(dir), ['CT.1.2.3.4.2']);
@@ -104,9 +109,7 @@ test('an object the sink cannot write is answered 0xA700, with no file under its
   const { s, replies } = await associate();
   s.write(storeRq('1.2.3.4.3'));
   s.write(data(1000, true));
-  while (Buffer.concat(replies).length < 6 || Buffer.concat(replies).length < 6 + Buffer.concat(replies).readUInt32BE(2)) await once(s, 'data');
-  const rsp = decodePdu(Buffer.concat(replies)) as PData;
-  assert.equal(decodeCommand(rsp.pdvs[0].data).Status, 0xa700);
+  assert.equal(await storeStatus(s, replies), 0xa700);
   s.destroy();
   assert.equal(existsSync(join(dir, 'CT.1.2.3.4.3')), false);
   mkdirSync(dir);
