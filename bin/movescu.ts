@@ -10,7 +10,7 @@ import {
 } from '../lib/cli';
 import { lookupKeyword, lookupTag } from '../lib/dataset/dictionary';
 import {
-  buildIdentifier, directorySink, moveStatusString, retrieve, statusClass, type Logger, type ReceivedObject,
+  buildIdentifier, directorySink, moveOutcome, retrieve, type Logger, type ReceivedObject,
 } from '../lib/index';
 
 async function main(argv: string[]): Promise<number> {
@@ -59,14 +59,9 @@ async function run(config: MovescuConfig, queries: Awaited<ReturnType<typeof bui
   try {
     const summary = await retrieval.result;
     for (const final of summary.finals) {
-      const cls = statusClass(final.status);
-      if (cls === 'failure') {
-        code = EXIT_CODES.CMOVE_ERROR;
-        log.warn(`Move response with error status (${moveStatusString(final.status)})`);
-      } else if (cls === 'warning') {
-        if (code === EXIT_CODES.NO_ERROR) code = EXIT_CODES.CMOVE_WARNING;
-        log.warn(`Move response with warning status (${moveStatusString(final.status)})`);
-      }
+      const outcome = moveOutcome(final.status);
+      if (outcome === 'error') code = EXIT_CODES.CMOVE_ERROR;
+      else if (outcome === 'warning' && code === EXIT_CODES.NO_ERROR) code = EXIT_CODES.CMOVE_WARNING;
     }
   } catch (err) {
     code = reportFailure(err as Error & { code?: string }, log);

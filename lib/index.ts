@@ -15,7 +15,7 @@ export type { DirectorySinkOptions } from './sinks/directory';
 export { dcmtkFileName, filePrefix } from './sinks/prefixes';
 export { echo } from './services/echo-scu';
 export type { EchoOptions } from './services/echo-scu';
-export { Status, statusClass, moveStatusString } from './dimse/status';
+export { Status, statusClass, moveStatusString, moveOutcome } from './dimse/status';
 export { DimseError } from './errors';
 export type { ErrorPlace } from './errors';
 export type { Logger, LogLevel } from './log';

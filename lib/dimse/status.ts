@@ -50,3 +50,12 @@ export function moveStatusString(status: number): string {
   if ((status & 0xf000) === 0xc000) return 'Failed: UnableToProcess';
   return `Unknown Status: 0x${status.toString(16)}`;
 }
+
+/**
+ * How DCMTK's movescu judges a final C-MOVE status (movescu.cc, moveSCU): success and cancel are fine, exactly
+ * 0xB000 is a warning (exit 68), anything else is an error (exit 69).
+ */
+export function moveOutcome(status: number): 'ok' | 'warning' | 'error' {
+  if (status === 0x0000 || status === 0xfe00) return 'ok';
+  return status === 0xb000 ? 'warning' : 'error';
+}

@@ -36,15 +36,20 @@ export interface MoveRequest {
   onResponse?(rsp: MoveResponse): void;
 }
 
-export async function moveScu(assoc: AssociationHandle, reader: DimseReader, req: MoveRequest): Promise<MoveResponse> {
-  await sendMessage(assoc, req.contextId, {
+/** The C-MOVE-RQ command moveScu sends (exported so that the caller can log it before it goes out, as DCMTK does). */
+export function moveRequestCommand(req: Omit<MoveRequest, 'identifier' | 'contextId'>): Command {
+  return {
     CommandField: CommandField.C_MOVE_RQ,
     MessageID: req.messageId,
     AffectedSOPClassUID: req.sopClassUid,
     Priority: req.priority ?? Priority.Medium,
     MoveDestination: req.moveDestination,
     CommandDataSetType: 0x0000,
-  }, req.identifier);
+  };
+}
+
+export async function moveScu(assoc: AssociationHandle, reader: DimseReader, req: MoveRequest): Promise<MoveResponse> {
+  await sendMessage(assoc, req.contextId, moveRequestCommand(req), req.identifier);
   let index = 0;
   for (let msg = await reader.nextMessage(req.dimseTimeoutMs); msg; msg = await reader.nextMessage(req.dimseTimeoutMs)) {
     const c = msg.command;

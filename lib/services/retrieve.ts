@@ -15,12 +15,13 @@ import { dumpDataset } from '../dataset/dump';
 import type { DataElement } from '../dataset/element';
 import { TS } from '../dataset/uids';
 import { messagesOf } from '../dimse/messages';
-import { moveStatusString } from '../dimse/status';
+import { moveOutcome, moveStatusString } from '../dimse/status';
+import { dcmtkMaxSendPdv, dumpDimseMessage, moveResponseStatusDetail } from '../dimse/dump';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { filePrefix } from '../sinks/prefixes';
-import { moveScu, type MoveResponse } from './move-scu';
+import { moveRequestCommand, moveScu, type MoveResponse } from './move-scu';
 import type { ReceivedObject } from './received-object';
 import { StorageServer } from './storage-server';
 import { connectTcp } from './connect';
@@ -121,7 +122,7 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
       assoc.abort();
       throw new DimseError('NO_PRESENTATION_CONTEXT', 'No Acceptable Presentation Contexts');
     }
-    log.info(`Association Accepted (Max Send PDV: ${assoc.peerMaxPduLength === 0 ? 0 : assoc.peerMaxPduLength - 12})`);
+    log.info(`Association Accepted (Max Send PDV: ${dcmtkMaxSendPdv(assoc.peerMaxPduLength)})`);
     const moveCtx = [...assoc.contexts.values()].find((c) => c.abstractSyntax === model.move);
     if (!moveCtx) {
       assoc.abort();
@@ -133,22 +134,47 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
     try {
       for (const query of o.queries) {
         const id = messageId++;
-        log.info(`Sending Move Request (MsgID ${id})`);
+        // movescu.cc: at debug level the message dump replaces the "(MsgID n)" and "(status)" parts of the info lines.
+        const debug = log.enabled('debug');
+        const moveDestination = o.moveDestination ?? callingAe;
+        if (debug) {
+          log.info('Sending Move Request');
+          log.debug(dumpDimseMessage(moveRequestCommand({ sopClassUid: model.move, messageId: id, moveDestination }), 'outgoing', moveCtx.id));
+        } else {
+          log.info(`Sending Move Request (MsgID ${id})`);
+        }
         if (log.enabled('info')) log.info(`Request Identifiers:\n${dumpDataset(query)}`);
         const final = await moveScu(assoc, reader, {
           contextId: moveCtx.id,
           sopClassUid: model.move,
           messageId: id,
-          moveDestination: o.moveDestination ?? callingAe,
+          moveDestination,
           identifier: encodeDataset(query, moveCtx.transferSyntax),
           dimseTimeoutMs: o.dimseTimeoutMs,
           onResponse: (rsp) => {
-            if (!rsp.final) log.info(`Received Move Response ${rsp.index} (${moveStatusString(rsp.status)})`);
+            if (rsp.final) {
+              // DCMTK's move callback sees the pending responses only; the final one is logged below.
+            } else if (debug) {
+              log.info(`Received Move Response ${rsp.index}`);
+              log.debug(dumpDimseMessage(rsp.command, 'incoming'));
+            } else {
+              log.info(`Received Move Response ${rsp.index} (${moveStatusString(rsp.status)})`);
+            }
             o.onResponse?.(rsp);
           },
         });
         finals.push(final);
-        log.info(`Received Final Move Response (${moveStatusString(final.status)})`);
+        // DCMTK warns before it reports the final response.
+        const outcome = moveOutcome(final.status);
+        if (outcome !== 'ok') log.warn(`Move response with ${outcome} status (${moveStatusString(final.status)})`);
+        if (debug) {
+          log.info('Received Final Move Response');
+          log.debug(dumpDimseMessage(final.command, 'incoming'));
+        } else {
+          log.info(`Received Final Move Response (${moveStatusString(final.status)})`);
+        }
+        const detail = moveResponseStatusDetail(final.command);
+        if (detail.length > 0 && debug) log.debug(`Status Detail:\n${dumpDataset(detail, 'Little Endian Implicit')}`);
       }
     } catch (err) {
       assoc.abort();

@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import { acceptAssociation } from '../association/association';
+import { dcmtkMaxSendPdv } from '../dimse/dump';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
@@ -103,7 +104,7 @@ export class StorageServer {
     });
     this.handles.add(assoc);
     void assoc.closed.finally(() => this.handles.delete(assoc));
-    this.log.info(`Sub-Association Acknowledged (Max Send PDV: ${assoc.peerMaxPduLength === 0 ? 0 : assoc.peerMaxPduLength - 6})`);
+    this.log.info(`Sub-Association Acknowledged (Max Send PDV: ${dcmtkMaxSendPdv(assoc.peerMaxPduLength)})`);
     if (assoc.contexts.size === 0) this.log.info('    (but no valid presentation contexts)');
     this.received += await serveStore(assoc, { deliver: this.opts.deliver, logger: this.log, describe: this.opts.describe });
     await assoc.closed;

@@ -5,6 +5,7 @@
  */
 import type { AssociationHandle } from '../association/types';
 import { commandFieldName, CommandField } from '../dimse/command-field';
+import { dumpDimseMessage } from '../dimse/dump';
 import { messagesOf } from '../dimse/messages';
 import type { DimseMessage } from '../dimse/message';
 import { Status, hex4 } from '../dimse/status';
@@ -30,7 +31,13 @@ export async function serveStore(assoc: AssociationHandle, opts: StoreScpOptions
     for await (const msg of reader as AsyncIterable<DimseMessage>) {
       const field = msg.command.CommandField;
       if (field === CommandField.C_ECHO_RQ) {
-        log.info(`Received Echo Request (MsgID ${msg.command.MessageID})`);
+        // movescu.cc echoSCP: at debug level the message dump replaces "(MsgID n)".
+        if (log.enabled('debug')) {
+          log.info('Received Echo Request');
+          log.debug(dumpDimseMessage(msg.command, 'incoming', msg.contextId));
+        } else {
+          log.info(`Received Echo Request (MsgID ${msg.command.MessageID})`);
+        }
         await drain(msg);
         await sendMessage(assoc, msg.contextId, {
           CommandField: CommandField.C_ECHO_RSP,
@@ -44,6 +51,7 @@ export async function serveStore(assoc: AssociationHandle, opts: StoreScpOptions
         count++;
       } else {
         log.error(`Expected C-ECHO or C-STORE request but received DIMSE command ${hex4(field)} (${commandFieldName(field)})`);
+        log.debug(dumpDimseMessage(msg.command, 'incoming', msg.contextId));
         assoc.abort();
         break;
       }
@@ -61,7 +69,13 @@ async function storeOne(assoc: AssociationHandle, msg: DimseMessage, opts: Store
   const ctx = assoc.contexts.get(msg.contextId);
   const sopClassUid = cmd.AffectedSOPClassUID ?? '';
   const sopInstanceUid = cmd.AffectedSOPInstanceUID ?? '';
-  log.info(`Received Store Request (MsgID ${cmd.MessageID}, ${opts.describe ? opts.describe(sopClassUid) : sopClassUid})`);
+  // movescu.cc storeSCP: at debug level the message dump replaces "(MsgID n, prefix)".
+  if (log.enabled('debug')) {
+    log.info('Received Store Request');
+    log.debug(dumpDimseMessage(cmd, 'incoming', msg.contextId));
+  } else {
+    log.info(`Received Store Request (MsgID ${cmd.MessageID}, ${opts.describe ? opts.describe(sopClassUid) : sopClassUid})`);
+  }
   if (!msg.dataset) throw new DimseError('DIMSE_NO_DATASET', 'C-STORE-RQ without a data set', { contextId: msg.contextId });
   if (!ctx) throw new DimseError('DIMSE_BAD_CONTEXT', `C-STORE-RQ on unknown presentation context ${msg.contextId}`, { contextId: msg.contextId });
   const obj = createReceivedObject({
