@@ -53,7 +53,10 @@ async function run(config: MovescuConfig, queries: Awaited<ReturnType<typeof bui
     proposeTransferSyntaxes: config.proposeTransferSyntaxes,
     logger: log,
   });
-  const sink = config.ignore ? ignoreSink() : directorySink({ directory: config.outputDirectory, logger: log });
+  const sink = config.ignore ? ignoreSink() : directorySink({
+    directory: config.outputDirectory, logger: log,
+    mode: config.bitPreserving ? { kind: 'bit-preserving' } : { kind: 'normal' },
+  });
   const stored = pipeline(retrieval, sink).catch(() => { /* the result below carries the error */ });
   let code: number = EXIT_CODES.NO_ERROR;
   try {

@@ -47,6 +47,15 @@ class IncomingDataset extends Readable {
   }
 }
 
+/**
+ * Ends a data set that will not be completed. Its consumer learns why through 'error'; a consumer that has already
+ * stopped listening (a sink that gave up on the object) must not turn the peer's abort into an uncaught exception.
+ */
+function abandon(ds: Readable, err: Error): void {
+  if (ds.listenerCount('error') > 0) ds.destroy(err);
+  else ds.destroy();
+}
+
 export class DimseReader extends Readable {
   private messageWanted: (() => void) | null = null;
   private current: IncomingDataset | null = null;
@@ -124,7 +133,7 @@ export class DimseReader extends Readable {
     if (this.current) {
       const err = new DimseError('DIMSE_INCOMPLETE_DATASET', 'association ended in the middle of a data set');
       this.current.settle(err);
-      this.current.destroy(err);
+      abandon(this.current, err);
       this.current = null;
     }
     this.push(null);
@@ -132,7 +141,7 @@ export class DimseReader extends Readable {
 
   private fail(err: Error): void {
     this.current?.settle(err);
-    this.current?.destroy(err);
+    if (this.current) abandon(this.current, err);
     this.current = null;
     this.destroy(err);
   }

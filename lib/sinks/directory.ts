@@ -1,17 +1,26 @@
 /**
- * The directory sink: writes each received object as DCMTK's movescu does (Part 10 file meta, then the data set
- * bytes as received, under PREFIX.SOPInstanceUID in the output directory), but safely: the bytes go to a hidden
+ * The directory sink: writes each received object as DCMTK's movescu does (Part 10 file meta, then the data set,
+ * under PREFIX.SOPInstanceUID in the output directory; see output-mode.ts for when the bytes are re-encoded), but
+ * safely: the bytes go to a hidden
  * temporary file in the same directory as they arrive, which is renamed to the final name only when complete, and
  * only then is the object accepted (so the C-STORE-RSP says success only for a file that is really there). A failed
  * or aborted transfer leaves no file under a final name, and the object is rejected with 0xA700 as DCMTK does.
  */
-import { closeSync, createWriteStream, existsSync, openSync, renameSync, writevSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, openSync, renameSync, writevSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { encodeFileMeta } from '../dataset/file-meta';
+import { convertDataset } from '../dataset/convert';
+import { DatasetParser } from '../dataset/tokenizer';
+import { ReencodeCheck } from '../dataset/reencode-check';
+import { transferSyntaxInfo } from '../dataset/transfer-syntax';
+import type { WriteOptions } from '../dataset/writer';
+import { Status } from '../dimse/status';
+import { DimseError } from '../errors';
+import { planFor, type OutputMode } from './output-mode';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
@@ -27,6 +36,8 @@ export interface DirectorySinkOptions {
   logger?: Logger;
   /** Called after each object is safely stored, with its final path. */
   onStored?(path: string, obj: ReceivedObject): void;
+  /** DCMTK's -B (default: normal, re-encoding only what needs it) or +B (the bytes as received). */
+  mode?: OutputMode;
 }
 
 export function directorySink(opts: DirectorySinkOptions): Writable {
@@ -75,40 +86,107 @@ async function readUpTo(body: Readable, limit: number): Promise<{ chunks: Buffer
 }
 
 
+/** The Part 10 header of an object written in `transferSyntaxUid`, or nothing for -F. */
+function metaFor(obj: ReceivedObject, transferSyntaxUid: string, opts: DirectorySinkOptions): Buffer[] {
+  return opts.fileMeta === false ? [] : [encodeFileMeta({
+    mediaStorageSopClassUid: obj.sopClassUid,
+    mediaStorageSopInstanceUid: obj.sopInstanceUid,
+    transferSyntaxUid,
+    implementationClassUid: IMPLEMENTATION_CLASS_UID,
+    implementationVersionName: IMPLEMENTATION_VERSION_NAME,
+    sourceApplicationEntityTitle: obj.callingAeTitle,
+  })];
+}
+
+/** Writes `chunks` in one synchronous writev: to the page cache that is well under a millisecond (see above). */
+function writeAll(path: string, chunks: Buffer[]): void {
+  const fd = openSync(path, 'w');
+  try { writevSync(fd, chunks); } finally { closeSync(fd); }
+}
+
+/** Streams `head` then `body` into a new file at `path`. */
+async function streamTo(path: string, head: Buffer[], body: Readable): Promise<void> {
+  const file = createWriteStream(path, { highWaterMark: 1024 * 1024 });
+  for (const c of head) file.write(c);
+  await pipeline(body, file);
+}
+
+/** Converts `body` (in `fromTs`) with `write` into a new file at `path`, meta first. */
+async function convertTo(path: string, obj: ReceivedObject, fromTs: string, write: WriteOptions, body: Readable, opts: DirectorySinkOptions): Promise<void> {
+  const meta = metaFor(obj, write.transferSyntax, opts);
+  const fileOffset = meta.reduce((n, b) => n + b.length, 0);
+  await streamTo(path, meta, convertDataset(body, fromTs, { ...write, fileOffset }));
+}
+
+/** A data set our tokenizer cannot read is one DCMTK's normal mode cannot read either: 0xC000, no file. */
+class CannotUnderstand extends Error {}
+
 async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log: Logger, serial: number): Promise<void> {
   const name = (opts.fileName ?? ((o: ReceivedObject) => dcmtkFileName(o.sopClassUid, o.sopInstanceUid)))(obj);
   const finalPath = join(opts.directory, name);
   const tempPath = join(opts.directory, `.${name}.${process.pid}-${serial}.part`);
+  const convertedPath = `${tempPath}.conv`;
+  const plan = planFor(opts.mode ?? { kind: 'normal' }, obj.transferSyntaxUid);
   try {
-    const head: Buffer[] = opts.fileMeta === false ? [] : [encodeFileMeta({
-      mediaStorageSopClassUid: obj.sopClassUid,
-      mediaStorageSopInstanceUid: obj.sopInstanceUid,
-      transferSyntaxUid: obj.transferSyntaxUid,
-      implementationClassUid: IMPLEMENTATION_CLASS_UID,
-      implementationVersionName: IMPLEMENTATION_VERSION_NAME,
-      sourceApplicationEntityTitle: obj.callingAeTitle,
-    })];
-    const start = await readUpTo(obj.body, SMALL_OBJECT_BYTES);
-    if (start.ended) {
-      // Small object (most images): written in one synchronous writev, as DCMTK does. To the page cache that takes
-      // well under a millisecond, and it saves the thread-pool round trips of asynchronous calls, which cost more
-      // CPU than the copy itself.
-      const fd = openSync(tempPath, 'w');
-      try { writevSync(fd, [...head, ...start.chunks]); } finally { closeSync(fd); }
+    if (plan.path === 'convert') {
+      await convertTo(tempPath, obj, obj.transferSyntaxUid, plan.write, obj.body, opts);
     } else {
-      const file = createWriteStream(tempPath, { highWaterMark: 1024 * 1024 });
-      for (const c of [...head, ...start.chunks]) file.write(c);
-      await pipeline(obj.body, file);
+      const check = plan.path === 'check' ? new ReencodeCheck() : null;
+      const parser = check ? new DatasetParser(transferSyntaxInfo(obj.transferSyntaxUid), (t) => check.push(t)) : null;
+      const scan = (chunks: Buffer[]): void => {
+        if (!parser || check!.reason) return;
+        try { for (const c of chunks) parser.write(c); } catch (e) { throw new CannotUnderstand((e as Error).message); }
+      };
+      const head = metaFor(obj, obj.transferSyntaxUid, opts);
+      const start = await readUpTo(obj.body, SMALL_OBJECT_BYTES);
+      scan(start.chunks);
+      if (start.ended) {
+        if (parser && !check!.reason) try { parser.end(); } catch (e) { throw new CannotUnderstand((e as Error).message); }
+        // Small object (most images): one synchronous writev. Needs re-encoding: converted from memory instead.
+        if (check?.reason) await convertTo(tempPath, obj, obj.transferSyntaxUid, (plan as { write: WriteOptions }).write, Readable.from(start.chunks), opts);
+        else writeAll(tempPath, [...head, ...start.chunks]);
+      } else {
+        // Large object: the bytes go to the file as they come, checked on the way; if DCMTK would have re-encoded
+        // them, a second pass converts the file just written (bounded memory, no second transfer).
+        const body = obj.body;
+        const tee = new Readable({ read() { body.resume(); } });
+        body.on('data', (c: Buffer) => {
+          try { scan([c]); } catch (e) { tee.destroy(e as Error); return; }
+          if (!tee.push(c)) body.pause();
+        });
+        body.on('end', () => tee.push(null));
+        body.on('error', (e) => tee.destroy(e));
+        await streamTo(tempPath, head, tee);
+        if (parser && !check!.reason) try { parser.end(); } catch (e) { throw new CannotUnderstand((e as Error).message); }
+        if (check?.reason) {
+          const offset = head.reduce((n, b) => n + b.length, 0);
+          await convertTo(convertedPath, obj, obj.transferSyntaxUid, (plan as { write: WriteOptions }).write, createReadStream(tempPath, { start: offset }), opts);
+          renameSync(convertedPath, tempPath);
+        }
+      }
     }
     if (existsSync(finalPath)) log.warn(`DICOM file already exists, overwriting: ${finalPath}`);
     renameSync(tempPath, finalPath);
   } catch (err) {
     await unlink(tempPath).catch(() => {});
+    await unlink(convertedPath).catch(() => {});
     const e = err as Error;
-    // A transfer that broke off is the peer's failure, not the disk's: say which, so the log is not misleading.
-    if (obj.body.errored) log.warn(`incomplete object discarded (${e.message}): ${finalPath}`);
-    else log.error(`cannot write DICOM file: ${finalPath}: ${e.message}`);
-    obj.reject();
+    // The sink is done with this body: whatever is still to come is dropped by the DIMSE reader.
+    if (!obj.body.readableEnded) obj.body.destroy();
+    if (obj.body.errored) {
+      // A transfer that broke off is the peer's failure, not the disk's: say which, so the log is not misleading.
+      log.warn(`incomplete object discarded (${e.message}): ${finalPath}`);
+      obj.reject();
+    } else if (e instanceof CannotUnderstand || (e instanceof DimseError && e.code.startsWith('DATASET_'))) {
+      log.error(`bad DICOM data set, not stored: ${finalPath}: ${e.message}`);
+      obj.reject(Status.StoreCannotUnderstand, e.message);
+    } else if (e instanceof DimseError && e.code.startsWith('WRITER_')) {
+      log.error(`cannot convert DICOM data set: ${finalPath}: ${e.message}`);
+      obj.reject(Status.StoreCannotUnderstand, e.message);
+    } else {
+      log.error(`cannot write DICOM file: ${finalPath}: ${e.message}`);
+      obj.reject();
+    }
     return;
   }
   obj.accept();

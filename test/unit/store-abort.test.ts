@@ -20,6 +20,8 @@ import { StorageServer } from '../../lib/services/storage-server';
 import { directorySink } from '../../lib/sinks/directory';
 import type { ReceivedObject } from '../../lib/services/received-object';
 import type { PData } from '../../lib/pdu/types';
+import { encodeDataset } from '../../lib/dataset/encode';
+import type { DataElement } from '../../lib/dataset/element';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -78,6 +80,13 @@ function data(bytes: number, isLast: boolean): Buffer {
   return encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId: 1, isCommand: false, isLast, data: Buffer.alloc(bytes, 0x41) }] });
 }
 
+/** A small valid data set in explicit VR little endian, as one last data PDV. */
+function dataset(uid: string): Buffer {
+  const ui = (tag: number, v: string): DataElement => ({ tag, vr: 'UI', value: Buffer.from(v.length % 2 ? `${v}\0` : v, 'latin1') });
+  const bytes = encodeDataset([ui(0x00080016, CT), ui(0x00080018, uid), { tag: 0x00100020, vr: 'LO', value: Buffer.from('PAT1') }], EXPLICIT_LE);
+  return encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId: 1, isCommand: false, isLast: true, data: bytes }] });
+}
+
 test('a peer abort in the middle of an object leaves no file at all', async () => {
   const { s } = await associate();
   s.write(storeRq('1.2.3.4.1'));
@@ -96,7 +105,7 @@ test('a peer abort in the middle of an object leaves no file at all', async () =
 test('a complete object arrives under its final name with a success response', async () => {
   const { s, replies } = await associate();
   s.write(storeRq('1.2.3.4.2'));
-  s.write(data(1000, true));
+  s.write(dataset('1.2.3.4.2'));
   assert.equal(await storeStatus(s, replies), 0x0000);
   s.write(Buffer.from([0x05, 0, 0, 0, 0, 4, 0, 0, 0, 0]));
   await once(s, 'close');
@@ -108,9 +117,19 @@ test('an object the sink cannot write is answered 0xA700, with no file under its
   rmSync(dir, { recursive: true, force: true });
   const { s, replies } = await associate();
   s.write(storeRq('1.2.3.4.3'));
-  s.write(data(1000, true));
+  s.write(dataset('1.2.3.4.3'));
   assert.equal(await storeStatus(s, replies), 0xa700);
   s.destroy();
   assert.equal(existsSync(join(dir, 'CT.1.2.3.4.3')), false);
   mkdirSync(dir);
+});
+
+test('a data set that cannot be parsed is answered 0xC000 (cannot understand) and not stored', async () => {
+  const { s, replies } = await associate();
+  s.write(storeRq('1.2.3.4.4'));
+  // A tag header whose explicit length runs past the end of the data set.
+  s.write(encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId: 1, isCommand: false, isLast: true, data: Buffer.from('080016005549ff00312e32', 'hex') }] }));
+  assert.equal(await storeStatus(s, replies), 0xc000);
+  s.destroy();
+  assert.deepEqual(readdirSync(dir).filter((n) => n.includes('1.2.3.4.4')), []);
 });

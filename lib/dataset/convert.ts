@@ -1,0 +1,63 @@
+/**
+ * convertDataset: dataset bytes in one transfer syntax → dataset bytes in another, with DCMTK's output options
+ * (movescu / dcmconv: +t? +g= +g -g +e -e +p -p +u -u +cl), as a stream in bounded memory:
+ * bytes → DatasetTokenizer → DatasetWriter → raw deflate (deflated output only).
+ *
+ * Deflated output is zlib's raw deflate (no zlib header, as DCMTK's +bd default) at compressionLevel with zlib's
+ * defaults otherwise (window 15, memLevel 8, default strategy), which is what DCMTK's DcmZLibOutputFilter asks for.
+ */
+import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { DimseError } from '../errors';
+import { DatasetTokenizer } from './tokenizer';
+import { transferSyntaxInfo } from './transfer-syntax';
+import { DatasetWriter, type WriteOptions } from './writer';
+
+export type { WriteOptions } from './writer';
+
+export interface ConvertOptions extends WriteOptions {
+  /** File name for errors. */
+  file?: string;
+  /** Values longer than this are streamed through the writer, not held (default 256 KiB). */
+  maxHeldValue?: number;
+  /** Called with the writer, e.g. to read its peakHeldBytes in a test. */
+  onWriter?: (writer: DatasetWriter) => void;
+}
+
+/**
+ * Converts a dataset stream. Errors of the input, the tokenizer (bad data) or the writer (e.g. encapsulated
+ * pixel data to an uncompressed syntax) destroy the returned stream with that error; tokenizer warnings
+ * (odd lengths, ...) are re-emitted on it as 'warning' events.
+ */
+export function convertDataset(input: Readable, inputTransferSyntax: string, options: ConvertOptions): Readable {
+  const out = new PassThrough();
+  const inTs = transferSyntaxInfo(inputTransferSyntax);
+  const outTs = transferSyntaxInfo(options.transferSyntax);
+  const level = options.compressionLevel;
+  if (outTs.deflated && (!Number.isInteger(level) || level < 0 || level > 9)) {
+    process.nextTick(() => out.destroy(new DimseError('WRITER_BAD_OPTION', `compression level ${level} must be 0..9`, { offset: 0, file: options.file })));
+    return out;
+  }
+  let tokenizer: DatasetTokenizer;
+  let writer: DatasetWriter;
+  try {
+    tokenizer = new DatasetTokenizer({ transferSyntax: inTs.uid, file: options.file });
+    writer = new DatasetWriter({
+      ...options,
+      implicitInput: !inTs.explicitVr,
+      bigEndianInput: !inTs.littleEndian,
+      inputTransferSyntax: inTs.uid,
+    });
+  } catch (e) {
+    process.nextTick(() => out.destroy(e instanceof Error ? e : new Error(String(e))));
+    return out;
+  }
+  options.onWriter?.(writer);
+  tokenizer.on('warning', (w: DimseError) => out.emit('warning', w));
+  const stages: (Readable | Transform)[] = [input, tokenizer, writer];
+  if (outTs.deflated) stages.push(zlib.createDeflateRaw({ level }));
+  pipeline([...stages, out], (err) => {
+    if (err && !out.destroyed) out.destroy(err);
+  });
+  return out;
+}
