@@ -18,6 +18,8 @@ export type { WriteOptions } from './writer';
 export interface ConvertOptions extends WriteOptions {
   /** File name for errors. */
   file?: string;
+  /** Passed to the tokenizer (see DatasetTokenizerOptions.strictLengths). */
+  strictLengths?: boolean | 'value-size';
   /** Values longer than this are streamed through the writer, not held (default 256 KiB). */
   maxHeldValue?: number;
   /** Called with the writer, e.g. to read its peakHeldBytes in a test. */
@@ -41,7 +43,7 @@ export function convertDataset(input: Readable, inputTransferSyntax: string, opt
   let tokenizer: DatasetTokenizer;
   let writer: DatasetWriter;
   try {
-    tokenizer = new DatasetTokenizer({ transferSyntax: inTs.uid, file: options.file });
+    tokenizer = new DatasetTokenizer({ transferSyntax: inTs.uid, file: options.file, strictLengths: options.strictLengths });
     writer = new DatasetWriter({
       ...options,
       implicitInput: !inTs.explicitVr,

@@ -46,8 +46,11 @@ export interface DatasetTokenizerOptions {
   startOffset?: number;
   /** Values up to this length are emitted as one token; longer ones in chunks (default 64 KiB). */
   maxWholeValueLength?: number;
-  /** Refuse odd lengths and lengths that do not fit the VR's value size (default: warn, as DCMTK does). */
-  strictLengths?: boolean;
+  /**
+   * true: refuse odd lengths and lengths that do not fit the VR's value size; 'value-size': refuse only the latter
+   * (such a value cannot be decoded: a US of 3 bytes), warn on odd lengths as DCMTK does; default: warn on both.
+   */
+  strictLengths?: boolean | 'value-size';
   /** Deepest nesting of sequences accepted (default 64). */
   maxDepth?: number;
   /** File name for errors. */
@@ -94,7 +97,7 @@ export class DatasetParser {
   private value: ValueState | null = null;
   private failed: DimseError | null = null;
   private readonly maxWhole: number;
-  private readonly strict: boolean;
+  private readonly strict: boolean | 'value-size';
   private readonly maxDepth: number;
   private readonly file: string | undefined;
 
@@ -433,11 +436,11 @@ export class DatasetParser {
     const odd = length % 2 === 1;
     const misfit = width > 1 && length % width !== 0;
     if (!odd && !misfit) return;
-    const msg = odd
-      ? `${prefix}${formatTag(tag)} ${vr} has odd length ${length}: PS3.5 7.1.1 requires even lengths`
-      : `${formatTag(tag)} ${vr} has length ${length}, not a multiple of its value size ${width}`;
-    const err = this.error(odd ? 'DATASET_ODD_LENGTH' : 'DATASET_LENGTH_NOT_MULTIPLE', tag, at, msg);
-    if (this.strict) throw err;
+    const msg = misfit
+      ? `${formatTag(tag)} ${vr} has length ${length}, not a multiple of its value size ${width}`
+      : `${prefix}${formatTag(tag)} ${vr} has odd length ${length}: PS3.5 7.1.1 requires even lengths`;
+    const err = this.error(misfit ? 'DATASET_LENGTH_NOT_MULTIPLE' : 'DATASET_ODD_LENGTH', tag, at, msg);
+    if (this.strict === true || (this.strict === 'value-size' && misfit)) throw err;
     this.warn(err);
   }
 

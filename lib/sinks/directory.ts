@@ -115,8 +115,14 @@ async function streamTo(path: string, head: Buffer[], body: Readable): Promise<v
 async function convertTo(path: string, obj: ReceivedObject, fromTs: string, write: WriteOptions, body: Readable, opts: DirectorySinkOptions): Promise<void> {
   const meta = metaFor(obj, write.transferSyntax, opts);
   const fileOffset = meta.reduce((n, b) => n + b.length, 0);
-  await streamTo(path, meta, convertDataset(body, fromTs, { ...write, fileOffset }));
+  await streamTo(path, meta, convertDataset(body, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS }));
 }
+
+/**
+ * Received data sets are refused when a value cannot be decoded (a US of 3 bytes): DCMTK stores it with a warning
+ * and a made-up byte; we answer 0xC000 naming the element. Odd-length strings are padded as DCMTK does.
+ */
+const STRICTNESS = 'value-size' as const;
 
 /** A data set our tokenizer cannot read is one DCMTK's normal mode cannot read either: 0xC000, no file. */
 class CannotUnderstand extends Error {}
@@ -132,7 +138,7 @@ async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log:
       await convertTo(tempPath, obj, obj.transferSyntaxUid, plan.write, obj.body, opts);
     } else {
       const check = plan.path === 'check' ? new ReencodeCheck() : null;
-      const parser = check ? new DatasetParser(transferSyntaxInfo(obj.transferSyntaxUid), (t) => check.push(t)) : null;
+      const parser = check ? new DatasetParser(transferSyntaxInfo(obj.transferSyntaxUid), (t) => check.push(t), { strictLengths: STRICTNESS }) : null;
       const scan = (chunks: Buffer[]): void => {
         if (!parser || check!.reason) return;
         try { for (const c of chunks) parser.write(c); } catch (e) { throw new CannotUnderstand((e as Error).message); }
@@ -180,10 +186,9 @@ async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log:
     } else if (e instanceof CannotUnderstand || (e instanceof DimseError && e.code.startsWith('DATASET_'))) {
       log.error(`bad DICOM data set, not stored: ${finalPath}: ${e.message}`);
       obj.reject(Status.StoreCannotUnderstand, e.message);
-    } else if (e instanceof DimseError && e.code.startsWith('WRITER_')) {
-      log.error(`cannot convert DICOM data set: ${finalPath}: ${e.message}`);
-      obj.reject(Status.StoreCannotUnderstand, e.message);
     } else {
+      // Includes a conversion the writer refuses (encapsulated pixel data to an uncompressed syntax): DCMTK's
+      // saveFile fails there too, and movescu answers it as a write failure (0xA700).
       log.error(`cannot write DICOM file: ${finalPath}: ${e.message}`);
       obj.reject();
     }
