@@ -1,0 +1,94 @@
+/**
+ * DCMTK's default ("normal") mode re-encodes what it receives: undefined lengths become explicit, group lengths are
+ * recalculated, odd-length strings padded. dcmqrscp re-encodes before sending, so this needs an archive that sends
+ * stored bytes unchanged: our own. Same retrieval with DCMTK's movescu and ours, compared file by file: our fast
+ * path must hand exactly those objects to the converter, and the converter must write what DCMTK writes. With +B both
+ * must write the bytes as stored.
+ */
+import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { peerTest } from '../peer-gate';
+import { compareDirs, compareFiles, formatDirDiff, freePort, runMovescu, tempDir, type TempDir, type MovescuResult } from './harness';
+import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
+import { Archive } from '../../lib/archive/archive';
+
+const DCMTK = ['dump2dcm', 'dcmconv', 'movescu'];
+
+interface Setup { tmp: TempDir; archive: Archive; qrPort: number; storePort: number; study: GeneratedStudy }
+let setup: Promise<Setup> | undefined;
+const cleanups: (() => Promise<void> | void)[] = [];
+after(async () => { for (const c of cleanups.reverse()) await c(); });
+
+function dcmconv(args: string[], file: string): void {
+  const r = spawnSync('dcmconv', [...args, file, file]);
+  assert.equal(r.status, 0, r.stderr.toString());
+}
+
+function archive(): Promise<Setup> {
+  setup ??= (async () => {
+    const tmp = tempDir('retrieve-own-archive');
+    cleanups.push(() => tmp.cleanup());
+    const study = await makeStudy({
+      dir: join(tmp.path, 'src'), patientId: 'OWN1',
+      series: [
+        { sopClass: 'sr', count: 2, transferSyntax: 'implicit', undefinedLengths: true },
+        { sopClass: 'sr', count: 1, transferSyntax: 'explicit', undefinedLengths: true },
+        { sopClass: 'ct', count: 2, rows: 16, cols: 16, transferSyntax: 'explicit' },
+        { sopClass: 'mr', count: 1, rows: 8, cols: 8, transferSyntax: 'implicit' },
+      ],
+    });
+    // Variants DCMTK's normal mode changes: group lengths present, undefined-length items in an image.
+    dcmconv(['+g'], study.files[3]!);
+    dcmconv(['-e', '+g'], study.files[5]!);
+    const storePort = await freePort();
+    const archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'src'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
+    const qrPort = await archive.start();
+    cleanups.push(() => archive.stop());
+    return { tmp, archive, qrPort, storePort, study };
+  })();
+  return setup;
+}
+
+let runs = 0;
+async function both(s: Setup, extra: string[], dcmtkCwdIsOut = false): Promise<{ dcmtk: MovescuResult; ours: MovescuResult; a: string; b: string }> {
+  const n = ++runs;
+  const a = join(s.tmp.path, `dcmtk-${n}`);
+  const b = join(s.tmp.path, `ours-${n}`);
+  mkdirSync(a);
+  mkdirSync(b);
+  const args = (out: string): string[] => ['-S', '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(s.storePort), '-od', out, ...extra,
+    '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.study.studyUid}`, '127.0.0.1', String(s.qrPort)];
+  // DCMTK's +B ignores -od and writes into the working directory (peers.md).
+  const dcmtk = await runMovescu('dcmtk', args(a), dcmtkCwdIsOut ? { cwd: a } : {});
+  const ours = await runMovescu('ours', args(b));
+  return { dcmtk, ours, a, b };
+}
+
+peerTest('own archive, normal mode: objects DCMTK re-encodes come out as DCMTK writes them', DCMTK, async () => {
+  const s = await archive();
+  const r = await both(s, []);
+  assert.equal(r.dcmtk.code, 0, r.dcmtk.stderr);
+  assert.equal(r.ours.code, 0, r.ours.stderr);
+  assert.equal(readdirSync(r.a).length, s.study.files.length);
+  const d = await compareDirs(r.a, r.b);
+  assert.ok(d.identical, `${formatDirDiff(d)}\n${r.ours.stderr}`);
+  // Not a vacuous comparison: the three SR objects with undefined-length sequences really were re-encoded.
+  // (Correct group lengths and -e on objects without sequences leave the bytes as they are, for DCMTK too.)
+  let reencoded = 0;
+  for (const i of s.study.instances) {
+    if (await compareFiles(i.file, join(r.b, i.dcmtkName ?? ''), i.dcmtkName)) reencoded++;
+  }
+  assert.equal(reencoded, 3);
+});
+
+peerTest('own archive, +B: both write the data sets exactly as stored', DCMTK, async () => {
+  const s = await archive();
+  const r = await both(s, ['+B'], true);
+  assert.equal(r.ours.code, 0, r.ours.stderr);
+  const d = await compareDirs(r.a, r.b);
+  assert.ok(d.identical, `${formatDirDiff(d)}\n${r.ours.stderr}`);
+  assert.equal(d.compared, s.study.files.length);
+});
