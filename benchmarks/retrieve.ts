@@ -78,7 +78,19 @@ interface Variant {
   extra: string[];
   /** +B writes into the working directory. */
   cwdIsOut: boolean;
+  /** Ratios are taken against the DCMTK variant of the same group (the same output options). */
+  group: string;
 }
+
+/**
+ * The output conversions measured besides the plain retrieval: +te on implicit VR input (the store side accepts
+ * implicit only, so the archive sends implicit and the client converts), and +td (deflate on the way to disk).
+ */
+const CONVERSIONS: { group: string; extra: string[]; compare: boolean }[] = [
+  { group: '+xi +te', extra: ['+xi', '+te'], compare: true },
+  // Deflated bytes depend on the zlib version (Node's 1.3 vs DCMTK's 1.2.13); the tests compare them inflated.
+  { group: '+td', extra: ['+td'], compare: false },
+];
 
 interface Sample {
   usage: ResourceUsage;
@@ -86,13 +98,14 @@ interface Sample {
 
 const args = minimist(process.argv.slice(2), {
   string: ['only', 'work'],
-  boolean: ['keep', 'help'],
+  boolean: ['keep', 'help', 'plain'],
   default: { runs: 3, warmup: 1 },
   alias: { h: 'help' },
 });
 
 function usage(): never {
-  console.log('usage: node dist/benchmarks/retrieve.js [--runs N] [--only a|b] [--keep] [--warmup N] [--work DIR]');
+  console.log('usage: node dist/benchmarks/retrieve.js [--runs N] [--only a|b] [--plain] [--keep] [--warmup N] [--work DIR]');
+  console.log('  --plain  measure only the plain retrieval, not the output conversions (+xi +te, +td)');
   process.exit(0);
 }
 
@@ -217,9 +230,15 @@ async function main(): Promise<void> {
     for (const key of keys) {
       const m = manifest.studies[key] as StudyManifest;
       const expected = m.files.map((f) => f.dcmtkName).sort();
-      const variants: Variant[] = [{ name: 'DCMTK', impl: 'dcmtk', extra: [], cwdIsOut: false }];
-      if (ours) variants.push({ name: 'ours', impl: 'ours', extra: [], cwdIsOut: false });
-      if (key === 'b') variants.push({ name: 'DCMTK +B', impl: 'dcmtk', extra: ['+B'], cwdIsOut: true });
+      const variants: Variant[] = [{ name: 'DCMTK', impl: 'dcmtk', extra: [], cwdIsOut: false, group: '' }];
+      if (ours) variants.push({ name: 'ours', impl: 'ours', extra: [], cwdIsOut: false, group: '' });
+      if (key === 'b') variants.push({ name: 'DCMTK +B', impl: 'dcmtk', extra: ['+B'], cwdIsOut: true, group: '' });
+      if (!args.plain) {
+        for (const c of CONVERSIONS) {
+          variants.push({ name: `DCMTK ${c.group}`, impl: 'dcmtk', extra: c.extra, cwdIsOut: false, group: c.group });
+          if (ours) variants.push({ name: `ours ${c.group}`, impl: 'ours', extra: c.extra, cwdIsOut: false, group: c.group });
+        }
+      }
       const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
       const firstDirs = new Map<string, string>();
       const notes: string[] = [];
@@ -262,20 +281,26 @@ async function main(): Promise<void> {
         }
       }
       // outputs of the first run: ours against DCMTK's, and DCMTK +B against DCMTK
-      const base = firstDirs.get('DCMTK') as string;
-      for (const other of ['ours', 'DCMTK +B']) {
+      const pairs: [string, string][] = [['DCMTK', 'ours'], ['DCMTK', 'DCMTK +B']];
+      if (!args.plain) for (const c of CONVERSIONS) if (c.compare) pairs.push([`DCMTK ${c.group}`, `ours ${c.group}`]);
+      for (const [baseName, other] of pairs) {
+        const base = firstDirs.get(baseName);
         const dir = firstDirs.get(other);
-        if (!dir) continue;
+        if (!base || !dir) continue;
         const d = await compareDirs(base, dir);
-        notes.push(`compareDirs(DCMTK, ${other}) on run 1: ${formatDirDiff(d, 3)}`);
-        if (other === 'ours' && !d.identical) process.exitCode = 1;
+        notes.push(`compareDirs(${baseName}, ${other}) on run 1: ${formatDirDiff(d, 3)}`);
+        if (other.startsWith('ours') && !d.identical) process.exitCode = 1;
       }
       if (!args.keep) for (const dir of firstDirs.values()) rmSync(dir, { recursive: true, force: true });
 
-      const baseS = samples.get('DCMTK') as Sample[];
-      const bWall = median(baseS.map((s) => s.usage.wallS));
-      const bCpu = median(baseS.map((s) => s.usage.userS + s.usage.sysS));
-      const bRss = median(baseS.map((s) => s.usage.maxRssKb));
+      const baseOf = (v: Variant) => {
+        const baseS = samples.get(v.group ? `DCMTK ${v.group}` : 'DCMTK') as Sample[];
+        return {
+          wall: median(baseS.map((s) => s.usage.wallS)),
+          cpu: median(baseS.map((s) => s.usage.userS + s.usage.sysS)),
+          rss: median(baseS.map((s) => s.usage.maxRssKb)),
+        };
+      };
       const rows: string[][] = [
         ['variant', 'wall s median (min–max)', 'CPU s user+sys', 'peak RSS MB', 'wall ×', 'CPU ×', 'RSS ×'],
       ];
@@ -287,15 +312,17 @@ async function main(): Promise<void> {
         const cpu = median(s.map((x) => x.usage.userS + x.usage.sysS));
         const rss = median(s.map((x) => x.usage.maxRssKb));
         stats[v.name] = { samples: s.map((x) => x.usage), medianWallS: wall, medianCpuS: cpu, medianMaxRssKb: rss };
-        const ratio = (x: number, b: number) => (v.name === 'DCMTK' ? '1' : b > 0 ? (x / b).toFixed(2) : '-');
+        const b = baseOf(v);
+        const isBase = v.name === (v.group ? `DCMTK ${v.group}` : 'DCMTK');
+        const ratio = (x: number, y: number) => (isBase ? '1' : y > 0 ? (x / y).toFixed(2) : '-');
         rows.push([
           v.name,
           `${fmtS(wall)} (${fmtS(Math.min(...walls))}–${fmtS(Math.max(...walls))})`,
           fmtS(cpu),
           (rss / 1024).toFixed(0),
-          ratio(wall, bWall),
-          ratio(cpu, bCpu),
-          ratio(rss, bRss),
+          ratio(wall, b.wall),
+          ratio(cpu, b.cpu),
+          ratio(rss, b.rss),
         ]);
       }
       results[key] = { label: STUDIES[key].label, files: m.files.length, bytes: m.bytes, runs, stats, notes };
@@ -303,7 +330,7 @@ async function main(): Promise<void> {
       report.push(
         '',
         `(${key}) ${STUDIES[key].label}: ${m.files.length} file(s), ${(m.bytes / 1e6).toFixed(0)} MB, ${runs} run(s)` +
-          ` (ratios: variant / DCMTK, medians)`,
+          ` (ratios: variant / DCMTK with the same output options, medians)`,
         ...rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')),
         ...notes.map((n) => '  ' + n.replace(/\n/g, '\n  ')),
       );

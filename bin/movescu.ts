@@ -54,8 +54,8 @@ async function run(config: MovescuConfig, queries: Awaited<ReturnType<typeof bui
     logger: log,
   });
   const sink = config.ignore ? ignoreSink() : directorySink({
-    directory: config.outputDirectory, logger: log,
-    mode: config.bitPreserving ? { kind: 'bit-preserving' } : { kind: 'normal' },
+    directory: config.outputDirectory, logger: log, fileMeta: config.fileMeta,
+    mode: config.bitPreserving ? { kind: 'bit-preserving' } : { kind: 'normal', write: config.write },
   });
   const stored = pipeline(retrieval, sink).catch(() => { /* the result below carries the error */ });
   let code: number = EXIT_CODES.NO_ERROR;

@@ -15,7 +15,9 @@
  * Checks that DCMTK makes after parsing (output directory, privileged port) are in preflight.ts: they look at
  * the machine, not at the command line, and the library's own callers need them too.
  */
-import { ACCEPT_OPTIONS, PROPOSE_OPTIONS } from './transfer-syntax-options';
+import {
+  ACCEPT_OPTIONS, COMPRESSED_PREFER_OPTIONS, PROPOSE_OPTIONS, WRITE_XFER_OPTIONS,
+} from './transfer-syntax-options';
 import { readFileSync, statSync, accessSync, constants as fsConstants } from 'node:fs';
 import {
   DEFAULT_ACSE_TIMEOUT_S, DEFAULT_AE_TITLE, DEFAULT_PDU, DEFAULT_PEER_AE_TITLE, MAX_PDU, MIN_PDU, PARAMS,
@@ -24,6 +26,7 @@ import {
 import { headerText, helpText, versionText } from './help';
 import { formatLogMessage, type Threshold } from './logger';
 import { EXIT_CODES } from './exit-codes';
+import type { WriteOptions } from '../dataset/writer';
 
 export type QueryModel = 'patient' | 'study' | 'psonly';
 
@@ -56,6 +59,14 @@ export interface MovescuConfig {
   readonly outputDirectory: string;
   /** +B; -B (default) is false. */
   readonly bitPreserving: boolean;
+  /** +F (default, true): write the Part 10 file meta information; -F (false): the bare data set. */
+  readonly fileMeta: boolean;
+  /**
+   * The output options given (normal mode), and only those: +te/+tb/+ti/+td transferSyntax (none for +t=, the
+   * default), +g=/+g/-g groupLength, +e/-e sequenceLength, +p padding (none for -p), +u/-u enableNewVr,
+   * +cl compressionLevel. Anything absent is DCMTK's default.
+   */
+  readonly write: Partial<WriteOptions>;
   /** --ignore: receive objects but store nothing. */
   readonly ignore: boolean;
   /** +x*: transfer syntaxes accepted for incoming objects, in order of preference. */
@@ -287,6 +298,24 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     return found;
   };
   const present = (name: string): boolean => rightmost(name) !== undefined;
+  /**
+   * The options of a DCMTK option block that movescu.cc's findOption calls find, in the order it asks for them
+   * (`names`): each call searches from the right but stops at the option the previous successful call found.
+   * So the rightmost option always wins, yet an option asked for earlier and placed further left is found
+   * too, and its checks run first ("+te +ti +xa" reports --write-xfer-little; "+p x y -p" checks nothing).
+   */
+  const block = (...names: string[]): OptionArg[] => {
+    const found: OptionArg[] = [];
+    let limit = -1;
+    for (const name of names) {
+      const o = rightmost(name);
+      if (o !== undefined && o.pos > limit) {
+        found.push(o);
+        limit = o.pos;
+      }
+    }
+    return found;
+  };
 
   try {
     const port = paramUnsigned(params[1]!, 1n, 65535n);
@@ -353,9 +382,20 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     const outputDirectory = od?.values[0] ?? '.';
 
     const bitPreserving = rightmost('--normal', '--bit-preserving')?.spec.long === '--bit-preserving';
-    // The first option of each of these blocks is checked whenever present, even though it is the default.
-    for (const opt of ['--enable-new-vr', '--group-length-recalc', '--length-explicit']) {
-      if (present(opt) && bitPreserving) throw new CommandLineError(`${opt} not allowed with --bit-preserving`);
+    const fileMeta = rightmost('--write-file', '--write-dataset')?.spec.long !== '--write-dataset';
+    const { write, writeXfer } = outputOptions(block, {
+      bitPreserving, fileMeta, accept: accept?.spec.long ?? '--prefer-uncompr',
+    });
+
+    // Not in a block: only the rightmost --compression-level is looked at.
+    const cl = rightmost('--compression-level');
+    if (cl !== undefined) {
+      if (propose?.spec.long !== '--propose-deflated' && writeXfer !== null
+        && writeXfer !== WRITE_XFER_OPTIONS['--write-xfer-deflated']) {
+        throw new CommandLineError(
+          '--compression-level only allowed with --propose-deflated, --write-xfer-deflated or --write-xfer-same');
+      }
+      write.compressionLevel = Number(valueUnsigned(cl, 0, 0n, 9n));
     }
 
     // Phase 6
@@ -368,14 +408,69 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
 
     const config: MovescuConfig = {
       peer: params[0]!, port: Number(port), queryFiles, keys, model, aet, aec, aem, retrievePort,
-      connectTimeoutS, acseTimeoutS, dimseTimeoutS, maxPdu, outputDirectory, bitPreserving, ignore,
-      acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, quiet, programName,
+      connectTimeoutS, acseTimeoutS, dimseTimeoutS, maxPdu, outputDirectory, bitPreserving, fileMeta, write,
+      ignore, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, quiet, programName,
     };
     return { kind: 'run', config, stderr: pre };
   } catch (e) {
     if (e instanceof CommandLineError) return fail(e);
     throw e;
   }
+}
+
+type BlockFinder = (...names: string[]) => OptionArg[];
+
+/**
+ * movescu.cc's output option blocks, +t* to +p, in its order and with its conflict checks; each block's final
+ * value is that of its rightmost option. `writeXfer`: the +t* syntax, null for +t= (also the default).
+ */
+function outputOptions(
+  block: BlockFinder,
+  ctx: { readonly bitPreserving: boolean; readonly fileMeta: boolean; readonly accept: string },
+): { write: Partial<WriteOptions>; writeXfer: string | null } {
+  const write: Partial<WriteOptions> = {};
+  const conflict = (opt: string, other: string, condition: boolean): void => {
+    if (condition) throw new CommandLineError(`${opt} not allowed with ${other}`);
+  };
+  const notWithBitPreserving = (o: OptionArg): void => conflict(o.spec.long, '--bit-preserving', ctx.bitPreserving);
+
+  let writeXfer: string | null = null;
+  for (const o of block(...Object.keys(WRITE_XFER_OPTIONS))) {
+    const ts = WRITE_XFER_OPTIONS[o.spec.long]!;
+    if (ts !== null) {
+      conflict(o.spec.long, '--accept-all', ctx.accept === '--accept-all');
+      notWithBitPreserving(o);
+      conflict(o.spec.long, ctx.accept, COMPRESSED_PREFER_OPTIONS.includes(ctx.accept));
+    }
+    writeXfer = ts;
+  }
+  if (writeXfer !== null) write.transferSyntax = writeXfer;
+
+  for (const o of block('--enable-new-vr', '--disable-new-vr')) {
+    notWithBitPreserving(o);
+    write.enableNewVr = o.spec.long === '--enable-new-vr';
+  }
+  const groupLength = {
+    '--group-length-recalc': 'recalc', '--group-length-create': 'create', '--group-length-remove': 'remove',
+  } as const;
+  for (const o of block(...Object.keys(groupLength))) {
+    notWithBitPreserving(o);
+    write.groupLength = groupLength[o.spec.long as keyof typeof groupLength];
+  }
+  for (const o of block('--length-explicit', '--length-undefined')) {
+    notWithBitPreserving(o);
+    write.sequenceLength = o.spec.long === '--length-explicit' ? 'explicit' : 'undefined';
+  }
+  for (const o of block('--padding-off', '--padding-create')) {
+    if (o.spec.long === '--padding-off') continue; // asked for first, so no padding is set yet
+    conflict('--padding-create', '--write-dataset', !ctx.fileMeta);
+    notWithBitPreserving(o);
+    // DCMTK reads unsigned longs and hands them to saveFile as Uint32.
+    const file = Number(valueUnsigned(o, 0, 0n) & 0xffffffffn);
+    const item = Number(valueUnsigned(o, 1, 0n) & 0xffffffffn);
+    write.padding = { file, item };
+  }
+  return { write, writeXfer };
 }
 
 function defaultCanRead(path: string): boolean {

@@ -47,3 +47,23 @@ export const PROPOSE_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   '--propose-deflated': [TS.DeflatedExplicitVRLittleEndian, ...UNCOMPRESSED],
   '--propose-implicit': [TS.ImplicitVRLittleEndian],
 };
+
+/** +t*: the output transfer syntax of stored objects; null for +t= (write with the syntax each object came in). */
+export const WRITE_XFER_OPTIONS: Readonly<Record<string, string | null>> = {
+  '--write-xfer-same': null,
+  '--write-xfer-little': TS.ExplicitVRLittleEndian,
+  '--write-xfer-big': TS.ExplicitVRBigEndian,
+  '--write-xfer-implicit': TS.ImplicitVRLittleEndian,
+  '--write-xfer-deflated': TS.DeflatedExplicitVRLittleEndian,
+};
+
+/**
+ * The +x options whose preferred syntax is compressed: movescu.cc refuses +te/+tb/+ti/+td with each of them,
+ * since DCMTK cannot decompress what arrives in them (--prefer-deflated is fine: it inflates).
+ */
+export const COMPRESSED_PREFER_OPTIONS: readonly string[] = [
+  '--prefer-lossless', '--prefer-jpeg8', '--prefer-jpeg12', '--prefer-j2k-lossless', '--prefer-j2k-lossy',
+  '--prefer-jls-lossless', '--prefer-jls-lossy', '--prefer-mpeg2', '--prefer-mpeg2-high', '--prefer-mpeg4',
+  '--prefer-mpeg4-bd', '--prefer-mpeg4-2-2d', '--prefer-mpeg4-2-3d', '--prefer-mpeg4-2-st', '--prefer-hevc',
+  '--prefer-hevc10', '--prefer-rle',
+];

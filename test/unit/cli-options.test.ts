@@ -22,6 +22,8 @@ test('exactly the options the product implements are marked yes', () => {
     // network transfer syntaxes: every +x (store side preference) and -x (proposal) option
     '+x=', '+xe', '+xb', '+xs', '+xy', '+xx', '+xv', '+xw', '+xt', '+xu', '+xm', '+xh', '+xn', '+xl', '+x2', '+x3',
     '+xo', '+x4', '+x5', '+xr', '+xd', '+xi', '+xa', '-x=', '-xe', '-xb', '-xd', '-xi',
+    // output options: file format, transfer syntax, new VRs, group lengths, sequence lengths, padding, deflate level
+    '-F', '+te', '+tb', '+ti', '+td', '-u', '+g', '-g', '-e', '+p', '+cl',
   ].sort());
 });
 
@@ -30,6 +32,7 @@ test('value specs carry DCMTK\'s ranges', () => {
   assert.deepEqual(findOption('+P')?.values, [{ name: 'number', type: 'integer', signed: false, min: 1, max: 65535 }]);
   assert.deepEqual(findOption('-to')?.values, [{ name: 'seconds', type: 'integer', signed: true, min: 1 }]);
   assert.equal(findOption('+p')?.values.length, 2);
+  assert.deepEqual(findOption('+cl')?.values, [{ name: 'level', type: 'integer', signed: false, min: 0, max: 9 }]);
 });
 
 test('markdown table: one row per option plus headings, support column', () => {

@@ -33,7 +33,8 @@ test('defaults are DCMTK\'s', () => {
   assert.deepEqual(c, {
     peer: 'archive', port: 104, queryFiles: [], keys: ['0010,0010=X'], model: 'patient', aet: 'MOVESCU',
     aec: 'ANY-SCP', aem: 'MOVESCU', retrievePort: null, connectTimeoutS: null, acseTimeoutS: 30,
-    dimseTimeoutS: null, maxPdu: 16384, outputDirectory: '.', bitPreserving: false, ignore: false,
+    dimseTimeoutS: null, maxPdu: 16384, outputDirectory: '.', bitPreserving: false, fileMeta: true, write: {},
+    ignore: false,
     acceptTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
     proposeTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
     logLevel: 'warn', quiet: false, programName: 'movescu',
@@ -169,9 +170,9 @@ test('options not implemented yet are refused, never ignored', () => {
   assert.equal(e.message, 'option -lc (--log-config) is not supported yet by dimse-stream');
   assert.equal(e.exitCode, 1);
   assert.match(error(['--repeat', '2', ...K, 'h', '1']).message, /^option --repeat is not supported yet/);
-  assert.match(error(['+B', '+te', ...K, 'h', '1']).message, /^option \+te \(--write-xfer-little\) is not supported/);
+  assert.match(error(['+B', '-pr', ...K, 'h', '1']).message, /^option -pr \(--pending-read\) is not supported/);
   // refused even in quiet mode: a script must learn that its option did nothing
-  assert.notEqual(error(['-q', '-F', ...K, 'h', '1']).stderr, '');
+  assert.notEqual(error(['-q', '--abort', ...K, 'h', '1']).stderr, '');
   // but --help and --version still work
   assert.equal(parseCommandLine(['-lc', 'x', '--help']).kind, 'help');
 });
@@ -248,4 +249,167 @@ test('with a dictionary, -k keys are checked as DCMTK checks them', () => {
   assert.equal(error(['-k', 'foo=bar', 'h', '1'], o).message, 'bad key format or dictionary name not found in dictionary: foo');
   assert.equal(error(['-k', '1234,5678=X', 'h', '1'], o).message, 'unknown tag: (1234,5678)');
   assert.equal(error(['-k', '10 ,10', 'h', '1'], o).message, 'bad key format or dictionary name not found in dictionary: 10 ,10');
+});
+
+// ---- output options (movescu.cc's blocks from --write-file to --compression-level) ----
+
+const LE = '1.2.840.10008.1.2.1';
+const BE = '1.2.840.10008.1.2.2';
+const IMPLICIT = '1.2.840.10008.1.2';
+const DEFLATED = '1.2.840.10008.1.2.1.99';
+const COMPRESSED_PREFER: ReadonlyArray<[string, string]> = [
+  ['+xs', '--prefer-lossless'], ['+xy', '--prefer-jpeg8'], ['+xx', '--prefer-jpeg12'], ['+xv', '--prefer-j2k-lossless'],
+  ['+xw', '--prefer-j2k-lossy'], ['+xt', '--prefer-jls-lossless'], ['+xu', '--prefer-jls-lossy'],
+  ['+xm', '--prefer-mpeg2'], ['+xh', '--prefer-mpeg2-high'], ['+xn', '--prefer-mpeg4'], ['+xl', '--prefer-mpeg4-bd'],
+  ['+x2', '--prefer-mpeg4-2-2d'], ['+x3', '--prefer-mpeg4-2-3d'], ['+xo', '--prefer-mpeg4-2-st'],
+  ['+x4', '--prefer-hevc'], ['+x5', '--prefer-hevc10'], ['+xr', '--prefer-rle'],
+];
+const WRITE_XFER: ReadonlyArray<[string, string, string]> = [
+  ['+te', '--write-xfer-little', LE], ['+tb', '--write-xfer-big', BE], ['+ti', '--write-xfer-implicit', IMPLICIT],
+  ['+td', '--write-xfer-deflated', DEFLATED],
+];
+const w = (...argv: string[]): MovescuConfig['write'] => run([...argv, ...K, 'h', '1']).write;
+const msg = (...argv: string[]): string => error([...argv, ...K, 'h', '1']).message;
+
+test('+F / -F: file meta information or the bare data set, rightmost wins', () => {
+  assert.equal(run(['-F', ...K, 'h', '1']).fileMeta, false);
+  assert.equal(run(['+F', ...K, 'h', '1']).fileMeta, true);
+  assert.equal(run(['+F', '-F', ...K, 'h', '1']).fileMeta, false);
+  assert.equal(run(['-F', '+F', ...K, 'h', '1']).fileMeta, true);
+  assert.equal(run(['+B', '-F', ...K, 'h', '1']).fileMeta, false); // no conflict with +B
+});
+
+test('+t*: the output transfer syntax UID; +t= (the default) sets none', () => {
+  assert.deepEqual(w('+t='), {});
+  for (const [short, , uid] of WRITE_XFER) assert.deepEqual(w(short), { transferSyntax: uid }, short);
+  assert.deepEqual(w('+te', '+tb'), { transferSyntax: BE });
+  assert.deepEqual(w('+tb', '+te'), { transferSyntax: LE });
+  assert.deepEqual(w('+te', '+t='), {});
+  // uncompressed (or deflated) network syntaxes can always be converted
+  for (const x of ['+x=', '+xe', '+xb', '+xd', '+xi']) assert.deepEqual(w(x, '+ti'), { transferSyntax: IMPLICIT }, x);
+});
+
+test('+u / -u: enableNewVr', () => {
+  assert.deepEqual(w('-u'), { enableNewVr: false });
+  assert.deepEqual(w('+u'), { enableNewVr: true });
+  assert.deepEqual(w('-u', '+u'), { enableNewVr: true });
+  assert.deepEqual(w('+u', '-u'), { enableNewVr: false });
+});
+
+test('+g= / +g / -g: groupLength', () => {
+  assert.deepEqual(w('+g='), { groupLength: 'recalc' });
+  assert.deepEqual(w('+g'), { groupLength: 'create' });
+  assert.deepEqual(w('-g'), { groupLength: 'remove' });
+  assert.deepEqual(w('-g', '+g='), { groupLength: 'recalc' });
+  assert.deepEqual(w('+g=', '-g', '+g'), { groupLength: 'create' });
+});
+
+test('+e / -e: sequenceLength', () => {
+  assert.deepEqual(w('+e'), { sequenceLength: 'explicit' });
+  assert.deepEqual(w('-e'), { sequenceLength: 'undefined' });
+  assert.deepEqual(w('-e', '+e'), { sequenceLength: 'explicit' });
+});
+
+test('-p / +p f i: padding, values read as %lu and cast to 32 bits as DCMTK does', () => {
+  assert.deepEqual(w('-p'), {});
+  assert.deepEqual(w('+p', '256', '8'), { padding: { file: 256, item: 8 } });
+  assert.deepEqual(w('+p', '0', '0'), { padding: { file: 0, item: 0 } });
+  assert.deepEqual(w('+p', '4294967298', '3'), { padding: { file: 2, item: 3 } });
+  assert.deepEqual(w('-p', '+p', '2', '4'), { padding: { file: 2, item: 4 } });
+  assert.deepEqual(w('+p', '2', '4', '-p'), {});
+  // -p to its right: DCMTK never looks at +p, so neither its values nor its conflicts are checked
+  assert.deepEqual(w('+p', 'abc', '1', '-p'), {});
+  assert.deepEqual(run(['+B', '-F', '+p', 'x', 'y', '-p', ...K, 'h', '1']).write, {});
+});
+
+test('+cl: compressionLevel, only with -xd, +td or +t=', () => {
+  assert.deepEqual(w('+cl', '9'), { compressionLevel: 9 });
+  assert.deepEqual(w('+t=', '+cl', '0'), { compressionLevel: 0 });
+  assert.deepEqual(w('+td', '+cl', '1'), { transferSyntax: DEFLATED, compressionLevel: 1 });
+  assert.deepEqual(w('-xd', '+te', '+cl', '3'), { transferSyntax: LE, compressionLevel: 3 });
+  assert.deepEqual(w('+cl', '10', '+cl', '5'), { compressionLevel: 5 }); // not a block: only the rightmost is read
+});
+
+test('all output options together end in write', () => {
+  const c = run(['-F', '+ti', '-u', '-g', '-e', '+td', '+cl', '2', ...K, 'h', '1']);
+  assert.equal(c.fileMeta, false);
+  assert.deepEqual(c.write, {
+    transferSyntax: DEFLATED, enableNewVr: false, groupLength: 'remove', sequenceLength: 'undefined', compressionLevel: 2,
+  });
+});
+
+test('+te/+tb/+ti/+td not with --accept-all, --bit-preserving or any compressed --prefer-*', () => {
+  for (const [short, long] of WRITE_XFER) {
+    assert.equal(msg(short, '+xa'), `${long} not allowed with --accept-all`);
+    assert.equal(msg('+xa', short), `${long} not allowed with --accept-all`);
+    assert.equal(msg(short, '+B'), `${long} not allowed with --bit-preserving`);
+    assert.equal(msg('+B', short), `${long} not allowed with --bit-preserving`);
+    for (const [x, prefer] of COMPRESSED_PREFER) {
+      assert.equal(msg(x, short), `${long} not allowed with ${prefer}`, `${x} ${short}`);
+    }
+  }
+  // the rightmost network option decides; --accept-all is checked before --bit-preserving, that before --prefer-*
+  assert.deepEqual(w('+xa', '+x=', '+te'), { transferSyntax: LE });
+  assert.equal(msg('+xa', '+B', '+te'), '--write-xfer-little not allowed with --accept-all');
+  assert.equal(msg('+B', '+xs', '+te'), '--write-xfer-little not allowed with --bit-preserving');
+  assert.deepEqual(run(['+B', '+tb', '+t=', ...K, 'h', '1']).write, {}); // +t= to the right: +tb never looked at
+});
+
+test('option blocks: an option asked for earlier and placed further left is checked too, first', () => {
+  // movescu.cc asks for +te before +ti: with +te left of +ti both are found, and +te's check comes first ...
+  assert.equal(msg('+te', '+ti', '+xa'), '--write-xfer-little not allowed with --accept-all');
+  // ... with +te right of +ti, +ti is never found
+  assert.equal(msg('+ti', '+te', '+xa'), '--write-xfer-little not allowed with --accept-all');
+  assert.equal(msg('+ti', '+tb', '+xa'), '--write-xfer-big not allowed with --accept-all');
+  assert.equal(msg('+g', '-g', '+B'), '--group-length-create not allowed with --bit-preserving');
+  assert.equal(msg('-g', '+g', '+B'), '--group-length-create not allowed with --bit-preserving');
+  assert.equal(msg('-u', '+u', '+B'), '--enable-new-vr not allowed with --bit-preserving');
+});
+
+test('-u, +g, -g, -e not with --bit-preserving', () => {
+  assert.equal(msg('-u', '+B'), '--disable-new-vr not allowed with --bit-preserving');
+  assert.equal(msg('+B', '+g'), '--group-length-create not allowed with --bit-preserving');
+  assert.equal(msg('+B', '-g'), '--group-length-remove not allowed with --bit-preserving');
+  assert.equal(msg('-e', '+B'), '--length-undefined not allowed with --bit-preserving');
+  assert.deepEqual(run(['+B', '-u', '-B', '-g', '-e', ...K, 'h', '1']).write,
+    { enableNewVr: false, groupLength: 'remove', sequenceLength: 'undefined' });
+});
+
+test('+p: not with --write-dataset (checked first) or --bit-preserving, then its values', () => {
+  assert.equal(msg('-F', '+p', '2', '4'), '--padding-create not allowed with --write-dataset');
+  assert.equal(msg('+p', '2', '4', '-F'), '--padding-create not allowed with --write-dataset');
+  assert.equal(msg('-F', '+B', '+p', '2', '4'), '--padding-create not allowed with --write-dataset');
+  assert.equal(msg('+B', '+p', '2', '4'), '--padding-create not allowed with --bit-preserving');
+  assert.equal(msg('+B', '+p', 'x', '4'), '--padding-create not allowed with --bit-preserving');
+  assert.equal(msg('+p', 'abc', '1'), 'Invalid value for option --padding-create (abc)');
+  assert.equal(msg('+p', '1', 'abc'), 'Invalid value for option --padding-create (abc)');
+  assert.equal(msg('+p', '-1', '1'), 'Invalid value for option --padding-create (-1)');
+  assert.equal(msg('+p', '1', ''), 'Invalid value for option --padding-create');
+  assert.equal(msg('-p', '+p', 'abc', '1'), 'Invalid value for option --padding-create (abc)');
+  assert.equal(error(['+p', '2']).message, 'Missing value for option --padding-create');
+});
+
+test('+cl: dependence on -xd/+td/+t= checked before its range 0..9', () => {
+  const dep = '--compression-level only allowed with --propose-deflated, --write-xfer-deflated or --write-xfer-same';
+  for (const [short] of WRITE_XFER.slice(0, 3)) assert.equal(msg(short, '+cl', '5'), dep, short);
+  assert.equal(msg('+cl', 'abc', '+te'), dep);
+  assert.equal(msg('-xd', '-xe', '+tb', '+cl', '5'), dep);
+  assert.equal(msg('+cl', '10'), 'Invalid value for option --compression-level (overflow: 10)');
+  assert.equal(msg('+td', '+cl', '10'), 'Invalid value for option --compression-level (overflow: 10)');
+  assert.equal(msg('+cl', '-1'), 'Invalid value for option --compression-level (-1)');
+  assert.equal(msg('+cl', 'abc'), 'Invalid value for option --compression-level (abc)');
+  assert.equal(msg('+cl', '5', '+cl', '10'), 'Invalid value for option --compression-level (overflow: 10)');
+});
+
+test('output option checks come in movescu.cc\'s order', () => {
+  assert.equal(msg('-od', '/x', '+te', '+xa'), '--output-directory only allowed with --port');
+  assert.equal(msg('+te', '-u', '+B'), '--write-xfer-little not allowed with --bit-preserving');
+  assert.equal(msg('-e', '-g', '-u', '+B'), '--disable-new-vr not allowed with --bit-preserving');
+  assert.equal(msg('-e', '-g', '+B'), '--group-length-remove not allowed with --bit-preserving');
+  assert.equal(msg('+p', '1', '1', '-e', '+B'), '--length-undefined not allowed with --bit-preserving');
+  assert.equal(msg('+cl', '99', '+p', 'x', '1'), 'Invalid value for option --padding-create (x)');
+  assert.equal(error(['+te', '+xa', 'h', '1']).message, '--write-xfer-little not allowed with --accept-all'); // before "either query file ..."
+  const q = error(['-q', '+te', '+xa', ...K, 'h', '1']);
+  assert.equal(q.stderr, '');
+  assert.equal(q.exitCode, 1);
 });
