@@ -146,7 +146,8 @@ async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log:
       const head = metaFor(obj, obj.transferSyntaxUid, opts);
       const start = await readUpTo(obj.body, SMALL_OBJECT_BYTES);
       scan(start.chunks);
-      if (start.ended) {
+      // The body may have ended just as the limit was reached ('end' is emitted on a later tick than the last read).
+      if (start.ended || obj.body.readableEnded) {
         if (parser && !check!.reason) try { parser.end(); } catch (e) { throw new CannotUnderstand((e as Error).message); }
         // Small object (most images): one synchronous writev. Needs re-encoding: converted from memory instead.
         if (check?.reason) await convertTo(tempPath, obj, obj.transferSyntaxUid, (plan as { write: WriteOptions }).write, Readable.from(start.chunks), opts);
@@ -160,9 +161,10 @@ async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log:
           try { scan([c]); } catch (e) { tee.destroy(e as Error); return; }
           if (!tee.push(c)) body.pause();
         });
-        body.on('end', () => tee.push(null));
+        if (body.readableEnded) tee.push(null);
+        else body.on('end', () => tee.push(null));
         body.on('error', (e) => tee.destroy(e));
-        await streamTo(tempPath, head, tee);
+        await streamTo(tempPath, [...head, ...start.chunks], tee);
         if (parser && !check!.reason) try { parser.end(); } catch (e) { throw new CannotUnderstand((e as Error).message); }
         if (check?.reason) {
           const offset = head.reduce((n, b) => n + b.length, 0);

@@ -7,11 +7,12 @@
  */
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { inflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { peerTest } from '../peer-gate';
-import { compareDirs, compareFiles, formatDirDiff, freePort, runMovescu, tempDir, type TempDir, type MovescuResult } from './harness';
+import { compareDirs, compareFiles, formatDirDiff, freePort, readPart10Header, runMovescu, tempDir, type TempDir, type MovescuResult } from './harness';
 import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
 import { Archive } from '../../lib/archive/archive';
 
@@ -91,4 +92,41 @@ peerTest('own archive, +B: both write the data sets exactly as stored', DCMTK, a
   const d = await compareDirs(r.a, r.b);
   assert.ok(d.identical, `${formatDirDiff(d)}\n${r.ours.stderr}`);
   assert.equal(d.compared, s.study.files.length);
+});
+
+/** Each output option through the network: our files must be DCMTK's, byte for byte (deflated: once inflated). */
+const OUTPUT_OPTIONS: string[][] = [
+  ['+te'], ['+tb'], ['+ti'], ['+g'], ['-g'], ['-e'], ['+p', '64', '8'], ['-u'], ['-F'], ['+ti', '+g', '-e'], ['+tb', '-u', '+p', '32', '4'],
+];
+
+for (const opts of OUTPUT_OPTIONS) {
+  peerTest(`own archive, output option ${opts.join(' ')}: files identical to DCMTK's`, DCMTK, async () => {
+    const s = await archive();
+    const r = await both(s, opts);
+    assert.equal(r.ours.code, r.dcmtk.code, `${r.dcmtk.stderr}\n${r.ours.stderr}`);
+    assert.equal(readdirSync(r.a).length, s.study.files.length, r.dcmtk.stderr);
+    if (opts.includes('-F')) {
+      // No meta: compare the whole files.
+      for (const name of readdirSync(r.a)) assert.ok(readFileSync(join(r.a, name)).equals(readFileSync(join(r.b, name))), name);
+      return;
+    }
+    const d = await compareDirs(r.a, r.b);
+    assert.ok(d.identical, `${formatDirDiff(d)}\n${r.ours.stderr}`);
+  });
+}
+
+peerTest('own archive, +td: deflated files whose data sets inflate to DCMTK\'s', DCMTK, async () => {
+  const s = await archive();
+  const r = await both(s, ['+td', '+cl', '9']);
+  assert.equal(r.ours.code, 0, r.ours.stderr);
+  const names = readdirSync(r.a).sort();
+  assert.deepEqual(readdirSync(r.b).sort(), names);
+  for (const name of names) {
+    const [ha, hb] = [await readPart10Header(join(r.a, name)), await readPart10Header(join(r.b, name))];
+    const ts = (h: typeof ha) => h.meta.find((e) => e.tag === '00020010')?.value.toString('latin1').replace(/\0$/, '');
+    assert.equal(ts(hb), '1.2.840.10008.1.2.1.99', name);
+    assert.equal(ts(ha), ts(hb), name);
+    const inflate = (file: string, at: number) => inflateRawSync(readFileSync(file).subarray(at));
+    assert.ok(inflate(join(r.a, name), ha.datasetOffset).equals(inflate(join(r.b, name), hb.datasetOffset)), name);
+  }
 });

@@ -1,0 +1,66 @@
+/**
+ * The directory sink writes every byte it is given, whatever the size: around the size gathered in memory
+ * (2 MiB) and well past it, in bit-preserving and in normal mode (fast path with the check alongside), each file is
+ * the file meta information followed by exactly the received data set.
+ */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { directorySink } from '../../lib/sinks/directory';
+import { createReceivedObject, type ReceivedObject } from '../../lib/services/received-object';
+import { encodeDataset } from '../../lib/dataset/encode';
+import { parseFileMeta } from '../../lib/dataset/file-meta';
+import type { OutputMode } from '../../lib/sinks/output-mode';
+
+const SC = '1.2.840.10008.5.1.4.1.1.7';
+const EXPLICIT_LE = '1.2.840.10008.1.2.1';
+
+/** A valid explicit VR LE data set whose total length is exactly `total` bytes (an OB value fills the rest). */
+function datasetOfSize(total: number, uid: string): Buffer {
+  const head = encodeDataset([
+    { tag: 0x00080016, vr: 'UI', value: Buffer.from(`${SC}\0`) },
+    { tag: 0x00080018, vr: 'UI', value: Buffer.from(uid.length % 2 ? `${uid}\0` : uid) },
+  ], EXPLICIT_LE);
+  const fill = total - head.length - 12;
+  const ob = Buffer.alloc(12 + fill);
+  ob.writeUInt16LE(0x7fe0, 0); ob.writeUInt16LE(0x0010, 2); ob.write('OB', 4, 'latin1'); ob.writeUInt32LE(fill, 8);
+  for (let i = 12; i < ob.length; i++) ob[i] = (i * 31) & 0xff;
+  return Buffer.concat([head, ob]);
+}
+
+function objectOf(data: Buffer, uid: string): ReceivedObject {
+  const chunks: Buffer[] = [];
+  for (let o = 0; o < data.length; o += 16372) chunks.push(data.subarray(o, o + 16372));
+  return createReceivedObject({
+    sopClassUid: SC, sopInstanceUid: uid, transferSyntaxUid: EXPLICIT_LE, callingAeTitle: 'PEER', calledAeTitle: 'US', messageId: 1,
+  }, Readable.from(chunks));
+}
+
+const MIB = 1024 * 1024;
+const SIZES = [64, 2 * MIB - 2, 2 * MIB, 2 * MIB + 2, 5 * MIB + 6];
+const MODES: [string, OutputMode][] = [['bit-preserving', { kind: 'bit-preserving' }], ['normal', { kind: 'normal' }]];
+
+for (const [label, mode] of MODES) {
+  test(`${label}: every byte of objects of ${SIZES.join(', ')} bytes reaches its file`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sink-'));
+    try {
+      const objects = SIZES.map((n, i) => ({ uid: `1.2.3.${i + 1}`, data: datasetOfSize(n, `1.2.3.${i + 1}`) }));
+      const received = objects.map((o) => objectOf(o.data, o.uid));
+      await pipeline(Readable.from(received), directorySink({ directory: dir, mode }));
+      for (const r of received) assert.equal((await r.settled).status, 0);
+      assert.equal(readdirSync(dir).length, objects.length);
+      for (const o of objects) {
+        const file = readFileSync(join(dir, `SC.${o.uid}`));
+        const meta = parseFileMeta(file, { final: true });
+        assert.ok(meta, o.uid);
+        assert.ok(file.subarray(meta.datasetOffset).equals(o.data), `${o.uid}: data set differs (${file.length - meta.datasetOffset} vs ${o.data.length} bytes)`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
