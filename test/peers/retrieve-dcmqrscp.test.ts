@@ -158,3 +158,11 @@ peerTest('retrieve: -pdu 4096 (small PDUs, many PDVs per object) and --ignore', 
   assert.deepEqual(readdirSync(ignored.b), []);
   assert.deepEqual(readdirSync(ignored.a), []);
 });
+
+peerTest('retrieve: output options from dcmqrscp (+ti, +tb +g, -e -u) identical to DCMTK\'s', DCMTK, async () => {
+  const s = await archive();
+  for (const extra of [['+ti'], ['+tb', '+g'], ['-e', '-u']]) {
+    const r = await both(s, (out) => common(s, out, '-P', [...extra, '-k', 'QueryRetrieveLevel=PATIENT', '-k', 'PatientID=RETR2']));
+    await assertSame(r, s.mixed.files.length);
+  }
+});
