@@ -18,6 +18,11 @@ export type { WriteOptions } from './writer';
 export interface ConvertOptions extends WriteOptions {
   /** File name for errors. */
   file?: string;
+  /**
+   * For deflated output: leave the bytes inflated (the caller deflates them itself, e.g. in one synchronous call
+   * for a small object, which saves the thread-pool round trips of a zlib stream).
+   */
+  skipDeflate?: boolean;
   /** Passed to the tokenizer (see DatasetTokenizerOptions.strictLengths). */
   strictLengths?: boolean | 'value-size';
   /** Values longer than this are streamed through the writer, not held (default 256 KiB). */
@@ -57,7 +62,7 @@ export function convertDataset(input: Readable, inputTransferSyntax: string, opt
   options.onWriter?.(writer);
   tokenizer.on('warning', (w: DimseError) => out.emit('warning', w));
   const stages: (Readable | Transform)[] = [input, tokenizer, writer];
-  if (outTs.deflated) stages.push(zlib.createDeflateRaw({ level }));
+  if (outTs.deflated && !options.skipDeflate) stages.push(zlib.createDeflateRaw({ level }));
   pipeline([...stages, out], (err) => {
     if (err && !out.destroyed) out.destroy(err);
   });

@@ -493,7 +493,8 @@ export class DatasetTokenizer extends Transform {
   private waiting: ((error?: Error | null) => void) | null = null;
 
   constructor(options: DatasetTokenizerOptions) {
-    super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 256 });
+    // Few tokens in flight: a value token is a slice that keeps its whole socket chunk (64 KiB) alive.
+    super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 16 });
     const ts = typeof options.transferSyntax === 'string' ? transferSyntaxInfo(options.transferSyntax) : null;
     const syntax: DatasetSyntax = ts ?? (options.transferSyntax as DatasetSyntax);
     const deflated = options.deflated ?? ts?.deflated ?? false;

@@ -226,7 +226,8 @@ export class DatasetWriter extends Transform {
   private peak = 0;
 
   constructor(options: DatasetWriterOptions) {
-    super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 256 });
+    // Few tokens queued: each value token may keep a whole socket chunk alive (see the tokenizer).
+    super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 16 });
     const out = transferSyntaxInfo(options.transferSyntax);
     this.syntax = { explicitVr: out.explicitVr, littleEndian: out.littleEndian };
     this.outEncapsulated = out.encapsulated;

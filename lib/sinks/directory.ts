@@ -6,12 +6,13 @@
  * only then is the object accepted (so the C-STORE-RSP says success only for a file that is really there). A failed
  * or aborted transfer leaves no file under a final name, and the object is rejected with 0xA700 as DCMTK does.
  */
-import { closeSync, createReadStream, createWriteStream, existsSync, openSync, renameSync, writevSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, open, renameSync, writevSync, type WriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { deflateRawSync } from 'node:zlib';
 import { encodeFileMeta } from '../dataset/file-meta';
 import { convertDataset } from '../dataset/convert';
 import { DatasetParser } from '../dataset/tokenizer';
@@ -20,7 +21,7 @@ import { transferSyntaxInfo } from '../dataset/transfer-syntax';
 import type { WriteOptions } from '../dataset/writer';
 import { Status } from '../dimse/status';
 import { DimseError } from '../errors';
-import { planFor, type OutputMode } from './output-mode';
+import { planFor, type OutputMode, type Plan } from './output-mode';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
@@ -98,21 +99,79 @@ function metaFor(obj: ReceivedObject, transferSyntaxUid: string, opts: Directory
   })];
 }
 
-/** Writes `chunks` in one synchronous writev: to the page cache that is well under a millisecond (see above). */
-function writeAll(path: string, chunks: Buffer[]): void {
-  const fd = openSync(path, 'w');
-  try { writevSync(fd, chunks); } finally { closeSync(fd); }
+/** The chunks already read, then the rest of `body`, as one stream. */
+function prepend(chunks: Buffer[], body: Readable): Readable {
+  async function* all(): AsyncGenerator<Buffer> {
+    yield* chunks;
+    for await (const c of body) yield c as Buffer;
+  }
+  return Readable.from(all(), { objectMode: false });
 }
 
-/** Streams `head` then `body` into a new file at `path`. */
-async function streamTo(path: string, head: Buffer[], body: Readable): Promise<void> {
-  const file = createWriteStream(path, { highWaterMark: 1024 * 1024 });
-  for (const c of head) file.write(c);
-  await pipeline(body, file);
+/**
+ * The temporary file of an object, opened as soon as the object arrives: creating a file costs about a millisecond
+ * on an ordinary file system, which the thread pool spends while the data set is still coming in, instead of the
+ * main thread after it.
+ */
+class EarlyFile {
+  private readonly fd: Promise<number>;
+  /** Set once the descriptor is closed or handed to a stream: never close a number the system may reuse. */
+  private released = false;
+
+  constructor(readonly path: string) {
+    this.fd = new Promise((resolve, reject) => open(path, 'w', (err, fd) => (err ? reject(err) : resolve(fd))));
+    this.fd.catch(() => {});
+  }
+
+  /** Writes `chunks` in one synchronous writev (to the page cache: far below a millisecond) and closes. */
+  async writeAll(chunks: Buffer[]): Promise<void> {
+    const fd = await this.fd;
+    this.released = true;
+    try { writevSync(fd, chunks); } finally { closeSync(fd); }
+  }
+
+  /** Hands the open file to a write stream, which closes it (large objects). */
+  async stream(): Promise<WriteStream> {
+    const fd = await this.fd;
+    this.released = true;
+    return createWriteStream(this.path, { fd, highWaterMark: 256 * 1024 });
+  }
+
+  /** Closes the file if it was opened and nobody took it over. */
+  async discard(): Promise<void> {
+    const fd = await this.fd.catch(() => null);
+    if (fd !== null && !this.released) {
+      this.released = true;
+      closeSync(fd);
+    }
+  }
+}
+
+/** Streams `head` then `body` into `file`. */
+async function streamTo(file: EarlyFile | string, head: Buffer[], body: Readable): Promise<void> {
+  const out = typeof file === 'string' ? createWriteStream(file, { highWaterMark: 256 * 1024 }) : await file.stream();
+  for (const c of head) out.write(c);
+  await pipeline(body, out);
+}
+
+/**
+ * Converts a small object held in memory and writes it in one synchronous writev: the same conversion as
+ * convertTo, without a write stream or a zlib stream per object (their thread-pool round trips cost more than
+ * the work itself on small images).
+ */
+async function convertSmall(file: EarlyFile, obj: ReceivedObject, fromTs: string, write: WriteOptions, chunks: Buffer[], opts: DirectorySinkOptions): Promise<void> {
+  const meta = metaFor(obj, write.transferSyntax, opts);
+  const fileOffset = meta.reduce((n, b) => n + b.length, 0);
+  const deflated = transferSyntaxInfo(write.transferSyntax).deflated;
+  const out: Buffer[] = [];
+  for await (const c of convertDataset(Readable.from(chunks), fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, skipDeflate: true })) {
+    out.push(c as Buffer);
+  }
+  await file.writeAll(deflated ? [...meta, deflateRawSync(Buffer.concat(out), { level: write.compressionLevel })] : [...meta, ...out]);
 }
 
 /** Converts `body` (in `fromTs`) with `write` into a new file at `path`, meta first. */
-async function convertTo(path: string, obj: ReceivedObject, fromTs: string, write: WriteOptions, body: Readable, opts: DirectorySinkOptions): Promise<void> {
+async function convertTo(path: EarlyFile | string, obj: ReceivedObject, fromTs: string, write: WriteOptions, body: Readable, opts: DirectorySinkOptions): Promise<void> {
   const meta = metaFor(obj, write.transferSyntax, opts);
   const fileOffset = meta.reduce((n, b) => n + b.length, 0);
   await streamTo(path, meta, convertDataset(body, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS }));
@@ -132,50 +191,13 @@ async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log:
   const finalPath = join(opts.directory, name);
   const tempPath = join(opts.directory, `.${name}.${process.pid}-${serial}.part`);
   const convertedPath = `${tempPath}.conv`;
-  const plan = planFor(opts.mode ?? { kind: 'normal' }, obj.transferSyntaxUid);
+  const file = new EarlyFile(tempPath);
   try {
-    if (plan.path === 'convert') {
-      await convertTo(tempPath, obj, obj.transferSyntaxUid, plan.write, obj.body, opts);
-    } else {
-      const check = plan.path === 'check' ? new ReencodeCheck() : null;
-      const parser = check ? new DatasetParser(transferSyntaxInfo(obj.transferSyntaxUid), (t) => check.push(t), { strictLengths: STRICTNESS }) : null;
-      const scan = (chunks: Buffer[]): void => {
-        if (!parser || check!.reason) return;
-        try { for (const c of chunks) parser.write(c); } catch (e) { throw new CannotUnderstand((e as Error).message); }
-      };
-      const head = metaFor(obj, obj.transferSyntaxUid, opts);
-      const start = await readUpTo(obj.body, SMALL_OBJECT_BYTES);
-      scan(start.chunks);
-      // The body may have ended just as the limit was reached ('end' is emitted on a later tick than the last read).
-      if (start.ended || obj.body.readableEnded) {
-        if (parser && !check!.reason) try { parser.end(); } catch (e) { throw new CannotUnderstand((e as Error).message); }
-        // Small object (most images): one synchronous writev. Needs re-encoding: converted from memory instead.
-        if (check?.reason) await convertTo(tempPath, obj, obj.transferSyntaxUid, (plan as { write: WriteOptions }).write, Readable.from(start.chunks), opts);
-        else writeAll(tempPath, [...head, ...start.chunks]);
-      } else {
-        // Large object: the bytes go to the file as they come, checked on the way; if DCMTK would have re-encoded
-        // them, a second pass converts the file just written (bounded memory, no second transfer).
-        const body = obj.body;
-        const tee = new Readable({ read() { body.resume(); } });
-        body.on('data', (c: Buffer) => {
-          try { scan([c]); } catch (e) { tee.destroy(e as Error); return; }
-          if (!tee.push(c)) body.pause();
-        });
-        if (body.readableEnded) tee.push(null);
-        else body.on('end', () => tee.push(null));
-        body.on('error', (e) => tee.destroy(e));
-        await streamTo(tempPath, [...head, ...start.chunks], tee);
-        if (parser && !check!.reason) try { parser.end(); } catch (e) { throw new CannotUnderstand((e as Error).message); }
-        if (check?.reason) {
-          const offset = head.reduce((n, b) => n + b.length, 0);
-          await convertTo(convertedPath, obj, obj.transferSyntaxUid, (plan as { write: WriteOptions }).write, createReadStream(tempPath, { start: offset }), opts);
-          renameSync(convertedPath, tempPath);
-        }
-      }
-    }
+    await writeObject(obj, opts, file, convertedPath);
     if (existsSync(finalPath)) log.warn(`DICOM file already exists, overwriting: ${finalPath}`);
     renameSync(tempPath, finalPath);
   } catch (err) {
+    await file.discard();
     await unlink(tempPath).catch(() => {});
     await unlink(convertedPath).catch(() => {});
     const e = err as Error;
@@ -198,4 +220,81 @@ async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log:
   }
   obj.accept();
   opts.onStored?.(finalPath, obj);
+}
+
+/** Writes the object into `file` (complete when this resolves), by the path its plan says. */
+async function writeObject(obj: ReceivedObject, opts: DirectorySinkOptions, file: EarlyFile, convertedPath: string): Promise<void> {
+  const plan = planFor(opts.mode ?? { kind: 'normal' }, obj.transferSyntaxUid);
+  const ts = obj.transferSyntaxUid;
+  const start = await readUpTo(obj.body, SMALL_OBJECT_BYTES);
+  // The body may have ended just as the limit was reached ('end' is emitted on a later tick than the last read).
+  const small = start.ended || obj.body.readableEnded;
+  if (plan.path === 'convert') {
+    if (small) await convertSmall(file, obj, ts, plan.write, start.chunks, opts);
+    else await convertTo(file, obj, ts, plan.write, prepend(start.chunks, obj.body), opts);
+    return;
+  }
+  const check = plan.path === 'check' ? new ScanningCheck(ts) : null;
+  check?.scan(start.chunks);
+  const head = metaFor(obj, ts, opts);
+  if (small) {
+    check?.end();
+    // Most images: one writev of the bytes as received; if DCMTK would re-encode them, converted from memory.
+    if (check?.reason) await convertSmall(file, obj, ts, check.write(plan), start.chunks, opts);
+    else await file.writeAll([...head, ...start.chunks]);
+    return;
+  }
+  // Large object: the bytes go to the file as they come, checked on the way; if DCMTK would have re-encoded them,
+  // a second pass converts the file just written (bounded memory, no second transfer).
+  await streamTo(file, [...head, ...start.chunks], check ? check.tee(obj.body) : obj.body);
+  check?.end();
+  if (check?.reason) {
+    const offset = head.reduce((n, b) => n + b.length, 0);
+    await convertTo(convertedPath, obj, ts, check.write(plan), createReadStream(file.path, { start: offset }), opts);
+    renameSync(convertedPath, file.path);
+  }
+}
+
+/** The re-encode check of the fast path: feeds a tokenizer with the bytes as they pass. */
+class ScanningCheck {
+  private readonly check = new ReencodeCheck();
+  private readonly parser: DatasetParser;
+
+  constructor(transferSyntaxUid: string) {
+    this.parser = new DatasetParser(transferSyntaxInfo(transferSyntaxUid), (t) => this.check.push(t), { strictLengths: STRICTNESS });
+  }
+
+  /** Why DCMTK would re-encode these bytes; null while it would not. */
+  get reason(): string | null {
+    return this.check.reason;
+  }
+
+  /** The write options of a plan that has them (a 'check' plan always does). */
+  write(plan: Plan): WriteOptions {
+    if (plan.path === 'raw') throw new Error('a raw plan has no write options');
+    return plan.write;
+  }
+
+  scan(chunks: Buffer[]): void {
+    if (this.check.reason) return;
+    try { for (const c of chunks) this.parser.write(c); } catch (e) { throw new CannotUnderstand((e as Error).message); }
+  }
+
+  end(): void {
+    if (this.check.reason) return;
+    try { this.parser.end(); } catch (e) { throw new CannotUnderstand((e as Error).message); }
+  }
+
+  /** `body` passed on unchanged, scanned on the way; a scan failure fails the stream. */
+  tee(body: Readable): Readable {
+    const out = new Readable({ read() { body.resume(); } });
+    body.on('data', (c: Buffer) => {
+      try { this.scan([c]); } catch (e) { out.destroy(e as Error); return; }
+      if (!out.push(c)) body.pause();
+    });
+    if (body.readableEnded) out.push(null);
+    else body.on('end', () => out.push(null));
+    body.on('error', (e) => out.destroy(e));
+    return out;
+  }
 }
