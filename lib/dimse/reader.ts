@@ -19,7 +19,8 @@ class IncomingDataset extends Readable {
   settle!: (err?: Error) => void;
 
   constructor() {
-    super();
+    // A few PDVs of room: with one PDV (the 16 KiB default) nearly every fragment waits on a promise.
+    super({ highWaterMark: 256 * 1024 });
     this.complete = new Promise<void>((resolve, reject) => {
       this.settle = (err?: Error) => (err ? reject(err) : resolve());
     });

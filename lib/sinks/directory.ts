@@ -164,9 +164,14 @@ async function convertSmall(file: EarlyFile, obj: ReceivedObject, fromTs: string
   const fileOffset = meta.reduce((n, b) => n + b.length, 0);
   const deflated = transferSyntaxInfo(write.transferSyntax).deflated;
   const out: Buffer[] = [];
-  for await (const c of convertDataset(Readable.from(chunks), fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, skipDeflate: true })) {
-    out.push(c as Buffer);
-  }
+  // 'data' events hand over each chunk as written; reading the stream (for await) would join the buffered chunks
+  // into one new Buffer each time, a copy of the whole object.
+  await new Promise<void>((resolve, reject) => {
+    convertDataset(Readable.from(chunks), fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, skipDeflate: true })
+      .on('data', (c: Buffer) => out.push(c))
+      .on('end', resolve)
+      .on('error', reject);
+  });
   await file.writeAll(deflated ? [...meta, deflateRawSync(Buffer.concat(out), { level: write.compressionLevel })] : [...meta, ...out]);
 }
 
