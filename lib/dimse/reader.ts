@@ -7,20 +7,20 @@
 import { Readable } from 'node:stream';
 import { DimseError } from '../errors';
 import type { MessageFragment } from '../pdv/fragments';
-import { PdvAssembler } from '../pdv/assembler';
-import type { Pdv } from '../pdu/types';
 import { decodeCommand } from './command';
 import { NO_DATASET } from './command-field';
 import type { DimseMessage } from './message';
 
-/** A data set as it arrives: push-based; tells the reader when its consumer wants more. */
+/** A data set as it arrives: push-based, with a promise that resolves when the consumer wants more. */
 class IncomingDataset extends Readable {
+  private wanted: (() => void) | null = null;
+  bytes = 0;
   readonly complete: Promise<void>;
   settle!: (err?: Error) => void;
 
-  constructor(private readonly onWant: () => void) {
-    // A few PDVs of room, so that the reader is not stopped and restarted on every fragment.
-    super({ highWaterMark: 256 * 1024 });
+  constructor() {
+    // A few PDVs of room: with one PDV (the 16 KiB default) nearly every fragment waits on a promise.
+    super({ highWaterMark: 64 * 1024 });
     this.complete = new Promise<void>((resolve, reject) => {
       this.settle = (err?: Error) => (err ? reject(err) : resolve());
     });
@@ -29,13 +29,22 @@ class IncomingDataset extends Readable {
   }
 
   override _read(): void {
-    this.onWant();
+    const w = this.wanted;
+    this.wanted = null;
+    w?.();
   }
 
-  /** A consumer that destroys the data set no longer holds the reader back: the rest is dropped. */
+  /** Pushes one fragment; resolves when the consumer can take the next one. */
+  async feed(data: Buffer): Promise<void> {
+    this.bytes += data.length;
+    if (this.push(data)) return;
+    await new Promise<void>((resolve) => { this.wanted = resolve; });
+  }
+
+  /** Wakes a pending feed() when the stream is destroyed by its consumer. */
   override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    this._read();
     cb(err);
-    this.onWant();
   }
 }
 
@@ -49,92 +58,13 @@ function abandon(ds: Readable, err: Error): void {
 }
 
 export class DimseReader extends Readable {
-  private readonly assembler = new PdvAssembler();
+  private messageWanted: (() => void) | null = null;
   private current: IncomingDataset | null = null;
   private currentContext = 0;
-  /** The message consumer or the data set consumer asked us to wait. */
-  private waitingForMessageConsumer = false;
-  private waitingForDatasetConsumer = false;
-  private ended = false;
 
-  /**
-   * Reads PDVs synchronously from `source` (the association's object-mode stream) as long as nobody downstream
-   * asks to wait: no promise or async iteration per PDV, which is most of the cost of a small object.
-   */
-  constructor(private readonly source: Readable) {
+  constructor(private readonly source: AsyncIterable<MessageFragment>) {
     super({ objectMode: true, highWaterMark: 1 });
-    source.on('readable', () => this.pull());
-    source.on('end', () => this.finish());
-    source.on('error', (err: Error) => this.fail(err));
-    process.nextTick(() => this.pull());
-  }
-
-  override _read(): void {
-    this.waitingForMessageConsumer = false;
-    this.pull();
-  }
-
-  private pull(): void {
-    try {
-      while (!this.destroyed && !this.waitingForMessageConsumer && !this.waitingForDatasetConsumer) {
-        const pdv = this.source.read() as Pdv | null;
-        if (pdv === null) return;
-        const frag = this.assembler.accept(pdv);
-        if (frag) this.handle(frag);
-      }
-    } catch (err) {
-      this.fail(err as Error);
-    }
-  }
-
-  private handle(frag: MessageFragment): void {
-    if (frag.kind === 'command') {
-      if (this.current) {
-        throw new DimseError('DIMSE_INCOMPLETE_DATASET', 'a new command arrived before the last data fragment of the previous data set', { contextId: frag.contextId });
-      }
-      const command = decodeCommand(frag.command);
-      let msg: DimseMessage;
-      if (command.CommandDataSetType === NO_DATASET) {
-        msg = { contextId: frag.contextId, command, dataset: null, complete: Promise.resolve() };
-      } else {
-        const ds = new IncomingDataset(() => {
-          if (this.current === ds || !this.current) {
-            this.waitingForDatasetConsumer = false;
-            this.pull();
-          }
-        });
-        this.current = ds;
-        this.currentContext = frag.contextId;
-        msg = { contextId: frag.contextId, command, dataset: ds, complete: ds.complete };
-      }
-      if (!this.push(msg)) this.waitingForMessageConsumer = true;
-      return;
-    }
-    const ds = this.current;
-    if (!ds) throw new DimseError('DIMSE_UNEXPECTED_DATA', 'data fragment for a command that announced no data set', { contextId: frag.contextId });
-    if (frag.contextId !== this.currentContext) {
-      throw new DimseError('PDV_CONTEXT_CHANGED', `data set fragment on context ${frag.contextId}, command was on ${this.currentContext}`, { contextId: frag.contextId });
-    }
-    // A consumer that gave up on the data set (destroyed it) still lets the message end cleanly: drop the bytes.
-    if (!ds.destroyed && frag.data.length > 0 && !ds.push(frag.data)) this.waitingForDatasetConsumer = true;
-    if (frag.last) {
-      this.current = null;
-      this.waitingForDatasetConsumer = false;
-      if (!ds.destroyed) ds.push(null);
-      ds.settle();
-    }
-  }
-
-  private finish(): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (this.current) {
-      const err = new DimseError('DIMSE_INCOMPLETE_DATASET', 'association ended in the middle of a data set');
-      this.current.settle(err);
-      abandon(this.current, err);
-      this.current = null;
-    }
-    this.push(null);
+    this.pump().catch((err: Error) => this.fail(err));
   }
 
   private messageIterator?: AsyncIterator<DimseMessage>;
@@ -158,6 +88,56 @@ export class DimseReader extends Readable {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  override _read(): void {
+    const w = this.messageWanted;
+    this.messageWanted = null;
+    w?.();
+  }
+
+  private async pushMessage(msg: DimseMessage): Promise<void> {
+    if (this.push(msg)) return;
+    await new Promise<void>((resolve) => { this.messageWanted = resolve; });
+  }
+
+  private async pump(): Promise<void> {
+    for await (const frag of this.source) {
+      if (this.destroyed) return;
+      if (frag.kind === 'command') {
+        if (this.current) {
+          throw new DimseError('DIMSE_INCOMPLETE_DATASET', 'a new command arrived before the last data fragment of the previous data set', { contextId: frag.contextId });
+        }
+        const command = decodeCommand(frag.command);
+        if (command.CommandDataSetType === NO_DATASET) {
+          await this.pushMessage({ contextId: frag.contextId, command, dataset: null, complete: Promise.resolve() });
+        } else {
+          this.current = new IncomingDataset();
+          this.currentContext = frag.contextId;
+          await this.pushMessage({ contextId: frag.contextId, command, dataset: this.current, complete: this.current.complete });
+        }
+      } else {
+        const ds = this.current;
+        if (!ds) throw new DimseError('DIMSE_UNEXPECTED_DATA', 'data fragment for a command that announced no data set', { contextId: frag.contextId });
+        if (frag.contextId !== this.currentContext) {
+          throw new DimseError('PDV_CONTEXT_CHANGED', `data set fragment on context ${frag.contextId}, command was on ${this.currentContext}`, { contextId: frag.contextId });
+        }
+        // A consumer that gave up on the data set (destroyed it) still lets the message end cleanly: drop the bytes.
+        if (!ds.destroyed && frag.data.length > 0) await ds.feed(frag.data);
+        if (frag.last) {
+          this.current = null;
+          if (!ds.destroyed) ds.push(null);
+          ds.settle();
+        }
+      }
+    }
+    if (this.current) {
+      const err = new DimseError('DIMSE_INCOMPLETE_DATASET', 'association ended in the middle of a data set');
+      this.current.settle(err);
+      abandon(this.current, err);
+      this.current = null;
+    }
+    this.push(null);
   }
 
   private fail(err: Error): void {

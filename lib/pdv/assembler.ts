@@ -12,6 +12,15 @@ import type { MessageFragment } from './fragments';
 /** Command sets are a few hundred bytes; anything near this is hostile. */
 const MAX_COMMAND_BYTES = 64 * 1024;
 
+/** Assembles fragments from any async source of PDVs (the association's `pdvs`), without a stream in between. */
+export async function* assembleFragments(pdvs: AsyncIterable<Pdv>): AsyncGenerator<MessageFragment> {
+  const assembler = new PdvAssembler();
+  for await (const pdv of pdvs) {
+    const frag = assembler.accept(pdv);
+    if (frag) yield frag;
+  }
+}
+
 export class PdvAssembler extends Transform {
   private commandParts: Buffer[] = [];
   private commandBytes = 0;

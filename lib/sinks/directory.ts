@@ -231,7 +231,8 @@ async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log:
 async function writeObject(obj: ReceivedObject, opts: DirectorySinkOptions, file: EarlyFile, convertedPath: string): Promise<void> {
   const plan = planFor(opts.mode ?? { kind: 'normal' }, obj.transferSyntaxUid);
   const ts = obj.transferSyntaxUid;
-  const start = await readUpTo(obj.body, SMALL_OBJECT_BYTES);
+  // A conversion holds more per object (tokens, output), so it gathers less before it starts streaming.
+  const start = await readUpTo(obj.body, plan.path === 'convert' ? SMALL_OBJECT_BYTES / 2 : SMALL_OBJECT_BYTES);
   // The body may have ended just as the limit was reached ('end' is emitted on a later tick than the last read).
   const small = start.ended || obj.body.readableEnded;
   if (plan.path === 'convert') {
