@@ -5,7 +5,6 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,14 +12,8 @@ import { pipeline } from 'node:stream/promises';
 import { buildIdentifier, directorySink, filterObjects, retrieve, tapObjects } from '../../lib/index';
 import { Archive } from '../../lib/archive/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
+import { freePort } from '../peers/harness/net';
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('retrieve → filterObjects → directorySink: kept objects stored, dropped ones acknowledged', async () => {
   const root = mkdtempSync(join(tmpdir(), 'api-'));
