@@ -97,7 +97,7 @@ export class Archive {
         if (c.CommandField === CommandField.C_ECHO_RQ) {
           await sendMessage(assoc, msg.contextId, {
             CommandField: CommandField.C_ECHO_RSP, MessageIDBeingRespondedTo: c.MessageID,
-            AffectedSOPClassUID: c.AffectedSOPClassUID, CommandDataSetType: 0x0101, Status: Status.Success,
+            AffectedSOPClassUID: c.AffectedSOPClassUID, Status: Status.Success,
           });
         } else if ((c.CommandField === CommandField.C_FIND_RQ || c.CommandField === CommandField.C_MOVE_RQ) && msg.dataset && ctx) {
           const keys = await readQueryKeys(msg.dataset, ctx.transferSyntax);

@@ -1,8 +1,8 @@
 /**
- * How a failed retrieval is reported: the DimseError code of the library mapped to DCMTK 3.6.7 movescu's exit code,
- * and an A-ASSOCIATE-RJ worded as DCMTK's ASC_printRejectParameters words it.
+ * How a failed retrieval is reported: the DimseError code of the library mapped to DCMTK 3.6.7 movescu's exit code.
  */
 import { EXIT_CODES } from './exit-codes';
+import { describeRejection } from '../pdu/describe';
 
 const BY_CODE: Record<string, number> = {
   LISTEN_FAILED: EXIT_CODES.CANNOT_INITIALIZE_NETWORK,
@@ -23,21 +23,8 @@ export function exitCodeFor(code: string | undefined): number {
   return EXIT_CODES.CMOVE_ERROR;
 }
 
-const RESULT: Record<number, string> = { 1: 'Rejected Permanent', 2: 'Rejected Transient' };
-const SOURCE: Record<number, string> = {
-  1: 'Service User', 2: 'Service Provider (ACSE Related)', 3: 'Service Provider (Presentation Related)',
-};
-const REASON: Record<number, Record<number, string>> = {
-  1: { 1: 'No Reason', 2: 'App Context Name Not Supported', 3: 'Calling AE Title Not Recognized', 7: 'Called AE Title Not Recognized' },
-  2: { 1: 'No Reason', 2: 'Protocol Version Not Supported' },
-  3: { 1: 'Temporary Congestion', 2: 'Local Limit Exceeded' },
-};
-
+/** The A-ASSOCIATE-RJ of a rejection error in DCMTK's words; nothing for any other error. */
 export function rejectionLines(err: unknown): string[] {
   const rj = (err as { rj?: { result: number; source: number; reason: number } }).rj;
-  if (!rj) return [];
-  return [
-    `Result: ${RESULT[rj.result] ?? 'UNKNOWN'}, Source: ${SOURCE[rj.source] ?? 'UNKNOWN'}`,
-    `Reason: ${REASON[rj.source]?.[rj.reason] ?? 'UNKNOWN'}`,
-  ];
+  return rj ? describeRejection(rj) : [];
 }

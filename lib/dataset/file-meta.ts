@@ -13,6 +13,7 @@
  * - the dataset's transfer syntax is (0002,0010); without meta (or without (0002,0010)) it is guessed from the
  *   first 6 bytes of the dataset, with the same detectSyntax.
  */
+import { explicitVrAt, headerSize, valueLengthAt } from './element-header';
 import { Readable } from 'node:stream';
 import { DimseError, formatTag } from '../errors';
 import { lookupTag } from './dictionary';
@@ -30,7 +31,7 @@ import {
   type TransferSyntaxInfo,
 } from './transfer-syntax';
 import { bytesToString, encodeNumbers, stringToBytes } from './values';
-import { hasLongLength, isVr, swapCopy, swapWidth } from './vr';
+import { isVr, swapCopy, swapWidth } from './vr';
 import { implicitVr } from './tokenizer';
 
 export const PREAMBLE_LENGTH = 128;
@@ -219,30 +220,16 @@ function readMetaElement(
   }
   const le = syntax.littleEndian;
   const tag = (((le ? head.readUInt16LE(pos) : head.readUInt16BE(pos)) << 16) | (le ? head.readUInt16LE(pos + 2) : head.readUInt16BE(pos + 2))) >>> 0;
-  let vr: string;
-  let length: number;
-  let size: number;
-  if (syntax.explicitVr) {
-    vr = head.toString('latin1', pos + 4, pos + 6);
-    if (!isVr(vr)) {
-      throw new DimseError('META_BAD_VR', `${where}invalid VR in file meta element ${formatTag(tag)} (at offset ${pos})`, { tag, offset: pos, file });
-    }
-    if (hasLongLength(vr)) {
-      if (head.length < pos + 12) {
-        if (final) throw truncated(tag, `the header of ${formatTag(tag)}`);
-        return null;
-      }
-      length = le ? head.readUInt32LE(pos + 8) : head.readUInt32BE(pos + 8);
-      size = 12;
-    } else {
-      length = le ? head.readUInt16LE(pos + 6) : head.readUInt16BE(pos + 6);
-      size = 8;
-    }
-  } else {
-    vr = implicitVr(tag);
-    length = le ? head.readUInt32LE(pos + 4) : head.readUInt32BE(pos + 4);
-    size = 8;
+  const vr = syntax.explicitVr ? explicitVrAt(head, pos) : implicitVr(tag);
+  if (!isVr(vr)) {
+    throw new DimseError('META_BAD_VR', `${where}invalid VR in file meta element ${formatTag(tag)} (at offset ${pos})`, { tag, offset: pos, file });
   }
+  const size = headerSize(syntax, vr);
+  if (head.length < pos + size) {
+    if (final) throw truncated(tag, `the header of ${formatTag(tag)}`);
+    return null;
+  }
+  const length = valueLengthAt(head, pos, syntax, vr);
   if (length === UNDEFINED_LENGTH) {
     throw new DimseError('META_UNDEFINED_LENGTH', `${where}file meta element ${formatTag(tag)} has an undefined length (at offset ${pos})`, { tag, offset: pos, file });
   }

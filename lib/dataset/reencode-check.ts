@@ -4,6 +4,7 @@
  * in tag order without duplicates. Most data sets come back byte for byte; this check, fed with the tokens of the
  * received bytes, says which do not, so that only those take the conversion path (PS3.5 7.1.1 and 7.5).
  */
+import { formatTag } from '../errors';
 import type { DatasetToken } from './tokens';
 import { UNDEFINED_LENGTH } from './tokens';
 
@@ -20,13 +21,13 @@ export class ReencodeCheck {
     switch (t.type) {
       case 'element':
         this.tag(t.tag);
-        if ((t.tag & 0xffff) === 0 && t.tag !== 0) this.reason = `group length element (${hex(t.tag)})`;
+        if ((t.tag & 0xffff) === 0 && t.tag !== 0) this.reason = `group length element (${formatTag(t.tag)})`;
         else if (t.tag === DATASET_TRAILING_PADDING) this.reason = 'data set trailing padding';
-        else if (t.length % 2 === 1) this.reason = `odd length ${t.length} of ${hex(t.tag)}`;
+        else if (t.length % 2 === 1) this.reason = `odd length ${t.length} of ${formatTag(t.tag)}`;
         break;
       case 'sequenceStart':
         this.tag(t.tag);
-        if (t.length === UNDEFINED_LENGTH) this.reason = `sequence ${hex(t.tag)} with undefined length`;
+        if (t.length === UNDEFINED_LENGTH) this.reason = `sequence ${formatTag(t.tag)} with undefined length`;
         this.lastTag.push(-1);
         break;
       case 'itemStart':
@@ -46,11 +47,7 @@ export class ReencodeCheck {
 
   private tag(tag: number): void {
     const i = this.lastTag.length - 1;
-    if (tag <= this.lastTag[i]!) this.reason = `${hex(tag)} out of order or repeated`;
+    if (tag <= this.lastTag[i]!) this.reason = `${formatTag(tag)} out of order or repeated`;
     this.lastTag[i] = tag;
   }
-}
-
-function hex(tag: number): string {
-  return `(${(tag >>> 16).toString(16).padStart(4, '0')},${(tag & 0xffff).toString(16).padStart(4, '0')})`;
 }

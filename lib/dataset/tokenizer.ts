@@ -35,7 +35,8 @@ import {
   type DatasetToken,
 } from './tokens';
 import { IMPLICIT_LE, transferSyntaxInfo, type DatasetSyntax } from './transfer-syntax';
-import { hasLongLength, isVr, swapCopy, swapInPlace, swapWidth, valueWidth, type Vr } from './vr';
+import { explicitVrAt, headerSize, valueLengthAt } from './element-header';
+import { isVr, swapCopy, swapInPlace, swapWidth, valueWidth, type Vr } from './vr';
 
 export interface DatasetTokenizerOptions {
   /** A transfer syntax UID (unknown UIDs read as explicit VR LE, PS3.5 A.4), or a syntax detected from bytes. */
@@ -252,34 +253,22 @@ export class DatasetParser {
         `${formatTag(f.tag)}: expected an item (FFFE,E000) or a sequence delimitation item (FFFE,E0DD)`);
     }
 
-    let vr: Vr;
-    let length: number;
-    let size: number;
-    if (f.syntax.explicitVr) {
-      const vrText = buf.toString('latin1', p + 4, p + 6);
-      if (!isVr(vrText)) {
-        throw this.error('DATASET_BAD_VR', tag, this.pos,
-          `invalid VR 0x${buf.readUInt16BE(p + 4).toString(16).padStart(4, '0')} ("${vrText.replace(/[^\x20-\x7e]/g, '?')}") ` +
-          `in explicit VR: expected one of PS3.5's VRs`);
-      }
-      vr = vrText;
-      if (hasLongLength(vr)) {
-        if (room < 12) {
-          throw this.error('DATASET_LENGTH_OVERRUN', tag, this.pos,
-            `12-byte header of ${formatTag(tag)} ${vr} runs past the end of the enclosing ${f.kind} at offset ${f.limit}`);
-        }
-        if (avail < 12) return -1;
-        length = le ? buf.readUInt32LE(p + 8) : buf.readUInt32BE(p + 8);
-        size = 12;
-      } else {
-        length = le ? buf.readUInt16LE(p + 6) : buf.readUInt16BE(p + 6);
-        size = 8;
-      }
-    } else {
-      vr = implicitVr(tag);
-      length = le ? buf.readUInt32LE(p + 4) : buf.readUInt32BE(p + 4);
-      size = 8;
+    const vrText = f.syntax.explicitVr ? explicitVrAt(buf, p) : implicitVr(tag);
+    if (!isVr(vrText)) {
+      throw this.error('DATASET_BAD_VR', tag, this.pos,
+        `invalid VR 0x${buf.readUInt16BE(p + 4).toString(16).padStart(4, '0')} ("${vrText.replace(/[^\x20-\x7e]/g, '?')}") ` +
+        `in explicit VR: expected one of PS3.5's VRs`);
     }
+    const vr: Vr = vrText;
+    const size = headerSize(f.syntax, vr);
+    if (size === 12) {
+      if (room < 12) {
+        throw this.error('DATASET_LENGTH_OVERRUN', tag, this.pos,
+          `12-byte header of ${formatTag(tag)} ${vr} runs past the end of the enclosing ${f.kind} at offset ${f.limit}`);
+      }
+      if (avail < 12) return -1;
+    }
+    const length = valueLengthAt(buf, p, f.syntax, vr);
     this.element(f, tag, vr, length, size);
     return size;
   }

@@ -4,10 +4,12 @@
  * endian with encapsulated pixel data (PS3.5 A.4), so an unknown UID is still readable.
  */
 
-export const IMPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2';
-export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
-export const DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1.99';
-export const EXPLICIT_VR_BIG_ENDIAN = '1.2.840.10008.1.2.2';
+import { TS } from './uids';
+
+export const IMPLICIT_VR_LITTLE_ENDIAN: string = TS.ImplicitVRLittleEndian;
+export const EXPLICIT_VR_LITTLE_ENDIAN: string = TS.ExplicitVRLittleEndian;
+export const DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN: string = TS.DeflatedExplicitVRLittleEndian;
+export const EXPLICIT_VR_BIG_ENDIAN: string = TS.ExplicitVRBigEndian;
 
 /** How elements are encoded: the part of a transfer syntax the tokenizer and encoder need. */
 export interface DatasetSyntax {

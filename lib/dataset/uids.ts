@@ -41,6 +41,19 @@ function index(): Map<string, UidEntry> {
   return byUid;
 }
 
+let byKeyword: Map<string, string> | undefined;
+
+/** The UID of a registry keyword ('VerificationSOPClass'); throws for a keyword the table does not have. */
+export function uidOfKeyword(keyword: string): string {
+  if (!byKeyword) {
+    byKeyword = new Map();
+    for (const e of index().values()) byKeyword.set(e.keyword, e.uid);
+  }
+  const uid = byKeyword.get(keyword);
+  if (!uid) throw new Error(`no UID with keyword ${keyword} in the generated registry`);
+  return uid;
+}
+
 export function uidEntry(uid: string): UidEntry | undefined {
   return index().get(uid);
 }

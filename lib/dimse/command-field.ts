@@ -9,7 +9,7 @@ export const CommandField = {
 } as const;
 
 const names: Record<number, string> = Object.fromEntries(
-  Object.entries(CommandField).map(([k, v]) => [v, k.replace(/_/g, '-').replace(/^C-/, 'C-')]),
+  Object.entries(CommandField).map(([k, v]) => [v, k.replace(/_/g, '-')]),
 );
 
 export function commandFieldName(value: number): string {

@@ -13,3 +13,9 @@ export interface DimseMessage {
    */
   complete: Promise<void>;
 }
+
+/** Reads and drops a data set nobody needs (on a pending C-MOVE-RSP, a C-STORE-RSP, a C-ECHO) until the peer has sent it all. */
+export async function discardDataset(msg: DimseMessage): Promise<void> {
+  msg.dataset?.resume();
+  await msg.complete;
+}

@@ -14,7 +14,6 @@ import type { DimseMessage } from './message';
 /** A data set as it arrives: push-based, with a promise that resolves when the consumer wants more. */
 class IncomingDataset extends Readable {
   private wanted: (() => void) | null = null;
-  bytes = 0;
   readonly complete: Promise<void>;
   settle!: (err?: Error) => void;
 
@@ -36,7 +35,6 @@ class IncomingDataset extends Readable {
 
   /** Pushes one fragment; resolves when the consumer can take the next one. */
   async feed(data: Buffer): Promise<void> {
-    this.bytes += data.length;
     if (this.push(data)) return;
     await new Promise<void>((resolve) => { this.wanted = resolve; });
   }

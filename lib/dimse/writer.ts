@@ -11,9 +11,15 @@ import { DATASET_PRESENT, NO_DATASET } from './command-field';
 
 type Sender = Pick<AssociationHandle, 'sendPdvs' | 'peerMaxPduLength'>;
 
-export async function sendMessage(assoc: Sender, contextId: number, command: Command, dataset?: Buffer | Readable | null): Promise<void> {
-  const full: Command = { ...command, CommandDataSetType: dataset ? (command.CommandDataSetType !== NO_DATASET ? command.CommandDataSetType : DATASET_PRESENT) : NO_DATASET };
-  const cmd = encodeCommand(full);
+/** A command as the services write it: (0000,0800) follows from whether a data set is sent with it. */
+export type OutgoingCommand = Omit<Command, 'CommandDataSetType'>;
+
+export function withDatasetType(command: OutgoingCommand, hasDataset: boolean): Command {
+  return { ...command, CommandDataSetType: hasDataset ? DATASET_PRESENT : NO_DATASET };
+}
+
+export async function sendMessage(assoc: Sender, contextId: number, command: OutgoingCommand, dataset?: Buffer | Readable | null): Promise<void> {
+  const cmd = encodeCommand(withDatasetType(command, !!dataset));
   const commandPdvs = splitBuffer(cmd, contextId, true, assoc.peerMaxPduLength);
   if (!dataset) {
     await sendAll(assoc, commandPdvs);

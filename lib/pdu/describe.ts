@@ -60,17 +60,20 @@ export function pcResultName(result: number): string {
 }
 
 /** DCMTK's two lines for a rejection (as echoscu prints them after "Association Rejected:"). */
+const RJ_RESULT: Record<number, string> = { 1: 'Rejected Permanent', 2: 'Rejected Transient' };
+const RJ_SOURCE: Record<number, string> = {
+  1: 'Service User', 2: 'Service Provider (ACSE Related)', 3: 'Service Provider (Presentation Related)',
+};
+const RJ_REASON: Record<number, Record<number, string>> = {
+  1: { 1: 'No Reason', 2: 'App Context Name Not Supported', 3: 'Calling AE Title Not Recognized', 7: 'Called AE Title Not Recognized' },
+  2: { 1: 'No Reason', 2: 'Protocol Version Not Supported' },
+  3: { 1: 'Temporary Congestion', 2: 'Local Limit Exceeded' },
+};
+
+/** An A-ASSOCIATE-RJ in DCMTK's words (ASC_printRejectParameters), which movescu logs on a rejection. */
 export function describeRejection(rj: Pick<AssociateRj, 'result' | 'source' | 'reason'>): string[] {
-  const result = rj.result === 1 ? 'Rejected Permanent' : rj.result === 2 ? 'Rejected Transient' : 'UNKNOWN';
-  const source =
-    rj.source === 1 ? 'Service User' : rj.source === 2 ? 'Service Provider (ACSE Related)' : rj.source === 3 ? 'Service Provider (Presentation Related)' : 'UNKNOWN';
-  let reason = 'UNKNOWN';
-  if (rj.source === 1) {
-    reason = ({ 1: 'No Reason', 2: 'App Context Name Not Supported', 3: 'Calling AE Title Not Recognized', 7: 'Called AE Title Not Recognized' } as Record<number, string>)[rj.reason] ?? 'UNKNOWN';
-  } else if (rj.source === 2) {
-    reason = ({ 1: 'No Reason', 2: 'Protocol Version Not Supported' } as Record<number, string>)[rj.reason] ?? 'UNKNOWN';
-  } else if (rj.source === 3) {
-    reason = ({ 1: 'Temporary Congestion', 2: 'Local Limit Exceeded' } as Record<number, string>)[rj.reason] ?? 'UNKNOWN';
-  }
-  return [`Result: ${result}, Source: ${source}`, `Reason: ${reason}`];
+  return [
+    `Result: ${RJ_RESULT[rj.result] ?? 'UNKNOWN'}, Source: ${RJ_SOURCE[rj.source] ?? 'UNKNOWN'}`,
+    `Reason: ${RJ_REASON[rj.source]?.[rj.reason] ?? 'UNKNOWN'}`,
+  ];
 }

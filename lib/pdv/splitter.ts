@@ -65,10 +65,12 @@ export class PdvSplitter extends Transform {
 export function splitBuffer(buf: Buffer, contextId: number, isCommand: boolean, peerMaxPduLength: number): Pdv[] {
   const limit = maxPdvData(peerMaxPduLength);
   const out: Pdv[] = [];
-  for (let o = 0; o === 0 || o < buf.length; o += limit) {
+  // At least one PDV, even for an empty buffer: the "last fragment" bit must be sent.
+  let o = 0;
+  do {
     const end = Math.min(buf.length, o + limit);
     out.push({ contextId, isCommand, isLast: end === buf.length, data: buf.subarray(o, end) });
-    if (end === buf.length) break;
-  }
+    o = end;
+  } while (o < buf.length);
   return out;
 }

@@ -33,7 +33,7 @@ export async function echo(o: EchoOptions): Promise<number> {
     throw new DimseError('NO_PRESENTATION_CONTEXT', 'the peer did not accept the Verification SOP class');
   }
   const reader = messagesOf(assoc);
-  await sendMessage(assoc, 1, { CommandField: CommandField.C_ECHO_RQ, MessageID: 1, AffectedSOPClassUID: VERIFICATION_SOP_CLASS, CommandDataSetType: 0x0101 });
+  await sendMessage(assoc, 1, { CommandField: CommandField.C_ECHO_RQ, MessageID: 1, AffectedSOPClassUID: VERIFICATION_SOP_CLASS });
   const rsp = await reader.nextMessage();
   if (!rsp || rsp.command.CommandField !== CommandField.C_ECHO_RSP) {
     assoc.abort();

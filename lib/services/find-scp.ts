@@ -25,7 +25,6 @@ export async function findScp(
     CommandField: CommandField.C_FIND_RSP,
     MessageIDBeingRespondedTo: msg.command.MessageID,
     AffectedSOPClassUID: msg.command.AffectedSOPClassUID,
-    CommandDataSetType: identifier ? 0x0000 : 0x0101,
     Status: status,
   }, identifier);
   const { level, matches } = select(entries, keys);

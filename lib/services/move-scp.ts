@@ -45,7 +45,6 @@ export async function moveScp(
     CommandField: CommandField.C_MOVE_RSP,
     MessageIDBeingRespondedTo: msg.command.MessageID,
     AffectedSOPClassUID: msg.command.AffectedSOPClassUID,
-    CommandDataSetType: 0x0101,
     Status: status,
     ...(c ? {
       NumberOfRemainingSuboperations: status === Status.Pending ? c.remaining : undefined,

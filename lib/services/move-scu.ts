@@ -8,7 +8,8 @@ import { CommandField, Priority } from '../dimse/command-field';
 import type { Command } from '../dimse/command';
 import type { DimseReader } from '../dimse/reader';
 import { statusClass } from '../dimse/status';
-import { sendMessage } from '../dimse/writer';
+import { discardDataset } from '../dimse/message';
+import { sendMessage, type OutgoingCommand } from '../dimse/writer';
 import { DimseError } from '../errors';
 
 export interface MoveResponse {
@@ -37,14 +38,13 @@ export interface MoveRequest {
 }
 
 /** The C-MOVE-RQ command moveScu sends (exported so that the caller can log it before it goes out, as DCMTK does). */
-export function moveRequestCommand(req: Omit<MoveRequest, 'identifier' | 'contextId'>): Command {
+export function moveRequestCommand(req: Omit<MoveRequest, 'identifier' | 'contextId'>): OutgoingCommand {
   return {
     CommandField: CommandField.C_MOVE_RQ,
     MessageID: req.messageId,
     AffectedSOPClassUID: req.sopClassUid,
     Priority: req.priority ?? Priority.Medium,
     MoveDestination: req.moveDestination,
-    CommandDataSetType: 0x0000,
   };
 }
 
@@ -56,8 +56,7 @@ export async function moveScu(assoc: AssociationHandle, reader: DimseReader, req
     if (c.CommandField !== CommandField.C_MOVE_RSP || c.MessageIDBeingRespondedTo !== req.messageId) {
       throw new DimseError('DIMSE_UNEXPECTED_MESSAGE', `expected C-MOVE-RSP to message ${req.messageId}, got command 0x${c.CommandField.toString(16)}`, { contextId: msg.contextId });
     }
-    if (msg.dataset) msg.dataset.resume();
-    await msg.complete;
+    await discardDataset(msg);
     const status = c.Status ?? 0xffff;
     const rsp: MoveResponse = {
       status,

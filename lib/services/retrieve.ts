@@ -13,7 +13,7 @@ import type { AssociationHandle } from '../association/types';
 import { encodeDataset } from '../dataset/encode';
 import { dumpDataset } from '../dataset/dump';
 import type { DataElement } from '../dataset/element';
-import { TS } from '../dataset/uids';
+import { TS, uidOfKeyword } from '../dataset/uids';
 import { messagesOf } from '../dimse/messages';
 import { moveOutcome, moveStatusString } from '../dimse/status';
 import { dcmtkMaxSendPdv, dumpDimseMessage, moveResponseStatusDetail } from '../dimse/dump';
@@ -21,6 +21,7 @@ import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { filePrefix } from '../sinks/prefixes';
+import { withDatasetType } from '../dimse/writer';
 import { moveRequestCommand, moveScu, type MoveResponse } from './move-scu';
 import type { ReceivedObject } from './received-object';
 import { StorageServer } from './storage-server';
@@ -29,10 +30,14 @@ import { connectTcp } from './connect';
 export type QueryModel = 'patient' | 'study' | 'psonly';
 
 /** PS3.4 C.6: FIND and MOVE SOP classes of each query/retrieve information model. */
+const model = (name: string): { find: string; move: string } => ({
+  find: uidOfKeyword(`FIND${name}QueryRetrieveInformationModel`),
+  move: uidOfKeyword(`MOVE${name}QueryRetrieveInformationModel`),
+});
 export const QUERY_MODELS: Record<QueryModel, { find: string; move: string }> = {
-  patient: { find: '1.2.840.10008.5.1.4.1.2.1.1', move: '1.2.840.10008.5.1.4.1.2.1.2' },
-  study: { find: '1.2.840.10008.5.1.4.1.2.2.1', move: '1.2.840.10008.5.1.4.1.2.2.2' },
-  psonly: { find: '1.2.840.10008.5.1.4.1.2.3.1', move: '1.2.840.10008.5.1.4.1.2.3.2' },
+  patient: model('PatientRoot'),
+  study: model('StudyRoot'),
+  psonly: model('PatientStudyOnly'),
 };
 
 export interface RetrieveOptions {
@@ -139,7 +144,7 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
         const moveDestination = o.moveDestination ?? callingAe;
         if (debug) {
           log.info('Sending Move Request');
-          log.debug(dumpDimseMessage(moveRequestCommand({ sopClassUid: model.move, messageId: id, moveDestination }), 'outgoing', moveCtx.id));
+          log.debug(dumpDimseMessage(withDatasetType(moveRequestCommand({ sopClassUid: model.move, messageId: id, moveDestination }), true), 'outgoing', moveCtx.id));
         } else {
           log.info(`Sending Move Request (MsgID ${id})`);
         }

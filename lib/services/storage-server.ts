@@ -9,12 +9,12 @@ import { dcmtkMaxSendPdv } from '../dimse/dump';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
-import { STORAGE_SOP_CLASSES, TS } from '../dataset/uids';
+import { STORAGE_SOP_CLASSES, TS, uidOfKeyword } from '../dataset/uids';
 import { acceptContexts } from './negotiation';
 import { serveStore } from './store-scp';
 import type { ReceivedObject } from './received-object';
 
-export const VERIFICATION_SOP_CLASS = '1.2.840.10008.1.1';
+export const VERIFICATION_SOP_CLASS = uidOfKeyword('VerificationSOPClass');
 
 /** DCMTK's default for incoming associations on a little-endian host: explicit LE, explicit BE, implicit LE. */
 export const DEFAULT_STORE_TRANSFER_SYNTAXES: readonly string[] = [

@@ -7,7 +7,7 @@ import type { AssociationHandle } from '../association/types';
 import { commandFieldName, CommandField } from '../dimse/command-field';
 import { dumpDimseMessage } from '../dimse/dump';
 import { messagesOf } from '../dimse/messages';
-import type { DimseMessage } from '../dimse/message';
+import { discardDataset, type DimseMessage } from '../dimse/message';
 import { Status, hex4 } from '../dimse/status';
 import { sendMessage } from '../dimse/writer';
 import { DimseError } from '../errors';
@@ -38,12 +38,11 @@ export async function serveStore(assoc: AssociationHandle, opts: StoreScpOptions
         } else {
           log.info(`Received Echo Request (MsgID ${msg.command.MessageID})`);
         }
-        await drain(msg);
+        await discardDataset(msg);
         await sendMessage(assoc, msg.contextId, {
           CommandField: CommandField.C_ECHO_RSP,
           MessageIDBeingRespondedTo: msg.command.MessageID,
           AffectedSOPClassUID: msg.command.AffectedSOPClassUID,
-          CommandDataSetType: 0x0101,
           Status: Status.Success,
         });
       } else if (field === CommandField.C_STORE_RQ) {
@@ -101,13 +100,7 @@ async function storeOne(assoc: AssociationHandle, msg: DimseMessage, opts: Store
     MessageIDBeingRespondedTo: cmd.MessageID,
     AffectedSOPClassUID: sopClassUid,
     AffectedSOPInstanceUID: sopInstanceUid,
-    CommandDataSetType: 0x0101,
     Status: outcome.status,
     ...(outcome.comment ? { ErrorComment: outcome.comment.slice(0, 64) } : {}),
   });
-}
-
-async function drain(msg: DimseMessage): Promise<void> {
-  if (!msg.dataset) return;
-  for await (const _ of msg.dataset) { /* discard */ }
 }

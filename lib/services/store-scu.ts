@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { AssociationHandle } from '../association/types';
 import { CommandField, Priority } from '../dimse/command-field';
 import type { DimseReader } from '../dimse/reader';
+import { discardDataset } from '../dimse/message';
 import { sendMessage } from '../dimse/writer';
 import { DimseError } from '../errors';
 
@@ -25,7 +26,6 @@ export async function storeScu(assoc: AssociationHandle, reader: DimseReader, re
     AffectedSOPClassUID: req.sopClassUid,
     AffectedSOPInstanceUID: req.sopInstanceUid,
     Priority: Priority.Medium,
-    CommandDataSetType: 0x0000,
     ...(req.moveOriginatorAeTitle !== undefined ? {
       MoveOriginatorApplicationEntityTitle: req.moveOriginatorAeTitle,
       MoveOriginatorMessageID: req.moveOriginatorMessageId,
@@ -36,7 +36,6 @@ export async function storeScu(assoc: AssociationHandle, reader: DimseReader, re
   if (rsp.command.CommandField !== CommandField.C_STORE_RSP || rsp.command.MessageIDBeingRespondedTo !== req.messageId) {
     throw new DimseError('DIMSE_UNEXPECTED_MESSAGE', `expected C-STORE-RSP to message ${req.messageId}`, { contextId: rsp.contextId });
   }
-  if (rsp.dataset) rsp.dataset.resume();
-  await rsp.complete;
+  await discardDataset(rsp);
   return rsp.command.Status ?? 0xffff;
 }

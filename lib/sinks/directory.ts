@@ -21,7 +21,7 @@ import { transferSyntaxInfo } from '../dataset/transfer-syntax';
 import type { WriteOptions } from '../dataset/writer';
 import { Status } from '../dimse/status';
 import { DimseError } from '../errors';
-import { planFor, type OutputMode, type Plan } from './output-mode';
+import { planFor, type OutputMode } from './output-mode';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
@@ -240,13 +240,13 @@ async function writeObject(obj: ReceivedObject, opts: DirectorySinkOptions, file
     else await convertTo(file, obj, ts, plan.write, prepend(start.chunks, obj.body), opts);
     return;
   }
-  const check = plan.path === 'check' ? new ScanningCheck(ts) : null;
+  const check = plan.path === 'check' ? new ScanningCheck(ts, plan.write) : null;
   check?.scan(start.chunks);
   const head = metaFor(obj, ts, opts);
   if (small) {
     check?.end();
     // Most images: one writev of the bytes as received; if DCMTK would re-encode them, converted from memory.
-    if (check?.reason) await convertSmall(file, obj, ts, check.write(plan), start.chunks, opts);
+    if (check?.reason) await convertSmall(file, obj, ts, check.write, start.chunks, opts);
     else await file.writeAll([...head, ...start.chunks]);
     return;
   }
@@ -256,7 +256,7 @@ async function writeObject(obj: ReceivedObject, opts: DirectorySinkOptions, file
   check?.end();
   if (check?.reason) {
     const offset = head.reduce((n, b) => n + b.length, 0);
-    await convertTo(convertedPath, obj, ts, check.write(plan), createReadStream(file.path, { start: offset }), opts);
+    await convertTo(convertedPath, obj, ts, check.write, createReadStream(file.path, { start: offset }), opts);
     renameSync(convertedPath, file.path);
   }
 }
@@ -266,19 +266,14 @@ class ScanningCheck {
   private readonly check = new ReencodeCheck();
   private readonly parser: DatasetParser;
 
-  constructor(transferSyntaxUid: string) {
+  /** The options the object is converted with when the check says DCMTK would re-encode it. */
+  constructor(transferSyntaxUid: string, readonly write: WriteOptions) {
     this.parser = new DatasetParser(transferSyntaxInfo(transferSyntaxUid), (t) => this.check.push(t), { strictLengths: STRICTNESS });
   }
 
   /** Why DCMTK would re-encode these bytes; null while it would not. */
   get reason(): string | null {
     return this.check.reason;
-  }
-
-  /** The write options of a plan that has them (a 'check' plan always does). */
-  write(plan: Plan): WriteOptions {
-    if (plan.path === 'raw') throw new Error('a raw plan has no write options');
-    return plan.write;
   }
 
   scan(chunks: Buffer[]): void {

@@ -7,11 +7,11 @@
  */
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { peerTest } from '../peer-gate';
-import { freePort, indexIntoDcmqrscp, runMovescu, startDcmqrscp, tempDir, type Dcmqrscp, type TempDir } from './harness';
+import { freePort, indexIntoDcmqrscp, runBoth, startDcmqrscp, tempDir, type Dcmqrscp, type TempDir } from './harness';
 import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
 
 const DCMTK = ['dump2dcm', 'dcmqridx', 'dcmqrscp', 'movescu'];
@@ -61,21 +61,13 @@ function archive(): Promise<Setup> {
   return setup;
 }
 
-let runs = 0;
 async function both(s: Setup, level: '-v' | '-d', extra: string[], queryFile = false): Promise<{ dcmtk: string; ours: string }> {
-  const n = ++runs;
-  const out: Record<'dcmtk' | 'ours', string> = { dcmtk: '', ours: '' };
-  for (const impl of ['dcmtk', 'ours'] as const) {
-    const dir = join(s.tmp.path, `${impl}-${n}`);
-    mkdirSync(dir);
-    const r = await runMovescu(impl, [
-      level, '-S', '-aec', 'ARCHIVE', '+P', String(s.storePort), '-od', dir,
-      '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.study.studyUid}`, ...extra,
-      '127.0.0.1', String(s.qr.port), ...(queryFile ? [s.queryFile] : []),
-    ]);
-    out[impl] = r.stderr;
-  }
-  return out;
+  const r = await runBoth(s.tmp.path, (dir) => [
+    level, '-S', '-aec', 'ARCHIVE', '+P', String(s.storePort), '-od', dir,
+    '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.study.studyUid}`, ...extra,
+    '127.0.0.1', String(s.qr.port), ...(queryFile ? [s.queryFile] : []),
+  ]);
+  return { dcmtk: r.dcmtk.stderr, ours: r.ours.stderr };
 }
 
 /** Each DIMSE dump, with the line before it ("I: Received Store Request", ...). */

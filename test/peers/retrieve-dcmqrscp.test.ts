@@ -6,13 +6,13 @@
  */
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { peerTest } from '../peer-gate';
 import {
-  compareDirs, formatDirDiff, freePort, indexIntoDcmqrscp, runMovescu, startDcmqrscp, tempDir,
-  type Dcmqrscp, type TempDir, type MovescuResult,
+  compareDirs, formatDirDiff, freePort, indexIntoDcmqrscp, startDcmqrscp, tempDir,
+  runBoth, type Dcmqrscp, type TempDir, type PairRun,
 } from './harness';
 import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
 
@@ -55,24 +55,14 @@ function archive(): Promise<Setup> {
   return setup;
 }
 
-let runs = 0;
 /** Runs DCMTK's movescu and ours with the same arguments, each into its own fresh output directory. */
-async function both(s: Setup, args: (out: string) => string[]): Promise<{ dcmtk: MovescuResult; ours: MovescuResult; a: string; b: string }> {
-  const n = ++runs;
-  const a = join(s.tmp.path, `dcmtk-${n}`);
-  const b = join(s.tmp.path, `ours-${n}`);
-  mkdirSync(a);
-  mkdirSync(b);
-  const dcmtk = await runMovescu('dcmtk', args(a));
-  const ours = await runMovescu('ours', args(b));
-  return { dcmtk, ours, a, b };
-}
+const both = (s: Setup, args: (out: string) => string[]): Promise<PairRun> => runBoth(s.tmp.path, args);
 
 function common(s: Setup, out: string, model: string, extra: string[]): string[] {
   return [model, '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(s.storePort), '-od', out, ...extra, '127.0.0.1', String(s.qr.port)];
 }
 
-async function assertSame(r: Awaited<ReturnType<typeof both>>, expectedFiles: number): Promise<void> {
+async function assertSame(r: PairRun, expectedFiles: number): Promise<void> {
   assert.equal(r.ours.code, r.dcmtk.code, `exit codes differ\nDCMTK stderr:\n${r.dcmtk.stderr}\nour stderr:\n${r.ours.stderr}`);
   assert.equal(readdirSync(r.a).length, expectedFiles, `DCMTK wrote ${readdirSync(r.a).length} files\n${r.dcmtk.stderr}`);
   const d = await compareDirs(r.a, r.b);

@@ -7,12 +7,12 @@
  */
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { peerTest } from '../peer-gate';
-import { compareDirs, compareFiles, formatDirDiff, freePort, readPart10Header, runMovescu, tempDir, type TempDir, type MovescuResult } from './harness';
+import { compareDirs, compareFiles, formatDirDiff, freePort, readPart10Header, runBoth, tempDir, type TempDir, type PairRun } from './harness';
 import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
 import { Archive } from '../../lib/archive/archive';
 
@@ -53,19 +53,10 @@ function archive(): Promise<Setup> {
   return setup;
 }
 
-let runs = 0;
-async function both(s: Setup, extra: string[], dcmtkCwdIsOut = false): Promise<{ dcmtk: MovescuResult; ours: MovescuResult; a: string; b: string }> {
-  const n = ++runs;
-  const a = join(s.tmp.path, `dcmtk-${n}`);
-  const b = join(s.tmp.path, `ours-${n}`);
-  mkdirSync(a);
-  mkdirSync(b);
-  const args = (out: string): string[] => ['-S', '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(s.storePort), '-od', out, ...extra,
-    '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.study.studyUid}`, '127.0.0.1', String(s.qrPort)];
-  // DCMTK's +B ignores -od and writes into the working directory (peers.md).
-  const dcmtk = await runMovescu('dcmtk', args(a), dcmtkCwdIsOut ? { cwd: a } : {});
-  const ours = await runMovescu('ours', args(b));
-  return { dcmtk, ours, a, b };
+/** DCMTK's movescu and ours, same options, each into a fresh directory (DCMTK's +B writes into its working directory). */
+function both(s: Setup, extra: string[], dcmtkCwdIsOut = false): Promise<PairRun> {
+  return runBoth(s.tmp.path, (out) => ['-S', '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(s.storePort), '-od', out, ...extra,
+    '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.study.studyUid}`, '127.0.0.1', String(s.qrPort)], { dcmtkCwdIsOut });
 }
 
 peerTest('own archive, normal mode: objects DCMTK re-encodes come out as DCMTK writes them', DCMTK, async () => {

@@ -13,6 +13,8 @@ export {
 } from './dcmqrscp';
 export {
   runMovescu,
+  runBoth,
+  type PairRun,
   studyMoveArgs,
   movescuCommand,
   repoRoot,

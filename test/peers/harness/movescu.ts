@@ -2,7 +2,7 @@
  * Runs a movescu: DCMTK's (`movescu` on PATH, with TCP_NODELAY=1 as peers.md recommends: without it each
  * C-STORE-RSP waits for a delayed ACK) or ours (`node <repo>/dist/bin/movescu.js`, same options).
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runProcess, type RunResult } from './proc';
@@ -123,4 +123,30 @@ export function studyMoveArgs(a: StudyMoveArgs): string[] {
     a.host ?? '127.0.0.1',
     String(a.qrPort),
   ];
+}
+
+export interface PairRun {
+  dcmtk: MovescuResult;
+  ours: MovescuResult;
+  /** DCMTK's output directory. */
+  a: string;
+  /** Ours. */
+  b: string;
+}
+
+let pairs = 0;
+
+/**
+ * Runs DCMTK's movescu, then ours, with the same arguments, each into a fresh output directory under `base`.
+ * `dcmtkCwdIsOut`: run DCMTK in its output directory (its +B ignores -od and writes into the working directory).
+ */
+export async function runBoth(base: string, args: (out: string) => string[], opts: { dcmtkCwdIsOut?: boolean } = {}): Promise<PairRun> {
+  const n = ++pairs;
+  const a = join(base, `dcmtk-${n}`);
+  const b = join(base, `ours-${n}`);
+  mkdirSync(a);
+  mkdirSync(b);
+  const dcmtk = await runMovescu('dcmtk', args(a), opts.dcmtkCwdIsOut ? { cwd: a } : {});
+  const ours = await runMovescu('ours', args(b));
+  return { dcmtk, ours, a, b };
 }
