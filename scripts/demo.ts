@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import minimist from 'minimist';
 import { Archive } from '../lib/archive/archive';
 import { writeSyntheticStudy } from '../lib/archive/synthetic';
+import { binCommand } from './bin-command';
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -36,7 +37,8 @@ async function main(): Promise<number> {
     '-od', out, '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${study.studyInstanceUid}`, '127.0.0.1', String(qrPort)];
   console.log(`$ movescu ${cli.slice(1).join(' ')}`);
   const code = await new Promise<number>((res) => {
-    const child = spawn(process.execPath, cli, { stdio: 'inherit' });
+    const run = binCommand(cli[0] as string, cli.slice(1));
+    const child = spawn(run.cmd, run.args, { stdio: 'inherit' });
     child.on('exit', (c) => res(c ?? 1));
   });
   await archive.stop();

@@ -9,9 +9,9 @@
 import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { DimseError } from '../errors';
-import { DatasetTokenizer } from './tokenizer';
+import { DatasetParser, DatasetTokenizer } from './tokenizer';
 import { transferSyntaxInfo } from './transfer-syntax';
-import { DatasetWriter, type WriteOptions } from './writer';
+import { DatasetEncoder, DatasetWriter, type WriteOptions } from './writer';
 
 export type { WriteOptions } from './writer';
 
@@ -67,4 +67,38 @@ export function convertDataset(input: Readable, inputTransferSyntax: string, opt
     if (err && !out.destroyed) out.destroy(err);
   });
   return out;
+}
+
+/**
+ * The same conversion, synchronous, for a dataset held in memory (a small received object): no stream, zlib
+ * stream or callback per object, whose set-up costs more than the conversion itself on a CT image. Deflated
+ * input is not taken here (its inflated size is not bounded by the input's): use convertDataset. Returns the
+ * output chunks (deflated output: one chunk); throws the DimseError convertDataset would fail with.
+ */
+export function convertBuffer(data: Buffer, inputTransferSyntax: string, options: ConvertOptions): Buffer[] {
+  const inTs = transferSyntaxInfo(inputTransferSyntax);
+  const outTs = transferSyntaxInfo(options.transferSyntax);
+  const level = options.compressionLevel;
+  if (inTs.deflated) {
+    throw new DimseError('WRITER_BAD_OPTION', 'convertBuffer does not read deflated input: use convertDataset', { offset: 0, file: options.file });
+  }
+  if (outTs.deflated && (!Number.isInteger(level) || level < 0 || level > 9)) {
+    throw new DimseError('WRITER_BAD_OPTION', `compression level ${level} must be 0..9`, { offset: 0, file: options.file });
+  }
+  const out: Buffer[] = [];
+  const encoder = new DatasetEncoder({
+    ...options,
+    implicitInput: !inTs.explicitVr,
+    bigEndianInput: !inTs.littleEndian,
+    inputTransferSyntax: inTs.uid,
+  }, (b) => out.push(b));
+  const parser = new DatasetParser(
+    { explicitVr: inTs.explicitVr, littleEndian: inTs.littleEndian },
+    (t) => encoder.write(t),
+    { file: options.file, strictLengths: options.strictLengths },
+  );
+  parser.write(data);
+  parser.end();
+  encoder.end();
+  return outTs.deflated && !options.skipDeflate ? [zlib.deflateRawSync(Buffer.concat(out), { level })] : out;
 }

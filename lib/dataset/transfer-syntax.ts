@@ -36,20 +36,19 @@ export function normalizeUid(uid: string): string {
   return uid.replace(/[\0 ]+$/, '').replace(/^ +/, '');
 }
 
+/** The four uncompressed syntaxes, looked up once per object on the fast path: built once. */
+const KNOWN: ReadonlyMap<string, TransferSyntaxInfo> = new Map([
+  [IMPLICIT_VR_LITTLE_ENDIAN, { uid: IMPLICIT_VR_LITTLE_ENDIAN, ...IMPLICIT_LE, deflated: false, encapsulated: false, uncompressed: true }],
+  [EXPLICIT_VR_LITTLE_ENDIAN, { uid: EXPLICIT_VR_LITTLE_ENDIAN, ...EXPLICIT_LE, deflated: false, encapsulated: false, uncompressed: true }],
+  [DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, { uid: DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, ...EXPLICIT_LE, deflated: true, encapsulated: false, uncompressed: true }],
+  [EXPLICIT_VR_BIG_ENDIAN, { uid: EXPLICIT_VR_BIG_ENDIAN, ...EXPLICIT_BE, deflated: false, encapsulated: false, uncompressed: true }],
+]);
+
 export function transferSyntaxInfo(uid: string): TransferSyntaxInfo {
+  const known = KNOWN.get(uid);
+  if (known) return known;
   const u = normalizeUid(uid);
-  switch (u) {
-    case IMPLICIT_VR_LITTLE_ENDIAN:
-      return { uid: u, ...IMPLICIT_LE, deflated: false, encapsulated: false, uncompressed: true };
-    case EXPLICIT_VR_LITTLE_ENDIAN:
-      return { uid: u, ...EXPLICIT_LE, deflated: false, encapsulated: false, uncompressed: true };
-    case DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN:
-      return { uid: u, ...EXPLICIT_LE, deflated: true, encapsulated: false, uncompressed: true };
-    case EXPLICIT_VR_BIG_ENDIAN:
-      return { uid: u, ...EXPLICIT_BE, deflated: false, encapsulated: false, uncompressed: true };
-    default:
-      return { uid: u, ...EXPLICIT_LE, deflated: false, encapsulated: true, uncompressed: false };
-  }
+  return KNOWN.get(u) ?? { uid: u, ...EXPLICIT_LE, deflated: false, encapsulated: true, uncompressed: false };
 }
 
 /** The UID of a detected syntax (implicit big endian has none: it is not a DICOM transfer syntax). */

@@ -193,7 +193,12 @@ interface CurrentValue {
   oddSeen: number;
 }
 
-export class DatasetWriter extends Transform {
+/**
+ * The synchronous core of the writer: write() tokens, end() at the end; output bytes go to `out` as they are ready.
+ * Errors are thrown as DimseError. DatasetWriter wraps it in a Transform; convertBuffer (convert.ts) runs it directly
+ * on an object held in memory, without a stream per object.
+ */
+export class DatasetEncoder {
   private readonly syntax: DatasetSyntax;
   private readonly undefinedLengths: boolean;
   private readonly groupMode: WriteOptions['groupLength'];
@@ -225,13 +230,11 @@ export class DatasetWriter extends Transform {
   private held = 0;
   private peak = 0;
 
-  constructor(options: DatasetWriterOptions) {
-    // Few tokens queued: each value token may keep a whole socket chunk alive (see the tokenizer).
-    super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 16 });
-    const out = transferSyntaxInfo(options.transferSyntax);
-    this.syntax = { explicitVr: out.explicitVr, littleEndian: out.littleEndian };
-    this.outEncapsulated = out.encapsulated;
-    this.outUid = out.uid;
+  constructor(options: DatasetWriterOptions, private readonly out: (data: Buffer) => void) {
+    const ts = transferSyntaxInfo(options.transferSyntax);
+    this.syntax = { explicitVr: ts.explicitVr, littleEndian: ts.littleEndian };
+    this.outEncapsulated = ts.encapsulated;
+    this.outUid = ts.uid;
     this.inUid = options.inputTransferSyntax !== undefined ? normalizeUid(options.inputTransferSyntax) : null;
     this.undefinedLengths = options.sequenceLength === 'undefined';
     this.groupMode = options.groupLength;
@@ -266,26 +269,17 @@ export class DatasetWriter extends Transform {
     return this.written;
   }
 
-  override _transform(token: DatasetToken, _enc: BufferEncoding, callback: TransformCallback): void {
-    try {
-      this.token(token);
-      callback();
-    } catch (e) {
-      callback(e instanceof Error ? e : new Error(String(e)));
-    }
+  write(token: DatasetToken): void {
+    this.token(token);
   }
 
-  override _flush(callback: TransformCallback): void {
-    try {
-      if (this.cur || this.build.length > 0 || this.streamingEncapsulated) {
-        throw this.error('WRITER_TRUNCATED', 'token stream ended inside an element, sequence or pixel data: expected its end token');
-      }
-      this.flushGroup(0);
-      this.datasetPadding();
-      callback();
-    } catch (e) {
-      callback(e instanceof Error ? e : new Error(String(e)));
+  /** The end of the token stream: the last group length and the dataset padding are written. */
+  end(): void {
+    if (this.cur || this.build.length > 0 || this.streamingEncapsulated) {
+      throw this.error('WRITER_TRUNCATED', 'token stream ended inside an element, sequence or pixel data: expected its end token');
     }
+    this.flushGroup(0);
+    this.datasetPadding();
   }
 
   private error(code: string, message: string, tag = this.lastTag): DimseError {
@@ -297,7 +291,7 @@ export class DatasetWriter extends Transform {
   private send(buf: Buffer): void {
     if (buf.length === 0) return;
     this.written += buf.length;
-    this.push(buf);
+    this.out(buf);
   }
 
   private hold(n: number): void {
@@ -756,6 +750,50 @@ export class DatasetWriter extends Transform {
         for (const f of n.fragments) out.push(itemHeader(ITEM_TAG, f.length, s), f);
         out.push(itemHeader(SEQUENCE_DELIMITATION_TAG, 0, s));
         return;
+    }
+  }
+}
+
+/** DatasetEncoder as a stream: DatasetTokens in (object mode), dataset bytes out. */
+export class DatasetWriter extends Transform {
+  private readonly encoder: DatasetEncoder;
+
+  constructor(options: DatasetWriterOptions) {
+    // Few tokens queued: each value token may keep a whole socket chunk alive (see the tokenizer).
+    super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 16 });
+    this.encoder = new DatasetEncoder(options, (b) => this.push(b));
+  }
+
+  /** Value bytes held right now (values of held sequences, groups and strings). */
+  get heldBytes(): number {
+    return this.encoder.heldBytes;
+  }
+
+  /** The most value bytes ever held at once: what the memory bound is about. */
+  get peakHeldBytes(): number {
+    return this.encoder.peakHeldBytes;
+  }
+
+  /** Dataset bytes written so far (before any deflate). */
+  get bytesWritten(): number {
+    return this.encoder.bytesWritten;
+  }
+
+  override _transform(token: DatasetToken, _enc: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.encoder.write(token);
+      callback();
+    } catch (e) {
+      callback(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.encoder.end();
+      callback();
+    } catch (e) {
+      callback(e instanceof Error ? e : new Error(String(e)));
     }
   }
 }

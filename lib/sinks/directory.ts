@@ -8,13 +8,11 @@
  */
 import { closeSync, createReadStream, createWriteStream, existsSync, open, renameSync, writevSync, type WriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { deflateRawSync } from 'node:zlib';
 import { encodeFileMeta } from '../dataset/file-meta';
-import { convertDataset } from '../dataset/convert';
+import { convertBuffer, convertDataset } from '../dataset/convert';
 import { DatasetParser } from '../dataset/tokenizer';
 import { ReencodeCheck } from '../dataset/reencode-check';
 import { transferSyntaxInfo } from '../dataset/transfer-syntax';
@@ -59,33 +57,36 @@ export function directorySink(opts: DirectorySinkOptions): Writable {
  */
 const SMALL_OBJECT_BYTES = 2 * 1024 * 1024;
 
-/** Reads chunks until `limit` bytes or the end of the stream; the rest stays in the stream, unread. */
+/**
+ * Reads chunks until `limit` bytes or the end of the stream; the rest stays in the stream, unread. Flowing mode
+ * ('data') hands over each chunk as it was pushed: read() on a paused byte stream joins everything buffered into
+ * one new Buffer, a copy of every object.
+ */
 async function readUpTo(body: Readable, limit: number): Promise<{ chunks: Buffer[]; ended: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   return new Promise((resolve, reject) => {
-    const onReadable = (): void => {
-      let c: Buffer | null;
-      while (size < limit && (c = body.read() as Buffer | null) !== null) {
-        chunks.push(c);
-        size += c.length;
+    const onData = (c: Buffer): void => {
+      chunks.push(c);
+      size += c.length;
+      if (size >= limit) {
+        body.pause();
+        finish(false);
       }
-      if (size >= limit) finish(false);
     };
     const onEnd = (): void => finish(true);
     const onError = (e: Error): void => { cleanup(); reject(e); };
     const cleanup = (): void => {
-      body.off('readable', onReadable);
+      body.off('data', onData);
       body.off('end', onEnd);
       body.off('error', onError);
     };
     const finish = (ended: boolean): void => { cleanup(); resolve({ chunks, ended }); };
-    body.on('readable', onReadable);
+    body.on('data', onData);
     body.on('end', onEnd);
     body.on('error', onError);
   });
 }
-
 
 /** The Part 10 header of an object written in `transferSyntaxUid`, or nothing for -F. */
 function metaFor(obj: ReceivedObject, transferSyntaxUid: string, opts: DirectorySinkOptions): Buffer[] {
@@ -156,23 +157,28 @@ async function streamTo(file: EarlyFile | string, head: Buffer[], body: Readable
 
 /**
  * Converts a small object held in memory and writes it in one synchronous writev: the same conversion as
- * convertTo, without a write stream or a zlib stream per object (their thread-pool round trips cost more than
- * the work itself on small images).
+ * convertTo, run synchronously (convertBuffer) instead of as a pipeline of streams per object, whose set-up and
+ * thread-pool round trips (write stream, zlib stream) cost more than the conversion itself on a CT image.
+ * Deflated input (rare; its inflated size is not bounded by what arrived) takes the streaming path.
  */
 async function convertSmall(file: EarlyFile, obj: ReceivedObject, fromTs: string, write: WriteOptions, chunks: Buffer[], opts: DirectorySinkOptions): Promise<void> {
   const meta = metaFor(obj, write.transferSyntax, opts);
   const fileOffset = meta.reduce((n, b) => n + b.length, 0);
-  const deflated = transferSyntaxInfo(write.transferSyntax).deflated;
-  const out: Buffer[] = [];
-  // 'data' events hand over each chunk as written; reading the stream (for await) would join the buffered chunks
-  // into one new Buffer each time, a copy of the whole object.
-  await new Promise<void>((resolve, reject) => {
-    convertDataset(Readable.from(chunks), fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, skipDeflate: true })
-      .on('data', (c: Buffer) => out.push(c))
-      .on('end', resolve)
-      .on('error', reject);
-  });
-  await file.writeAll(deflated ? [...meta, deflateRawSync(Buffer.concat(out), { level: write.compressionLevel })] : [...meta, ...out]);
+  // One contiguous input: values leave as a few large slices of it, and the socket chunks the object came in are
+  // free at once.
+  const data = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks);
+  if (transferSyntaxInfo(fromTs).deflated) {
+    const out: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+      convertDataset(Readable.from([data]), fromTs, { ...write, fileOffset, strictLengths: STRICTNESS })
+        .on('data', (c: Buffer) => out.push(c))
+        .on('end', resolve)
+        .on('error', reject);
+    });
+    await file.writeAll([...meta, ...out]);
+    return;
+  }
+  await file.writeAll([...meta, ...convertBuffer(data, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS })]);
 }
 
 /** Converts `body` (in `fromTs`) with `write` into a new file at `path`, meta first. */

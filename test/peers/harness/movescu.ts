@@ -1,11 +1,12 @@
 /**
  * Runs a movescu: DCMTK's (`movescu` on PATH, with TCP_NODELAY=1 as peers.md recommends: without it each
- * C-STORE-RSP waits for a delayed ACK) or ours (`node <repo>/dist/bin/movescu.js`, same options).
+ * C-STORE-RSP waits for a delayed ACK) or ours (`<repo>/dist/bin/movescu.js` with the Node options of its `#!` line, same options).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runProcess, type RunResult } from './proc';
+import { binCommand } from '../../../scripts/bin-command';
 
 export type MovescuImpl = 'dcmtk' | 'ours';
 
@@ -65,7 +66,7 @@ export interface RunMovescuOptions {
 export function movescuCommand(which: MovescuImpl, args: readonly string[]): { cmd: string; args: string[] } {
   return which === 'dcmtk'
     ? { cmd: 'movescu', args: [...args] }
-    : { cmd: process.execPath, args: [oursMovescuPath(), ...args] };
+    : binCommand(oursMovescuPath(), args);
 }
 
 export async function runMovescu(
