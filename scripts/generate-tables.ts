@@ -1,6 +1,7 @@
 /**
  * Generates the tables of facts the library needs from the fact files in scripts/data/ (see SOURCES.md there):
  *   lib/dataset/dictionary.generated.ts   DCMTK 3.6.7's data dictionary (dicom.dic), repeating groups as masks
+ *   lib/dataset/private-dictionary.generated.ts   DCMTK 3.6.7's private tags (private.dic), by private creator
  *   lib/dataset/uids.generated.ts         DCMTK 3.6.7's UIDs with its names, storage SOP classes, transfer syntaxes
  *   lib/sinks/prefixes.generated.ts       DCMTK's file name prefix per SOP class
  * All facts come from DCMTK as Debian packages it (libdcmtk17, libdcmtk-dev).
@@ -8,7 +9,7 @@
  * Usage (after tsc):
  *   node dist/scripts/generate-tables.js                 regenerate the three files from scripts/data/
  *   node dist/scripts/generate-tables.js --check         exit 1 if a generated file differs from what it would be
- *   node dist/scripts/generate-tables.js --import-dcmtk [--dicom-dic PATH] [--dcuid-h PATH] [--dcxfer-h PATH]
+ *   node dist/scripts/generate-tables.js --import-dcmtk [--dicom-dic PATH] [--private-dic PATH] [--dcuid-h PATH] [--dcxfer-h PATH]
  *        refresh scripts/data/dcmtk-*.tsv from the installed DCMTK (needs libdcmtk17, libdcmtk-dev and g++)
  * Options: --root DIR (the repository, default: found from this file), --verbose (print table sizes and
  * dicom.dic rows that share a tag).
@@ -16,7 +17,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import minimist from 'minimist';
-import { GeneratedFile, buildDictionary, buildUids, renderDictionary, renderPrefixes, renderUids } from './tables/build';
+import { GeneratedFile, buildDictionary, buildUids, renderDictionary, renderPrefixes, renderPrivateDictionary, renderUids } from './tables/build';
 import { importDcmtk } from './tables/importers';
 
 function findRoot(start: string): string {
@@ -31,16 +32,16 @@ function findRoot(start: string): string {
 
 export function renderAll(root: string): GeneratedFile[] {
   const data = join(root, 'scripts', 'data');
-  return [renderDictionary(data), renderUids(data), renderPrefixes(data)];
+  return [renderDictionary(data), renderPrivateDictionary(data), renderUids(data), renderPrefixes(data)];
 }
 
 function main(): number {
   const argv = minimist(process.argv.slice(2), {
-    string: ['dicom-dic', 'dcuid-h', 'dcxfer-h', 'root'],
+    string: ['dicom-dic', 'private-dic', 'dcuid-h', 'dcxfer-h', 'root'],
     boolean: ['import-dcmtk', 'check', 'verbose', 'help'],
   });
   if (argv.help) {
-    console.log('usage: generate-tables [--check] [--import-dcmtk [--dicom-dic PATH] [--dcuid-h PATH] [--dcxfer-h PATH]] [--root DIR] [--verbose]');
+    console.log('usage: generate-tables [--check] [--import-dcmtk [--dicom-dic PATH] [--private-dic PATH] [--dcuid-h PATH] [--dcxfer-h PATH]] [--root DIR] [--verbose]');
     return 0;
   }
   const root = argv.root ? resolve(argv.root) : findRoot(__dirname);
@@ -49,6 +50,7 @@ function main(): number {
     importDcmtk({
       dataDir: data,
       dicomDic: argv['dicom-dic'] ?? '/usr/share/libdcmtk17/dicom.dic',
+      privateDic: argv['private-dic'] ?? '/usr/share/libdcmtk17/private.dic',
       dcuidHeader: argv['dcuid-h'] ?? '/usr/include/dcmtk/dcmdata/dcuid.h',
       dcxferHeader: argv['dcxfer-h'] ?? '/usr/include/dcmtk/dcmdata/dcxfer.h',
       probeSource: join(data, 'dcmtk-probe.cc'),

@@ -9,7 +9,9 @@
 import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { DimseError } from '../errors';
+import { inTagOrder, sortTokens } from './sort-tokens';
 import { DatasetParser, DatasetTokenizer } from './tokenizer';
+import type { DatasetToken } from './tokens';
 import { transferSyntaxInfo } from './transfer-syntax';
 import { DatasetEncoder, DatasetWriter, type WriteOptions } from './writer';
 
@@ -27,6 +29,8 @@ export interface ConvertOptions extends WriteOptions {
   strictLengths?: boolean | 'value-size';
   /** Values longer than this are streamed through the writer, not held (default 256 KiB). */
   maxHeldValue?: number;
+  /** convertBuffer: called with DCMTK's warning for each element out of tag order or repeated (see sort-tokens.ts). */
+  onReorder?: (warning: string) => void;
   /** Called with the writer, e.g. to read its peakHeldBytes in a test. */
   onWriter?: (writer: DatasetWriter) => void;
 }
@@ -71,7 +75,8 @@ export function convertDataset(input: Readable, inputTransferSyntax: string, opt
 
 /**
  * The same conversion, synchronous, for a dataset held in memory (a small received object): no stream, zlib
- * stream or callback per object, whose set-up costs more than the conversion itself on a CT image. Deflated
+ * stream or callback per object, whose set-up costs more than the conversion itself on a CT image. Unlike
+ * convertDataset, it puts elements out of tag order in order and drops repeated ones, as DCMTK does. Deflated
  * input is not taken here (its inflated size is not bounded by the input's): use convertDataset. Returns the
  * output chunks (deflated output: one chunk); throws the DimseError convertDataset would fail with.
  */
@@ -92,13 +97,23 @@ export function convertBuffer(data: Buffer, inputTransferSyntax: string, options
     bigEndianInput: !inTs.littleEndian,
     inputTransferSyntax: inTs.uid,
   }, (b) => out.push(b));
+  // The tokens are held (values are slices of `data`): elements out of tag order are put in order first, as DCMTK
+  // stores them when it reads (sort-tokens.ts); the streaming convertDataset keeps the order it is given.
+  const tokens: DatasetToken[] = [];
   const parser = new DatasetParser(
     { explicitVr: inTs.explicitVr, littleEndian: inTs.littleEndian },
-    (t) => encoder.write(t),
+    (t) => tokens.push(t),
     { file: options.file, strictLengths: options.strictLengths },
   );
   parser.write(data);
   parser.end();
+  let ordered = tokens;
+  if (!inTagOrder(tokens)) {
+    const sorted = sortTokens(tokens);
+    for (const w of sorted.warnings) options.onReorder?.(w);
+    ordered = sorted.tokens;
+  }
+  for (const t of ordered) encoder.write(t);
   encoder.end();
   return outTs.deflated && !options.skipDeflate ? [zlib.deflateRawSync(Buffer.concat(out), { level })] : out;
 }

@@ -12,11 +12,12 @@
  *
  * What DataElement cannot tell, and so is assumed: every sequence and item has an explicit length (its length
  * column is the encoded length in the data set's transfer syntax; DCMTK prints "u/l" and "undefined length" for
- * one read with undefined length), and a private element's name is "Unknown Tag & Data" (DCMTK names it from its
- * private.dic when it knows the private creator).
+ * one read with undefined length). A private element is named from private.dic when its creator is known in its
+ * item, as DCMTK does; otherwise "Unknown Tag & Data".
  */
 import { formatTag } from '../errors';
 import { lookupTag } from './dictionary';
+import { PrivateCreators } from './private-dictionary';
 import { isEncapsulated, isItems, type DataElement } from './element';
 import { dcmtkUidName, uidEntry } from './uids';
 import { hasLongLength, isStringVr } from './vr';
@@ -39,10 +40,13 @@ interface Ctx {
   out: string[];
 }
 
-/** DCMTK's tag name: the dictionary keyword, "RETIRED_" before a retired one, as DCMTK's dicom.dic spells them. */
-function tagName(tag: number): string {
+/**
+ * DCMTK's tag name: the dictionary keyword, "RETIRED_" before a retired one, as DCMTK's dicom.dic spells them; a
+ * private element whose creator is known in its item: private.dic's name.
+ */
+function tagName(tag: number, creators?: PrivateCreators): string {
   const e = lookupTag(tag);
-  if (!e) return 'Unknown Tag & Data';
+  if (!e) return creators?.lookup(tag)?.name ?? 'Unknown Tag & Data';
   return e.retired ? `RETIRED_${e.keyword}` : e.keyword;
 }
 
@@ -188,10 +192,9 @@ const NUMBER_VRS: Readonly<Record<string, { width: number; read: Reader; vmIsOne
   OV: { width: 8, read: (b, o) => String(b.readBigUInt64LE(o)), vmIsOne: true },
 };
 
-function valueLine(c: Ctx, level: number, el: DataElement, raw: Buffer): void {
+function valueLine(c: Ctx, level: number, el: DataElement, raw: Buffer, name = tagName(el.tag)): void {
   // DcmElement::newValueField: an odd-length value read from a stream gets a NUL byte and an even length.
   const value = raw.length % 2 === 1 ? Buffer.concat([raw, Buffer.alloc(1)]) : raw;
-  const name = tagName(el.tag);
   const vr = el.vr;
   if (isStringVr(vr)) {
     stringLine(c, level, el, value, name);
@@ -266,13 +269,15 @@ const UP_TAGS: ReadonlySet<number> = new Set([0x00041200, 0x00041202, 0x00041400
 /**
  * The VR name DCMTK prints. In implicit VR an element takes its dictionary VR, and for the tags dicom.dic gives
  * several VRs that is DCMTK's internal code: "xs" (US or SS, printed as US), "lt" (US, SS or OW, printed as OW),
- * "ox" (OB or OW, printed as OB); Pixel Data becomes OW; a tag no dictionary knows is "??" (printed as OB).
+ * "ox" (OB or OW, printed as OB); Pixel Data becomes OW; a tag no dictionary knows (public, or private.dic under
+ * its creator) is "??" (printed as OB).
  */
-function printedVr(el: DataElement, explicitVr: boolean): string {
+function printedVr(el: DataElement, explicitVr: boolean, creators: PrivateCreators): string {
   if (el.vr === 'UL' && UP_TAGS.has(el.tag)) return 'up';
   if (explicitVr) return el.vr;
   const entry = lookupTag(el.tag);
-  if (!entry) return el.vr === 'UN' ? '??' : el.vr;
+  // A private element private.dic lists as UN is UN; one no dictionary knows is "??".
+  if (!entry) return el.vr === 'UN' && !creators.lookup(el.tag) ? '??' : el.vr;
   const vrs = entry.vrs.join('|');
   if (vrs === 'US|SS') return 'xs';
   if (vrs === 'US|SS|OW') return 'lt';
@@ -285,10 +290,12 @@ const ITEM_DELIMITATION = 0xfffee00d;
 const SEQUENCE_DELIMITATION = 0xfffee0dd;
 
 function dumpList(c: Ctx, elements: readonly DataElement[], level: number): void {
+  // Each data set and item has its own private creators (DCMTK's DcmPrivateTagCache is per item).
+  const creators = new PrivateCreators();
   for (const el of elements) {
     if (isItems(el.value)) {
       const items = el.value;
-      fixedLine(c, level, el.tag, el.vr, `(Sequence with explicit length #=${items.length})`, sequenceLength(items, c.explicitVr), 1, tagName(el.tag));
+      fixedLine(c, level, el.tag, el.vr, `(Sequence with explicit length #=${items.length})`, sequenceLength(items, c.explicitVr), 1, tagName(el.tag, creators));
       for (const item of items) {
         fixedLine(c, level + 1, ITEM, 'na', `(Item with explicit length #=${item.length})`, itemLength(item, c.explicitVr), 1, 'Item');
         dumpList(c, item, level + 2);
@@ -298,12 +305,13 @@ function dumpList(c: Ctx, elements: readonly DataElement[], level: number): void
     } else if (isEncapsulated(el.value)) {
       // DcmPixelSequence: always read with undefined length; its items print as OB values with VR "pi".
       const frags = el.value.fragments;
-      fixedLine(c, level, el.tag, el.vr, `(PixelSequence #=${frags.length})`, 'u/l', 1, tagName(el.tag));
+      fixedLine(c, level, el.tag, el.vr, `(PixelSequence #=${frags.length})`, 'u/l', 1, tagName(el.tag, creators));
       for (const f of frags) valueLine(c, level + 1, { tag: ITEM, vr: 'pi', value: f }, f);
       fixedLine(c, level, SEQUENCE_DELIMITATION, 'na', '(SequenceDelimitationItem)', 0, 0, 'SequenceDelimitationItem');
     } else {
-      const vr = printedVr(el, c.explicitVr);
-      valueLine(c, level, vr === el.vr ? el : { ...el, vr }, el.value);
+      const vr = printedVr(el, c.explicitVr, creators);
+      valueLine(c, level, vr === el.vr ? el : { ...el, vr }, el.value, tagName(el.tag, creators));
+      if (isStringVr(el.vr)) creators.reserve(el.tag, el.value);
     }
   }
 }

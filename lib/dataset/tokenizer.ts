@@ -36,7 +36,8 @@ import {
 } from './tokens';
 import { IMPLICIT_LE, transferSyntaxInfo, type DatasetSyntax } from './transfer-syntax';
 import { explicitVrAt, headerSize, valueLengthAt } from './element-header';
-import { isVr, swapCopy, swapInPlace, swapWidth, valueWidth, type Vr } from './vr';
+import { isPrivateCreatorTag, PrivateCreators } from './private-dictionary';
+import { isStringVr, isVr, swapCopy, swapInPlace, swapWidth, valueWidth, type Vr } from './vr';
 
 export interface DatasetTokenizerOptions {
   /** A transfer syntax UID (unknown UIDs read as explicit VR LE, PS3.5 A.4), or a syntax detected from bytes. */
@@ -74,6 +75,8 @@ interface Frame {
   offset: number;
   /** Items or fragments seen so far (sequence, encapsulated); the item's own index (item). */
   count: number;
+  /** Dataset or item: the private blocks reserved in it so far (created on the first creator element). */
+  creators?: PrivateCreators;
 }
 
 interface ValueState {
@@ -85,6 +88,8 @@ interface ValueState {
   parts: Buffer[];
   swap: number;
   carry: Buffer | null;
+  /** A private creator element: the frame whose blocks its value reserves. */
+  reserves: Frame | null;
 }
 
 /**
@@ -253,7 +258,7 @@ export class DatasetParser {
         `${formatTag(f.tag)}: expected an item (FFFE,E000) or a sequence delimitation item (FFFE,E0DD)`);
     }
 
-    const vrText = f.syntax.explicitVr ? explicitVrAt(buf, p) : implicitVr(tag);
+    const vrText = f.syntax.explicitVr ? explicitVrAt(buf, p) : implicitVrIn(f, tag);
     if (!isVr(vrText)) {
       throw this.error('DATASET_BAD_VR', tag, this.pos,
         `invalid VR 0x${buf.readUInt16BE(p + 4).toString(16).padStart(4, '0')} ("${vrText.replace(/[^\x20-\x7e]/g, '?')}") ` +
@@ -367,11 +372,13 @@ export class DatasetParser {
     this.checkOdd(tag, vr, length, at, '');
     this.emit({ type: 'element', tag, vr, length, offset: at });
     // Values are handed on little endian (tokens.ts); UN inside a big-endian dataset is bytes: not swapped.
-    this.startValue(tag, length, f.syntax.littleEndian ? 0 : swapWidth(vr), false, 0);
+    // A private creator (a string, as DCMTK's getString needs) reserves its block in this data set or item.
+    const reserves = isPrivateCreatorTag(tag) && isStringVr(vr) ? f : null;
+    this.startValue(tag, length, f.syntax.littleEndian ? 0 : swapWidth(vr), false, 0, reserves);
   }
 
-  private startValue(tag: number, length: number, swap: number, fragment: boolean, index: number): void {
-    this.value = { tag, fragment, index, remaining: length, whole: length <= this.maxWhole, parts: [], swap, carry: null };
+  private startValue(tag: number, length: number, swap: number, fragment: boolean, index: number, reserves: Frame | null = null): void {
+    this.value = { tag, fragment, index, remaining: length, whole: length <= this.maxWhole, parts: [], swap, carry: null, reserves };
     if (length === 0) this.finishValue();
   }
 
@@ -385,6 +392,7 @@ export class DatasetParser {
           // Copied: a small value must not keep a whole socket chunk alive, and swapping must not touch the input.
           const whole = v.parts.length === 1 ? Buffer.from(v.parts[0] as Buffer) : Buffer.concat(v.parts);
           swapInPlace(whole, v.swap);
+          if (v.reserves) (v.reserves.creators ??= new PrivateCreators()).reserve(v.tag, whole);
           this.emit({ type: 'value', data: whole });
         }
         this.finishValue();
@@ -451,6 +459,19 @@ export class DatasetParser {
  * VR LE: OB-or-OW to OW (PS3.5 A.1: pixel data is OW), US-or-SS to US. Unknown tags are UN, except the two
  * generic families a dictionary may leave out: group lengths (gggg,0000) are UL and private creators LO.
  */
+/**
+ * The VR of an implicit VR element in frame `f`: a private element whose creator is known there takes private.dic's
+ * VR (DCMTK: DcmItem::readTagAndLength, "try to update VR from dictionary now that private creator is known");
+ * 'OB or OW' is OB there (what DCMTK writes for it: the writer resolves only the public dictionary's).
+ */
+function implicitVrIn(f: Frame, tag: number): Vr {
+  if (f.creators && (tag & 0xffff) >= 0x1000) {
+    const entry = f.creators.lookup(tag);
+    if (entry && isVr(entry.vr)) return entry.vr;
+  }
+  return implicitVr(tag);
+}
+
 export function implicitVr(tag: number): Vr {
   if (tag === PIXEL_DATA_TAG) return 'OW';
   const entry = lookupTag(tag);

@@ -178,7 +178,8 @@ async function convertSmall(file: EarlyFile, obj: ReceivedObject, fromTs: string
     await file.writeAll([...meta, ...out]);
     return;
   }
-  await file.writeAll([...meta, ...convertBuffer(data, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS })]);
+  const log = opts.logger ?? silentLogger;
+  await file.writeAll([...meta, ...convertBuffer(data, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, onReorder: (w) => log.warn(w) })]);
 }
 
 /** Converts `body` (in `fromTs`) with `write` into a new file at `path`, meta first. */
@@ -261,6 +262,10 @@ async function writeObject(obj: ReceivedObject, opts: DirectorySinkOptions, file
   await streamTo(file, [...head, ...start.chunks], check ? check.tee(obj.body) : obj.body);
   check?.end();
   if (check?.reason) {
+    if (check.outOfOrder) {
+      // Sorting needs the whole data set in memory, which is what this path avoids (see sort-tokens.ts).
+      (opts.logger ?? silentLogger).warn(`elements out of tag order or repeated in a large object: kept in the order received (DCMTK sorts them): ${file.path}`);
+    }
     const offset = head.reduce((n, b) => n + b.length, 0);
     await convertTo(convertedPath, obj, ts, check.write, createReadStream(file.path, { start: offset }), opts);
     renameSync(convertedPath, file.path);
@@ -280,6 +285,10 @@ class ScanningCheck {
   /** Why DCMTK would re-encode these bytes; null while it would not. */
   get reason(): string | null {
     return this.check.reason;
+  }
+
+  get outOfOrder(): boolean {
+    return this.check.outOfOrder;
   }
 
   scan(chunks: Buffer[]): void {

@@ -45,6 +45,10 @@ function hex(n: number): string {
   return '0x' + (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
 }
 
+function hex16(n: number): string {
+  return '0x' + n.toString(16).toUpperCase().padStart(4, '0');
+}
+
 /** One half of a DCMTK tag ('6000-60FF', '0010', '0009-o-FFFF') as value and mask, or null for odd/unaligned ranges. */
 function dcmtkHalf(s: string): { value: number; mask: number } | null {
   const m = /^([0-9A-Fa-f]{4})(?:-([ou])?-?([0-9A-Fa-f]{4}))?$/.exec(s);
@@ -166,6 +170,46 @@ ${t.aliases.map(([a, v, m]) => `[${q(a)},${hex(v)},${hex(m)}],`).join('\n')}
 ];
 `;
   return { path: 'lib/dataset/dictionary.generated.ts', text };
+}
+
+/**
+ * private.dic: one row per entry, [creator, group, upper group, group restriction, element, upper element, VRs,
+ * name, VM]. Element numbers are as written (mostly the low byte, 0x00-0xFF; a few are full 0xXXYY numbers): the
+ * lookup (lib/dataset/private-dictionary.ts) matches them as DCMTK does. A later row for the same creator and tag
+ * replaces an earlier one, as in DCMTK's dictionary ("Entries may override existing entries").
+ */
+export function buildPrivateDictionary(dataDir: string): { rows: (string | number)[][]; source: string } {
+  const dic = readTsv(join(dataDir, DATA_FILES.dcmtkPrivateDictionary));
+  const rows = new Map<string, (string | number)[]>();
+  for (const [tag, vr, name, vm] of dic.rows as string[][]) {
+    const m = /^\(([0-9A-Fa-f]{4})(?:-([oe])-([0-9A-Fa-f]{4}))?,"([^"]*)",([0-9A-Fa-f]{2,4})\)$/.exec(tag as string);
+    if (!m) throw new Error(`bad private.dic tag ${tag}`);
+    const group = parseInt(m[1] as string, 16);
+    const upper = m[3] !== undefined ? parseInt(m[3], 16) : group;
+    const element = parseInt(m[5] as string, 16);
+    const k = `${m[4]}|${group}|${upper}|${m[2] ?? ''}|${element}`;
+    rows.delete(k);
+    rows.set(k, [m[4] as string, group, upper, m[2] ?? '', element, element, DCMTK_VR[vr as string] ?? (vr as string), name as string, vm as string]);
+  }
+  return { rows: [...rows.values()], source: dic.comments[0] ?? '' };
+}
+
+export function renderPrivateDictionary(dataDir: string): GeneratedFile {
+  const t = buildPrivateDictionary(dataDir);
+  const text =
+    HEADER('scripts/data/' + DATA_FILES.dcmtkPrivateDictionary, [t.source]) +
+    `
+/**
+ * [private creator, group, upper group, group restriction ('o' odd, 'e' even, '' any), element, upper element,
+ * VRs ('|'-separated, first is the default), name, VM], in private.dic's order.
+ */
+export type PrivateRow = readonly [string, number, number, '' | 'o' | 'e', number, number, string, string, string];
+
+export const PRIVATE_ELEMENTS: readonly PrivateRow[] = [
+${t.rows.map((r) => `[${q(r[0] as string)},${hex16(r[1] as number)},${hex16(r[2] as number)},${q(r[3] as string)},${hex16(r[4] as number)},${hex16(r[5] as number)},${q(r[6] as string)},${q(r[7] as string)},${q(r[8] as string)}],`).join('\n')}
+];
+`;
+  return { path: 'lib/dataset/private-dictionary.generated.ts', text };
 }
 
 interface UidRow {

@@ -3,7 +3,8 @@
  * scripts/data/, with provenance. The generator proper reads only scripts/data/, so the generated tables depend on
  * nothing outside the repository.
  *
- * importDcmtk reads DCMTK's data dictionary file (dicom.dic), the UID defines of its header dcuid.h (with the section
+ * importDcmtk reads DCMTK's data dictionary files (dicom.dic, and private.dic: the vendors' private tags, which
+ * Debian's build loads by default), the UID defines of its header dcuid.h (with the section
  * comment each stands under), the E_TransferSyntax names of dcxfer.h, and what its library answers through its
  * public API (dcmFindNameOfUID, dcmSOPClassUIDToModality, dcmAllStorageSOPClassUIDs, DcmXfer), asked by the small
  * C++ program scripts/data/dcmtk-probe.cc compiled against the installed libdcmdata.
@@ -16,6 +17,7 @@ import { compareUids, writeTsv } from './tsv';
 
 export const DATA_FILES = {
   dcmtkDictionary: 'dcmtk-dicom-dic.tsv',
+  dcmtkPrivateDictionary: 'dcmtk-private-dic.tsv',
   dcmtkUids: 'dcmtk-uids.tsv',
   dcmtkTransferSyntaxes: 'dcmtk-transfer-syntaxes.tsv',
   dcmtkStorage: 'dcmtk-storage-sop-classes.tsv',
@@ -25,6 +27,7 @@ export const DATA_FILES = {
 export interface DcmtkImportOptions {
   dataDir: string;
   dicomDic: string;
+  privateDic: string;
   dcuidHeader: string;
   dcxferHeader: string;
   probeSource: string;
@@ -122,6 +125,23 @@ export function importDcmtk(o: DcmtkImportOptions): void {
       'tag (DCMTK range syntax)\tVR (DCMTK codes)\tname (DCMTK keyword)\tVM\tversion',
     ],
     dicRows,
+  );
+
+  // 1b. private.dic, rows as they are; one row has no version field (DCMTK accepts 4 fields): it gets ''.
+  const privRows = readFileSync(o.privateDic, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+    .map((l) => l.split('\t').filter((f) => f !== ''))
+    .map((r) => (r.length === 4 ? [...r, ''] : r));
+  for (const r of privRows) if (r.length !== 5) throw new Error(`${o.privateDic}: unexpected line ${r.join(' ')}`);
+  writeTsv(
+    join(o.dataDir, DATA_FILES.dcmtkPrivateDictionary),
+    [
+      `DCMTK 3.6.7 private tag dictionary ${o.privateDic} (${version}), in the default dictionary path of Debian's build.`,
+      imported,
+      'tag (gggg,"private creator",ee; DCMTK range syntax)\tVR (DCMTK codes)\tname\tVM\tversion',
+    ],
+    privRows,
   );
 
   // 2. The defines of dcuid.h (full UIDs only: it also defines prefixes such as '1.2.840.10008.5.1.4.37.').

@@ -13,6 +13,7 @@
  * UIDs with spaces, undefined-length UN sequences, known tags as UN, a >64 KiB value of a 16-bit-length VR).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -250,6 +251,76 @@ peerTest('convert: many-vrs (explicit lengths) and groups/padding/US-or-SS input
   const groups = join(dir, 'groups.dcm');
   run('dump2dcm', ['-q', join(WRITER_FIXTURES, 'groups.dump'), groups]);
   await runMatrix(dir, [...variants(dir, 'el', el), ...variants(dir, 'groups', groups)], false);
+});
+
+peerTest('convert: private elements of creators private.dic knows take its VR when read in implicit VR, as in dcmconv', DCMTK, async () => {
+  const dir = tempDir();
+  const el = join(dir, 'private.dcm');
+  run('dump2dcm', ['-q', join(FIXTURES, 'private.dump'), el]);
+  const inputs = variants(dir, 'private', el);
+  // Not a vacuous match: from implicit VR, DCMTK itself writes private.dic's VRs (and UN where no creator is known).
+  const implicit = inputs[1] as string;
+  const fromImplicit = join(dir, 'private-te.dcm');
+  run('dcmconv', ['-q', '+te', implicit, fromImplicit]);
+  const bytes = readFileSync(fromImplicit);
+  const vrAt = (tag: number): string => {
+    const key = Buffer.alloc(4);
+    key.writeUInt16LE(tag >>> 16, 0);
+    key.writeUInt16LE(tag & 0xffff, 2);
+    const i = bytes.indexOf(key, 132);
+    assert.ok(i > 0, `tag ${tag.toString(16)} in ${fromImplicit}`);
+    return bytes.toString('latin1', i + 4, i + 6);
+  };
+  assert.deepEqual(
+    [0x00191002, 0x00191011, 0x00090000 | 0x1000, 0x00091125, 0x00411211, 0x70011005, 0x00211000, 0x00111001, 0x00131001, 0x00191006].map(vrAt),
+    ['SL', 'SS', 'SQ', 'US', 'UL', 'IS', 'IS', 'UN', 'UN', 'UN'],
+  );
+  await runMatrix(dir, inputs, false);
+});
+
+/**
+ * Elements out of tag order and repeated, in the data set and in an item (writers that do this exist): DCMTK sorts
+ * them as it reads and keeps the first of a repeated tag; convertBuffer (small received objects) does the same.
+ */
+function outOfOrder(s: DatasetSyntax): Buffer {
+  const str = (tag: number, vr: string, v0: string): Buffer => {
+    const v = v0.length % 2 === 0 ? v0 : v0 + (vr === 'UI' ? '\0' : ' ');
+    return Buffer.concat([elementHeader(tag, vr, v.length, s), Buffer.from(v, 'latin1')]);
+  };
+  const item = Buffer.concat([str(0x00081155, 'UI', '1.2.3.4'), str(0x00081150, 'UI', '1.2.840.10008.5.1.4.1.1.7'), str(0x00081155, 'UI', '9.9')]);
+  const sq = Buffer.concat([elementHeader(0x00081140, 'SQ', 8 + item.length, s), itemHeader(0xfffee000, item.length, s), item]);
+  return Buffer.concat([
+    str(0x00080018, 'UI', '1.2.3.4.5.6'),
+    str(0x00080016, 'UI', '1.2.840.10008.5.1.4.1.1.7'),
+    str(0x00100020, 'LO', 'ID1 '),
+    sq,
+    str(0x00100010, 'PN', 'Doe^Jane'),
+    str(0x00100020, 'LO', 'ID2 '),
+    str(0x00080060, 'CS', 'OT'),
+  ]);
+}
+
+peerTest('convert: elements out of tag order and repeated are sorted, the first kept, with DCMTK\'s warnings, as dcmconv', DCMTK, async () => {
+  const dir = tempDir();
+  for (const [name, ts, syntax] of [['ooo-el', EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_LE], ['ooo-im', IMPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_LE], ['ooo-be', EXPLICIT_VR_BIG_ENDIAN, EXPLICIT_BE]] as const) {
+    const input = join(dir, `${name}.dcm`);
+    writeFileSync(input, withMeta(ts, outOfOrder(syntax)));
+    for (const outArg of ['+te', '+ti', '+tb']) {
+      const out = join(dir, `${name}-dcmtk.dcm`);
+      const r = spawnSync('dcmconv', [outArg, input, out], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const expected = split(out);
+      const warnings: string[] = [];
+      const ours = Buffer.concat(convertBuffer(split(input).body, ts, {
+        transferSyntax: OUT_TS[outArg] as string, groupLength: 'recalc', sequenceLength: 'explicit', enableNewVr: true, compressionLevel: 6,
+        fileOffset: expected.meta.datasetOffset, onReorder: (w) => warnings.push(w),
+      }));
+      assert.equal(ours.toString('hex'), expected.body.toString('hex'), `${name} ${outArg}`);
+      const theirs = r.stderr.split('\n').filter((l) => l.startsWith('W: DcmItem:')).map((l) => l.slice(3));
+      assert.ok(theirs.length >= 3, r.stderr);
+      assert.deepEqual(warnings, theirs, `${name} ${outArg}`);
+    }
+  }
 });
 
 peerTest('convert: hand-built odd lengths, padded strings, UN sequences in 4 syntaxes × options = dcmconv', DCMTK, async () => {

@@ -6,10 +6,11 @@
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerTest } from '../peer-gate';
 import { tempDir } from './harness';
+import { FIXTURES } from '../fixtures/dataset/helpers';
 import { readQueryFile } from '../../lib/dataset/query-file';
 import { dumpElementLines, transferSyntaxName } from '../../lib/dataset/dump';
 
@@ -196,4 +197,16 @@ peerTest('dump format: FL/FD/OF/OD digits as DCMTK\'s own ftoa makes them, odd l
   const file = join(tmp.path, 'raw.dcm');
   writeFileSync(file, Buffer.concat(parts));
   await assertSameAsDcmdump(file, true);
+});
+
+peerTest('dump format: private elements named and typed from private.dic when their creator is known in their item', ['dump2dcm', 'dcmdump'], async () => {
+  const text = readFileSync(join(FIXTURES, 'private.dump'), 'latin1');
+  for (const [name, args, explicitVr] of [['private-ex', ['+te'], true], ['private-im', ['+ti'], false]] as const) {
+    const file = dump2dcm(name, text, [...args]);
+    const lines = dcmdump(file, true).lines;
+    // Not vacuous: DCMTK names them from private.dic (and leaves the unknown ones unnamed).
+    assert.ok(lines.some((l) => l.startsWith('(0019,1002)') && l.endsWith(' NumberOfCellsInDetector')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('(0011,1001)') && l.endsWith(' Unknown Tag & Data')), lines.join('\n'));
+    await assertSameAsDcmdump(file, explicitVr);
+  }
 });

@@ -6,7 +6,7 @@
  */
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { peerTest } from '../peer-gate';
@@ -15,10 +15,11 @@ import {
   runBoth, type Dcmqrscp, type TempDir, type PairRun,
 } from './harness';
 import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
+import { FIXTURES } from '../fixtures/dataset/helpers';
 
-const DCMTK = ['dump2dcm', 'dcmqridx', 'dcmqrscp', 'movescu'];
+const DCMTK = ['dump2dcm', 'dcmconv', 'dcmqridx', 'dcmqrscp', 'movescu'];
 
-interface Setup { tmp: TempDir; qr: Dcmqrscp; storePort: number; ct: GeneratedStudy; mixed: GeneratedStudy }
+interface Setup { tmp: TempDir; qr: Dcmqrscp; storePort: number; ct: GeneratedStudy; mixed: GeneratedStudy; privateFile: string }
 let setup: Promise<Setup> | undefined;
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => { for (const c of cleanups.reverse()) await c(); });
@@ -45,14 +46,36 @@ function archive(): Promise<Setup> {
         { sopClass: 'pdf', count: 1, transferSyntax: 'explicit' },
       ],
     });
+    const privateFile = privateObject(tmp.path);
     const db = join(tmp.path, 'db');
-    await indexIntoDcmqrscp(db, [...ct.files, ...mixed.files]);
+    await indexIntoDcmqrscp(db, [...ct.files, ...mixed.files, privateFile]);
     const storePort = await freePort();
     const qr = await startDcmqrscp({ storageDir: db, moveDestinations: [{ ae: 'MOVESCU', port: storePort }] });
     cleanups.push(() => qr.stop());
-    return { tmp, qr, storePort, ct, mixed };
+    return { tmp, qr, storePort, ct, mixed, privateFile };
   })();
   return setup;
+}
+
+/**
+ * Patient RETR3: one secondary capture in implicit VR with the private elements of test/fixtures/dataset/private.dump
+ * (creators private.dic knows, and some it does not), made with dump2dcm and dcmconv.
+ */
+function privateObject(dir: string): string {
+  const dump = join(dir, 'private.dump');
+  writeFileSync(dump, [
+    '(0010,0010) PN [Private^Tags]', '(0010,0020) LO [RETR3]',
+    '(0020,000d) UI [1.2.826.0.1.3680043.2.1143.9002]', '(0020,000e) UI [1.2.826.0.1.3680043.2.1143.9003]',
+    '(0008,0060) CS [OT]', '(0008,0064) CS [WSD]',
+    readFileSync(join(FIXTURES, 'private.dump'), 'latin1'),
+  ].join('\n'));
+  const explicit = join(dir, 'private-ex.dcm');
+  const implicit = join(dir, 'private-im.dcm');
+  for (const [cmd, args] of [['dump2dcm', ['-q', dump, explicit]], ['dcmconv', ['-q', '+ti', explicit, implicit]]] as const) {
+    const r = spawnSync(cmd, [...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
+  }
+  return implicit;
 }
 
 /** Runs DCMTK's movescu and ours with the same arguments, each into its own fresh output directory. */
@@ -154,5 +177,14 @@ peerTest('retrieve: output options from dcmqrscp (+ti, +tb +g, -e -u) identical 
   for (const extra of [['+ti'], ['+tb', '+g'], ['-e', '-u']]) {
     const r = await both(s, (out) => common(s, out, '-P', [...extra, '-k', 'QueryRetrieveLevel=PATIENT', '-k', 'PatientID=RETR2']));
     await assertSame(r, s.mixed.files.length);
+  }
+});
+
+peerTest('retrieve: private elements received in implicit VR, written as they are and converted (+te, +tb +g, -e -u), as DCMTK', DCMTK, async () => {
+  const s = await archive();
+  for (const extra of [[], ['+te'], ['+tb', '+g'], ['+te', '-e', '-u']]) {
+    // +xi: the object arrives in implicit VR, so its private elements take their VRs from private.dic on the way.
+    const r = await both(s, (out) => common(s, out, '-P', ['+xi', ...extra, '-k', 'QueryRetrieveLevel=PATIENT', '-k', 'PatientID=RETR3']));
+    await assertSame(r, 1);
   }
 });

@@ -7,7 +7,7 @@
  */
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -15,6 +15,8 @@ import { peerTest } from '../peer-gate';
 import { compareDirs, compareFiles, formatDirDiff, freePort, readPart10Header, runBoth, tempDir, type TempDir, type PairRun } from './harness';
 import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
 import { Archive } from '../../lib/archive/archive';
+import { elementHeader, itemHeader } from '../../lib/dataset/encode';
+import { encodeFileMeta } from '../../lib/dataset/file-meta';
 
 const DCMTK = ['dump2dcm', 'dcmconv', 'movescu'];
 
@@ -135,4 +137,48 @@ peerTest('own archive, +td: deflated files whose data sets inflate to DCMTK\'s',
     const inflate = (file: string, at: number) => inflateRawSync(readFileSync(file).subarray(at));
     assert.ok(inflate(join(r.a, name), ha.datasetOffset).equals(inflate(join(r.b, name), hb.datasetOffset)), name);
   }
+});
+
+peerTest('own archive, normal mode: elements out of tag order and repeated are sorted, the first kept, as DCMTK writes them', DCMTK, async () => {
+  const tmp = tempDir('retrieve-own-archive-order');
+  cleanups.push(() => tmp.cleanup());
+  const folder = join(tmp.path, 'src');
+  mkdirSync(folder);
+  const ex = { explicitVr: true, littleEndian: true };
+  const str = (tag: number, vr: string, v0: string): Buffer => {
+    const v = v0.length % 2 === 0 ? v0 : v0 + (vr === 'UI' ? '\0' : ' ');
+    return Buffer.concat([elementHeader(tag, vr, v.length, ex), Buffer.from(v, 'latin1')]);
+  };
+  const sopInstance = '1.2.826.0.1.3680043.2.1143.9101';
+  const item = Buffer.concat([str(0x00081155, 'UI', '1.2.3.4'), str(0x00081150, 'UI', '1.2.840.10008.5.1.4.1.1.7'), str(0x00081155, 'UI', '9.9')]);
+  const dataset = Buffer.concat([
+    str(0x00080018, 'UI', sopInstance),
+    str(0x00080016, 'UI', '1.2.840.10008.5.1.4.1.1.7'),
+    str(0x00100020, 'LO', 'ORDER1'),
+    elementHeader(0x00081140, 'SQ', 8 + item.length, ex), itemHeader(0xfffee000, item.length, ex), item,
+    str(0x00100010, 'PN', 'Order^Out'),
+    str(0x0020000d, 'UI', '1.2.826.0.1.3680043.2.1143.9102'),
+    str(0x0020000e, 'UI', '1.2.826.0.1.3680043.2.1143.9103'),
+    str(0x00100020, 'LO', 'REPEATED'),
+    str(0x00080060, 'CS', 'OT'),
+  ]);
+  writeFileSync(join(folder, 'ooo.dcm'), Buffer.concat([encodeFileMeta({
+    mediaStorageSopClassUid: '1.2.840.10008.5.1.4.1.1.7', mediaStorageSopInstanceUid: sopInstance,
+    transferSyntaxUid: '1.2.840.10008.1.2.1', implementationClassUid: '1.2.3.4.5', implementationVersionName: 'TEST',
+  }), dataset]));
+  const storePort = await freePort();
+  const own = new Archive({ aeTitle: 'ARCHIVE', folder, port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
+  const qrPort = await own.start();
+  cleanups.push(() => own.stop());
+  const r = await runBoth(tmp.path, (out) => ['-S', '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(storePort), '-od', out,
+    '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.826.0.1.3680043.2.1143.9102', '127.0.0.1', String(qrPort)]);
+  assert.equal(r.dcmtk.code, 0, r.dcmtk.stderr);
+  assert.equal(r.ours.code, 0, r.ours.stderr);
+  assert.equal(readdirSync(r.a).length, 1);
+  const d = await compareDirs(r.a, r.b);
+  assert.ok(d.identical, `${formatDirDiff(d)}\n${r.ours.stderr}`);
+  // The same warnings as DCMTK's (which logs them while it reads the object).
+  const warnings = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('W: DcmItem:'));
+  assert.ok(warnings(r.dcmtk.stderr).length >= 3, r.dcmtk.stderr);
+  assert.deepEqual(warnings(r.ours.stderr), warnings(r.dcmtk.stderr));
 });

@@ -1,0 +1,116 @@
+/**
+ * The tokens of a data set held in memory, in the order DCMTK stores it: DCMTK inserts every element it reads in
+ * tag order (DcmItem::insert: "Dataset not in ascending tag order") and keeps the first of a repeated tag ("found
+ * twice in one data set or item, ignoring second entry"), in the data set and in every item. Whatever it writes
+ * after reading (any mode but +B) is therefore sorted; so is what we convert from a small object held in memory.
+ * Values are not copied: tokens are only regrouped.
+ */
+import { DimseError, formatTag } from '../errors';
+import type { DatasetToken } from './tokens';
+
+interface Unit {
+  tag: number;
+  tokens: DatasetToken[];
+}
+
+export interface SortedTokens {
+  tokens: DatasetToken[];
+  /** The tags dropped as repeated, in input order (each level's first occurrence was kept). */
+  repeated: number[];
+  /** Whether anything moved or was dropped. */
+  changed: boolean;
+  /** DCMTK's warnings for the same data set, in the order it logs them (as it reads). */
+  warnings: string[];
+}
+
+/** Whether the tokens are already in DCMTK's order (ascending, no repeats) at every level. */
+export function inTagOrder(tokens: readonly DatasetToken[]): boolean {
+  const last: number[] = [-1];
+  for (const t of tokens) {
+    if (t.type === 'element' || t.type === 'sequenceStart' || t.type === 'encapsulatedStart') {
+      const i = last.length - 1;
+      if (t.tag <= (last[i] as number)) return false;
+      last[i] = t.tag;
+      if (t.type === 'sequenceStart') last.push(-1);
+    } else if (t.type === 'itemStart') {
+      last[last.length - 1] = -1;
+    } else if (t.type === 'sequenceEnd') {
+      last.pop();
+    }
+  }
+  return true;
+}
+
+/** Regroups a complete token stream of one data set in tag order at every level, the first of a repeated tag kept. */
+export function sortTokens(tokens: readonly DatasetToken[]): SortedTokens {
+  const repeated: number[] = [];
+  const warnings: string[] = [];
+  let changed = false;
+  let i = 0;
+
+  const fail = (what: string): never => {
+    throw new DimseError('DATASET_BAD_TOKENS', `cannot sort the data set's elements: ${what}`, { offset: 0 });
+  };
+
+  // The units of one level up to `stop` ('itemEnd' for an item's content, none for the data set).
+  const list = (stop: 'itemEnd' | null): DatasetToken[] => {
+    const units: Unit[] = [];
+    const seen = new Set<number>();
+    let max = -1;
+    while (i < tokens.length) {
+      const t = tokens[i] as DatasetToken;
+      if (t.type === stop) break;
+      let unit: Unit;
+      if (t.type === 'element') unit = { tag: t.tag, tokens: through('elementEnd') };
+      else if (t.type === 'encapsulatedStart') unit = { tag: t.tag, tokens: through('encapsulatedEnd') };
+      else if (t.type === 'sequenceStart') unit = { tag: t.tag, tokens: sequence() };
+      else return fail(`unexpected ${t.type} token`);
+      // DCMTK inserts each element once it is read (after its items): its warnings come in that order.
+      if (seen.has(unit.tag)) warnings.push(`DcmItem: Element ${formatTag(unit.tag)} found twice in one data set or item, ignoring second entry`);
+      else if (unit.tag < max) warnings.push(`DcmItem: Dataset not in ascending tag order, at element ${formatTag(unit.tag)}`);
+      seen.add(unit.tag);
+      max = Math.max(max, unit.tag);
+      units.push(unit);
+    }
+    const sorted = units.map((u, k) => ({ u, k })).sort((a, b) => a.u.tag - b.u.tag || a.k - b.k);
+    if (sorted.some((s, k) => s.k !== k)) changed = true;
+    const out: DatasetToken[] = [];
+    let prev = -1;
+    for (const { u } of sorted) {
+      if (u.tag === prev) {
+        repeated.push(u.tag);
+        changed = true;
+        continue;
+      }
+      prev = u.tag;
+      for (const t of u.tokens) out.push(t);
+    }
+    return out;
+  };
+
+  // Tokens from tokens[i] through the first token of type `end` (values and fragments in between are flat).
+  const through = (end: DatasetToken['type']): DatasetToken[] => {
+    const start = i;
+    while (i < tokens.length && (tokens[i] as DatasetToken).type !== end) i++;
+    if (i === tokens.length) fail(`no ${end} token`);
+    i++;
+    return tokens.slice(start, i) as DatasetToken[];
+  };
+
+  const sequence = (): DatasetToken[] => {
+    const out: DatasetToken[] = [tokens[i++] as DatasetToken];
+    while (i < tokens.length && (tokens[i] as DatasetToken).type === 'itemStart') {
+      out.push(tokens[i++] as DatasetToken);
+      for (const t of list('itemEnd')) out.push(t);
+      if ((tokens[i] as DatasetToken | undefined)?.type !== 'itemEnd') fail('an item without its end');
+      out.push(tokens[i++] as DatasetToken);
+    }
+    if ((tokens[i] as DatasetToken | undefined)?.type !== 'sequenceEnd') fail('a sequence without its end');
+    out.push(tokens[i++] as DatasetToken);
+    return out;
+  };
+
+  const out = list(null);
+  if (i !== tokens.length) fail(`stray ${(tokens[i] as DatasetToken).type} token`);
+  return { tokens: out, repeated, changed, warnings };
+}
