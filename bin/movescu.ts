@@ -15,7 +15,7 @@ import {
 } from '../lib/cli';
 import { lookupKeyword, lookupTag } from '../lib/dataset/dictionary';
 import {
-  buildIdentifier, directorySink, moveOutcome, retrieve, type Logger, type ReceivedObject,
+  buildIdentifier, directorySink, moveOutcome, retrieve, type Logger, type ReceivedObject, type StoreProgress,
 } from '../lib/index';
 
 async function main(argv: string[]): Promise<number> {
@@ -40,6 +40,10 @@ async function main(argv: string[]): Promise<number> {
   return run(config, queries, log);
 }
 
+function printStoreProgress(event: StoreProgress): void {
+  process.stdout.write(event.state === 'begin' ? 'RECV: ' : event.state === 'end' ? '\n' : '.');
+}
+
 async function run(config: MovescuConfig, queries: Awaited<ReturnType<typeof buildIdentifier>>, log: Logger): Promise<number> {
   const retrieval = retrieve({
     host: config.peer,
@@ -57,6 +61,8 @@ async function run(config: MovescuConfig, queries: Awaited<ReturnType<typeof bui
     acceptTransferSyntaxes: config.acceptTransferSyntaxes,
     proposeTransferSyntaxes: config.proposeTransferSyntaxes,
     logger: log,
+    // movescu.cc storeSCPCallback: at exactly the info level (-v), "RECV: ", a dot per PDV and a newline per object, on stdout.
+    onStoreProgress: config.logLevel === 'info' ? printStoreProgress : undefined,
   });
   const sink = config.ignore ? ignoreSink() : directorySink({
     directory: config.outputDirectory, logger: log, fileMeta: config.fileMeta,

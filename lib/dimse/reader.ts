@@ -11,7 +11,10 @@ import { decodeCommand } from './command';
 import { NO_DATASET } from './command-field';
 import type { DimseMessage } from './message';
 
-/** A data set as it arrives: push-based, with a promise that resolves when the consumer wants more. */
+/**
+ * A data set as it arrives: push-based, with a promise that resolves when the consumer wants more. Emits
+ * 'fragment' (byte count) for each PDV received, before its bytes are pushed.
+ */
 class IncomingDataset extends Readable {
   private wanted: (() => void) | null = null;
   readonly complete: Promise<void>;
@@ -120,6 +123,8 @@ export class DimseReader extends Readable {
         if (frag.contextId !== this.currentContext) {
           throw new DimseError('PDV_CONTEXT_CHANGED', `data set fragment on context ${frag.contextId}, command was on ${this.currentContext}`, { contextId: frag.contextId });
         }
+        // One 'fragment' event per PDV, whoever reads the bytes (progress, as DCMTK's per-PDV store callback).
+        ds.emit('fragment', frag.data.length);
         // A consumer that gave up on the data set (destroyed it) still lets the message end cleanly: drop the bytes.
         if (!ds.destroyed && frag.data.length > 0) await ds.feed(frag.data);
         if (frag.last) {

@@ -25,6 +25,7 @@ import { withDatasetType } from '../dimse/writer';
 import { moveRequestCommand, moveScu, type MoveResponse } from './move-scu';
 import type { ReceivedObject } from './received-object';
 import { StorageServer } from './storage-server';
+import type { StoreProgress } from './store-scp';
 import { connectTcp } from './connect';
 
 export type QueryModel = 'patient' | 'study' | 'psonly';
@@ -64,6 +65,8 @@ export interface RetrieveOptions {
   acceptTransferSyntaxes?: readonly string[];
   /** Receives each C-MOVE response as it arrives. */
   onResponse?(rsp: MoveResponse): void;
+  /** Progress of each incoming C-STORE (begin, one call per PDV, end): DCMTK's "RECV: ...." at -v. */
+  onStoreProgress?(event: StoreProgress): void;
 }
 
 export interface RetrieveSummary {
@@ -101,7 +104,7 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
   if (o.listenPort !== null && o.listenPort !== undefined) {
     server = new StorageServer({
       port: o.listenPort, deliver, logger: log, maxPduLength, acseTimeoutMs,
-      transferSyntaxes: o.acceptTransferSyntaxes, describe: (uid) => filePrefix(uid),
+      transferSyntaxes: o.acceptTransferSyntaxes, describe: (uid) => filePrefix(uid), onProgress: o.onStoreProgress,
     });
     await server.listen();
   }

@@ -11,7 +11,7 @@ import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { STORAGE_SOP_CLASSES, TS, uidOfKeyword } from '../dataset/uids';
 import { acceptContexts } from './negotiation';
-import { serveStore } from './store-scp';
+import { serveStore, type StoreProgress } from './store-scp';
 import type { ReceivedObject } from './received-object';
 
 export const VERIFICATION_SOP_CLASS = uidOfKeyword('VerificationSOPClass');
@@ -30,6 +30,7 @@ export interface StorageServerOptions {
   acseTimeoutMs: number;
   transferSyntaxes?: readonly string[];
   describe?(sopClassUid: string): string;
+  onProgress?(event: StoreProgress): void;
 }
 
 export class StorageServer {
@@ -106,7 +107,7 @@ export class StorageServer {
     void assoc.closed.finally(() => this.handles.delete(assoc));
     this.log.info(`Sub-Association Acknowledged (Max Send PDV: ${dcmtkMaxSendPdv(assoc.peerMaxPduLength)})`);
     if (assoc.contexts.size === 0) this.log.info('    (but no valid presentation contexts)');
-    this.received += await serveStore(assoc, { deliver: this.opts.deliver, logger: this.log, describe: this.opts.describe });
+    this.received += await serveStore(assoc, { deliver: this.opts.deliver, logger: this.log, describe: this.opts.describe, onProgress: this.opts.onProgress });
     await assoc.closed;
   }
 }

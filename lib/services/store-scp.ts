@@ -20,6 +20,14 @@ export interface StoreScpOptions {
   logger?: Logger;
   /** DCMTK's log names objects by their modality prefix ("Received Store Request (MsgID 1, CT)"). */
   describe?(sopClassUid: string): string;
+  /** Progress of each C-STORE: 'begin' before its data set, 'fragment' per PDV received, 'end' once it is complete. */
+  onProgress?(event: StoreProgress): void;
+}
+
+export interface StoreProgress {
+  state: 'begin' | 'fragment' | 'end';
+  /** Data set bytes received so far. */
+  bytes: number;
 }
 
 /** Serves one association until it is released or aborted. Resolves with the number of objects received. */
@@ -87,6 +95,12 @@ async function storeOne(assoc: AssociationHandle, msg: DimseMessage, opts: Store
     moveOriginatorAeTitle: cmd.MoveOriginatorApplicationEntityTitle,
     moveOriginatorMessageId: cmd.MoveOriginatorMessageID,
   }, msg.dataset);
+  const progress = opts.onProgress;
+  let bytes = 0;
+  if (progress) {
+    progress({ state: 'begin', bytes });
+    msg.dataset.on('fragment', (n: number) => progress({ state: 'fragment', bytes: (bytes += n) }));
+  }
   opts.deliver(obj);
   const outcome = await obj.settled;
   if (outcome.status !== Status.Success && !msg.dataset.readableEnded) {
@@ -95,6 +109,7 @@ async function storeOne(assoc: AssociationHandle, msg: DimseMessage, opts: Store
   }
   // The peer's message must be complete before we answer, whatever the sink decided.
   await msg.complete;
+  progress?.({ state: 'end', bytes });
   await sendMessage(assoc, msg.contextId, {
     CommandField: CommandField.C_STORE_RSP,
     MessageIDBeingRespondedTo: cmd.MessageID,

@@ -61,13 +61,13 @@ function archive(): Promise<Setup> {
   return setup;
 }
 
-async function both(s: Setup, level: '-v' | '-d', extra: string[], queryFile = false): Promise<{ dcmtk: string; ours: string }> {
+async function both(s: Setup, level: '-v' | '-d', extra: string[], queryFile = false): Promise<{ dcmtk: string; ours: string; dcmtkStdout: string; oursStdout: string }> {
   const r = await runBoth(s.tmp.path, (dir) => [
     level, '-S', '-aec', 'ARCHIVE', '+P', String(s.storePort), '-od', dir,
     '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.study.studyUid}`, ...extra,
     '127.0.0.1', String(s.qr.port), ...(queryFile ? [s.queryFile] : []),
   ]);
-  return { dcmtk: r.dcmtk.stderr, ours: r.ours.stderr };
+  return { dcmtk: r.dcmtk.stderr, ours: r.ours.stderr, dcmtkStdout: r.dcmtk.stdout, oursStdout: r.ours.stdout };
 }
 
 /** Each DIMSE dump, with the line before it ("I: Received Store Request", ...). */
@@ -121,6 +121,9 @@ peerTest('log at -v: stderr identical to DCMTK movescu\'s, per association (3 ob
   assert.equal(r.dcmtk.split('\n').filter((l) => l.startsWith('I: Received Store Request')).length, 3, r.dcmtk);
   assert.deepEqual(byAssociation(r.ours.split('\n')), byAssociation(r.dcmtk.split('\n')));
   if (r.ours !== r.dcmtk) t.diagnostic('same lines per association, interleaved differently (see byAssociation)');
+  // stdout: DCMTK's progress at exactly -v, "RECV: " and a dot per PDV for each object received.
+  assert.equal(r.dcmtkStdout.split('\n').filter((l) => /^RECV: \.+$/.test(l)).length, 3, r.dcmtkStdout);
+  assert.equal(r.oursStdout, r.dcmtkStdout);
 });
 
 peerTest('log at -v with a query file (UID names, a sequence, a long value, FD): stderr identical', DCMTK, async () => {
@@ -142,6 +145,9 @@ peerTest('log at -d: DIMSE message dumps, Request Identifiers and all info lines
   assert.deepEqual(byAssociation(dimseBlocks(r.ours)), byAssociation(theirs));
   assert.equal(identifierBlocks(r.dcmtk).length, 1);
   assert.deepEqual(identifierBlocks(r.ours), identifierBlocks(r.dcmtk));
+  // No progress dots at debug level (DCMTK prints them at exactly the info level).
+  assert.equal(r.dcmtkStdout, '');
+  assert.equal(r.oursStdout, '');
   assert.deepEqual(byAssociation(nonDebugLines(r.ours)), byAssociation(nonDebugLines(r.dcmtk)));
 });
 
