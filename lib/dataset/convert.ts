@@ -74,13 +74,14 @@ export function convertDataset(input: Readable, inputTransferSyntax: string, opt
 }
 
 /**
- * The same conversion, synchronous, for a dataset held in memory (a small received object): no stream, zlib
+ * The same conversion, synchronous, for a dataset held in memory (a small received object, as one buffer or the
+ * chunks it arrived in: large values leave as slices of them, never copied): no stream, zlib
  * stream or callback per object, whose set-up costs more than the conversion itself on a CT image. Unlike
  * convertDataset, it puts elements out of tag order in order and drops repeated ones, as DCMTK does. Deflated
  * input is not taken here (its inflated size is not bounded by the input's): use convertDataset. Returns the
  * output chunks (deflated output: one chunk); throws the DimseError convertDataset would fail with.
  */
-export function convertBuffer(data: Buffer, inputTransferSyntax: string, options: ConvertOptions): Buffer[] {
+export function convertBuffer(data: Buffer | readonly Buffer[], inputTransferSyntax: string, options: ConvertOptions): Buffer[] {
   const inTs = transferSyntaxInfo(inputTransferSyntax);
   const outTs = transferSyntaxInfo(options.transferSyntax);
   const level = options.compressionLevel;
@@ -105,7 +106,7 @@ export function convertBuffer(data: Buffer, inputTransferSyntax: string, options
     (t) => tokens.push(t),
     { file: options.file, strictLengths: options.strictLengths },
   );
-  parser.write(data);
+  for (const chunk of Buffer.isBuffer(data) ? [data] : data) parser.write(chunk);
   parser.end();
   let ordered = tokens;
   if (!inTagOrder(tokens)) {
