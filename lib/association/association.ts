@@ -258,8 +258,8 @@ class Association implements FsmContext, AssociationHandle {
     const bytes = encodePdu(pdu); // may throw: the action then fails and the state does not change
     if (pdu.type === 'A-RELEASE-RP') this.closeReason ??= { how: 'released' };
     if (this.socket.destroyed || this.socket.writableEnded) return;
-    // P-DATA is too frequent for debug; our A-ASSOCIATE-RQ was dumped as "Request Parameters" already.
-    if (pdu.type !== 'P-DATA-TF' && pdu.type !== 'A-ASSOCIATE-RQ' && this.log.enabled('debug')) this.log.debug(`Sending ${describePdu(pdu)}`);
+    // P-DATA is too frequent for debug; A-ASSOCIATE-RQ / AC are dumped by the services, in DCMTK's layout.
+    if (!QUIET_PDUS.has(pdu.type) && this.log.enabled('debug')) this.log.debug(`Sending ${describePdu(pdu)}`);
     this.pendingWrites++;
     this.socket.write(bytes, () => {
       this.pendingWrites--;
@@ -310,7 +310,6 @@ class Association implements FsmContext, AssociationHandle {
       case 'associate-request':
         this.rq = ind.rq;
         this.peerMaxPduLength = ind.rq.userInfo.maxPduLength;
-        if (this.log.enabled('debug')) this.log.debug(`Received ${describePdu(ind.rq)}`);
         void this.answerRequest(ind.rq);
         break;
       case 'associate-established':
@@ -490,7 +489,7 @@ class Association implements FsmContext, AssociationHandle {
         return;
       }
     }
-    if (pdu.type !== 'P-DATA-TF' && pdu.type !== 'A-ASSOCIATE-RQ' && this.log.enabled('debug')) this.log.debug(`Received ${describePdu(pdu)}`);
+    if (!QUIET_PDUS.has(pdu.type) && this.log.enabled('debug')) this.log.debug(`Received ${describePdu(pdu)}`);
     this.dispatch({ id: PDU_EVENTS[pdu.type], pdu });
   }
 
@@ -605,6 +604,9 @@ export function buildAssociateRq(req: AssociationRequest, limits: AssociationLim
   };
 }
 
+/** PDUs not logged one by one: P-DATA is too frequent; the associate PDUs are dumped by the services (DCMTK's layout). */
+const QUIET_PDUS: ReadonlySet<string> = new Set(['P-DATA-TF', 'A-ASSOCIATE-RQ', 'A-ASSOCIATE-AC']);
+
 function closedSocketError(): DimseError {
   return new DimseError('CONNECTION_LOST', 'The transport connection is already closed');
 }
@@ -623,7 +625,6 @@ export function requestAssociation(socket: Duplex, req: AssociationRequest, opts
     return Promise.reject(err);
   }
   if (socket.destroyed) return Promise.reject(closedSocketError());
-  if (opts.logger?.enabled('debug')) opts.logger.debug(`Request Parameters:\n${describePdu(rq)}`);
   return new Association(socket, true, opts, opts.logger).request(rq);
 }
 

@@ -8,7 +8,7 @@
  * conversation itself fails (listen, connect, association, protocol), with a DimseError whose code says which.
  */
 import { Readable } from 'node:stream';
-import { requestAssociation } from '../association/association';
+import { buildAssociateRq, requestAssociation } from '../association/association';
 import type { AssociationHandle } from '../association/types';
 import { encodeDataset } from '../dataset/encode';
 import { dumpDataset } from '../dataset/dump';
@@ -26,6 +26,7 @@ import { moveRequestCommand, moveScu, type MoveResponse } from './move-scu';
 import type { ReceivedObject } from './received-object';
 import { StorageServer } from './storage-server';
 import type { StoreProgress } from './store-scp';
+import { dumpAssociationParameters } from './association-dump';
 import { connectTcp } from './connect';
 
 export type QueryModel = 'patient' | 'study' | 'psonly';
@@ -111,21 +112,26 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
   try {
     const socket = await connectTcp(o.host, o.port, o.connectTimeoutMs);
     const propose = [...(o.proposeTransferSyntaxes ?? DEFAULT_PROPOSED_TRANSFER_SYNTAXES)];
+    const request = {
+      callingAeTitle: callingAe,
+      calledAeTitle: o.calledAeTitle ?? 'ANY-SCP',
+      presentationContexts: [
+        { id: 1, abstractSyntax: model.find, transferSyntaxes: propose },
+        { id: 3, abstractSyntax: model.move, transferSyntaxes: propose },
+      ],
+    };
+    const limits = { maxPduLength, artimTimeoutMs: acseTimeoutMs, logger: log };
+    // movescu.cc: the parameters at debug level first, then "Requesting Association".
+    if (log.enabled('debug')) log.debug(['Request Parameters:', ...dumpAssociationParameters({ side: 'requestor', rq: buildAssociateRq(request, limits) })].join('\n'));
     log.info('Requesting Association');
     let assoc: AssociationHandle;
     try {
-      assoc = await requestAssociation(socket, {
-        callingAeTitle: callingAe,
-        calledAeTitle: o.calledAeTitle ?? 'ANY-SCP',
-        presentationContexts: [
-          { id: 1, abstractSyntax: model.find, transferSyntaxes: propose },
-          { id: 3, abstractSyntax: model.move, transferSyntaxes: propose },
-        ],
-      }, { maxPduLength, artimTimeoutMs: acseTimeoutMs, logger: log });
+      assoc = await requestAssociation(socket, request, limits);
     } catch (err) {
       socket.destroy();
       throw err;
     }
+    if (log.enabled('debug')) log.debug(['Association Parameters Negotiated:', ...dumpAssociationParameters({ side: 'requestor', rq: assoc.rq, ac: assoc.ac })].join('\n'));
     if (assoc.contexts.size === 0) {
       assoc.abort();
       throw new DimseError('NO_PRESENTATION_CONTEXT', 'No Acceptable Presentation Contexts');

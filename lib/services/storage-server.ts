@@ -12,6 +12,8 @@ import { silentLogger } from '../log';
 import { STORAGE_SOP_CLASSES, TS, uidOfKeyword } from '../dataset/uids';
 import { acceptContexts } from './negotiation';
 import { serveStore, type StoreProgress } from './store-scp';
+import { dumpAssociationParameters } from './association-dump';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
 import type { ReceivedObject } from './received-object';
 
 export const VERIFICATION_SOP_CLASS = uidOfKeyword('VerificationSOPClass');
@@ -94,12 +96,14 @@ export class StorageServer {
   private async serve(socket: net.Socket): Promise<void> {
     const supported = new Set<string>([VERIFICATION_SOP_CLASS, ...STORAGE_SOP_CLASSES]);
     const preference = this.opts.transferSyntaxes ?? DEFAULT_STORE_TRANSFER_SYNTAXES;
+    const own = { implementationClassUid: IMPLEMENTATION_CLASS_UID, implementationVersionName: IMPLEMENTATION_VERSION_NAME, maxPduLength: this.opts.maxPduLength };
     const assoc = await acceptAssociation(socket, {
       maxPduLength: this.opts.maxPduLength,
       artimTimeoutMs: this.opts.acseTimeoutMs,
       logger: this.log,
       decide: (rq) => {
         this.log.info('Sub-Association Received');
+        if (this.log.enabled('debug')) this.log.debug(['Parameters:', ...dumpAssociationParameters({ side: 'acceptor', rq, own })].join('\n'));
         return acceptContexts(rq, supported, preference);
       },
     });
@@ -107,6 +111,7 @@ export class StorageServer {
     void assoc.closed.finally(() => this.handles.delete(assoc));
     this.log.info(`Sub-Association Acknowledged (Max Send PDV: ${dcmtkMaxSendPdv(assoc.peerMaxPduLength)})`);
     if (assoc.contexts.size === 0) this.log.info('    (but no valid presentation contexts)');
+    if (this.log.enabled('debug')) this.log.debug(dumpAssociationParameters({ side: 'acceptor', rq: assoc.rq, ac: assoc.ac, own }).join('\n'));
     this.received += await serveStore(assoc, { deliver: this.opts.deliver, logger: this.log, describe: this.opts.describe, onProgress: this.opts.onProgress });
     await assoc.closed;
   }

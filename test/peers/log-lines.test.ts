@@ -84,6 +84,23 @@ function dimseBlocks(log: string): string[] {
   return blocks;
 }
 
+/**
+ * Each association parameter dump (DCMTK's ASC_dumpParameters), with the line before it ("D: Request Parameters:",
+ * "I: Requesting Association" after it is checked separately); the lines naming our own implementation removed.
+ */
+function associationBlocks(log: string): string[] {
+  const lines = log.split('\n');
+  const blocks: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^D: =+ BEGIN A-ASSOCIATE-(RQ|AC) =+$/.test(lines[i] as string)) continue;
+    const end = lines.findIndex((l, k) => k > i && /^D: =+ END A-ASSOCIATE-(RQ|AC) =+$/.test(l));
+    assert.ok(end > i, `unterminated association dump at line ${i}`);
+    blocks.push(lines.slice(i - 1, end + 1).filter((l) => !l.startsWith('D: Our Implementation')).join('\n'));
+    i = end;
+  }
+  return blocks;
+}
+
 /** "I: Request Identifiers:" up to the empty "I: " line that ends the data set print. */
 function identifierBlocks(log: string): string[] {
   const lines = log.split('\n');
@@ -145,6 +162,15 @@ peerTest('log at -d: DIMSE message dumps, Request Identifiers and all info lines
   assert.deepEqual(byAssociation(dimseBlocks(r.ours)), byAssociation(theirs));
   assert.equal(identifierBlocks(r.dcmtk).length, 1);
   assert.deepEqual(identifierBlocks(r.ours), identifierBlocks(r.dcmtk));
+  // The association parameters, main association and sub-association, as DCMTK prints them.
+  const assocs = associationBlocks(r.dcmtk);
+  assert.equal(assocs.length, 4, r.dcmtk);
+  assert.match(assocs[3] as string, /Accepted Transfer Syntax: =/);
+  assert.deepEqual(associationBlocks(r.ours), assocs);
+  for (const log of [r.dcmtk, r.ours]) {
+    const lines = log.split('\n');
+    assert.equal(lines[lines.indexOf('I: Requesting Association') - 1], 'D: ======================= END A-ASSOCIATE-RQ ======================');
+  }
   // No progress dots at debug level (DCMTK prints them at exactly the info level).
   assert.equal(r.dcmtkStdout, '');
   assert.equal(r.oursStdout, '');
