@@ -9,6 +9,7 @@
 import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { DimseError } from '../errors';
+import { SequenceSorter } from './sequence-sorter';
 import { inTagOrder, sortTokens } from './sort-tokens';
 import { DatasetParser, DatasetTokenizer } from './tokenizer';
 import type { DatasetToken } from './tokens';
@@ -31,6 +32,8 @@ export interface ConvertOptions extends WriteOptions {
   maxHeldValue?: number;
   /** convertBuffer: called with DCMTK's warning for each element out of tag order or repeated (see sort-tokens.ts). */
   onReorder?: (warning: string) => void;
+  /** convertDataset: put the elements inside each top-level sequence in tag order (SequenceSorter). */
+  sortSequences?: boolean;
   /** Called with the writer, e.g. to read its peakHeldBytes in a test. */
   onWriter?: (writer: DatasetWriter) => void;
 }
@@ -65,7 +68,7 @@ export function convertDataset(input: Readable, inputTransferSyntax: string, opt
   }
   options.onWriter?.(writer);
   tokenizer.on('warning', (w: DimseError) => out.emit('warning', w));
-  const stages: (Readable | Transform)[] = [input, tokenizer, writer];
+  const stages: (Readable | Transform)[] = options.sortSequences ? [input, tokenizer, new SequenceSorter(), writer] : [input, tokenizer, writer];
   if (outTs.deflated && !options.skipDeflate) stages.push(zlib.createDeflateRaw({ level }));
   pipeline([...stages, out], (err) => {
     if (err && !out.destroyed) out.destroy(err);

@@ -13,8 +13,6 @@ const DATASET_TRAILING_PADDING = 0xfffcfffc;
 export class ReencodeCheck {
   /** The first reason found, or null while the bytes would be written unchanged. */
   reason: string | null = null;
-  /** Whether that reason is an element out of tag order or repeated (DCMTK sorts; only small objects are sorted). */
-  outOfOrder = false;
   /** Last tag seen at each nesting level, to find elements out of order or twice. */
   private readonly lastTag: number[] = [-1];
 
@@ -49,10 +47,7 @@ export class ReencodeCheck {
 
   private tag(tag: number): void {
     const i = this.lastTag.length - 1;
-    if (tag <= this.lastTag[i]!) {
-      this.reason = `${formatTag(tag)} out of order or repeated`;
-      this.outOfOrder = true;
-    }
+    if (tag <= this.lastTag[i]!) this.reason = `${formatTag(tag)} out of order or repeated`;
     this.lastTag[i] = tag;
   }
 }

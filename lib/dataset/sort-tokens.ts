@@ -41,10 +41,80 @@ export function inTagOrder(tokens: readonly DatasetToken[]): boolean {
   return true;
 }
 
+export interface TopLevelUnit {
+  tag: number;
+  /** Offset of the unit's header in the token stream (the tokenizer's offsets). */
+  offset: number;
+}
+
+/**
+ * Follows a token stream as DCMTK reads it: each element is inserted into its data set or item once it is read
+ * completely (a sequence after its items), with DCMTK's warning when it lands before an element already there or
+ * repeats one. Also lists the top-level units and their offsets, so that a large object can be rewritten in
+ * order from the file it was written to (see lib/sinks/directory.ts). Bounded: past `maxUnits` elements in one
+ * data set or item it stops listing and remembers only that it gave up (`overflow`).
+ */
+export class TagOrderCheck {
+  readonly warnings: string[] = [];
+  readonly units: TopLevelUnit[] = [];
+  /** Something was out of order or repeated, at any level. */
+  disordered = false;
+  overflow = false;
+  private readonly levels: { seen: Set<number>; max: number }[] = [{ seen: new Set(), max: -1 }];
+  /** Tags of the elements being read, innermost last. */
+  private readonly open: number[] = [];
+
+  constructor(private readonly maxUnits = 100_000) {}
+
+  push(t: DatasetToken): void {
+    switch (t.type) {
+      case 'element':
+      case 'sequenceStart':
+      case 'encapsulatedStart':
+        if (this.open.length === 0 && !this.overflow) {
+          if (this.units.length >= this.maxUnits) this.overflow = true;
+          else this.units.push({ tag: t.tag, offset: t.offset });
+        }
+        this.open.push(t.tag);
+        return;
+      case 'itemStart':
+        this.levels.push({ seen: new Set(), max: -1 });
+        return;
+      case 'itemEnd':
+        this.levels.pop();
+        return;
+      case 'elementEnd':
+      case 'sequenceEnd':
+      case 'encapsulatedEnd':
+        this.insert(this.open.pop() as number);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private insert(tag: number): void {
+    const level = this.levels[this.levels.length - 1] as { seen: Set<number>; max: number };
+    if (level.seen.has(tag)) {
+      this.warnings.push(`DcmItem: Element ${formatTag(tag)} found twice in one data set or item, ignoring second entry`);
+      this.disordered = true;
+    } else if (tag < level.max) {
+      this.warnings.push(`DcmItem: Dataset not in ascending tag order, at element ${formatTag(tag)}`);
+      this.disordered = true;
+    }
+    if (level.seen.size < this.maxUnits) level.seen.add(tag);
+    else this.overflow = true;
+    level.max = Math.max(level.max, tag);
+  }
+}
+
 /** Regroups a complete token stream of one data set in tag order at every level, the first of a repeated tag kept. */
 export function sortTokens(tokens: readonly DatasetToken[]): SortedTokens {
   const repeated: number[] = [];
-  const warnings: string[] = [];
+  // DCMTK inserts each element once it is read (after its items): its warnings come in that order.
+  const order = new TagOrderCheck(Infinity);
+  for (const t of tokens) order.push(t);
+  const warnings = order.warnings;
   let changed = false;
   let i = 0;
 
@@ -55,22 +125,13 @@ export function sortTokens(tokens: readonly DatasetToken[]): SortedTokens {
   // The units of one level up to `stop` ('itemEnd' for an item's content, none for the data set).
   const list = (stop: 'itemEnd' | null): DatasetToken[] => {
     const units: Unit[] = [];
-    const seen = new Set<number>();
-    let max = -1;
     while (i < tokens.length) {
       const t = tokens[i] as DatasetToken;
       if (t.type === stop) break;
-      let unit: Unit;
-      if (t.type === 'element') unit = { tag: t.tag, tokens: through('elementEnd') };
-      else if (t.type === 'encapsulatedStart') unit = { tag: t.tag, tokens: through('encapsulatedEnd') };
-      else if (t.type === 'sequenceStart') unit = { tag: t.tag, tokens: sequence() };
-      else return fail(`unexpected ${t.type} token`);
-      // DCMTK inserts each element once it is read (after its items): its warnings come in that order.
-      if (seen.has(unit.tag)) warnings.push(`DcmItem: Element ${formatTag(unit.tag)} found twice in one data set or item, ignoring second entry`);
-      else if (unit.tag < max) warnings.push(`DcmItem: Dataset not in ascending tag order, at element ${formatTag(unit.tag)}`);
-      seen.add(unit.tag);
-      max = Math.max(max, unit.tag);
-      units.push(unit);
+      if (t.type === 'element') units.push({ tag: t.tag, tokens: through('elementEnd') });
+      else if (t.type === 'encapsulatedStart') units.push({ tag: t.tag, tokens: through('encapsulatedEnd') });
+      else if (t.type === 'sequenceStart') units.push({ tag: t.tag, tokens: sequence() });
+      else fail(`unexpected ${t.type} token`);
     }
     const sorted = units.map((u, k) => ({ u, k })).sort((a, b) => a.u.tag - b.u.tag || a.k - b.k);
     if (sorted.some((s, k) => s.k !== k)) changed = true;

@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { encodeFileMeta } from '../dataset/file-meta';
 import { convertBuffer, convertDataset } from '../dataset/convert';
 import { DatasetParser } from '../dataset/tokenizer';
+import { TagOrderCheck, type TopLevelUnit } from '../dataset/sort-tokens';
 import { ReencodeCheck } from '../dataset/reencode-check';
 import { transferSyntaxInfo } from '../dataset/transfer-syntax';
 import type { WriteOptions } from '../dataset/writer';
@@ -183,10 +184,29 @@ async function convertSmall(file: EarlyFile, obj: ReceivedObject, fromTs: string
 }
 
 /** Converts `body` (in `fromTs`) with `write` into a new file at `path`, meta first. */
-async function convertTo(path: EarlyFile | string, obj: ReceivedObject, fromTs: string, write: WriteOptions, body: Readable, opts: DirectorySinkOptions): Promise<void> {
+async function convertTo(path: EarlyFile | string, obj: ReceivedObject, fromTs: string, write: WriteOptions, body: Readable, opts: DirectorySinkOptions, sortSequences = false): Promise<void> {
   const meta = metaFor(obj, write.transferSyntax, opts);
   const fileOffset = meta.reduce((n, b) => n + b.length, 0);
-  await streamTo(path, meta, convertDataset(body, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS }));
+  await streamTo(path, meta, convertDataset(body, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, sortSequences }));
+}
+
+/**
+ * The data set at `base` in the file at `path`, its top-level elements read in DCMTK's order (by tag, the first of
+ * a repeated tag kept) from where the scan found them: a large object is put in order without holding it.
+ */
+function unitsInOrder(path: string, base: number, units: readonly TopLevelUnit[], length: number): Readable {
+  const ends = units.map((u, i) => (units[i + 1]?.offset ?? length));
+  const order = units
+    .map((u, i) => ({ u, i }))
+    .sort((a, b) => a.u.tag - b.u.tag || a.i - b.i)
+    .filter((x, k, all) => k === 0 || (all[k - 1] as { u: TopLevelUnit }).u.tag !== x.u.tag);
+  async function* read(): AsyncGenerator<Buffer> {
+    for (const { u, i } of order) {
+      const end = ends[i] as number;
+      if (end > u.offset) yield* createReadStream(path, { start: base + u.offset, end: base + end - 1 }) as AsyncIterable<Buffer>;
+    }
+  }
+  return Readable.from(read(), { objectMode: false });
 }
 
 /**
@@ -262,24 +282,39 @@ async function writeObject(obj: ReceivedObject, opts: DirectorySinkOptions, file
   await streamTo(file, [...head, ...start.chunks], check ? check.tee(obj.body) : obj.body);
   check?.end();
   if (check?.reason) {
-    if (check.outOfOrder) {
-      // Sorting needs the whole data set in memory, which is what this path avoids (see sort-tokens.ts).
-      (opts.logger ?? silentLogger).warn(`elements out of tag order or repeated in a large object: kept in the order received (DCMTK sorts them): ${file.path}`);
-    }
     const offset = head.reduce((n, b) => n + b.length, 0);
-    await convertTo(convertedPath, obj, ts, check.write, createReadStream(file.path, { start: offset }), opts);
+    let source: Readable = createReadStream(file.path, { start: offset });
+    const order = check.order;
+    if (order.disordered) {
+      const log = opts.logger ?? silentLogger;
+      for (const w of order.warnings) log.warn(w);
+      if (order.overflow) {
+        log.warn(`more than ${order.units.length} elements in one data set or item: kept in the order received (DCMTK sorts them): ${file.path}`);
+      } else {
+        // Top-level elements read back from the file in order; sequences sorted inside as they pass.
+        source = unitsInOrder(file.path, offset, order.units, check.length);
+      }
+    }
+    await convertTo(convertedPath, obj, ts, check.write, source, opts, order.disordered && !order.overflow);
     renameSync(convertedPath, file.path);
   }
 }
 
-/** The re-encode check of the fast path: feeds a tokenizer with the bytes as they pass. */
+/**
+ * The re-encode check of the fast path: feeds a tokenizer with the bytes as they pass. It reads on after a reason
+ * is found, to follow the elements' order to the end (TagOrderCheck): an object written anew must be put in order.
+ */
 class ScanningCheck {
   private readonly check = new ReencodeCheck();
+  readonly order = new TagOrderCheck();
   private readonly parser: DatasetParser;
 
   /** The options the object is converted with when the check says DCMTK would re-encode it. */
   constructor(transferSyntaxUid: string, readonly write: WriteOptions) {
-    this.parser = new DatasetParser(transferSyntaxInfo(transferSyntaxUid), (t) => this.check.push(t), { strictLengths: STRICTNESS });
+    this.parser = new DatasetParser(transferSyntaxInfo(transferSyntaxUid), (t) => {
+      this.check.push(t);
+      this.order.push(t);
+    }, { strictLengths: STRICTNESS });
   }
 
   /** Why DCMTK would re-encode these bytes; null while it would not. */
@@ -287,17 +322,16 @@ class ScanningCheck {
     return this.check.reason;
   }
 
-  get outOfOrder(): boolean {
-    return this.check.outOfOrder;
+  /** Data set bytes scanned so far. */
+  get length(): number {
+    return this.parser.position;
   }
 
   scan(chunks: Buffer[]): void {
-    if (this.check.reason) return;
     try { for (const c of chunks) this.parser.write(c); } catch (e) { throw new CannotUnderstand((e as Error).message); }
   }
 
   end(): void {
-    if (this.check.reason) return;
     try { this.parser.end(); } catch (e) { throw new CannotUnderstand((e as Error).message); }
   }
 

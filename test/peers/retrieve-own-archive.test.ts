@@ -139,18 +139,19 @@ peerTest('own archive, +td: deflated files whose data sets inflate to DCMTK\'s',
   }
 });
 
-peerTest('own archive, normal mode: elements out of tag order and repeated are sorted, the first kept, as DCMTK writes them', DCMTK, async () => {
-  const tmp = tempDir('retrieve-own-archive-order');
-  cleanups.push(() => tmp.cleanup());
-  const folder = join(tmp.path, 'src');
-  mkdirSync(folder);
+/**
+ * A data set with elements out of tag order and repeated, at the top level and inside a sequence's item (writers
+ * that do this exist), with `pixelBytes` of pixel data: above 2 MiB it takes the streamed path.
+ */
+function outOfOrderObject(sopInstance: string, pixelBytes: number): Buffer {
   const ex = { explicitVr: true, littleEndian: true };
   const str = (tag: number, vr: string, v0: string): Buffer => {
     const v = v0.length % 2 === 0 ? v0 : v0 + (vr === 'UI' ? '\0' : ' ');
     return Buffer.concat([elementHeader(tag, vr, v.length, ex), Buffer.from(v, 'latin1')]);
   };
-  const sopInstance = '1.2.826.0.1.3680043.2.1143.9101';
   const item = Buffer.concat([str(0x00081155, 'UI', '1.2.3.4'), str(0x00081150, 'UI', '1.2.840.10008.5.1.4.1.1.7'), str(0x00081155, 'UI', '9.9')]);
+  const pixels = Buffer.alloc(pixelBytes);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = i & 0xff;
   const dataset = Buffer.concat([
     str(0x00080018, 'UI', sopInstance),
     str(0x00080016, 'UI', '1.2.840.10008.5.1.4.1.1.7'),
@@ -159,13 +160,24 @@ peerTest('own archive, normal mode: elements out of tag order and repeated are s
     str(0x00100010, 'PN', 'Order^Out'),
     str(0x0020000d, 'UI', '1.2.826.0.1.3680043.2.1143.9102'),
     str(0x0020000e, 'UI', '1.2.826.0.1.3680043.2.1143.9103'),
+    elementHeader(0x7fe00010, 'OB', pixels.length, ex), pixels,
     str(0x00100020, 'LO', 'REPEATED'),
     str(0x00080060, 'CS', 'OT'),
   ]);
-  writeFileSync(join(folder, 'ooo.dcm'), Buffer.concat([encodeFileMeta({
+  return Buffer.concat([encodeFileMeta({
     mediaStorageSopClassUid: '1.2.840.10008.5.1.4.1.1.7', mediaStorageSopInstanceUid: sopInstance,
     transferSyntaxUid: '1.2.840.10008.1.2.1', implementationClassUid: '1.2.3.4.5', implementationVersionName: 'TEST',
-  }), dataset]));
+  }), dataset]);
+}
+
+peerTest('own archive, normal mode: elements out of tag order and repeated are sorted, the first kept, as DCMTK writes them (small and large objects)', DCMTK, async () => {
+  const tmp = tempDir('retrieve-own-archive-order');
+  cleanups.push(() => tmp.cleanup());
+  const folder = join(tmp.path, 'src');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'ooo-small.dcm'), outOfOrderObject('1.2.826.0.1.3680043.2.1143.9101', 1000));
+  // Over 2 MiB: streamed to the file, then rewritten in order from it.
+  writeFileSync(join(folder, 'ooo-large.dcm'), outOfOrderObject('1.2.826.0.1.3680043.2.1143.9104', 3 * 1024 * 1024));
   const storePort = await freePort();
   const own = new Archive({ aeTitle: 'ARCHIVE', folder, port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
   const qrPort = await own.start();
@@ -174,11 +186,14 @@ peerTest('own archive, normal mode: elements out of tag order and repeated are s
     '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.826.0.1.3680043.2.1143.9102', '127.0.0.1', String(qrPort)]);
   assert.equal(r.dcmtk.code, 0, r.dcmtk.stderr);
   assert.equal(r.ours.code, 0, r.ours.stderr);
-  assert.equal(readdirSync(r.a).length, 1);
+  assert.equal(readdirSync(r.a).length, 2);
   const d = await compareDirs(r.a, r.b);
   assert.ok(d.identical, `${formatDirDiff(d)}\n${r.ours.stderr}`);
-  // The same warnings as DCMTK's (which logs them while it reads the object).
+  // The same warnings as DCMTK's (which logs them while it reads each object).
   const warnings = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('W: DcmItem:'));
-  assert.ok(warnings(r.dcmtk.stderr).length >= 3, r.dcmtk.stderr);
+  assert.ok(warnings(r.dcmtk.stderr).length >= 6, r.dcmtk.stderr);
   assert.deepEqual(warnings(r.ours.stderr), warnings(r.dcmtk.stderr));
+  // Not vacuous: the large file really was rewritten: the repeated Patient ID (after the pixel data) is gone.
+  assert.ok(readFileSync(join(folder, 'ooo-large.dcm')).includes('REPEATED'));
+  assert.ok(!readFileSync(join(r.b, 'SC.1.2.826.0.1.3680043.2.1143.9104')).includes('REPEATED'));
 });
