@@ -34,6 +34,8 @@ export interface ConvertOptions extends WriteOptions {
   onReorder?: (warning: string) => void;
   /** convertDataset: put the elements inside each top-level sequence in tag order (SequenceSorter). */
   sortSequences?: boolean;
+  /** convertDataset: sees every token of the input as it is read (e.g. a TagOrderCheck). */
+  observe?: (token: DatasetToken) => void;
   /** Called with the writer, e.g. to read its peakHeldBytes in a test. */
   onWriter?: (writer: DatasetWriter) => void;
 }
@@ -68,6 +70,8 @@ export function convertDataset(input: Readable, inputTransferSyntax: string, opt
   }
   options.onWriter?.(writer);
   tokenizer.on('warning', (w: DimseError) => out.emit('warning', w));
+  const observe = options.observe;
+  if (observe) tokenizer.on('data', (t: DatasetToken) => observe(t));
   const stages: (Readable | Transform)[] = options.sortSequences ? [input, tokenizer, new SequenceSorter(), writer] : [input, tokenizer, writer];
   if (outTs.deflated && !options.skipDeflate) stages.push(zlib.createDeflateRaw({ level }));
   pipeline([...stages, out], (err) => {

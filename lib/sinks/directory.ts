@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { encodeFileMeta } from '../dataset/file-meta';
-import { convertBuffer, convertDataset } from '../dataset/convert';
+import { convertBuffer, convertDataset, type ConvertOptions } from '../dataset/convert';
 import { DatasetParser } from '../dataset/tokenizer';
 import { TagOrderCheck, type TopLevelUnit } from '../dataset/sort-tokens';
 import { ReencodeCheck } from '../dataset/reencode-check';
@@ -184,10 +184,19 @@ async function convertSmall(file: EarlyFile, obj: ReceivedObject, fromTs: string
 }
 
 /** Converts `body` (in `fromTs`) with `write` into a new file at `path`, meta first. */
-async function convertTo(path: EarlyFile | string, obj: ReceivedObject, fromTs: string, write: WriteOptions, body: Readable, opts: DirectorySinkOptions, sortSequences = false): Promise<void> {
+async function convertTo(path: EarlyFile | string, obj: ReceivedObject, fromTs: string, write: WriteOptions, body: Readable, opts: DirectorySinkOptions,
+  extra: Pick<ConvertOptions, 'sortSequences' | 'observe'> = {}): Promise<void> {
   const meta = metaFor(obj, write.transferSyntax, opts);
   const fileOffset = meta.reduce((n, b) => n + b.length, 0);
-  await streamTo(path, meta, convertDataset(body, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, sortSequences }));
+  await streamTo(path, meta, convertDataset(body, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, ...extra }));
+}
+
+/** Whether the elements complete in these first chunks are out of DCMTK's order (false if they cannot be read). */
+function disorderedHead(ts: string, chunks: readonly Buffer[]): boolean {
+  const order = new TagOrderCheck();
+  const parser = new DatasetParser(transferSyntaxInfo(ts), (t) => order.push(t), { strictLengths: STRICTNESS });
+  try { for (const c of chunks) parser.write(c); } catch { return false; }
+  return order.disordered;
 }
 
 /**
@@ -263,11 +272,27 @@ async function writeObject(obj: ReceivedObject, opts: DirectorySinkOptions, file
   // The body may have ended just as the limit was reached ('end' is emitted on a later tick than the last read).
   const small = start.ended || obj.body.readableEnded;
   if (plan.path === 'convert') {
-    if (small) await convertSmall(file, obj, ts, plan.write, start.chunks, opts);
-    else await convertTo(file, obj, ts, plan.write, prepend(start.chunks, obj.body), opts);
-    return;
+    if (small) {
+      await convertSmall(file, obj, ts, plan.write, start.chunks, opts);
+      return;
+    }
+    // A large object converts as it streams in: one pass. Elements out of order in its head (where they are in
+    // practice) send it the two-pass way below instead, which puts them in order; disorder found only later (or
+    // in deflated input, which cannot be read back by offset) is written as received, with DCMTK's warnings and
+    // one saying so.
+    if (transferSyntaxInfo(ts).deflated || !disorderedHead(ts, start.chunks)) {
+      const order = new TagOrderCheck();
+      await convertTo(file, obj, ts, plan.write, prepend(start.chunks, obj.body), opts, { observe: (t) => order.push(t) });
+      if (order.disordered) {
+        const log = opts.logger ?? silentLogger;
+        for (const w of order.warnings) log.warn(w);
+        log.warn(`elements out of tag order found after the first ${SMALL_OBJECT_BYTES / 2} bytes of a converted object: kept in the order received (DCMTK sorts them): ${file.path}`);
+      }
+      return;
+    }
   }
-  const check = plan.path === 'check' ? new ScanningCheck(ts, plan.write) : null;
+  // The check path, and large conversions whose head is out of order (conversion forced).
+  const check = plan.path === 'raw' ? null : new ScanningCheck(ts, plan.write, plan.path === 'convert');
   check?.scan(start.chunks);
   const head = metaFor(obj, ts, opts);
   if (small) {
@@ -295,7 +320,7 @@ async function writeObject(obj: ReceivedObject, opts: DirectorySinkOptions, file
         source = unitsInOrder(file.path, offset, order.units, check.length);
       }
     }
-    await convertTo(convertedPath, obj, ts, check.write, source, opts, order.disordered && !order.overflow);
+    await convertTo(convertedPath, obj, ts, check.write, source, opts, { sortSequences: order.disordered && !order.overflow });
     renameSync(convertedPath, file.path);
   }
 }
@@ -309,8 +334,8 @@ class ScanningCheck {
   readonly order = new TagOrderCheck();
   private readonly parser: DatasetParser;
 
-  /** The options the object is converted with when the check says DCMTK would re-encode it. */
-  constructor(transferSyntaxUid: string, readonly write: WriteOptions) {
+  /** The options the object is converted with when the check says DCMTK would re-encode it (or always: `forced`). */
+  constructor(transferSyntaxUid: string, readonly write: WriteOptions, private readonly forced = false) {
     this.parser = new DatasetParser(transferSyntaxInfo(transferSyntaxUid), (t) => {
       this.check.push(t);
       this.order.push(t);
@@ -319,7 +344,7 @@ class ScanningCheck {
 
   /** Why DCMTK would re-encode these bytes; null while it would not. */
   get reason(): string | null {
-    return this.check.reason;
+    return this.check.reason ?? (this.forced ? 'output options' : null);
   }
 
   /** Data set bytes scanned so far. */
