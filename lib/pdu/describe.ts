@@ -1,49 +1,16 @@
+/** PDUs described for logs: a line per PDU, and an A-ASSOCIATE-RJ in DCMTK's words. */
+import type { AssociateRj, Pdu } from './types';
+
 /**
- * Text dumps of PDUs for debug logs, in the spirit of DCMTK's "BEGIN A-ASSOCIATE-RQ" dumps (not its layout).
+ * One line per PDU for debug logs. The A-ASSOCIATE-RQ / AC are printed in full by the services, in DCMTK's layout
+ * (lib/services/association-dump.ts), where both sides' parameters are known.
  */
-import type { AssociateAc, AssociateRj, AssociateRq, Pdu } from './types';
-
-function userInfoLines(p: AssociateRq | AssociateAc): string[] {
-  const ui = p.userInfo;
-  const lines = [
-    `Implementation Class UID:  ${ui.implementationClassUid}`,
-    `Implementation Version:    ${ui.implementationVersionName ?? ''}`,
-    `Max PDU Length:            ${ui.maxPduLength}`,
-  ];
-  if (ui.asyncOps) lines.push(`Async Ops Window:          invoked ${ui.asyncOps.invoked}, performed ${ui.asyncOps.performed}`);
-  for (const r of ui.roleSelections) lines.push(`Role Selection:            ${r.sopClassUid} SCU=${r.scuRole ? 1 : 0} SCP=${r.scpRole ? 1 : 0}`);
-  for (const e of ui.extendedNegotiations) lines.push(`Extended Negotiation:      ${e.sopClassUid} [${e.info.toString('hex')}]`);
-  for (const c of ui.commonExtendedNegotiations) lines.push(`Common Ext. Negotiation:   ${c.sopClassUid} (service ${c.serviceClassUid})`);
-  if (ui.userIdentityRq) lines.push(`User Identity:             type ${ui.userIdentityRq.identityType}`);
-  if (ui.userIdentityAc) lines.push(`User Identity Response:    ${ui.userIdentityAc.length} bytes`);
-  return lines;
-}
-
-/** Multi-line dump of an A-ASSOCIATE-RQ / AC / RJ; a one-line summary for other PDUs. */
 export function describePdu(p: Pdu): string {
   switch (p.type) {
     case 'A-ASSOCIATE-RQ':
-    case 'A-ASSOCIATE-AC': {
-      const lines = [
-        `====================== BEGIN ${p.type} =====================`,
-        `Calling Application Name:  ${p.callingAeTitle}`,
-        `Called Application Name:   ${p.calledAeTitle}`,
-        `Application Context Name:  ${p.applicationContext}`,
-        `Protocol Version:          ${p.protocolVersion}`,
-        ...userInfoLines(p),
-        'Presentation Contexts:',
-      ];
-      if (p.type === 'A-ASSOCIATE-RQ') {
-        for (const pc of p.presentationContexts) {
-          lines.push(`  Context ID: ${pc.id}  Abstract Syntax: ${pc.abstractSyntax}`);
-          for (const ts of pc.transferSyntaxes) lines.push(`    Transfer Syntax: ${ts}`);
-        }
-      } else {
-        for (const pc of p.presentationContexts) lines.push(`  Context ID: ${pc.id}  Result: ${pcResultName(pc.result)}  Transfer Syntax: ${pc.transferSyntax}`);
-      }
-      lines.push(`======================= END ${p.type} ======================`);
-      return lines.join('\n');
-    }
+      return `A-ASSOCIATE-RQ: ${p.callingAeTitle} -> ${p.calledAeTitle}, ${p.presentationContexts.length} presentation context(s), max PDU ${p.userInfo.maxPduLength}`;
+    case 'A-ASSOCIATE-AC':
+      return `A-ASSOCIATE-AC: ${p.presentationContexts.filter((pc) => pc.result === 0).length} of ${p.presentationContexts.length} presentation context(s) accepted, max PDU ${p.userInfo.maxPduLength}`;
     case 'A-ASSOCIATE-RJ':
       return describeRejection(p).join('\n');
     case 'P-DATA-TF':
