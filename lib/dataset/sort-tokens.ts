@@ -25,20 +25,9 @@ export interface SortedTokens {
 
 /** Whether the tokens are already in DCMTK's order (ascending, no repeats) at every level. */
 export function inTagOrder(tokens: readonly DatasetToken[]): boolean {
-  const last: number[] = [-1];
-  for (const t of tokens) {
-    if (t.type === 'element' || t.type === 'sequenceStart' || t.type === 'encapsulatedStart') {
-      const i = last.length - 1;
-      if (t.tag <= (last[i] as number)) return false;
-      last[i] = t.tag;
-      if (t.type === 'sequenceStart') last.push(-1);
-    } else if (t.type === 'itemStart') {
-      last[last.length - 1] = -1;
-    } else if (t.type === 'sequenceEnd') {
-      last.pop();
-    }
-  }
-  return true;
+  const order = new TagOrderCheck(Infinity);
+  for (const t of tokens) order.push(t);
+  return !order.disordered;
 }
 
 export interface TopLevelUnit {

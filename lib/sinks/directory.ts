@@ -163,20 +163,12 @@ async function streamTo(file: EarlyFile | string, head: Buffer[], body: Readable
  * Deflated input (rare; its inflated size is not bounded by what arrived) takes the streaming path.
  */
 async function convertSmall(file: EarlyFile, obj: ReceivedObject, fromTs: string, write: WriteOptions, chunks: Buffer[], opts: DirectorySinkOptions): Promise<void> {
-  const meta = metaFor(obj, write.transferSyntax, opts);
-  const fileOffset = meta.reduce((n, b) => n + b.length, 0);
   if (transferSyntaxInfo(fromTs).deflated) {
-    const data = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks);
-    const out: Buffer[] = [];
-    await new Promise<void>((resolve, reject) => {
-      convertDataset(Readable.from([data]), fromTs, { ...write, fileOffset, strictLengths: STRICTNESS })
-        .on('data', (c: Buffer) => out.push(c))
-        .on('end', resolve)
-        .on('error', reject);
-    });
-    await file.writeAll([...meta, ...out]);
+    await convertTo(file, obj, fromTs, write, Readable.from(chunks), opts);
     return;
   }
+  const meta = metaFor(obj, write.transferSyntax, opts);
+  const fileOffset = meta.reduce((n, b) => n + b.length, 0);
   const log = opts.logger ?? silentLogger;
   // The chunks as they arrived: large values leave as slices of them (joining them first would copy the whole
   // object into a fresh allocation, which costs more than the conversion).
@@ -326,20 +318,21 @@ async function writeObject(obj: ReceivedObject, opts: DirectorySinkOptions, file
 }
 
 /**
- * The re-encode check of the fast path: feeds a tokenizer with the bytes as they pass. It reads on after a reason
- * is found, to follow the elements' order to the end (TagOrderCheck): an object written anew must be put in order.
+ * The re-encode check of the fast path: feeds a tokenizer with the bytes as they pass, to the end (the check
+ * follows the elements' order to the end, see ReencodeCheck).
  */
 class ScanningCheck {
   private readonly check = new ReencodeCheck();
-  readonly order = new TagOrderCheck();
   private readonly parser: DatasetParser;
 
   /** The options the object is converted with when the check says DCMTK would re-encode it (or always: `forced`). */
   constructor(transferSyntaxUid: string, readonly write: WriteOptions, private readonly forced = false) {
-    this.parser = new DatasetParser(transferSyntaxInfo(transferSyntaxUid), (t) => {
-      this.check.push(t);
-      this.order.push(t);
-    }, { strictLengths: STRICTNESS });
+    this.parser = new DatasetParser(transferSyntaxInfo(transferSyntaxUid), (t) => this.check.push(t), { strictLengths: STRICTNESS });
+  }
+
+  /** The elements' order, followed to the end of the data set. */
+  get order(): TagOrderCheck {
+    return this.check.order;
   }
 
   /** Why DCMTK would re-encode these bytes; null while it would not. */

@@ -102,6 +102,22 @@ function rawPeer(socket: net.Socket): { next(): Promise<Pdu>; ended: Promise<voi
   };
 }
 
+/**
+ * Our acceptor established with a hand-written requestor: `rq` sent, the A-ASSOCIATE-AC checked. Returns the raw
+ * side (client socket and its PDU reader) and our handle.
+ */
+async function acceptedByRawPeer(
+  acc: Partial<AcceptorOptions> = {},
+  rq: AssociateRq = rqPdu(),
+): Promise<{ client: net.Socket; peer: ReturnType<typeof rawPeer>; h: AssociationHandle }> {
+  const { client, server } = await socketPair();
+  const scp = acceptAssociation(server, { ...limits, decide: acceptVerificationOnly, ...acc });
+  const peer = rawPeer(client);
+  client.write(encodePdu(rq));
+  assert.equal((await peer.next()).type, 'A-ASSOCIATE-AC');
+  return { client, peer, h: await scp };
+}
+
 function rqPdu(): AssociateRq {
   return {
     type: 'A-ASSOCIATE-RQ', protocolVersion: 1, calledAeTitle: 'ARCHIVE', callingAeTitle: 'RAW', applicationContext: '1.2.840.10008.3.1.1.1',
@@ -283,12 +299,7 @@ test('ARTIM: a requestor that never gets an answer sends A-ABORT and rejects wit
 });
 
 test('ARTIM after our A-RELEASE-RP: a peer that never closes is disconnected', async () => {
-  const { client, server } = await socketPair();
-  const scp = acceptAssociation(server, { maxPduLength: 16384, artimTimeoutMs: 200, decide: acceptVerificationOnly });
-  const peer = rawPeer(client);
-  client.write(encodePdu(rqPdu()));
-  assert.equal((await peer.next()).type, 'A-ASSOCIATE-AC');
-  const h = await scp;
+  const { client, peer, h } = await acceptedByRawPeer({ artimTimeoutMs: 200 });
   client.write(encodePdu({ type: 'A-RELEASE-RQ' }));
   assert.deepEqual(await peer.next(), { type: 'A-RELEASE-RP' });
   await peer.ended; // we did not close: the acceptor did, on ARTIM
@@ -298,13 +309,9 @@ test('ARTIM after our A-RELEASE-RP: a peer that never closes is disconnected', a
 // ---- protocol errors ----------------------------------------------------------------------------------------
 
 test('P-DATA on a context that was not accepted: A-ABORT (2, 6), one error line, pdvs fail', async () => {
-  const { client, server } = await socketPair();
   const log = recordingLogger();
-  const scp = acceptAssociation(server, { ...limits, logger: log, decide: acceptVerificationOnly });
-  const peer = rawPeer(client);
-  client.write(encodePdu({ ...rqPdu(), presentationContexts: [...rqPdu().presentationContexts, { id: 5, abstractSyntax: CT_STORAGE, transferSyntaxes: [IVR_LE] }] }));
-  assert.equal((await peer.next()).type, 'A-ASSOCIATE-AC');
-  const h = await scp;
+  const { client, peer, h } = await acceptedByRawPeer({ logger: log },
+    { ...rqPdu(), presentationContexts: [...rqPdu().presentationContexts, { id: 5, abstractSyntax: CT_STORAGE, transferSyntaxes: [IVR_LE] }] });
   const failed = new Promise<unknown>((r) => h.pdvs.on('error', r));
   h.pdvs.resume();
   client.write(encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId: 5, isCommand: true, isLast: true, data: Buffer.alloc(4) }] }));
@@ -335,12 +342,7 @@ test('garbage after establishment: unknown PDU type -> A-ABORT (2, 1); 4 GiB hea
     [Buffer.from([0x0a, 0, 0, 0, 0, 0]), 1, 'PDU_UNKNOWN_TYPE'],
     [Buffer.from([0x04, 0, 0xff, 0xff, 0xff, 0xff]), 6, 'PDU_TOO_LONG'],
   ] as const) {
-    const { client, server } = await socketPair();
-    const scp = acceptAssociation(server, { ...limits, decide: acceptVerificationOnly });
-    const peer = rawPeer(client);
-    client.write(encodePdu(rqPdu()));
-    assert.equal((await peer.next()).type, 'A-ASSOCIATE-AC');
-    const h = await scp;
+    const { client, peer, h } = await acceptedByRawPeer();
     const failed = new Promise<unknown>((r) => h.pdvs.on('error', r));
     client.write(bytes);
     assert.deepEqual(await peer.next(), { type: 'A-ABORT', source: 2, reason });
@@ -351,12 +353,7 @@ test('garbage after establishment: unknown PDU type -> A-ABORT (2, 1); 4 GiB hea
 });
 
 test('an A-ASSOCIATE-RQ in Sta6 is a protocol error (AA-8)', async () => {
-  const { client, server } = await socketPair();
-  const scp = acceptAssociation(server, { ...limits, decide: acceptVerificationOnly });
-  const peer = rawPeer(client);
-  client.write(encodePdu(rqPdu()));
-  await peer.next();
-  const h = await scp;
+  const { client, peer, h } = await acceptedByRawPeer();
   h.pdvs.resume();
   client.write(encodePdu(rqPdu()));
   assert.deepEqual(await peer.next(), { type: 'A-ABORT', source: 2, reason: 2 });
@@ -365,12 +362,7 @@ test('an A-ASSOCIATE-RQ in Sta6 is a protocol error (AA-8)', async () => {
 });
 
 test('the peer sends data, aborts and closes while our consumer is not reading: the consumer gets the data, then ASSOC_ABORTED', async () => {
-  const { client, server } = await socketPair();
-  const scp = acceptAssociation(server, { ...limits, decide: acceptVerificationOnly });
-  const peer = rawPeer(client);
-  client.write(encodePdu(rqPdu()));
-  await peer.next();
-  const h = await scp;
+  const { client, h } = await acceptedByRawPeer();
   const pdv = encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId: 1, isCommand: false, isLast: false, data: Buffer.alloc(16000) }] });
   for (let i = 0; i < 20; i++) client.write(pdv);
   client.end(encodePdu({ type: 'A-ABORT', source: 0, reason: 0 }));
