@@ -205,3 +205,25 @@ export function formatDirDiff(d: DirDiff, max = 10): string {
   if (d.differing.length > max) lines.push(`... (+${d.differing.length - max} more differing files)`);
   return lines.join('\n');
 }
+
+/**
+ * The data set of a Part 10 file without its trailing dataset padding (FFFC,FFFC), and whether it had one. The padding
+ * is recognised only as the last top-level element, its value running exactly to the end of the file, in the byte
+ * order and VR form of the file's transfer syntax. (+p pads the whole file; two files whose meta groups differ in
+ * length may need padding of different lengths, or one of them none at all.)
+ */
+export function datasetWithoutPadding(file: Buffer, header: Part10Header): { body: Buffer; padded: boolean } {
+  const ts = header.meta.find((e) => e.tag === '00020010')?.value.toString('latin1').replace(/[\0 ]+$/, '');
+  const bigEndian = ts === '1.2.840.10008.1.2.2';
+  const implicit = ts === '1.2.840.10008.1.2';
+  const tag = Buffer.from(bigEndian ? 'fffcfffc' : 'fcfffcff', 'hex');
+  const at = file.lastIndexOf(tag);
+  if (at >= header.datasetOffset) {
+    const u32 = (o: number) => (o + 4 <= file.length ? (bigEndian ? file.readUInt32BE(o) : file.readUInt32LE(o)) : -1);
+    const end = implicit
+      ? at + 8 + u32(at + 4)
+      : file.toString('latin1', at + 4, at + 6) === 'OB' ? at + 12 + u32(at + 8) : -1;
+    if (end === file.length) return { body: file.subarray(header.datasetOffset, at), padded: true };
+  }
+  return { body: file.subarray(header.datasetOffset), padded: false };
+}

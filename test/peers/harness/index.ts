@@ -31,6 +31,7 @@ export {
   compareFiles,
   formatDirDiff,
   readPart10Header,
+  datasetWithoutPadding,
   META_IGNORED,
   type DirDiff,
   type FileDiff,
