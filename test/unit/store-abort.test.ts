@@ -8,12 +8,28 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { silentLogger, type Logger } from '../../lib/log';
 import { encodeDataset } from '../../lib/dataset/encode';
 import type { DataElement } from '../../lib/dataset/element';
 import { ABORT, CT, EXPLICIT_LE, RELEASE_RQ, dataPdu, rawAssociate, startStoreServer, storeRqPdu, storeStatus, type StoreServer } from '../helpers/raw-store-peer';
 
+/** The sink's warnings; `discarded` waits for the one it logs once a broken-off object's files are removed. */
+const warnings: string[] = [];
+let onWarn: (() => void) | undefined;
+const logger: Logger = { ...silentLogger, warn: (m) => { warnings.push(m); onWarn?.(); } };
+function discarded(): Promise<string> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      const w = warnings.find((m) => m.startsWith('incomplete object discarded'));
+      if (w) { onWarn = undefined; resolve(w); }
+    };
+    onWarn = check;
+    check();
+  });
+}
+
 let store: StoreServer;
-before(async () => { store = await startStoreServer(); });
+before(async () => { store = await startStoreServer({ logger }); });
 after(async () => { await store.close(); });
 
 /** A small valid data set in explicit VR little endian. */
@@ -25,14 +41,21 @@ function dataset(uid: string): Buffer {
 test('a peer abort in the middle of an object leaves no file at all', async () => {
   const peer = await rawAssociate(store.port);
   peer.socket.write(storeRqPdu('1.2.3.4.1'));
-  // 3 MB: past the size gathered in memory, so the object is already streaming to its temporary file.
-  for (let i = 0; i < 200; i++) peer.socket.write(dataPdu(Buffer.alloc(16000, 0x41), false));
+  // A valid start (so the object is not refused as unparseable): pixel data announced at 10 MB, 3.2 MB of it sent,
+  // past the size gathered in memory, so the object is already streaming to its temporary file.
+  const pixelHeader = Buffer.alloc(12);
+  pixelHeader.writeUInt32LE(0x00107fe0, 0);
+  pixelHeader.write('OB', 4, 'latin1');
+  pixelHeader.writeUInt32LE(10_000_000, 8);
+  peer.socket.write(dataPdu(Buffer.concat([dataset('1.2.3.4.1'), pixelHeader]), false));
+  for (let i = 0; i < 200; i++) peer.socket.write(dataPdu(Buffer.alloc(16000), false));
   await new Promise((r) => setTimeout(r, 200));
   peer.socket.write(ABORT);
   peer.socket.end();
   await once(peer.socket, 'close');
-  // Let the sink finish its clean-up of this object.
-  await new Promise((r) => setTimeout(r, 100));
+  // The sink says so once it has removed the object's temporary files (the abort follows the data in the stream,
+  // so the object always reaches the sink first).
+  assert.match(await discarded(), /CT\.1\.2\.3\.4\.1$/);
   assert.deepEqual(readdirSync(store.dir), []);
 });
 
