@@ -10,7 +10,7 @@ import { Readable, type Duplex } from 'node:stream';
 import { DimseError } from '../errors';
 import { APPLICATION_CONTEXT_NAME, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
 import { silentLogger, type Logger } from '../log';
-import { AbortReason, RejectReason, RejectResult, RejectSource } from '../pdu/constants';
+import { AbortReason, MINIMUM_PDU_SIZE, RejectReason, RejectResult, RejectSource } from '../pdu/constants';
 import { emptyUserInformation } from '../pdu/decode';
 import { describePdu } from '../pdu/describe';
 import { encodePdu } from '../pdu/encode';
@@ -75,6 +75,15 @@ class PdvReadable extends Readable {
     }
     return chunk;
   }
+}
+
+/**
+ * The peer's maximum PDU length as we honour it when sending. A maximum that leaves less than 12 bytes of PDV
+ * data (1..23) cannot carry a message: DCMTK then sends PDUs of ASC_MINIMUMPDUSIZE (dcmnet/libsrc/assoc.cc), and
+ * so do we. 0 stays 0 (no limit); anything else is honoured as advertised.
+ */
+export function usablePeerMaxPduLength(advertised: number): number {
+  return advertised > 0 && advertised < 24 ? MINIMUM_PDU_SIZE : advertised;
 }
 
 class Association implements FsmContext, AssociationHandle {
@@ -300,7 +309,7 @@ class Association implements FsmContext, AssociationHandle {
     switch (ind.kind) {
       case 'associate-accepted':
         this.ac = ind.ac;
-        this.peerMaxPduLength = ind.ac.userInfo.maxPduLength;
+        this.peerMaxPduLength = usablePeerMaxPduLength(ind.ac.userInfo.maxPduLength);
         this.fillContexts();
         this.settleEstablish(null);
         break;
@@ -309,7 +318,7 @@ class Association implements FsmContext, AssociationHandle {
         break;
       case 'associate-request':
         this.rq = ind.rq;
-        this.peerMaxPduLength = ind.rq.userInfo.maxPduLength;
+        this.peerMaxPduLength = usablePeerMaxPduLength(ind.rq.userInfo.maxPduLength);
         void this.answerRequest(ind.rq);
         break;
       case 'associate-established':

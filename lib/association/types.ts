@@ -55,7 +55,7 @@ export interface AssociationHandle {
   readonly ac: AssociateAc;
   /** Accepted presentation contexts by id. */
   readonly contexts: ReadonlyMap<number, AcceptedContext>;
-  /** Peer's maximum PDU length; 0 means unlimited. */
+  /** Peer's maximum PDU length as we honour it (usablePeerMaxPduLength); 0 means unlimited. */
   readonly peerMaxPduLength: number;
   readonly pdvs: Readable;
   sendPdvs(pdvs: Pdv[]): Promise<void>;

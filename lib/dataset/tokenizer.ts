@@ -590,7 +590,9 @@ export class DatasetTokenizer extends Transform {
       }
     };
     const inflater = this.inflater;
-    if (!inflater || this.failure || inflater.destroyed) return finish();
+    // readableEnded: the deflate stream had its final block before the input ended (zlib ignores what follows),
+    // so its 'end' has been and gone; waiting for it would hang.
+    if (!inflater || this.failure || inflater.destroyed || inflater.readableEnded) return finish();
     this.waiting = () => finish();
     inflater.once('end', () => this.answer());
     inflater.end(); // a paused inflater (backpressure) is resumed by _read, not here

@@ -57,6 +57,9 @@ export const AbortReason = {
 /** Bytes in the fixed PDU header: type, reserved, 32-bit length. */
 export const PDU_HEADER_LENGTH = 6;
 
+/** DCMTK's ASC_MINIMUMPDUSIZE: the PDU size it sends with when a peer's maximum is too small to use. */
+export const MINIMUM_PDU_SIZE = 4096;
+
 /** Default bound for PDUs other than P-DATA-TF: association PDUs are small, and no buffer is unbounded. */
 export const DEFAULT_MAX_OTHER_PDU_LENGTH = 1024 * 1024;
 

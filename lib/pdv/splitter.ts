@@ -4,6 +4,7 @@
  * ends, so that the last PDV always carries the "last fragment" bit, even when the length is an exact multiple.
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import { DimseError } from '../errors';
 import type { Pdv } from '../pdu/types';
 
 /** PDV item header: 4-byte length, context id, message control header. */
@@ -13,7 +14,13 @@ export const UNLIMITED_PDV_DATA = 256 * 1024;
 
 /** The largest PDV value that keeps a one-PDV P-DATA-TF within the peer's maximum PDU length. */
 export function maxPdvData(peerMaxPduLength: number): number {
-  return peerMaxPduLength === 0 ? UNLIMITED_PDV_DATA : peerMaxPduLength - PDV_HEADER_LENGTH;
+  if (peerMaxPduLength === 0) return UNLIMITED_PDV_DATA;
+  const limit = peerMaxPduLength - PDV_HEADER_LENGTH;
+  // Splitting into PDVs of no data would never end: refuse (the association keeps peers' values out of here: usablePeerMaxPduLength).
+  if (!(limit >= 1)) {
+    throw new DimseError('PDV_LIMIT_TOO_SMALL', `a maximum PDU length of ${peerMaxPduLength} bytes leaves no room for PDV data`, { pduType: 0x04 });
+  }
+  return limit;
 }
 
 export class PdvSplitter extends Transform {

@@ -4,7 +4,8 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { DimseError } from '../../lib/errors';
 import type { Logger, LogLevel } from '../../lib/log';
-import { AssociationRejectedError, acceptAssociation, requestAssociation } from '../../lib/association';
+import { AssociationRejectedError, acceptAssociation, requestAssociation, usablePeerMaxPduLength } from '../../lib/association';
+import { sendMessage } from '../../lib/dimse/writer';
 import type { AcceptDecision, AcceptorOptions, AssociationHandle, AssociationRequest, RequestorOptions } from '../../lib/association';
 import { PduReader, encodePdu } from '../../lib/pdu';
 import type { AssociateRq, Pdu, Pdv } from '../../lib/pdu';
@@ -131,6 +132,31 @@ function codeOf(err: unknown): string {
 }
 
 // ---- establishment ------------------------------------------------------------------------------------------
+
+test('a peer advertising a maximum PDU length too small to carry data (1..23) gets PDUs of 4096 bytes, as from DCMTK', async () => {
+  for (const advertised of [1, 6, 23]) {
+    const rq = rqPdu();
+    rq.userInfo.maxPduLength = advertised;
+    const { client, peer, h } = await acceptedByRawPeer({}, rq);
+    assert.equal(h.peerMaxPduLength, 4096);
+    // A message of 10 000 bytes: before, the splitter looped forever on PDVs of no data.
+    const sent = sendMessage(h, 1, { CommandField: 0x8030, MessageIDBeingRespondedTo: 1, AffectedSOPClassUID: VERIFICATION, Status: 0 }, Buffer.alloc(10000, 7));
+    let data = 0;
+    while (data < 10000) {
+      const pdu = await peer.next();
+      assert.equal(pdu.type, 'P-DATA-TF');
+      if (pdu.type !== 'P-DATA-TF') break;
+      const size = pdu.pdvs.reduce((n, v) => n + 6 + v.data.length, 0);
+      assert.ok(size <= 4096, `P-DATA-TF of ${size} bytes`);
+      for (const v of pdu.pdvs) if (!v.isCommand) data += v.data.length;
+    }
+    await sent;
+    assert.equal(data, 10000);
+    client.destroy();
+  }
+  assert.equal(usablePeerMaxPduLength(24), 24);
+  assert.equal(usablePeerMaxPduLength(0), 0);
+});
 
 test('accept: negotiated contexts, max PDU lengths and implementation ids on both sides', async () => {
   const { scu, scp } = await associate({ maxPduLength: 32768 });

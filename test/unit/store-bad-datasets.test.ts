@@ -2,7 +2,7 @@
  * Bad data sets received in a C-STORE (issue: bad input): each is answered with a failure status (0xC000, cannot
  * understand) and leaves no file under any name, the association stays usable, and a log line names the element and
  * byte offset. Cases: a length running past the end, a length a fixed-size VR cannot have, 0xFFFFFFFF on a VR that
- * cannot have it, a sequence delimiter without a sequence, a corrupt deflate stream.
+ * cannot have it, a sequence delimiter without a sequence, a corrupt deflate stream, one that ends too soon.
  */
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,6 +41,8 @@ const CASES: [string, Buffer, string, RegExp][] = [
   ['0xFFFFFFFF on a VR that cannot have it', hex('0810 3000 5554 0000 ffffffff'), EXPLICIT_LE, /\(1008,0030\).*undefined length|undefined length.*\(1008,0030\)/i],
   ['a sequence delimiter without a sequence', hex('feff dde0 00000000'), EXPLICIT_LE, /delimit/i],
   ['a corrupt deflate stream', hex('ffffffff 0000 1111 2222'), DEFLATED, /deflate/i],
+  // A deflate stream whose final block comes after one byte of data set (zlib ignores the rest): it used to hang.
+  ['a deflate stream that ends inside the data set', hex('1300106008f0e3607074728e7371755310605060f0f1676288300400'), DEFLATED, /ended inside an element header/],
 ];
 
 for (const [name, bytes, ts, pattern] of CASES) {
