@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -26,7 +26,11 @@ export const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 export interface StoreServer {
   port: number;
   dir: string;
-  close(): Promise<void>;
+  /**
+   * Stops the server once the sink is done with every object; returns what the folder held then, and removes it
+   * (after `inspect`, if given, has looked at it).
+   */
+  close(inspect?: (dir: string) => void): Promise<string[]>;
 }
 
 /** A StorageServer on a free loopback port whose objects go to a directory sink in a fresh temporary folder. */
@@ -41,12 +45,15 @@ export async function startStoreServer(opts: { logger?: Logger; transferSyntaxes
   const sinkDone = pipeline(objects, directorySink({ directory: dir, logger: opts.logger }));
   return {
     port, dir,
-    async close() {
+    async close(inspect?: (dir: string) => void) {
       objects.push(null);
       await sinkDone;
       server.abortAll();
       await server.close();
+      const left = existsSync(dir) ? readdirSync(dir) : [];
+      inspect?.(dir);
       rmSync(dir, { recursive: true, force: true });
+      return left;
     },
   };
 }
