@@ -24,6 +24,7 @@ import {
   DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN, transferSyntaxInfo,
 } from '../../lib/dataset/transfer-syntax';
 import { isStringVr, valueWidth } from '../../lib/dataset/vr';
+import { assertTypedError, cut, mutation } from '../helpers/property';
 
 const UNCOMPRESSED = [IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN];
 
@@ -100,17 +101,6 @@ const sampleWithFragments: fc.Arbitrary<Sample> = fc.tuple(elementList(1), encap
   return { elements: all, ts: EXPLICIT_VR_LITTLE_ENDIAN, bytes: encodeDataset(all, EXPLICIT_VR_LITTLE_ENDIAN, { sequenceLength: 'undefined' }) };
 });
 
-function cut(buf: Buffer, points: number[]): Buffer[] {
-  const at = [...new Set(points.map((p) => p % (buf.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let prev = 0;
-  for (const p of [...at, buf.length]) {
-    if (p > prev) chunks.push(buf.subarray(prev, p));
-    prev = p;
-  }
-  return chunks;
-}
-
 // ---- helpers ------------------------------------------------------------------------------------------------
 
 /** Tokens with the value pieces of each element joined (how a value is cut into tokens depends on the chunks). */
@@ -133,9 +123,7 @@ function parse(chunks: Buffer[], ts: string): { tokens: DatasetToken[]; error?: 
 }
 
 function assertTyped(e: unknown): asserts e is DimseError {
-  assert.ok(e instanceof DimseError, `expected a DimseError, got ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e)}`);
-  assert.match(e.code, /^(DATASET|WRITER)_/, e.message);
-  assert.equal(typeof e.place.offset, 'number', `${e.code} names no byte offset: ${e.message}`);
+  assertTypedError(e, /^(DATASET|WRITER)_/);
 }
 
 /** The elements of a token stream as `path = value` lines: group lengths and padding left out, strings trimmed. */
@@ -197,7 +185,6 @@ test('property: the tokenizer gives the same tokens however the bytes are cut in
 });
 
 test('property: damaged data sets (bytes changed, cut off) end in a typed error at the same place however they are cut', () => {
-  const mutation = fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) });
   let failed = 0;
   fc.assert(fc.property(fc.oneof(sample, sampleWithFragments), fc.array(mutation, { maxLength: 4 }), fc.option(fc.nat()), fc.array(fc.nat(), { maxLength: 8 }),
     (s, mutations, cutAt, points) => {
@@ -222,7 +209,6 @@ test('property: damaged data sets (bytes changed, cut off) end in a typed error 
 });
 
 test('property: a corrupt deflate stream ends the conversion with a typed error, never another exception', async () => {
-  const mutation = fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) });
   await fc.assert(fc.asyncProperty(sample, fc.array(mutation, { minLength: 1, maxLength: 3 }), async (s, mutations) => {
     const plain = encodeDataset(s.elements, EXPLICIT_VR_LITTLE_ENDIAN);
     const deflated = deflateRawSync(plain);

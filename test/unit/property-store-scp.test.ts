@@ -18,6 +18,7 @@ import { parseFileMeta } from '../../lib/dataset/file-meta';
 import { DatasetParser } from '../../lib/dataset/tokenizer';
 import { PduReader, encodePdu, type Pdu } from '../../lib/pdu';
 import { CT, EXPLICIT_LE, RELEASE_RQ, rawAssociate, startStoreServer } from '../helpers/raw-store-peer';
+import { bytes } from '../helpers/property';
 
 const UIDS = ['1.2.3.1', '1.2.3.2', '1.2.3.3'];
 
@@ -33,7 +34,6 @@ function dataset(uid: string, padding: number): Buffer {
 const pdata = (contextId: number, isCommand: boolean, isLast: boolean, data: Buffer): Buffer =>
   encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId, isCommand, isLast, data }] });
 
-const bytes = (max: number) => fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a));
 
 /** One thing the peer sends. */
 const step: fc.Arbitrary<Buffer> = fc.oneof(
