@@ -13,6 +13,7 @@ import { lookupKeyword } from '../dataset/dictionary';
 import type { DataElement } from '../dataset/element';
 import { dcmtkUidName } from '../dataset/uids';
 import { encodeTags } from '../dataset/values';
+import { MINIMUM_PDU_SIZE } from '../pdu/constants';
 import type { Command, CommandKeyword } from './command';
 import { CommandField, NO_DATASET, Priority } from './command-field';
 
@@ -241,7 +242,7 @@ export function dcmtkMaxSendPdv(peerMaxPduLength: number): number {
   if (len % 2 !== 0) len--;
   len -= 12;
   // assoc.cc: too small a buffer is replaced by ASC_MINIMUMPDUSIZE less the headers.
-  return len < 12 ? 4096 - 12 : len;
+  return len < 12 ? MINIMUM_PDU_SIZE - 12 : len;
 }
 
 /** The command fields DCMTK's C-MOVE-RSP parser (dimcmd.cc) takes; whatever else the command holds is "status detail". */

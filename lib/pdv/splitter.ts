@@ -16,7 +16,8 @@ export const UNLIMITED_PDV_DATA = 256 * 1024;
 export function maxPdvData(peerMaxPduLength: number): number {
   if (peerMaxPduLength === 0) return UNLIMITED_PDV_DATA;
   const limit = peerMaxPduLength - PDV_HEADER_LENGTH;
-  // Splitting into PDVs of no data would never end: refuse (the association keeps peers' values out of here: usablePeerMaxPduLength).
+  // Splitting into PDVs of no data would never end: refuse. (Peers' values never get here: the association
+  // replaces a maximum too small to use, see usablePeerMaxPduLength.)
   if (!(limit >= 1)) {
     throw new DimseError('PDV_LIMIT_TOO_SMALL', `a maximum PDU length of ${peerMaxPduLength} bytes leaves no room for PDV data`, { pduType: 0x04 });
   }
