@@ -8,6 +8,7 @@ import { DimseError, formatTag } from '../errors';
 import { isEncapsulated, isItems, type DataElement } from './element';
 import { ITEM_DELIMITATION_TAG, ITEM_TAG, SEQUENCE_DELIMITATION_TAG, UNDEFINED_LENGTH } from './tokens';
 import { IMPLICIT_LE, transferSyntaxInfo, type DatasetSyntax } from './transfer-syntax';
+import { headerSize, writeElementHeader } from './element-header';
 import { padValue } from './values';
 import { hasLongLength, isVr, swapCopy, swapWidth } from './vr';
 
@@ -84,43 +85,17 @@ function encodeElement(el: DataElement, syntax: DatasetSyntax, options: EncodeOp
   out.push(elementHeader(tag, vr, data.length, syntax), data);
 }
 
-/** The header of a data element in the given syntax (PS3.5 7.1.1 / 7.1.2 / 7.1.3). */
+/** The header of a data element in the given syntax (PS3.5 7.1.1 / 7.1.2 / 7.1.3), as a Buffer of its own. */
 export function elementHeader(tag: number, vr: string, length: number, syntax: DatasetSyntax): Buffer {
-  const long = !syntax.explicitVr || hasLongLength(vr);
-  const h = Buffer.alloc(syntax.explicitVr && long ? 12 : 8);
-  writeTag(h, tag, syntax.littleEndian);
-  if (!syntax.explicitVr) {
-    writeU32(h, 4, length, syntax.littleEndian);
-  } else if (long) {
-    h.write(vr, 4, 'latin1');
-    writeU32(h, 8, length, syntax.littleEndian);
-  } else {
-    h.write(vr, 4, 'latin1');
-    if (syntax.littleEndian) h.writeUInt16LE(length, 6);
-    else h.writeUInt16BE(length, 6);
-  }
+  const h = Buffer.alloc(headerSize(syntax, vr));
+  writeElementHeader(h, 0, tag, vr, length, syntax);
   return h;
 }
 
 /** Item and delimitation item headers: tag and 32-bit length, never a VR. */
 export function itemHeader(tag: number, length: number, syntax: DatasetSyntax): Buffer {
   const h = Buffer.alloc(8);
-  writeTag(h, tag, syntax.littleEndian);
-  writeU32(h, 4, length, syntax.littleEndian);
+  // Laid out as an implicit VR element header in the syntax's byte order (PS3.5 7.5).
+  writeElementHeader(h, 0, tag, '', length, { explicitVr: false, littleEndian: syntax.littleEndian });
   return h;
-}
-
-function writeTag(h: Buffer, tag: number, le: boolean): void {
-  if (le) {
-    h.writeUInt16LE(tag >>> 16, 0);
-    h.writeUInt16LE(tag & 0xffff, 2);
-  } else {
-    h.writeUInt16BE(tag >>> 16, 0);
-    h.writeUInt16BE(tag & 0xffff, 2);
-  }
-}
-
-function writeU32(h: Buffer, at: number, v: number, le: boolean): void {
-  if (le) h.writeUInt32LE(v >>> 0, at);
-  else h.writeUInt32BE(v >>> 0, at);
 }

@@ -13,7 +13,7 @@
  * - the dataset's transfer syntax is (0002,0010); without meta (or without (0002,0010)) it is guessed from the
  *   first 6 bytes of the dataset, with the same detectSyntax.
  */
-import { explicitVrAt, headerSize, valueLengthAt } from './element-header';
+import { explicitVrAt, headerSize, valueLengthAt, writeElementHeader } from './element-header';
 import { Readable } from 'node:stream';
 import { DimseError, formatTag } from '../errors';
 import { lookupTag } from './dictionary';
@@ -22,7 +22,6 @@ import { UNDEFINED_LENGTH } from './tokens';
 import {
   EXPLICIT_BE,
   EXPLICIT_LE,
-  EXPLICIT_VR_LITTLE_ENDIAN,
   normalizeUid,
   transferSyntaxInfo,
   uidOfSyntax,
@@ -30,7 +29,7 @@ import {
   type TransferSyntaxInfo,
 } from './transfer-syntax';
 import { bytesToString, padValue, stringToBytes } from './values';
-import { hasLongLength, isVr, swapCopy, swapWidth } from './vr';
+import { isVr, swapCopy, swapWidth } from './vr';
 import { implicitVr } from './tokenizer';
 
 export const PREAMBLE_LENGTH = 128;
@@ -76,31 +75,21 @@ export function encodeFileMeta(meta: FileMetaInput): Buffer {
     throw new DimseError('META_BAD_PREAMBLE', `preamble must be ${PREAMBLE_LENGTH} bytes, not ${preamble.length}`, {});
   }
   let groupLength = 0;
-  for (const [, vr, v] of els) groupLength += (hasLongLength(vr) ? 12 : 8) + v.length;
+  for (const [, vr, v] of els) groupLength += headerSize(EXPLICIT_LE, vr) + v.length;
   const out = Buffer.alloc(PREAMBLE_LENGTH + 4 + 12 + groupLength);
   if (preamble) preamble.copy(out, 0);
   let p = PREAMBLE_LENGTH;
   p += DICM.copy(out, p);
-  p = metaHeader(out, p, 0x00020000, 'UL', 4);
+  p = writeElementHeader(out, p, 0x00020000, 'UL', 4, EXPLICIT_LE);
   p = out.writeUInt32LE(groupLength, p);
   for (const [tag, vr, v] of els) {
-    p = metaHeader(out, p, tag, vr, v.length);
+    p = writeElementHeader(out, p, tag, vr, v.length, EXPLICIT_LE);
     p += v.copy(out, p);
   }
   return out;
 }
 
 const META_VERSION = Buffer.of(0x00, 0x01);
-
-/** An explicit VR little endian element header (PS3.5 7.1.2) at out[p]; returns the position after it. */
-function metaHeader(out: Buffer, p: number, tag: number, vr: string, length: number): number {
-  p = out.writeUInt16LE(tag >>> 16, p);
-  p = out.writeUInt16LE(tag & 0xffff, p);
-  p += out.write(vr, p, 'latin1');
-  if (!hasLongLength(vr)) return out.writeUInt16LE(length, p);
-  p = out.writeUInt16LE(0, p);
-  return out.writeUInt32LE(length, p);
-}
 
 export interface FileMeta {
   /** The 128 preamble bytes, or null if the file has none. */

@@ -455,11 +455,6 @@ export class DatasetParser {
 }
 
 /**
- * The VR of an element in implicit VR, from the dictionary. Multi-VR entries resolve as DCMTK does for implicit
- * VR LE: OB-or-OW to OW (PS3.5 A.1: pixel data is OW), US-or-SS to US. Unknown tags are UN, except the two
- * generic families a dictionary may leave out: group lengths (gggg,0000) are UL and private creators LO.
- */
-/**
  * The VR of an implicit VR element in frame `f`: a private element whose creator is known there takes private.dic's
  * VR (DCMTK: DcmItem::readTagAndLength, "try to update VR from dictionary now that private creator is known");
  * 'OB or OW' is OB there (what DCMTK writes for it: the writer resolves only the public dictionary's).
@@ -472,6 +467,11 @@ function implicitVrIn(f: Frame, tag: number): Vr {
   return implicitVr(tag);
 }
 
+/**
+ * The VR of an element in implicit VR, from the dictionary. Multi-VR entries resolve as DCMTK does for implicit
+ * VR LE: OB-or-OW to OW (PS3.5 A.1: pixel data is OW), US-or-SS to US. Unknown tags are UN, except the two
+ * generic families a dictionary may leave out: group lengths (gggg,0000) are UL and private creators LO.
+ */
 export function implicitVr(tag: number): Vr {
   if (tag === PIXEL_DATA_TAG) return 'OW';
   const entry = lookupTag(tag);

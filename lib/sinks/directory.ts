@@ -22,8 +22,7 @@ import { Status } from '../dimse/status';
 import { DimseError } from '../errors';
 import { planFor, type OutputMode } from './output-mode';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
-import type { Logger } from '../log';
-import { silentLogger } from '../log';
+import { silentLogger, type Logger } from '../log';
 import type { ReceivedObject } from '../services/received-object';
 import { dcmtkFileName } from './prefixes';
 
@@ -162,14 +161,14 @@ async function streamTo(file: EarlyFile | string, head: Buffer[], body: Readable
  * thread-pool round trips (write stream, zlib stream) cost more than the conversion itself on a CT image.
  * Deflated input (rare; its inflated size is not bounded by what arrived) takes the streaming path.
  */
-async function convertSmall(file: EarlyFile, obj: ReceivedObject, fromTs: string, write: WriteOptions, chunks: Buffer[], opts: DirectorySinkOptions): Promise<void> {
+async function convertSmall(file: EarlyFile, obj: ReceivedObject, fromTs: string, write: WriteOptions, chunks: Buffer[], opts: DirectorySinkOptions,
+  log: Logger): Promise<void> {
   if (transferSyntaxInfo(fromTs).deflated) {
     await convertTo(file, obj, fromTs, write, Readable.from(chunks), opts);
     return;
   }
   const meta = metaFor(obj, write.transferSyntax, opts);
   const fileOffset = meta.reduce((n, b) => n + b.length, 0);
-  const log = opts.logger ?? silentLogger;
   // The chunks as they arrived: large values leave as slices of them (joining them first would copy the whole
   // object into a fresh allocation, which costs more than the conversion).
   await file.writeAll([...meta, ...convertBuffer(chunks, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, onReorder: (w) => log.warn(w) })]);
@@ -226,7 +225,7 @@ async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log:
   const convertedPath = `${tempPath}.conv`;
   const file = new EarlyFile(tempPath);
   try {
-    await writeObject(obj, opts, file, convertedPath);
+    await writeObject(obj, opts, log, file, convertedPath);
     if (existsSync(finalPath)) log.warn(`DICOM file already exists, overwriting: ${finalPath}`);
     renameSync(tempPath, finalPath);
   } catch (err) {
@@ -256,7 +255,7 @@ async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log:
 }
 
 /** Writes the object into `file` (complete when this resolves), by the path its plan says. */
-async function writeObject(obj: ReceivedObject, opts: DirectorySinkOptions, file: EarlyFile, convertedPath: string): Promise<void> {
+async function writeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log: Logger, file: EarlyFile, convertedPath: string): Promise<void> {
   const plan = planFor(opts.mode ?? { kind: 'normal' }, obj.transferSyntaxUid);
   const ts = obj.transferSyntaxUid;
   // A conversion holds more per object (tokens, output), so it gathers less before it starts streaming.
@@ -265,7 +264,7 @@ async function writeObject(obj: ReceivedObject, opts: DirectorySinkOptions, file
   const small = start.ended || obj.body.readableEnded;
   if (plan.path === 'convert') {
     if (small) {
-      await convertSmall(file, obj, ts, plan.write, start.chunks, opts);
+      await convertSmall(file, obj, ts, plan.write, start.chunks, opts, log);
       return;
     }
     // A large object converts as it streams in: one pass. Elements out of order in its head (where they are in
@@ -276,7 +275,6 @@ async function writeObject(obj: ReceivedObject, opts: DirectorySinkOptions, file
       const order = new TagOrderCheck();
       await convertTo(file, obj, ts, plan.write, prepend(start.chunks, obj.body), opts, { observe: (t) => order.push(t) });
       if (order.disordered) {
-        const log = opts.logger ?? silentLogger;
         for (const w of order.warnings) log.warn(w);
         log.warn(`elements out of tag order found after the first ${SMALL_OBJECT_BYTES / 2} bytes of a converted object: kept in the order received (DCMTK sorts them): ${file.path}`);
       }
@@ -290,7 +288,7 @@ async function writeObject(obj: ReceivedObject, opts: DirectorySinkOptions, file
   if (small) {
     check?.end();
     // Most images: one writev of the bytes as received; if DCMTK would re-encode them, converted from memory.
-    if (check?.reason) await convertSmall(file, obj, ts, check.write, start.chunks, opts);
+    if (check?.reason) await convertSmall(file, obj, ts, check.write, start.chunks, opts, log);
     else await file.writeAll([...head, ...start.chunks]);
     return;
   }
@@ -303,7 +301,6 @@ async function writeObject(obj: ReceivedObject, opts: DirectorySinkOptions, file
     let source: Readable = createReadStream(file.path, { start: offset });
     const order = check.order;
     if (order.disordered) {
-      const log = opts.logger ?? silentLogger;
       for (const w of order.warnings) log.warn(w);
       if (order.overflow) {
         log.warn(`more than ${order.units.length} elements in one data set or item: kept in the order received (DCMTK sorts them): ${file.path}`);
