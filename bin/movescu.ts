@@ -15,7 +15,8 @@ import {
 } from '../lib/cli';
 import { lookupKeyword, lookupTag } from '../lib/dataset/dictionary';
 import {
-  buildIdentifier, directorySink, moveOutcome, retrieve, type Logger, type ReceivedObject, type StoreProgress,
+  buildIdentifier, directorySink, moveOutcome, multipartContentType, multipartSink, part10Sink, randomBoundary, retrieve, tarSink,
+  type Logger, type ReceivedObject, type StoreProgress,
 } from '../lib/index';
 
 async function main(argv: string[]): Promise<number> {
@@ -40,8 +41,32 @@ async function main(argv: string[]): Promise<number> {
   return run(config, queries, log);
 }
 
-function printStoreProgress(event: StoreProgress): void {
-  process.stdout.write(event.state === 'begin' ? 'RECV: ' : event.state === 'end' ? '\n' : '.');
+/** DCMTK's "RECV: ...." progress: on stdout as DCMTK prints it, on stderr when stdout carries the data (-od -). */
+function storeProgressPrinter(out: NodeJS.WriteStream): (event: StoreProgress) => void {
+  return (event) => { out.write(event.state === 'begin' ? 'RECV: ' : event.state === 'end' ? '\n' : '.'); };
+}
+
+/** Where the objects go: a directory (DCMTK's files), standard output in a stream format, or nowhere (--ignore). */
+function sinkFor(config: MovescuConfig, log: Logger, onOutputError: (e: Error) => void): Writable {
+  if (config.ignore) return ignoreSink();
+  const part10 = {
+    logger: log, fileMeta: config.fileMeta,
+    mode: config.bitPreserving ? { kind: 'bit-preserving' as const } : { kind: 'normal' as const, write: config.write },
+  };
+  if (config.outputDirectory !== '-') return directorySink({ ...part10, directory: config.outputDirectory, fsync: config.fsync });
+  const out = process.stdout;
+  // A closed pipe (`| head`) reaches the sink through its write callbacks; this listener keeps it from being thrown.
+  out.on('error', () => {});
+  const stream = { ...part10, onOutputError };
+  switch (config.outputFormat) {
+    case 'tar': return tarSink(out, stream);
+    case 'multipart': {
+      const boundary = config.boundary ?? randomBoundary();
+      log.info(`Content-Type: ${multipartContentType(boundary)}`);
+      return multipartSink(out, { ...stream, boundary });
+    }
+    case 'part10': return part10Sink(out, stream);
+  }
 }
 
 async function run(config: MovescuConfig, queries: Awaited<ReturnType<typeof buildIdentifier>>, log: Logger): Promise<number> {
@@ -62,12 +87,11 @@ async function run(config: MovescuConfig, queries: Awaited<ReturnType<typeof bui
     proposeTransferSyntaxes: config.proposeTransferSyntaxes,
     logger: log,
     // movescu.cc storeSCPCallback: at exactly the info level (-v), "RECV: ", a dot per PDV and a newline per object, on stdout.
-    onStoreProgress: config.logLevel === 'info' ? printStoreProgress : undefined,
+    onStoreProgress: config.logLevel === 'info'
+      ? storeProgressPrinter(config.outputDirectory === '-' ? process.stderr : process.stdout) : undefined,
   });
-  const sink = config.ignore ? ignoreSink() : directorySink({
-    directory: config.outputDirectory, logger: log, fileMeta: config.fileMeta,
-    mode: config.bitPreserving ? { kind: 'bit-preserving' } : { kind: 'normal', write: config.write },
-  });
+  let outputFailed = false;
+  const sink = sinkFor(config, log, () => { outputFailed = true; });
   const stored = pipeline(retrieval, sink).catch(() => { /* the result below carries the error */ });
   let code: number = EXIT_CODES.NO_ERROR;
   try {
@@ -81,6 +105,8 @@ async function run(config: MovescuConfig, queries: Awaited<ReturnType<typeof bui
     code = reportFailure(err as Error & { code?: string }, log);
   }
   await stored;
+  // The output closed under us (`| head`): every object from then on was refused, whatever the archive concluded.
+  if (outputFailed && (code === EXIT_CODES.NO_ERROR || code === EXIT_CODES.CMOVE_WARNING)) code = EXIT_CODES.CANNOT_WRITE_OUTPUT_FILE;
   return code;
 }
 
@@ -89,6 +115,9 @@ function reportFailure(err: Error & { code?: string }, log: Logger): number {
   if (err.code === 'ASSOC_REJECTED') {
     log.fatal('Association Rejected:');
     for (const line of rejectionLines(err)) log.fatal(line);
+  } else if (err.code === 'RELEASE_FAILED') {
+    log.fatal('Association Release Failed:');
+    log.fatal(err.message);
   } else if (code === EXIT_CODES.CANNOT_NEGOTIATE_ASSOCIATION) {
     log.fatal('Association Request Failed:');
     log.fatal(err.message);

@@ -4,8 +4,7 @@
  */
 import through2 from 'through2';
 import type { Transform } from 'node:stream';
-import type { ReceivedObject } from './services/received-object';
-import { Status } from './dimse/status';
+import type { ReceivedObject } from './received-object';
 
 /** Calls `fn` for each object (progress, logging, counting) and passes it on unchanged. */
 export function tapObjects(fn: (obj: ReceivedObject) => void): Transform {
@@ -23,7 +22,7 @@ export function filterObjects(keep: (obj: ReceivedObject) => boolean, dropped: '
   return through2.obj(function (obj: ReceivedObject, _enc, done) {
     if (keep(obj)) return done(null, obj);
     obj.body.resume();
-    if (dropped === 'accept') obj.accept(); else obj.reject(Status.StoreOutOfResources, 'refused by a filter stage');
+    if (dropped === 'accept') obj.accept(); else obj.reject('out-of-resources', 'refused by a filter stage');
     done();
   });
 }

@@ -224,7 +224,10 @@ class Association implements FsmContext, AssociationHandle {
     const from = this.state;
     const actionId = actionFor(ev.id, from);
     if (!actionId) {
-      const err = new DimseError('ASSOC_INVALID_STATE', `${events[ev.id]} is not possible in state ${from} (${states[from]})`);
+      // Once the association has ended, a request fails with the reason it ended (a peer's A-ABORT), not the state.
+      const err = from === 'Sta1' && this.failure
+        ? this.failure
+        : new DimseError('ASSOC_INVALID_STATE', `${events[ev.id]} is not possible in state ${from} (${states[from]})`);
       if (ev.done) ev.done(err);
       else this.log.trace(`Association: ignored ${ev.id} in ${from}`);
       return;

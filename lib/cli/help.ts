@@ -4,7 +4,7 @@
  * `movescu --help` of dimse-stream and of DCMTK 3.6.7 differ only in the first line and in a trailing note.
  */
 import {
-  GROUPS, LONG_COLUMN, OPTIONS, PARAMS, PROGRAM_DESCRIPTION, PROGRAM_NAME, SHORT_COLUMN, type OptionSpec,
+  GROUPS, LONG_COLUMN, OPTIONS, OUR_OPTIONS, PARAMS, PROGRAM_DESCRIPTION, PROGRAM_NAME, SHORT_COLUMN, type OptionSpec,
 } from './options';
 import { DIMSE_STREAM_VERSION } from './version';
 
@@ -89,16 +89,17 @@ function wrap(words: readonly string[], width: number, indent: string): string[]
 }
 
 /**
- * Our addition after DCMTK's text: which options are refused for now. Every option is listed above exactly as
- * DCMTK lists it (scripts that grep the help keep working); this note, after DCMTK's final blank line, is the
- * only place where we differ.
+ * Our addition after DCMTK's text: our own options, then which of DCMTK's options are refused for now. Every DCMTK
+ * option is listed above exactly as DCMTK lists it (scripts that grep the help keep working); this note, after
+ * DCMTK's final blank line, is the only place where we differ.
  */
-export function laterNote(): string {
+export function ourNote(): string {
   const later = OPTIONS.filter((o) => o.support === 'later').map((o) => (o.short ?? o.long) + ',');
-  if (later.length === 0) return '';
+  const ours = optionString(OUR_OPTIONS);
+  if (later.length === 0) return ours;
   const last = later.length - 1;
   later[last] = later[last]!.slice(0, -1);
-  return [
+  return ours + '\n' + [
     'dimse-stream: not supported yet (refused with exit code 1):',
     ...wrap(later, 79, '  '),
   ].join('\n') + '\n';
@@ -111,7 +112,7 @@ export function helpText(version: string = DIMSE_STREAM_VERSION): string {
     + '\n' + paramString()
     + '\n' + optionString(OPTIONS)
     + '\n'
-    + laterNote();
+    + ourNote();
 }
 
 export interface VersionInfo {

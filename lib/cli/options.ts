@@ -260,10 +260,35 @@ const TABLE: readonly RawGroup[] = [
   },
 ];
 
+/**
+ * dimse-stream's own options: long names only, none of them DCMTK's (checked against movescu 3.6.7's --help), listed
+ * after DCMTK's text in our --help so that DCMTK's part stays identical line for line.
+ */
+export const OUTPUT_FORMATS = ['part10', 'tar', 'multipart'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+const OUR_TABLE: readonly RawGroup[] = [
+  {
+    title: 'dimse-stream options:',
+    subgroups: [
+      { title: 'output to a stream (-od -: standard output):', options: [
+        { s: null, l: '--output-format', v: [str('format', OUTPUT_FORMATS)], vh: `[f]ormat: ${OUTPUT_FORMATS.join(', ')}`,
+          h: ['format written to -od - (default: part10)'], d: 'part10', ok: true },
+        { s: null, l: '--boundary', v: [str('boundary')], vh: '[b]oundary: string',
+          h: ['multipart boundary (default: random)'], ok: true },
+      ] },
+      { title: 'safety:', options: [
+        { s: null, l: '--fsync', h: ['fsync each file before its success response'], ok: true },
+      ] },
+    ],
+  },
+];
+
 export const GROUPS: readonly GroupSpec[] = TABLE.map((g) =>
   g.shortColumn === undefined ? { title: g.title } : { title: g.title, shortColumn: g.shortColumn });
 
-export const OPTIONS: readonly OptionSpec[] = TABLE.flatMap((g) =>
+function specsOf(table: readonly RawGroup[]): OptionSpec[] {
+  return table.flatMap((g) =>
   g.subgroups.flatMap((sg) =>
     sg.options.map((o): OptionSpec => ({
       short: o.s,
@@ -277,9 +302,15 @@ export const OPTIONS: readonly OptionSpec[] = TABLE.flatMap((g) =>
       exclusive: o.x === true,
       support: o.ok ? 'yes' : 'later',
     }))));
+}
+
+/** DCMTK's options, in its --help order. */
+export const OPTIONS: readonly OptionSpec[] = specsOf(TABLE);
+/** Ours, after DCMTK's. */
+export const OUR_OPTIONS: readonly OptionSpec[] = specsOf(OUR_TABLE);
 
 const byName = new Map<string, OptionSpec>();
-for (const o of OPTIONS) {
+for (const o of [...OPTIONS, ...OUR_OPTIONS]) {
   byName.set(o.long, o);
   if (o.short !== null) byName.set(o.short, o);
 }
@@ -308,7 +339,7 @@ export function optionTableMarkdown(): string {
     '|---|---|---|---|---|---|',
   ];
   let heading = '';
-  for (const o of OPTIONS) {
+  for (const o of [...OPTIONS, ...OUR_OPTIONS]) {
     const h = o.subgroup === null ? o.group : `${o.group} ${o.subgroup}`;
     if (h !== heading) {
       heading = h;

@@ -8,6 +8,8 @@ const BY_CODE: Record<string, number> = {
   LISTEN_FAILED: EXIT_CODES.CANNOT_INITIALIZE_NETWORK,
   CONNECT_FAILED: EXIT_CODES.CANNOT_NEGOTIATE_ASSOCIATION,
   ASSOC_REJECTED: EXIT_CODES.CANNOT_NEGOTIATE_ASSOCIATION,
+  RELEASE_FAILED: EXIT_CODES.CANNOT_CLOSE_ASSOCIATION,
+  MOVE_FAILED: EXIT_CODES.CMOVE_ERROR,
   ASSOC_ABORTED: EXIT_CODES.CANNOT_NEGOTIATE_ASSOCIATION,
   ARTIM_EXPIRED: EXIT_CODES.CANNOT_NEGOTIATE_ASSOCIATION,
   CONNECTION_LOST: EXIT_CODES.CANNOT_NEGOTIATE_ASSOCIATION,
@@ -16,11 +18,14 @@ const BY_CODE: Record<string, number> = {
 
 /**
  * DCMTK exits 0 when a C-MOVE breaks off mid-way (a protocol error, a peer abort): its exit code only reflects
- * final statuses. A script cannot tell that from success, so we exit 69 (C-MOVE error) there: see the README.
+ * final statuses. A script cannot tell that from success, so we exit 69 (C-MOVE error) there (MOVE_FAILED: see the
+ * README). Every failure after the association is up carries MOVE_FAILED or RELEASE_FAILED, so any other code
+ * comes from the association request (garbage instead of an A-ASSOCIATE-AC, a PDU we cannot read): DCMTK's
+ * "Association Request Failed", 61.
  */
 export function exitCodeFor(code: string | undefined): number {
   if (code && code in BY_CODE) return BY_CODE[code];
-  return EXIT_CODES.CMOVE_ERROR;
+  return EXIT_CODES.CANNOT_NEGOTIATE_ASSOCIATION;
 }
 
 /** The A-ASSOCIATE-RJ of a rejection error in DCMTK's words; nothing for any other error. */

@@ -15,13 +15,14 @@
  * Checks that DCMTK makes after parsing (output directory, privileged port) are in preflight.ts: they look at
  * the machine, not at the command line, and the library's own callers need them too.
  */
+import { validBoundary } from '../sinks/multipart';
 import {
   ACCEPT_OPTIONS, COMPRESSED_PREFER_OPTIONS, PROPOSE_OPTIONS, WRITE_XFER_OPTIONS,
 } from './transfer-syntax-options';
 import { readFileSync, statSync, accessSync, constants as fsConstants } from 'node:fs';
 import {
   DEFAULT_ACSE_TIMEOUT_S, DEFAULT_AE_TITLE, DEFAULT_PDU, DEFAULT_PEER_AE_TITLE, MAX_PDU, MIN_PDU, PARAMS,
-  PROGRAM_NAME, displayName, findOption, type OptionSpec,
+  OUTPUT_FORMATS, PROGRAM_NAME, displayName, findOption, type OptionSpec, type OutputFormat,
 } from './options';
 import { headerText, helpText, versionText } from './help';
 import { formatLogMessage, type Threshold } from './logger';
@@ -69,6 +70,12 @@ export interface MovescuConfig {
   readonly write: Partial<WriteOptions>;
   /** --ignore: receive objects but store nothing. */
   readonly ignore: boolean;
+  /** --output-format (ours): what -od - writes to standard output (default part10). */
+  readonly outputFormat: OutputFormat;
+  /** --boundary (ours): the multipart boundary; random when absent. */
+  readonly boundary: string | null;
+  /** --fsync (ours): each file flushed to disk before its object is acknowledged. */
+  readonly fsync: boolean;
   /** +x*: transfer syntaxes accepted for incoming objects, in order of preference. */
   readonly acceptTransferSyntaxes: readonly string[];
   /** -x*: transfer syntaxes proposed for the FIND and MOVE presentation contexts, in order. */
@@ -381,6 +388,23 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     }
     const outputDirectory = od?.values[0] ?? '.';
 
+    const formatOpt = rightmost('--output-format');
+    const outputFormat = (formatOpt?.values[0] ?? 'part10') as OutputFormat;
+    if (!(OUTPUT_FORMATS as readonly string[]).includes(outputFormat)) {
+      throw new CommandLineError(`unknown output format: ${outputFormat} (one of ${OUTPUT_FORMATS.join(', ')})`);
+    }
+    if (formatOpt !== undefined && outputFormat !== 'part10' && outputDirectory !== '-') {
+      throw new CommandLineError(`--output-format ${outputFormat} only allowed with --output-directory -`);
+    }
+    const boundary = rightmost('--boundary')?.values[0] ?? null;
+    if (boundary !== null && outputFormat !== 'multipart') {
+      throw new CommandLineError('--boundary only allowed with --output-format multipart');
+    }
+    if (boundary !== null && !validBoundary(boundary)) {
+      throw new CommandLineError(`invalid multipart boundary (1 to 70 characters of RFC 2046): ${boundary}`);
+    }
+    const fsync = present('--fsync');
+
     const bitPreserving = rightmost('--normal', '--bit-preserving')?.spec.long === '--bit-preserving';
     const fileMeta = rightmost('--write-file', '--write-dataset')?.spec.long !== '--write-dataset';
     const { write, writeXfer } = outputOptions(block, {
@@ -409,7 +433,7 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     const config: MovescuConfig = {
       peer: params[0]!, port: Number(port), queryFiles, keys, model, aet, aec, aem, retrievePort,
       connectTimeoutS, acseTimeoutS, dimseTimeoutS, maxPdu, outputDirectory, bitPreserving, fileMeta, write,
-      ignore, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, quiet, programName,
+      ignore, outputFormat, boundary, fsync, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, quiet, programName,
     };
     return { kind: 'run', config, stderr: pre };
   } catch (e) {

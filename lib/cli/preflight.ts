@@ -45,11 +45,14 @@ export function preflight(config: MovescuConfig, log: Logger, deps: PreflightDep
   // DCMTK logs its rcsid at debug level first (with a trailing newline, hence an empty "D: " line).
   log.debug(`${identification(version)}\n`);
   if (config.retrievePort !== null) {
-    if (!deps.dirExists(config.outputDirectory)) {
+    // -od - is standard output (ours): no directory to check.
+    if (config.outputDirectory === '-') {
+      // nothing to check
+    } else if (!deps.dirExists(config.outputDirectory)) {
       log.fatal('specified output directory does not exist');
       return EXIT_CODES.INVALID_OUTPUT_DIRECTORY;
     }
-    if (!deps.isWritable(config.outputDirectory)) {
+    if (config.outputDirectory !== '-' && !deps.isWritable(config.outputDirectory)) {
       log.fatal('specified output directory is not writeable');
       return EXIT_CODES.CANNOT_WRITE_OUTPUT_FILE;
     }

@@ -65,6 +65,9 @@ export class DimseReader extends Readable {
 
   constructor(private readonly source: AsyncIterable<MessageFragment>) {
     super({ objectMode: true, highWaterMark: 1 });
+    // The error reaches whoever reads (nextMessage, iteration); a service that stopped before its first read (its
+    // request failed: the peer aborted) must not crash the process with an unhandled 'error'.
+    this.on('error', () => {});
     this.pump().catch((err: Error) => this.fail(err));
   }
 

@@ -22,6 +22,13 @@ export const Status = {
   ProcessingFailure: 0x0110,
 } as const;
 
+/** The C-STORE status (PS3.4 B.2.3) a store service answers for each reason a sink or stage gives. */
+export const STORE_FAILURE_STATUS = {
+  'out-of-resources': Status.StoreOutOfResources,
+  'cannot-understand': Status.StoreCannotUnderstand,
+  'does-not-match': Status.StoreDataSetDoesNotMatchSopClass,
+} as const;
+
 export function statusClass(status: number): StatusClass {
   if (status === 0x0000) return 'success';
   if (status === 0xff00 || status === 0xff01) return 'pending';

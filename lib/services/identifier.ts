@@ -7,11 +7,29 @@
 import type { DataElement } from '../dataset/element';
 import { applyOverrideKeys } from '../dataset/keys';
 import { readQueryFile } from '../dataset/query-file';
+import { encodeDataset } from '../dataset/encode';
+import { EXPLICIT_VR_LITTLE_ENDIAN } from '../dataset/transfer-syntax';
+import { DimseError } from '../errors';
 
 export async function buildIdentifier(queryFiles: readonly string[], keys: readonly string[]): Promise<DataElement[][]> {
   const dcmtkOrder = [...keys].reverse();
-  if (queryFiles.length === 0) return [applyOverrideKeys([], dcmtkOrder)];
   const out: DataElement[][] = [];
+  if (queryFiles.length === 0) out.push(applyOverrideKeys([], dcmtkOrder));
   for (const file of queryFiles) out.push(applyOverrideKeys(await readQueryFile(file), dcmtkOrder));
+  for (const q of out) assertSendable(q);
   return out;
+}
+
+/**
+ * Refuses, before any connection, an identifier that cannot be sent in explicit VR little endian (the syntax the
+ * archive is asked for first): a value too long for its 16-bit length field. DCMTK sends such a value as UN;
+ * we say which key is wrong instead (README, "Where we differ from DCMTK").
+ */
+function assertSendable(identifier: readonly DataElement[]): void {
+  try {
+    encodeDataset(identifier, EXPLICIT_VR_LITTLE_ENDIAN);
+  } catch (err) {
+    const e = err as DimseError;
+    throw new DimseError('BAD_IDENTIFIER', `cannot send the identifier: ${e.message}`, e.place ?? {}, { cause: err });
+  }
 }

@@ -23,7 +23,7 @@ import { silentLogger } from '../log';
 import { filePrefix } from '../sinks/prefixes';
 import { withDatasetType } from '../dimse/writer';
 import { moveRequestCommand, moveScu, type MoveResponse } from './move-scu';
-import type { ReceivedObject } from './received-object';
+import type { ReceivedObject } from '../received-object';
 import { StorageServer } from './storage-server';
 import type { StoreProgress } from './store-scp';
 import { dumpAssociationParameters } from './association-dump';
@@ -199,7 +199,9 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
     // The archive may release its sub-association just after the final response: let it finish first.
     if (server) await settle(server, acseTimeoutMs, log);
     log.info('Releasing Association');
-    await assoc.release();
+    await assoc.release().catch((err: DimseError) => {
+      throw new DimseError('RELEASE_FAILED', err.message, err.place ?? {}, { cause: err });
+    });
     return { finals, received: server?.received ?? 0 };
   } finally {
     if (server) {

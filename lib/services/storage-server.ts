@@ -14,7 +14,7 @@ import { acceptContexts } from './negotiation';
 import { serveStore, type StoreProgress } from './store-scp';
 import { dumpAssociationParameters } from './association-dump';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
-import type { ReceivedObject } from './received-object';
+import type { ReceivedObject } from '../received-object';
 
 export const VERIFICATION_SOP_CLASS = uidOfKeyword('VerificationSOPClass');
 

@@ -8,12 +8,12 @@ import { commandFieldName, CommandField } from '../dimse/command-field';
 import { dumpDimseMessage } from '../dimse/dump';
 import { messagesOf } from '../dimse/messages';
 import { discardDataset, type DimseMessage } from '../dimse/message';
-import { Status, hex4 } from '../dimse/status';
+import { STORE_FAILURE_STATUS, Status, hex4 } from '../dimse/status';
 import { sendMessage } from '../dimse/writer';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
-import { createReceivedObject, type ReceivedObject } from './received-object';
+import { createReceivedObject, type ReceivedObject } from '../received-object';
 
 export interface StoreScpOptions {
   deliver(obj: ReceivedObject): void;
@@ -103,7 +103,7 @@ async function storeOne(assoc: AssociationHandle, msg: DimseMessage, opts: Store
   }
   opts.deliver(obj);
   const outcome = await obj.settled;
-  if (outcome.status !== Status.Success && !msg.dataset.readableEnded) {
+  if (!outcome.stored && !msg.dataset.readableEnded) {
     // The sink gave up early: read and drop the rest so the association stays in step.
     msg.dataset.resume();
   }
@@ -115,7 +115,7 @@ async function storeOne(assoc: AssociationHandle, msg: DimseMessage, opts: Store
     MessageIDBeingRespondedTo: cmd.MessageID,
     AffectedSOPClassUID: sopClassUid,
     AffectedSOPInstanceUID: sopInstanceUid,
-    Status: outcome.status,
-    ...(outcome.comment ? { ErrorComment: outcome.comment.slice(0, 64) } : {}),
+    Status: outcome.stored ? Status.Success : STORE_FAILURE_STATUS[outcome.reason],
+    ...(!outcome.stored && outcome.comment ? { ErrorComment: outcome.comment.slice(0, 64) } : {}),
   });
 }

@@ -35,3 +35,9 @@ export function planFor(mode: OutputMode, receivedTs: string): Plan {
   if (!defaults || transferSyntaxInfo(receivedTs).deflated) return { path: 'convert', write };
   return { path: 'check', write };
 }
+
+/** The transfer syntax an object received in `receivedTs` is written in (a multipart part's content type names it). */
+export function writtenTransferSyntax(mode: OutputMode, receivedTs: string): string {
+  const plan = planFor(mode, receivedTs);
+  return plan.path === 'raw' ? receivedTs : plan.write.transferSyntax;
+}

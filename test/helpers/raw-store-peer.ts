@@ -17,7 +17,7 @@ import { buildAssociateRq } from '../../lib/association/association';
 import { encodeCommand, decodeCommand } from '../../lib/dimse/command';
 import { StorageServer } from '../../lib/services/storage-server';
 import { directorySink } from '../../lib/sinks/directory';
-import type { ReceivedObject } from '../../lib/services/received-object';
+import type { ReceivedObject } from '../../lib/received-object';
 import type { Logger } from '../../lib/log';
 
 export const CT = '1.2.840.10008.5.1.4.1.1.2';

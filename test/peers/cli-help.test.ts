@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { peerTest } from '../peer-gate';
 import { parseCommandLine } from '../../lib/cli/parse';
-import { laterNote } from '../../lib/cli/help';
+import { ourNote } from '../../lib/cli/help';
 
 function dcmtk(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync('movescu', args, { encoding: 'utf8', timeout: 10000 });
@@ -23,7 +23,7 @@ function compareHelp(args: string[]): void {
   assert.equal(theirs.stderr, '');
   assert.equal(ours.stderr, '');
   const t = theirs.stdout.split('\n');
-  const note = laterNote();
+  const note = ourNote();
   assert.ok(ours.stdout.endsWith(note));
   const o = ours.stdout.slice(0, ours.stdout.length - note.length).split('\n');
   assert.match(t[0]!, /^\$dcmtk: movescu v3\.6\.7 /);

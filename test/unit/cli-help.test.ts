@@ -1,7 +1,7 @@
 /** --help and --version texts (layout of DCMTK's OFCommandLine; the live comparison is in test/peers). */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { headerText, helpText, versionText, laterNote } from '../../lib/cli/help';
+import { headerText, helpText, versionText, ourNote } from '../../lib/cli/help';
 
 test('header and usage lines', () => {
   const lines = helpText('9.9.9').split('\n');
@@ -55,13 +55,14 @@ test('subgroups: 4-space indent, multi-line help', () => {
   ].join('\n')));
 });
 
-test('DCMTK\'s text ends with a blank line; our note on unsupported options follows it', () => {
+test('DCMTK\'s text ends with a blank line; our options, then our note on unsupported options, follow it', () => {
   const text = helpText();
   const i = text.indexOf('0=uncompressed, 1=fastest, 9=best compression\n\n');
   assert.ok(i > 0);
-  assert.equal(text.slice(text.indexOf('\n\n', i) + 2), laterNote());
-  assert.match(laterNote(), /^dimse-stream: not supported yet \(refused with exit code 1\):\n  -lc, /);
-  for (const line of laterNote().split('\n')) assert.ok(line.length <= 80, line);
+  assert.equal(text.slice(text.indexOf('\n\n', i) + 2), ourNote());
+  assert.match(ourNote(), /^dimse-stream options:\n  output to a stream \(-od -: standard output\):\n {10}--output-format {8}\[f\]ormat/);
+  assert.match(ourNote(), /\n\ndimse-stream: not supported yet \(refused with exit code 1\):\n  -lc, /);
+  for (const line of ourNote().split('\n')) assert.ok(line.length <= 80, line);
 });
 
 test('--version keeps DCMTK\'s layout', () => {

@@ -1,7 +1,7 @@
 /** The option table: complete (79 options of DCMTK 3.6.7's movescu --help), unique, and honest about support. */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { OPTIONS, findOption, optionTableMarkdown } from '../../lib/cli/options';
+import { OPTIONS, OUR_OPTIONS, findOption, optionTableMarkdown } from '../../lib/cli/options';
 
 test('79 options, names unique, each findable by short and long name', () => {
   assert.equal(OPTIONS.length, 79);
@@ -38,7 +38,10 @@ test('value specs carry DCMTK\'s ranges', () => {
 test('markdown table: one row per option plus headings, support column', () => {
   const md = optionTableMarkdown();
   const rows = md.trimEnd().split('\n');
-  assert.equal(rows.filter((r) => /^\| (`[^`]+`)? \| `--/.test(r)).length, 79);
+  // DCMTK's 79, then ours.
+  assert.equal(rows.filter((r) => /^\| (`[^`]+`)? \| `--/.test(r)).length, 79 + OUR_OPTIONS.length);
+  assert.ok(rows.includes('| **dimse-stream options output to a stream (-od - standard output)** | | | | | |'));
+  assert.ok(rows.includes('|  | `--output-format` | [f]ormat: part10, tar, multipart | format written to -od - (default: part10) | `part10` | yes |'));
   assert.ok(rows.includes('| `-pdu` | `--max-pdu` | [n]umber of bytes: integer (4096..131072) | set max receive pdu to n bytes (default: 16384) | `16384` | yes |'));
   assert.ok(rows.includes('| `-lc` | `--log-config` | [f]ilename: string | use config file f for the logger |  | later |'));
   assert.ok(rows.includes('| **network options override matching keys** | | | | | |'));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { directorySink } from '../../lib/sinks/directory';
-import { createReceivedObject, type ReceivedObject } from '../../lib/services/received-object';
+import { createReceivedObject, type ReceivedObject } from '../../lib/received-object';
 import { encodeDataset } from '../../lib/dataset/encode';
 import { parseFileMeta } from '../../lib/dataset/file-meta';
 import type { OutputMode } from '../../lib/sinks/output-mode';
@@ -51,7 +51,7 @@ for (const [label, mode] of MODES) {
       const objects = SIZES.map((n, i) => ({ uid: `1.2.3.${i + 1}`, data: datasetOfSize(n, `1.2.3.${i + 1}`) }));
       const received = objects.map((o) => objectOf(o.data, o.uid));
       await pipeline(Readable.from(received), directorySink({ directory: dir, mode }));
-      for (const r of received) assert.equal((await r.settled).status, 0);
+      for (const r of received) assert.equal((await r.settled).stored, true);
       assert.equal(readdirSync(dir).length, objects.length);
       for (const o of objects) {
         const file = readFileSync(join(dir, `SC.${o.uid}`));

@@ -12,7 +12,7 @@ import { buildAssociateRq } from '../../lib/association/association';
 import { encodeCommand } from '../../lib/dimse/command';
 import { StorageServer } from '../../lib/services/storage-server';
 import type { Logger, LogLevel } from '../../lib/log';
-import type { ReceivedObject } from '../../lib/services/received-object';
+import type { ReceivedObject } from '../../lib/received-object';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';

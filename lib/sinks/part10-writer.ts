@@ -1,0 +1,287 @@
+/**
+ * The Part 10 bytes of one received object, as DCMTK's movescu would write its file (file meta, then the data set;
+ * see output-mode.ts for when the bytes are re-encoded): the choice of write path is made here, once per object,
+ * for every sink that writes Part 10 (directory, part10 and tar streams, multipart).
+ *
+ * The bytes go to a Part10Target: a small object (up to 2 MiB, every CT and MR image) is handed over in one piece,
+ * a large one is streamed into the target's temporary file (memory stays bounded whatever the size), and read back
+ * from it when DCMTK would have re-encoded it (a second pass, no second transfer).
+ */
+import { createReadStream } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { encodeFileMeta } from '../dataset/file-meta';
+import { convertBuffer, convertDataset, type ConvertOptions } from '../dataset/convert';
+import { DatasetParser } from '../dataset/tokenizer';
+import { TagOrderCheck, type TopLevelUnit } from '../dataset/sort-tokens';
+import { ReencodeCheck } from '../dataset/reencode-check';
+import { transferSyntaxInfo } from '../dataset/transfer-syntax';
+import type { WriteOptions } from '../dataset/writer';
+import { planFor, type OutputMode } from './output-mode';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
+import type { Logger } from '../log';
+import type { ReceivedObject } from '../received-object';
+import { TempFile } from './temp-file';
+
+export interface Part10Options {
+  /** Write the Part 10 file meta information (DCMTK +F, the default); false writes the bare data set (-F). */
+  fileMeta?: boolean;
+  /** DCMTK's -B (default: normal, re-encoding only what needs it) or +B (the bytes as received). */
+  mode?: OutputMode;
+}
+
+/** Where the Part 10 bytes of one object go. */
+export interface Part10Target {
+  /** A small object, whole: write it and close. */
+  writeAll(chunks: readonly Buffer[]): Promise<void>;
+  /** The temporary file a large object streams into (and is read back from for a second pass). */
+  file(): TempFile;
+}
+
+/**
+ * Objects up to this size are gathered in memory and written in one call: bounded (one object at a time per
+ * sink), and it saves the thread-pool round trip of a write per PDV that dominates the cost of small images.
+ */
+const SMALL_OBJECT_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Reads chunks until `limit` bytes or the end of the stream; the rest stays in the stream, unread. Flowing mode
+ * ('data') hands over each chunk as it was pushed: read() on a paused byte stream joins everything buffered into
+ * one new Buffer, a copy of every object.
+ */
+async function readUpTo(body: Readable, limit: number): Promise<{ chunks: Buffer[]; ended: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return new Promise((resolve, reject) => {
+    const onData = (c: Buffer): void => {
+      chunks.push(c);
+      size += c.length;
+      if (size >= limit) {
+        body.pause();
+        finish(false);
+      }
+    };
+    const onEnd = (): void => finish(true);
+    const onError = (e: Error): void => { cleanup(); reject(e); };
+    const cleanup = (): void => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+    };
+    const finish = (ended: boolean): void => { cleanup(); resolve({ chunks, ended }); };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+  });
+}
+
+/** The Part 10 header of an object written in `transferSyntaxUid`, or nothing for -F. */
+function metaFor(obj: ReceivedObject, transferSyntaxUid: string, opts: Part10Options): Buffer[] {
+  return opts.fileMeta === false ? [] : [encodeFileMeta({
+    mediaStorageSopClassUid: obj.sopClassUid,
+    mediaStorageSopInstanceUid: obj.sopInstanceUid,
+    transferSyntaxUid,
+    implementationClassUid: IMPLEMENTATION_CLASS_UID,
+    implementationVersionName: IMPLEMENTATION_VERSION_NAME,
+    sourceApplicationEntityTitle: obj.callingAeTitle,
+  })];
+}
+
+/** The chunks already read, then the rest of `body`, as one stream. */
+function prepend(chunks: Buffer[], body: Readable): Readable {
+  async function* all(): AsyncGenerator<Buffer> {
+    yield* chunks;
+    for await (const c of body) yield c as Buffer;
+  }
+  return Readable.from(all(), { objectMode: false });
+}
+
+/** Streams `head` then `body` into `file`, and closes it. */
+async function streamTo(file: TempFile, head: Buffer[], body: Readable): Promise<void> {
+  const out = await file.stream();
+  for (const c of head) out.write(c);
+  await pipeline(body, out);
+  await file.finish();
+}
+
+/**
+ * Converts a small object held in memory and writes it in one synchronous writev: the same conversion as
+ * convertTo, run synchronously (convertBuffer) instead of as a pipeline of streams per object, whose set-up and
+ * thread-pool round trips (write stream, zlib stream) cost more than the conversion itself on a CT image.
+ * Deflated input (rare; its inflated size is not bounded by what arrived) takes the streaming path.
+ */
+async function convertSmall(target: Part10Target, obj: ReceivedObject, fromTs: string, write: WriteOptions, chunks: Buffer[], opts: Part10Options,
+  log: Logger): Promise<void> {
+  if (transferSyntaxInfo(fromTs).deflated) {
+    await convertTo(target.file(), obj, fromTs, write, Readable.from(chunks), opts);
+    return;
+  }
+  const meta = metaFor(obj, write.transferSyntax, opts);
+  const fileOffset = meta.reduce((n, b) => n + b.length, 0);
+  // The chunks as they arrived: large values leave as slices of them (joining them first would copy the whole
+  // object into a fresh allocation, which costs more than the conversion).
+  await target.writeAll([...meta, ...convertBuffer(chunks, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, onReorder: (w) => log.warn(w) })]);
+}
+
+/** Converts `body` (in `fromTs`) with `write` into `file`, meta first. */
+async function convertTo(file: TempFile, obj: ReceivedObject, fromTs: string, write: WriteOptions, body: Readable, opts: Part10Options,
+  extra: Pick<ConvertOptions, 'sortSequences' | 'observe'> = {}): Promise<void> {
+  const meta = metaFor(obj, write.transferSyntax, opts);
+  const fileOffset = meta.reduce((n, b) => n + b.length, 0);
+  await streamTo(file, meta, convertDataset(body, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, ...extra }));
+}
+
+/** Whether the elements complete in these first chunks are out of DCMTK's order (false if they cannot be read). */
+function disorderedHead(ts: string, chunks: readonly Buffer[]): boolean {
+  const order = new TagOrderCheck();
+  const parser = new DatasetParser(transferSyntaxInfo(ts), (t) => order.push(t), { strictLengths: STRICTNESS });
+  try { for (const c of chunks) parser.write(c); } catch { return false; }
+  return order.disordered;
+}
+
+/**
+ * The data set at `base` in the file at `path`, its top-level elements read in DCMTK's order (by tag, the first of
+ * a repeated tag kept) from where the scan found them: a large object is put in order without holding it.
+ */
+function unitsInOrder(path: string, base: number, units: readonly TopLevelUnit[], length: number): Readable {
+  const ends = units.map((u, i) => (units[i + 1]?.offset ?? length));
+  const order = units
+    .map((u, i) => ({ u, i }))
+    .sort((a, b) => a.u.tag - b.u.tag || a.i - b.i)
+    .filter((x, k, all) => k === 0 || (all[k - 1] as { u: TopLevelUnit }).u.tag !== x.u.tag);
+  async function* read(): AsyncGenerator<Buffer> {
+    for (const { u, i } of order) {
+      const end = ends[i] as number;
+      if (end > u.offset) yield* createReadStream(path, { start: base + u.offset, end: base + end - 1 }) as AsyncIterable<Buffer>;
+    }
+  }
+  return Readable.from(read(), { objectMode: false });
+}
+
+/**
+ * Received data sets are refused when a value cannot be decoded (a US of 3 bytes): DCMTK stores it with a warning
+ * and a made-up byte; we answer 0xC000 naming the element. Odd-length strings are padded as DCMTK does.
+ */
+const STRICTNESS = 'value-size' as const;
+
+/** A data set our tokenizer cannot read is one DCMTK's normal mode cannot read either: 0xC000, no file. */
+export class CannotUnderstand extends Error {}
+
+/** Writes the object into `target` (complete when this resolves), by the path its plan says. */
+export async function writePart10(obj: ReceivedObject, opts: Part10Options, log: Logger, target: Part10Target): Promise<void> {
+  const plan = planFor(opts.mode ?? { kind: 'normal' }, obj.transferSyntaxUid);
+  const ts = obj.transferSyntaxUid;
+  // A conversion holds more per object (tokens, output), so it gathers less before it starts streaming.
+  const start = await readUpTo(obj.body, plan.path === 'convert' ? SMALL_OBJECT_BYTES / 2 : SMALL_OBJECT_BYTES);
+  // The body may have ended just as the limit was reached ('end' is emitted on a later tick than the last read).
+  const small = start.ended || obj.body.readableEnded;
+  if (plan.path === 'convert') {
+    if (small) {
+      await convertSmall(target, obj, ts, plan.write, start.chunks, opts, log);
+      return;
+    }
+    // A large object converts as it streams in: one pass. Elements out of order in its head (where they are in
+    // practice) send it the two-pass way below instead, which puts them in order; disorder found only later (or
+    // in deflated input, which cannot be read back by offset) is written as received, with DCMTK's warnings and
+    // one saying so.
+    if (transferSyntaxInfo(ts).deflated || !disorderedHead(ts, start.chunks)) {
+      const file = target.file();
+      const order = new TagOrderCheck();
+      await convertTo(file, obj, ts, plan.write, prepend(start.chunks, obj.body), opts, { observe: (t) => order.push(t) });
+      if (order.disordered) {
+        for (const w of order.warnings) log.warn(w);
+        log.warn(`elements out of tag order found after the first ${SMALL_OBJECT_BYTES / 2} bytes of a converted object: kept in the order received (DCMTK sorts them): ${file.path}`);
+      }
+      return;
+    }
+  }
+  // The check path, and large conversions whose head is out of order (conversion forced).
+  const check = plan.path === 'raw' ? null : new ScanningCheck(ts, plan.write, plan.path === 'convert');
+  check?.scan(start.chunks);
+  const head = metaFor(obj, ts, opts);
+  if (small) {
+    check?.end();
+    // Most images: one writev of the bytes as received; if DCMTK would re-encode them, converted from memory.
+    if (check?.reason) await convertSmall(target, obj, ts, check.write, start.chunks, opts, log);
+    else await target.writeAll([...head, ...start.chunks]);
+    return;
+  }
+  // Large object: the bytes go to the file as they come, checked on the way; if DCMTK would have re-encoded them,
+  // a second pass converts the file just written (bounded memory, no second transfer).
+  const file = target.file();
+  await streamTo(file, [...head, ...start.chunks], check ? check.tee(obj.body) : obj.body);
+  check?.end();
+  if (check?.reason) {
+    const offset = head.reduce((n, b) => n + b.length, 0);
+    let source: Readable = createReadStream(file.path, { start: offset });
+    const order = check.order;
+    if (order.disordered) {
+      for (const w of order.warnings) log.warn(w);
+      if (order.overflow) {
+        log.warn(`more than ${order.units.length} elements in one data set or item: kept in the order received (DCMTK sorts them): ${file.path}`);
+      } else {
+        // Top-level elements read back from the file in order; sequences sorted inside as they pass.
+        source = unitsInOrder(file.path, offset, order.units, check.length);
+      }
+    }
+    const converted = new TempFile(`${file.path}.conv`);
+    try {
+      await convertTo(converted, obj, ts, check.write, source, opts, { sortSequences: order.disordered && !order.overflow });
+      await rename(converted.path, file.path);
+    } catch (e) {
+      await converted.discard();
+      throw e;
+    }
+  }
+}
+
+/**
+ * The re-encode check of the fast path: feeds a tokenizer with the bytes as they pass, to the end (the check
+ * follows the elements' order to the end, see ReencodeCheck).
+ */
+class ScanningCheck {
+  private readonly check = new ReencodeCheck();
+  private readonly parser: DatasetParser;
+
+  /** The options the object is converted with when the check says DCMTK would re-encode it (or always: `forced`). */
+  constructor(transferSyntaxUid: string, readonly write: WriteOptions, private readonly forced = false) {
+    this.parser = new DatasetParser(transferSyntaxInfo(transferSyntaxUid), (t) => this.check.push(t), { strictLengths: STRICTNESS });
+  }
+
+  /** The elements' order, followed to the end of the data set. */
+  get order(): TagOrderCheck {
+    return this.check.order;
+  }
+
+  /** Why DCMTK would re-encode these bytes; null while it would not. */
+  get reason(): string | null {
+    return this.check.reason ?? (this.forced ? 'output options' : null);
+  }
+
+  /** Data set bytes scanned so far. */
+  get length(): number {
+    return this.parser.position;
+  }
+
+  scan(chunks: Buffer[]): void {
+    try { for (const c of chunks) this.parser.write(c); } catch (e) { throw new CannotUnderstand((e as Error).message); }
+  }
+
+  end(): void {
+    try { this.parser.end(); } catch (e) { throw new CannotUnderstand((e as Error).message); }
+  }
+
+  /** `body` passed on unchanged, scanned on the way; a scan failure fails the stream. */
+  tee(body: Readable): Readable {
+    const out = new Readable({ read() { body.resume(); } });
+    body.on('data', (c: Buffer) => {
+      try { this.scan([c]); } catch (e) { out.destroy(e as Error); return; }
+      if (!out.push(c)) body.pause();
+    });
+    if (body.readableEnded) out.push(null);
+    else body.on('end', () => out.push(null));
+    body.on('error', (e) => out.destroy(e));
+    return out;
+  }
+}
