@@ -4,3 +4,4 @@
  */
 export { tapObjects } from './tap';
 export { filterObjects } from './filter';
+export { withAttributes, type WithAttributes, type AttributedObject, type WithAttributesOptions, type AttributeValue, type Attributes } from './with-attributes';
