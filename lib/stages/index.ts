@@ -5,3 +5,4 @@
 export { tapObjects } from './tap';
 export { filterObjects } from './filter';
 export { withAttributes, type WithAttributes, type AttributedObject, type WithAttributesOptions, type AttributeValue, type Attributes } from './with-attributes';
+export { rewriteAttributes, valueText, type AttributeChange, type AttributeChanges, type RewriteAttributesOptions } from './rewrite-attributes';
