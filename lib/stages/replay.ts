@@ -10,6 +10,8 @@ import { Readable } from 'node:stream';
 export class ReplayReadable extends Readable {
   constructor(head: readonly Buffer[], private readonly source: Readable) {
     super();
+    // The source may fail before the sink listens: it sees the error when it reads (the stream stays errored).
+    this.on('error', () => {});
     for (const c of head) this.push(c); // already in memory: buffering them here holds nothing more
     if (source.readableEnded) {
       this.push(null);

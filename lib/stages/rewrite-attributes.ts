@@ -81,6 +81,9 @@ async function rewrite(obj: ReceivedObject, planned: readonly PlannedChange[], h
   const ts = transferSyntaxInfo(obj.transferSyntaxUid);
   const source = obj.body;
   const out = new PassThrough();
+  // The rewrite may fail before the sink has the object (or listens): the failure is reported by the reject, and
+  // the body stays errored for whoever reads it (pipeline, async iteration), but it must not be an uncaught 'error'.
+  out.on('error', () => {});
   let failed = false;
   let known = holdFor < 0;
   const setUid = (tag: number, text: string | null): void => {

@@ -43,29 +43,25 @@ export async function runStages(objects: ReceivedObject[], stages: Transform[], 
     write(obj: ReceivedObject, _e, cb): void {
       const hash = createHash('sha256');
       const parts: Buffer[] = [];
-      let length = 0;
       const d: Delivered = { obj, sha256: '', length: 0 };
-      obj.body.on('data', (c: Buffer) => {
-        hash.update(c);
-        length += c.length;
-        if (opts.keep) parts.push(c);
-        opts.onChunk?.();
-      });
-      obj.body.once('end', () => {
-        d.sha256 = hash.digest('hex');
-        d.length = length;
-        if (opts.keep) d.bytes = Buffer.concat(parts);
+      // Async iteration, as a sink would read: it also sees a body that failed before it was read.
+      (async () => {
+        try {
+          for await (const c of obj.body as AsyncIterable<Buffer>) {
+            hash.update(c);
+            d.length += c.length;
+            if (opts.keep) parts.push(c);
+            opts.onChunk?.();
+          }
+          d.sha256 = hash.digest('hex');
+          if (opts.keep) d.bytes = Buffer.concat(parts);
+          obj.accept();
+        } catch (e) {
+          d.error = e as Error;
+          obj.reject();
+        }
         delivered.push(d);
-        obj.accept();
-        cb();
-      });
-      obj.body.once('error', (e: Error) => {
-        d.error = e;
-        d.length = length;
-        delivered.push(d);
-        obj.reject();
-        cb();
-      });
+      })().then(() => cb(), cb);
     },
   });
   await pipeline([Readable.from(objects, { objectMode: true }), ...stages, sink]);
