@@ -124,3 +124,21 @@ peerTest('rewriteAttributes: the data set dcmodify writes, in each uncompressed 
     assert.equal(dump(mine), dump(theirs), `${ts}: dcmdump`);
   }
 });
+
+peerTest('rewriteAttributes: an encapsulated (JPEG) object is rewritten in its own syntax, as dcmodify writes it', ['dcmodify', 'dcmdump'], async () => {
+  const dir = tempDir();
+  const JPEG = '1.2.840.10008.1.2.4.50';
+  const els: DataElement[] = [
+    ...entries().map(([el]) => el).filter((el) => el.tag !== 0x7fe00010),
+    { tag: 0x7fe00010, vr: 'OB', value: { fragments: [Buffer.alloc(0), Buffer.from([0xff, 0xd8, 1, 2, 3, 4, 5, 0xff, 0xd9, 0])] } },
+  ];
+  const body = encodeDataset(els, JPEG, { sequenceLength: 'undefined', itemLength: 'undefined' });
+  const meta = { mediaStorageSopClassUid: CT, mediaStorageSopInstanceUid: '1.2.3.4.5.6', transferSyntaxUid: JPEG, implementationClassUid: '1.2.3', implementationVersionName: 'TEST' };
+  const theirs = join(dir, 'jpeg.dcm');
+  writeFileSync(theirs, Buffer.concat([encodeFileMeta(meta), body]));
+  run('dcmodify', ['-nb', ...DCMODIFY_ARGS, theirs]);
+  const obj = receivedObject(chunks(body, 3, 64), { transferSyntaxUid: JPEG, sopInstanceUid: '1.2.3.4.5.6', sopClassUid: CT });
+  const result = await runStages([obj], [rewriteAttributes(CHANGES)], { keep: true });
+  assert.equal(result.outcomes[0]!.status, 0, result.outcomes[0]!.comment);
+  assert.deepEqual(result.delivered[0]!.bytes, datasetOf(theirs));
+});
