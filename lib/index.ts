@@ -29,4 +29,4 @@ export type { ErrorPlace } from './errors';
 export type { Logger, LogLevel } from './log';
 export type { DataElement } from './dataset/element';
 export { buildIdentifier } from './services/identifier';
-export { tapObjects, filterObjects } from './stages';
+export { tapObjects, filterObjects, withAttributes, rewriteAttributes, valueText, type WithAttributes, type AttributedObject, type WithAttributesOptions, type AttributeValue, type Attributes, type AttributeChange, type AttributeChanges, type RewriteAttributesOptions } from './stages';

@@ -13,7 +13,7 @@ import { sendMessage } from '../dimse/writer';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
-import { createReceivedObject, type ReceivedObject } from '../received-object';
+import { createReceivedObject, type ReceivedObject, type StoreOutcome } from '../received-object';
 
 export interface StoreScpOptions {
   deliver(obj: ReceivedObject): void;
@@ -115,7 +115,13 @@ async function storeOne(assoc: AssociationHandle, msg: DimseMessage, opts: Store
     MessageIDBeingRespondedTo: cmd.MessageID,
     AffectedSOPClassUID: sopClassUid,
     AffectedSOPInstanceUID: sopInstanceUid,
-    Status: outcome.stored ? Status.Success : STORE_FAILURE_STATUS[outcome.reason],
-    ...(!outcome.stored && outcome.comment ? { ErrorComment: outcome.comment.slice(0, 64) } : {}),
+    ...storeResponseStatus(outcome),
   });
+}
+
+/** The C-STORE-RSP's status (and error comment, at most 64 characters) for how a sink or stage settled an object. */
+export function storeResponseStatus(outcome: StoreOutcome): { Status: number; ErrorComment?: string } {
+  if (outcome.stored) return { Status: Status.Success };
+  const status = STORE_FAILURE_STATUS[outcome.reason];
+  return outcome.comment ? { Status: status, ErrorComment: outcome.comment.slice(0, 64) } : { Status: status };
 }

@@ -1,18 +1,7 @@
-/**
- * Helpers for user stages between a retrieval and its sink. A stage is an object-mode Transform of ReceivedObjects
- * (through2 makes them one-liners); whatever it drops it must settle, since the C-STORE-RSP waits for that.
- */
+/** filterObjects: keep some objects, settle the others here (the C-STORE-RSP waits for that). */
 import through2 from 'through2';
 import type { Transform } from 'node:stream';
-import type { ReceivedObject } from './received-object';
-
-/** Calls `fn` for each object (progress, logging, counting) and passes it on unchanged. */
-export function tapObjects(fn: (obj: ReceivedObject) => void): Transform {
-  return through2.obj(function (obj: ReceivedObject, _enc, done) {
-    fn(obj);
-    done(null, obj);
-  });
-}
+import type { ReceivedObject } from '../received-object';
 
 /**
  * Passes on the objects `keep` accepts; each other one is drained and settled here: accepted (default: the archive
