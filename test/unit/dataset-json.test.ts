@@ -376,8 +376,16 @@ peerTest('json: encapsulated pixel data is InlineBinary of its items (EVR LE, no
     h.writeUInt32LE(b.length, 4);
     return Buffer.concat([h, b]);
   };
-  assert.deepEqual(j['7FE00010'], { vr: 'OB', InlineBinary: Buffer.concat([item(Buffer.alloc(0)), item(frag1), item(frag2)]).toString('base64') });
+  const items = Buffer.concat([item(Buffer.alloc(0)), item(frag1), item(frag2)]);
+  assert.deepEqual(j['7FE00010'], { vr: 'OB', InlineBinary: items.toString('base64') });
   assert.deepEqual(pyCompare(py, dcm, line).diffs, {});
+
+  // With bulk data, encapsulated pixel data always goes to a file (its length is unknown up front): same bytes.
+  const bulkDir = tempDir();
+  const bulkLine = await fileToJson(dcm, { bulkData: { directory: bulkDir, threshold: 1e9 } }, 4, 64);
+  const uri = parseLine(bulkLine)['7FE00010']?.BulkDataURI ?? '';
+  assert.deepEqual(readFileSync(fileURLToPath(uri)), items);
+  assert.deepEqual(pyCompare(py, dcm, bulkLine).diffs, {});
 });
 
 peerTest('json: an undefined-length UN sequence is written as SQ with its items; SV/UV as strings', PEERS, async (t) => {
