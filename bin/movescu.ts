@@ -13,9 +13,11 @@ import { Writable } from 'node:stream';
 import {
   EXIT_CODES, createConsoleLogger, parseCommandLine, preflight, rejectionLines, exitCodeFor, type MovescuConfig,
 } from '../lib/cli';
+import { resolve } from 'node:path';
 import { lookupKeyword, lookupTag } from '../lib/dataset/dictionary';
+import { BULK_DATA_THRESHOLD } from '../lib/cli/options';
 import {
-  buildIdentifier, directorySink, moveOutcome, multipartContentType, multipartSink, part10Sink, randomBoundary, retrieve, tarSink,
+  buildIdentifier, directorySink, jsonDirectorySink, jsonSink, moveOutcome, multipartContentType, multipartSink, part10Sink, randomBoundary, retrieve, tarSink,
   type Logger, type ReceivedObject, type StoreProgress,
 } from '../lib/index';
 
@@ -53,7 +55,14 @@ function sinkFor(config: MovescuConfig, log: Logger, onOutputError: (e: Error) =
     logger: log, fileMeta: config.fileMeta,
     mode: config.bitPreserving ? { kind: 'bit-preserving' as const } : { kind: 'normal' as const, write: config.write },
   };
-  if (config.outputDirectory !== '-') return directorySink({ ...part10, directory: config.outputDirectory, fsync: config.fsync });
+  const json = {
+    logger: log,
+    bulkData: config.bulkDataDirectory === null ? undefined : { directory: resolve(config.bulkDataDirectory), threshold: BULK_DATA_THRESHOLD },
+  };
+  if (config.outputDirectory !== '-') {
+    const where = { directory: config.outputDirectory, fsync: config.fsync };
+    return config.outputFormat === 'json' ? jsonDirectorySink({ ...json, ...where }) : directorySink({ ...part10, ...where });
+  }
   const out = process.stdout;
   // A closed pipe (`| head`) reaches the sink through its write callbacks; this listener keeps it from being thrown.
   out.on('error', () => {});
@@ -65,6 +74,7 @@ function sinkFor(config: MovescuConfig, log: Logger, onOutputError: (e: Error) =
       log.info(`Content-Type: ${multipartContentType(boundary)}`);
       return multipartSink(out, { ...stream, boundary });
     }
+    case 'json': return jsonSink(out, { ...json, onOutputError });
     case 'part10': return part10Sink(out, stream);
   }
 }

@@ -264,7 +264,9 @@ const TABLE: readonly RawGroup[] = [
  * dimse-stream's own options: long names only, none of them DCMTK's (checked against movescu 3.6.7's --help), listed
  * after DCMTK's text in our --help so that DCMTK's part stays identical line for line.
  */
-export const OUTPUT_FORMATS = ['part10', 'tar', 'multipart'] as const;
+export const OUTPUT_FORMATS = ['part10', 'tar', 'multipart', 'json'] as const;
+/** --bulk-data-uri: binary values longer than this go to files. */
+export const BULK_DATA_THRESHOLD = 1024;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 const OUR_TABLE: readonly RawGroup[] = [
@@ -273,9 +275,11 @@ const OUR_TABLE: readonly RawGroup[] = [
     subgroups: [
       { title: 'output to a stream (-od -: standard output):', options: [
         { s: null, l: '--output-format', v: [str('format', OUTPUT_FORMATS)], vh: `[f]ormat: ${OUTPUT_FORMATS.join(', ')}`,
-          h: ['format written to -od - (default: part10)'], d: 'part10', ok: true },
+          h: ['format written to -od - (default: part10);', 'json also with a directory (NAME.json)'], d: 'part10', ok: true },
         { s: null, l: '--boundary', v: [str('boundary')], vh: '[b]oundary: string',
           h: ['multipart boundary (default: random)'], ok: true },
+        { s: null, l: '--bulk-data-uri', v: [str('directory')], vh: '[d]irectory: string',
+          h: [`json: values over ${BULK_DATA_THRESHOLD} bytes to files in d`], ok: true },
       ] },
       { title: 'safety:', options: [
         { s: null, l: '--fsync', h: ['fsync each file before its success response'], ok: true },

@@ -76,6 +76,8 @@ export interface MovescuConfig {
   readonly boundary: string | null;
   /** --fsync (ours): each file flushed to disk before its object is acknowledged. */
   readonly fsync: boolean;
+  /** --bulk-data-uri (ours): json output writes large binary values to files in this directory. */
+  readonly bulkDataDirectory: string | null;
   /** +x*: transfer syntaxes accepted for incoming objects, in order of preference. */
   readonly acceptTransferSyntaxes: readonly string[];
   /** -x*: transfer syntaxes proposed for the FIND and MOVE presentation contexts, in order. */
@@ -393,7 +395,7 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     if (!(OUTPUT_FORMATS as readonly string[]).includes(outputFormat)) {
       throw new CommandLineError(`unknown output format: ${outputFormat} (one of ${OUTPUT_FORMATS.join(', ')})`);
     }
-    if (formatOpt !== undefined && outputFormat !== 'part10' && outputDirectory !== '-') {
+    if (formatOpt !== undefined && (outputFormat === 'tar' || outputFormat === 'multipart') && outputDirectory !== '-') {
       throw new CommandLineError(`--output-format ${outputFormat} only allowed with --output-directory -`);
     }
     const boundary = rightmost('--boundary')?.values[0] ?? null;
@@ -404,6 +406,10 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
       throw new CommandLineError(`invalid multipart boundary (1 to 70 characters of RFC 2046): ${boundary}`);
     }
     const fsync = present('--fsync');
+    const bulkDataDirectory = rightmost('--bulk-data-uri')?.values[0] ?? null;
+    if (bulkDataDirectory !== null && outputFormat !== 'json') {
+      throw new CommandLineError('--bulk-data-uri only allowed with --output-format json');
+    }
 
     const bitPreserving = rightmost('--normal', '--bit-preserving')?.spec.long === '--bit-preserving';
     const fileMeta = rightmost('--write-file', '--write-dataset')?.spec.long !== '--write-dataset';
@@ -433,7 +439,7 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     const config: MovescuConfig = {
       peer: params[0]!, port: Number(port), queryFiles, keys, model, aet, aec, aem, retrievePort,
       connectTimeoutS, acseTimeoutS, dimseTimeoutS, maxPdu, outputDirectory, bitPreserving, fileMeta, write,
-      ignore, outputFormat, boundary, fsync, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, quiet, programName,
+      ignore, outputFormat, boundary, fsync, bulkDataDirectory, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, quiet, programName,
     };
     return { kind: 'run', config, stderr: pre };
   } catch (e) {

@@ -56,6 +56,10 @@ export function preflight(config: MovescuConfig, log: Logger, deps: PreflightDep
       log.fatal('specified output directory is not writeable');
       return EXIT_CODES.CANNOT_WRITE_OUTPUT_FILE;
     }
+    if (config.bulkDataDirectory !== null && !deps.dirExists(config.bulkDataDirectory)) {
+      log.fatal(`specified bulk data directory does not exist: ${config.bulkDataDirectory}`);
+      return EXIT_CODES.INVALID_OUTPUT_DIRECTORY;
+    }
     const euid = deps.euid();
     if (config.retrievePort < 1024 && euid !== undefined && euid !== 0) {
       log.fatal(`cannot listen on port ${config.retrievePort}, insufficient privileges`);

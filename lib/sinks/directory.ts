@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { DimseError } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
-import { CannotUnderstand, writePart10, type Part10Options } from './part10-writer';
+import { CannotUnderstand, writePart10, type ObjectEncoder, type Part10Options } from './part10-writer';
 import { dcmtkFileName } from './prefixes';
 import { TempFile, tempPathFor } from './temp-file';
 
@@ -24,6 +24,8 @@ export interface DirectorySinkOptions extends Part10Options {
   onStored?(path: string, obj: ReceivedObject): void;
   /** fsync each file and its directory before the object is accepted (README: "What a power cut can lose"). */
   fsync?: boolean;
+  /** What each file holds: its Part 10 file by default. */
+  encode?: ObjectEncoder;
 }
 
 export function directorySink(opts: DirectorySinkOptions): Writable {
@@ -46,7 +48,8 @@ async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log:
   const finalPath = join(opts.directory, objectFileName(obj, opts.fileName));
   const file = new TempFile(tempPathFor(finalPath), { fsync: opts.fsync });
   try {
-    await writePart10(obj, opts, log, { writeAll: (chunks) => file.writeAll(chunks), file: () => file });
+    const encode = opts.encode ?? ((o, l, t) => writePart10(o, opts, l, t));
+    await encode(obj, log, { writeAll: (chunks) => file.writeAll(chunks), file: () => file });
     if (await exists(finalPath)) log.warn(`DICOM file already exists, overwriting: ${finalPath}`);
     await file.commit(finalPath);
   } catch (err) {

@@ -31,7 +31,13 @@ export interface Part10Options {
   mode?: OutputMode;
 }
 
-/** Where the Part 10 bytes of one object go. */
+/**
+ * Writes one object's output into a target: its Part 10 file by default (writePart10), or another form of it (a
+ * DICOM JSON line, json-writer.ts). Every sink that writes objects takes one.
+ */
+export type ObjectEncoder = (obj: ReceivedObject, log: Logger, target: Part10Target) => Promise<void>;
+
+/** Where the Part 10 bytes (or another encoding) of one object go. */
 export interface Part10Target {
   /** A small object, whole: write it and close. */
   writeAll(chunks: readonly Buffer[]): Promise<void>;

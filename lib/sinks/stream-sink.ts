@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
 import { objectFileName, rejectFailed } from './directory';
 import { writtenTransferSyntax } from './output-mode';
-import { writePart10, type Part10Options } from './part10-writer';
+import { writePart10, type ObjectEncoder, type Part10Options } from './part10-writer';
 import { Spool } from './spool';
 
 /** One object as a format sees it. */
@@ -40,11 +40,14 @@ export interface StreamSinkOptions extends Part10Options {
   spoolDirectory?: string;
   /** Called once if the output fails; every object from then on is rejected. */
   onOutputError?(err: Error): void;
+  /** What each entry holds: its Part 10 file by default. */
+  encode?: ObjectEncoder;
 }
 
 export function streamSink(writer: EntryWriter, opts: StreamSinkOptions): Writable {
   const log = opts.logger ?? silentLogger;
   const spoolDirectory = opts.spoolDirectory ?? tmpdir();
+  const encode = opts.encode ?? ((o, l, t) => writePart10(o, opts, l, t));
   let broken: Error | null = null;
   const outputFailed = (e: Error, name: string): void => {
     if (broken) return;
@@ -62,7 +65,7 @@ export function streamSink(writer: EntryWriter, opts: StreamSinkOptions): Writab
     const spool = new Spool(spoolDirectory);
     try {
       try {
-        await writePart10(obj, opts, log, spool);
+        await encode(obj, log, spool);
       } catch (e) {
         rejectFailed(obj, e as Error, name, log);
         return;

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerTest } from '../peer-gate';
+import { needPydicom, pyCompare } from '../helpers/pydicom';
 import { compareDirs, compareFiles, formatDirDiff, freePort, movescuCommand, runMovescu, runProcess, tempDir, type TempDir } from './harness';
 import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
 import { Archive } from '../../lib/archive/archive';
@@ -155,4 +156,51 @@ peerTest('-od - | head -c 100: a one-line message, no stack trace, the rest refu
   const failures = r.stderr.split('\n').filter((l) => l.startsWith('E: output failed'));
   assert.equal(failures.length, 1, r.stderr);
   assert.equal(r.code, 40, r.stderr);
+});
+
+/** Each JSON line read by pydicom and compared, element by element, with the DCMTK file of the same object. */
+async function compareJsonLines(s: Setup, lines: string[], py: string, bulkDir = ''): Promise<void> {
+  assert.equal(lines.length, s.study.files.length);
+  const byUid = new Map(s.study.instances.map((i) => [i.sopInstanceUid, i]));
+  const seen = new Set<string>();
+  for (const line of lines) {
+    const uid = (JSON.parse(line) as Record<string, { Value?: string[] }>)['00080018']?.Value?.[0] ?? '';
+    const inst = byUid.get(uid);
+    assert.ok(inst, `a line for an object we did not send: ${uid}`);
+    seen.add(uid);
+    const r = pyCompare(py, join(s.reference, inst.dcmtkName!), line, bulkDir);
+    assert.ok(r.count > 10, `${inst.dcmtkName}: ${r.count} elements compared`);
+    assert.deepEqual(r.diffs, {}, inst.dcmtkName);
+  }
+  assert.equal(seen.size, s.study.files.length);
+}
+
+peerTest('-od - --output-format json: one DICOM JSON object per line, each read by pydicom equal to DCMTK\'s file', DCMTK, async (t) => {
+  const py = needPydicom(t);
+  if (!py) return;
+  const s = await ready();
+  const file = join(s.tmp.path, 'study.jsonl');
+  const r = await oursInto([...moveArgs(s, '-'), '--output-format', 'json'], `cat > ${file}`);
+  assert.equal(r.code, 0, r.stderr);
+  const text = readFileSync(file, 'utf8');
+  assert.ok(text.endsWith('\n'));
+  await compareJsonLines(s, text.slice(0, -1).split('\n'), py);
+});
+
+peerTest('-od DIR --output-format json: NAME.json beside DCMTK\'s names; --bulk-data-uri puts pixel data in files', DCMTK, async (t) => {
+  const py = needPydicom(t);
+  if (!py) return;
+  const s = await ready();
+  const out = join(s.tmp.path, 'json-dir');
+  const bulk = join(s.tmp.path, 'bulk');
+  mkdirSync(out);
+  mkdirSync(bulk);
+  const r = await runMovescu('ours', [...moveArgs(s, out), '--output-format', 'json', '--bulk-data-uri', bulk]);
+  assert.equal(r.code, 0, r.stderr);
+  const names = readdirSync(out).sort();
+  assert.deepEqual(names, readdirSync(s.reference).map((n) => `${n}.json`).sort());
+  const lines = names.map((n) => readFileSync(join(out, n), 'utf8').replace(/\n$/, ''));
+  assert.ok(lines.some((l) => l.includes('"BulkDataURI"')), 'pixel data went to bulk files');
+  assert.ok(readdirSync(bulk).length >= s.study.files.length - 2, 'one bulk file per image at least');
+  await compareJsonLines(s, lines, py, bulk);
 });

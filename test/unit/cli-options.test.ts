@@ -41,7 +41,7 @@ test('markdown table: one row per option plus headings, support column', () => {
   // DCMTK's 79, then ours.
   assert.equal(rows.filter((r) => /^\| (`[^`]+`)? \| `--/.test(r)).length, 79 + OUR_OPTIONS.length);
   assert.ok(rows.includes('| **dimse-stream options output to a stream (-od - standard output)** | | | | | |'));
-  assert.ok(rows.includes('|  | `--output-format` | [f]ormat: part10, tar, multipart | format written to -od - (default: part10) | `part10` | yes |'));
+  assert.ok(rows.includes('|  | `--output-format` | [f]ormat: part10, tar, multipart, json | format written to -od - (default: part10); json also with a directory (NAME.json) | `part10` | yes |'));
   assert.ok(rows.includes('| `-pdu` | `--max-pdu` | [n]umber of bytes: integer (4096..131072) | set max receive pdu to n bytes (default: 16384) | `16384` | yes |'));
   assert.ok(rows.includes('| `-lc` | `--log-config` | [f]ilename: string | use config file f for the logger |  | later |'));
   assert.ok(rows.includes('| **network options override matching keys** | | | | | |'));

@@ -34,7 +34,7 @@ test('defaults are DCMTK\'s', () => {
     peer: 'archive', port: 104, queryFiles: [], keys: ['0010,0010=X'], model: 'patient', aet: 'MOVESCU',
     aec: 'ANY-SCP', aem: 'MOVESCU', retrievePort: null, connectTimeoutS: null, acseTimeoutS: 30,
     dimseTimeoutS: null, maxPdu: 16384, outputDirectory: '.', bitPreserving: false, fileMeta: true, write: {},
-    ignore: false, outputFormat: 'part10', boundary: null, fsync: false,
+    ignore: false, outputFormat: 'part10', boundary: null, fsync: false, bulkDataDirectory: null,
     acceptTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
     proposeTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
     logLevel: 'warn', quiet: false, programName: 'movescu',
@@ -421,9 +421,13 @@ test('our options (long names DCMTK does not have): --output-format, --boundary,
   const m = run([...P, '-od', '-', '--output-format', 'multipart', '--boundary', 'b-1', ...K, 'h', '1']);
   assert.deepEqual([m.outputFormat, m.boundary], ['multipart', 'b-1']);
   assert.equal(run([...P, '--fsync', ...K, 'h', '1']).fsync, true);
-  assert.match(error([...P, '-od', '-', '--output-format', 'zip', ...K, 'h', '1']).stderr, /unknown output format: zip \(one of part10, tar, multipart\)/);
+  assert.match(error([...P, '-od', '-', '--output-format', 'zip', ...K, 'h', '1']).stderr, /unknown output format: zip \(one of part10, tar, multipart, json\)/);
   assert.match(error([...P, '--output-format', 'tar', ...K, 'h', '1']).stderr, /--output-format tar only allowed with --output-directory -/);
   assert.match(error([...P, '-od', '-', '--boundary', 'b', ...K, 'h', '1']).stderr, /--boundary only allowed with --output-format multipart/);
   assert.match(error([...P, '-od', '-', '--output-format', 'multipart', '--boundary', 'x'.repeat(71), ...K, 'h', '1']).stderr, /invalid multipart boundary/);
   assert.equal(error([...P, '-od', '-', '--output-format', ...K, 'h', '1']).exitCode, 1);
+  // json also with a directory (NAME.json); --bulk-data-uri only with json.
+  assert.equal(run([...P, '-od', 'out', '--output-format', 'json', ...K, 'h', '1']).outputFormat, 'json');
+  assert.equal(run([...P, '-od', '-', '--output-format', 'json', '--bulk-data-uri', 'bulk', ...K, 'h', '1']).bulkDataDirectory, 'bulk');
+  assert.match(error([...P, '-od', '-', '--bulk-data-uri', 'bulk', ...K, 'h', '1']).stderr, /--bulk-data-uri only allowed with --output-format json/);
 });

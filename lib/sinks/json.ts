@@ -1,0 +1,32 @@
+/**
+ * DICOM JSON output (PS3.18 F.2): jsonSink writes one JSON object per line (JSON lines) to any Writable
+ * (`-od - --output-format json | jq ...`); jsonDirectorySink writes one NAME.json per object into a directory,
+ * NAME being DCMTK's file name for it. Values are written as json-encoder.ts says (InlineBinary by default, or
+ * BulkDataURI files with `bulkData`).
+ */
+import type { Writable } from 'node:stream';
+import { directorySink, objectFileName, type DirectorySinkOptions } from './directory';
+import { writeJson, type JsonOptions } from './json-writer';
+import { copyInto, endOutput, streamSink, type StreamSinkOptions } from './stream-sink';
+
+export interface JsonSinkOptions extends Omit<StreamSinkOptions, 'encode' | 'mode' | 'fileMeta'>, JsonOptions {
+  /** End `out` after the last object (default true). */
+  end?: boolean;
+}
+
+export function jsonSink(out: Writable, opts: JsonSinkOptions = {}): Writable {
+  return streamSink({
+    entry: (_e, body) => copyInto(out, body),
+    finish: () => (opts.end === false ? Promise.resolve() : endOutput(out)),
+  }, { ...opts, encode: (obj, _log, target) => writeJson(obj, opts, target) });
+}
+
+export type JsonDirectorySinkOptions = Omit<DirectorySinkOptions, 'encode' | 'mode' | 'fileMeta'> & JsonOptions;
+
+export function jsonDirectorySink(opts: JsonDirectorySinkOptions): Writable {
+  return directorySink({
+    ...opts,
+    fileName: (obj) => `${objectFileName(obj, opts.fileName)}.json`,
+    encode: (obj, _log, target) => writeJson(obj, opts, target),
+  });
+}
