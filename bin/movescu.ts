@@ -14,11 +14,12 @@ import {
   EXIT_CODES, createConsoleLogger, parseCommandLine, preflight, rejectionLines, exitCodeFor, type MovescuConfig,
 } from '../lib/cli';
 import { resolve } from 'node:path';
+import { lookup } from 'node:dns/promises';
 import { lookupKeyword, lookupTag } from '../lib/dataset/dictionary';
 import { BULK_DATA_THRESHOLD } from '../lib/cli/options';
 import {
   buildIdentifier, directorySink, jsonDirectorySink, jsonSink, moveOutcome, multipartContentType, multipartSink, part10Sink, randomBoundary, retrieve, tarSink,
-  type Logger, type ReceivedObject, type StoreProgress,
+  type AdmissionPolicy, type Logger, type ReceivedObject, type StoreProgress,
 } from '../lib/index';
 
 async function main(argv: string[]): Promise<number> {
@@ -52,11 +53,11 @@ function storeProgressPrinter(out: NodeJS.WriteStream): (event: StoreProgress) =
 function sinkFor(config: MovescuConfig, log: Logger, onOutputError: (e: Error) => void): Writable {
   if (config.ignore) return ignoreSink();
   const part10 = {
-    logger: log, fileMeta: config.fileMeta,
+    logger: log, fileMeta: config.fileMeta, concurrency: config.maxInFlight,
     mode: config.bitPreserving ? { kind: 'bit-preserving' as const } : { kind: 'normal' as const, write: config.write },
   };
   const json = {
-    logger: log,
+    logger: log, concurrency: config.maxInFlight,
     bulkData: config.bulkDataDirectory === null ? undefined : { directory: resolve(config.bulkDataDirectory), threshold: BULK_DATA_THRESHOLD },
   };
   if (config.outputDirectory !== '-') {
@@ -79,8 +80,22 @@ function sinkFor(config: MovescuConfig, log: Logger, onOutputError: (e: Error) =
   }
 }
 
+/** --require-called-aet, --require-archive: who may open a store sub-association (anyone otherwise, as DCMTK). */
+async function admissionPolicy(config: MovescuConfig): Promise<AdmissionPolicy | undefined> {
+  if (!config.requireCalledAet && !config.requireArchive) return undefined;
+  const policy: AdmissionPolicy = {};
+  if (config.requireCalledAet) policy.calledAeTitle = config.aem;
+  if (config.requireArchive) {
+    policy.callingAeTitle = config.aec;
+    // The archive's addresses: a name that does not resolve leaves none, and the connection fails later anyway.
+    policy.addresses = (await lookup(config.peer, { all: true }).catch(() => [])).map((a) => a.address);
+  }
+  return policy;
+}
+
 async function run(config: MovescuConfig, queries: Awaited<ReturnType<typeof buildIdentifier>>, log: Logger): Promise<number> {
   const retrieval = retrieve({
+    admission: await admissionPolicy(config),
     host: config.peer,
     port: config.port,
     callingAeTitle: config.aet,

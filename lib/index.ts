@@ -8,6 +8,7 @@
  */
 export { retrieve, QUERY_MODELS } from './services/retrieve';
 export type { RetrieveOptions, RetrieveSummary, Retrieval, QueryModel } from './services/retrieve';
+export type { AdmissionPolicy } from './services/negotiation';
 export type { StoreProgress } from './services/store-scp';
 export type { MoveResponse } from './services/move-scu';
 export type { ReceivedObject, ReceivedObjectInfo, StoreOutcome, StoreFailureReason } from './received-object';

@@ -204,6 +204,16 @@ class Association implements FsmContext, AssociationHandle {
 
   abort(): void {
     this.dispatch({ id: 'Evt15', done: () => {} });
+    // DCMTK (DUL_AbortAssociation) does not wait for the peer to close after our A-ABORT: it looks once for a PDU
+    // already there and otherwise closes, as on ARTIM expiry. A peer that keeps the connection open (a stalled
+    // sub-association cut by -td) must not hold us for the whole ARTIM timeout.
+    if (this.state === 'Sta13') {
+      this.whenFlushed(() => {
+        if (this.state !== 'Sta13') return;
+        this.stopArtim();
+        this.dispatch({ id: 'Evt18' });
+      });
+    }
   }
 
   // ---- the machine ------------------------------------------------------------------------------------

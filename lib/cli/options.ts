@@ -283,6 +283,10 @@ const OUR_TABLE: readonly RawGroup[] = [
       ] },
       { title: 'safety:', options: [
         { s: null, l: '--fsync', h: ['fsync each file before its success response'], ok: true },
+        { s: null, l: '--max-in-flight', v: [int('number', false, 1, 64)], vh: '[n]umber: integer (1..64, default: 4)',
+          h: ['objects received at once'], d: '4', ok: true },
+        { s: null, l: '--require-called-aet', h: ['accept only sub-associations calling -aem'], ok: true },
+        { s: null, l: '--require-archive', h: ['accept only sub-associations from the', 'peer host with -aec as calling AE title'], ok: true },
       ] },
     ],
   },

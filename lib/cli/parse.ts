@@ -78,6 +78,12 @@ export interface MovescuConfig {
   readonly fsync: boolean;
   /** --bulk-data-uri (ours): json output writes large binary values to files in this directory. */
   readonly bulkDataDirectory: string | null;
+  /** --max-in-flight (ours): objects received at once (default 4). */
+  readonly maxInFlight: number;
+  /** --require-called-aet (ours): sub-associations must call us by -aem. */
+  readonly requireCalledAet: boolean;
+  /** --require-archive (ours): sub-associations must come from the peer host, calling as -aec. */
+  readonly requireArchive: boolean;
   /** +x*: transfer syntaxes accepted for incoming objects, in order of preference. */
   readonly acceptTransferSyntaxes: readonly string[];
   /** -x*: transfer syntaxes proposed for the FIND and MOVE presentation contexts, in order. */
@@ -406,6 +412,10 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
       throw new CommandLineError(`invalid multipart boundary (1 to 70 characters of RFC 2046): ${boundary}`);
     }
     const fsync = present('--fsync');
+    const inFlightOpt = rightmost('--max-in-flight');
+    const maxInFlight = inFlightOpt === undefined ? 4 : Number(valueUnsigned(inFlightOpt, 0, 1n, 64n));
+    const requireCalledAet = present('--require-called-aet');
+    const requireArchive = present('--require-archive');
     const bulkDataDirectory = rightmost('--bulk-data-uri')?.values[0] ?? null;
     if (bulkDataDirectory !== null && outputFormat !== 'json') {
       throw new CommandLineError('--bulk-data-uri only allowed with --output-format json');
@@ -439,7 +449,7 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     const config: MovescuConfig = {
       peer: params[0]!, port: Number(port), queryFiles, keys, model, aet, aec, aem, retrievePort,
       connectTimeoutS, acseTimeoutS, dimseTimeoutS, maxPdu, outputDirectory, bitPreserving, fileMeta, write,
-      ignore, outputFormat, boundary, fsync, bulkDataDirectory, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, quiet, programName,
+      ignore, outputFormat, boundary, fsync, bulkDataDirectory, maxInFlight, requireCalledAet, requireArchive, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, quiet, programName,
     };
     return { kind: 'run', config, stderr: pre };
   } catch (e) {

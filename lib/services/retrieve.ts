@@ -7,6 +7,7 @@
  * responses, whatever their status (a failure status is an answer, not an exception), and rejects only when the
  * conversation itself fails (listen, connect, association, protocol), with a DimseError whose code says which.
  */
+import type { AdmissionPolicy } from './negotiation';
 import { Readable } from 'node:stream';
 import { buildAssociateRq, requestAssociation } from '../association/association';
 import type { AssociationHandle } from '../association/types';
@@ -68,6 +69,10 @@ export interface RetrieveOptions {
   onResponse?(rsp: MoveResponse): void;
   /** Progress of each incoming C-STORE (begin, one call per PDV, end): DCMTK's "RECV: ...." at -v. */
   onStoreProgress?(event: StoreProgress): void;
+  /** Who may send us objects (opt-in; anyone by default, as DCMTK). */
+  admission?: AdmissionPolicy;
+  /** Sub-associations served at once (default 16). */
+  maxAssociations?: number;
 }
 
 export interface RetrieveSummary {
@@ -106,6 +111,7 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
     server = new StorageServer({
       port: o.listenPort, deliver, logger: log, maxPduLength, acseTimeoutMs,
       transferSyntaxes: o.acceptTransferSyntaxes, describe: (uid) => filePrefix(uid), onProgress: o.onStoreProgress,
+      dimseTimeoutMs: o.dimseTimeoutMs, admission: o.admission, maxAssociations: o.maxAssociations,
     });
     await server.listen();
   }

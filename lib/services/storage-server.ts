@@ -10,7 +10,8 @@ import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { STORAGE_SOP_CLASSES, TS, uidOfKeyword } from '../dataset/uids';
-import { acceptContexts } from './negotiation';
+import { acceptContexts, screenRequest, type AdmissionPolicy } from './negotiation';
+import { RejectReason, RejectResult, RejectSource } from '../pdu/constants';
 import { serveStore, type StoreProgress } from './store-scp';
 import { dumpAssociationParameters } from './association-dump';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
@@ -33,7 +34,19 @@ export interface StorageServerOptions {
   transferSyntaxes?: readonly string[];
   describe?(sopClassUid: string): string;
   onProgress?(event: StoreProgress): void;
+  /**
+   * DCMTK's -td on the store side: a sub-association on which nothing arrives for this long while we are waiting
+   * for the peer (not while our own sink holds it back) is aborted; the others go on. None by default.
+   */
+  dimseTimeoutMs?: number;
+  /** Who may send us objects (opt-in checks; anyone by default, as DCMTK). */
+  admission?: AdmissionPolicy;
+  /** Sub-associations open at once; more are refused as "local limit exceeded" (default 16). */
+  maxAssociations?: number;
 }
+
+/** Sub-associations served at once by default: an archive opens one or a few; a flood must not open thousands. */
+export const DEFAULT_MAX_ASSOCIATIONS = 16;
 
 export class StorageServer {
   private readonly server: net.Server;
@@ -104,15 +117,48 @@ export class StorageServer {
       decide: (rq) => {
         this.log.info('Sub-Association Received');
         if (this.log.enabled('debug')) this.log.debug(['Parameters:', ...dumpAssociationParameters({ side: 'acceptor', rq, own })].join('\n'));
+        const refusal = this.active.size > (this.opts.maxAssociations ?? DEFAULT_MAX_ASSOCIATIONS)
+          ? { result: RejectResult.Transient, source: RejectSource.ServiceProviderPresentation, reason: RejectReason.LocalLimitExceeded,
+            why: `more than ${this.opts.maxAssociations ?? DEFAULT_MAX_ASSOCIATIONS} sub-associations at once` }
+          : screenRequest(rq, socket.remoteAddress, this.opts.admission);
+        if (refusal) {
+          this.log.warn(`Sub-Association Rejected: ${refusal.why}`);
+          return { accept: false, result: refusal.result, source: refusal.source, reason: refusal.reason };
+        }
         return acceptContexts(rq, supported, preference);
       },
     });
     this.handles.add(assoc);
-    void assoc.closed.finally(() => this.handles.delete(assoc));
+    const stopWatching = this.opts.dimseTimeoutMs ? watchIdle(socket, this.opts.dimseTimeoutMs, () => {
+      this.log.error(`DIMSE timeout: nothing received on a sub-association for ${this.opts.dimseTimeoutMs! / 1000} s (-td): aborting it`);
+      assoc.abort();
+    }) : () => {};
+    void assoc.closed.finally(() => { stopWatching(); this.handles.delete(assoc); });
     this.log.info(`Sub-Association Acknowledged (Max Send PDV: ${dcmtkMaxSendPdv(assoc.peerMaxPduLength)})`);
     if (assoc.contexts.size === 0) this.log.info('    (but no valid presentation contexts)');
     if (this.log.enabled('debug')) this.log.debug(dumpAssociationParameters({ side: 'acceptor', rq: assoc.rq, ac: assoc.ac, own }).join('\n'));
     this.received += await serveStore(assoc, { deliver: this.opts.deliver, logger: this.log, describe: this.opts.describe, onProgress: this.opts.onProgress });
     await assoc.closed;
   }
+}
+
+/**
+ * Calls `expired` once when `socket` has received nothing for `timeoutMs` while it was reading. Time during which
+ * the socket is paused (our sink is slow: backpressure) does not count: that wait is ours, not the peer's.
+ */
+function watchIdle(socket: net.Socket, timeoutMs: number, expired: () => void): () => void {
+  let lastBytes = socket.bytesRead;
+  let idleSince = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (socket.bytesRead !== lastBytes || socket.isPaused()) {
+      lastBytes = socket.bytesRead;
+      idleSince = now;
+    } else if (now - idleSince >= timeoutMs) {
+      clearInterval(timer);
+      expired();
+    }
+  }, Math.min(1000, Math.max(50, timeoutMs / 10)));
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -7,7 +7,9 @@
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
+import { objectSink } from './object-sink';
+import { removeLeftovers } from './leftovers';
 import { DimseError } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
@@ -26,17 +28,15 @@ export interface DirectorySinkOptions extends Part10Options {
   fsync?: boolean;
   /** What each file holds: its Part 10 file by default. */
   encode?: ObjectEncoder;
+  /** Objects written at once (default 4): a stalled transfer does not hold up the others. */
+  concurrency?: number;
 }
 
 export function directorySink(opts: DirectorySinkOptions): Writable {
   const log = opts.logger ?? silentLogger;
-  return new Writable({
-    objectMode: true,
-    highWaterMark: 1,
-    write(obj: ReceivedObject, _enc, done) {
-      storeObject(obj, opts, log).then(() => done(), (err: Error) => done(err));
-    },
-  });
+  // Alongside the retrieval, not before it: the sink must not delay the first object.
+  const cleaned = removeLeftovers(opts.directory, log);
+  return objectSink((obj) => storeObject(obj, opts, log), opts.concurrency, async () => { await cleaned; });
 }
 
 /** The name DCMTK gives an object's file, or the user's. */

@@ -6,7 +6,8 @@
  * each remaining sub-operation) instead of the retrieval hanging or crashing on EPIPE.
  */
 import { tmpdir } from 'node:os';
-import { Writable, type Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { objectSink, Turns } from './object-sink';
 import { pipeline } from 'node:stream/promises';
 import { silentLogger, type Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
@@ -42,6 +43,8 @@ export interface StreamSinkOptions extends Part10Options {
   onOutputError?(err: Error): void;
   /** What each entry holds: its Part 10 file by default. */
   encode?: ObjectEncoder;
+  /** Objects received at once (default 4); they go out one at a time, in the order they complete. */
+  concurrency?: number;
 }
 
 export function streamSink(writer: EntryWriter, opts: StreamSinkOptions): Writable {
@@ -49,6 +52,7 @@ export function streamSink(writer: EntryWriter, opts: StreamSinkOptions): Writab
   const spoolDirectory = opts.spoolDirectory ?? tmpdir();
   const encode = opts.encode ?? ((o, l, t) => writePart10(o, opts, l, t));
   let broken: Error | null = null;
+  const turns = new Turns();
   const outputFailed = (e: Error, name: string): void => {
     if (broken) return;
     broken = e;
@@ -72,7 +76,11 @@ export function streamSink(writer: EntryWriter, opts: StreamSinkOptions): Writab
       }
       const transferSyntaxUid = writtenTransferSyntax(opts.mode ?? { kind: 'normal' }, obj.transferSyntaxUid);
       try {
-        await writer.entry({ name, size: await spool.size(), transferSyntaxUid }, spool.source());
+        const size = await spool.size();
+        await turns.take(async () => {
+          if (broken) throw broken;
+          await writer.entry({ name, size, transferSyntaxUid }, spool.source());
+        });
       } catch (e) {
         outputFailed(e as Error, name);
         obj.reject('out-of-resources', 'output closed');
@@ -84,16 +92,9 @@ export function streamSink(writer: EntryWriter, opts: StreamSinkOptions): Writab
     }
   }
 
-  return new Writable({
-    objectMode: true,
-    highWaterMark: 1,
-    write(obj: ReceivedObject, _enc, done) {
-      handle(obj).then(() => done(), (e: Error) => done(e));
-    },
-    final(done) {
-      if (broken) { done(); return; }
-      writer.finish().then(() => done(), (e: Error) => { outputFailed(e, 'the end of the output'); done(); });
-    },
+  return objectSink(handle, opts.concurrency, async () => {
+    if (broken) return;
+    await writer.finish().catch((e: Error) => outputFailed(e, 'the end of the output'));
   });
 }
 

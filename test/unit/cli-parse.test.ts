@@ -34,7 +34,7 @@ test('defaults are DCMTK\'s', () => {
     peer: 'archive', port: 104, queryFiles: [], keys: ['0010,0010=X'], model: 'patient', aet: 'MOVESCU',
     aec: 'ANY-SCP', aem: 'MOVESCU', retrievePort: null, connectTimeoutS: null, acseTimeoutS: 30,
     dimseTimeoutS: null, maxPdu: 16384, outputDirectory: '.', bitPreserving: false, fileMeta: true, write: {},
-    ignore: false, outputFormat: 'part10', boundary: null, fsync: false, bulkDataDirectory: null,
+    ignore: false, outputFormat: 'part10', boundary: null, fsync: false, bulkDataDirectory: null, maxInFlight: 4, requireCalledAet: false, requireArchive: false,
     acceptTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
     proposeTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
     logLevel: 'warn', quiet: false, programName: 'movescu',
@@ -430,4 +430,8 @@ test('our options (long names DCMTK does not have): --output-format, --boundary,
   assert.equal(run([...P, '-od', 'out', '--output-format', 'json', ...K, 'h', '1']).outputFormat, 'json');
   assert.equal(run([...P, '-od', '-', '--output-format', 'json', '--bulk-data-uri', 'bulk', ...K, 'h', '1']).bulkDataDirectory, 'bulk');
   assert.match(error([...P, '-od', '-', '--bulk-data-uri', 'bulk', ...K, 'h', '1']).stderr, /--bulk-data-uri only allowed with --output-format json/);
+  assert.equal(run([...P, '--max-in-flight', '9', ...K, 'h', '1']).maxInFlight, 9);
+  assert.equal(error([...P, '--max-in-flight', '0', ...K, 'h', '1']).exitCode, 1);
+  const guarded = run([...P, '--require-called-aet', '--require-archive', ...K, 'h', '1']);
+  assert.deepEqual([guarded.requireCalledAet, guarded.requireArchive], [true, true]);
 });
