@@ -144,7 +144,9 @@ export class ProgressLine {
   /** Each C-STORE's progress (RetrieveOptions.onStoreProgress). */
   onStoreProgress(event: StoreProgress): void {
     if (event.state === 'begin') {
+      // Nothing to show yet: the first draw waits for data (no "0 objects, 0 B" flash before the first byte).
       this.inFlightBytes = 0;
+      return;
     } else if (event.state === 'fragment') {
       this.inFlightBytes = event.bytes;
     } else {

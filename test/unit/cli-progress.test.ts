@@ -79,6 +79,8 @@ test('the first event draws at once; tick redraws a stale line only once the int
   const { line, writes, advance } = harness();
   line.tick();
   assert.equal(writes.length, 0, 'nothing to show before any event');
+  line.onStoreProgress({ state: 'begin', bytes: 0 });
+  assert.equal(writes.length, 0, "a C-STORE's start changes no count: no draw");
   line.onMoveResponse({ final: false, remaining: 9, completed: 1 });
   assert.deepEqual(writes, ['\r1/10 objects, 9 remaining, 0 B\x1b[K']);
   line.onStoreProgress({ state: 'end', bytes: 2000 });
