@@ -11,7 +11,8 @@
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import {
-  EXIT_CODES, createConsoleLogger, parseCommandLine, preflight, rejectionLines, exitCodeFor, type MovescuConfig,
+  EXIT_CODES, ProgressLine, createConsoleLogger, parseCommandLine, preflight, progressWanted, rejectionLines, exitCodeFor,
+  type MovescuConfig,
 } from '../lib/cli';
 import { resolve } from 'node:path';
 import { lookup } from 'node:dns/promises';
@@ -31,7 +32,11 @@ async function main(argv: string[]): Promise<number> {
   if (parsed.stderr) process.stderr.write(parsed.stderr);
   if (parsed.kind !== 'run') return parsed.exitCode;
   const config = parsed.config;
-  const log = createConsoleLogger(config.logLevel);
+  // On a terminal at the default log levels, a live progress line; log lines go through it so that they do not mix.
+  const progress = progressWanted({ isTTY: process.stderr.isTTY, logLevel: config.logLevel, term: process.env.TERM })
+    ? new ProgressLine({ write: (t) => { process.stderr.write(t); }, columns: () => process.stderr.columns, timer: true })
+    : null;
+  const log = createConsoleLogger(config.logLevel, progress ? (t) => progress.log(t) : undefined);
   const early = preflight(config, log);
   if (early !== null) return early;
   let queries;
@@ -41,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
     log.error((err as Error).message);
     return EXIT_CODES.COMMANDLINE_SYNTAX_ERROR;
   }
-  return run(config, queries, log);
+  return run(config, queries, log, progress);
 }
 
 /** DCMTK's "RECV: ...." progress: on stdout as DCMTK prints it, on stderr when stdout carries the data (-od -). */
@@ -93,7 +98,9 @@ async function admissionPolicy(config: MovescuConfig): Promise<AdmissionPolicy |
   return policy;
 }
 
-async function run(config: MovescuConfig, queries: Awaited<ReturnType<typeof buildIdentifier>>, log: Logger): Promise<number> {
+async function run(
+  config: MovescuConfig, queries: Awaited<ReturnType<typeof buildIdentifier>>, log: Logger, progress: ProgressLine | null,
+): Promise<number> {
   const retrieval = retrieve({
     admission: await admissionPolicy(config),
     host: config.peer,
@@ -113,14 +120,16 @@ async function run(config: MovescuConfig, queries: Awaited<ReturnType<typeof bui
     logger: log,
     // movescu.cc storeSCPCallback: at exactly the info level (-v), "RECV: ", a dot per PDV and a newline per object, on stdout.
     onStoreProgress: config.logLevel === 'info'
-      ? storeProgressPrinter(config.outputDirectory === '-' ? process.stderr : process.stdout) : undefined,
+      ? storeProgressPrinter(config.outputDirectory === '-' ? process.stderr : process.stdout)
+      : progress ? (event) => progress.onStoreProgress(event) : undefined,
+    onResponse: progress ? (rsp) => progress.onMoveResponse(rsp) : undefined,
   });
   let outputFailed = false;
   const sink = sinkFor(config, log, () => { outputFailed = true; });
   const stored = pipeline(retrieval, sink).catch(() => { /* the result below carries the error */ });
   let code: number = EXIT_CODES.NO_ERROR;
   try {
-    const summary = await retrieval.result;
+    const summary = await retrieval.result.finally(() => progress?.finish());
     for (const final of summary.finals) {
       const outcome = moveOutcome(final.status);
       if (outcome === 'error') code = EXIT_CODES.CMOVE_ERROR;

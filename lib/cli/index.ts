@@ -6,6 +6,8 @@ export type { MovescuConfig, ParseResult, ParseOptions, KeyDictionary, QueryMode
 export { helpText, versionText, headerText } from './help';
 export { createConsoleLogger, formatLogMessage } from './logger';
 export type { Threshold } from './logger';
+export { ProgressLine, progressWanted, renderProgress, formatBytes, emptyCounts } from './progress';
+export type { ProgressCounts, ProgressLineOptions } from './progress';
 export { preflight, defaultPreflightDeps } from './preflight';
 export type { PreflightDeps } from './preflight';
 export { EXIT_CODES, exitCodeName } from './exit-codes';
