@@ -8,7 +8,7 @@
 import { tmpdir } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { objectSink, Turns } from './object-sink';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
 import { silentLogger, type Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
 import { objectFileName, rejectFailed } from './directory';
@@ -98,9 +98,20 @@ export function streamSink(writer: EntryWriter, opts: StreamSinkOptions): Writab
   });
 }
 
-/** `body` into `out`, which stays open; resolves once every byte has been handed to it. */
+/**
+ * `body` into `out`, which stays open; resolves once every byte has been handed to it (the last write's callback).
+ * Not pipeline(body, out, { end: false }): that leaves its listeners on an `out` it does not end, one set per object.
+ */
 export async function copyInto(out: Writable, body: Readable): Promise<void> {
-  await pipeline(body, out, { end: false });
+  let last: Promise<void> = Promise.resolve();
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (out.destroyed || out.writableEnded) throw new Error('output closed');
+    last = new Promise<void>((resolve, reject) => { out.write(chunk, (e) => (e ? reject(e) : resolve())); });
+    last.catch(() => { /* awaited below, or superseded by the error 'drain' waits on */ });
+    // once() rejects when 'error' comes first, and removes its listeners either way.
+    if (out.writableNeedDrain) await once(out, 'drain');
+  }
+  await last;
 }
 
 /** Writes `text` to `out`, respecting backpressure; fails if `out` fails. */
