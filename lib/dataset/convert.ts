@@ -34,7 +34,7 @@ export interface ConvertOptions extends WriteOptions {
   onReorder?: (warning: string) => void;
   /** convertDataset: put the elements inside each top-level sequence in tag order (SequenceSorter). */
   sortSequences?: boolean;
-  /** convertDataset: sees every token of the input as it is read (e.g. a TagOrderCheck). */
+  /** Sees every token of the input as it is read (e.g. a TagOrderCheck, a SopIdentity). */
   observe?: (token: DatasetToken) => void;
   /** Called with the writer, e.g. to read its peakHeldBytes in a test. */
   onWriter?: (writer: DatasetWriter) => void;
@@ -110,7 +110,7 @@ export function convertBuffer(data: Buffer | readonly Buffer[], inputTransferSyn
   const tokens: DatasetToken[] = [];
   const parser = new DatasetParser(
     { explicitVr: inTs.explicitVr, littleEndian: inTs.littleEndian },
-    (t) => tokens.push(t),
+    options.observe ? (t) => { options.observe?.(t); tokens.push(t); } : (t) => tokens.push(t),
     { file: options.file, strictLengths: options.strictLengths },
   );
   for (const chunk of Buffer.isBuffer(data) ? [data] : data) parser.write(chunk);

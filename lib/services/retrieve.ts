@@ -92,7 +92,22 @@ export const DEFAULT_PROPOSED_TRANSFER_SYNTAXES: readonly string[] = [
 
 export function retrieve(options: RetrieveOptions): Retrieval {
   const objects = new Readable({ objectMode: true, read() {} }) as Retrieval;
-  const result = run(options, (obj) => objects.push(obj));
+  // Objects handed on and not yet settled. If the pipeline ends early (a stage or the sink failed), nobody will
+  // settle them, and nobody would settle the objects still to come: each is refused at once instead, so the archive
+  // hears 0xA700 rather than waiting for a response that never comes.
+  const unsettled = new Set<ReceivedObject>();
+  const refuse = (obj: ReceivedObject): void => obj.reject('out-of-resources', 'the retrieval\'s pipeline has ended');
+  objects.on('close', () => {
+    if (objects.readableEnded) return;
+    for (const obj of unsettled) refuse(obj);
+  });
+  const deliver = (obj: ReceivedObject): void => {
+    if (objects.destroyed) { obj.body.resume(); refuse(obj); return; }
+    unsettled.add(obj);
+    void obj.settled.then(() => unsettled.delete(obj));
+    objects.push(obj);
+  };
+  const result = run(options, deliver);
   Object.defineProperty(objects, 'result', { value: result });
   result.then(() => objects.push(null), (err: Error) => objects.destroy(err));
   // The result carries the error to whoever awaits it; the stream's own 'error' reaches a pipeline.

@@ -84,6 +84,13 @@ async function storeOne(assoc: AssociationHandle, msg: DimseMessage, opts: Store
     log.info(`Received Store Request (MsgID ${cmd.MessageID}, ${opts.describe ? opts.describe(sopClassUid) : sopClassUid})`);
   }
   if (!msg.dataset) throw new DimseError('DIMSE_NO_DATASET', 'C-STORE-RQ without a data set', { contextId: msg.contextId });
+  // DCMTK's command parser holds UIDs in 65-byte fields and needs them present: it aborts the sub-association on an
+  // empty or over-long one. We do the same (before a file name is made from it).
+  for (const [what, uid] of [['SOP Class', sopClassUid], ['SOP Instance', sopInstanceUid]] as const) {
+    if (uid.length === 0 || uid.length > 64) {
+      throw new DimseError('DIMSE_BAD_UID', `C-STORE-RQ with ${uid.length === 0 ? 'an empty' : `a ${uid.length}-character`} Affected ${what} UID (1 to 64 characters)`, { contextId: msg.contextId });
+    }
+  }
   if (!ctx) throw new DimseError('DIMSE_BAD_CONTEXT', `C-STORE-RQ on unknown presentation context ${msg.contextId}`, { contextId: msg.contextId });
   const obj = createReceivedObject({
     sopClassUid,

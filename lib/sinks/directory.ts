@@ -13,7 +13,7 @@ import { removeLeftovers } from './leftovers';
 import { DimseError } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
-import { CannotUnderstand, writePart10, type ObjectEncoder, type Part10Options } from './part10-writer';
+import { CannotUnderstand, DoesNotMatch, writePart10, type ObjectEncoder, type Part10Options } from './part10-writer';
 import { dcmtkFileName } from './prefixes';
 import { TempFile, tempPathFor } from './temp-file';
 
@@ -71,6 +71,9 @@ export function rejectFailed(obj: ReceivedObject, e: Error, name: string, log: L
   if (obj.body.errored) {
     log.warn(`incomplete object discarded (${e.message}): ${name}`);
     obj.reject('out-of-resources');
+  } else if (e instanceof DoesNotMatch) {
+    log.error(`data set does not match its C-STORE request, not stored: ${name}: ${e.message}`);
+    obj.reject('does-not-match', e.message);
   } else if (e instanceof CannotUnderstand || (e instanceof DimseError && e.code.startsWith('DATASET_'))) {
     log.error(`bad DICOM data set, not stored: ${name}: ${e.message}`);
     obj.reject('cannot-understand', e.message);

@@ -18,7 +18,9 @@ import { TagOrderCheck, type TopLevelUnit } from '../dataset/sort-tokens';
 import { ReencodeCheck } from '../dataset/reencode-check';
 import { transferSyntaxInfo } from '../dataset/transfer-syntax';
 import type { WriteOptions } from '../dataset/writer';
-import { planFor, type OutputMode } from './output-mode';
+import { planFor, type OutputMode, type Plan } from './output-mode';
+import { SopIdentity } from '../dataset/sop-identity';
+import type { DatasetToken } from '../dataset/tokens';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
 import type { Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
@@ -118,16 +120,17 @@ async function streamTo(file: TempFile, head: Buffer[], body: Readable): Promise
  * Deflated input (rare; its inflated size is not bounded by what arrived) takes the streaming path.
  */
 async function convertSmall(target: Part10Target, obj: ReceivedObject, fromTs: string, write: WriteOptions, chunks: Buffer[], opts: Part10Options,
-  log: Logger): Promise<void> {
+  log: Logger, identity: SopIdentity): Promise<void> {
+  const observe = (t: DatasetToken): void => identity.push(t);
   if (transferSyntaxInfo(fromTs).deflated) {
-    await convertTo(target.file(), obj, fromTs, write, Readable.from(chunks), opts);
+    await convertTo(target.file(), obj, fromTs, write, Readable.from(chunks), opts, { observe });
     return;
   }
   const meta = metaFor(obj, write.transferSyntax, opts);
   const fileOffset = meta.reduce((n, b) => n + b.length, 0);
   // The chunks as they arrived: large values leave as slices of them (joining them first would copy the whole
   // object into a fresh allocation, which costs more than the conversion).
-  await target.writeAll([...meta, ...convertBuffer(chunks, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, onReorder: (w) => log.warn(w) })]);
+  await target.writeAll([...meta, ...convertBuffer(chunks, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, onReorder: (w) => log.warn(w), observe })]);
 }
 
 /** Converts `body` (in `fromTs`) with `write` into `file`, meta first. */
@@ -174,9 +177,32 @@ const STRICTNESS = 'value-size' as const;
 /** A data set our tokenizer cannot read is one DCMTK's normal mode cannot read either: 0xC000, no file. */
 export class CannotUnderstand extends Error {}
 
-/** Writes the object into `target` (complete when this resolves), by the path its plan says. */
+/** A data set that names another SOP class or instance than its C-STORE request: 0xA900 (DCMTK's), no file. */
+export class DoesNotMatch extends Error {}
+
+/**
+ * Writes the object into `target` (complete when this resolves), by the path its plan says. In normal mode the data
+ * set must name itself as its request does (DCMTK's movescu checks the same after reading it; with +B it reads
+ * nothing and neither do we); DCMTK writes the file all the same, we do not store an object we refuse.
+ */
 export async function writePart10(obj: ReceivedObject, opts: Part10Options, log: Logger, target: Part10Target): Promise<void> {
   const plan = planFor(opts.mode ?? { kind: 'normal' }, obj.transferSyntaxUid);
+  const identity = plan.path === 'raw' ? null : new SopIdentity();
+  await writeByPlan(obj, plan, opts, log, target, identity ?? new SopIdentity());
+  if (identity) checkIdentity(obj, identity);
+}
+
+function checkIdentity(obj: ReceivedObject, id: SopIdentity): void {
+  const cls = id.sopClassUid;
+  const inst = id.sopInstanceUid;
+  if (cls === null || inst === null) throw new CannotUnderstand('the data set has no SOP Class UID or SOP Instance UID (bad DICOM file)');
+  const strip = (u: string): string => u.replace(/\0+$/, '');
+  if (cls !== strip(obj.sopClassUid) || inst !== strip(obj.sopInstanceUid)) {
+    throw new DoesNotMatch(`the data set is SOP instance ${inst} of class ${cls}; its C-STORE request said ${strip(obj.sopInstanceUid)} of ${strip(obj.sopClassUid)}`);
+  }
+}
+
+async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options, log: Logger, target: Part10Target, identity: SopIdentity): Promise<void> {
   const ts = obj.transferSyntaxUid;
   // A conversion holds more per object (tokens, output), so it gathers less before it starts streaming.
   const start = await readUpTo(obj.body, plan.path === 'convert' ? SMALL_OBJECT_BYTES / 2 : SMALL_OBJECT_BYTES);
@@ -184,7 +210,7 @@ export async function writePart10(obj: ReceivedObject, opts: Part10Options, log:
   const small = start.ended || obj.body.readableEnded;
   if (plan.path === 'convert') {
     if (small) {
-      await convertSmall(target, obj, ts, plan.write, start.chunks, opts, log);
+      await convertSmall(target, obj, ts, plan.write, start.chunks, opts, log, identity);
       return;
     }
     // A large object converts as it streams in: one pass. Elements out of order in its head (where they are in
@@ -194,7 +220,7 @@ export async function writePart10(obj: ReceivedObject, opts: Part10Options, log:
     if (transferSyntaxInfo(ts).deflated || !disorderedHead(ts, start.chunks)) {
       const file = target.file();
       const order = new TagOrderCheck();
-      await convertTo(file, obj, ts, plan.write, prepend(start.chunks, obj.body), opts, { observe: (t) => order.push(t) });
+      await convertTo(file, obj, ts, plan.write, prepend(start.chunks, obj.body), opts, { observe: (t) => { order.push(t); identity.push(t); } });
       if (order.disordered) {
         for (const w of order.warnings) log.warn(w);
         log.warn(`elements out of tag order found after the first ${SMALL_OBJECT_BYTES / 2} bytes of a converted object: kept in the order received (DCMTK sorts them): ${file.path}`);
@@ -203,13 +229,13 @@ export async function writePart10(obj: ReceivedObject, opts: Part10Options, log:
     }
   }
   // The check path, and large conversions whose head is out of order (conversion forced).
-  const check = plan.path === 'raw' ? null : new ScanningCheck(ts, plan.write, plan.path === 'convert');
+  const check = plan.path === 'raw' ? null : new ScanningCheck(ts, plan.write, plan.path === 'convert', identity);
   check?.scan(start.chunks);
   const head = metaFor(obj, ts, opts);
   if (small) {
     check?.end();
     // Most images: one writev of the bytes as received; if DCMTK would re-encode them, converted from memory.
-    if (check?.reason) await convertSmall(target, obj, ts, check.write, start.chunks, opts, log);
+    if (check?.reason) await convertSmall(target, obj, ts, check.write, start.chunks, opts, log, identity);
     else await target.writeAll([...head, ...start.chunks]);
     return;
   }
@@ -251,8 +277,8 @@ class ScanningCheck {
   private readonly parser: DatasetParser;
 
   /** The options the object is converted with when the check says DCMTK would re-encode it (or always: `forced`). */
-  constructor(transferSyntaxUid: string, readonly write: WriteOptions, private readonly forced = false) {
-    this.parser = new DatasetParser(transferSyntaxInfo(transferSyntaxUid), (t) => this.check.push(t), { strictLengths: STRICTNESS });
+  constructor(transferSyntaxUid: string, readonly write: WriteOptions, private readonly forced: boolean, identity: SopIdentity) {
+    this.parser = new DatasetParser(transferSyntaxInfo(transferSyntaxUid), (t) => { this.check.push(t); identity.push(t); }, { strictLengths: STRICTNESS });
   }
 
   /** The elements' order, followed to the end of the data set. */

@@ -8,7 +8,8 @@ import { encodePdu } from '../../lib/pdu/encode';
 import { encodeCommand } from '../../lib/dimse/command';
 import { CommandField } from '../../lib/dimse/command-field';
 import { ABORT, startHostileArchive, type ArchiveScript, type HostileArchive } from '../helpers/hostile-archive';
-import { freePort, movescuCommand, runProcess, tempDir } from '../peers/harness';
+import { freePort, movescuCommand, runMovescu, runProcess, tempDir } from '../peers/harness';
+import { once } from 'node:events';
 
 const tmp = tempDir('hostile-archive');
 const archives: HostileArchive[] = [];
@@ -78,4 +79,37 @@ test('a -k value too long for its length field: an error naming the key, exit 1,
   assertNoStackTrace(r.stderr + r.stdout);
   assert.equal(r.code, 1, r.stderr.slice(0, 2000));
   assert.match(r.stderr, /PatientID|\(0010,0020\)/, r.stderr.slice(0, 2000));
+});
+
+test('endless pending responses: 300,000 before the final one in the memory of 100,000 (flat: nothing kept per response), exit 0', async (t) => {
+  const peaks: number[] = [];
+  // Node's heap grows to a working size over the first tens of thousands; past that, a leak would keep growing.
+  for (const count of [100_000, 300_000]) {
+    const archive = await startHostileArchive(async (c) => {
+      c.send(c.acceptAll());
+      for (;;) {
+        const p = await c.next();
+        if (!p) return;
+        if (p.type === 'P-DATA-TF' && p.pdvs.some((v) => v.isLast && !v.isCommand)) {
+          const ctx = p.pdvs[0]?.contextId ?? 3;
+          const pending = moveResponse(1, 0xff00, ctx);
+          for (let sent = 0; sent < count; sent += 500) {
+            c.send(Buffer.concat(Array.from({ length: Math.min(500, count - sent) }, () => pending)));
+            if (c.socket.writableNeedDrain) await once(c.socket, 'drain');
+          }
+          c.send(moveResponse(1, 0x0000, ctx));
+        } else if (p.type === 'A-RELEASE-RQ') {
+          c.send(encodePdu({ type: 'A-RELEASE-RP' }));
+        }
+      }
+    });
+    archives.push(archive);
+    const r = await runMovescu('ours', ['-S', '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(await freePort()), '-od', tmp.path,
+      '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.3', '127.0.0.1', String(archive.port)], { time: true });
+    assert.equal(r.code, 0, r.stderr.slice(0, 2000));
+    assert.ok(r.usage, 'peak RSS measured (/usr/bin/time)');
+    peaks.push(r.usage.maxRssKb);
+  }
+  t.diagnostic(`peak RSS: ${peaks.map((k) => `${(k / 1024).toFixed(0)} MB`).join(' (100,000 pending) vs ')} (300,000 pending)`);
+  assert.ok(peaks[1]! - peaks[0]! < 12 * 1024, `peak RSS ${peaks.join(' vs ')} kB`);
 });

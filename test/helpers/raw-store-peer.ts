@@ -38,7 +38,7 @@ export async function startStoreServer(opts: { logger?: Logger; transferSyntaxes
   const dir = mkdtempSync(join(tmpdir(), 'store-'));
   const objects = new Readable({ objectMode: true, read() {} });
   const server = new StorageServer({
-    port: 0, host: '127.0.0.1', maxPduLength: 16384, acseTimeoutMs: 2000, transferSyntaxes: opts.transferSyntaxes,
+    port: 0, host: '127.0.0.1', maxPduLength: 16384, acseTimeoutMs: 2000, transferSyntaxes: opts.transferSyntaxes, logger: opts.logger,
     deliver: (o: ReceivedObject) => objects.push(o),
   });
   const port = await server.listen();
