@@ -26,7 +26,9 @@ import {
   oursMovescuAvailable,
   oursMovescuPath,
   repoRoot,
+  movescuCommand,
   runMovescu,
+  runTimed,
   startDcmqrscp,
   studyMoveArgs,
   type Dcmqrscp,
@@ -34,6 +36,7 @@ import {
   type ResourceUsage,
 } from '../test/peers/harness';
 import { makeStudy, type SeriesSpec } from '../test/fixtures/gen/dicom-gen';
+import { binCommand } from '../scripts/bin-command';
 
 type StudyKey = 'a' | 'b';
 
@@ -80,7 +83,17 @@ interface Variant {
   cwdIsOut: boolean;
   /** Ratios are taken against the DCMTK variant of the same group (the same output options). */
   group: string;
+  /** Ours with -od - in this format, standard output to /dev/null (compared with DCMTK writing files). */
+  stream?: 'tar' | 'multipart' | 'json';
+  /** The library through examples/anonymise.ts (rewriteAttributes → directorySink) instead of the CLI. */
+  rewrite?: boolean;
 }
+
+/** Ours to standard output in each format, and through the rewrite stage: compared with DCMTK writing files. */
+const STREAM_VARIANTS: Variant[] = [
+  ...(['tar', 'multipart', 'json'] as const).map((f): Variant => ({ name: `ours -od - ${f}`, impl: 'ours', extra: [], cwdIsOut: false, group: '', stream: f })),
+  { name: 'ours rewriteAttributes', impl: 'ours', extra: [], cwdIsOut: false, group: '', rewrite: true },
+];
 
 /**
  * The output conversions measured besides the plain retrieval: +te on implicit VR input (the store side accepts
@@ -188,6 +201,18 @@ async function prepare(work: string, keys: StudyKey[]): Promise<Manifest> {
   return manifest;
 }
 
+/** One measured run of a variant: the CLI (DCMTK's or ours, into `out` or to /dev/null) or the rewrite example. */
+function runVariant(v: Variant, qrPort: number, storePort: number, studyUid: string, out: string, work: string): ReturnType<typeof runMovescu> {
+  if (v.rewrite) {
+    return runTimed(binCommand(join(repoRoot(), 'dist', 'examples', 'anonymise.js'), ['--study', studyUid, '--host', '127.0.0.1',
+      '--port', String(qrPort), '--aec', 'ARCHIVE', '--aet', 'MOVESCU', '--listen', String(storePort), '--out', out]), { time: true, cwd: work });
+  }
+  const extra = v.stream ? ['--output-format', v.stream, ...v.extra] : v.extra;
+  const moveArgs = studyMoveArgs({ qrPort, storePort, studyUid, outDir: v.stream ? '-' : out, extra });
+  if (v.stream) return runTimed(movescuCommand('ours', moveArgs), { time: true, cwd: work, stdoutTo: '/dev/null' });
+  return runMovescu(v.impl, moveArgs, { time: true, cwd: v.cwdIsOut ? out : work });
+}
+
 function countFiles(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((n) => statSync(join(dir, n)).isFile()).sort() : [];
 }
@@ -233,6 +258,7 @@ async function main(): Promise<void> {
       const variants: Variant[] = [{ name: 'DCMTK', impl: 'dcmtk', extra: [], cwdIsOut: false, group: '' }];
       if (ours) variants.push({ name: 'ours', impl: 'ours', extra: [], cwdIsOut: false, group: '' });
       if (key === 'b') variants.push({ name: 'DCMTK +B', impl: 'dcmtk', extra: ['+B'], cwdIsOut: true, group: '' });
+      if (ours && !args.plain) variants.push(...STREAM_VARIANTS);
       if (!args.plain) {
         for (const c of CONVERSIONS) {
           variants.push({ name: `DCMTK ${c.group}`, impl: 'dcmtk', extra: c.extra, cwdIsOut: false, group: c.group });
@@ -256,16 +282,13 @@ async function main(): Promise<void> {
           rmSync(out, { recursive: true, force: true });
           mkdirSync(out, { recursive: true });
           spawnSync('sync');
-          const r = await runMovescu(
-            v.impl,
-            studyMoveArgs({ qrPort: qr.port, storePort, studyUid: m.studyUid, outDir: out, extra: v.extra }),
-            { time: true, cwd: v.cwdIsOut ? out : work },
-          );
+          const r = await runVariant(v, qr.port, storePort, m.studyUid, out, work);
           const got = countFiles(out);
-          const ok = r.code === 0 && got.length === expected.length && got.every((n, i) => n === expected[i]);
+          // The stream variants write nothing into `out`: their exit code says whether every object was handed on.
+          const ok = r.code === 0 && (v.stream !== undefined || (got.length === expected.length && got.every((n, i) => n === expected[i])));
           if (!r.usage) throw new Error(`${v.name}: no /usr/bin/time figures\n${r.stderr}`);
           log(
-            `${key} run ${run} ${v.name}: exit ${r.code}, ${got.length}/${expected.length} files, ` +
+            `${key} run ${run} ${v.name}: exit ${r.code}, ${v.stream ? 'to /dev/null' : `${got.length}/${expected.length} files`}, ` +
               `wall ${fmtS(r.usage.wallS)} s, user ${fmtS(r.usage.userS)} s, sys ${fmtS(r.usage.sysS)} s, ` +
               `RSS ${(r.usage.maxRssKb / 1024).toFixed(0)} MB`,
           );
@@ -302,7 +325,7 @@ async function main(): Promise<void> {
         };
       };
       const rows: string[][] = [
-        ['variant', 'wall s median (min–max)', 'CPU s user+sys', 'peak RSS MB', 'wall ×', 'CPU ×', 'RSS ×'],
+        ['variant', 'wall s median (min–max)', 'CPU s user+sys', 'peak RSS MB', 'wall ×', 'CPU ×', 'RSS ×', 'MB/s in'],
       ];
       const stats: Record<string, unknown> = {};
       for (const v of variants) {
@@ -323,6 +346,7 @@ async function main(): Promise<void> {
           ratio(wall, b.wall),
           ratio(cpu, b.cpu),
           ratio(rss, b.rss),
+          (m.bytes / 1e6 / wall).toFixed(0),
         ]);
       }
       results[key] = { label: STUDIES[key].label, files: m.files.length, bytes: m.bytes, runs, stats, notes };

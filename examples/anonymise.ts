@@ -1,3 +1,4 @@
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * Retrieve a study and pseudonymise it on the way to disk: the patient's name is replaced, the patient ID becomes
  * a short keyed SHA-256 pseudonym (the same ID always gives the same pseudonym under the same key, so studies of

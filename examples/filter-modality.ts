@@ -1,3 +1,4 @@
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * Retrieve a study but keep only the objects of one modality, judged by the Modality attribute in each data set
  * (not by the SOP class, which does not tell CT from, say, a CT-derived secondary capture). The others are read,

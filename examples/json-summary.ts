@@ -1,3 +1,4 @@
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * Retrieve a study as DICOM JSON (PS3.18 F.2), one object per line, into a Writable of our own that reads the
  * lines as they come and prints a summary: objects per Modality and per series, and the bytes carried as

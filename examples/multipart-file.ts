@@ -1,3 +1,4 @@
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * Retrieve a study into one DICOMweb-style multipart/related file (PS3.18 8.6.1.2): each object one
  * application/dicom part, as a STOW-RS request body or a WADO-RS response carries it. The file holds the body

@@ -1,3 +1,4 @@
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * A user stage between receiver and sink: keep only CT images (by SOP class, known without reading the data set),
  * count what was kept, acknowledge the rest unstored (the archive hears success for them).

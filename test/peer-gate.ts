@@ -4,7 +4,7 @@
  * peers installed must not pass by skipping).
  */
 import test, { type TestContext } from 'node:test';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** Full path of an executable on PATH, or null. */
@@ -26,9 +26,9 @@ export function peersRequired(): boolean {
   return process.env.DIMSE_REQUIRE_PEERS === '1';
 }
 
-/** A node:test test that needs `binaries` on PATH. */
+/** A node:test test that needs `binaries` on PATH (or, given as absolute paths, files such as DCMTK's headers). */
 export function peerTest(name: string, binaries: string[], fn: (t: TestContext) => Promise<void> | void): void {
-  const missing = binaries.filter((b) => findBinary(b) === null);
+  const missing = binaries.filter((b) => (b.startsWith('/') ? !existsSync(b) : findBinary(b) === null));
   if (missing.length === 0) {
     test(name, fn);
   } else if (peersRequired()) {

@@ -7,7 +7,7 @@
 import type { Writable } from 'node:stream';
 import { directorySink, objectFileName, type DirectorySinkOptions } from './directory';
 import { writeJson, type JsonOptions } from './json-writer';
-import { copyInto, endOutput, streamSink, type StreamSinkOptions } from './stream-sink';
+import { endOutput, streamSink, type StreamSinkOptions } from './stream-sink';
 
 export interface JsonSinkOptions extends Omit<StreamSinkOptions, 'encode' | 'mode' | 'fileMeta'>, JsonOptions {
   /** End `out` after the last object (default true). */
@@ -16,7 +16,7 @@ export interface JsonSinkOptions extends Omit<StreamSinkOptions, 'encode' | 'mod
 
 export function jsonSink(out: Writable, opts: JsonSinkOptions = {}): Writable {
   return streamSink({
-    entry: (_e, body) => copyInto(out, body),
+    entry: (_e, body) => body.copyTo(out),
     finish: () => (opts.end === false ? Promise.resolve() : endOutput(out)),
   }, { ...opts, encode: (obj, _log, target) => writeJson(obj, opts, target) });
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { lookup } from 'mime-types';
-import { copyInto, endOutput, streamSink, writeText, type StreamSinkOptions } from './stream-sink';
+import { endOutput, streamSink, writeText, type StreamSinkOptions } from './stream-sink';
 
 export interface MultipartSinkOptions extends StreamSinkOptions {
   /** The boundary (RFC 2046: 1 to 70 characters); random by default. */
@@ -40,7 +40,7 @@ export function multipartSink(out: Writable, opts: MultipartSinkOptions = {}): W
   return streamSink({
     async entry(e, body) {
       await writeText(out, `--${boundary}\r\nContent-Type: ${DICOM_MEDIA_TYPE}; transfer-syntax=${e.transferSyntaxUid}\r\nContent-Length: ${e.size}\r\n\r\n`);
-      await copyInto(out, body);
+      await body.copyTo(out);
       await writeText(out, '\r\n');
     },
     async finish() {

@@ -3,7 +3,7 @@
  * it (one object retrieved: one valid file, `movescu ... -od - > one.dcm`).
  */
 import type { Writable } from 'node:stream';
-import { copyInto, endOutput, streamSink, type StreamSinkOptions } from './stream-sink';
+import { endOutput, streamSink, type StreamSinkOptions } from './stream-sink';
 
 export interface Part10SinkOptions extends StreamSinkOptions {
   /** End `out` after the last object (default true; process.stdout is never closed by ending it). */
@@ -12,7 +12,7 @@ export interface Part10SinkOptions extends StreamSinkOptions {
 
 export function part10Sink(out: Writable, opts: Part10SinkOptions = {}): Writable {
   return streamSink({
-    entry: (_e, body) => copyInto(out, body),
+    entry: (_e, body) => body.copyTo(out),
     finish: () => (opts.end === false ? Promise.resolve() : endOutput(out)),
   }, opts);
 }

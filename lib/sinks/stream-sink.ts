@@ -6,9 +6,8 @@
  * each remaining sub-operation) instead of the retrieval hanging or crashing on EPIPE.
  */
 import { tmpdir } from 'node:os';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { objectSink, Turns } from './object-sink';
-import { once } from 'node:events';
 import { silentLogger, type Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
 import { objectFileName, rejectFailed } from './directory';
@@ -28,7 +27,7 @@ export interface Entry {
 /** A stream format: how each object, and the end, are written. */
 export interface EntryWriter {
   /** Writes one object; resolves once every byte of `body` has been handed to the output. */
-  entry(e: Entry, body: Readable): Promise<void>;
+  entry(e: Entry, body: Spool): Promise<void>;
   /** After the last object: closing delimiters, end of the output. */
   finish(): Promise<void>;
 }
@@ -79,7 +78,7 @@ export function streamSink(writer: EntryWriter, opts: StreamSinkOptions): Writab
         const size = await spool.size();
         await turns.take(async () => {
           if (broken) throw broken;
-          await writer.entry({ name, size, transferSyntaxUid }, spool.source());
+          await writer.entry({ name, size, transferSyntaxUid }, spool);
         });
       } catch (e) {
         outputFailed(e as Error, name);
@@ -96,22 +95,6 @@ export function streamSink(writer: EntryWriter, opts: StreamSinkOptions): Writab
     if (broken) return;
     await writer.finish().catch((e: Error) => outputFailed(e, 'the end of the output'));
   });
-}
-
-/**
- * `body` into `out`, which stays open; resolves once every byte has been handed to it (the last write's callback).
- * Not pipeline(body, out, { end: false }): that leaves its listeners on an `out` it does not end, one set per object.
- */
-export async function copyInto(out: Writable, body: Readable): Promise<void> {
-  let last: Promise<void> = Promise.resolve();
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (out.destroyed || out.writableEnded) throw new Error('output closed');
-    last = new Promise<void>((resolve, reject) => { out.write(chunk, (e) => (e ? reject(e) : resolve())); });
-    last.catch(() => { /* awaited below, or superseded by the error 'drain' waits on */ });
-    // once() rejects when 'error' comes first, and removes its listeners either way.
-    if (out.writableNeedDrain) await once(out, 'drain');
-  }
-  await last;
 }
 
 /** Writes `text` to `out`, respecting backpressure; fails if `out` fails. */

@@ -19,7 +19,7 @@ export function tarSink(out: Writable, opts: StreamSinkOptions = {}): Writable {
     async entry(e, body) {
       const member = new Promise<void>((resolve, reject) => {
         const sink = pack.entry({ name: e.name, size: e.size, mode: 0o644, mtime: new Date(), type: 'file' }, (err) => (err ? reject(err) : resolve()));
-        pipeline(body, sink).catch(reject);
+        pipeline(body.source(), sink).catch(reject);
       });
       await Promise.race([member, failed]);
     },

@@ -13,6 +13,7 @@ export {
 } from './dcmqrscp';
 export {
   runMovescu,
+  runTimed,
   runBoth,
   type PairRun,
   studyMoveArgs,

@@ -75,7 +75,17 @@ export async function runMovescu(
   opts: RunMovescuOptions = {},
 ): Promise<MovescuResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...(which === 'dcmtk' ? { TCP_NODELAY: '1' } : {}), ...opts.env };
-  const base = movescuCommand(which, args);
+  return runTimed(movescuCommand(which, args), { ...opts, env });
+}
+
+/**
+ * Runs a command as runMovescu does (measured with /usr/bin/time when `opts.time`); `stdoutTo` sends its standard
+ * output to a file (e.g. /dev/null) through `exec` in bash, so that the measured process is the command itself.
+ */
+export async function runTimed(command: { cmd: string; args: string[] }, opts: RunMovescuOptions & { stdoutTo?: string } = {}): Promise<MovescuResult> {
+  const env = opts.env ?? process.env;
+  const base = opts.stdoutTo === undefined ? command
+    : { cmd: 'bash', args: ['-c', 'f="$1"; shift; exec "$@" > "$f"', 'bash', opts.stdoutTo, command.cmd, ...command.args] };
   if (!opts.time) return runProcess(base.cmd, base.args, { cwd: opts.cwd, env, killAfterMs: opts.killAfterMs });
   const timeFile = join(tmpdir(), `dimse-time-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
   try {

@@ -1,0 +1,20 @@
+/** Copying an object's bytes into an output that stays open (one object among others). */
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * `body` into `out`, which stays open; resolves once every byte has been handed to it (the last write's callback).
+ * Not pipeline(body, out, { end: false }): that leaves its listeners on an `out` it does not end, one set per object.
+ */
+export async function copyInto(out: Writable, body: Readable): Promise<void> {
+  let last: Promise<void> = Promise.resolve();
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (out.destroyed || out.writableEnded) throw new Error('output closed');
+    last = new Promise<void>((resolve, reject) => { out.write(chunk, (e) => (e ? reject(e) : resolve())); });
+    last.catch(() => { /* awaited below, or superseded by the error 'drain' waits on */ });
+    // once() rejects when 'error' comes first, and removes its listeners either way.
+    if (out.writableNeedDrain) await once(out, 'drain');
+  }
+  await last;
+}
+
