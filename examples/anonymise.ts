@@ -15,18 +15,10 @@
 import { createHmac } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import minimist from 'minimist';
-import { buildIdentifier, DimseError, directorySink, moveOutcome, moveStatusString, retrieve, rewriteAttributes, tapObjects } from '../lib/index';
+import { directorySink, rewriteAttributes, tapObjects } from '../lib/index';
+import { archiveOutcome, connection, CONNECTION_USAGE, exampleArgs, retrieveStudy, runExample } from './cli';
 
-const USAGE = 'usage: anonymise --study UID --out DIR [--host HOST] [--port PORT] [--aec AE] [--aet AE] [--listen PORT] [--key SECRET]';
-
-class UsageError extends Error {}
-
-function port(text: string, name: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--${name} must be a port number, not ${JSON.stringify(text)}`);
-  return n;
-}
+const USAGE = `usage: anonymise --study UID --out DIR ${CONNECTION_USAGE} [--key SECRET]`;
 
 /** 16 hex digits of HMAC-SHA256: short enough for PatientID (LO, 64 characters) and AccessionNumber (SH, 16). */
 function pseudonym(key: string, value: string): string {
@@ -34,21 +26,14 @@ function pseudonym(key: string, value: string): string {
 }
 
 async function main(): Promise<number> {
-  const a = minimist(process.argv.slice(2), {
-    string: ['host', 'port', 'aec', 'aet', 'listen', 'study', 'out', 'key'],
-    default: { host: '127.0.0.1', port: '104', aec: 'ANY-SCP', aet: 'MOVESCU', listen: '11113', key: '' },
-  });
-  if (!a.study || !a.out) throw new UsageError(USAGE);
+  const a = exampleArgs(USAGE, ['out', 'key'], ['out'], { key: '' });
+  connection(a);
   const key = a.key as string;
   // A function gets the old value as text (undefined when absent) and returns the new one; null removes the element.
   const hide = (v: string | undefined): string | undefined => (v === undefined || v === '' ? v : pseudonym(key, v));
 
-  await mkdir(a.out, { recursive: true });
-  const queries = await buildIdentifier([], ['QueryRetrieveLevel=STUDY', `StudyInstanceUID=${a.study}`]);
-  const retrieval = retrieve({
-    host: a.host, port: port(a.port, 'port'), calledAeTitle: a.aec, callingAeTitle: a.aet, model: 'study',
-    listenPort: port(a.listen, 'listen'), queries,
-  });
+  await mkdir(a.out as string, { recursive: true });
+  const retrieval = await retrieveStudy(a);
   let stored = 0;
   await pipeline(
     retrieval,
@@ -70,19 +55,11 @@ async function main(): Promise<number> {
     }),
     // Count what the sink really kept: an object it could not write is rejected, and the archive hears so.
     tapObjects((o) => void o.settled.then((s) => { if (s.stored) stored++; })),
-    directorySink({ directory: a.out }),
+    directorySink({ directory: a.out as string }),
   );
-  const { finals } = await retrieval.result;
-  const final = finals[0];
-  if (!final) throw new Error('no final C-MOVE response');
-  console.log(`anonymised ${stored} objects into ${a.out}; archive: ${final.completed ?? 0} completed, ${final.failed ?? 0} failed; `
-    + `final status ${moveStatusString(final.status)}`);
-  return moveOutcome(final.status) === 'ok' ? 0 : 1;
+  const archive = await archiveOutcome(retrieval);
+  console.log(`anonymised ${stored} objects into ${a.out}; ${archive.text}`);
+  return archive.code;
 }
 
-main().then((code) => { process.exitCode = code; }, (e: Error) => {
-  // Expected failures (bad options, the network, the archive, the disk) get one line; anything else is a bug: its stack.
-  const expected = e instanceof UsageError || e instanceof DimseError || typeof (e as NodeJS.ErrnoException).code === 'string';
-  console.error(`anonymise: ${expected ? e.message : e.stack}`);
-  process.exitCode = e instanceof UsageError ? 2 : 1;
-});
+runExample('anonymise', main);

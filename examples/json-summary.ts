@@ -12,18 +12,10 @@
  */
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import minimist from 'minimist';
-import { buildIdentifier, DimseError, jsonSink, moveOutcome, moveStatusString, retrieve } from '../lib/index';
+import { jsonSink } from '../lib/index';
+import { archiveOutcome, connection, CONNECTION_USAGE, exampleArgs, retrieveStudy, runExample } from './cli';
 
-const USAGE = 'usage: json-summary --study UID [--host HOST] [--port PORT] [--aec AE] [--aet AE] [--listen PORT]';
-
-class UsageError extends Error {}
-
-function port(text: string, name: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--${name} must be a port number, not ${JSON.stringify(text)}`);
-  return n;
-}
+const USAGE = `usage: json-summary --study UID ${CONNECTION_USAGE}`;
 
 /** A DICOM JSON data set: tag (8 upper-case hex digits) → attribute. */
 type JsonDataset = Record<string, { vr: string; Value?: unknown[]; InlineBinary?: string; BulkDataURI?: string }>;
@@ -76,11 +68,8 @@ function lineWriter(onLine: (line: string) => void): Writable {
 }
 
 async function main(): Promise<number> {
-  const a = minimist(process.argv.slice(2), {
-    string: ['host', 'port', 'aec', 'aet', 'listen', 'study'],
-    default: { host: '127.0.0.1', port: '104', aec: 'ANY-SCP', aet: 'MOVESCU', listen: '11113' },
-  });
-  if (!a.study) throw new UsageError(USAGE);
+  const a = exampleArgs(USAGE, [], []);
+  connection(a);
 
   let objects = 0;
   let binaryBytes = 0;
@@ -95,30 +84,19 @@ async function main(): Promise<number> {
     binaryBytes += inlineBinaryBytes(ds);
   });
 
-  const queries = await buildIdentifier([], ['QueryRetrieveLevel=STUDY', `StudyInstanceUID=${a.study}`]);
-  const retrieval = retrieve({
-    host: a.host, port: port(a.port, 'port'), calledAeTitle: a.aec, callingAeTitle: a.aet, model: 'study',
-    listenPort: port(a.listen, 'listen'), queries,
-  });
+  const retrieval = await retrieveStudy(a);
   // If our Writable fails (a line that is not JSON), the sink refuses that object and every later one
   // (the archive hears 0xA700 for each) and tells us once, here.
   let outputError: Error | null = null;
   await pipeline(retrieval, jsonSink(summary, { onOutputError: (e) => { outputError = e; } }));
   if (outputError) throw outputError;
-  const { finals } = await retrieval.result;
-  const final = finals[0];
-  if (!final) throw new Error('no final C-MOVE response');
+  const archive = await archiveOutcome(retrieval);
 
   for (const [m, n] of [...byModality].sort()) console.log(`Modality ${m}: ${n}`);
   for (const [s, n] of [...bySeries].sort()) console.log(`Series ${s}: ${n}`);
   console.log(`${objects} objects, ${bySeries.size} series, ${binaryBytes} bytes of InlineBinary; `
-    + `archive: ${final.completed ?? 0} completed, ${final.failed ?? 0} failed; final status ${moveStatusString(final.status)}`);
-  return moveOutcome(final.status) === 'ok' ? 0 : 1;
+    + `${archive.text}`);
+  return archive.code;
 }
 
-main().then((code) => { process.exitCode = code; }, (e: Error) => {
-  // Expected failures (bad options, the network, the archive) get one line; anything else is a bug: its stack.
-  const expected = e instanceof UsageError || e instanceof DimseError || typeof (e as NodeJS.ErrnoException).code === 'string';
-  console.error(`json-summary: ${expected ? e.message : e.stack}`);
-  process.exitCode = e instanceof UsageError ? 2 : 1;
-});
+runExample('json-summary', main);
