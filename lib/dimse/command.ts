@@ -97,7 +97,8 @@ function decodeValue(vr: string, data: Buffer, tag: number, offset: number): Fie
     default: {
       // Trailing NUL/space padding is not part of the value; leading spaces of an AE title are not significant.
       const s = data.toString('latin1').replace(/[\0 ]+$/, '');
-      return vr === 'AE' ? s.replace(/^ +/, '') : s;
+      // DCMTK's command parser (dimcmd.cc getString) strips leading spaces too, of AE titles and UIDs alike.
+      return vr === 'AE' || vr === 'UI' ? s.replace(/^ +/, '') : s;
     }
   }
 }

@@ -31,15 +31,11 @@ export function logModality(sopClassUid: string): string {
 
 /**
  * OFStandard::sanitizeFilename as built in Debian's DCMTK 3.6.7-9~deb12u4: byte by byte, space - . 0-9 : @ A-Z _ a-z
- * stay, every other byte becomes '_' (so a non-ASCII character becomes one '_' per byte of its UTF-8 encoding).
+ * stay, every other byte becomes '_'. `name` holds one character per received byte (the command decoder reads
+ * strings as latin1), so one '_' per character is one per byte, as in DCMTK.
  */
 export function sanitizeFileName(name: string): string {
-  let out = '';
-  for (const ch of name) {
-    if (/^[ \-.0-9:@A-Z_a-z]$/.test(ch)) out += ch;
-    else out += '_'.repeat(Buffer.byteLength(ch, 'utf8'));
-  }
-  return out;
+  return name.replace(/[^ \-.0-9:@A-Z_a-z]/g, '_');
 }
 
 /**

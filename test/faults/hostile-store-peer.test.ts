@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { silentLogger, type Logger } from '../../lib/log';
 import { encodeDataset } from '../../lib/dataset/encode';
 import type { DataElement } from '../../lib/dataset/element';
+import { decodeCommand, encodeCommand } from '../../lib/dimse/command';
 import { CT, EXPLICIT_LE, dataPdu, rawAssociate, startStoreServer, storeRqPdu, storeStatus, type StoreServer } from '../helpers/raw-store-peer';
 
 const DEFLATED = '1.2.840.10008.1.2.1.99';
@@ -78,6 +79,18 @@ test('a traversal UID stays inside -od: "/" becomes "_" as in DCMTK\'s file name
   peer.socket.destroy();
   assert.ok(readdirSync(store.dir).includes('CT..._.._.._tmp_x'), readdirSync(store.dir).join(' '));
   assert.ok(!existsSync(join(dirname(store.dir), 'tmp', 'x')));
+});
+
+test('UIDs as DCMTK\'s parser reads them: leading and trailing spaces stripped; each non-ASCII byte one "_" in the name', async () => {
+  assert.equal(decodeCommand(encodeCommand({ CommandField: 1, CommandDataSetType: 0x0101, AffectedSOPInstanceUID: '  1.2.3 ' })).AffectedSOPInstanceUID, '1.2.3');
+  // Bytes C3 A9 (an "é" in UTF-8) in a UID: two bytes, two "_", as OFStandard::sanitizeFilename replaces bytes.
+  const uid = `1.2.${Buffer.from('é', 'utf8').toString('latin1')}.5`;
+  const peer = await rawAssociate(store.port);
+  peer.socket.write(storeRqPdu(uid));
+  peer.socket.write(dataPdu(dataset(CT, uid), true));
+  assert.equal(await storeStatus(peer), 0);
+  peer.socket.destroy();
+  assert.ok(readdirSync(store.dir).includes('CT.1.2.__.5'), readdirSync(store.dir).join(' '));
 });
 
 test('a data set naming another SOP instance than its request: 0xA900 (as DCMTK), no file', async () => {

@@ -25,6 +25,7 @@ test('file names: PREFIX.SOPInstanceUID, sanitised as DCMTK does', () => {
   assert.equal(sanitizeFileName('a/b\\c'), 'a_b_c');
   assert.equal(sanitizeFileName(' -.09:@AZ_az'), ' -.09:@AZ_az');
   assert.equal(sanitizeFileName('!"#$%&\'()*+,;<=>?[]^`{|}~\x7f\x01'), '_'.repeat(27));
-  assert.equal(sanitizeFileName('é€'), '_____'); // one '_' per UTF-8 byte, as DCMTK replaces bytes
+  // Names hold one character per received byte (UIDs are decoded as latin1): 'é€' sent in UTF-8 is 5 bytes, 5 '_'.
+  assert.equal(sanitizeFileName(Buffer.from('é€', 'utf8').toString('latin1')), '_____');
   assert.equal(dcmtkFileName('1.2.840.10008.5.1.4.1.1.2', '1.2.3\0junk'), 'CT.1.2.3');
 });
