@@ -262,7 +262,8 @@ export async function fuzzDecoders(opts: FuzzDecodersOptions): Promise<PhaseStat
   let batch = 0;
   while (stats.cases < opts.count) {
     const target = targets[batch % targets.length]!;
-    const n = Math.min(BATCH, opts.count - stats.cases);
+    // Small counts still reach every target: batches shrink to a share of the count.
+    const n = Math.min(BATCH, Math.ceil(opts.count / targets.length), opts.count - stats.cases);
     // One fast-check seed per batch, derived from the soak's: (seed, batch) replays this batch alone.
     const batchSeed = (opts.seed * 7919 + batch) | 0;
     const inputs = fc.sample(ARBITRARIES[target], { seed: batchSeed, numRuns: n });
