@@ -7,6 +7,7 @@
  * - the connection ends and the server has no association left within the deadline (else a hang);
  * - no temporary file remains; every file under a final name is Part 10 whose data set reads to its end with our
  *   tokenizer and is the object its name says; every success response names a file that is there (else lost/corrupt);
+ * - on an association released in order, every stored object was answered (a C-STORE-RSP before the A-RELEASE-RP);
  * - nothing appears in the folder around the case's folder (else a write outside);
  * - no uncaught exception or unhandled rejection happens in the process (else a crash).
  */
@@ -96,7 +97,12 @@ function associatedStep(syntax: DatasetSyntax): fc.Arbitrary<Buffer> {
     }) },
     { weight: 2, arbitrary: fc.tuple(fc.boolean(), bytes(300)).map(([isLast, d]) => pdata(1, false, isLast, d)) },
     { weight: 1, arbitrary: fc.tuple(fc.boolean(), bytes(100)).map(([isLast, d]) => pdata(1, true, isLast, d)) },
-    { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 0, max: 255 }), fc.boolean(), bytes(40)).map(([ctx, isCommand, d]) => pdata(ctx, isCommand, true, d)) },
+    // Any context id, 0 included (which our encoder refuses to write, so it is set in the bytes).
+    { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 0, max: 255 }), fc.boolean(), bytes(40)).map(([ctx, isCommand, d]) => {
+      const b = pdata(1, isCommand, true, d);
+      b[10] = ctx;
+      return b;
+    }) },
     { weight: 1, arbitrary: fc.constant(RELEASE_RQ) },
     { weight: 1, arbitrary: fc.constant(associateRq(SYNTAXES[1]!.uid)) },
     { weight: 1, arbitrary: fc.constant(encodePdu({ type: 'A-RELEASE-RP' })) },
@@ -147,6 +153,8 @@ const script: fc.Arbitrary<Script> = fc.record({ associated: fc.boolean(), ts: f
 
 interface CaseResult {
   hang?: string;
+  /** Objects stored on an association released in order, but never answered with a C-STORE-RSP. */
+  unanswered: string[];
   problems: string[];
   leftovers: string[];
   outcomes: string[];
@@ -194,8 +202,8 @@ function checkFile(file: string, uid: string): string | null {
   return inSet === uid ? null : `data set's SOP Instance UID ${inSet}, file name ${uid}`;
 }
 
-async function runCase(s: Script, root: string, deadlineMs: number): Promise<CaseResult> {
-  const res: CaseResult = { problems: [], leftovers: [], outcomes: [] };
+export async function runCase(s: Script, root: string, deadlineMs: number): Promise<CaseResult> {
+  const res: CaseResult = { problems: [], leftovers: [], outcomes: [], unanswered: [] };
   const store = await startStoreServer({ parent: root, acseTimeoutMs: 500, transferSyntaxes: SYNTAXES.map((x) => x.uid) });
   const socket = net.connect({ host: '127.0.0.1', port: store.port });
   socket.on('error', () => {});
@@ -253,6 +261,7 @@ async function runCase(s: Script, root: string, deadlineMs: number): Promise<Cas
   res.outcomes.push(`ended by ${end?.type ?? 'close'}`);
   // What the server answered: each success must name a file that is there.
   const successes = new Set<string>();
+  const answered = new Set<string>();
   for (const p of answers) {
     if (p.type !== 'P-DATA-TF') continue;
     for (const v of p.pdvs) {
@@ -261,6 +270,7 @@ async function runCase(s: Script, root: string, deadlineMs: number): Promise<Cas
         const rsp = decodeCommand(v.data);
         res.outcomes.push(`C-STORE-RSP 0x${(rsp.Status ?? 0xffff).toString(16).padStart(4, '0')}`);
         if (rsp.Status === 0 && rsp.AffectedSOPInstanceUID) successes.add(rsp.AffectedSOPInstanceUID);
+        if (rsp.AffectedSOPInstanceUID) answered.add(rsp.AffectedSOPInstanceUID);
       } catch {
         res.problems.push('server sent a command set we cannot decode');
       }
@@ -277,6 +287,10 @@ async function runCase(s: Script, root: string, deadlineMs: number): Promise<Cas
       if (why) res.problems.push(`${name}: ${why}`);
     }
     for (const uid of successes) if (!names.includes(`CT.${uid}`)) res.problems.push(`success for ${uid} but no file CT.${uid}`);
+    // Released in order, the server owed a response for every object it kept: a release answered first loses it.
+    if (end?.type === 'A-RELEASE-RP') {
+      for (const name of names) if (name.startsWith('CT.') && !answered.has(name.slice(3))) res.unanswered.push(name.slice(3));
+    }
   });
   if (!(await within(closing, deadlineMs))) res.hang ??= 'the directory sink did not finish';
   return res;
@@ -322,6 +336,7 @@ export async function fuzzReceive(opts: FuzzReceiveOptions): Promise<PhaseStats>
         for (const o of r.outcomes) countError(stats, o);
         if (r.hang) { stats.hangs++; noteFailure(stats, `hang: ${r.hang}; ${where}`); }
         if (r.problems.length) { stats.lostOrCorrupt += r.problems.length; noteFailure(stats, `lost/corrupt: ${r.problems.join('; ')}; ${where}`); }
+        if (r.unanswered.length) { stats.unanswered += r.unanswered.length; noteFailure(stats, `stored but never answered before A-RELEASE-RP: ${r.unanswered.join(', ')}; ${where}`); }
         if (r.leftovers.length) { stats.leftovers += r.leftovers.length; noteFailure(stats, `temporary files left: ${r.leftovers.join(', ')}; ${where}`); }
         const outside = newEntries(before, listing(root, readdirSync));
         if (outside.length) { stats.outside += outside.length; noteFailure(stats, `written outside the case's folder: ${outside.join(', ')}; ${where}`); }

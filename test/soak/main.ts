@@ -2,7 +2,8 @@
  * `npm run soak` (not in CI): every phase of the soak with large counts, then one table. Options:
  *   --fuzz N (100000)  --receive N (2000)  --kills N (200)  --disk-faults N (50)  --seed S (from the clock)
  *   --top N (15, error codes listed)
- * Exits 1 if any phase had a crash, a hang, a file lost or corrupt, a temporary file left or a write outside -od.
+ * Exits 1 if any phase had a crash, a hang, a file lost or corrupt, an object stored but never answered, a temporary
+ * file left or a write outside -od.
  * The SIGKILL phase needs DCMTK (dcmqrscp, dcmqridx, movescu, dump2dcm); without it that phase is skipped, visibly.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -64,16 +65,16 @@ async function main(): Promise<number> {
 function print(phases: PhaseStats[], perTarget: Map<string, number>, command: string, totalMs: number): void {
   const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   const mib = (kib: number): string => (kib > 0 ? `${(kib / 1024).toFixed(1)} MiB` : '-');
-  const rows: string[][] = [['phase', 'cases', 'crashes', 'hangs', 'lost/corrupt', 'temp left', 'outside -od', 'time']];
+  const rows: string[][] = [['phase', 'cases', 'crashes', 'hangs', 'lost/corrupt', 'unanswered', 'temp left', 'outside -od', 'time']];
   // '-': the phase has no such check (decoders write no files; a killed run cannot hang).
-  const na = (p: PhaseStats, col: string): boolean => (p.phase === 'fuzz decoders' && col !== 'hangs' && col !== 'crashes') || (p.phase === 'SIGKILL' && col === 'hangs');
+  const na = (p: PhaseStats, col: string): boolean => (p.phase === 'fuzz decoders' && col !== 'hangs' && col !== 'crashes') || (p.phase === 'SIGKILL' && col === 'hangs') || (p.phase !== 'fuzz receive' && col === 'unanswered');
   for (const p of phases) {
     const cell = (col: string, v: number): string => (na(p, col) ? '-' : String(v));
-    rows.push([p.phase, String(p.cases), cell('crashes', p.crashes), cell('hangs', p.hangs), cell('lost', p.lostOrCorrupt), cell('temp', p.leftovers),
+    rows.push([p.phase, String(p.cases), cell('crashes', p.crashes), cell('hangs', p.hangs), cell('lost', p.lostOrCorrupt), cell('unanswered', p.unanswered), cell('temp', p.leftovers),
       cell('outside', p.outside), p.skipped.length && p.cases === 0 ? 'skipped' : sec(p.ms)]);
   }
-  const sum = (k: keyof Pick<PhaseStats, 'cases' | 'crashes' | 'hangs' | 'lostOrCorrupt' | 'leftovers' | 'outside'>): string => String(phases.reduce((n, p) => n + p[k], 0));
-  rows.push(['total', sum('cases'), sum('crashes'), sum('hangs'), sum('lostOrCorrupt'), sum('leftovers'), sum('outside'), sec(totalMs)]);
+  const sum = (k: keyof Pick<PhaseStats, 'cases' | 'crashes' | 'hangs' | 'lostOrCorrupt' | 'unanswered' | 'leftovers' | 'outside'>): string => String(phases.reduce((n, p) => n + p[k], 0));
+  rows.push(['total', sum('cases'), sum('crashes'), sum('hangs'), sum('lostOrCorrupt'), sum('unanswered'), sum('leftovers'), sum('outside'), sec(totalMs)]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out: string[] = ['', `== dimse-stream soak: ${command}`, line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  ')];

@@ -11,6 +11,8 @@ export interface PhaseStats {
   hangs: number;
   /** Success claimed without the file, a file under a final name that is incomplete or wrong, a missing object not reported. */
   lostOrCorrupt: number;
+  /** Objects stored, on an association released in order, whose C-STORE-RSP never came (receive phase). */
+  unanswered: number;
   /** Temporary files left behind. */
   leftovers: number;
   outside: number;
@@ -23,7 +25,7 @@ export interface PhaseStats {
 }
 
 export function newStats(phase: string): PhaseStats {
-  return { phase, cases: 0, errors: new Map(), crashes: 0, hangs: 0, lostOrCorrupt: 0, leftovers: 0, outside: 0, childMaxRssKb: 0, skipped: [], failures: [], ms: 0 };
+  return { phase, cases: 0, errors: new Map(), crashes: 0, hangs: 0, lostOrCorrupt: 0, unanswered: 0, leftovers: 0, outside: 0, childMaxRssKb: 0, skipped: [], failures: [], ms: 0 };
 }
 
 export function countError(s: PhaseStats, code: string): void {
@@ -36,7 +38,7 @@ export function noteFailure(s: PhaseStats, what: string): void {
 }
 
 export function failed(s: PhaseStats): number {
-  return s.crashes + s.hangs + s.lostOrCorrupt + s.leftovers + s.outside;
+  return s.crashes + s.hangs + s.lostOrCorrupt + s.unanswered + s.leftovers + s.outside;
 }
 
 /** A small seeded generator (mulberry32): the process phases draw their random moments and limits from it. */
