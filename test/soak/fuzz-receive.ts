@@ -285,6 +285,7 @@ export async function runCase(s: Script, root: string, deadlineMs: number): Prom
       if (!m || !UIDS.includes(m[1]!)) { res.problems.push(`unexpected file ${name}`); continue; }
       const why = checkFile(join(dir, name), m[1]!);
       if (why) res.problems.push(`${name}: ${why}`);
+      else res.outcomes.push('file stored');
     }
     for (const uid of successes) if (!names.includes(`CT.${uid}`)) res.problems.push(`success for ${uid} but no file CT.${uid}`);
     // Released in order, the server owed a response for every object it kept: a release answered first loses it.
