@@ -26,6 +26,7 @@ export const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 export interface StoreServer {
   port: number;
   dir: string;
+  server: StorageServer;
   /**
    * Stops the server once the sink is done with every object; returns what the folder held then, and removes it
    * (after `inspect`, if given, has looked at it).
@@ -34,17 +35,19 @@ export interface StoreServer {
 }
 
 /** A StorageServer on a free loopback port whose objects go to a directory sink in a fresh temporary folder. */
-export async function startStoreServer(opts: { logger?: Logger; transferSyntaxes?: string[] } = {}): Promise<StoreServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'store-'));
+export async function startStoreServer(
+  opts: { logger?: Logger; transferSyntaxes?: string[]; parent?: string; acseTimeoutMs?: number } = {},
+): Promise<StoreServer> {
+  const dir = mkdtempSync(join(opts.parent ?? tmpdir(), 'store-'));
   const objects = new Readable({ objectMode: true, read() {} });
   const server = new StorageServer({
-    port: 0, host: '127.0.0.1', maxPduLength: 16384, acseTimeoutMs: 2000, transferSyntaxes: opts.transferSyntaxes, logger: opts.logger,
+    port: 0, host: '127.0.0.1', maxPduLength: 16384, acseTimeoutMs: opts.acseTimeoutMs ?? 2000, transferSyntaxes: opts.transferSyntaxes, logger: opts.logger,
     deliver: (o: ReceivedObject) => objects.push(o),
   });
   const port = await server.listen();
   const sinkDone = pipeline(objects, directorySink({ directory: dir, logger: opts.logger }));
   return {
-    port, dir,
+    port, dir, server,
     async close(inspect?: (dir: string) => void) {
       objects.push(null);
       await sinkDone;
