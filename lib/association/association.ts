@@ -105,6 +105,8 @@ class Association implements FsmContext, AssociationHandle {
   private closeReason: CloseReason | null = null;
   /** The first error that ended (or will end) the association. */
   private failure: Error | null = null;
+  /** Acceptor option: the service answers the peer's A-RELEASE-RQ itself (answerRelease). */
+  manualRelease = false;
   private artim: NodeJS.Timeout | null = null;
   private readonly queue: FsmEvent[] = [];
   private running = false;
@@ -346,6 +348,7 @@ class Association implements FsmContext, AssociationHandle {
       case 'release-request':
         this.endPdvs();
         // Collision on the acceptor side: we answer only after the peer's A-RELEASE-RP (AR-10).
+        if (this.manualRelease) break;
         if (!ind.collision || this.isRequestor) this.answerReleaseWhenFlushed();
         break;
       case 'release-confirm': {
@@ -447,6 +450,11 @@ class Association implements FsmContext, AssociationHandle {
       this.dispatch({ id: 'Evt8', pdu: rj });
       this.settleEstablish(new AssociationRejectedError(rj, true));
     }
+  }
+
+  /** With release 'manual': the service has sent what it owed; answer the peer's release (Sta8), if one waits. */
+  answerRelease(): void {
+    if (this.state === 'Sta8') this.answerReleaseWhenFlushed();
   }
 
   /** The A-RELEASE-RP goes out after everything already queued for the peer has been written. */
@@ -657,5 +665,7 @@ export function requestAssociation(socket: Duplex, req: AssociationRequest, opts
  */
 export function acceptAssociation(socket: Duplex, opts: AcceptorOptions): Promise<AssociationHandle> {
   if (socket.destroyed) return Promise.reject(closedSocketError());
-  return new Association(socket, false, opts, opts.logger, opts.decide.bind(opts)).accept();
+  const a = new Association(socket, false, opts, opts.logger, opts.decide.bind(opts));
+  a.manualRelease = opts.release === 'manual';
+  return a.accept();
 }

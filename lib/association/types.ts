@@ -63,6 +63,8 @@ export interface AssociationHandle {
   release(): Promise<void>;
   /** A-ABORT (source 0: service user) and close. */
   abort(): void;
+  /** With `release: 'manual'`: answer the peer's A-RELEASE-RQ now (nothing if none is waiting). */
+  answerRelease(): void;
   /** Resolves once the transport is closed, with how it ended. */
   readonly closed: Promise<CloseReason>;
 }
@@ -75,6 +77,12 @@ export interface AcceptorOptions extends AssociationLimits {
   logger?: Logger;
   /** Decides on the request; may be async (e.g. to check a destination). */
   decide(rq: AssociateRq): AcceptDecision | Promise<AcceptDecision>;
+  /**
+   * 'manual': the peer's A-RELEASE-RQ is answered only when the service calls answerRelease(), i.e. after it has
+   * sent every response it owes (a peer may release before it has our last C-STORE-RSP: PS3.8 lets us still send
+   * P-DATA in Sta8). Default 'auto': answered once what is already written has gone.
+   */
+  release?: 'auto' | 'manual';
 }
 
 /** Thrown by the requestor when the peer answers with an A-ASSOCIATE-RJ. */

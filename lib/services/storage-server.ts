@@ -114,6 +114,8 @@ export class StorageServer {
       maxPduLength: this.opts.maxPduLength,
       artimTimeoutMs: this.opts.acseTimeoutMs,
       logger: this.log,
+      // serveStore answers a release only after the C-STORE-RSPs it owes (a peer may release before it has them).
+      release: 'manual',
       decide: (rq) => {
         this.log.info('Sub-Association Received');
         if (this.log.enabled('debug')) this.log.debug(['Parameters:', ...dumpAssociationParameters({ side: 'acceptor', rq, own })].join('\n'));

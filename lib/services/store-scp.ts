@@ -67,7 +67,10 @@ export async function serveStore(assoc: AssociationHandle, opts: StoreScpOptions
     const e = err as Error;
     log.error(`DIMSE failure (aborting sub-association): ${e.message}`);
     assoc.abort();
+    return count;
   }
+  // The messages ended: the peer asked to release (or went away). Every response we owed has been sent above.
+  assoc.answerRelease();
   return count;
 }
 
