@@ -64,3 +64,29 @@ for (const [label, mode] of MODES) {
     }
   });
 }
+
+test('a directory planted at the final name (EISDIR), or an output directory removed mid-run: 0xA700, no temporary file, the next object goes on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sink-'));
+  try {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'SC.1.2.3.1'));
+    mkdirSync(join(dir, 'SC.1.2.3.1', 'x'));
+    const planted = objectOf(datasetOfSize(64, '1.2.3.1'), '1.2.3.1');
+    const fine = objectOf(datasetOfSize(64, '1.2.3.2'), '1.2.3.2');
+    await pipeline(Readable.from([planted, fine]), directorySink({ directory: dir }));
+    assert.deepEqual(await planted.settled, { stored: false, reason: 'out-of-resources', comment: undefined });
+    assert.deepEqual(await fine.settled, { stored: true });
+    assert.deepEqual(readdirSync(dir).sort(), ['SC.1.2.3.1', 'SC.1.2.3.2']);
+    // The output directory itself disappears: the object is refused, nothing is written anywhere else.
+    const gone = join(dir, 'gone');
+    mkdirSync(gone);
+    const sink = directorySink({ directory: gone });
+    rmSync(gone, { recursive: true });
+    const lost = objectOf(datasetOfSize(64, '1.2.3.3'), '1.2.3.3');
+    await pipeline(Readable.from([lost]), sink);
+    assert.equal((await lost.settled).stored, false);
+    assert.deepEqual(readdirSync(dir).sort(), ['SC.1.2.3.1', 'SC.1.2.3.2']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
