@@ -10,11 +10,10 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { objectSink } from './object-sink';
 import { removeLeftovers } from './leftovers';
-import { DimseError } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
-import { CannotUnderstand, DoesNotMatch, writePart10, type ObjectEncoder, type Part10Options } from './part10-writer';
-import { dcmtkFileName } from './prefixes';
+import { writePart10, type ObjectEncoder, type Part10Options } from './part10-writer';
+import { objectFileName, rejectFailed } from './settle';
 import { TempFile, tempPathFor } from './temp-file';
 
 export interface DirectorySinkOptions extends Part10Options {
@@ -39,11 +38,6 @@ export function directorySink(opts: DirectorySinkOptions): Writable {
   return objectSink((obj) => storeObject(obj, opts, log), opts.concurrency, async () => { await cleaned; });
 }
 
-/** The name DCMTK gives an object's file, or the user's. */
-export function objectFileName(obj: ReceivedObject, fileName?: (obj: ReceivedObject) => string): string {
-  return fileName ? fileName(obj) : dcmtkFileName(obj.sopClassUid, obj.sopInstanceUid);
-}
-
 async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log: Logger): Promise<void> {
   const finalPath = join(opts.directory, objectFileName(obj, opts.fileName));
   const file = new TempFile(tempPathFor(finalPath), { fsync: opts.fsync });
@@ -59,30 +53,6 @@ async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log:
   }
   obj.accept();
   opts.onStored?.(finalPath, obj);
-}
-
-/**
- * Rejects an object whose output failed, with the reason and one log line that says whose fault it was: the
- * peer's (a transfer that broke off), the data set's, or the output's. Shared by every Part 10 sink.
- */
-export function rejectFailed(obj: ReceivedObject, e: Error, name: string, log: Logger): void {
-  // The sink is done with this body: whatever is still to come is dropped by the DIMSE reader.
-  if (!obj.body.readableEnded) obj.body.destroy();
-  if (obj.body.errored) {
-    log.warn(`incomplete object discarded (${e.message}): ${name}`);
-    obj.reject('out-of-resources');
-  } else if (e instanceof DoesNotMatch) {
-    log.error(`data set does not match its C-STORE request, not stored: ${name}: ${e.message}`);
-    obj.reject('does-not-match', e.message);
-  } else if (e instanceof CannotUnderstand || (e instanceof DimseError && e.code.startsWith('DATASET_'))) {
-    log.error(`bad DICOM data set, not stored: ${name}: ${e.message}`);
-    obj.reject('cannot-understand', e.message);
-  } else {
-    // Includes a conversion the writer refuses (encapsulated pixel data to an uncompressed syntax): DCMTK's
-    // saveFile fails there too, and movescu answers it as a write failure (0xA700).
-    log.error(`cannot write DICOM file: ${name}: ${e.message}`);
-    obj.reject('out-of-resources');
-  }
 }
 
 async function exists(path: string): Promise<boolean> {

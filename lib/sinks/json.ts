@@ -5,7 +5,8 @@
  * BulkDataURI files with `bulkData`).
  */
 import type { Writable } from 'node:stream';
-import { directorySink, objectFileName, type DirectorySinkOptions } from './directory';
+import { directorySink, type DirectorySinkOptions } from './directory';
+import { objectFileName } from './settle';
 import { writeJson, type JsonOptions } from './json-writer';
 import { endOutput, streamSink, type StreamSinkOptions } from './stream-sink';
 

@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 import { objectSink, Turns } from './object-sink';
 import { silentLogger, type Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
-import { objectFileName, rejectFailed } from './directory';
+import { objectFileName, rejectFailed } from './settle';
 import { writtenTransferSyntax } from './output-mode';
 import { writePart10, type ObjectEncoder, type Part10Options } from './part10-writer';
 import { Spool } from './spool';
