@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { directorySink } from '../../lib/sinks/directory';
+import { silentLogger } from '../../lib/log';
 import { createReceivedObject, type ReceivedObject } from '../../lib/received-object';
 import { encodeDataset } from '../../lib/dataset/encode';
 import { parseFileMeta } from '../../lib/dataset/file-meta';
@@ -87,6 +88,32 @@ test('a directory planted at the final name (EISDIR), or an output directory rem
     assert.equal((await lost.settled).stored, false);
     assert.deepEqual(readdirSync(dir).sort(), ['SC.1.2.3.1', 'SC.1.2.3.2']);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a read-only output directory (a read-only tmpfs): 0xA700 with the system\'s error, nothing left', async (t) => {
+  const { mkdirSync } = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'sink-ro-'));
+  const mnt = join(dir, 'ro');
+  mkdirSync(mnt);
+  // Root writes through file modes, so a read-only mount is the way to a read-only directory; it needs mount(2).
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (m.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    t.skip(`cannot mount a read-only tmpfs here: ${(m.stderr || m.error?.message || '').trim()}`);
+    return;
+  }
+  try {
+    const errors: string[] = [];
+    const obj = objectOf(datasetOfSize(64, '1.2.3.9'), '1.2.3.9');
+    await pipeline(Readable.from([obj]), directorySink({ directory: mnt, logger: { ...silentLogger, error: (e) => errors.push(e) } }));
+    assert.equal((await obj.settled).stored, false);
+    assert.match(errors.join('\n'), /cannot write DICOM file: .*EROFS/);
+    assert.deepEqual(readdirSync(mnt), []);
+  } finally {
+    spawnSync('umount', [mnt]);
     rmSync(dir, { recursive: true, force: true });
   }
 });
