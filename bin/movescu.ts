@@ -103,6 +103,8 @@ async function run(
 ): Promise<number> {
   const retrieval = retrieve({
     admission: await admissionPolicy(config),
+    repeat: config.repeat,
+    abort: config.abort,
     host: config.peer,
     port: config.port,
     callingAeTitle: config.aet,

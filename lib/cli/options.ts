@@ -202,8 +202,8 @@ const TABLE: readonly RawGroup[] = [
           h: [`set max receive pdu to n bytes (default: ${DEFAULT_PDU})`], d: String(DEFAULT_PDU), ok: true },
         // Accepted: we never do reverse lookups, so "disabled" is what we always do.
         { s: '-dhl', l: '--disable-host-lookup', h: ['disable hostname lookup'], ok: true },
-        { s: null, l: '--repeat', v: [int('number', false, 1)], vh: '[n]umber: integer', h: ['repeat n times'], d: '1' },
-        { s: null, l: '--abort', h: ['abort association instead of releasing it'] },
+        { s: null, l: '--repeat', v: [int('number', false, 1)], vh: '[n]umber: integer', h: ['repeat n times'], d: '1', ok: true },
+        { s: null, l: '--abort', h: ['abort association instead of releasing it'], ok: true },
         { s: null, l: '--ignore', h: ['ignore store data, receive but do not store'], ok: true },
         { s: null, l: '--cancel', v: [int('number', true, 0)], vh: '[n]umber: integer',
           h: ['cancel after n responses (default: never)'], d: 'never' },

@@ -70,6 +70,10 @@ export interface MovescuConfig {
   readonly write: Partial<WriteOptions>;
   /** --ignore: receive objects but store nothing. */
   readonly ignore: boolean;
+  /** --repeat: each C-MOVE sent this many times on the association (default 1). */
+  readonly repeat: number;
+  /** --abort: A-ABORT instead of A-RELEASE once the C-MOVEs are done. */
+  readonly abort: boolean;
   /** --output-format (ours): what -od - writes to standard output (default part10). */
   readonly outputFormat: OutputFormat;
   /** --boundary (ours): the multipart boundary; random when absent. */
@@ -411,6 +415,9 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     if (boundary !== null && !validBoundary(boundary)) {
       throw new CommandLineError(`invalid multipart boundary (1 to 70 characters of RFC 2046): ${boundary}`);
     }
+    const repeatOpt = rightmost('--repeat');
+    const repeat = repeatOpt === undefined ? 1 : Number(valueUnsigned(repeatOpt, 0, 1n));
+    const abort = present('--abort');
     const fsync = present('--fsync');
     const inFlightOpt = rightmost('--max-in-flight');
     const maxInFlight = inFlightOpt === undefined ? 4 : Number(valueUnsigned(inFlightOpt, 0, 1n, 64n));
@@ -449,7 +456,7 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     const config: MovescuConfig = {
       peer: params[0]!, port: Number(port), queryFiles, keys, model, aet, aec, aem, retrievePort,
       connectTimeoutS, acseTimeoutS, dimseTimeoutS, maxPdu, outputDirectory, bitPreserving, fileMeta, write,
-      ignore, outputFormat, boundary, fsync, bulkDataDirectory, maxInFlight, requireCalledAet, requireArchive, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, quiet, programName,
+      ignore, repeat, abort, outputFormat, boundary, fsync, bulkDataDirectory, maxInFlight, requireCalledAet, requireArchive, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, quiet, programName,
     };
     return { kind: 'run', config, stderr: pre };
   } catch (e) {

@@ -71,6 +71,10 @@ export interface RetrieveOptions {
   onStoreProgress?(event: StoreProgress): void;
   /** Who may send us objects (opt-in; anyone by default, as DCMTK). */
   admission?: AdmissionPolicy;
+  /** Each query's C-MOVE this many times (DCMTK --repeat; default 1). */
+  repeat?: number;
+  /** End with an A-ABORT instead of a release (DCMTK --abort). */
+  abort?: boolean;
   /** Sub-associations served at once (default 16). */
   maxAssociations?: number;
 }
@@ -167,7 +171,8 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
     const finals: MoveResponse[] = [];
     let messageId = 1;
     try {
-      for (const query of o.queries) {
+      // DCMTK's --repeat: each query's C-MOVE n times in a row, on the same association, each with its own message ID.
+      for (const query of o.queries.flatMap((q) => Array<typeof q>(o.repeat ?? 1).fill(q))) {
         const id = messageId++;
         // movescu.cc: at debug level the message dump replaces the "(MsgID n)" and "(status)" parts of the info lines.
         const debug = log.enabled('debug');
@@ -219,10 +224,16 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
     }
     // The archive may release its sub-association just after the final response: let it finish first.
     if (server) await settle(server, acseTimeoutMs, log);
-    log.info('Releasing Association');
-    await assoc.release().catch((err: DimseError) => {
-      throw new DimseError('RELEASE_FAILED', err.message, err.place ?? {}, { cause: err });
-    });
+    if (o.abort) {
+      // DCMTK's --abort: an A-ABORT instead of the release, after a complete retrieval (exit code unchanged).
+      log.info('Aborting Association');
+      assoc.abort();
+    } else {
+      log.info('Releasing Association');
+      await assoc.release().catch((err: DimseError) => {
+        throw new DimseError('RELEASE_FAILED', err.message, err.place ?? {}, { cause: err });
+      });
+    }
     return { finals, received: server?.received ?? 0 };
   } finally {
     if (server) {

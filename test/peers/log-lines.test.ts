@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { peerTest } from '../peer-gate';
-import { freePort, indexIntoDcmqrscp, runBoth, startDcmqrscp, tempDir, type Dcmqrscp, type TempDir } from './harness';
+import { compareDirs, formatDirDiff, freePort, indexIntoDcmqrscp, runBoth, startDcmqrscp, tempDir, type Dcmqrscp, type TempDir } from './harness';
 import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
 
 const DCMTK = ['dump2dcm', 'dcmqridx', 'dcmqrscp', 'movescu'];
@@ -141,6 +141,22 @@ peerTest('log at -v: stderr identical to DCMTK movescu\'s, per association (3 ob
   // stdout: DCMTK's progress at exactly -v, "RECV: " and a dot per PDV for each object received.
   assert.equal(r.dcmtkStdout.split('\n').filter((l) => /^RECV: \.+$/.test(l)).length, 3, r.dcmtkStdout);
   assert.equal(r.oursStdout, r.dcmtkStdout);
+});
+
+peerTest('--repeat 2 --abort: two C-MOVEs on one association (MsgID 1, 2), then an A-ABORT; log and files as DCMTK\'s', DCMTK, async () => {
+  const s = await archive();
+  const r = await runBoth(s.tmp.path, (dir) => ['-v', '-S', '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(s.storePort), '-od', dir,
+    '--repeat', '2', '--abort', '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.study.studyUid}`, '127.0.0.1', String(s.qr.port)]);
+  assert.equal(r.dcmtk.code, 0, r.dcmtk.stderr);
+  assert.equal(r.ours.code, 0, r.ours.stderr);
+  // The output folders differ (DCMTK's and ours), and the warnings name them.
+  const theirs = r.dcmtk.stderr.replaceAll(r.a, 'OUT').split('\n');
+  assert.ok(theirs.includes('I: Sending Move Request (MsgID 2)') && theirs.includes('I: Aborting Association'), r.dcmtk.stderr);
+  // The second pass overwrites every file: DCMTK's warning for each, ours too.
+  assert.equal(theirs.filter((l) => l.startsWith('W: DICOM file already exists, overwriting')).length, 3, r.dcmtk.stderr);
+  assert.deepEqual(byAssociation(r.ours.stderr.replaceAll(r.b, 'OUT').split('\n')), byAssociation(theirs));
+  const d = await compareDirs(r.a, r.b);
+  assert.ok(d.identical, formatDirDiff(d));
 });
 
 peerTest('log at -v with a query file (UID names, a sequence, a long value, FD): stderr identical', DCMTK, async () => {

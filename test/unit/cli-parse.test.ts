@@ -34,7 +34,7 @@ test('defaults are DCMTK\'s', () => {
     peer: 'archive', port: 104, queryFiles: [], keys: ['0010,0010=X'], model: 'patient', aet: 'MOVESCU',
     aec: 'ANY-SCP', aem: 'MOVESCU', retrievePort: null, connectTimeoutS: null, acseTimeoutS: 30,
     dimseTimeoutS: null, maxPdu: 16384, outputDirectory: '.', bitPreserving: false, fileMeta: true, write: {},
-    ignore: false, outputFormat: 'part10', boundary: null, fsync: false, bulkDataDirectory: null, maxInFlight: 4, requireCalledAet: false, requireArchive: false,
+    ignore: false, repeat: 1, abort: false, outputFormat: 'part10', boundary: null, fsync: false, bulkDataDirectory: null, maxInFlight: 4, requireCalledAet: false, requireArchive: false,
     acceptTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
     proposeTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
     logLevel: 'warn', quiet: false, programName: 'movescu',
@@ -169,10 +169,10 @@ test('options not implemented yet are refused, never ignored', () => {
   const e = error(['-lc', 'log.cfg', ...K, 'h', '1']);
   assert.equal(e.message, 'option -lc (--log-config) is not supported yet by dimse-stream');
   assert.equal(e.exitCode, 1);
-  assert.match(error(['--repeat', '2', ...K, 'h', '1']).message, /^option --repeat is not supported yet/);
+  assert.match(error(['--cancel', '2', ...K, 'h', '1']).message, /^option --cancel is not supported yet/);
   assert.match(error(['+B', '-pr', ...K, 'h', '1']).message, /^option -pr \(--pending-read\) is not supported/);
   // refused even in quiet mode: a script must learn that its option did nothing
-  assert.notEqual(error(['-q', '--abort', ...K, 'h', '1']).stderr, '');
+  assert.notEqual(error(['-q', '-up', ...K, 'h', '1']).stderr, '');
   // but --help and --version still work
   assert.equal(parseCommandLine(['-lc', 'x', '--help']).kind, 'help');
 });
@@ -432,6 +432,10 @@ test('our options (long names DCMTK does not have): --output-format, --boundary,
   assert.match(error([...P, '-od', '-', '--bulk-data-uri', 'bulk', ...K, 'h', '1']).stderr, /--bulk-data-uri only allowed with --output-format json/);
   assert.equal(run([...P, '--max-in-flight', '9', ...K, 'h', '1']).maxInFlight, 9);
   assert.equal(error([...P, '--max-in-flight', '0', ...K, 'h', '1']).exitCode, 1);
+  // DCMTK's --repeat (at least 1) and --abort.
+  const r = run(['--repeat', '3', '--abort', ...K, 'h', '1']);
+  assert.deepEqual([r.repeat, r.abort], [3, true]);
+  assert.equal(error(['--repeat', '0', ...K, 'h', '1']).exitCode, 1);
   const guarded = run([...P, '--require-called-aet', '--require-archive', ...K, 'h', '1']);
   assert.deepEqual([guarded.requireCalledAet, guarded.requireArchive], [true, true]);
 });
