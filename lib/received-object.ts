@@ -59,9 +59,3 @@ export function createReceivedObject(info: ReceivedObjectInfo, body: Readable): 
   };
 }
 
-/** A settled object with its body read and dropped: for stages and sinks that take an object out of the flow. */
-export function drainAndSettle(obj: ReceivedObject, outcome: StoreOutcome): void {
-  if (!obj.body.readableEnded) obj.body.resume();
-  if (outcome.stored) obj.accept();
-  else obj.reject(outcome.reason, outcome.comment);
-}

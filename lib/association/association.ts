@@ -105,8 +105,6 @@ class Association implements FsmContext, AssociationHandle {
   private closeReason: CloseReason | null = null;
   /** The first error that ended (or will end) the association. */
   private failure: Error | null = null;
-  /** Acceptor option: the service answers the peer's A-RELEASE-RQ itself (answerRelease). */
-  manualRelease = false;
   private artim: NodeJS.Timeout | null = null;
   private readonly queue: FsmEvent[] = [];
   private running = false;
@@ -121,7 +119,9 @@ class Association implements FsmContext, AssociationHandle {
   private establish: Pending<AssociationHandle> | null = null;
   private releasing: Pending<void> | null = null;
 
-  constructor(socket: Duplex, isRequestor: boolean, limits: AssociationLimits, logger?: Logger, decide?: AcceptorOptions['decide']) {
+  constructor(socket: Duplex, isRequestor: boolean, limits: AssociationLimits, logger?: Logger, decide?: AcceptorOptions['decide'],
+    /** Acceptor option: the service answers the peer's A-RELEASE-RQ itself (answerRelease). */
+    private readonly manualRelease = false) {
     this.socket = socket;
     this.isRequestor = isRequestor;
     this.limits = limits;
@@ -665,7 +665,5 @@ export function requestAssociation(socket: Duplex, req: AssociationRequest, opts
  */
 export function acceptAssociation(socket: Duplex, opts: AcceptorOptions): Promise<AssociationHandle> {
   if (socket.destroyed) return Promise.reject(closedSocketError());
-  const a = new Association(socket, false, opts, opts.logger, opts.decide.bind(opts));
-  a.manualRelease = opts.release === 'manual';
-  return a.accept();
+  return new Association(socket, false, opts, opts.logger, opts.decide.bind(opts), opts.release === 'manual').accept();
 }

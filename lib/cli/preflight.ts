@@ -46,13 +46,12 @@ export function preflight(config: MovescuConfig, log: Logger, deps: PreflightDep
   log.debug(`${identification(version)}\n`);
   if (config.retrievePort !== null) {
     // -od - is standard output (ours): no directory to check.
-    if (config.outputDirectory === '-') {
-      // nothing to check
-    } else if (!deps.dirExists(config.outputDirectory)) {
+    const toDirectory = config.outputDirectory !== '-';
+    if (toDirectory && !deps.dirExists(config.outputDirectory)) {
       log.fatal('specified output directory does not exist');
       return EXIT_CODES.INVALID_OUTPUT_DIRECTORY;
     }
-    if (config.outputDirectory !== '-' && !deps.isWritable(config.outputDirectory)) {
+    if (toDirectory && !deps.isWritable(config.outputDirectory)) {
       log.fatal('specified output directory is not writeable');
       return EXIT_CODES.CANNOT_WRITE_OUTPUT_FILE;
     }

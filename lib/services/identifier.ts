@@ -23,7 +23,7 @@ export async function buildIdentifier(queryFiles: readonly string[], keys: reado
 /**
  * Refuses, before any connection, an identifier that cannot be sent in explicit VR little endian (the syntax the
  * archive is asked for first): a value too long for its 16-bit length field. DCMTK sends such a value as UN;
- * we say which key is wrong instead (README, "Where we differ from DCMTK").
+ * we say which key is wrong instead (README, "Where DCMTK is weak, and what we do").
  */
 function assertSendable(identifier: readonly DataElement[]): void {
   try {

@@ -1,14 +1,15 @@
 /** Copying an object's bytes into an output that stays open (one object among others). */
 import { once } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 
 /**
- * `body` into `out`, which stays open; resolves once every byte has been handed to it (the last write's callback).
+ * `body` (a stream, or chunks held in memory) into `out`, which stays open; resolves once every byte has been handed
+ * to it (the last write's callback).
  * Not pipeline(body, out, { end: false }): that leaves its listeners on an `out` it does not end, one set per object.
  */
-export async function copyInto(out: Writable, body: Readable): Promise<void> {
+export async function copyInto(out: Writable, body: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void> {
   let last: Promise<void> = Promise.resolve();
-  for await (const chunk of body as AsyncIterable<Buffer>) {
+  for await (const chunk of body) {
     if (out.destroyed || out.writableEnded) throw new Error('output closed');
     last = new Promise<void>((resolve, reject) => { out.write(chunk, (e) => (e ? reject(e) : resolve())); });
     last.catch(() => { /* awaited below, or superseded by the error 'drain' waits on */ });

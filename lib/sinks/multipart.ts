@@ -17,7 +17,7 @@ export interface MultipartSinkOptions extends StreamSinkOptions {
 }
 
 /** application/dicom, from the media type registry mime-types carries. */
-export const DICOM_MEDIA_TYPE = lookup('dcm') || 'application/dicom';
+const DICOM_MEDIA_TYPE = lookup('dcm') || 'application/dicom';
 
 /** A fresh boundary: 32 random hex digits, which no DICOM payload is expected to contain. */
 export function randomBoundary(): string {

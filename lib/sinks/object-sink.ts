@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import type { ReceivedObject } from '../received-object';
 
 /** Objects a sink works on at once, by default: memory is bounded by this many small objects (2 MiB each). */
-export const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_CONCURRENCY = 4;
 
 export function objectSink(handle: (obj: ReceivedObject) => Promise<void>, concurrency = DEFAULT_CONCURRENCY,
   finish: () => Promise<void> = () => Promise.resolve()): Writable {

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import type { WriteStream } from 'node:fs';
 import type { Part10Target } from './part10-writer';
 
-export const SPILL_LIMIT = 2 * 1024 * 1024;
+const SPILL_LIMIT = 2 * 1024 * 1024;
 
 export function spillWriter(target: Part10Target, limit = SPILL_LIMIT): Writable {
   let held: Buffer[] = [];

@@ -48,8 +48,12 @@ export class Spool implements Part10Target {
    * of them waiting for the garbage collector (V8 collects on external memory growth), half our peak RSS.
    */
   async copyTo(out: Writable): Promise<void> {
-    if (this.chunks || !this.temp || !writesInPlace(out)) {
-      await copyInto(out, this.source());
+    if (this.chunks) {
+      await copyInto(out, this.chunks);
+      return;
+    }
+    if (!this.temp || !writesInPlace(out)) {
+      await copyInto(out, this.source() as AsyncIterable<Buffer>);
       return;
     }
     const fh = await open(this.temp.path, 'r');

@@ -14,7 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import { DimseError } from '../errors';
 
 /** The suffix of every temporary file a sink creates: `.NAME.PID-RANDOM.part`. */
-export const TEMP_SUFFIX = '.part';
+const TEMP_SUFFIX = '.part';
 
 /**
  * A temporary name beside `finalPath`, unique across sinks and processes: the process id (so a later run can
