@@ -6,8 +6,9 @@
  *   await pipeline(r, directorySink({ directory: 'out' }));
  *   const { finals } = await r.result;
  */
-export { retrieve, QUERY_MODELS } from './services/retrieve';
-export type { RetrieveOptions, RetrieveSummary, Retrieval, QueryModel } from './services/retrieve';
+export { retrieve } from './services/retrieve';
+export { QUERY_MODELS, type QueryModel } from './services/sop-classes';
+export type { RetrieveOptions, RetrieveSummary, Retrieval } from './services/retrieve';
 export type { AdmissionPolicy } from './services/negotiation';
 export type { StoreProgress } from './services/store-scp';
 export type { MoveResponse } from './services/move-scu';

@@ -14,12 +14,11 @@ import { Status } from '../dimse/status';
 import { sendMessage } from '../dimse/writer';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
-import { findScp } from '../services/find-scp';
-import { moveScp, type MoveDestination } from '../services/move-scp';
+import { findScp } from './find-scp';
+import { moveScp, type MoveDestination } from './move-scp';
 import { acceptContexts } from '../services/negotiation';
-import { QUERY_MODELS } from '../services/retrieve';
-import { VERIFICATION_SOP_CLASS } from '../services/storage-server';
-import { readQueryKeys } from '../services/identifier-reader';
+import { QUERY_MODELS, VERIFICATION_SOP_CLASS } from '../services/sop-classes';
+import { readQueryKeys } from './identifier-reader';
 import { indexFolder } from './catalog';
 import type { CatalogEntry } from './catalog-types';
 

@@ -1,4 +1,4 @@
-import type { Duplex, Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { AssociateAc, AssociateRj, AssociateRq, Pdv, PresentationContextRq, UserInformation } from '../pdu/types';
 import type { Logger } from '../log';
 
@@ -88,4 +88,4 @@ export interface AcceptorOptions extends AssociationLimits {
 /** Thrown by the requestor when the peer answers with an A-ASSOCIATE-RJ. */
 export interface RejectedInfo { rj: AssociateRj }
 
-export type { Duplex };
+;

@@ -22,12 +22,3 @@ export const EXIT_CODES = {
 } as const;
 
 export type ExitCodeName = keyof typeof EXIT_CODES;
-export type ExitCode = (typeof EXIT_CODES)[ExitCodeName];
-
-/** DCMTK's spelling of a code, e.g. 45 → "EXITCODE_INVALID_OUTPUT_DIRECTORY" (for logs and docs). */
-export function exitCodeName(code: number): string | undefined {
-  for (const [name, value] of Object.entries(EXIT_CODES)) {
-    if (value === code) return `EXITCODE_${name}`;
-  }
-  return undefined;
-}

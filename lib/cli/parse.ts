@@ -28,8 +28,7 @@ import { headerText, helpText, versionText } from './help';
 import { formatLogMessage, type Threshold } from './logger';
 import { EXIT_CODES } from './exit-codes';
 import type { WriteOptions } from '../dataset/writer';
-
-export type QueryModel = 'patient' | 'study' | 'psonly';
+import type { QueryModel } from '../services/sop-classes';
 
 export interface MovescuConfig {
   /** Host name or address of the Q/R SCP. */

@@ -25,8 +25,6 @@ interface Index {
   byMask: [number, Map<number, DictEntry>][];
 }
 
-let index: Index | undefined;
-
 function entry(tag: number, keyword: string, name: string, vrs: string, vm: string, retired: number): DictEntry {
   const list = vrs.split('|');
   return { tag, keyword, name, vr: list[0] as string, vrs: list, vm, retired: retired === 1 };
@@ -65,14 +63,14 @@ function bits(n: number): number {
   return c;
 }
 
-function getIndex(): Index {
-  return (index ??= build());
-}
+/** Built once at import: every lookup is a Map hit, and no state appears later in the middle of a transfer. */
+const INDEX: Index = build();
+
 
 /** Looks a tag up: exact entries, then DCMTK's generic rules, then repeating groups (50xx, 60xx, 7Fxx, ...). */
 export function lookupTag(tag: number): DictEntry | undefined {
   tag >>>= 0;
-  const ix = getIndex();
+  const ix = INDEX;
   const exact = ix.byTag.get(tag);
   if (exact) return exact;
   const group = tag >>> 16;
@@ -104,7 +102,7 @@ export function lookupTag(tag: number): DictEntry | undefined {
  * A repeating-group keyword gives the first group's tag, as DCMTK does: OverlayData → (6000,3000).
  */
 export function lookupKeyword(keyword: string): DictEntry | undefined {
-  return getIndex().byKeyword.get(keyword);
+  return INDEX.byKeyword.get(keyword);
 }
 
 /** The VR to use for a tag in implicit VR: the first one dicom.dic allows; 'UN' when the tag is unknown. */

@@ -2,7 +2,7 @@
  * DataElement: the in-memory form of a SMALL dataset (query identifiers, command-like datasets, test fixtures),
  * and the assembler that builds it from tokens. Large objects never take this form: they stay token streams.
  */
-import { DimseError, formatTag } from '../errors';
+import { DimseError } from '../errors';
 import type { DatasetToken } from './tokens';
 
 /** Encapsulated pixel data: fragments[0] is the basic offset table (may be empty). */
@@ -136,11 +136,3 @@ export function upsertElements(base: readonly DataElement[], updates: readonly D
   return [...byTag.values()].sort((a, b) => a.tag - b.tag);
 }
 
-export function findElement(elements: readonly DataElement[], tag: number): DataElement | undefined {
-  return elements.find((e) => e.tag === tag);
-}
-
-/** For messages. */
-export function describeElement(el: DataElement): string {
-  return `${formatTag(el.tag)} ${el.vr}`;
-}

@@ -326,8 +326,3 @@ export function readFileMeta(source: Readable, options: ReadFileMetaOptions = {}
   });
 }
 
-/** A tiny check callers can use before treating bytes as Part 10. */
-export function hasPart10Preamble(head: Buffer): boolean {
-  return head.length >= PREAMBLE_LENGTH + 4 && head.subarray(PREAMBLE_LENGTH, PREAMBLE_LENGTH + 4).equals(DICM);
-}
-

@@ -114,4 +114,3 @@ export type DatasetToken =
   | FragmentEndToken
   | EncapsulatedEndToken;
 
-export type DatasetTokenType = DatasetToken['type'];

@@ -26,41 +26,30 @@ export interface UidEntry {
   dcmtkName?: string;
 }
 
-let byUid: Map<string, UidEntry> | undefined;
-let storage: Set<string> | undefined;
+// Built once at import (no module state that changes later).
+const BY_UID: ReadonlyMap<string, UidEntry> = new Map(
+  UIDS.map(([uid, name, keyword, type, retired, dcmtkName]): [string, UidEntry] => [
+    uid,
+    { uid, name, keyword, type, retired: retired === 1, ...(dcmtkName !== '' ? { dcmtkName } : {}) },
+  ]),
+);
+const UID_BY_KEYWORD: ReadonlyMap<string, string> = new Map([...BY_UID.values()].map((e) => [e.keyword, e.uid]));
 
-function index(): Map<string, UidEntry> {
-  if (!byUid) {
-    byUid = new Map();
-    for (const [uid, name, keyword, type, retired, dcmtkName] of UIDS) {
-      const e: UidEntry = { uid, name, keyword, type, retired: retired === 1 };
-      if (dcmtkName !== '') e.dcmtkName = dcmtkName;
-      byUid.set(uid, e);
-    }
-  }
-  return byUid;
-}
-
-let byKeyword: Map<string, string> | undefined;
 
 /** The UID of a registry keyword ('VerificationSOPClass'); throws for a keyword the table does not have. */
 export function uidOfKeyword(keyword: string): string {
-  if (!byKeyword) {
-    byKeyword = new Map();
-    for (const e of index().values()) byKeyword.set(e.keyword, e.uid);
-  }
-  const uid = byKeyword.get(keyword);
+  const uid = UID_BY_KEYWORD.get(keyword);
   if (!uid) throw new Error(`no UID with keyword ${keyword} in the generated registry`);
   return uid;
 }
 
 export function uidEntry(uid: string): UidEntry | undefined {
-  return index().get(uid);
+  return BY_UID.get(uid);
 }
 
 /** DCMTK's name for a UID as its logs print it (e.g. 'CTImageStorage', 'LittleEndianExplicit'), else the UID. */
 export function dcmtkUidName(uid: string): string {
-  return index().get(uid)?.dcmtkName ?? uid;
+  return BY_UID.get(uid)?.dcmtkName ?? uid;
 }
 
 /**
@@ -73,11 +62,13 @@ export const STORAGE_SOP_CLASSES: readonly string[] = STORAGE_SOP_CLASS_UIDS;
 /** Exactly DCMTK 3.6.7's dcmAllStorageSOPClassUIDs (what its movescu accepts), in DCMTK's order. */
 export const DCMTK_STORAGE_SOP_CLASSES: readonly string[] = DCMTK_ALL_STORAGE_SOP_CLASS_UIDS;
 
+const STORAGE: ReadonlySet<string> = new Set(STORAGE_SOP_CLASSES);
+
 export function isStorageSopClass(uid: string): boolean {
-  return (storage ??= new Set(STORAGE_SOP_CLASSES)).has(uid);
+  return STORAGE.has(uid);
 }
 
 /** Every transfer syntax DCMTK 3.6.7 knows (retired ones too), by its PS3.6 keyword (DCMTK's name for GE's private one). */
 export const TS = TRANSFER_SYNTAXES;
 export type TransferSyntaxKeyword = keyof typeof TS;
-export type TransferSyntaxUid = (typeof TS)[TransferSyntaxKeyword];
+

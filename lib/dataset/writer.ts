@@ -82,19 +82,16 @@ function tagsOf(...keywords: string[]): ReadonlySet<number> {
   return out;
 }
 
-let special: { xs: ReadonlySet<number>; waveform: ReadonlySet<number>; pixelRep: number; waveBits: number } | undefined;
+/** Tags DcmItem::checkAndUpdateVR resolves from another element of the same item (looked up once, at import). */
+const SPECIAL_TAGS: { xs: ReadonlySet<number>; waveform: ReadonlySet<number>; pixelRep: number; waveBits: number } = {
+  xs: tagsOf('PixelPaddingValue', 'PixelPaddingRangeLimit', 'HistogramFirstBinValue', 'HistogramLastBinValue',
+    'ZeroVelocityPixelValue', 'SmallestImagePixelValue', 'LargestImagePixelValue', 'SmallestPixelValueInSeries',
+    'LargestPixelValueInSeries', 'LUTDescriptor', 'RealWorldValueLastValueMapped', 'RealWorldValueFirstValueMapped'),
+  waveform: tagsOf('WaveformData', 'WaveformPaddingValue', 'ChannelMinimumValue', 'ChannelMaximumValue'),
+  pixelRep: lookupKeyword('PixelRepresentation')?.tag ?? 0x00280103,
+  waveBits: lookupKeyword('WaveformBitsAllocated')?.tag ?? 0x54001004,
+};
 
-/** Tags DcmItem::checkAndUpdateVR resolves from another element of the same item (looked up once). */
-function specialTags(): NonNullable<typeof special> {
-  return (special ??= {
-    xs: tagsOf('PixelPaddingValue', 'PixelPaddingRangeLimit', 'HistogramFirstBinValue', 'HistogramLastBinValue',
-      'ZeroVelocityPixelValue', 'SmallestImagePixelValue', 'LargestImagePixelValue', 'SmallestPixelValueInSeries',
-      'LargestPixelValueInSeries', 'LUTDescriptor', 'RealWorldValueLastValueMapped', 'RealWorldValueFirstValueMapped'),
-    waveform: tagsOf('WaveformData', 'WaveformPaddingValue', 'ChannelMinimumValue', 'ChannelMaximumValue'),
-    pixelRep: lookupKeyword('PixelRepresentation')?.tag ?? 0x00280103,
-    waveBits: lookupKeyword('WaveformBitsAllocated')?.tag ?? 0x54001004,
-  });
-}
 
 /** What an item knows that decides the VR of a later element of the same item (implicit input only). */
 interface VrContext {
@@ -107,7 +104,7 @@ interface VrContext {
 function resolveInferredVr(tag: number, vr: Vr, ctx: VrContext): Vr {
   const vrs = lookupTag(tag)?.vrs;
   if (!vrs || vrs.length < 2) return vr;
-  const s = specialTags();
+  const s = SPECIAL_TAGS;
   if (vrs.length === 2 && vrs.includes('OB') && vrs.includes('OW')) {
     if (tag === PIXEL_DATA_TAG || ((tag & 0xff00ffff) >>> 0) === 0x60003000) return 'OW';
     if (s.waveform.has(tag) && ctx.waveBits !== undefined) return ctx.waveBits === 8 ? 'OB' : 'OW';
@@ -428,7 +425,7 @@ export class DatasetEncoder {
     const ctx = this.context();
     if (ctx.inferred && raw.length >= 2) {
       // DcmItem::checkAndUpdateVR looks these up in the same item for later elements.
-      const s = specialTags();
+      const s = SPECIAL_TAGS;
       if (cur.tag === s.pixelRep) ctx.pixelRep = raw.readUInt16LE(0);
       else if (cur.tag === s.waveBits) ctx.waveBits = raw.readUInt16LE(0);
     }

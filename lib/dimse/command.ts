@@ -4,7 +4,7 @@
  * no table of its own.
  */
 import { DimseError, formatTag } from '../errors';
-import { lookupKeyword, lookupTag } from '../dataset/dictionary';
+import { lookupKeyword } from '../dataset/dictionary';
 
 export interface Command {
   CommandField: number;
@@ -42,23 +42,20 @@ const KEYWORDS: CommandKeyword[] = [
   'MoveOriginatorApplicationEntityTitle', 'MoveOriginatorMessageID',
 ];
 
-let specsByKeyword: Map<CommandKeyword, FieldSpec> | undefined;
-let specsByTag: Map<number, FieldSpec> | undefined;
-
-function specs(): { byKeyword: Map<CommandKeyword, FieldSpec>; byTag: Map<number, FieldSpec> } {
-  if (!specsByKeyword || !specsByTag) {
-    specsByKeyword = new Map();
-    specsByTag = new Map();
-    for (const keyword of KEYWORDS) {
-      const entry = lookupKeyword(keyword);
-      if (!entry) throw new Error(`dictionary has no command field ${keyword}`);
-      const spec: FieldSpec = { keyword, tag: entry.tag, vr: entry.vr };
-      specsByKeyword.set(keyword, spec);
-      specsByTag.set(entry.tag, spec);
-    }
+/** The command fields' tags and VRs from the dictionary, looked up once at import. */
+const SPECS: { byKeyword: ReadonlyMap<CommandKeyword, FieldSpec>; byTag: ReadonlyMap<number, FieldSpec> } = (() => {
+  const byKeyword = new Map<CommandKeyword, FieldSpec>();
+  const byTag = new Map<number, FieldSpec>();
+  for (const keyword of KEYWORDS) {
+    const entry = lookupKeyword(keyword);
+    if (!entry) throw new Error(`dictionary has no command field ${keyword}`);
+    const spec: FieldSpec = { keyword, tag: entry.tag, vr: entry.vr };
+    byKeyword.set(keyword, spec);
+    byTag.set(entry.tag, spec);
   }
-  return { byKeyword: specsByKeyword, byTag: specsByTag };
-}
+  return { byKeyword, byTag };
+})();
+
 
 function encodeValue(vr: string, value: FieldValue): Buffer {
   switch (vr) {
@@ -105,7 +102,7 @@ function decodeValue(vr: string, data: Buffer, tag: number, offset: number): Fie
 
 /** Encodes a command set, group length first, elements in tag order. */
 export function encodeCommand(command: Command): Buffer {
-  const { byKeyword } = specs();
+  const { byKeyword } = SPECS;
   const parts: { tag: number; value: Buffer }[] = [];
   for (const keyword of KEYWORDS) {
     const value = command[keyword];
@@ -146,7 +143,7 @@ export function decodeCommand(buf: Buffer): Command {
       { tag: 0, offset: 8 },
     );
   }
-  const { byTag } = specs();
+  const { byTag } = SPECS;
   const out: Record<string, FieldValue> = {};
   let o = 12;
   while (o < buf.length) {
@@ -169,7 +166,3 @@ export function decodeCommand(buf: Buffer): Command {
   return out as unknown as Command;
 }
 
-/** The keyword of a command tag, for dumps. */
-export function commandKeyword(tag: number): string {
-  return lookupTag(tag)?.keyword ?? formatTag(tag);
-}

@@ -22,10 +22,6 @@ export function describePdu(p: Pdu): string {
   }
 }
 
-export function pcResultName(result: number): string {
-  return ['Accepted', 'User Rejection', 'Provider Rejection (no reason)', 'Abstract Syntax Not Supported', 'Transfer Syntaxes Not Supported'][result] ?? `Unknown (${result})`;
-}
-
 /** DCMTK's two lines for a rejection (as echoscu prints them after "Association Rejected:"). */
 const RJ_RESULT: Record<number, string> = { 1: 'Rejected Permanent', 2: 'Rejected Transient' };
 const RJ_SOURCE: Record<number, string> = {

@@ -2,15 +2,6 @@
  * PS3.8 section 9.3: the seven PDUs as a discriminated union on `type`.
  * UIDs and AE titles are plain strings, trimmed of the padding the wire carries.
  */
-export const PduType = {
-  AssociateRq: 0x01,
-  AssociateAc: 0x02,
-  AssociateRj: 0x03,
-  PData: 0x04,
-  ReleaseRq: 0x05,
-  ReleaseRp: 0x06,
-  Abort: 0x07,
-} as const;
 
 export interface PresentationContextRq {
   /** Odd number 1..255. */

@@ -6,7 +6,7 @@ import { messagesOf } from '../dimse/messages';
 import { sendMessage } from '../dimse/writer';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
-import { VERIFICATION_SOP_CLASS } from './storage-server';
+import { VERIFICATION_SOP_CLASS } from './sop-classes';
 import { connectTcp } from './connect';
 
 export interface EchoOptions {

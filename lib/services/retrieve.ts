@@ -14,7 +14,8 @@ import type { AssociationHandle } from '../association/types';
 import { encodeDataset } from '../dataset/encode';
 import { dumpDataset } from '../dataset/dump';
 import type { DataElement } from '../dataset/element';
-import { TS, uidOfKeyword } from '../dataset/uids';
+import { TS } from '../dataset/uids';
+import { QUERY_MODELS, type QueryModel } from './sop-classes';
 import { messagesOf } from '../dimse/messages';
 import { moveOutcome, moveStatusString } from '../dimse/status';
 import { dcmtkMaxSendPdv, dumpDimseMessage, moveResponseStatusDetail } from '../dimse/dump';
@@ -29,19 +30,6 @@ import { StorageServer } from './storage-server';
 import type { StoreProgress } from './store-scp';
 import { dumpAssociationParameters } from './association-dump';
 import { connectTcp } from './connect';
-
-export type QueryModel = 'patient' | 'study' | 'psonly';
-
-/** PS3.4 C.6: FIND and MOVE SOP classes of each query/retrieve information model. */
-const model = (name: string): { find: string; move: string } => ({
-  find: uidOfKeyword(`FIND${name}QueryRetrieveInformationModel`),
-  move: uidOfKeyword(`MOVE${name}QueryRetrieveInformationModel`),
-});
-export const QUERY_MODELS: Record<QueryModel, { find: string; move: string }> = {
-  patient: model('PatientRoot'),
-  study: model('StudyRoot'),
-  psonly: model('PatientStudyOnly'),
-};
 
 export interface RetrieveOptions {
   host: string;

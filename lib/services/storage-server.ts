@@ -9,15 +9,14 @@ import { dcmtkMaxSendPdv } from '../dimse/dump';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
-import { STORAGE_SOP_CLASSES, TS, uidOfKeyword } from '../dataset/uids';
+import { STORAGE_SOP_CLASSES, TS } from '../dataset/uids';
+import { VERIFICATION_SOP_CLASS } from './sop-classes';
 import { acceptContexts, screenRequest, type AdmissionPolicy } from './negotiation';
 import { RejectReason, RejectResult, RejectSource } from '../pdu/constants';
 import { serveStore, type StoreProgress } from './store-scp';
 import { dumpAssociationParameters } from './association-dump';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
 import type { ReceivedObject } from '../received-object';
-
-export const VERIFICATION_SOP_CLASS = uidOfKeyword('VerificationSOPClass');
 
 /** DCMTK's default for incoming associations on a little-endian host: explicit LE, explicit BE, implicit LE. */
 export const DEFAULT_STORE_TRANSFER_SYNTAXES: readonly string[] = [

@@ -13,20 +13,17 @@ import { DCMTK_FILE_PREFIXES } from './prefixes.generated';
  */
 export const UNKNOWN_PREFIX = 'UNKNOWN';
 
-let prefixes: Map<string, string> | undefined;
+const PREFIXES: ReadonlyMap<string, string> = new Map(DCMTK_FILE_PREFIXES);
 
-function table(): Map<string, string> {
-  return (prefixes ??= new Map(DCMTK_FILE_PREFIXES));
-}
 
 /** DCMTK's file name prefix for a SOP class ('CT', 'MR', 'SC', 'SCw', ...), or UNKNOWN_PREFIX. */
 export function filePrefix(sopClassUid: string): string {
-  return table().get(sopClassUid) ?? UNKNOWN_PREFIX;
+  return PREFIXES.get(sopClassUid) ?? UNKNOWN_PREFIX;
 }
 
 /** The abbreviation movescu prints in "Received Store Request (MsgID n, CT)": the prefix, or 'OT' when unknown. */
 export function logModality(sopClassUid: string): string {
-  return table().get(sopClassUid) ?? 'OT';
+  return PREFIXES.get(sopClassUid) ?? 'OT';
 }
 
 /**

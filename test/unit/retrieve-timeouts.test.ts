@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { acceptAssociation } from '../../lib/association/association';
 import { acceptContexts } from '../../lib/services/negotiation';
 import { retrieve } from '../../lib/services/retrieve';
-import { QUERY_MODELS } from '../../lib/services/retrieve';
+import { QUERY_MODELS } from '../../lib/services/sop-classes';
 import { exitCodeFor } from '../../lib/cli/outcome';
 import type { DimseError } from '../../lib/errors';
 

@@ -24,7 +24,6 @@ import { tapObjects, withAttributes, type AttributedObject } from '../../lib/sta
 
 const SYNTAXES = [IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN, DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN];
 const s = (tag: number, vr: string, v: string): DataElement => ({ tag, vr, value: stringToBytes(v, vr) });
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 function sample(): DataElement[] {
   return [

@@ -13,10 +13,10 @@ import { Status } from '../dimse/status';
 import { sendMessage } from '../dimse/writer';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
-import type { CatalogEntry } from '../archive/catalog-types';
-import { select, type QueryKey } from '../archive/matching';
+import type { CatalogEntry } from './catalog-types';
+import { select, type QueryKey } from './matching';
 import { storeScu } from './store-scu';
-import { connectTcp } from './connect';
+import { connectTcp } from '../services/connect';
 
 export interface MoveDestination {
   host: string;

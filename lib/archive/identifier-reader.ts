@@ -6,7 +6,7 @@ import { transferSyntaxInfo } from '../dataset/transfer-syntax';
 import { bytesToString } from '../dataset/values';
 import { isStringVr } from '../dataset/vr';
 import { DimseError } from '../errors';
-import type { QueryKey } from '../archive/matching';
+import type { QueryKey } from './matching';
 
 const MAX_IDENTIFIER_BYTES = 1024 * 1024;
 
