@@ -25,7 +25,7 @@ export { jsonSink, jsonDirectorySink } from './sinks/json';
 export type { JsonSinkOptions, JsonDirectorySinkOptions } from './sinks/json';
 export type { JsonBulkDataOptions } from './dataset/json-encoder';
 export type { OutputMode } from './sinks/output-mode';
-export { dcmtkFileName, filePrefix } from './sinks/prefixes';
+export { dcmtkFileName, filePrefix } from './dcmtk/prefixes';
 export { echo } from './services/echo-scu';
 export type { EchoOptions } from './services/echo-scu';
 export { Status, statusClass, moveStatusString, moveOutcome } from './dimse/status';

@@ -3,7 +3,7 @@
  *   lib/dataset/dictionary.generated.ts   DCMTK 3.6.7's data dictionary (dicom.dic), repeating groups as masks
  *   lib/dataset/private-dictionary.generated.ts   DCMTK 3.6.7's private tags (private.dic), by private creator
  *   lib/dataset/uids.generated.ts         DCMTK 3.6.7's UIDs with its names, storage SOP classes, transfer syntaxes
- *   lib/sinks/prefixes.generated.ts       DCMTK's file name prefix per SOP class
+ *   lib/dcmtk/prefixes.generated.ts       DCMTK's file name prefix per SOP class
  * All facts come from DCMTK as Debian packages it (libdcmtk17, libdcmtk-dev).
  *
  * Usage (after tsc):

@@ -21,4 +21,3 @@ export const EXIT_CODES = {
   CMOVE_ERROR: 69,
 } as const;
 
-export type ExitCodeName = keyof typeof EXIT_CODES;

@@ -70,5 +70,5 @@ export function isStorageSopClass(uid: string): boolean {
 
 /** Every transfer syntax DCMTK 3.6.7 knows (retired ones too), by its PS3.6 keyword (DCMTK's name for GE's private one). */
 export const TS = TRANSFER_SYNTAXES;
-export type TransferSyntaxKeyword = keyof typeof TS;
+
 

@@ -14,8 +14,8 @@ import type { DataElement } from '../dataset/element';
 import { dcmtkUidName } from '../dataset/uids';
 import { encodeTags } from '../dataset/values';
 import { MINIMUM_PDU_SIZE } from '../pdu/constants';
-import type { Command, CommandKeyword } from './command';
-import { CommandField, NO_DATASET, Priority } from './command-field';
+import type { Command, CommandKeyword } from '../dimse/command';
+import { CommandField, NO_DATASET, Priority } from '../dimse/command-field';
 
 export type DimseDirection = 'incoming' | 'outgoing';
 

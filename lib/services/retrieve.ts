@@ -12,23 +12,23 @@ import { Readable } from 'node:stream';
 import { buildAssociateRq, requestAssociation } from '../association/association';
 import type { AssociationHandle } from '../association/types';
 import { encodeDataset } from '../dataset/encode';
-import { dumpDataset } from '../dataset/dump';
+import { dumpDataset } from '../dcmtk/dataset-dump';
 import type { DataElement } from '../dataset/element';
 import { TS } from '../dataset/uids';
 import { QUERY_MODELS, type QueryModel } from './sop-classes';
 import { messagesOf } from '../dimse/messages';
 import { moveOutcome, moveStatusString } from '../dimse/status';
-import { dcmtkMaxSendPdv, dumpDimseMessage, moveResponseStatusDetail } from '../dimse/dump';
+import { dcmtkMaxSendPdv, dumpDimseMessage, moveResponseStatusDetail } from '../dcmtk/dimse-dump';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
-import { filePrefix } from '../sinks/prefixes';
+import { filePrefix } from '../dcmtk/prefixes';
 import { withDatasetType } from '../dimse/writer';
 import { moveRequestCommand, moveScu, type MoveResponse } from './move-scu';
 import type { ReceivedObject } from '../received-object';
 import { StorageServer } from './storage-server';
 import type { StoreProgress } from './store-scp';
-import { dumpAssociationParameters } from './association-dump';
+import { dumpAssociationParameters } from '../dcmtk/association-dump';
 import { connectTcp } from './connect';
 
 export interface RetrieveOptions {

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { acceptAssociation } from '../association/association';
-import { dcmtkMaxSendPdv } from '../dimse/dump';
+import { dcmtkMaxSendPdv } from '../dcmtk/dimse-dump';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
@@ -14,7 +14,7 @@ import { VERIFICATION_SOP_CLASS } from './sop-classes';
 import { acceptContexts, screenRequest, type AdmissionPolicy } from './negotiation';
 import { RejectReason, RejectResult, RejectSource } from '../pdu/constants';
 import { serveStore, type StoreProgress } from './store-scp';
-import { dumpAssociationParameters } from './association-dump';
+import { dumpAssociationParameters } from '../dcmtk/association-dump';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
 import type { ReceivedObject } from '../received-object';
 

@@ -5,7 +5,7 @@
  */
 import type { AssociationHandle } from '../association/types';
 import { commandFieldName, CommandField } from '../dimse/command-field';
-import { dumpDimseMessage } from '../dimse/dump';
+import { dumpDimseMessage } from '../dcmtk/dimse-dump';
 import { messagesOf } from '../dimse/messages';
 import { discardDataset, type DimseMessage } from '../dimse/message';
 import { STORE_FAILURE_STATUS, Status, hex4 } from '../dimse/status';

@@ -6,7 +6,7 @@ import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
 import { CannotUnderstand, DoesNotMatch } from './part10-writer';
-import { dcmtkFileName } from './prefixes';
+import { dcmtkFileName } from '../dcmtk/prefixes';
 
 /** The name DCMTK gives an object's file, or the user's. */
 export function objectFileName(obj: ReceivedObject, fileName?: (obj: ReceivedObject) => string): string {

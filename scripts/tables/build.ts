@@ -418,5 +418,5 @@ export const DCMTK_FILE_PREFIXES: readonly (readonly [string, string])[] = [
 ${rows.map(([u, m]) => `[${q(u)},${q(m)}],`).join('\n')}
 ];
 `;
-  return { path: 'lib/sinks/prefixes.generated.ts', text };
+  return { path: 'lib/dcmtk/prefixes.generated.ts', text };
 }

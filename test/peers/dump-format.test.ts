@@ -12,7 +12,7 @@ import { peerTest } from '../peer-gate';
 import { tempDir } from './harness';
 import { FIXTURES } from '../fixtures/dataset/helpers';
 import { readQueryFile } from '../../lib/dataset/query-file';
-import { dumpElementLines, transferSyntaxName } from '../../lib/dataset/dump';
+import { dumpElementLines, transferSyntaxName } from '../../lib/dcmtk/dataset-dump';
 
 const tmp = tempDir('dump-format');
 after(() => tmp.cleanup());

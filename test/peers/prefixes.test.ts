@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { peerTest } from '../peer-gate';
 import { DCMTK_STORAGE_SOP_CLASSES } from '../../lib/dataset/uids';
-import { dcmtkFileName } from '../../lib/sinks/prefixes';
+import { dcmtkFileName } from '../../lib/dcmtk/prefixes';
 
 const run = promisify(execFile);
 const BINARIES: string[] = ['dump2dcm', 'storescu', 'storescp'];

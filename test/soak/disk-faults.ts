@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Archive } from '../../lib/archive/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
-import { dcmtkFileName } from '../../lib/sinks/prefixes';
+import { dcmtkFileName } from '../../lib/dcmtk/prefixes';
 import { datasetWithoutPadding, freePort, movescuCommand, readPart10Header, runProcess } from '../peers/harness';
 import { countError, listing, mulberry32, newEntries, newStats, noteFailure, type PhaseStats } from './stats';
 

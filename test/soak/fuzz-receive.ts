@@ -307,11 +307,6 @@ export interface FuzzReceiveOptions {
 
 const BATCH = 50;
 
-/** The peer's script of (seed, batch, index), for replaying one case. */
-export function receiveScript(seed: number, batch: number, index: number): Script {
-  return fc.sample(script, { seed: (seed * 7919 + batch) | 0, numRuns: index + 1 })[index]!;
-}
-
 export async function fuzzReceive(opts: FuzzReceiveOptions): Promise<PhaseStats> {
   const t0 = Date.now();
   const stats = newStats('fuzz receive');

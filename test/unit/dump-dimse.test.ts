@@ -4,8 +4,9 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { dcmtkMaxSendPdv, dumpDimseMessage, moveResponseStatusDetail } from '../../lib/dimse/dump';
-import { dumpDataset, ftoaG, transferSyntaxName } from '../../lib/dataset/dump';
+import { dcmtkMaxSendPdv, dumpDimseMessage, moveResponseStatusDetail } from '../../lib/dcmtk/dimse-dump';
+import { dumpDataset, transferSyntaxName } from '../../lib/dcmtk/dataset-dump';
+import { ftoaG } from '../../lib/dcmtk/ftoa';
 import { CommandField } from '../../lib/dimse/command-field';
 
 test('C-MOVE-RQ dump as movescu -d prints it', () => {

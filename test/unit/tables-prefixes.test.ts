@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { UNKNOWN_PREFIX, dcmtkFileName, filePrefix, logModality, sanitizeFileName } from '../../lib/sinks/prefixes';
+import { UNKNOWN_PREFIX, dcmtkFileName, filePrefix, logModality, sanitizeFileName } from '../../lib/dcmtk/prefixes';
 
 test("DCMTK's prefixes", () => {
   assert.equal(filePrefix('1.2.840.10008.5.1.4.1.1.2'), 'CT');

@@ -11,7 +11,7 @@ import {
   isStorageSopClass,
   uidEntry,
 } from '../../lib/dataset/uids';
-import { filePrefix } from '../../lib/sinks/prefixes';
+import { filePrefix } from '../../lib/dcmtk/prefixes';
 
 test('a SOP class', () => {
   assert.deepEqual(uidEntry('1.2.840.10008.5.1.4.1.1.2'), {
