@@ -20,6 +20,7 @@ import { acceptContexts } from '../services/negotiation';
 import { QUERY_MODELS, VERIFICATION_SOP_CLASS } from '../services/sop-classes';
 import { readQueryKeys } from './identifier-reader';
 import { indexFolder } from './catalog';
+import { DEFAULT_ACSE_TIMEOUT_MS, DEFAULT_MAX_PDU } from '../defaults';
 import type { CatalogEntry } from './catalog-types';
 
 export interface ArchiveOptions {
@@ -75,8 +76,8 @@ export class Archive {
   }
 
   private async serve(socket: net.Socket): Promise<void> {
-    const maxPduLength = this.opts.maxPduLength ?? 16384;
-    const acseTimeoutMs = this.opts.acseTimeoutMs ?? 30_000;
+    const maxPduLength = this.opts.maxPduLength ?? DEFAULT_MAX_PDU;
+    const acseTimeoutMs = this.opts.acseTimeoutMs ?? DEFAULT_ACSE_TIMEOUT_MS;
     const assoc = await acceptAssociation(socket, {
       maxPduLength,
       artimTimeoutMs: acseTimeoutMs,

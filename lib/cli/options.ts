@@ -7,6 +7,10 @@
  * never silently ignored (a script that asks for a conversion must not get unconverted files).
  */
 
+import {
+  DEFAULT_ACSE_TIMEOUT_S, DEFAULT_AE_TITLE, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_PDU, DEFAULT_PEER_AE_TITLE, MAX_PDU, MIN_PDU,
+} from '../defaults';
+
 export type Support = 'yes' | 'later';
 
 export interface IntegerValue {
@@ -95,13 +99,6 @@ const int = (name: string, signed: boolean, min?: number, max?: number): Integer
   return v;
 };
 
-/** ASC_MINIMUMPDUSIZE, ASC_MAXIMUMPDUSIZE, ASC_DEFAULTMAXPDU (dcmnet/assoc.h). */
-export const MIN_PDU = 4096;
-export const MAX_PDU = 131072;
-export const DEFAULT_PDU = 16384;
-export const DEFAULT_AE_TITLE = 'MOVESCU';
-export const DEFAULT_PEER_AE_TITLE = 'ANY-SCP';
-export const DEFAULT_ACSE_TIMEOUT_S = 30;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
@@ -199,7 +196,7 @@ const TABLE: readonly RawGroup[] = [
           h: ['timeout for DIMSE messages'], d: 'unlimited', ok: true },
         { s: '-pdu', l: '--max-pdu', v: [int('number of bytes', false, MIN_PDU, MAX_PDU)],
           vh: `[n]umber of bytes: integer (${MIN_PDU}..${MAX_PDU})`,
-          h: [`set max receive pdu to n bytes (default: ${DEFAULT_PDU})`], d: String(DEFAULT_PDU), ok: true },
+          h: [`set max receive pdu to n bytes (default: ${DEFAULT_MAX_PDU})`], d: String(DEFAULT_MAX_PDU), ok: true },
         // Accepted: we never do reverse lookups, so "disabled" is what we always do.
         { s: '-dhl', l: '--disable-host-lookup', h: ['disable hostname lookup'], ok: true },
         { s: null, l: '--repeat', v: [int('number', false, 1)], vh: '[n]umber: integer', h: ['repeat n times'], d: '1', ok: true },
@@ -283,8 +280,8 @@ const OUR_TABLE: readonly RawGroup[] = [
       ] },
       { title: 'safety:', options: [
         { s: null, l: '--fsync', h: ['fsync each file before its success response'], ok: true },
-        { s: null, l: '--max-in-flight', v: [int('number', false, 1, 64)], vh: '[n]umber: integer (1..64, default: 4)',
-          h: ['objects received at once'], d: '4', ok: true },
+        { s: null, l: '--max-in-flight', v: [int('number', false, 1, 64)], vh: `[n]umber: integer (1..64, default: ${DEFAULT_MAX_IN_FLIGHT})`,
+          h: ['objects received at once'], d: String(DEFAULT_MAX_IN_FLIGHT), ok: true },
         { s: null, l: '--require-called-aet', h: ['accept only sub-associations calling -aem'], ok: true },
         { s: null, l: '--require-archive', h: ['accept only sub-associations from the', 'peer host with -aec as calling AE title'], ok: true },
       ] },

@@ -21,10 +21,12 @@ import {
 } from './transfer-syntax-options';
 import { readFileSync, statSync, accessSync, constants as fsConstants } from 'node:fs';
 import {
-  DEFAULT_ACSE_TIMEOUT_S, DEFAULT_AE_TITLE, DEFAULT_PDU, DEFAULT_PEER_AE_TITLE, MAX_PDU, MIN_PDU, PARAMS,
-  OUTPUT_FORMATS, PROGRAM_NAME, displayName, findOption, type OptionSpec, type OutputFormat,
+  PARAMS, OUTPUT_FORMATS, PROGRAM_NAME, displayName, findOption, type OptionSpec, type OutputFormat,
 } from './options';
 import { headerText, helpText, versionText } from './help';
+import {
+  DEFAULT_ACSE_TIMEOUT_S, DEFAULT_AE_TITLE, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_PDU, DEFAULT_PEER_AE_TITLE, MAX_PDU, MIN_PDU,
+} from '../defaults';
 import { formatLogMessage, type Threshold } from './logger';
 import { EXIT_CODES } from './exit-codes';
 import type { WriteOptions } from '../dataset/writer';
@@ -385,7 +387,7 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     if (portBlock?.spec.long === '--no-port') retrievePort = null;
 
     const pduOpt = rightmost('--max-pdu');
-    const maxPdu = pduOpt === undefined ? DEFAULT_PDU
+    const maxPdu = pduOpt === undefined ? DEFAULT_MAX_PDU
       : Number(valueUnsigned(pduOpt, 0, BigInt(MIN_PDU), BigInt(MAX_PDU)));
     const ignore = present('--ignore');
     const accept = rightmost(...Object.keys(ACCEPT_OPTIONS));
@@ -419,7 +421,7 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     const abort = present('--abort');
     const fsync = present('--fsync');
     const inFlightOpt = rightmost('--max-in-flight');
-    const maxInFlight = inFlightOpt === undefined ? 4 : Number(valueUnsigned(inFlightOpt, 0, 1n, 64n));
+    const maxInFlight = inFlightOpt === undefined ? DEFAULT_MAX_IN_FLIGHT : Number(valueUnsigned(inFlightOpt, 0, 1n, 64n));
     const requireCalledAet = present('--require-called-aet');
     const requireArchive = present('--require-archive');
     const bulkDataDirectory = rightmost('--bulk-data-uri')?.values[0] ?? null;

@@ -16,6 +16,7 @@ import { encodeTags } from '../dataset/values';
 import { MINIMUM_PDU_SIZE } from '../pdu/constants';
 import type { Command, CommandKeyword } from '../dimse/command';
 import { CommandField, NO_DATASET, Priority } from '../dimse/command-field';
+import { hex4, matchStatus, statusRule, type StatusRule } from '../dimse/status';
 
 export type DimseDirection = 'incoming' | 'outgoing';
 
@@ -29,100 +30,103 @@ function field(label: string, value: string | number): string {
   return `${label.padEnd(30)}: ${value}`;
 }
 
-function hexStatus(status: number): string {
-  return `0x${status.toString(16).padStart(4, '0')}`;
-}
-
 /** DIMSE_printStatusClassString (dicom.h's DICOM_*_STATUS macros): the class of a status no service names. */
+const CLASS_TEXTS: readonly StatusRule<string>[] = [
+  statusRule(0x0000, 'Success'),
+  // Failure: Axxx, Cxxx, 01xx but 0107 and 0116 (warnings), 02xx.
+  statusRule(0xa000, 'Failure', 0xf000),
+  statusRule(0xc000, 'Failure', 0xf000),
+  statusRule(0x0107, 'Warning'),
+  statusRule(0x0116, 'Warning'),
+  statusRule(0x0100, 'Failure', 0xff00),
+  statusRule(0x0200, 'Failure', 0xff00),
+  statusRule(0xb000, 'Warning', 0xf000),
+  statusRule(0x0001, 'Warning'),
+  statusRule(0xfe00, 'Cancel'),
+  statusRule(0xff00, 'Pending'),
+  statusRule(0xff01, 'Pending'),
+];
+
 function statusClassText(s: number): string {
-  if (s === 0x0000) return 'Success';
-  const hi4 = s & 0xf000;
-  const hi8 = s & 0xff00;
-  if (hi4 === 0xa000 || hi4 === 0xc000 || (hi8 === 0x0100 && s !== 0x0107 && s !== 0x0116) || hi8 === 0x0200) return 'Failure';
-  if (hi4 === 0xb000 || s === 0x0001 || s === 0x0107 || s === 0x0116) return 'Warning';
-  if (s === 0xfe00) return 'Cancel';
-  if (s === 0xff00 || s === 0xff01) return 'Pending';
-  const standard = s === 0x0001 || hi8 === 0x0100 || hi8 === 0x0200 || hi4 === 0xa000 || hi4 === 0xb000 || hi4 === 0xc000;
-  return standard ? 'Unknown Status Code' : 'Unknown Status Code (non-standard)';
+  return matchStatus(CLASS_TEXTS, s) ?? 'Unknown Status Code (non-standard)';
 }
 
 /** The general codes C-STORE, C-FIND, C-GET, C-MOVE and C-ECHO share (PS3.7 C.5). */
-const GENERAL: Readonly<Record<number, string>> = {
-  0x0122: 'Refused: SOP Class not supported',
-  0x0210: 'Duplicate invocation',
-  0x0211: 'Unrecognized operation',
-  0x0212: 'Mistyped argument',
-};
+const GENERAL: readonly StatusRule<string>[] = [
+  statusRule(0x0122, 'Refused: SOP Class not supported'),
+  statusRule(0x0210, 'Duplicate invocation'),
+  statusRule(0x0211, 'Unrecognized operation'),
+  statusRule(0x0212, 'Mistyped argument'),
+];
 
-const RETRIEVE_SPECIFIC: Readonly<Record<number, string>> = {
-  0x0000: 'Success: Sub-operations complete - No failures or warnings',
-  0xa701: 'Refused: Out of resources - Unable to calculate number of matches',
-  0xa702: 'Refused: Out of resources - Unable to perform sub-operations',
-  0xa900: 'Error: Data Set does not match SOP Class',
-  0xaa00: 'Failed: None of the frames requested were found in SOP Instance',
-  0xaa01: 'Failed: Unable to create new object for this SOP Class',
-  0xaa02: 'Failed: Unable to extract frames',
-  0xaa03: 'Failed: Time-based request for non-time-based SOP Instance',
-  0xaa04: 'Failed: Invalid request',
-};
+/** DIMSE_printCGetStatusString. */
+const GET_TEXTS: readonly StatusRule<string>[] = [
+  ...GENERAL,
+  statusRule(0x0000, 'Success: Sub-operations complete - No failures or warnings'),
+  statusRule(0xa701, 'Refused: Out of resources - Unable to calculate number of matches'),
+  statusRule(0xa702, 'Refused: Out of resources - Unable to perform sub-operations'),
+  statusRule(0xa900, 'Error: Data Set does not match SOP Class'),
+  statusRule(0xaa00, 'Failed: None of the frames requested were found in SOP Instance'),
+  statusRule(0xaa01, 'Failed: Unable to create new object for this SOP Class'),
+  statusRule(0xaa02, 'Failed: Unable to extract frames'),
+  statusRule(0xaa03, 'Failed: Time-based request for non-time-based SOP Instance'),
+  statusRule(0xaa04, 'Failed: Invalid request'),
+  statusRule(0xc000, 'Failed: Unable to process', 0xf000),
+  statusRule(0xfe00, 'Cancel: Sub-operations terminated due to Cancel Indication'),
+  statusRule(0xb000, 'Warning: Sub-operations complete - One or more failures or warnings'),
+  statusRule(0xff00, 'Pending: Sub-operations are continuing'),
+];
 
-/** DIMSE_printCMoveStatusString / DIMSE_printCGetStatusString (C-GET has no "Not authorized", no 0xa801). */
-function retrieveStatusText(s: number, move: boolean): string {
-  const general = GENERAL[s];
-  if (general) return general;
-  if (move && s === 0x0124) return 'Refused: Not authorized';
-  const specific = RETRIEVE_SPECIFIC[s];
-  if (specific) return specific;
-  if (move && s === 0xa801) return 'Refused: Move Destination unknown';
-  if ((s & 0xf000) === 0xc000) return 'Failed: Unable to process';
-  if (s === 0xfe00) return 'Cancel: Sub-operations terminated due to Cancel Indication';
-  if (s === 0xb000) return 'Warning: Sub-operations complete - One or more failures or warnings';
-  if (s === 0xff00) return 'Pending: Sub-operations are continuing';
-  return statusClassText(s);
-}
+/** DIMSE_printCMoveStatusString: C-GET's, plus "Not authorized" and "Move Destination unknown". */
+const MOVE_TEXTS: readonly StatusRule<string>[] = [
+  statusRule(0x0124, 'Refused: Not authorized'),
+  statusRule(0xa801, 'Refused: Move Destination unknown'),
+  ...GET_TEXTS,
+];
 
 /** DIMSE_printCStoreStatusString. */
-function storeStatusText(s: number): string {
-  if (s === 0x0000) return 'Success';
-  if (s === 0x0122) return 'Refused: SOP Class not supported';
-  if (s === 0x0124) return 'Refused: Not authorized';
-  if (s === 0x0117) return 'Invalid SOP Class';
-  if (s === 0x0210) return 'Duplicate invocation';
-  if (s === 0x0211) return 'Unrecognized operation';
-  if (s === 0x0212) return 'Mistyped argument';
-  if ((s & 0xff00) === 0xa700) return 'Refused: Out of resources';
-  if ((s & 0xff00) === 0xa900) return 'Error: Data Set does not match SOP Class';
-  if ((s & 0xf000) === 0xc000) return 'Error: Cannot understand';
-  if (s === 0xb000) return 'Warning: Coercion of Data Elements';
-  if (s === 0xb007) return 'Warning: Data Set does not match SOP Class';
-  if (s === 0xb006) return 'Warning: Elements discarded';
-  return statusClassText(s);
-}
+const STORE_TEXTS: readonly StatusRule<string>[] = [
+  statusRule(0x0000, 'Success'),
+  statusRule(0x0122, 'Refused: SOP Class not supported'),
+  statusRule(0x0124, 'Refused: Not authorized'),
+  statusRule(0x0117, 'Invalid SOP Class'),
+  statusRule(0x0210, 'Duplicate invocation'),
+  statusRule(0x0211, 'Unrecognized operation'),
+  statusRule(0x0212, 'Mistyped argument'),
+  statusRule(0xa700, 'Refused: Out of resources', 0xff00),
+  statusRule(0xa900, 'Error: Data Set does not match SOP Class', 0xff00),
+  statusRule(0xc000, 'Error: Cannot understand', 0xf000),
+  statusRule(0xb000, 'Warning: Coercion of Data Elements'),
+  statusRule(0xb007, 'Warning: Data Set does not match SOP Class'),
+  statusRule(0xb006, 'Warning: Elements discarded'),
+];
 
-/** DIMSE_printCFindStatusString (without the Relevant Patient Information Query wording of 0xc1xx). */
-function findStatusText(s: number, sopClass: string | undefined): string {
-  if (s === 0x0122) return 'Refused: SOP Class not supported';
-  if (s === 0x0000) return 'Success: Matching is complete';
-  if (s === 0xa700) return 'Refused: Out of resources';
-  if ((s & 0xff00) === 0xa900) return 'Error: Data Set does not match SOP Class';
-  if ((s & 0xf000) === 0xc000) {
-    // Relevant Patient Information Query (1.2.840.10008.5.1.4.37.*) names two of its failures.
-    if (sopClass?.startsWith('1.2.840.10008.5.1.4.37.')) {
-      if (s === 0xc100) return 'Failed: More than one match found';
-      if (s === 0xc200) return 'Failed: Unable to support requested template';
-    }
-    return 'Failed: Unable to process';
-  }
-  if (s === 0xfe00) return 'Cancel: Matching terminated due to Cancel Request';
-  if (s === 0xff00) return 'Pending: Matches are continuing';
-  if (s === 0xff01) return 'Pending: Matches are continuing - Warning: Unsupported optional keys';
-  return statusClassText(s);
-}
+/** DIMSE_printCFindStatusString; Relevant Patient Information Query (1.2.840.10008.5.1.4.37.*) names two failures. */
+const FIND_TEXTS: readonly StatusRule<string>[] = [
+  statusRule(0x0122, 'Refused: SOP Class not supported'),
+  statusRule(0x0000, 'Success: Matching is complete'),
+  statusRule(0xa700, 'Refused: Out of resources'),
+  statusRule(0xa900, 'Error: Data Set does not match SOP Class', 0xff00),
+  statusRule(0xc000, 'Failed: Unable to process', 0xf000),
+  statusRule(0xfe00, 'Cancel: Matching terminated due to Cancel Request'),
+  statusRule(0xff00, 'Pending: Matches are continuing'),
+  statusRule(0xff01, 'Pending: Matches are continuing - Warning: Unsupported optional keys'),
+];
+const RELEVANT_PATIENT_QUERY_TEXTS: readonly StatusRule<string>[] = [
+  statusRule(0xc100, 'Failed: More than one match found'),
+  statusRule(0xc200, 'Failed: Unable to support requested template'),
+  ...FIND_TEXTS,
+];
 
 /** DIMSE_printCEchoStatusString. */
-function echoStatusText(s: number): string {
-  if (s === 0x0000) return 'Success';
-  return GENERAL[s] ?? statusClassText(s);
+const ECHO_TEXTS: readonly StatusRule<string>[] = [statusRule(0x0000, 'Success'), ...GENERAL];
+
+function statusText(rules: readonly StatusRule<string>[], s: number): string {
+  return matchStatus(rules, s) ?? statusClassText(s);
+}
+
+function findTexts(sopClass: string | undefined): readonly StatusRule<string>[] {
+  return sopClass?.startsWith('1.2.840.10008.5.1.4.37.') ? RELEVANT_PATIENT_QUERY_TEXTS : FIND_TEXTS;
 }
 
 function priorityText(p: number | undefined): string {
@@ -154,7 +158,7 @@ export function dumpDimseMessage(c: Command, direction: DimseDirection, presenta
   const dataSet = field('Data Set', c.CommandDataSetType === NO_DATASET ? 'none' : 'present');
   const status = (text: (s: number) => string): string => {
     const s = c.Status ?? 0;
-    return field('DIMSE Status', `${hexStatus(s)}: ${text(s)}`);
+    return field('DIMSE Status', `${hex4(s)}: ${text(s)}`);
   };
   const request = (type: string): void => {
     lines.push(field('Message Type', type));
@@ -182,7 +186,7 @@ export function dumpDimseMessage(c: Command, direction: DimseDirection, presenta
       break;
     case CommandField.C_ECHO_RSP:
       response('C-ECHO RSP');
-      lines.push(dataSet, status(echoStatusText));
+      lines.push(dataSet, status((s) => statusText(ECHO_TEXTS, s)));
       break;
     case CommandField.C_STORE_RQ:
       request('C-STORE RQ');
@@ -192,7 +196,7 @@ export function dumpDimseMessage(c: Command, direction: DimseDirection, presenta
       break;
     case CommandField.C_STORE_RSP:
       response('C-STORE RSP');
-      lines.push(field('Affected SOP Instance UID', c.AffectedSOPInstanceUID ?? 'none'), dataSet, status(storeStatusText));
+      lines.push(field('Affected SOP Instance UID', c.AffectedSOPInstanceUID ?? 'none'), dataSet, status((s) => statusText(STORE_TEXTS, s)));
       break;
     case CommandField.C_FIND_RQ:
       request('C-FIND RQ');
@@ -200,7 +204,7 @@ export function dumpDimseMessage(c: Command, direction: DimseDirection, presenta
       break;
     case CommandField.C_FIND_RSP:
       response('C-FIND RSP');
-      lines.push(dataSet, status((s) => findStatusText(s, c.AffectedSOPClassUID)));
+      lines.push(dataSet, status((s) => statusText(findTexts(c.AffectedSOPClassUID), s)));
       break;
     case CommandField.C_GET_RQ:
       request('C-GET RQ');
@@ -209,7 +213,7 @@ export function dumpDimseMessage(c: Command, direction: DimseDirection, presenta
     case CommandField.C_GET_RSP:
       response('C-GET RSP');
       subOperations();
-      lines.push(dataSet, status((s) => retrieveStatusText(s, false)));
+      lines.push(dataSet, status((s) => statusText(GET_TEXTS, s)));
       break;
     case CommandField.C_MOVE_RQ:
       request('C-MOVE RQ');
@@ -218,7 +222,7 @@ export function dumpDimseMessage(c: Command, direction: DimseDirection, presenta
     case CommandField.C_MOVE_RSP:
       response('C-MOVE RSP');
       subOperations();
-      lines.push(dataSet, status((s) => retrieveStatusText(s, true)));
+      lines.push(dataSet, status((s) => statusText(MOVE_TEXTS, s)));
       break;
     case CommandField.C_CANCEL_RQ:
       lines.push(field('Message Type', 'C-CANCEL RQ'));

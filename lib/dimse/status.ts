@@ -29,12 +29,39 @@ export const STORE_FAILURE_STATUS = {
   'does-not-match': Status.StoreDataSetDoesNotMatchSopClass,
 } as const;
 
+/**
+ * One row of a status table: every status `s` with `(s & mask) === code` (mask 0xffff: exactly `code`). Tables are
+ * read top to bottom and the first row that matches wins, as the if-chains of PS3.7 and DCMTK are.
+ */
+export interface StatusRule<T> {
+  readonly code: number;
+  readonly mask: number;
+  readonly value: T;
+}
+
+export function statusRule<T>(code: number, value: T, mask = 0xffff): StatusRule<T> {
+  return { code, mask, value };
+}
+
+export function matchStatus<T>(rules: readonly StatusRule<T>[], status: number): T | undefined {
+  for (const r of rules) if ((status & r.mask) === r.code) return r.value;
+  return undefined;
+}
+
+/** PS3.7 C.1: the class of every status value; anything not listed is a failure. */
+const STATUS_CLASSES: readonly StatusRule<StatusClass>[] = [
+  statusRule(0x0000, 'success'),
+  statusRule(0xff00, 'pending'),
+  statusRule(0xff01, 'pending'),
+  statusRule(0xfe00, 'cancel'),
+  statusRule(0x0001, 'warning'),
+  statusRule(0x0107, 'warning'),
+  statusRule(0x0116, 'warning'),
+  statusRule(0xb000, 'warning', 0xf000),
+];
+
 export function statusClass(status: number): StatusClass {
-  if (status === 0x0000) return 'success';
-  if (status === 0xff00 || status === 0xff01) return 'pending';
-  if (status === 0xfe00) return 'cancel';
-  if (status === 0x0001 || status === 0x0107 || status === 0x0116 || (status & 0xf000) === 0xb000) return 'warning';
-  return 'failure';
+  return matchStatus(STATUS_CLASSES, status) ?? 'failure';
 }
 
 export function hex4(n: number): string {
@@ -42,20 +69,21 @@ export function hex4(n: number): string {
 }
 
 /** DCMTK's wording of C-MOVE statuses (dcmnet DU_cmoveStatusString), which users grep in movescu's log. */
+const MOVE_STATUS_STRINGS: readonly StatusRule<string>[] = [
+  statusRule(0x0000, 'Success'),
+  statusRule(0xff00, 'Pending'),
+  statusRule(0xa701, 'Refused: OutOfResourcesNumberOfMatches'),
+  statusRule(0xa702, 'Refused: OutOfResourcesSubOperations'),
+  statusRule(0x0122, 'Refused: SOPClassNotSupported'),
+  statusRule(0xa801, 'Refused: MoveDestinationUnknown'),
+  statusRule(0xa900, 'Error: DataSetDoesNotMatchSOPClass'),
+  statusRule(0xfe00, 'Cancel: SubOperationsTerminatedDueToCancelIndication'),
+  statusRule(0xb000, 'Warning: SubOperationsCompleteOneOrMoreFailures'),
+  statusRule(0xc000, 'Failed: UnableToProcess', 0xf000),
+];
+
 export function moveStatusString(status: number): string {
-  switch (status) {
-    case 0x0000: return 'Success';
-    case 0xff00: return 'Pending';
-    case 0xa701: return 'Refused: OutOfResourcesNumberOfMatches';
-    case 0xa702: return 'Refused: OutOfResourcesSubOperations';
-    case 0x0122: return 'Refused: SOPClassNotSupported';
-    case 0xa801: return 'Refused: MoveDestinationUnknown';
-    case 0xa900: return 'Error: DataSetDoesNotMatchSOPClass';
-    case 0xfe00: return 'Cancel: SubOperationsTerminatedDueToCancelIndication';
-    case 0xb000: return 'Warning: SubOperationsCompleteOneOrMoreFailures';
-  }
-  if ((status & 0xf000) === 0xc000) return 'Failed: UnableToProcess';
-  return `Unknown Status: 0x${status.toString(16)}`;
+  return matchStatus(MOVE_STATUS_STRINGS, status) ?? `Unknown Status: 0x${status.toString(16)}`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { sendMessage } from '../dimse/writer';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import { VERIFICATION_SOP_CLASS } from './sop-classes';
+import { DEFAULT_ACSE_TIMEOUT_MS, DEFAULT_MAX_PDU, DEFAULT_PEER_AE_TITLE } from '../defaults';
 import { connectTcp } from './connect';
 
 export interface EchoOptions {
@@ -24,9 +25,9 @@ export async function echo(o: EchoOptions): Promise<number> {
   const socket = await connectTcp(o.host, o.port);
   const assoc = await requestAssociation(socket, {
     callingAeTitle: o.callingAeTitle ?? 'ECHOSCU',
-    calledAeTitle: o.calledAeTitle ?? 'ANY-SCP',
+    calledAeTitle: o.calledAeTitle ?? DEFAULT_PEER_AE_TITLE,
     presentationContexts: [{ id: 1, abstractSyntax: VERIFICATION_SOP_CLASS, transferSyntaxes: [TS.ImplicitVRLittleEndian] }],
-  }, { maxPduLength: o.maxPduLength ?? 16384, artimTimeoutMs: o.acseTimeoutMs ?? 30_000, logger: o.logger });
+  }, { maxPduLength: o.maxPduLength ?? DEFAULT_MAX_PDU, artimTimeoutMs: o.acseTimeoutMs ?? DEFAULT_ACSE_TIMEOUT_MS, logger: o.logger });
   const ctx = assoc.contexts.get(1);
   if (!ctx) {
     assoc.abort();

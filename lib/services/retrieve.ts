@@ -16,6 +16,7 @@ import { dumpDataset } from '../dcmtk/dataset-dump';
 import type { DataElement } from '../dataset/element';
 import { TS } from '../dataset/uids';
 import { QUERY_MODELS, type QueryModel } from './sop-classes';
+import { DEFAULT_ACSE_TIMEOUT_MS, DEFAULT_AE_TITLE, DEFAULT_MAX_PDU, DEFAULT_PEER_AE_TITLE } from '../defaults';
 import { messagesOf } from '../dimse/messages';
 import { moveOutcome, moveStatusString } from '../dimse/status';
 import { dcmtkMaxSendPdv, dumpDimseMessage, moveResponseStatusDetail } from '../dcmtk/dimse-dump';
@@ -109,9 +110,9 @@ export function retrieve(options: RetrieveOptions): Retrieval {
 
 async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): Promise<RetrieveSummary> {
   const log = o.logger ?? silentLogger;
-  const maxPduLength = o.maxPduLength ?? 16384;
-  const acseTimeoutMs = o.acseTimeoutMs ?? 30_000;
-  const callingAe = o.callingAeTitle ?? 'MOVESCU';
+  const maxPduLength = o.maxPduLength ?? DEFAULT_MAX_PDU;
+  const acseTimeoutMs = o.acseTimeoutMs ?? DEFAULT_ACSE_TIMEOUT_MS;
+  const callingAe = o.callingAeTitle ?? DEFAULT_AE_TITLE;
   const model = QUERY_MODELS[o.model ?? 'patient'];
   let server: StorageServer | null = null;
   if (o.listenPort !== null && o.listenPort !== undefined) {
@@ -127,7 +128,7 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
     const propose = [...(o.proposeTransferSyntaxes ?? DEFAULT_PROPOSED_TRANSFER_SYNTAXES)];
     const request = {
       callingAeTitle: callingAe,
-      calledAeTitle: o.calledAeTitle ?? 'ANY-SCP',
+      calledAeTitle: o.calledAeTitle ?? DEFAULT_PEER_AE_TITLE,
       presentationContexts: [
         { id: 1, abstractSyntax: model.find, transferSyntaxes: propose },
         { id: 3, abstractSyntax: model.move, transferSyntaxes: propose },

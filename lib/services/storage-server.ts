@@ -11,6 +11,7 @@ import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { STORAGE_SOP_CLASSES, TS } from '../dataset/uids';
 import { VERIFICATION_SOP_CLASS } from './sop-classes';
+import { DEFAULT_MAX_ASSOCIATIONS } from '../defaults';
 import { acceptContexts, screenRequest, type AdmissionPolicy } from './negotiation';
 import { RejectReason, RejectResult, RejectSource } from '../pdu/constants';
 import { serveStore, type StoreProgress } from './store-scp';
@@ -43,9 +44,6 @@ export interface StorageServerOptions {
   /** Sub-associations open at once; more are refused as "local limit exceeded" (default 16). */
   maxAssociations?: number;
 }
-
-/** Sub-associations served at once by default: an archive opens one or a few; a flood must not open thousands. */
-export const DEFAULT_MAX_ASSOCIATIONS = 16;
 
 export class StorageServer {
   private readonly server: net.Server;

@@ -4,13 +4,13 @@
  * sub-associations; past the limit the sink stops taking objects and backpressure does the rest. Each object is
  * settled by `handle` itself; a rejection of `handle` is a bug in the sink and fails the stream.
  */
+import { DEFAULT_MAX_IN_FLIGHT } from '../defaults';
 import { Writable } from 'node:stream';
 import type { ReceivedObject } from '../received-object';
 
 /** Objects a sink works on at once, by default: memory is bounded by this many small objects (2 MiB each). */
-const DEFAULT_CONCURRENCY = 4;
 
-export function objectSink(handle: (obj: ReceivedObject) => Promise<void>, concurrency = DEFAULT_CONCURRENCY,
+export function objectSink(handle: (obj: ReceivedObject) => Promise<void>, concurrency = DEFAULT_MAX_IN_FLIGHT,
   finish: () => Promise<void> = () => Promise.resolve()): Writable {
   if (!(concurrency >= 1)) throw new RangeError(`concurrency must be at least 1, not ${concurrency}`);
   const running = new Set<Promise<void>>();
