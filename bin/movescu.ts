@@ -19,7 +19,7 @@ import { lookup } from 'node:dns/promises';
 import { lookupKeyword, lookupTag } from '../lib/dataset/dictionary';
 import { BULK_DATA_THRESHOLD } from '../lib/cli/options';
 import {
-  buildIdentifier, directorySink, jsonDirectorySink, jsonSink, moveOutcome, multipartContentType, multipartSink, part10Sink, randomBoundary, retrieve, tarSink,
+  DimseError, buildIdentifier, directorySink, jsonDirectorySink, jsonSink, moveOutcome, multipartContentType, multipartSink, part10Sink, randomBoundary, retrieve, tarSink,
   type AdmissionPolicy, type Logger, type ReceivedObject, type StoreProgress,
 } from '../lib/index';
 
@@ -138,7 +138,7 @@ async function run(
       else if (outcome === 'warning' && code === EXIT_CODES.NO_ERROR) code = EXIT_CODES.CMOVE_WARNING;
     }
   } catch (err) {
-    code = reportFailure(err as Error & { code?: string }, log);
+    code = reportFailure(err, log);
   }
   await stored;
   // The output closed under us (`| head`): every object from then on was refused, whatever the archive concluded.
@@ -146,12 +146,14 @@ async function run(
   return code;
 }
 
-function reportFailure(err: Error & { code?: string }, log: Logger): number {
-  const code = exitCodeFor(err.code);
-  if (err.code === 'ASSOC_REJECTED') {
+function reportFailure(thrown: unknown, log: Logger): number {
+  const err = thrown as Error;
+  const errorCode = thrown instanceof DimseError ? thrown.code : undefined;
+  const code = exitCodeFor(errorCode);
+  if (errorCode === 'ASSOC_REJECTED') {
     log.fatal('Association Rejected:');
     for (const line of rejectionLines(err)) log.fatal(line);
-  } else if (err.code === 'RELEASE_FAILED') {
+  } else if (errorCode === 'RELEASE_FAILED') {
     log.fatal('Association Release Failed:');
     log.fatal(err.message);
   } else if (code === EXIT_CODES.CANNOT_NEGOTIATE_ASSOCIATION) {

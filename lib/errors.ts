@@ -3,6 +3,8 @@
  * error refers to (PDU type and byte offset, tag and byte offset, file name), so that one log line says
  * what was wrong and where.
  */
+import type { ErrorCode } from './error-codes';
+
 export interface ErrorPlace {
   /** PDU type byte (0x01..0x07) the error refers to. */
   pduType?: number;
@@ -17,9 +19,9 @@ export interface ErrorPlace {
 }
 
 export class DimseError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly place: ErrorPlace;
-  constructor(code: string, message: string, place: ErrorPlace = {}, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, place: ErrorPlace = {}, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'DimseError';
     this.code = code;

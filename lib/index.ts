@@ -30,6 +30,7 @@ export { echo } from './services/echo-scu';
 export type { EchoOptions } from './services/echo-scu';
 export { Status, statusClass, moveStatusString, moveOutcome } from './dimse/status';
 export { DimseError } from './errors';
+export { ERROR_CODES, type ErrorCode } from './error-codes';
 export type { ErrorPlace } from './errors';
 export type { Logger, LogLevel } from './log';
 export type { DataElement } from './dataset/element';

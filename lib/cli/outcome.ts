@@ -3,8 +3,9 @@
  */
 import { EXIT_CODES } from './exit-codes';
 import { describeRejection } from '../pdu/describe';
+import type { ErrorCode } from '../error-codes';
 
-const BY_CODE: Record<string, number> = {
+const BY_CODE: Partial<Record<ErrorCode, number>> = {
   LISTEN_FAILED: EXIT_CODES.CANNOT_INITIALIZE_NETWORK,
   CONNECT_FAILED: EXIT_CODES.CANNOT_NEGOTIATE_ASSOCIATION,
   ASSOC_REJECTED: EXIT_CODES.CANNOT_NEGOTIATE_ASSOCIATION,
@@ -23,9 +24,8 @@ const BY_CODE: Record<string, number> = {
  * comes from the association request (garbage instead of an A-ASSOCIATE-AC, a PDU we cannot read): DCMTK's
  * "Association Request Failed", 61.
  */
-export function exitCodeFor(code: string | undefined): number {
-  if (code && code in BY_CODE) return BY_CODE[code];
-  return EXIT_CODES.CANNOT_NEGOTIATE_ASSOCIATION;
+export function exitCodeFor(code: ErrorCode | undefined): number {
+  return (code && BY_CODE[code]) ?? EXIT_CODES.CANNOT_NEGOTIATE_ASSOCIATION;
 }
 
 /** The A-ASSOCIATE-RJ of a rejection error in DCMTK's words; nothing for any other error. */

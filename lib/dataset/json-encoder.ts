@@ -47,6 +47,7 @@ import { DimseError, formatTag } from '../errors';
 import { ITEM_TAG, type DatasetToken } from './tokens';
 import { transferSyntaxInfo, type TransferSyntaxInfo } from './transfer-syntax';
 import { isStringVr, type Vr } from './vr';
+import type { ErrorCode } from '../error-codes';
 
 export interface JsonBulkDataOptions {
   /** Directory the bulk data files are written to (it must exist). */
@@ -712,7 +713,7 @@ export class DicomJsonEncoder extends Transform {
     }
   }
 
-  private bulkError(code: string, s: BulkState, message: string, cause?: unknown): DimseError {
+  private bulkError(code: ErrorCode, s: BulkState, message: string, cause?: unknown): DimseError {
     return new DimseError(code, `${formatTag(s.tag)} (input ${this.syntax.uid}): ${message}`, { tag: s.tag, file: s.path },
       cause === undefined ? undefined : { cause });
   }

@@ -38,6 +38,7 @@ import { IMPLICIT_LE, transferSyntaxInfo, type DatasetSyntax } from './transfer-
 import { explicitVrAt, headerSize, valueLengthAt } from './element-header';
 import { isPrivateCreatorTag, PrivateCreators } from './private-dictionary';
 import { isStringVr, isVr, swapCopy, swapInPlace, swapWidth, valueWidth, type Vr } from './vr';
+import type { ErrorCode } from '../error-codes';
 
 export interface DatasetTokenizerOptions {
   /** A transfer syntax UID (unknown UIDs read as explicit VR LE, PS3.5 A.4), or a syntax detected from bytes. */
@@ -448,7 +449,7 @@ export class DatasetParser {
     }
   }
 
-  private error(code: string, tag: number, offset: number, message: string): DimseError {
+  private error(code: ErrorCode, tag: number, offset: number, message: string): DimseError {
     const where = this.file ? `${this.file}: ` : '';
     return new DimseError(code, `${where}${message} (at offset ${offset})`, { tag, offset, file: this.file });
   }

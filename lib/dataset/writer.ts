@@ -36,6 +36,7 @@ import {
 } from './tokens';
 import { normalizeUid, transferSyntaxInfo, type DatasetSyntax } from './transfer-syntax';
 import { hasLongLength, isStringVr, swapCopy, swapWidth, type Vr } from './vr';
+import type { ErrorCode } from '../error-codes';
 
 export interface WriteOptions {
   /** Output transfer syntax UID: one of the four uncompressed ones, or the input's own (encapsulated) syntax. */
@@ -279,7 +280,7 @@ export class DatasetEncoder {
     this.datasetPadding();
   }
 
-  private error(code: string, message: string, tag = this.lastTag): DimseError {
+  private error(code: ErrorCode, message: string, tag = this.lastTag): DimseError {
     const where = this.file ? `${this.file}: ` : '';
     return new DimseError(code, `${where}${message} (${formatTag(tag)}, at input offset ${this.lastOffset})`,
       { tag, offset: this.lastOffset, file: this.file });

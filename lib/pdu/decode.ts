@@ -17,6 +17,7 @@ import type {
   PresentationContextRq,
   UserInformation,
 } from './types';
+import type { ErrorCode } from '../error-codes';
 
 /** Where the bytes being decoded sit: the PDU type for messages, and the stream offset of `buf[0]`. */
 interface Ctx {
@@ -24,7 +25,7 @@ interface Ctx {
   base: number;
 }
 
-function fail(ctx: Ctx, code: string, at: number, message: string): never {
+function fail(ctx: Ctx, code: ErrorCode, at: number, message: string): never {
   const offset = ctx.base + at;
   throw new DimseError(code, `${pduTypeName(ctx.pduType)}: ${message} (at byte ${offset})`, { pduType: ctx.pduType, offset });
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
 import { CannotUnderstand, DoesNotMatch } from './part10-writer';
 import { dcmtkFileName } from '../dcmtk/prefixes';
+import { isMalformedDataset } from '../error-codes';
 
 /** The name DCMTK gives an object's file, or the user's. */
 export function objectFileName(obj: ReceivedObject, fileName?: (obj: ReceivedObject) => string): string {
@@ -26,7 +27,7 @@ export function rejectFailed(obj: ReceivedObject, e: Error, name: string, log: L
   } else if (e instanceof DoesNotMatch) {
     log.error(`data set does not match its C-STORE request, not stored: ${name}: ${e.message}`);
     obj.reject('does-not-match', e.message);
-  } else if (e instanceof CannotUnderstand || (e instanceof DimseError && e.code.startsWith('DATASET_'))) {
+  } else if (e instanceof CannotUnderstand || (e instanceof DimseError && isMalformedDataset(e.code))) {
     log.error(`bad DICOM data set, not stored: ${name}: ${e.message}`);
     obj.reject('cannot-understand', e.message);
   } else {

@@ -27,6 +27,7 @@ import { resolveAttributeKey } from './attribute-keys';
 import { readHead } from './read-head';
 import { ReplayReadable } from './replay';
 import { RewriteTokens, type AttributeChange, type PlannedChange } from './rewrite-tokens';
+import { isMalformedDataset } from '../error-codes';
 
 export type { AttributeChange } from './rewrite-tokens';
 export { valueText } from './rewrite-tokens';
@@ -93,7 +94,7 @@ async function rewrite(obj: ReceivedObject, planned: readonly PlannedChange[], h
   const fail = (err: Error): void => {
     if (failed) return;
     failed = true;
-    const bad = err instanceof DimseError && err.code.startsWith('DATASET_');
+    const bad = err instanceof DimseError && isMalformedDataset(err.code);
     obj.reject(bad ? 'cannot-understand' : 'out-of-resources', `rewriteAttributes: ${err.message}`);
     if (!out.destroyed) out.destroy(err);
   };

@@ -24,6 +24,7 @@ import { resolveAttributeKey, type AttributeKey } from './attribute-keys';
 import { attributeValue, type Attributes } from './attribute-values';
 import { readHead } from './read-head';
 import { ReplayReadable } from './replay';
+import { isMalformedDataset } from '../error-codes';
 
 export type { AttributeValue, Attributes } from './attribute-values';
 
@@ -174,7 +175,7 @@ function inflate(data: Buffer, partial: boolean): Buffer {
 
 function refuse(obj: ReceivedObject, e: unknown): void {
   const err = e instanceof Error ? e : new Error(String(e));
-  if (err instanceof DimseError && err.code.startsWith('DATASET_')) obj.reject('cannot-understand', `withAttributes: bad data set: ${err.message}`);
+  if (err instanceof DimseError && isMalformedDataset(err.code)) obj.reject('cannot-understand', `withAttributes: bad data set: ${err.message}`);
   else obj.reject('out-of-resources', err.message);
   if (!obj.body.destroyed && !obj.body.readableEnded) obj.body.resume(); // drained: the store service answers
 }
