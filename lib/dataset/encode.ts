@@ -85,6 +85,34 @@ function encodeElement(el: DataElement, syntax: DatasetSyntax, options: EncodeOp
   out.push(elementHeader(tag, vr, data.length, syntax), data);
 }
 
+/**
+ * Bytes `el` takes encoded with explicit lengths (header, padded value, items; a UN sequence counted as an SQ
+ * one): what DCMTK's calcElementLength counts, and what its logs print in the length column.
+ */
+export function encodedLength(el: DataElement, syntax: DatasetSyntax): number {
+  const value = el.value;
+  const header = headerSize(syntax, el.vr);
+  if (isItems(value)) return header + sequenceContentLength(value, syntax);
+  if (isEncapsulated(value)) {
+    // Undefined length: an item header per fragment (padded to even), then the sequence delimiter.
+    return header + value.fragments.reduce((n, f) => n + ITEM_HEADER_SIZE + f.length + (f.length % 2), 0) + ITEM_HEADER_SIZE;
+  }
+  return header + value.length + (value.length % 2);
+}
+
+/** The explicit length of an item: its elements. */
+export function itemContentLength(item: readonly DataElement[], syntax: DatasetSyntax): number {
+  return item.reduce((n, e) => n + encodedLength(e, syntax), 0);
+}
+
+/** The explicit length of a sequence: its items, each with its header. */
+export function sequenceContentLength(items: readonly (readonly DataElement[])[], syntax: DatasetSyntax): number {
+  return items.reduce((n, item) => n + ITEM_HEADER_SIZE + itemContentLength(item, syntax), 0);
+}
+
+/** Item and delimitation headers: a tag and a 32-bit length (PS3.5 7.5). */
+const ITEM_HEADER_SIZE = 8;
+
 /** The header of a data element in the given syntax (PS3.5 7.1.1 / 7.1.2 / 7.1.3), as a Buffer of its own. */
 export function elementHeader(tag: number, vr: string, length: number, syntax: DatasetSyntax): Buffer {
   const h = Buffer.alloc(headerSize(syntax, vr));

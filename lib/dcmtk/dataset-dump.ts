@@ -17,11 +17,12 @@
  */
 import { formatTag } from '../errors';
 import { ftoaG } from './ftoa';
+import { itemContentLength, sequenceContentLength } from '../dataset/encode';
 import { lookupTag } from '../dataset/dictionary';
 import { PrivateCreators } from '../dataset/private-dictionary';
 import { isEncapsulated, isItems, type DataElement } from '../dataset/element';
 import { dcmtkUidName, uidEntry } from '../dataset/uids';
-import { hasLongLength, isStringVr } from '../dataset/vr';
+import { isStringVr } from '../dataset/vr';
 
 /** DCM_OptPrintValueLength: the value column's width. */
 const VALUE_COLUMN = 40;
@@ -245,24 +246,6 @@ function valueLine(c: Ctx, level: number, el: DataElement, raw: Buffer, name = t
   }
 }
 
-/** Bytes an element takes when encoded (header + value), as DCMTK's calcElementLength counts them. */
-function encodedLength(el: DataElement, explicitVr: boolean): number {
-  const header = explicitVr && hasLongLength(el.vr) ? 12 : 8;
-  if (isItems(el.value)) return header + sequenceLength(el.value, explicitVr);
-  if (isEncapsulated(el.value)) {
-    // Undefined length: items of 8 + fragment, then the sequence delimiter.
-    return header + el.value.fragments.reduce((n, f) => n + 8 + f.length + (f.length % 2), 0) + 8;
-  }
-  return header + el.value.length + (el.value.length % 2);
-}
-
-function itemLength(item: readonly DataElement[], explicitVr: boolean): number {
-  return item.reduce((n, e) => n + encodedLength(e, explicitVr), 0);
-}
-
-function sequenceLength(items: readonly DataElement[][], explicitVr: boolean): number {
-  return items.reduce((n, item) => n + 8 + itemLength(item, explicitVr), 0);
-}
 
 /** dicom.dic's "up" tags (DICOMDIR offsets): DCMTK keeps that VR name even when the file says UL. */
 const UP_TAGS: ReadonlySet<number> = new Set([0x00041200, 0x00041202, 0x00041400, 0x00041420, 0x00041504]);
@@ -296,9 +279,9 @@ function dumpList(c: Ctx, elements: readonly DataElement[], level: number): void
   for (const el of elements) {
     if (isItems(el.value)) {
       const items = el.value;
-      fixedLine(c, level, el.tag, el.vr, `(Sequence with explicit length #=${items.length})`, sequenceLength(items, c.explicitVr), 1, tagName(el.tag, creators));
+      fixedLine(c, level, el.tag, el.vr, `(Sequence with explicit length #=${items.length})`, sequenceContentLength(items, { explicitVr: c.explicitVr, littleEndian: true }), 1, tagName(el.tag, creators));
       for (const item of items) {
-        fixedLine(c, level + 1, ITEM, 'na', `(Item with explicit length #=${item.length})`, itemLength(item, c.explicitVr), 1, 'Item');
+        fixedLine(c, level + 1, ITEM, 'na', `(Item with explicit length #=${item.length})`, itemContentLength(item, { explicitVr: c.explicitVr, littleEndian: true }), 1, 'Item');
         dumpList(c, item, level + 2);
         fixedLine(c, level + 1, ITEM_DELIMITATION, 'na', '(ItemDelimitationItem for re-encoding)', 0, 0, 'ItemDelimitationItem');
       }

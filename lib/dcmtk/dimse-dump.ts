@@ -12,9 +12,8 @@
 import { lookupKeyword } from '../dataset/dictionary';
 import type { DataElement } from '../dataset/element';
 import { dcmtkUidName } from '../dataset/uids';
-import { encodeTags } from '../dataset/values';
 import { MINIMUM_PDU_SIZE } from '../pdu/constants';
-import type { Command, CommandKeyword } from '../dimse/command';
+import { encodeFieldValue, type Command, type CommandKeyword } from '../dimse/command';
 import { CommandField, NO_DATASET, Priority } from '../dimse/command-field';
 import { hex4, matchStatus, statusRule, type StatusRule } from '../dimse/status';
 
@@ -266,17 +265,8 @@ export function moveResponseStatusDetail(c: Command): DataElement[] {
     if (value === undefined || MOVE_RSP_FIELDS.has(key)) continue;
     const entry = lookupKeyword(key);
     if (!entry) continue;
-    let bytes: Buffer;
-    if (Array.isArray(value)) bytes = encodeTags(value);
-    else if (typeof value === 'number') {
-      bytes = Buffer.alloc(entry.vr === 'UL' ? 4 : 2);
-      if (entry.vr === 'UL') bytes.writeUInt32LE(value);
-      else bytes.writeUInt16LE(value);
-    } else {
-      // As it came over the wire: padded to even length, UI with NUL, the other strings with a space.
-      bytes = Buffer.from(value.length % 2 === 1 ? value + (entry.vr === 'UI' ? '\0' : ' ') : value, 'latin1');
-    }
-    out.push({ tag: entry.tag, vr: entry.vr, value: bytes });
+    // As it came over the wire: padded to even length, UI with NUL, the other strings with a space.
+    out.push({ tag: entry.tag, vr: entry.vr, value: encodeFieldValue(entry.vr, value) });
   }
   return out.sort((a, b) => a.tag - b.tag);
 }

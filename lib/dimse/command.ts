@@ -5,6 +5,9 @@
  */
 import { DimseError, formatTag } from '../errors';
 import { lookupKeyword } from '../dataset/dictionary';
+import { headerSize, writeElementHeader } from '../dataset/element-header';
+import { IMPLICIT_LE } from '../dataset/transfer-syntax';
+import { encodeNumbers, encodeTags, stringToBytes } from '../dataset/values';
 
 export interface Command {
   CommandField: number;
@@ -57,22 +60,13 @@ const SPECS: { byKeyword: ReadonlyMap<CommandKeyword, FieldSpec>; byTag: Readonl
 })();
 
 
-function encodeValue(vr: string, value: FieldValue): Buffer {
+/** A command field's value as the wire carries it (implicit VR little endian; strings padded as PS3.5 6.2 says). */
+export function encodeFieldValue(vr: string, value: FieldValue): Buffer {
   switch (vr) {
-    case 'US': { const b = Buffer.allocUnsafe(2); b.writeUInt16LE(value as number); return b; }
-    case 'UL': { const b = Buffer.allocUnsafe(4); b.writeUInt32LE(value as number); return b; }
-    case 'AT': {
-      const tags = value as number[];
-      const b = Buffer.allocUnsafe(4 * tags.length);
-      tags.forEach((t, i) => { b.writeUInt16LE(t >>> 16, 4 * i); b.writeUInt16LE(t & 0xffff, 4 * i + 2); });
-      return b;
-    }
-    default: {
-      // UI pads with NUL, the other string VRs (AE, LO) with a space (PS3.5 6.2).
-      let s = value as string;
-      if (s.length % 2 === 1) s += vr === 'UI' ? '\0' : ' ';
-      return Buffer.from(s, 'latin1');
-    }
+    case 'US': return encodeNumbers('US', [value as number]);
+    case 'UL': return encodeNumbers('UL', [value as number]);
+    case 'AT': return encodeTags(value as number[]);
+    default: return stringToBytes(value as string, vr, 'latin1');
   }
 }
 
@@ -103,26 +97,21 @@ function decodeValue(vr: string, data: Buffer, tag: number, offset: number): Fie
 /** Encodes a command set, group length first, elements in tag order. */
 export function encodeCommand(command: Command): Buffer {
   const { byKeyword } = SPECS;
-  const parts: { tag: number; value: Buffer }[] = [];
+  const parts: { tag: number; vr: string; value: Buffer }[] = [];
   for (const keyword of KEYWORDS) {
     const value = command[keyword];
     if (value === undefined) continue;
     const spec = byKeyword.get(keyword)!;
-    parts.push({ tag: spec.tag, value: encodeValue(spec.vr, value) });
+    parts.push({ tag: spec.tag, vr: spec.vr, value: encodeFieldValue(spec.vr, value) });
   }
   parts.sort((a, b) => a.tag - b.tag);
-  const bodyLength = parts.reduce((n, p) => n + 8 + p.value.length, 0);
+  const bodyLength = parts.reduce((n, p) => n + headerSize(IMPLICIT_LE, p.vr) + p.value.length, 0);
   const out = Buffer.allocUnsafe(12 + bodyLength);
-  out.writeUInt32LE(0x00000000, 0);
-  out.writeUInt32LE(4, 4);
-  out.writeUInt32LE(bodyLength, 8);
-  let o = 12;
+  let o = writeElementHeader(out, 0, 0x00000000, 'UL', 4, IMPLICIT_LE);
+  o = out.writeUInt32LE(bodyLength, o);
   for (const p of parts) {
-    out.writeUInt16LE(p.tag >>> 16, o);
-    out.writeUInt16LE(p.tag & 0xffff, o + 2);
-    out.writeUInt32LE(p.value.length, o + 4);
-    p.value.copy(out, o + 8);
-    o += 8 + p.value.length;
+    o = writeElementHeader(out, o, p.tag, p.vr, p.value.length, IMPLICIT_LE);
+    o += p.value.copy(out, o);
   }
   return out;
 }
