@@ -207,7 +207,9 @@ const TABLE: readonly RawGroup[] = [
         { s: null, l: '--ignore', h: ['ignore store data, receive but do not store'], ok: true },
         { s: null, l: '--cancel', v: [int('number', true, 0)], vh: '[n]umber: integer',
           h: ['cancel after n responses (default: never)'], d: 'never', ok: true },
-        { s: '-up', l: '--uid-padding', h: ['silently correct space-padded UIDs'] },
+        // Accepted, and as in DCMTK 3.6.7 it changes nothing: its one trailing space is stripped from SOP class and
+        // instance UIDs that dcmdata's input correction has already rid of every space (README, -up).
+        { s: '-up', l: '--uid-padding', h: ['silently correct space-padded UIDs'], ok: true },
       ] },
     ],
   },
