@@ -105,6 +105,8 @@ async function run(
     admission: await admissionPolicy(config),
     repeat: config.repeat,
     abort: config.abort,
+    cancelAfter: config.cancelAfter ?? undefined,
+    pendingDatasets: config.pendingDatasets,
     host: config.peer,
     port: config.port,
     callingAeTitle: config.aet,

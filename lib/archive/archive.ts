@@ -9,6 +9,7 @@ import { acceptAssociation } from '../association/association';
 import type { AssociationHandle } from '../association/types';
 import { TS } from '../dataset/uids';
 import { CommandField } from '../dimse/command-field';
+import type { DimseMessage } from '../dimse/message';
 import { messagesOf } from '../dimse/messages';
 import { Status } from '../dimse/status';
 import { sendMessage } from '../dimse/writer';
@@ -91,8 +92,10 @@ export class Archive {
     this.open.add(assoc);
     try {
       const reader = messagesOf(assoc);
-      for (let msg = await reader.nextMessage(); msg; msg = await reader.nextMessage()) {
+      for (let msg = await reader.nextMessage(); msg;) {
         const c = msg.command;
+        // Read on while a C-MOVE runs, so that its C-CANCEL-RQ is seen; whatever comes is handled next, in turn.
+        let following: Promise<DimseMessage | null> | null = null;
         const ctx = assoc.contexts.get(msg.contextId);
         if (c.CommandField === CommandField.C_ECHO_RQ) {
           await sendMessage(assoc, msg.contextId, {
@@ -104,18 +107,24 @@ export class Archive {
           if (c.CommandField === CommandField.C_FIND_RQ) {
             await findScp(assoc, msg, keys, ctx.transferSyntax, this.entries);
           } else if (MOVE_CLASSES.has(ctx.abstractSyntax)) {
+            let cancelled = false;
+            following = reader.nextMessage();
+            following.then((m) => {
+              if (m?.command.CommandField === CommandField.C_CANCEL_RQ && m.command.MessageIDBeingRespondedTo === c.MessageID) cancelled = true;
+            }, () => { /* awaited below */ });
             await moveScp(assoc, msg, keys, this.entries, {
               aeTitle: this.opts.aeTitle, destinations: new Map(Object.entries(this.opts.destinations)),
-              maxPduLength, acseTimeoutMs, logger: this.log,
+              maxPduLength, acseTimeoutMs, logger: this.log, cancelled: () => cancelled,
             });
           }
         } else if (c.CommandField === CommandField.C_CANCEL_RQ) {
-          // Sub-operations run to the end here; a cancel arriving between requests has nothing to stop.
+          // A cancel of a C-MOVE is seen while it runs (above); one arriving between requests has nothing to stop.
         } else {
           this.log.error(`archive: unexpected command 0x${c.CommandField.toString(16)}: aborting`);
           assoc.abort();
           break;
         }
+        msg = await (following ?? reader.nextMessage());
       }
       await assoc.closed;
     } finally {

@@ -29,6 +29,8 @@ export interface MoveScpOptions {
   maxPduLength: number;
   acseTimeoutMs: number;
   logger?: Logger;
+  /** True once the SCU has sent a C-CANCEL-RQ for this C-MOVE: no further sub-operation is started. */
+  cancelled?(): boolean;
 }
 
 interface Counts { remaining: number; completed: number; failed: number; warning: number }
@@ -47,7 +49,8 @@ export async function moveScp(
     AffectedSOPClassUID: msg.command.AffectedSOPClassUID,
     Status: status,
     ...(c ? {
-      NumberOfRemainingSuboperations: status === Status.Pending ? c.remaining : undefined,
+      // PS3.4 C.4.2.1.6: remaining only in pending and cancel responses.
+      NumberOfRemainingSuboperations: status === Status.Pending || status === Status.Cancel ? c.remaining : undefined,
       NumberOfCompletedSuboperations: c.completed,
       NumberOfFailedSuboperations: c.failed,
       NumberOfWarningSuboperations: c.warning,
@@ -92,6 +95,8 @@ export async function moveScp(
   const reader = messagesOf(sub);
   let messageId = 1;
   for (const e of matches) {
+    // Checked between sub-operations, as dcmqrscp does: the one under way is finished first.
+    if (opts.cancelled?.()) break;
     const ctx = pairs.get(`${e.sopClassUid}|${e.transferSyntaxUid}`)!;
     let status: number = Status.StoreOutOfResources;
     if (sub.contexts.has(ctx.id)) {
@@ -112,5 +117,9 @@ export async function moveScp(
     if (counts.remaining > 0) await respond(Status.Pending, counts);
   }
   await sub.release();
+  if (counts.remaining > 0) {
+    await respond(Status.Cancel, counts);
+    return;
+  }
   await respond(counts.failed > 0 || counts.warning > 0 ? Status.MoveSubOperationsWithFailures : Status.Success, counts);
 }

@@ -185,7 +185,7 @@ const TABLE: readonly RawGroup[] = [
       ] },
       { title: "handling of illegal datasets following 'pending' move responses:", options: [
         { s: '-pi', l: '--pending-ignore', h: ['assume no dataset present (default)'], d: 'yes', ok: true },
-        { s: '-pr', l: '--pending-read', h: ['read and ignore dataset'] },
+        { s: '-pr', l: '--pending-read', h: ['read and ignore dataset'], ok: true },
       ] },
       { title: 'other network options:', options: [
         { s: '-to', l: '--timeout', v: [int('seconds', true, 1)], vh: '[s]econds: integer (default: unlimited)',
@@ -203,8 +203,10 @@ const TABLE: readonly RawGroup[] = [
         { s: null, l: '--abort', h: ['abort association instead of releasing it'], ok: true },
         { s: null, l: '--ignore', h: ['ignore store data, receive but do not store'], ok: true },
         { s: null, l: '--cancel', v: [int('number', true, 0)], vh: '[n]umber: integer',
-          h: ['cancel after n responses (default: never)'], d: 'never' },
-        { s: '-up', l: '--uid-padding', h: ['silently correct space-padded UIDs'] },
+          h: ['cancel after n responses (default: never)'], d: 'never', ok: true },
+        // Accepted, and as in DCMTK 3.6.7 it changes nothing: its one trailing space is stripped from SOP class and
+        // instance UIDs that dcmdata's input correction has already rid of every space (README, -up).
+        { s: '-up', l: '--uid-padding', h: ['silently correct space-padded UIDs'], ok: true },
       ] },
     ],
   },

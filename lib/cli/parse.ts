@@ -75,6 +75,10 @@ export interface MovescuConfig {
   readonly repeat: number;
   /** --abort: A-ABORT instead of A-RELEASE once the C-MOVEs are done. */
   readonly abort: boolean;
+  /** --cancel n: a C-CANCEL-RQ after the n-th pending response of each C-MOVE; null: never. */
+  readonly cancelAfter: number | null;
+  /** -pi / -pr: a data set after a pending C-MOVE response is assumed absent (DCMTK's default) or read and dropped. */
+  readonly pendingDatasets: 'ignore' | 'read';
   /** --output-format (ours): what -od - writes to standard output (default part10). */
   readonly outputFormat: OutputFormat;
   /** --boundary (ours): the multipart boundary; random when absent. */
@@ -419,6 +423,9 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     const repeatOpt = rightmost('--repeat');
     const repeat = repeatOpt === undefined ? 1 : Number(valueUnsigned(repeatOpt, 0, 1n));
     const abort = present('--abort');
+    const cancelOpt = rightmost('--cancel');
+    const cancelAfter = cancelOpt === undefined ? null : Number(valueSigned(cancelOpt, 0, 0n));
+    const pendingDatasets = rightmost('--pending-ignore', '--pending-read')?.spec.long === '--pending-read' ? 'read' : 'ignore';
     const fsync = present('--fsync');
     const inFlightOpt = rightmost('--max-in-flight');
     const maxInFlight = inFlightOpt === undefined ? DEFAULT_MAX_IN_FLIGHT : Number(valueUnsigned(inFlightOpt, 0, 1n, 64n));
@@ -457,7 +464,7 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     const config: MovescuConfig = {
       peer: params[0]!, port: Number(port), queryFiles, keys, model, aet, aec, aem, retrievePort,
       connectTimeoutS, acseTimeoutS, dimseTimeoutS, maxPdu, outputDirectory, bitPreserving, fileMeta, write,
-      ignore, repeat, abort, outputFormat, boundary, fsync, bulkDataDirectory, maxInFlight, requireCalledAet, requireArchive, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, quiet, programName,
+      ignore, repeat, abort, cancelAfter, pendingDatasets, outputFormat, boundary, fsync, bulkDataDirectory, maxInFlight, requireCalledAet, requireArchive, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, quiet, programName,
     };
     return { kind: 'run', config, stderr: pre };
   } catch (e) {

@@ -31,10 +31,13 @@ export class SopIdentity {
     }
   }
 
-  /** The UID as DCMTK reads it (trailing NUL and space padding removed), or null if the element is absent. */
+  /**
+   * The UID as DCMTK reads it, or null if the element is absent: dcmdata's input correction (DcmUniqueIdentifier::
+   * makeMachineByteString) removes every white space character, leading, embedded or trailing, then the NUL padding.
+   */
   private uid(tag: number): string | null {
     const v = this.values.get(tag);
-    return v ? Buffer.concat(v).toString('latin1').replace(/[\0 ]+$/, '') : null;
+    return v ? Buffer.concat(v).toString('latin1').replace(/[ \t\n\v\f\r]/g, '').replace(/\0+$/, '') : null;
   }
 
   get sopClassUid(): string | null { return this.uid(SOP_CLASS_UID); }

@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { DimseError } from '../errors';
 import type { MessageFragment } from '../pdv/fragments';
-import { decodeCommand } from './command';
+import { decodeCommand, type Command } from './command';
 import { NO_DATASET } from './command-field';
 import type { DimseMessage } from './message';
 
@@ -58,12 +58,20 @@ function abandon(ds: Readable, err: Error): void {
   else ds.destroy();
 }
 
+export interface DimseReaderOptions {
+  /**
+   * Commands whose data set type is not believed: they are taken to have no data set, so that a data fragment after
+   * one is a protocol error (DCMTK's default for a pending C-MOVE response that announces one, movescu -pi).
+   */
+  ignoreDatasetOf?(command: Command): boolean;
+}
+
 export class DimseReader extends Readable {
   private messageWanted: (() => void) | null = null;
   private current: IncomingDataset | null = null;
   private currentContext = 0;
 
-  constructor(private readonly source: AsyncIterable<MessageFragment>) {
+  constructor(private readonly source: AsyncIterable<MessageFragment>, private readonly options: DimseReaderOptions = {}) {
     super({ objectMode: true, highWaterMark: 1 });
     // The error reaches whoever reads (nextMessage, iteration); a service that stopped before its first read (its
     // request failed: the peer aborted) must not crash the process with an unhandled 'error'.
@@ -113,7 +121,7 @@ export class DimseReader extends Readable {
           throw new DimseError('DIMSE_INCOMPLETE_DATASET', 'a new command arrived before the last data fragment of the previous data set', { contextId: frag.contextId });
         }
         const command = decodeCommand(frag.command);
-        if (command.CommandDataSetType === NO_DATASET) {
+        if (command.CommandDataSetType === NO_DATASET || this.options.ignoreDatasetOf?.(command)) {
           await this.pushMessage({ contextId: frag.contextId, command, dataset: null, complete: Promise.resolve() });
         } else {
           this.current = new IncomingDataset();
@@ -122,7 +130,8 @@ export class DimseReader extends Readable {
         }
       } else {
         const ds = this.current;
-        if (!ds) throw new DimseError('DIMSE_UNEXPECTED_DATA', 'data fragment for a command that announced no data set', { contextId: frag.contextId });
+        // DCMTK's words for this ("DIMSE: Command PDV Expected"), which users grep.
+        if (!ds) throw new DimseError('DIMSE_UNEXPECTED_DATA', 'DIMSE: Command PDV Expected (a data set fragment after a command without a data set)', { contextId: frag.contextId });
         if (frag.contextId !== this.currentContext) {
           throw new DimseError('PDV_CONTEXT_CHANGED', `data set fragment on context ${frag.contextId}, command was on ${this.currentContext}`, { contextId: frag.contextId });
         }

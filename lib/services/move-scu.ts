@@ -1,7 +1,8 @@
 /**
  * C-MOVE SCU (PS3.4 C.4.2, PS3.7 9.1.4): sends one C-MOVE-RQ with its identifier and reads the responses until
- * the final one. Pending responses carry the sub-operation counts; a data set on a pending response is a
- * protocol violation that DCMTK tolerates, and so do we: it is read and dropped.
+ * the final one. Pending responses carry the sub-operation counts. A data set on a pending response is a protocol
+ * violation: by default (DCMTK's -pi) the reader is told not to expect one (pendingWithoutDataset), so the data set
+ * that follows fails the C-MOVE; with DCMTK's -pr (a reader without that rule) it is read and dropped here.
  */
 import type { AssociationHandle } from '../association/types';
 import { CommandField, Priority } from '../dimse/command-field';
@@ -35,6 +36,15 @@ export interface MoveRequest {
   /** Longest wait for each response (DCMTK -td); none by default. */
   dimseTimeoutMs?: number;
   onResponse?(rsp: MoveResponse): void;
+  /** DCMTK's --cancel n: a C-CANCEL-RQ right after the n-th response, if that one is pending (n counts from 1). */
+  cancelAfter?: number;
+  /** Called just before that C-CANCEL-RQ goes out (DCMTK logs it). */
+  onCancel?(): void;
+}
+
+/** The rule of DCMTK's -pi for a DimseReader: a pending C-MOVE response has no data set, whatever it announces. */
+export function pendingWithoutDataset(c: Command): boolean {
+  return c.CommandField === CommandField.C_MOVE_RSP && statusClass(c.Status ?? 0xffff) === 'pending';
 }
 
 /** The C-MOVE-RQ command moveScu sends (exported so that the caller can log it before it goes out, as DCMTK does). */
@@ -71,6 +81,11 @@ export async function moveScu(assoc: AssociationHandle, reader: DimseReader, req
     };
     req.onResponse?.(rsp);
     if (rsp.final) return rsp;
+    if (rsp.index === req.cancelAfter) {
+      req.onCancel?.();
+      // PS3.7 9.3.2.3: the C-CANCEL-RQ names the request it cancels; the final response (0xFE00) ends the loop.
+      await sendMessage(assoc, req.contextId, { CommandField: CommandField.C_CANCEL_RQ, MessageIDBeingRespondedTo: req.messageId });
+    }
   }
   throw new DimseError('DIMSE_NO_FINAL_RESPONSE', 'association ended before the final C-MOVE response');
 }

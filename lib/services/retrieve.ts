@@ -25,7 +25,8 @@ import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { filePrefix } from '../dcmtk/prefixes';
 import { withDatasetType } from '../dimse/writer';
-import { moveRequestCommand, moveScu, type MoveResponse } from './move-scu';
+import { moveRequestCommand, moveScu, pendingWithoutDataset, type MoveResponse } from './move-scu';
+import { NO_DATASET } from '../dimse/command-field';
 import type { ReceivedObject } from '../received-object';
 import { StorageServer } from './storage-server';
 import type { StoreProgress } from './store-scp';
@@ -64,6 +65,13 @@ export interface RetrieveOptions {
   repeat?: number;
   /** End with an A-ABORT instead of a release (DCMTK --abort). */
   abort?: boolean;
+  /** DCMTK --cancel n: a C-CANCEL-RQ after the n-th (pending) response of each C-MOVE. */
+  cancelAfter?: number;
+  /**
+   * A data set an archive wrongly sends after a pending response: 'ignore' (DCMTK's -pi, the default) assumes there
+   * is none, so the one that comes fails the C-MOVE; 'read' (DCMTK's -pr) reads and drops it.
+   */
+  pendingDatasets?: 'ignore' | 'read';
   /** Sub-associations served at once (default 16). */
   maxAssociations?: number;
 }
@@ -156,7 +164,10 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
       assoc.abort();
       throw new DimseError('NO_PRESENTATION_CONTEXT', `the peer did not accept ${model.move} (C-MOVE)`);
     }
-    const reader = messagesOf(assoc);
+    const readPending = o.pendingDatasets === 'read';
+    const reader = messagesOf(assoc, readPending ? {} : { ignoreDatasetOf: pendingWithoutDataset });
+    // dcmnet's DIMSE_warn_str: the association's calling and called AE titles.
+    const dimseWarning = `DIMSE Warning: (${assoc.rq.callingAeTitle.trim()},${assoc.rq.calledAeTitle.trim()}): `;
     const finals: MoveResponse[] = [];
     let messageId = 1;
     try {
@@ -180,7 +191,14 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
           moveDestination,
           identifier: encodeDataset(query, moveCtx.transferSyntax),
           dimseTimeoutMs: o.dimseTimeoutMs,
+          cancelAfter: o.cancelAfter,
+          onCancel: () => log.info(`Sending Cancel Request (MsgID ${id}, PresID ${moveCtx.id})`),
           onResponse: (rsp) => {
+            if (!rsp.final && rsp.command.CommandDataSetType !== NO_DATASET) {
+              // dcmnet's DIMSE_moveUser, before it hands the response on.
+              log.warn(`${dimseWarning}moveUser: Status Pending, but DataSetType!=NULL`);
+              log.warn(dimseWarning + (readPending ? 'Reading but ignoring response identifier set' : 'Assuming NO response identifiers are present'));
+            }
             if (rsp.final) {
               // DCMTK's move callback sees the pending responses only; the final one is logged below.
             } else if (debug) {

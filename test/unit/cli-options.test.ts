@@ -16,9 +16,9 @@ test('79 options, names unique, each findable by short and long name', () => {
 test('exactly the options the product implements are marked yes', () => {
   const yes = OPTIONS.filter((o) => o.support === 'yes').map((o) => o.short ?? o.long).sort();
   assert.deepEqual(yes, [
-    '+B', '+F', '+P', '+e', '+g=', '+t=', '+u', '--abort', '--arguments', '--ignore', '--no-port', '--repeat', '--version',
+    '+B', '+F', '+P', '+e', '+g=', '+t=', '+u', '--abort', '--arguments', '--cancel', '--ignore', '--no-port', '--repeat', '--version',
     '-B', '-O', '-P', '-S', '-ac', '-aec', '-aem', '-aet', '-d', '-dhl', '-h', '-k', '-ll', '-od', '-p', '-pdu',
-    '-pi', '-q', '-ta', '-td', '-to', '-v',
+    '-pi', '-pr', '-q', '-ta', '-td', '-to', '-up', '-v',
     // network transfer syntaxes: every +x (store side preference) and -x (proposal) option
     '+x=', '+xe', '+xb', '+xs', '+xy', '+xx', '+xv', '+xw', '+xt', '+xu', '+xm', '+xh', '+xn', '+xl', '+x2', '+x3',
     '+xo', '+x4', '+x5', '+xr', '+xd', '+xi', '+xa', '-x=', '-xe', '-xb', '-xd', '-xi',

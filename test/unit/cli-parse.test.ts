@@ -34,7 +34,7 @@ test('defaults are DCMTK\'s', () => {
     peer: 'archive', port: 104, queryFiles: [], keys: ['0010,0010=X'], model: 'patient', aet: 'MOVESCU',
     aec: 'ANY-SCP', aem: 'MOVESCU', retrievePort: null, connectTimeoutS: null, acseTimeoutS: 30,
     dimseTimeoutS: null, maxPdu: 16384, outputDirectory: '.', bitPreserving: false, fileMeta: true, write: {},
-    ignore: false, repeat: 1, abort: false, outputFormat: 'part10', boundary: null, fsync: false, bulkDataDirectory: null, maxInFlight: 4, requireCalledAet: false, requireArchive: false,
+    ignore: false, repeat: 1, abort: false, cancelAfter: null, pendingDatasets: 'ignore', outputFormat: 'part10', boundary: null, fsync: false, bulkDataDirectory: null, maxInFlight: 4, requireCalledAet: false, requireArchive: false,
     acceptTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
     proposeTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
     logLevel: 'warn', quiet: false, programName: 'movescu',
@@ -169,10 +169,9 @@ test('options not implemented yet are refused, never ignored', () => {
   const e = error(['-lc', 'log.cfg', ...K, 'h', '1']);
   assert.equal(e.message, 'option -lc (--log-config) is not supported yet by dimse-stream');
   assert.equal(e.exitCode, 1);
-  assert.match(error(['--cancel', '2', ...K, 'h', '1']).message, /^option --cancel is not supported yet/);
-  assert.match(error(['+B', '-pr', ...K, 'h', '1']).message, /^option -pr \(--pending-read\) is not supported/);
+  assert.match(error(['+B', '+ac', ...K, 'h', '1']).message, /^option \+ac \(--access-control\) is not supported/);
   // refused even in quiet mode: a script must learn that its option did nothing
-  assert.notEqual(error(['-q', '-up', ...K, 'h', '1']).stderr, '');
+  assert.notEqual(error(['-q', '+ac', ...K, 'h', '1']).stderr, '');
   // but --help and --version still work
   assert.equal(parseCommandLine(['-lc', 'x', '--help']).kind, 'help');
 });
@@ -436,6 +435,12 @@ test('our options (long names DCMTK does not have): --output-format, --boundary,
   const r = run(['--repeat', '3', '--abort', ...K, 'h', '1']);
   assert.deepEqual([r.repeat, r.abort], [3, true]);
   assert.equal(error(['--repeat', '0', ...K, 'h', '1']).exitCode, 1);
+  // DCMTK's --cancel (at least 0; 0 never cancels) and -pi / -pr (the rightmost wins).
+  assert.equal(run(['--cancel', '0', ...K, 'h', '1']).cancelAfter, 0);
+  assert.equal(run(['--cancel', '2', ...K, 'h', '1']).cancelAfter, 2);
+  assert.equal(error(['--cancel', '-1', ...K, 'h', '1']).message, 'Invalid value for option --cancel (underflow: -1)');
+  assert.equal(run(['-pr', ...K, 'h', '1']).pendingDatasets, 'read');
+  assert.equal(run(['-pr', '-pi', ...K, 'h', '1']).pendingDatasets, 'ignore');
   const guarded = run([...P, '--require-called-aet', '--require-archive', ...K, 'h', '1']);
   assert.deepEqual([guarded.requireCalledAet, guarded.requireArchive], [true, true]);
 });

@@ -1,0 +1,101 @@
+/**
+ * -up (--uid-padding) with objects whose UIDs are padded with spaces, served unchanged by our own archive
+ * (dcmqrscp would correct them before sending). In DCMTK 3.6.7 the option changes nothing: it strips one trailing
+ * space from the SOP class and instance UIDs it compares with the C-STORE request, after dcmdata's input correction
+ * has already removed every space from them (with a warning per element, whether -up is given or not).
+ */
+import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { peerTest } from '../peer-gate';
+import { compareDirs, formatDirDiff, freePort, runBoth, tempDir, type TempDir } from './harness';
+import { Archive } from '../../lib/archive/archive';
+import { elementHeader } from '../../lib/dataset/encode';
+import { encodeFileMeta } from '../../lib/dataset/file-meta';
+
+const STUDY = '1.2.826.0.1.3680043.2.1143.70';
+const INSTANCE = '1.2.826.0.1.3680043.2.1143.77';
+
+interface Setup { tmp: TempDir; qrPort: number; storePort: number }
+let setup: Promise<Setup> | undefined;
+const cleanups: (() => Promise<void> | void)[] = [];
+after(async () => { for (const c of cleanups.reverse()) await c(); });
+
+/** A secondary capture object whose UIDs are padded with a space (SOP class, instance, study) or led by one (series). */
+function spacePadded(): Buffer {
+  const ex = { explicitVr: true, littleEndian: true };
+  const el = (tag: number, vr: string, v: string): Buffer => {
+    assert.equal(v.length % 2, 0, v);
+    return Buffer.concat([elementHeader(tag, vr, v.length, ex), Buffer.from(v, 'latin1')]);
+  };
+  const dataset = Buffer.concat([
+    el(0x00080016, 'UI', '1.2.840.10008.5.1.4.1.1.7 '),
+    el(0x00080018, 'UI', `${INSTANCE} `),
+    el(0x00080060, 'CS', 'OT'),
+    el(0x00100010, 'PN', 'Pad^Uid '),
+    el(0x00100020, 'LO', 'UP1 '),
+    el(0x0020000d, 'UI', `${STUDY} `),
+    el(0x0020000e, 'UI', ' 1.2.826.0.1.3680043.2.1143.71'),
+  ]);
+  return Buffer.concat([encodeFileMeta({
+    mediaStorageSopClassUid: '1.2.840.10008.5.1.4.1.1.7', mediaStorageSopInstanceUid: INSTANCE,
+    transferSyntaxUid: '1.2.840.10008.1.2.1', implementationClassUid: '1.2.3.4.5', implementationVersionName: 'TEST',
+  }), dataset]);
+}
+
+function archive(): Promise<Setup> {
+  setup ??= (async () => {
+    const tmp = tempDir('uid-padding');
+    cleanups.push(() => tmp.cleanup());
+    const folder = join(tmp.path, 'src');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'padded.dcm'), spacePadded());
+    const storePort = await freePort();
+    const a = new Archive({ aeTitle: 'ARCHIVE', folder, port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
+    const qrPort = await a.start();
+    cleanups.push(() => a.stop());
+    return { tmp, qrPort, storePort };
+  })();
+  return setup;
+}
+
+const args = (s: Setup, extra: string[]) => (dir: string): string[] => ['-S', '-aec', 'ARCHIVE', '+P', String(s.storePort), '-od', dir, ...extra,
+  '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${STUDY}`, '127.0.0.1', String(s.qrPort)];
+
+const warnings = (s: string): string[] => s.split('\n').filter((l) => l.startsWith('W: '));
+
+peerTest('-up +B: the space-padded object stored as sent, byte for byte, no warning, exit 0; as DCMTK', ['movescu'], async () => {
+  const s = await archive();
+  // DCMTK's +B writes into its working directory: run it there.
+  const r = await runBoth(s.tmp.path, args(s, ['-up', '+B']), { dcmtkCwdIsOut: true });
+  assert.equal(r.dcmtk.code, 0, r.dcmtk.stderr);
+  assert.equal(r.ours.code, 0, r.ours.stderr);
+  assert.deepEqual(warnings(r.dcmtk.stderr), []);
+  assert.deepEqual(warnings(r.ours.stderr), []);
+  assert.deepEqual(readdirSync(r.b), [`SC.${INSTANCE}`]);
+  const d = await compareDirs(r.a, r.b);
+  assert.ok(d.identical, formatDirDiff(d));
+  // The spaces are still there.
+  assert.ok(readFileSync(join(r.b, `SC.${INSTANCE}`)).includes(Buffer.from(`${INSTANCE} `)));
+});
+
+peerTest('-up changes nothing in normal mode either: DCMTK writes the same file and log with and without it, and so do we', ['movescu'], async () => {
+  const s = await archive();
+  const up = await runBoth(s.tmp.path, args(s, ['-up']));
+  const plain = await runBoth(s.tmp.path, args(s, []));
+  for (const r of [up, plain]) {
+    assert.equal(r.dcmtk.code, 0, r.dcmtk.stderr);
+    assert.equal(r.ours.code, 0, r.ours.stderr);
+    // The object is accepted under its request's UID by both (the spaces do not make it "another instance").
+    assert.deepEqual(readdirSync(r.a), [`SC.${INSTANCE}`]);
+    assert.deepEqual(readdirSync(r.b), readdirSync(r.a));
+  }
+  // DCMTK: dcmdata removes the spaces from every UID it reads, with a warning each, -up or not.
+  assert.deepEqual(warnings(up.dcmtk.stderr).map((l) => /Element (\w+)/.exec(l)?.[1]).sort(),
+    ['SOPClassUID', 'SOPInstanceUID', 'SeriesInstanceUID', 'StudyInstanceUID'], up.dcmtk.stderr);
+  assert.equal(up.dcmtk.stderr, plain.dcmtk.stderr.replaceAll(plain.a, up.a));
+  assert.ok((await compareDirs(up.a, plain.a)).identical);
+  assert.equal(up.ours.stderr, plain.ours.stderr.replaceAll(plain.b, up.b));
+  assert.ok((await compareDirs(up.b, plain.b)).identical);
+});
