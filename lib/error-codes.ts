@@ -2,7 +2,18 @@
  * Every code a DimseError carries, the layer that raises it and the place (ErrorPlace fields) it names. A program
  * switches on the code; the compiler checks that every code raised is one of these.
  */
-import type { ErrorPlace } from './errors';
+export interface ErrorPlace {
+  /** PDU type byte (0x01..0x07) the error refers to. */
+  pduType?: number;
+  /** Byte offset in the stream or buffer the error refers to. */
+  offset?: number;
+  /** Data element tag as a 32-bit number (group << 16 | element). */
+  tag?: number;
+  /** Presentation context id. */
+  contextId?: number;
+  /** A file the error refers to. */
+  file?: string;
+}
 
 type Layer =
   | 'pdu' | 'pdv' | 'association' | 'dimse' | 'dataset' | 'part10' | 'encode' | 'writer' | 'values' | 'keys' | 'json'

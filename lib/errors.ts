@@ -3,20 +3,9 @@
  * error refers to (PDU type and byte offset, tag and byte offset, file name), so that one log line says
  * what was wrong and where.
  */
-import type { ErrorCode } from './error-codes';
+import type { ErrorCode, ErrorPlace } from './error-codes';
 
-export interface ErrorPlace {
-  /** PDU type byte (0x01..0x07) the error refers to. */
-  pduType?: number;
-  /** Byte offset in the stream or buffer the error refers to. */
-  offset?: number;
-  /** Data element tag as a 32-bit number (group << 16 | element). */
-  tag?: number;
-  /** Presentation context id. */
-  contextId?: number;
-  /** A file the error refers to. */
-  file?: string;
-}
+export type { ErrorPlace };
 
 export class DimseError extends Error {
   readonly code: ErrorCode;

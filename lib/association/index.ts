@@ -1,6 +1,4 @@
 /** PS3.8 section 9.2: associations (state machine, ARTIM, negotiation) over a connected transport. */
 export * from './types';
-export { requestAssociation, acceptAssociation,  usablePeerMaxPduLength } from './association';
+export { requestAssociation, acceptAssociation, usablePeerMaxPduLength } from './association';
 export { AssociationRejectedError } from './errors';
-;
-;

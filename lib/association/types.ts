@@ -87,5 +87,3 @@ export interface AcceptorOptions extends AssociationLimits {
 
 /** Thrown by the requestor when the peer answers with an A-ASSOCIATE-RJ. */
 export interface RejectedInfo { rj: AssociateRj }
-
-;

@@ -1,16 +1,8 @@
 /** The CLI layer (bin/movescu.ts uses only this): option table, parsing, texts, logger, checks, exit codes. */
-export {     optionTableMarkdown } from './options';
-;
-export { parseCommandLine } from './parse';
-export type { MovescuConfig,     } from './parse';
-;
-export { createConsoleLogger,  } from './logger';
-;
-export { ProgressLine, progressWanted,    } from './progress';
-;
-export { preflight,  } from './preflight';
-;
-export { EXIT_CODES,  } from './exit-codes';
-;
-;
+export { optionTableMarkdown } from './options';
+export { parseCommandLine, type MovescuConfig } from './parse';
+export { createConsoleLogger } from './logger';
+export { ProgressLine, progressWanted } from './progress';
+export { preflight } from './preflight';
+export { EXIT_CODES } from './exit-codes';
 export { exitCodeFor, rejectionLines } from './outcome';

@@ -1,16 +1,8 @@
 /** Helpers for tests and benchmarks against real DCMTK peers. See each module for details. */
 export { freePort, waitForListening } from './net';
 export { tempDir, type TempDir } from './tmp';
-export { spawnGroup, runProcess,   type RunResult,  } from './proc';
-export {
-  startDcmqrscp,
-  indexIntoDcmqrscp,
-  
-  
-  type Dcmqrscp,
-  
-  
-} from './dcmqrscp';
+export { spawnGroup, runProcess, type RunResult } from './proc';
+export { startDcmqrscp, indexIntoDcmqrscp, type Dcmqrscp } from './dcmqrscp';
 export {
   runMovescu,
   runTimed,
@@ -22,21 +14,7 @@ export {
   oursMovescuPath,
   oursMovescuAvailable,
   type MovescuImpl,
-  
-  
+  type MovescuResult,
   type ResourceUsage,
-  
 } from './movescu';
-export {
-  compareDirs,
-  compareFiles,
-  formatDirDiff,
-  readPart10Header,
-  datasetWithoutPadding,
-  
-  
-  
-  
-  
-} from './compare';
-;
+export { compareDirs, compareFiles, formatDirDiff, readPart10Header, datasetWithoutPadding } from './compare';
