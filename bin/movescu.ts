@@ -11,7 +11,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import {
-  EXIT_CODES, ProgressLine, createConsoleLogger, parseCommandLine, preflight, progressWanted, rejectionLines, exitCodeFor,
+  EXIT_CODES, ProgressLine, createConfiguredLogger, createConsoleLogger, parseCommandLine, preflight, progressWanted, rejectionLines, exitCodeFor,
   type MovescuConfig,
 } from '../lib/cli';
 import { resolve } from 'node:path';
@@ -33,10 +33,11 @@ async function main(argv: string[]): Promise<number> {
   if (parsed.kind !== 'run') return parsed.exitCode;
   const config = parsed.config;
   // On a terminal at the default log levels, a live progress line; log lines go through it so that they do not mix.
-  const progress = progressWanted({ isTTY: process.stderr.isTTY, logLevel: config.logLevel, term: process.env.TERM })
+  const progress = config.logConfig === null && progressWanted({ isTTY: process.stderr.isTTY, logLevel: config.logLevel, term: process.env.TERM })
     ? new ProgressLine({ write: (t) => { process.stderr.write(t); }, columns: () => process.stderr.columns, timer: true })
     : null;
-  const log = createConsoleLogger(config.logLevel, progress ? (t) => progress.log(t) : undefined);
+  const log = config.logConfig !== null ? createConfiguredLogger(config.logConfig)
+    : createConsoleLogger(config.logLevel, progress ? (t) => progress.log(t) : undefined);
   const early = preflight(config, log);
   if (early !== null) return early;
   let queries;
@@ -120,8 +121,8 @@ async function run(
     acceptTransferSyntaxes: config.acceptTransferSyntaxes,
     proposeTransferSyntaxes: config.proposeTransferSyntaxes,
     logger: log,
-    // movescu.cc storeSCPCallback: at exactly the info level (-v), "RECV: ", a dot per PDV and a newline per object, on stdout.
-    onStoreProgress: config.logLevel === 'info'
+    // movescu.cc storeSCPCallback: when dcmtk.apps.movescu.progress is at exactly INFO (-v), "RECV: ", a dot per PDV and a newline per object, on stdout.
+    onStoreProgress: (config.logConfig?.progressLevel ?? config.logLevel) === 'info'
       ? storeProgressPrinter(config.outputDirectory === '-' ? process.stderr : process.stdout)
       : progress ? (event) => progress.onStoreProgress(event) : undefined,
     onResponse: progress ? (rsp) => progress.onMoveResponse(rsp) : undefined,

@@ -6,6 +6,8 @@ export type { MovescuConfig, ParseResult, ParseOptions, KeyDictionary, QueryMode
 export { helpText, versionText, headerText } from './help';
 export { createConsoleLogger, formatLogMessage } from './logger';
 export type { Threshold } from './logger';
+export { createConfiguredLogger } from './log-appenders';
+export type { LogConfig } from './log-config';
 export { ProgressLine, progressWanted, renderProgress, formatBytes, emptyCounts } from './progress';
 export type { ProgressCounts, ProgressLineOptions } from './progress';
 export { preflight, defaultPreflightDeps } from './preflight';

@@ -119,7 +119,7 @@ const TABLE: readonly RawGroup[] = [
         { s: '-ll', l: '--log-level', v: [str('level', LOG_LEVELS)], vh: '[l]evel: string constant',
           h: ['(fatal, error, warn, info, debug, trace)', 'use level l for the logger'], d: 'warn', ok: true },
         { s: '-lc', l: '--log-config', v: [str('filename')], vh: '[f]ilename: string',
-          h: ['use config file f for the logger'] },
+          h: ['use config file f for the logger'], ok: true },
       ],
     }],
   },

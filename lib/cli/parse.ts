@@ -26,6 +26,7 @@ import {
 } from './options';
 import { headerText, helpText, versionText } from './help';
 import { formatLogMessage, type Threshold } from './logger';
+import { LogConfigError, defaultLogConfigEnv, loadLogConfig, type LogConfig } from './log-config';
 import { EXIT_CODES } from './exit-codes';
 import type { WriteOptions } from '../dataset/writer';
 
@@ -92,8 +93,10 @@ export interface MovescuConfig {
   readonly acceptTransferSyntaxes: readonly string[];
   /** -x*: transfer syntaxes proposed for the FIND and MOVE presentation contexts, in order. */
   readonly proposeTransferSyntaxes: readonly string[];
-  /** Logger threshold: -q fatal, default warn, -v info, -d debug, -ll any (incl. 'off'). */
+  /** Logger threshold: -q fatal, default warn, -v info, -d debug, -ll any (incl. 'off'); with -lc, the file's. */
   readonly logLevel: Threshold;
+  /** -lc: the logger's configuration from the file; null: DCMTK's default console logger. */
+  readonly logConfig: LogConfig | null;
   /**
    * DCMTK's "quiet mode" (threshold above error: -q, -ll fatal, -ll off): later "error: ..." messages of the
    * application are not printed, exit codes unchanged.
@@ -136,6 +139,8 @@ export interface ParseOptions {
   /** access(path, R_OK) for query files. Default: fs.accessSync. */
   readonly canRead?: (path: string) => boolean;
   readonly dictionary?: KeyDictionary;
+  /** -lc: reads the configuration file (throws LogConfigError). Default: loadLogConfig on the file system. */
+  readonly loadLogConfig?: (path: string, programName: string) => LogConfig;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -350,12 +355,29 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
       if (parsed === null) throw new CommandLineError('Invalid log level for --log-level option');
       logLevel = parsed;
     }
-    quiet = logLevel === 'fatal' || logLevel === 'off';
+    let logConfig: LogConfig | null = null;
+    const lc = rightmost('--log-config');
+    if (lc !== undefined) {
+      if (ll !== undefined) throw new CommandLineError('--log-config not allowed with --log-level');
+      if (level !== undefined) throw new CommandLineError('--log-config not allowed with --verbose, --debug or --quiet');
+      const load = options.loadLogConfig ?? ((path, name) => loadLogConfig(path, defaultLogConfigEnv(name)));
+      try {
+        logConfig = load(lc.values[0]!, programName);
+      } catch (e) {
+        if (e instanceof LogConfigError) throw new CommandLineError(e.message);
+        throw e;
+      }
+      logLevel = logConfig.movescuLevel;
+    }
+    // DCMTK's quiet mode: the root logger does not let ERROR through
+    const rootLevel = logConfig?.rootLevel ?? logLevel;
+    quiet = rootLevel === 'fatal' || rootLevel === 'off';
     if (present('--arguments')) {
       // forced at INFO: printed whatever the level; empty arguments are counted but not shown
       const shown = argumentList.filter((a) => a !== '').map((a) => `${SQ}${a}${SQ} `).join('');
-      pre += formatLogMessage('info',
-        `calling '${programName}' with ${argumentList.length} arguments: ${shown}\n`);
+      const line = `calling '${programName}' with ${argumentList.length} arguments: ${shown}\n`;
+      if (logConfig !== null) logConfig = { ...logConfig, forced: [line] };
+      else pre += formatLogMessage('info', line);
     }
 
     // --key: DCMTK walks them from right to left, so the rightmost bad key is the one reported.
@@ -399,6 +421,12 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
       throw new CommandLineError('--output-directory only allowed with --port');
     }
     const outputDirectory = od?.values[0] ?? '.';
+    const toStdout = logConfig === null ? undefined : [...logConfig.movescuAppenders, ...logConfig.rootAppenders]
+      .find((a) => a.target.kind === 'console' && a.target.stream === 'stdout');
+    if (toStdout !== undefined && outputDirectory === '-') {
+      throw new CommandLineError(`--log-config: appender ${toStdout.name} writes to standard output, which carries `
+        + 'the objects with --output-directory -');
+    }
 
     const formatOpt = rightmost('--output-format');
     const outputFormat = (formatOpt?.values[0] ?? 'part10') as OutputFormat;
@@ -456,7 +484,7 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     const config: MovescuConfig = {
       peer: params[0]!, port: Number(port), queryFiles, keys, model, aet, aec, aem, retrievePort,
       connectTimeoutS, acseTimeoutS, dimseTimeoutS, maxPdu, outputDirectory, bitPreserving, fileMeta, write,
-      ignore, repeat, abort, outputFormat, boundary, fsync, bulkDataDirectory, maxInFlight, requireCalledAet, requireArchive, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, quiet, programName,
+      ignore, repeat, abort, outputFormat, boundary, fsync, bulkDataDirectory, maxInFlight, requireCalledAet, requireArchive, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, logConfig, quiet, programName,
     };
     return { kind: 'run', config, stderr: pre };
   } catch (e) {

@@ -17,7 +17,7 @@ test('exactly the options the product implements are marked yes', () => {
   const yes = OPTIONS.filter((o) => o.support === 'yes').map((o) => o.short ?? o.long).sort();
   assert.deepEqual(yes, [
     '+B', '+F', '+P', '+e', '+g=', '+t=', '+u', '--abort', '--arguments', '--ignore', '--no-port', '--repeat', '--version',
-    '-B', '-O', '-P', '-S', '-ac', '-aec', '-aem', '-aet', '-d', '-dhl', '-h', '-k', '-ll', '-od', '-p', '-pdu',
+    '-B', '-O', '-P', '-S', '-ac', '-aec', '-aem', '-aet', '-d', '-dhl', '-h', '-k', '-lc', '-ll', '-od', '-p', '-pdu',
     '-pi', '-q', '-ta', '-td', '-to', '-v',
     // network transfer syntaxes: every +x (store side preference) and -x (proposal) option
     '+x=', '+xe', '+xb', '+xs', '+xy', '+xx', '+xv', '+xw', '+xt', '+xu', '+xm', '+xh', '+xn', '+xl', '+x2', '+x3',
@@ -43,6 +43,6 @@ test('markdown table: one row per option plus headings, support column', () => {
   assert.ok(rows.includes('| **dimse-stream options output to a stream (-od - standard output)** | | | | | |'));
   assert.ok(rows.includes('|  | `--output-format` | [f]ormat: part10, tar, multipart, json | format written to -od - (default: part10); json also with a directory (NAME.json) | `part10` | yes |'));
   assert.ok(rows.includes('| `-pdu` | `--max-pdu` | [n]umber of bytes: integer (4096..131072) | set max receive pdu to n bytes (default: 16384) | `16384` | yes |'));
-  assert.ok(rows.includes('| `-lc` | `--log-config` | [f]ilename: string | use config file f for the logger |  | later |'));
+  assert.ok(rows.includes('| `-lc` | `--log-config` | [f]ilename: string | use config file f for the logger |  | yes |'));
   assert.ok(rows.includes('| **network options override matching keys** | | | | | |'));
 });

@@ -37,7 +37,7 @@ test('defaults are DCMTK\'s', () => {
     ignore: false, repeat: 1, abort: false, outputFormat: 'part10', boundary: null, fsync: false, bulkDataDirectory: null, maxInFlight: 4, requireCalledAet: false, requireArchive: false,
     acceptTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
     proposeTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
-    logLevel: 'warn', quiet: false, programName: 'movescu',
+    logLevel: 'warn', logConfig: null, quiet: false, programName: 'movescu',
   });
 });
 
@@ -166,15 +166,14 @@ test('quiet mode (-q, -ll fatal, -ll off) silences "error:" after the log option
 });
 
 test('options not implemented yet are refused, never ignored', () => {
-  const e = error(['-lc', 'log.cfg', ...K, 'h', '1']);
-  assert.equal(e.message, 'option -lc (--log-config) is not supported yet by dimse-stream');
+  const e = error(['--cancel', '2', ...K, 'h', '1']);
+  assert.equal(e.message, 'option --cancel is not supported yet by dimse-stream');
   assert.equal(e.exitCode, 1);
-  assert.match(error(['--cancel', '2', ...K, 'h', '1']).message, /^option --cancel is not supported yet/);
   assert.match(error(['+B', '-pr', ...K, 'h', '1']).message, /^option -pr \(--pending-read\) is not supported/);
   // refused even in quiet mode: a script must learn that its option did nothing
   assert.notEqual(error(['-q', '-up', ...K, 'h', '1']).stderr, '');
   // but --help and --version still work
-  assert.equal(parseCommandLine(['-lc', 'x', '--help']).kind, 'help');
+  assert.equal(parseCommandLine(['-up', '--help']).kind, 'help');
 });
 
 test('no argument: usage on stdout, exit 0; --help, --version are exclusive', () => {
