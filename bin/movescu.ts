@@ -86,10 +86,16 @@ function sinkFor(config: MovescuConfig, log: Logger, onOutputError: (e: Error) =
   }
 }
 
-/** --require-called-aet, --require-archive: who may open a store sub-association (anyone otherwise, as DCMTK). */
+/**
+ * --require-called-aet, --require-archive, +ac: who may open a store sub-association (anyone otherwise, as DCMTK).
+ * +ac reads $DIMSE_HOSTS_ACCESS_ROOT/etc/hosts.allow and hosts.deny (root "/" by default).
+ */
 async function admissionPolicy(config: MovescuConfig): Promise<AdmissionPolicy | undefined> {
-  if (!config.requireCalledAet && !config.requireArchive) return undefined;
+  if (!config.requireCalledAet && !config.requireArchive && !config.accessControl) return undefined;
   const policy: AdmissionPolicy = {};
+  if (config.accessControl) {
+    policy.hostAccess = { daemon: 'movescu', root: process.env.DIMSE_HOSTS_ACCESS_ROOT || '/', reverseLookup: config.hostLookup };
+  }
   if (config.requireCalledAet) policy.calledAeTitle = config.aem;
   if (config.requireArchive) {
     policy.callingAeTitle = config.aec;

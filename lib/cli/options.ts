@@ -179,7 +179,7 @@ const TABLE: readonly RawGroup[] = [
       ] },
       { title: 'network host access control (tcp wrapper):', options: [
         { s: '-ac', l: '--access-full', h: ['accept connections from any host (default)'], d: 'yes', ok: true },
-        { s: '+ac', l: '--access-control', h: ['enforce host access control rules'] },
+        { s: '+ac', l: '--access-control', h: ['enforce host access control rules'], ok: true },
       ] },
       { title: 'port for incoming network associations:', options: [
         { s: null, l: '--no-port', h: ['no port for incoming associations (default)'], d: 'yes', ok: true },
@@ -200,7 +200,7 @@ const TABLE: readonly RawGroup[] = [
         { s: '-pdu', l: '--max-pdu', v: [int('number of bytes', false, MIN_PDU, MAX_PDU)],
           vh: `[n]umber of bytes: integer (${MIN_PDU}..${MAX_PDU})`,
           h: [`set max receive pdu to n bytes (default: ${DEFAULT_PDU})`], d: String(DEFAULT_PDU), ok: true },
-        // Accepted: we never do reverse lookups, so "disabled" is what we always do.
+        // Only +ac looks the connecting host's name up (as DCMTK); -dhl makes it "unknown" there too.
         { s: '-dhl', l: '--disable-host-lookup', h: ['disable hostname lookup'], ok: true },
         { s: null, l: '--repeat', v: [int('number', false, 1)], vh: '[n]umber: integer', h: ['repeat n times'], d: '1', ok: true },
         { s: null, l: '--abort', h: ['abort association instead of releasing it'], ok: true },

@@ -95,6 +95,10 @@ export interface MovescuConfig {
   readonly proposeTransferSyntaxes: readonly string[];
   /** Logger threshold: -q fatal, default warn, -v info, -d debug, -ll any (incl. 'off'); with -lc, the file's. */
   readonly logLevel: Threshold;
+  /** +ac: TCP-wrapper host access control on the incoming port (daemon name "movescu"); -ac (default) is false. */
+  readonly accessControl: boolean;
+  /** -dhl is false: with +ac, the connecting host's name is looked up (reverse DNS) unless -dhl. */
+  readonly hostLookup: boolean;
   /** -lc: the logger's configuration from the file; null: DCMTK's default console logger. */
   readonly logConfig: LogConfig | null;
   /**
@@ -446,6 +450,8 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     const repeatOpt = rightmost('--repeat');
     const repeat = repeatOpt === undefined ? 1 : Number(valueUnsigned(repeatOpt, 0, 1n));
     const abort = present('--abort');
+    const accessControl = rightmost('--access-full', '--access-control')?.spec.long === '--access-control';
+    const hostLookup = !present('--disable-host-lookup');
     const fsync = present('--fsync');
     const inFlightOpt = rightmost('--max-in-flight');
     const maxInFlight = inFlightOpt === undefined ? 4 : Number(valueUnsigned(inFlightOpt, 0, 1n, 64n));
@@ -484,7 +490,7 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     const config: MovescuConfig = {
       peer: params[0]!, port: Number(port), queryFiles, keys, model, aet, aec, aem, retrievePort,
       connectTimeoutS, acseTimeoutS, dimseTimeoutS, maxPdu, outputDirectory, bitPreserving, fileMeta, write,
-      ignore, repeat, abort, outputFormat, boundary, fsync, bulkDataDirectory, maxInFlight, requireCalledAet, requireArchive, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, logConfig, quiet, programName,
+      ignore, repeat, abort, outputFormat, boundary, fsync, bulkDataDirectory, maxInFlight, requireCalledAet, requireArchive, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, logConfig, quiet, programName, accessControl, hostLookup,
     };
     return { kind: 'run', config, stderr: pre };
   } catch (e) {

@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { BlockList, isIPv6 } from 'node:net';
+import { lookupService } from 'node:dns/promises';
 import { join } from 'node:path';
 
 export interface HostRequest {
@@ -262,4 +263,50 @@ export async function readHostTables(root: string): Promise<HostTables> {
     allow, deny,
     readPatternFile: (p) => { try { return readFileSync(join(root, p), 'latin1'); } catch { return null; } },
   };
+}
+
+/** What +ac needs: the daemon name, where etc/hosts.allow and etc/hosts.deny are, and whether to look names up. */
+export interface HostAccessPolicy {
+  readonly daemon: string;
+  /** "/" on a real system; tests point it at a temporary root. */
+  readonly root: string;
+  /** DCMTK looks the client's name up unless -dhl; "unknown" otherwise. */
+  readonly reverseLookup: boolean;
+}
+
+/** IPv4 as Node reports it on a dual-stack socket ("::ffff:127.0.0.1"), as DCMTK prints it. */
+function plainAddress(a: string | undefined): string {
+  if (a === undefined || a === '') return UNKNOWN;
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+}
+
+/**
+ * The check of a new connection (dul.cc, WITH_TCPWRAPPER): true to go on; false after closing the socket with
+ * DCMTK's error line. The tables are read for each connection, as libwrap reads them. A rule we refuse denies
+ * the connection, with its file and line in the log.
+ */
+export async function admitHost(
+  socket: { readonly remoteAddress?: string; destroy(): void }, policy: HostAccessPolicy,
+  log: { error(message: string): void },
+): Promise<boolean> {
+  const addr = plainAddress(socket.remoteAddress);
+  let name = UNKNOWN;
+  if (policy.reverseLookup && addr !== UNKNOWN) {
+    // getnameinfo, as DCMTK's gethostbyaddr: /etc/hosts and DNS; a numeric answer is no name
+    const found = await lookupService(addr, 0).then((r) => r.hostname, () => '');
+    if (found !== '' && found !== addr) name = found;
+  }
+  let allowed: boolean;
+  try {
+    allowed = evaluate({ daemon: policy.daemon, clientName: name, clientAddr: addr }, await readHostTables(policy.root)).allowed;
+  } catch (e) {
+    if (!(e instanceof HostAccessError)) throw e;
+    log.error(`TCP wrapper: ${e.message}: denying the connection`);
+    allowed = false;
+  }
+  if (allowed) return true;
+  socket.destroy();
+  // DCMTK: ASC_receiveAssociation fails with DULC_TCPWRAPPER (0006:0324) and movescu logs the condition.
+  log.error(`0006:0324 TCP wrapper: denied connection from ${name} (${addr})`);
+  return false;
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { STORAGE_SOP_CLASSES, TS, uidOfKeyword } from '../dataset/uids';
 import { acceptContexts, screenRequest, type AdmissionPolicy } from './negotiation';
+import { admitHost } from './host-access';
 import { RejectReason, RejectResult, RejectSource } from '../pdu/constants';
 import { serveStore, type StoreProgress } from './store-scp';
 import { dumpAssociationParameters } from './association-dump';
@@ -98,7 +99,10 @@ export class StorageServer {
 
   private onConnection(socket: net.Socket): void {
     socket.setNoDelay(true);
-    const run = this.serve(socket).catch((err: Error) => {
+    const access = this.opts.admission?.hostAccess;
+    const admitted = access === undefined ? this.serve(socket)
+      : admitHost(socket, access, this.log).then((ok) => (ok ? this.serve(socket) : undefined));
+    const run = admitted.catch((err: Error) => {
       this.log.error(err.message);
       socket.destroy();
     });

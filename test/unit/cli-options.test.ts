@@ -16,7 +16,7 @@ test('79 options, names unique, each findable by short and long name', () => {
 test('exactly the options the product implements are marked yes', () => {
   const yes = OPTIONS.filter((o) => o.support === 'yes').map((o) => o.short ?? o.long).sort();
   assert.deepEqual(yes, [
-    '+B', '+F', '+P', '+e', '+g=', '+t=', '+u', '--abort', '--arguments', '--ignore', '--no-port', '--repeat', '--version',
+    '+B', '+F', '+P', '+ac', '+e', '+g=', '+t=', '+u', '--abort', '--arguments', '--ignore', '--no-port', '--repeat', '--version',
     '-B', '-O', '-P', '-S', '-ac', '-aec', '-aem', '-aet', '-d', '-dhl', '-h', '-k', '-lc', '-ll', '-od', '-p', '-pdu',
     '-pi', '-q', '-ta', '-td', '-to', '-v',
     // network transfer syntaxes: every +x (store side preference) and -x (proposal) option

@@ -37,7 +37,7 @@ test('defaults are DCMTK\'s', () => {
     ignore: false, repeat: 1, abort: false, outputFormat: 'part10', boundary: null, fsync: false, bulkDataDirectory: null, maxInFlight: 4, requireCalledAet: false, requireArchive: false,
     acceptTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
     proposeTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
-    logLevel: 'warn', logConfig: null, quiet: false, programName: 'movescu',
+    logLevel: 'warn', logConfig: null, quiet: false, accessControl: false, hostLookup: true, programName: 'movescu',
   });
 });
 
