@@ -28,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
     programName: 'movescu',
     dictionary: { tagOf: (k) => lookupKeyword(k)?.tag, isKnown: (t) => lookupTag(t) !== undefined },
   });
+  if (parsed.kind === 'error' && parsed.logConfig !== undefined) createConfiguredLogger(parsed.logConfig); // its --arguments line
   if ('stdout' in parsed && parsed.stdout) process.stdout.write(parsed.stdout);
   if (parsed.stderr) process.stderr.write(parsed.stderr);
   if (parsed.kind !== 'run') return parsed.exitCode;

@@ -123,6 +123,11 @@ export type ParseResult =
     readonly stdout: string;
     /** What to print: header + "error: message", or nothing in quiet mode (plus an earlier --arguments line). */
     readonly stderr: string;
+    /**
+     * -lc was read before the mistake: DCMTK has already configured its logger then (and logged --arguments
+     * through it); the caller makes the configured logger first, then prints `stderr`.
+     */
+    readonly logConfig?: LogConfig;
   };
 
 /** Dictionary hooks for checking -k keys as DCMTK does; without them, keyword keys are not checked here. */
@@ -258,9 +263,11 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
   const header = headerText(options.version);
   let quiet = false;
   let pre = ''; // stderr printed before the outcome (the --arguments line)
+  let configured: LogConfig | null = null; // -lc, once read
   const fail = (e: CommandLineError): ParseResult => ({
     kind: 'error', message: e.message, exitCode: e.exitCode, stdout: '',
     stderr: pre + (quiet ? '' : `${header}error: ${e.message}\n`),
+    ...(configured === null ? {} : { logConfig: configured }),
   });
 
   // Phase 1
@@ -383,6 +390,7 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
       if (logConfig !== null) logConfig = { ...logConfig, forced: [line] };
       else pre += formatLogMessage('info', line);
     }
+    configured = logConfig;
 
     // --key: DCMTK walks them from right to left, so the rightmost bad key is the one reported.
     const keys = opts.filter((o) => o.spec.long === '--key').map((o) => o.values[0]!);
