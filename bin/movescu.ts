@@ -11,7 +11,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import {
-  EXIT_CODES, ProgressLine, createConsoleLogger, parseCommandLine, preflight, progressWanted, rejectionLines, exitCodeFor,
+  EXIT_CODES, ProgressLine, createConfiguredLogger, createConsoleLogger, parseCommandLine, preflight, progressWanted, rejectionLines, exitCodeFor,
   type MovescuConfig,
 } from '../lib/cli';
 import { resolve } from 'node:path';
@@ -28,15 +28,17 @@ async function main(argv: string[]): Promise<number> {
     programName: 'movescu',
     dictionary: { tagOf: (k) => lookupKeyword(k)?.tag, isKnown: (t) => lookupTag(t) !== undefined },
   });
+  if (parsed.kind === 'error' && parsed.logConfig !== undefined) createConfiguredLogger(parsed.logConfig); // its --arguments line
   if ('stdout' in parsed && parsed.stdout) process.stdout.write(parsed.stdout);
   if (parsed.stderr) process.stderr.write(parsed.stderr);
   if (parsed.kind !== 'run') return parsed.exitCode;
   const config = parsed.config;
   // On a terminal at the default log levels, a live progress line; log lines go through it so that they do not mix.
-  const progress = progressWanted({ isTTY: process.stderr.isTTY, logLevel: config.logLevel, term: process.env.TERM })
+  const progress = config.logConfig === null && progressWanted({ isTTY: process.stderr.isTTY, logLevel: config.logLevel, term: process.env.TERM })
     ? new ProgressLine({ write: (t) => { process.stderr.write(t); }, columns: () => process.stderr.columns, timer: true })
     : null;
-  const log = createConsoleLogger(config.logLevel, progress ? (t) => progress.log(t) : undefined);
+  const log = config.logConfig !== null ? createConfiguredLogger(config.logConfig)
+    : createConsoleLogger(config.logLevel, progress ? (t) => progress.log(t) : undefined);
   const early = preflight(config, log);
   if (early !== null) return early;
   let queries;
@@ -85,10 +87,16 @@ function sinkFor(config: MovescuConfig, log: Logger, onOutputError: (e: Error) =
   }
 }
 
-/** --require-called-aet, --require-archive: who may open a store sub-association (anyone otherwise, as DCMTK). */
+/**
+ * --require-called-aet, --require-archive, +ac: who may open a store sub-association (anyone otherwise, as DCMTK).
+ * +ac reads $DIMSE_HOSTS_ACCESS_ROOT/etc/hosts.allow and hosts.deny (root "/" by default).
+ */
 async function admissionPolicy(config: MovescuConfig): Promise<AdmissionPolicy | undefined> {
-  if (!config.requireCalledAet && !config.requireArchive) return undefined;
+  if (!config.requireCalledAet && !config.requireArchive && !config.accessControl) return undefined;
   const policy: AdmissionPolicy = {};
+  if (config.accessControl) {
+    policy.hostAccess = { daemon: 'movescu', root: process.env.DIMSE_HOSTS_ACCESS_ROOT || '/', reverseLookup: config.hostLookup };
+  }
   if (config.requireCalledAet) policy.calledAeTitle = config.aem;
   if (config.requireArchive) {
     policy.callingAeTitle = config.aec;
@@ -122,8 +130,8 @@ async function run(
     acceptTransferSyntaxes: config.acceptTransferSyntaxes,
     proposeTransferSyntaxes: config.proposeTransferSyntaxes,
     logger: log,
-    // movescu.cc storeSCPCallback: at exactly the info level (-v), "RECV: ", a dot per PDV and a newline per object, on stdout.
-    onStoreProgress: config.logLevel === 'info'
+    // movescu.cc storeSCPCallback: when dcmtk.apps.movescu.progress is at exactly INFO (-v), "RECV: ", a dot per PDV and a newline per object, on stdout.
+    onStoreProgress: (config.logConfig?.progressLevel ?? config.logLevel) === 'info'
       ? storeProgressPrinter(config.outputDirectory === '-' ? process.stderr : process.stdout)
       : progress ? (event) => progress.onStoreProgress(event) : undefined,
     onResponse: progress ? (rsp) => progress.onMoveResponse(rsp) : undefined,

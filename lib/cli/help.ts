@@ -72,37 +72,12 @@ function optionString(options: readonly OptionSpec[]): string {
   return out;
 }
 
-/** Wraps words to lines of at most `width` characters, each prefixed with `indent`. */
-function wrap(words: readonly string[], width: number, indent: string): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const w of words) {
-    if (line !== '' && indent.length + line.length + 1 + w.length > width) {
-      lines.push(indent + line);
-      line = w;
-    } else {
-      line = line === '' ? w : `${line} ${w}`;
-    }
-  }
-  if (line !== '') lines.push(indent + line);
-  return lines;
-}
-
 /**
- * Our addition after DCMTK's text: our own options, then which of DCMTK's options are refused for now. Every DCMTK
- * option is listed above exactly as DCMTK lists it (scripts that grep the help keep working); this note, after
- * DCMTK's final blank line, is the only place where we differ.
+ * Our addition after DCMTK's text: our own options. Every DCMTK option is listed above exactly as DCMTK lists it
+ * (scripts that grep the help keep working); this, after DCMTK's final blank line, is the only place where we differ.
  */
 export function ourNote(): string {
-  const later = OPTIONS.filter((o) => o.support === 'later').map((o) => (o.short ?? o.long) + ',');
-  const ours = optionString(OUR_OPTIONS);
-  if (later.length === 0) return ours;
-  const last = later.length - 1;
-  later[last] = later[last]!.slice(0, -1);
-  return ours + '\n' + [
-    'dimse-stream: not supported yet (refused with exit code 1):',
-    ...wrap(later, 79, '  '),
-  ].join('\n') + '\n';
+  return optionString(OUR_OPTIONS);
 }
 
 /** `movescu --help`, and `movescu` without arguments: OFConsoleApplication::printUsage, on stdout. */

@@ -5,4 +5,5 @@ export { createConsoleLogger } from './logger';
 export { ProgressLine, progressWanted } from './progress';
 export { preflight } from './preflight';
 export { EXIT_CODES } from './exit-codes';
+export { createConfiguredLogger } from './log-appenders';
 export { exitCodeFor, rejectionLines } from './outcome';

@@ -3,15 +3,13 @@
  * with DCMTK's names, headings, value descriptions and help lines. Parsing, `--help` and the README's option
  * table are all generated from it, so they cannot drift apart.
  *
- * `support: 'later'` marks what dimse-stream does not implement yet: such an option is refused with exit code 1,
- * never silently ignored (a script that asks for a conversion must not get unconverted files).
+ * Every option is implemented; `tests` names the test files that compare it with DCMTK's movescu doing the same
+ * thing (the README's table shows them, and test/unit/cli-options.test.ts checks that each names the option).
  */
 
 import {
   DEFAULT_ACSE_TIMEOUT_S, DEFAULT_AE_TITLE, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_PDU, DEFAULT_PEER_AE_TITLE, MAX_PDU, MIN_PDU,
 } from '../defaults';
-
-export type Support = 'yes' | 'later';
 
 export interface IntegerValue {
   readonly name: string;
@@ -47,7 +45,8 @@ export interface OptionSpec {
   readonly default: string | null;
   /** Ends option processing (--help, --version), as OFCommandLine::AF_Exclusive. */
   readonly exclusive: boolean;
-  readonly support: Support;
+  /** Test files (under test/) that compare this option with DCMTK's movescu. */
+  readonly tests: readonly string[];
 }
 
 /** A help group: DCMTK's addGroup(); `shortColumn` is the width of the short-name column when not the default. */
@@ -85,7 +84,8 @@ interface RawOption {
   h: readonly string[];
   d?: string;
   x?: true;
-  ok?: true;
+  /** Test files comparing it with DCMTK, relative to test/. */
+  t?: readonly string[];
 }
 interface RawSubgroup { title: string | null; options: readonly RawOption[] }
 interface RawGroup extends GroupSpec { subgroups: readonly RawSubgroup[] }
@@ -107,14 +107,14 @@ const TABLE: readonly RawGroup[] = [
     title: 'general options:', shortColumn: SHORT_COLUMN + 2,
     subgroups: [{
       title: null, options: [
-        { s: '-h', l: '--help', h: ['print this help text and exit'], x: true, ok: true },
-        { s: null, l: '--version', h: ['print version information and exit'], x: true, ok: true },
-        { s: null, l: '--arguments', h: ['print expanded command line arguments'], ok: true },
-        { s: '-q', l: '--quiet', h: ['quiet mode, print no warnings and errors'], ok: true },
-        { s: '-v', l: '--verbose', h: ['verbose mode, print processing details'], ok: true },
-        { s: '-d', l: '--debug', h: ['debug mode, print debug information'], ok: true },
+        { s: '-h', l: '--help', h: ['print this help text and exit'], x: true },
+        { s: null, l: '--version', h: ['print version information and exit'], x: true },
+        { s: null, l: '--arguments', h: ['print expanded command line arguments'] },
+        { s: '-q', l: '--quiet', h: ['quiet mode, print no warnings and errors'] },
+        { s: '-v', l: '--verbose', h: ['verbose mode, print processing details'] },
+        { s: '-d', l: '--debug', h: ['debug mode, print debug information'] },
         { s: '-ll', l: '--log-level', v: [str('level', LOG_LEVELS)], vh: '[l]evel: string constant',
-          h: ['(fatal, error, warn, info, debug, trace)', 'use level l for the logger'], d: 'warn', ok: true },
+          h: ['(fatal, error, warn, info, debug, trace)', 'use level l for the logger'], d: 'warn' },
         { s: '-lc', l: '--log-config', v: [str('filename')], vh: '[f]ilename: string',
           h: ['use config file f for the logger'] },
       ],
@@ -125,88 +125,88 @@ const TABLE: readonly RawGroup[] = [
     subgroups: [
       { title: 'override matching keys:', options: [
         { s: '-k', l: '--key', v: [str('key')], vh: '[k]ey: gggg,eeee="str" or dict. name="str"',
-          h: ['override matching key'], ok: true },
+          h: ['override matching key'] },
       ] },
       { title: 'query information model:', options: [
-        { s: '-P', l: '--patient', h: ['use patient root information model (default)'], d: 'yes', ok: true },
-        { s: '-S', l: '--study', h: ['use study root information model'], ok: true },
-        { s: '-O', l: '--psonly', h: ['use patient/study only information model'], ok: true },
+        { s: '-P', l: '--patient', h: ['use patient root information model (default)'], d: 'yes' },
+        { s: '-S', l: '--study', h: ['use study root information model'] },
+        { s: '-O', l: '--psonly', h: ['use patient/study only information model'] },
       ] },
       { title: 'application entity titles:', options: [
         { s: '-aet', l: '--aetitle', v: [str('aetitle')], vh: '[a]etitle: string',
-          h: [`set my calling AE title (default: ${DEFAULT_AE_TITLE})`], d: DEFAULT_AE_TITLE, ok: true },
+          h: [`set my calling AE title (default: ${DEFAULT_AE_TITLE})`], d: DEFAULT_AE_TITLE },
         { s: '-aec', l: '--call', v: [str('aetitle')], vh: '[a]etitle: string',
-          h: [`set called AE title of peer (default: ${DEFAULT_PEER_AE_TITLE})`], d: DEFAULT_PEER_AE_TITLE, ok: true },
+          h: [`set called AE title of peer (default: ${DEFAULT_PEER_AE_TITLE})`], d: DEFAULT_PEER_AE_TITLE },
         { s: '-aem', l: '--move', v: [str('aetitle')], vh: '[a]etitle: string',
-          h: [`set move destinat. AE title (default: ${DEFAULT_AE_TITLE})`], d: DEFAULT_AE_TITLE, ok: true },
+          h: [`set move destinat. AE title (default: ${DEFAULT_AE_TITLE})`], d: DEFAULT_AE_TITLE },
       ] },
       { title: 'preferred network transfer syntaxes (incoming associations):', options: [
-        { s: '+x=', l: '--prefer-uncompr', h: ['prefer explicit VR local byte order (default)'], d: 'yes', ok: true },
-        { s: '+xe', l: '--prefer-little', h: ['prefer explicit VR little endian TS'], ok: true },
-        { s: '+xb', l: '--prefer-big', h: ['prefer explicit VR big endian TS'], ok: true },
-        { s: '+xs', l: '--prefer-lossless', h: ['prefer default JPEG lossless TS'], ok: true },
-        { s: '+xy', l: '--prefer-jpeg8', h: ['prefer default JPEG lossy TS for 8 bit data'], ok: true },
-        { s: '+xx', l: '--prefer-jpeg12', h: ['prefer default JPEG lossy TS for 12 bit data'], ok: true },
-        { s: '+xv', l: '--prefer-j2k-lossless', h: ['prefer JPEG 2000 lossless TS'], ok: true },
-        { s: '+xw', l: '--prefer-j2k-lossy', h: ['prefer JPEG 2000 lossy TS'], ok: true },
-        { s: '+xt', l: '--prefer-jls-lossless', h: ['prefer JPEG-LS lossless TS'], ok: true },
-        { s: '+xu', l: '--prefer-jls-lossy', h: ['prefer JPEG-LS lossy TS'], ok: true },
-        { s: '+xm', l: '--prefer-mpeg2', h: ['prefer MPEG2 Main Profile @ Main Level TS'], ok: true },
-        { s: '+xh', l: '--prefer-mpeg2-high', h: ['prefer MPEG2 Main Profile @ High Level TS'], ok: true },
-        { s: '+xn', l: '--prefer-mpeg4', h: ['prefer MPEG4 AVC/H.264 HP / Level 4.1 TS'], ok: true },
-        { s: '+xl', l: '--prefer-mpeg4-bd', h: ['prefer MPEG4 AVC/H.264 BD-compatible TS'], ok: true },
-        { s: '+x2', l: '--prefer-mpeg4-2-2d', h: ['prefer MPEG4 AVC/H.264 HP / Level 4.2 TS (2D)'], ok: true },
-        { s: '+x3', l: '--prefer-mpeg4-2-3d', h: ['prefer MPEG4 AVC/H.264 HP / Level 4.2 TS (3D)'], ok: true },
-        { s: '+xo', l: '--prefer-mpeg4-2-st', h: ['prefer MPEG4 AVC/H.264 Stereo HP / Level 4.2 TS'], ok: true },
-        { s: '+x4', l: '--prefer-hevc', h: ['prefer HEVC/H.265 Main Profile / Level 5.1 TS'], ok: true },
-        { s: '+x5', l: '--prefer-hevc10', h: ['prefer HEVC/H.265 Main 10 Profile / Level 5.1 TS'], ok: true },
-        { s: '+xr', l: '--prefer-rle', h: ['prefer RLE lossless TS'], ok: true },
-        { s: '+xd', l: '--prefer-deflated', h: ['prefer deflated explicit VR little endian TS'], ok: true },
-        { s: '+xi', l: '--implicit', h: ['accept implicit VR little endian TS only'], ok: true },
-        { s: '+xa', l: '--accept-all', h: ['accept all supported transfer syntaxes'], ok: true },
+        { s: '+x=', l: '--prefer-uncompr', h: ['prefer explicit VR local byte order (default)'], d: 'yes' },
+        { s: '+xe', l: '--prefer-little', h: ['prefer explicit VR little endian TS'] },
+        { s: '+xb', l: '--prefer-big', h: ['prefer explicit VR big endian TS'] },
+        { s: '+xs', l: '--prefer-lossless', h: ['prefer default JPEG lossless TS'] },
+        { s: '+xy', l: '--prefer-jpeg8', h: ['prefer default JPEG lossy TS for 8 bit data'] },
+        { s: '+xx', l: '--prefer-jpeg12', h: ['prefer default JPEG lossy TS for 12 bit data'] },
+        { s: '+xv', l: '--prefer-j2k-lossless', h: ['prefer JPEG 2000 lossless TS'] },
+        { s: '+xw', l: '--prefer-j2k-lossy', h: ['prefer JPEG 2000 lossy TS'] },
+        { s: '+xt', l: '--prefer-jls-lossless', h: ['prefer JPEG-LS lossless TS'] },
+        { s: '+xu', l: '--prefer-jls-lossy', h: ['prefer JPEG-LS lossy TS'] },
+        { s: '+xm', l: '--prefer-mpeg2', h: ['prefer MPEG2 Main Profile @ Main Level TS'] },
+        { s: '+xh', l: '--prefer-mpeg2-high', h: ['prefer MPEG2 Main Profile @ High Level TS'] },
+        { s: '+xn', l: '--prefer-mpeg4', h: ['prefer MPEG4 AVC/H.264 HP / Level 4.1 TS'] },
+        { s: '+xl', l: '--prefer-mpeg4-bd', h: ['prefer MPEG4 AVC/H.264 BD-compatible TS'] },
+        { s: '+x2', l: '--prefer-mpeg4-2-2d', h: ['prefer MPEG4 AVC/H.264 HP / Level 4.2 TS (2D)'] },
+        { s: '+x3', l: '--prefer-mpeg4-2-3d', h: ['prefer MPEG4 AVC/H.264 HP / Level 4.2 TS (3D)'] },
+        { s: '+xo', l: '--prefer-mpeg4-2-st', h: ['prefer MPEG4 AVC/H.264 Stereo HP / Level 4.2 TS'] },
+        { s: '+x4', l: '--prefer-hevc', h: ['prefer HEVC/H.265 Main Profile / Level 5.1 TS'] },
+        { s: '+x5', l: '--prefer-hevc10', h: ['prefer HEVC/H.265 Main 10 Profile / Level 5.1 TS'] },
+        { s: '+xr', l: '--prefer-rle', h: ['prefer RLE lossless TS'] },
+        { s: '+xd', l: '--prefer-deflated', h: ['prefer deflated explicit VR little endian TS'] },
+        { s: '+xi', l: '--implicit', h: ['accept implicit VR little endian TS only'] },
+        { s: '+xa', l: '--accept-all', h: ['accept all supported transfer syntaxes'] },
       ] },
       { title: 'proposed transmission transfer syntaxes (outgoing associations):', options: [
         // The default, but 'later': which transfer syntaxes our SCU proposes, and in which order, is not ours
         // to promise here until the association layer is settled.
-        { s: '-x=', l: '--propose-uncompr', h: ['propose all uncompressed TS, explicit VR', 'with local byte ordering first (default)'], d: 'yes', ok: true },
-        { s: '-xe', l: '--propose-little', h: ['propose all uncompressed TS, explicit VR', 'little endian first'], ok: true },
-        { s: '-xb', l: '--propose-big', h: ['propose all uncompressed TS, explicit VR', 'big endian first'], ok: true },
-        { s: '-xd', l: '--propose-deflated', h: ['propose deflated explicit VR little endian TS', 'and all uncompressed transfer syntaxes'], ok: true },
-        { s: '-xi', l: '--propose-implicit', h: ['propose implicit VR little endian TS only'], ok: true },
+        { s: '-x=', l: '--propose-uncompr', h: ['propose all uncompressed TS, explicit VR', 'with local byte ordering first (default)'], d: 'yes' },
+        { s: '-xe', l: '--propose-little', h: ['propose all uncompressed TS, explicit VR', 'little endian first'] },
+        { s: '-xb', l: '--propose-big', h: ['propose all uncompressed TS, explicit VR', 'big endian first'] },
+        { s: '-xd', l: '--propose-deflated', h: ['propose deflated explicit VR little endian TS', 'and all uncompressed transfer syntaxes'] },
+        { s: '-xi', l: '--propose-implicit', h: ['propose implicit VR little endian TS only'] },
       ] },
       { title: 'network host access control (tcp wrapper):', options: [
-        { s: '-ac', l: '--access-full', h: ['accept connections from any host (default)'], d: 'yes', ok: true },
+        { s: '-ac', l: '--access-full', h: ['accept connections from any host (default)'], d: 'yes' },
         { s: '+ac', l: '--access-control', h: ['enforce host access control rules'] },
       ] },
       { title: 'port for incoming network associations:', options: [
-        { s: null, l: '--no-port', h: ['no port for incoming associations (default)'], d: 'yes', ok: true },
+        { s: null, l: '--no-port', h: ['no port for incoming associations (default)'], d: 'yes' },
         { s: '+P', l: '--port', v: [int('number', false, 1, 65535)], vh: '[n]umber: integer',
-          h: ['port number for incoming associations'], ok: true },
+          h: ['port number for incoming associations'] },
       ] },
       { title: "handling of illegal datasets following 'pending' move responses:", options: [
-        { s: '-pi', l: '--pending-ignore', h: ['assume no dataset present (default)'], d: 'yes', ok: true },
-        { s: '-pr', l: '--pending-read', h: ['read and ignore dataset'], ok: true },
+        { s: '-pi', l: '--pending-ignore', h: ['assume no dataset present (default)'], d: 'yes' },
+        { s: '-pr', l: '--pending-read', h: ['read and ignore dataset'] },
       ] },
       { title: 'other network options:', options: [
         { s: '-to', l: '--timeout', v: [int('seconds', true, 1)], vh: '[s]econds: integer (default: unlimited)',
-          h: ['timeout for connection requests'], d: 'unlimited', ok: true },
+          h: ['timeout for connection requests'], d: 'unlimited' },
         { s: '-ta', l: '--acse-timeout', v: [int('seconds', true, 1)], vh: `[s]econds: integer (default: ${DEFAULT_ACSE_TIMEOUT_S})`,
-          h: ['timeout for ACSE messages'], d: String(DEFAULT_ACSE_TIMEOUT_S), ok: true },
+          h: ['timeout for ACSE messages'], d: String(DEFAULT_ACSE_TIMEOUT_S) },
         { s: '-td', l: '--dimse-timeout', v: [int('seconds', true, 1)], vh: '[s]econds: integer (default: unlimited)',
-          h: ['timeout for DIMSE messages'], d: 'unlimited', ok: true },
+          h: ['timeout for DIMSE messages'], d: 'unlimited' },
         { s: '-pdu', l: '--max-pdu', v: [int('number of bytes', false, MIN_PDU, MAX_PDU)],
           vh: `[n]umber of bytes: integer (${MIN_PDU}..${MAX_PDU})`,
-          h: [`set max receive pdu to n bytes (default: ${DEFAULT_MAX_PDU})`], d: String(DEFAULT_MAX_PDU), ok: true },
-        // Accepted: we never do reverse lookups, so "disabled" is what we always do.
-        { s: '-dhl', l: '--disable-host-lookup', h: ['disable hostname lookup'], ok: true },
-        { s: null, l: '--repeat', v: [int('number', false, 1)], vh: '[n]umber: integer', h: ['repeat n times'], d: '1', ok: true },
-        { s: null, l: '--abort', h: ['abort association instead of releasing it'], ok: true },
-        { s: null, l: '--ignore', h: ['ignore store data, receive but do not store'], ok: true },
+          h: [`set max receive pdu to n bytes (default: ${DEFAULT_MAX_PDU})`], d: String(DEFAULT_MAX_PDU) },
+        // Only +ac looks the connecting host's name up (as DCMTK); -dhl makes it "unknown" there too.
+        { s: '-dhl', l: '--disable-host-lookup', h: ['disable hostname lookup'] },
+        { s: null, l: '--repeat', v: [int('number', false, 1)], vh: '[n]umber: integer', h: ['repeat n times'], d: '1' },
+        { s: null, l: '--abort', h: ['abort association instead of releasing it'] },
+        { s: null, l: '--ignore', h: ['ignore store data, receive but do not store'] },
         { s: null, l: '--cancel', v: [int('number', true, 0)], vh: '[n]umber: integer',
-          h: ['cancel after n responses (default: never)'], d: 'never', ok: true },
+          h: ['cancel after n responses (default: never)'], d: 'never' },
         // Accepted, and as in DCMTK 3.6.7 it changes nothing: its one trailing space is stripped from SOP class and
         // instance UIDs that dcmdata's input correction has already rid of every space (README, -up).
-        { s: '-up', l: '--uid-padding', h: ['silently correct space-padded UIDs'], ok: true },
+        { s: '-up', l: '--uid-padding', h: ['silently correct space-padded UIDs'] },
       ] },
     ],
   },
@@ -215,45 +215,45 @@ const TABLE: readonly RawGroup[] = [
     subgroups: [
       { title: 'general:', options: [
         { s: '-od', l: '--output-directory', v: [str('directory')], vh: '[d]irectory: string (default: ".")',
-          h: ['write received objects to existing directory d'], d: '.', ok: true },
+          h: ['write received objects to existing directory d'], d: '.' },
       ] },
       { title: 'bit preserving mode:', options: [
-        { s: '-B', l: '--normal', h: ['allow implicit format conversions (default)'], d: 'yes', ok: true },
-        { s: '+B', l: '--bit-preserving', h: ['write data exactly as read'], ok: true },
+        { s: '-B', l: '--normal', h: ['allow implicit format conversions (default)'], d: 'yes' },
+        { s: '+B', l: '--bit-preserving', h: ['write data exactly as read'] },
       ] },
       { title: 'output file format:', options: [
-        { s: '+F', l: '--write-file', h: ['write file format (default)'], d: 'yes', ok: true },
-        { s: '-F', l: '--write-dataset', h: ['write data set without file meta information'], ok: true },
+        { s: '+F', l: '--write-file', h: ['write file format (default)'], d: 'yes' },
+        { s: '-F', l: '--write-dataset', h: ['write data set without file meta information'] },
       ] },
       { title: 'output transfer syntax (not with --bit-preserving or compressed transmission):', options: [
-        { s: '+t=', l: '--write-xfer-same', h: ['write with same TS as input (default)'], d: 'yes', ok: true },
-        { s: '+te', l: '--write-xfer-little', h: ['write with explicit VR little endian TS'], ok: true },
-        { s: '+tb', l: '--write-xfer-big', h: ['write with explicit VR big endian TS'], ok: true },
-        { s: '+ti', l: '--write-xfer-implicit', h: ['write with implicit VR little endian TS'], ok: true },
-        { s: '+td', l: '--write-xfer-deflated', h: ['write with deflated expl. VR little endian TS'], ok: true },
+        { s: '+t=', l: '--write-xfer-same', h: ['write with same TS as input (default)'], d: 'yes' },
+        { s: '+te', l: '--write-xfer-little', h: ['write with explicit VR little endian TS'] },
+        { s: '+tb', l: '--write-xfer-big', h: ['write with explicit VR big endian TS'] },
+        { s: '+ti', l: '--write-xfer-implicit', h: ['write with implicit VR little endian TS'] },
+        { s: '+td', l: '--write-xfer-deflated', h: ['write with deflated expl. VR little endian TS'] },
       ] },
       { title: 'post-1993 value representations (not with --bit-preserving):', options: [
-        { s: '+u', l: '--enable-new-vr', h: ['enable support for new VRs (UN/UT) (default)'], d: 'yes', ok: true },
-        { s: '-u', l: '--disable-new-vr', h: ['disable support for new VRs, convert to OB'], ok: true },
+        { s: '+u', l: '--enable-new-vr', h: ['enable support for new VRs (UN/UT) (default)'], d: 'yes' },
+        { s: '-u', l: '--disable-new-vr', h: ['disable support for new VRs, convert to OB'] },
       ] },
       { title: 'group length encoding (not with --bit-preserving):', options: [
-        { s: '+g=', l: '--group-length-recalc', h: ['recalculate group lengths if present (default)'], d: 'yes', ok: true },
-        { s: '+g', l: '--group-length-create', h: ['always write with group length elements'], ok: true },
-        { s: '-g', l: '--group-length-remove', h: ['always write without group length elements'], ok: true },
+        { s: '+g=', l: '--group-length-recalc', h: ['recalculate group lengths if present (default)'], d: 'yes' },
+        { s: '+g', l: '--group-length-create', h: ['always write with group length elements'] },
+        { s: '-g', l: '--group-length-remove', h: ['always write without group length elements'] },
       ] },
       { title: 'length encoding in sequences and items (not with --bit-preserving):', options: [
-        { s: '+e', l: '--length-explicit', h: ['write with explicit lengths (default)'], d: 'yes', ok: true },
-        { s: '-e', l: '--length-undefined', h: ['write with undefined lengths'], ok: true },
+        { s: '+e', l: '--length-explicit', h: ['write with explicit lengths (default)'], d: 'yes' },
+        { s: '-e', l: '--length-undefined', h: ['write with undefined lengths'] },
       ] },
       { title: 'data set trailing padding (not with --write-dataset or --bit-preserving):', options: [
-        { s: '-p', l: '--padding-off', h: ['no padding (default)'], d: 'yes', ok: true },
+        { s: '-p', l: '--padding-off', h: ['no padding (default)'], d: 'yes' },
         { s: '+p', l: '--padding-create', v: [int('file-pad', false, 0), int('item-pad', false, 0)],
           vh: '[f]ile-pad [i]tem-pad: integer',
-          h: ['align file on multiple of f bytes', 'and items on multiple of i bytes'], ok: true },
+          h: ['align file on multiple of f bytes', 'and items on multiple of i bytes'] },
       ] },
       { title: 'deflate compression level (only with -xd or --write-xfer-deflated/same):', options: [
         { s: '+cl', l: '--compression-level', v: [int('level', false, 0, 9)], vh: '[l]evel: integer (default: 6)',
-          h: ['0=uncompressed, 1=fastest, 9=best compression'], d: '6', ok: true },
+          h: ['0=uncompressed, 1=fastest, 9=best compression'], d: '6' },
       ] },
     ],
   },
@@ -274,18 +274,18 @@ const OUR_TABLE: readonly RawGroup[] = [
     subgroups: [
       { title: 'output to a stream (-od -: standard output):', options: [
         { s: null, l: '--output-format', v: [str('format', OUTPUT_FORMATS)], vh: `[f]ormat: ${OUTPUT_FORMATS.join(', ')}`,
-          h: ['format written to -od - (default: part10);', 'json also with a directory (NAME.json)'], d: 'part10', ok: true },
+          h: ['format written to -od - (default: part10);', 'json also with a directory (NAME.json)'], d: 'part10' },
         { s: null, l: '--boundary', v: [str('boundary')], vh: '[b]oundary: string',
-          h: ['multipart boundary (default: random)'], ok: true },
+          h: ['multipart boundary (default: random)'] },
         { s: null, l: '--bulk-data-uri', v: [str('directory')], vh: '[d]irectory: string',
-          h: [`json: values over ${BULK_DATA_THRESHOLD} bytes to files in d`], ok: true },
+          h: [`json: values over ${BULK_DATA_THRESHOLD} bytes to files in d`] },
       ] },
       { title: 'safety:', options: [
-        { s: null, l: '--fsync', h: ['fsync each file before its success response'], ok: true },
+        { s: null, l: '--fsync', h: ['fsync each file before its success response'] },
         { s: null, l: '--max-in-flight', v: [int('number', false, 1, 64)], vh: `[n]umber: integer (1..64, default: ${DEFAULT_MAX_IN_FLIGHT})`,
-          h: ['objects received at once'], d: String(DEFAULT_MAX_IN_FLIGHT), ok: true },
-        { s: null, l: '--require-called-aet', h: ['accept only sub-associations calling -aem'], ok: true },
-        { s: null, l: '--require-archive', h: ['accept only sub-associations from the', 'peer host with -aec as calling AE title'], ok: true },
+          h: ['objects received at once'], d: String(DEFAULT_MAX_IN_FLIGHT) },
+        { s: null, l: '--require-called-aet', h: ['accept only sub-associations calling -aem'] },
+        { s: null, l: '--require-archive', h: ['accept only sub-associations from the', 'peer host with -aec as calling AE title'] },
       ] },
     ],
   },
@@ -307,7 +307,7 @@ function specsOf(table: readonly RawGroup[]): OptionSpec[] {
       help: o.h,
       default: o.d ?? null,
       exclusive: o.x === true,
-      support: o.ok ? 'yes' : 'later',
+      tests: o.t ?? [],
     }))));
 }
 
@@ -327,11 +327,6 @@ export function findOption(name: string): OptionSpec | undefined {
   return byName.get(name);
 }
 
-/** "-lc (--log-config)" or "--version": how we name an option in our own messages. */
-export function displayName(o: OptionSpec): string {
-  return o.short === null ? o.long : `${o.short} (${o.long})`;
-}
-
 function mdEscape(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -342,7 +337,7 @@ function mdEscape(s: string): string {
  */
 export function optionTableMarkdown(): string {
   const rows: string[] = [
-    '| Option | Long name | Value | Description | Default | dimse-stream |',
+    '| Option | Long name | Value | Description | Default | Compared with DCMTK in |',
     '|---|---|---|---|---|---|',
   ];
   let heading = '';
@@ -359,7 +354,7 @@ export function optionTableMarkdown(): string {
       o.valueHelp === null ? '' : mdEscape(o.valueHelp),
       mdEscape(o.help.join(' ')),
       o.default === null ? '' : o.default === 'yes' ? 'default' : code(o.default),
-      o.support === 'yes' ? 'yes' : 'later',
+      o.tests.map((t) => code(t)).join(' '),
     ].join(' | ') + ' |');
   }
   return rows.join('\n') + '\n';

@@ -8,10 +8,9 @@
  *   2. split into options (+/- followed by a non-digit) with their values, and parameters; stop at the first
  *      unknown option or missing value;
  *   3. no argument at all → usage; --help → help; --version → version; too few parameters → error;
- *   4. (ours) refuse any option whose support is 'later';
- *   5. the port parameter; the log level (from here on, -q / -ll fatal|off silences "error:" messages but not
+ *   4. the port parameter; the log level (from here on, -q / -ll fatal|off silences "error:" messages but not
  *      the exit code); --arguments; then every option in movescu.cc's order, with its value and conflict checks;
- *   6. the query files must be readable; there must be query files or keys.
+ *   5. the query files must be readable; there must be query files or keys.
  * Checks that DCMTK makes after parsing (output directory, privileged port) are in preflight.ts: they look at
  * the machine, not at the command line, and the library's own callers need them too.
  */
@@ -21,13 +20,14 @@ import {
 } from './transfer-syntax-options';
 import { readFileSync, statSync, accessSync, constants as fsConstants } from 'node:fs';
 import {
-  PARAMS, OUTPUT_FORMATS, PROGRAM_NAME, displayName, findOption, type OptionSpec, type OutputFormat,
+  PARAMS, OUTPUT_FORMATS, PROGRAM_NAME, findOption, type OptionSpec, type OutputFormat,
 } from './options';
 import { headerText, helpText, versionText } from './help';
 import {
   DEFAULT_ACSE_TIMEOUT_S, DEFAULT_AE_TITLE, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_PDU, DEFAULT_PEER_AE_TITLE, MAX_PDU, MIN_PDU,
 } from '../defaults';
 import { formatLogMessage, type Threshold } from './logger';
+import { LogConfigError, defaultLogConfigEnv, loadLogConfig, type LogConfig } from './log-config';
 import { EXIT_CODES } from './exit-codes';
 import type { WriteOptions } from '../dataset/writer';
 import type { QueryModel } from '../services/sop-classes';
@@ -97,8 +97,14 @@ export interface MovescuConfig {
   readonly acceptTransferSyntaxes: readonly string[];
   /** -x*: transfer syntaxes proposed for the FIND and MOVE presentation contexts, in order. */
   readonly proposeTransferSyntaxes: readonly string[];
-  /** Logger threshold: -q fatal, default warn, -v info, -d debug, -ll any (incl. 'off'). */
+  /** Logger threshold: -q fatal, default warn, -v info, -d debug, -ll any (incl. 'off'); with -lc, the file's. */
   readonly logLevel: Threshold;
+  /** +ac: TCP-wrapper host access control on the incoming port (daemon name "movescu"); -ac (default) is false. */
+  readonly accessControl: boolean;
+  /** -dhl is false: with +ac, the connecting host's name is looked up (reverse DNS) unless -dhl. */
+  readonly hostLookup: boolean;
+  /** -lc: the logger's configuration from the file; null: DCMTK's default console logger. */
+  readonly logConfig: LogConfig | null;
   /**
    * DCMTK's "quiet mode" (threshold above error: -q, -ll fatal, -ll off): later "error: ..." messages of the
    * application are not printed, exit codes unchanged.
@@ -121,6 +127,11 @@ export type ParseResult =
     readonly stdout: string;
     /** What to print: header + "error: message", or nothing in quiet mode (plus an earlier --arguments line). */
     readonly stderr: string;
+    /**
+     * -lc was read before the mistake: DCMTK has already configured its logger then (and logged --arguments
+     * through it); the caller makes the configured logger first, then prints `stderr`.
+     */
+    readonly logConfig?: LogConfig;
   };
 
 /** Dictionary hooks for checking -k keys as DCMTK does; without them, keyword keys are not checked here. */
@@ -141,6 +152,8 @@ export interface ParseOptions {
   /** access(path, R_OK) for query files. Default: fs.accessSync. */
   readonly canRead?: (path: string) => boolean;
   readonly dictionary?: KeyDictionary;
+  /** -lc: reads the configuration file (throws LogConfigError). Default: loadLogConfig on the file system. */
+  readonly loadLogConfig?: (path: string, programName: string) => LogConfig;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -254,9 +267,11 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
   const header = headerText(options.version);
   let quiet = false;
   let pre = ''; // stderr printed before the outcome (the --arguments line)
+  let configured: LogConfig | null = null; // -lc, once read
   const fail = (e: CommandLineError): ParseResult => ({
     kind: 'error', message: e.message, exitCode: e.exitCode, stdout: '',
     stderr: pre + (quiet ? '' : `${header}error: ${e.message}\n`),
+    ...(configured === null ? {} : { logConfig: configured }),
   });
 
   // Phase 1
@@ -308,13 +323,7 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     return fail(new CommandLineError(`Missing parameter ${mandatory[params.length]!.name}`));
   }
 
-  // Phase 4 (ours): never ignore an option we do not implement.
-  const refused = opts.find((o) => o.spec.support === 'later');
-  if (refused !== undefined) {
-    return fail(new CommandLineError(`option ${displayName(refused.spec)} is not supported yet by dimse-stream`));
-  }
-
-  // Phase 5: movescu.cc's evaluation order.
+  // Phase 4: movescu.cc's evaluation order.
   /** Rightmost occurrence among `names` (DCMTK's option blocks: the rightmost alternative wins). */
   const rightmost = (...names: string[]): OptionArg | undefined => {
     let found: OptionArg | undefined;
@@ -355,13 +364,31 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
       if (parsed === null) throw new CommandLineError('Invalid log level for --log-level option');
       logLevel = parsed;
     }
-    quiet = logLevel === 'fatal' || logLevel === 'off';
+    let logConfig: LogConfig | null = null;
+    const lc = rightmost('--log-config');
+    if (lc !== undefined) {
+      if (ll !== undefined) throw new CommandLineError('--log-config not allowed with --log-level');
+      if (level !== undefined) throw new CommandLineError('--log-config not allowed with --verbose, --debug or --quiet');
+      const load = options.loadLogConfig ?? ((path, name) => loadLogConfig(path, defaultLogConfigEnv(name)));
+      try {
+        logConfig = load(lc.values[0]!, programName);
+      } catch (e) {
+        if (e instanceof LogConfigError) throw new CommandLineError(e.message);
+        throw e;
+      }
+      logLevel = logConfig.movescuLevel;
+    }
+    // DCMTK's quiet mode: the root logger does not let ERROR through
+    const rootLevel = logConfig?.rootLevel ?? logLevel;
+    quiet = rootLevel === 'fatal' || rootLevel === 'off';
     if (present('--arguments')) {
       // forced at INFO: printed whatever the level; empty arguments are counted but not shown
       const shown = argumentList.filter((a) => a !== '').map((a) => `${SQ}${a}${SQ} `).join('');
-      pre += formatLogMessage('info',
-        `calling '${programName}' with ${argumentList.length} arguments: ${shown}\n`);
+      const line = `calling '${programName}' with ${argumentList.length} arguments: ${shown}\n`;
+      if (logConfig !== null) logConfig = { ...logConfig, forced: [line] };
+      else pre += formatLogMessage('info', line);
     }
+    configured = logConfig;
 
     // --key: DCMTK walks them from right to left, so the rightmost bad key is the one reported.
     const keys = opts.filter((o) => o.spec.long === '--key').map((o) => o.values[0]!);
@@ -404,6 +431,12 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
       throw new CommandLineError('--output-directory only allowed with --port');
     }
     const outputDirectory = od?.values[0] ?? '.';
+    const toStdout = logConfig === null ? undefined : [...logConfig.movescuAppenders, ...logConfig.rootAppenders]
+      .find((a) => a.target.kind === 'console' && a.target.stream === 'stdout');
+    if (toStdout !== undefined && outputDirectory === '-') {
+      throw new CommandLineError(`--log-config: appender ${toStdout.name} writes to standard output, which carries `
+        + 'the objects with --output-directory -');
+    }
 
     const formatOpt = rightmost('--output-format');
     const outputFormat = (formatOpt?.values[0] ?? 'part10') as OutputFormat;
@@ -426,6 +459,8 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     const cancelOpt = rightmost('--cancel');
     const cancelAfter = cancelOpt === undefined ? null : Number(valueSigned(cancelOpt, 0, 0n));
     const pendingDatasets = rightmost('--pending-ignore', '--pending-read')?.spec.long === '--pending-read' ? 'read' : 'ignore';
+    const accessControl = rightmost('--access-full', '--access-control')?.spec.long === '--access-control';
+    const hostLookup = !present('--disable-host-lookup');
     const fsync = present('--fsync');
     const inFlightOpt = rightmost('--max-in-flight');
     const maxInFlight = inFlightOpt === undefined ? DEFAULT_MAX_IN_FLIGHT : Number(valueUnsigned(inFlightOpt, 0, 1n, 64n));
@@ -453,7 +488,7 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
       write.compressionLevel = Number(valueUnsigned(cl, 0, 0n, 9n));
     }
 
-    // Phase 6
+    // Phase 5
     const canRead = options.canRead ?? defaultCanRead;
     const queryFiles = params.slice(2);
     for (const f of queryFiles) if (!canRead(f)) throw new CommandLineError(`cannot access file: ${f}`);
@@ -464,7 +499,7 @@ export function parseCommandLine(argv: readonly string[], options: ParseOptions 
     const config: MovescuConfig = {
       peer: params[0]!, port: Number(port), queryFiles, keys, model, aet, aec, aem, retrievePort,
       connectTimeoutS, acseTimeoutS, dimseTimeoutS, maxPdu, outputDirectory, bitPreserving, fileMeta, write,
-      ignore, repeat, abort, cancelAfter, pendingDatasets, outputFormat, boundary, fsync, bulkDataDirectory, maxInFlight, requireCalledAet, requireArchive, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, quiet, programName,
+      ignore, repeat, abort, cancelAfter, pendingDatasets, outputFormat, boundary, fsync, bulkDataDirectory, maxInFlight, requireCalledAet, requireArchive, acceptTransferSyntaxes, proposeTransferSyntaxes, logLevel, logConfig, quiet, programName, accessControl, hostLookup,
     };
     return { kind: 'run', config, stderr: pre };
   } catch (e) {

@@ -3,6 +3,7 @@
  * them: for each proposed context whose abstract syntax we support, the first transfer syntax of OUR preference
  * list that the peer proposed; otherwise the matching rejection reason (PS3.8 table 9-18).
  */
+import type { HostAccessPolicy } from './host-access';
 import type { AssociateRq } from '../pdu/types';
 import { PcResult } from '../pdu/types';
 import { RejectReason, RejectResult, RejectSource } from '../pdu/constants';
@@ -33,6 +34,11 @@ export interface AdmissionPolicy {
   callingAeTitle?: string;
   /** Only connections from these addresses (the archive's). */
   addresses?: readonly string[];
+  /**
+   * TCP-wrapper rules (host-access.ts), checked when a connection arrives, before any PDU is read: a host they
+   * deny is disconnected, as DCMTK's +ac does.
+   */
+  hostAccess?: HostAccessPolicy;
 }
 
 export interface Refusal {

@@ -13,6 +13,7 @@ import { STORAGE_SOP_CLASSES, TS } from '../dataset/uids';
 import { VERIFICATION_SOP_CLASS } from './sop-classes';
 import { DEFAULT_MAX_ASSOCIATIONS } from '../defaults';
 import { acceptContexts, screenRequest, type AdmissionPolicy } from './negotiation';
+import { admitHost } from './host-access';
 import { RejectReason, RejectResult, RejectSource } from '../pdu/constants';
 import { serveStore, type StoreProgress } from './store-scp';
 import { dumpAssociationParameters } from '../dcmtk/association-dump';
@@ -95,7 +96,10 @@ export class StorageServer {
 
   private onConnection(socket: net.Socket): void {
     socket.setNoDelay(true);
-    const run = this.serve(socket).catch((err: Error) => {
+    const access = this.opts.admission?.hostAccess;
+    const admitted = access === undefined ? this.serve(socket)
+      : admitHost(socket, access, this.log).then((ok) => (ok ? this.serve(socket) : undefined));
+    const run = admitted.catch((err: Error) => {
       this.log.error(err.message);
       socket.destroy();
     });

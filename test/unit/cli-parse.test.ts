@@ -37,7 +37,7 @@ test('defaults are DCMTK\'s', () => {
     ignore: false, repeat: 1, abort: false, cancelAfter: null, pendingDatasets: 'ignore', outputFormat: 'part10', boundary: null, fsync: false, bulkDataDirectory: null, maxInFlight: 4, requireCalledAet: false, requireArchive: false,
     acceptTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
     proposeTransferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2'],
-    logLevel: 'warn', quiet: false, programName: 'movescu',
+    logLevel: 'warn', logConfig: null, quiet: false, accessControl: false, hostLookup: true, programName: 'movescu',
   });
 });
 
@@ -163,17 +163,6 @@ test('quiet mode (-q, -ll fatal, -ll off) silences "error:" after the log option
   // the port parameter is checked before the log level is known
   assert.notEqual(error(['-q', 'h', 'abc']).stderr, '');
   assert.notEqual(error(['-q', '--bogus']).stderr, '');
-});
-
-test('options not implemented yet are refused, never ignored', () => {
-  const e = error(['-lc', 'log.cfg', ...K, 'h', '1']);
-  assert.equal(e.message, 'option -lc (--log-config) is not supported yet by dimse-stream');
-  assert.equal(e.exitCode, 1);
-  assert.match(error(['+B', '+ac', ...K, 'h', '1']).message, /^option \+ac \(--access-control\) is not supported/);
-  // refused even in quiet mode: a script must learn that its option did nothing
-  assert.notEqual(error(['-q', '+ac', ...K, 'h', '1']).stderr, '');
-  // but --help and --version still work
-  assert.equal(parseCommandLine(['-lc', 'x', '--help']).kind, 'help');
 });
 
 test('no argument: usage on stdout, exit 0; --help, --version are exclusive', () => {
