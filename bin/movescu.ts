@@ -11,7 +11,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import {
-  EXIT_CODES, ProgressLine, createConfiguredLogger, createConsoleLogger, parseCommandLine, preflight, progressWanted, rejectionLines, exitCodeFor,
+  EXIT_CODES, ProgressLine, dcmtkRetrieveLog, createConfiguredLogger, createConsoleLogger, parseCommandLine, preflight, progressWanted, rejectionLines, exitCodeFor,
   type MovescuConfig,
 } from '../lib/cli';
 import { resolve } from 'node:path';
@@ -19,7 +19,7 @@ import { lookup } from 'node:dns/promises';
 import { lookupKeyword, lookupTag } from '../lib/dataset/dictionary';
 import { BULK_DATA_THRESHOLD } from '../lib/cli/options';
 import {
-  DimseError, buildIdentifier, directorySink, jsonDirectorySink, jsonSink, moveOutcome, multipartContentType, multipartSink, part10Sink, randomBoundary, retrieve, tarSink,
+  DimseError, buildIdentifier, filePrefix, directorySink, jsonDirectorySink, jsonSink, moveOutcome, multipartContentType, multipartSink, part10Sink, randomBoundary, retrieve, tarSink,
   type AdmissionPolicy, type Logger, type ReceivedObject, type StoreProgress,
 } from '../lib/index';
 
@@ -130,6 +130,8 @@ async function run(
     acceptTransferSyntaxes: config.acceptTransferSyntaxes,
     proposeTransferSyntaxes: config.proposeTransferSyntaxes,
     logger: log,
+    onEvent: dcmtkRetrieveLog(log),
+    describeSopClass: filePrefix,
     // movescu.cc storeSCPCallback: when dcmtk.apps.movescu.progress is at exactly INFO (-v), "RECV: ", a dot per PDV and a newline per object, on stdout.
     onStoreProgress: (config.logConfig?.progressLevel ?? config.logLevel) === 'info'
       ? storeProgressPrinter(config.outputDirectory === '-' ? process.stderr : process.stdout)

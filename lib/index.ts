@@ -8,7 +8,8 @@
  */
 export { retrieve } from './services/retrieve';
 export { QUERY_MODELS, type QueryModel } from './services/sop-classes';
-export type { RetrieveOptions, RetrieveSummary, Retrieval } from './services/retrieve';
+export type { RetrieveOptions, RetrieveSummary, Retrieval, RetrieveEvent } from './services/retrieve';
+export { dcmtkRetrieveLog } from './cli/retrieve-log';
 export type { AdmissionPolicy } from './services/negotiation';
 export type { StoreProgress } from './services/store-scp';
 export type { MoveResponse } from './services/move-scu';

@@ -7,3 +7,4 @@ export { preflight } from './preflight';
 export { EXIT_CODES } from './exit-codes';
 export { createConfiguredLogger } from './log-appenders';
 export { exitCodeFor, rejectionLines } from './outcome';
+export { dcmtkRetrieveLog } from './retrieve-log';

@@ -12,26 +12,49 @@ import { Readable } from 'node:stream';
 import { buildAssociateRq, requestAssociation } from '../association/association';
 import type { AssociationHandle } from '../association/types';
 import { encodeDataset } from '../dataset/encode';
-import { dumpDataset } from '../dcmtk/dataset-dump';
 import type { DataElement } from '../dataset/element';
 import { TS } from '../dataset/uids';
 import { QUERY_MODELS, type QueryModel } from './sop-classes';
 import { DEFAULT_ACSE_TIMEOUT_MS, DEFAULT_AE_TITLE, DEFAULT_MAX_PDU, DEFAULT_PEER_AE_TITLE } from '../defaults';
 import { messagesOf } from '../dimse/messages';
-import { moveOutcome, moveStatusString } from '../dimse/status';
-import { dcmtkMaxSendPdv, dumpDimseMessage, moveResponseStatusDetail } from '../dcmtk/dimse-dump';
+import type { Command } from '../dimse/command';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
-import { filePrefix } from '../dcmtk/prefixes';
+import type { AssociateAc, AssociateRq } from '../pdu/types';
 import { withDatasetType } from '../dimse/writer';
 import { moveRequestCommand, moveScu, pendingWithoutDataset, type MoveResponse } from './move-scu';
 import { NO_DATASET } from '../dimse/command-field';
 import type { ReceivedObject } from '../received-object';
 import { StorageServer } from './storage-server';
 import type { StoreProgress } from './store-scp';
-import { dumpAssociationParameters } from '../dcmtk/association-dump';
 import { connectTcp } from './connect';
+
+/**
+ * What happens in a retrieval, in order, for whoever wants to report it (the CLI renders DCMTK's log lines from
+ * these: lib/cli/retrieve-log.ts). Nothing here formats text.
+ */
+export type RetrieveEvent =
+  /** About to send this A-ASSOCIATE-RQ. */
+  | { type: 'requesting-association'; rq: AssociateRq }
+  /** The archive's A-ASSOCIATE-AC, before our checks of what it accepted. */
+  | { type: 'association-negotiated'; rq: AssociateRq; ac: AssociateAc }
+  /** The association is usable: C-MOVEs follow. */
+  | { type: 'association-accepted'; peerMaxPduLength: number }
+  /** About to send a C-MOVE-RQ (the command as it goes out) with this identifier. */
+  | { type: 'move-request'; messageId: number; contextId: number; command: Command; identifier: readonly DataElement[] }
+  /** A pending response announced a data set: `read` it and drop it (-pr), or assume there is none (-pi). */
+  | { type: 'pending-dataset'; callingAeTitle: string; calledAeTitle: string; read: boolean }
+  /** A pending C-MOVE-RSP. */
+  | { type: 'move-response'; response: MoveResponse }
+  /** About to send a C-CANCEL-RQ for this C-MOVE. */
+  | { type: 'cancel-request'; messageId: number; contextId: number }
+  /** The final C-MOVE-RSP. */
+  | { type: 'move-final'; response: MoveResponse }
+  /** A sub-association still open this long after the last final response: it is aborted. */
+  | { type: 'sub-association-lingering'; timeoutMs: number }
+  | { type: 'releasing' }
+  | { type: 'aborting' };
 
 export interface RetrieveOptions {
   host: string;
@@ -57,6 +80,10 @@ export interface RetrieveOptions {
   acceptTransferSyntaxes?: readonly string[];
   /** Receives each C-MOVE response as it arrives. */
   onResponse?(rsp: MoveResponse): void;
+  /** Each step of the retrieval, in order (lib/cli/retrieve-log.ts renders DCMTK's lines from them). */
+  onEvent?(event: RetrieveEvent): void;
+  /** Names the SOP class of each incoming C-STORE in the store service's log ("CT", "MR": DCMTK's prefixes). */
+  describeSopClass?(sopClassUid: string): string;
   /** Progress of each incoming C-STORE (begin, one call per PDV, end): DCMTK's "RECV: ...." at -v. */
   onStoreProgress?(event: StoreProgress): void;
   /** Who may send us objects (opt-in; anyone by default, as DCMTK). */
@@ -118,6 +145,7 @@ export function retrieve(options: RetrieveOptions): Retrieval {
 
 async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): Promise<RetrieveSummary> {
   const log = o.logger ?? silentLogger;
+  const emit = o.onEvent ?? ((): void => {});
   const maxPduLength = o.maxPduLength ?? DEFAULT_MAX_PDU;
   const acseTimeoutMs = o.acseTimeoutMs ?? DEFAULT_ACSE_TIMEOUT_MS;
   const callingAe = o.callingAeTitle ?? DEFAULT_AE_TITLE;
@@ -126,7 +154,7 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
   if (o.listenPort !== null && o.listenPort !== undefined) {
     server = new StorageServer({
       port: o.listenPort, deliver, logger: log, maxPduLength, acseTimeoutMs,
-      transferSyntaxes: o.acceptTransferSyntaxes, describe: (uid) => filePrefix(uid), onProgress: o.onStoreProgress,
+      transferSyntaxes: o.acceptTransferSyntaxes, describe: o.describeSopClass, onProgress: o.onStoreProgress,
       dimseTimeoutMs: o.dimseTimeoutMs, admission: o.admission, maxAssociations: o.maxAssociations,
     });
     await server.listen();
@@ -143,9 +171,7 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
       ],
     };
     const limits = { maxPduLength, artimTimeoutMs: acseTimeoutMs, logger: log };
-    // movescu.cc: the parameters at debug level first, then "Requesting Association".
-    if (log.enabled('debug')) log.debug(['Request Parameters:', ...dumpAssociationParameters({ side: 'requestor', rq: buildAssociateRq(request, limits) })].join('\n'));
-    log.info('Requesting Association');
+    emit({ type: 'requesting-association', rq: buildAssociateRq(request, limits) });
     let assoc: AssociationHandle;
     try {
       assoc = await requestAssociation(socket, request, limits);
@@ -153,12 +179,12 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
       socket.destroy();
       throw err;
     }
-    if (log.enabled('debug')) log.debug(['Association Parameters Negotiated:', ...dumpAssociationParameters({ side: 'requestor', rq: assoc.rq, ac: assoc.ac })].join('\n'));
+    emit({ type: 'association-negotiated', rq: assoc.rq, ac: assoc.ac });
     if (assoc.contexts.size === 0) {
       assoc.abort();
       throw new DimseError('NO_PRESENTATION_CONTEXT', 'No Acceptable Presentation Contexts');
     }
-    log.info(`Association Accepted (Max Send PDV: ${dcmtkMaxSendPdv(assoc.peerMaxPduLength)})`);
+    emit({ type: 'association-accepted', peerMaxPduLength: assoc.peerMaxPduLength });
     const moveCtx = [...assoc.contexts.values()].find((c) => c.abstractSyntax === model.move);
     if (!moveCtx) {
       assoc.abort();
@@ -166,24 +192,17 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
     }
     const readPending = o.pendingDatasets === 'read';
     const reader = messagesOf(assoc, readPending ? {} : { ignoreDatasetOf: pendingWithoutDataset });
-    // dcmnet's DIMSE_warn_str: the association's calling and called AE titles.
-    const dimseWarning = `DIMSE Warning: (${assoc.rq.callingAeTitle.trim()},${assoc.rq.calledAeTitle.trim()}): `;
     const finals: MoveResponse[] = [];
     let messageId = 1;
     try {
       // DCMTK's --repeat: each query's C-MOVE n times in a row, on the same association, each with its own message ID.
       for (const query of o.queries.flatMap((q) => Array<typeof q>(o.repeat ?? 1).fill(q))) {
         const id = messageId++;
-        // movescu.cc: at debug level the message dump replaces the "(MsgID n)" and "(status)" parts of the info lines.
-        const debug = log.enabled('debug');
         const moveDestination = o.moveDestination ?? callingAe;
-        if (debug) {
-          log.info('Sending Move Request');
-          log.debug(dumpDimseMessage(withDatasetType(moveRequestCommand({ sopClassUid: model.move, messageId: id, moveDestination }), true), 'outgoing', moveCtx.id));
-        } else {
-          log.info(`Sending Move Request (MsgID ${id})`);
-        }
-        if (log.enabled('info')) log.info(`Request Identifiers:\n${dumpDataset(query)}`);
+        emit({
+          type: 'move-request', messageId: id, contextId: moveCtx.id, identifier: query,
+          command: withDatasetType(moveRequestCommand({ sopClassUid: model.move, messageId: id, moveDestination }), true),
+        });
         const final = await moveScu(assoc, reader, {
           contextId: moveCtx.id,
           sopClassUid: model.move,
@@ -192,36 +211,21 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
           identifier: encodeDataset(query, moveCtx.transferSyntax),
           dimseTimeoutMs: o.dimseTimeoutMs,
           cancelAfter: o.cancelAfter,
-          onCancel: () => log.info(`Sending Cancel Request (MsgID ${id}, PresID ${moveCtx.id})`),
+          onCancel: () => emit({ type: 'cancel-request', messageId: id, contextId: moveCtx.id }),
           onResponse: (rsp) => {
             if (!rsp.final && rsp.command.CommandDataSetType !== NO_DATASET) {
-              // dcmnet's DIMSE_moveUser, before it hands the response on.
-              log.warn(`${dimseWarning}moveUser: Status Pending, but DataSetType!=NULL`);
-              log.warn(dimseWarning + (readPending ? 'Reading but ignoring response identifier set' : 'Assuming NO response identifiers are present'));
+              emit({
+                type: 'pending-dataset', read: readPending,
+                callingAeTitle: assoc.rq.callingAeTitle.trim(), calledAeTitle: assoc.rq.calledAeTitle.trim(),
+              });
             }
-            if (rsp.final) {
-              // DCMTK's move callback sees the pending responses only; the final one is logged below.
-            } else if (debug) {
-              log.info(`Received Move Response ${rsp.index}`);
-              log.debug(dumpDimseMessage(rsp.command, 'incoming'));
-            } else {
-              log.info(`Received Move Response ${rsp.index} (${moveStatusString(rsp.status)})`);
-            }
+            // The final response is reported below, once moveScu returns it.
+            if (!rsp.final) emit({ type: 'move-response', response: rsp });
             o.onResponse?.(rsp);
           },
         });
         finals.push(final);
-        // DCMTK warns before it reports the final response.
-        const outcome = moveOutcome(final.status);
-        if (outcome !== 'ok') log.warn(`Move response with ${outcome} status (${moveStatusString(final.status)})`);
-        if (debug) {
-          log.info('Received Final Move Response');
-          log.debug(dumpDimseMessage(final.command, 'incoming'));
-        } else {
-          log.info(`Received Final Move Response (${moveStatusString(final.status)})`);
-        }
-        const detail = moveResponseStatusDetail(final.command);
-        if (detail.length > 0 && debug) log.debug(`Status Detail:\n${dumpDataset(detail, 'Little Endian Implicit')}`);
+        emit({ type: 'move-final', response: final });
       }
     } catch (err) {
       assoc.abort();
@@ -230,13 +234,13 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
       throw new DimseError('MOVE_FAILED', e.message, (err as DimseError).place ?? {}, { cause: err });
     }
     // The archive may release its sub-association just after the final response: let it finish first.
-    if (server) await settle(server, acseTimeoutMs, log);
+    if (server) await settle(server, acseTimeoutMs, emit);
     if (o.abort) {
       // DCMTK's --abort: an A-ABORT instead of the release, after a complete retrieval (exit code unchanged).
-      log.info('Aborting Association');
+      emit({ type: 'aborting' });
       assoc.abort();
     } else {
-      log.info('Releasing Association');
+      emit({ type: 'releasing' });
       await assoc.release().catch((err: DimseError) => {
         throw new DimseError('RELEASE_FAILED', err.message, err.place ?? {}, { cause: err });
       });
@@ -250,14 +254,14 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
   }
 }
 
-async function settle(server: StorageServer, timeoutMs: number, log: Logger): Promise<void> {
+async function settle(server: StorageServer, timeoutMs: number, emit: (e: RetrieveEvent) => void): Promise<void> {
   if (server.openAssociations === 0) return;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), timeoutMs); });
   const done = await Promise.race([server.idle().then(() => false), timedOut]);
   clearTimeout(timer);
   if (done) {
-    log.warn(`sub-association still open ${timeoutMs / 1000} s after the final move response: aborting it`);
+    emit({ type: 'sub-association-lingering', timeoutMs });
     server.abortAll();
   }
 }
