@@ -35,5 +35,5 @@ export { ERROR_CODES, type ErrorCode } from './error-codes';
 export type { ErrorPlace } from './errors';
 export type { Logger, LogLevel } from './log';
 export type { DataElement } from './dataset/element';
-export { buildIdentifier } from './services/identifier';
+export { buildIdentifier } from './cli/identifier';
 export { tapObjects, filterObjects, withAttributes, rewriteAttributes, valueText, type WithAttributes, type AttributedObject, type WithAttributesOptions, type AttributeValue, type Attributes, type AttributeChange, type AttributeChanges, type RewriteAttributesOptions } from './stages';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { peerTest } from '../peer-gate';
 import { tempDir } from './harness';
 import { FIXTURES } from '../fixtures/dataset/helpers';
-import { readQueryFile } from '../../lib/dataset/query-file';
+import { readQueryFile } from '../../lib/cli/query-file';
 import { dumpElementLines, transferSyntaxName } from '../../lib/dcmtk/dataset-dump';
 
 const tmp = tempDir('dump-format');

@@ -12,8 +12,8 @@ import { run, tempDir } from '../fixtures/dataset/helpers';
 import { encodeDataset } from '../../lib/dataset/encode';
 import type { DataElement } from '../../lib/dataset/element';
 import { encodeFileMeta } from '../../lib/dataset/file-meta';
-import { applyOverrideKeys, parseOverrideKey } from '../../lib/dataset/keys';
-import { readQueryFile } from '../../lib/dataset/query-file';
+import { applyOverrideKeys, parseOverrideKey } from '../../lib/cli/keys';
+import { readQueryFile } from '../../lib/cli/query-file';
 import {
   EXPLICIT_VR_BIG_ENDIAN,
   EXPLICIT_VR_LITTLE_ENDIAN,

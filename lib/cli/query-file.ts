@@ -8,10 +8,10 @@ import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { DimseError } from '../errors';
-import { ElementAssembler, sortAndDedupe, type DataElement } from './element';
-import { readFileMeta } from './file-meta';
-import type { DatasetToken } from './tokens';
-import { DatasetTokenizer } from './tokenizer';
+import { ElementAssembler, sortAndDedupe, type DataElement } from '../dataset/element';
+import { readFileMeta } from '../dataset/file-meta';
+import type { DatasetToken } from '../dataset/tokens';
+import { DatasetTokenizer } from '../dataset/tokenizer';
 
 export interface ReadQueryFileOptions {
   /** Largest identifier accepted, in value bytes (default 16 MiB). */

@@ -5,8 +5,8 @@
  * leftmost value is the one sent; we apply them in that order too.
  */
 import type { DataElement } from '../dataset/element';
-import { applyOverrideKeys } from '../dataset/keys';
-import { readQueryFile } from '../dataset/query-file';
+import { applyOverrideKeys } from './keys';
+import { readQueryFile } from './query-file';
 import { encodeDataset } from '../dataset/encode';
 import { EXPLICIT_VR_LITTLE_ENDIAN } from '../dataset/transfer-syntax';
 import { DimseError } from '../errors';
