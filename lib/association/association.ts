@@ -6,18 +6,20 @@
  * Backpressure: incoming PDVs are pushed into `pdvs`; when it is full we pause the PduReader, which stops
  * taking bytes, which pauses the socket (pipe), which closes the TCP window. Reading `pdvs` resumes them.
  */
-import { Readable, type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { DimseError } from '../errors';
-import { APPLICATION_CONTEXT_NAME, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
 import { silentLogger, type Logger } from '../log';
-import { AbortReason, MINIMUM_PDU_SIZE, RejectReason, RejectResult, RejectSource } from '../pdu/constants';
-import { emptyUserInformation } from '../pdu/decode';
+import { AbortReason, RejectReason, RejectResult, RejectSource } from '../pdu/constants';
 import { describePdu } from '../pdu/describe';
 import { encodePdu } from '../pdu/encode';
-import { PduReader } from '../pdu/pdu-reader';
-import type { AssociateAc, AssociateRj, AssociateRq, Pdu, Pdv, PresentationContextAc } from '../pdu/types';
+import type { AssociateAc, AssociateRj, AssociateRq, Pdu, Pdv } from '../pdu/types';
 import { AssociationRejectedError } from './errors';
+import { PdvReadable } from './pdv-readable';
 import { actionFor, actions, events, states, type EventId, type FsmContext, type FsmEvent, type Indication, type StateId } from './fsm';
+import {
+  acceptedContexts, applicationContextRejection, buildAssociateAc, buildAssociateRq, protocolVersionRejection, usablePeerMaxPduLength,
+} from './negotiation';
+import { Transport } from './transport';
 import type {
   AcceptDecision,
   AcceptedContext,
@@ -39,51 +41,9 @@ const PDU_EVENTS: Readonly<Record<Pdu['type'], EventId>> = {
   'A-ABORT': 'Evt16',
 };
 
-/** A-ABORT reason (PS3.8 table 9-26) for a decoding error of the PDU layer. */
-function abortReasonFor(err: Error): number {
-  const code = err instanceof DimseError ? err.code : '';
-  return code === 'PDU_UNKNOWN_TYPE' ? AbortReason.UnrecognizedPdu : AbortReason.InvalidPduParameterValue;
-}
-
 interface Pending<T> {
   resolve(v: T): void;
   reject(e: Error): void;
-}
-
-/** PDVs buffered in `pdvs` before we stop reading the socket. */
-const PDVS_HIGH_WATER_MARK = 8;
-
-/**
- * The `pdvs` stream. When the association fails, PDVs already buffered are still delivered, in order, and
- * the error follows them (a plain destroy() would drop them and report the error out of order).
- */
-class PdvReadable extends Readable {
-  private pendingError: Error | null = null;
-
-  failAfterBuffered(err: Error): void {
-    if (this.readableLength === 0) this.destroy(err);
-    else this.pendingError = err;
-  }
-
-  // Flowing mode and async iteration both go through read(): the place to notice the buffer ran dry.
-  override read(size?: number): unknown {
-    const chunk: unknown = super.read(size);
-    const err = this.pendingError;
-    if (err && this.readableLength === 0) {
-      this.pendingError = null;
-      process.nextTick(() => this.destroy(err));
-    }
-    return chunk;
-  }
-}
-
-/**
- * The peer's maximum PDU length as we honour it when sending. A maximum that leaves less than 12 bytes of PDV
- * data (1..23) cannot carry a message: DCMTK then sends PDUs of ASC_MINIMUMPDUSIZE (dcmnet/libsrc/assoc.cc), and
- * so do we. 0 stays 0 (no limit); anything else is honoured as advertised.
- */
-export function usablePeerMaxPduLength(advertised: number): number {
-  return advertised > 0 && advertised < 24 ? MINIMUM_PDU_SIZE : advertised;
 }
 
 class Association implements FsmContext, AssociationHandle {
@@ -96,8 +56,7 @@ class Association implements FsmContext, AssociationHandle {
   readonly closed: Promise<CloseReason>;
 
   private state: StateId = 'Sta1';
-  private readonly socket: Duplex;
-  private readonly reader: PduReader;
+  private readonly transport: Transport;
   private readonly log: Logger;
   private readonly limits: AssociationLimits;
   private readonly decide?: AcceptorOptions['decide'];
@@ -108,42 +67,27 @@ class Association implements FsmContext, AssociationHandle {
   private artim: NodeJS.Timeout | null = null;
   private readonly queue: FsmEvent[] = [];
   private running = false;
-  private socketClosed = false;
-  private socketError: Error | null = null;
-  private readerDone = false;
-  private transportEventSent = false;
-  private pausedForConsumer = false;
-  private pdvsFinished = false;
-  private pendingWrites = 0;
-  private flushWaiters: (() => void)[] = [];
   private establish: Pending<AssociationHandle> | null = null;
   private releasing: Pending<void> | null = null;
 
   constructor(socket: Duplex, isRequestor: boolean, limits: AssociationLimits, logger?: Logger, decide?: AcceptorOptions['decide'],
     /** Acceptor option: the service answers the peer's A-RELEASE-RQ itself (answerRelease). */
     private readonly manualRelease = false) {
-    this.socket = socket;
     this.isRequestor = isRequestor;
     this.limits = limits;
     this.log = logger ?? silentLogger;
     this.decide = decide;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.pdvs = new PdvReadable({ objectMode: true, highWaterMark: PDVS_HIGH_WATER_MARK, read: () => this.onPdvsRead() });
+    this.pdvs = new PdvReadable(() => this.transport.resumeForConsumer());
     // The error also reaches `closed` and every pending promise; consumers see it through pipeline or
     // for-await. This listener only keeps an unobserved `pdvs` from crashing the process.
     this.pdvs.on('error', () => {});
-    this.reader = new PduReader({ maxPduLength: limits.maxPduLength });
-    socket.on('error', (err: Error) => {
-      this.socketError ??= err;
+    this.transport = new Transport(socket, limits.maxPduLength, {
+      pdu: (pdu) => this.onPdu(pdu),
+      broken: (error, abortReason) => this.dispatch({ id: 'Evt19', error, abortReason }),
+      closed: (error) => this.dispatch({ id: 'Evt17', error }),
+      socketGone: () => this.resolveClosedIfDone(),
     });
-    socket.on('close', () => this.onSocketClose());
-    this.reader.on('data', (pdu: Pdu) => this.onPdu(pdu));
-    this.reader.on('error', (err: Error) => this.onReaderError(err));
-    this.reader.on('end', () => {
-      this.readerDone = true;
-      this.maybeTransportClosed();
-    });
-    socket.pipe(this.reader);
   }
 
   // ---- starting ---------------------------------------------------------------------------------------
@@ -183,7 +127,8 @@ class Association implements FsmContext, AssociationHandle {
       this.dispatch({
         id: 'Evt9',
         pdu: { type: 'P-DATA-TF', pdvs },
-        done: (err) => (err ? reject(err) : this.afterWrite(resolve, reject)),
+        done: (err) => (err ? reject(err) : this.transport.afterWrite(resolve, reject,
+          () => this.failure ?? new DimseError('CONNECTION_LOST', 'Connection closed before the data were written'))),
       });
     });
   }
@@ -210,7 +155,7 @@ class Association implements FsmContext, AssociationHandle {
     // already there and otherwise closes, as on ARTIM expiry. A peer that keeps the connection open (a stalled
     // sub-association cut by -td) must not hold us for the whole ARTIM timeout.
     if (this.state === 'Sta13') {
-      this.whenFlushed(() => {
+      this.transport.whenFlushed(() => {
         if (this.state !== 'Sta13') return;
         this.stopArtim();
         this.dispatch({ id: 'Evt18' });
@@ -259,7 +204,7 @@ class Association implements FsmContext, AssociationHandle {
     this.state = next;
     this.log.trace(`Association: ${from} + ${ev.id} -> ${actionId} -> ${next}`);
     ev.done?.();
-    if (next === 'Sta13') this.drainReader();
+    if (next === 'Sta13') this.transport.drain();
     if (next === 'Sta1') this.finish();
   }
 
@@ -279,16 +224,11 @@ class Association implements FsmContext, AssociationHandle {
   // ---- FsmContext -------------------------------------------------------------------------------------
 
   send(pdu: Pdu): void {
-    const bytes = encodePdu(pdu); // may throw: the action then fails and the state does not change
+    // May throw (a PDU that cannot be encoded): the action then fails and the state does not change.
+    const written = this.transport.send(pdu);
     if (pdu.type === 'A-RELEASE-RP') this.closeReason ??= { how: 'released' };
-    if (this.socket.destroyed || this.socket.writableEnded) return;
     // P-DATA is too frequent for debug; A-ASSOCIATE-RQ / AC are dumped by the services, in DCMTK's layout.
-    if (!QUIET_PDUS.has(pdu.type) && this.log.enabled('debug')) this.log.debug(`Sending ${describePdu(pdu)}`);
-    this.pendingWrites++;
-    this.socket.write(bytes, () => {
-      this.pendingWrites--;
-      if (this.pendingWrites === 0) for (const w of this.flushWaiters.splice(0)) w();
-    });
+    if (written && !QUIET_PDUS.has(pdu.type) && this.log.enabled('debug')) this.log.debug(`Sending ${describePdu(pdu)}`);
   }
 
   startArtim(): void {
@@ -304,20 +244,11 @@ class Association implements FsmContext, AssociationHandle {
   }
 
   closeTransport(): void {
-    const s = this.socket;
-    if (s.destroyed) return;
-    if (!s.writableEnded) s.end();
-    // Destroy once what we wrote has been handed over; a peer that never reads cannot hold us.
-    this.whenFlushed(() => s.destroy());
-    setTimeout(() => s.destroy(), this.limits.artimTimeoutMs).unref();
+    this.transport.close(this.limits.artimTimeoutMs);
   }
 
   checkAssociateRq(rq: AssociateRq): AssociateRj | null {
-    // PS3.8 9.3.2: bit 0 of the protocol version is version 1, the one we speak.
-    if ((rq.protocolVersion & 0x0001) === 0) {
-      return { type: 'A-ASSOCIATE-RJ', result: RejectResult.Permanent, source: RejectSource.ServiceProviderAcse, reason: RejectReason.ProtocolVersionNotSupported };
-    }
-    return null;
+    return protocolVersionRejection(rq);
   }
 
   indicate(ind: Indication): void {
@@ -342,18 +273,18 @@ class Association implements FsmContext, AssociationHandle {
         break;
       case 'data':
         for (const pdv of ind.pdata.pdvs) {
-          if (!this.pdvs.push(pdv) && !this.pdvs.destroyed) this.pauseForConsumer();
+          if (!this.pdvs.push(pdv) && !this.pdvs.destroyed) this.transport.pauseForConsumer();
         }
         break;
       case 'release-request':
-        this.endPdvs();
+        this.pdvs.finish();
         // Collision on the acceptor side: we answer only after the peer's A-RELEASE-RP (AR-10).
         if (this.manualRelease) break;
         if (!ind.collision || this.isRequestor) this.answerReleaseWhenFlushed();
         break;
       case 'release-confirm': {
         this.closeReason ??= { how: 'released' };
-        this.endPdvs();
+        this.pdvs.finish();
         const r = this.releasing;
         this.releasing = null;
         r?.resolve();
@@ -375,7 +306,7 @@ class Association implements FsmContext, AssociationHandle {
         break;
       }
       case 'transport-closed': {
-        const cause = ind.error ?? this.socketError ?? undefined;
+        const cause = ind.error ?? this.transport.error ?? undefined;
         const err = new DimseError('CONNECTION_LOST', `Connection lost in state ${this.state} (${states[this.state]})${cause ? `: ${cause.message}` : ''}`, {}, { cause });
         this.closeReason ??= { how: 'connection-lost', error: cause ?? err };
         this.fail(err);
@@ -387,11 +318,7 @@ class Association implements FsmContext, AssociationHandle {
   // ---- helpers ----------------------------------------------------------------------------------------
 
   private fillContexts(): void {
-    const proposed = new Map(this.rq.presentationContexts.map((pc) => [pc.id, pc]));
-    for (const pc of this.ac.presentationContexts) {
-      const rqPc = proposed.get(pc.id);
-      if (pc.result === 0 && rqPc) this.contexts.set(pc.id, { id: pc.id, abstractSyntax: rqPc.abstractSyntax, transferSyntax: pc.transferSyntax });
-    }
+    for (const [id, c] of acceptedContexts(this.rq, this.ac)) this.contexts.set(id, c);
   }
 
   private settleEstablish(err: Error | null): void {
@@ -409,23 +336,15 @@ class Association implements FsmContext, AssociationHandle {
     const r = this.releasing;
     this.releasing = null;
     r?.reject(err);
-    if (!this.pdvsFinished) {
-      this.pdvsFinished = true;
-      this.pdvs.failAfterBuffered(err);
-    }
-  }
-
-  private endPdvs(): void {
-    if (this.pdvsFinished) return;
-    this.pdvsFinished = true;
-    this.pdvs.push(null);
+    this.pdvs.fail(err);
   }
 
   private async answerRequest(rq: AssociateRq): Promise<void> {
     await Promise.resolve(); // called from inside AE-6: let the machine reach Sta3 first
     let decision: AcceptDecision;
-    if (rq.applicationContext !== APPLICATION_CONTEXT_NAME) {
-      decision = { accept: false, result: RejectResult.Permanent, source: RejectSource.ServiceUser, reason: RejectReason.ApplicationContextNameNotSupported };
+    const refused = applicationContextRejection(rq);
+    if (refused) {
+      decision = refused;
     } else {
       try {
         if (!this.decide) throw new Error('no decide() given');
@@ -437,7 +356,7 @@ class Association implements FsmContext, AssociationHandle {
     }
     if (this.state !== 'Sta3') return; // aborted or closed while the user decided
     if (decision.accept) {
-      this.ac = buildAc(rq, decision, this.limits);
+      this.ac = buildAssociateAc(rq, decision, this.limits);
       this.dispatch({
         id: 'Evt7',
         pdu: this.ac,
@@ -459,49 +378,9 @@ class Association implements FsmContext, AssociationHandle {
 
   /** The A-RELEASE-RP goes out after everything already queued for the peer has been written. */
   private answerReleaseWhenFlushed(): void {
-    this.whenFlushed(() => this.dispatch({ id: 'Evt14', done: () => {} }));
+    this.transport.whenFlushed(() => this.dispatch({ id: 'Evt14', done: () => {} }));
   }
 
-  private whenFlushed(fn: () => void): void {
-    if (this.pendingWrites === 0) setImmediate(fn);
-    else this.flushWaiters.push(fn);
-  }
-
-  private afterWrite(resolve: () => void, reject: (e: Error) => void): void {
-    const s = this.socket;
-    if (!s.writableNeedDrain) {
-      resolve();
-      return;
-    }
-    const onDrain = (): void => {
-      s.off('close', onClose);
-      resolve();
-    };
-    const onClose = (): void => {
-      s.off('drain', onDrain);
-      reject(this.failure ?? new DimseError('CONNECTION_LOST', 'Connection closed before the data were written'));
-    };
-    s.once('drain', onDrain);
-    s.once('close', onClose);
-  }
-
-  private pauseForConsumer(): void {
-    if (this.pausedForConsumer) return;
-    this.pausedForConsumer = true;
-    this.reader.pause();
-  }
-
-  private onPdvsRead(): void {
-    if (!this.pausedForConsumer) return;
-    this.pausedForConsumer = false;
-    this.reader.resume();
-  }
-
-  /** In Sta13 (and at the end) nobody reads PDVs: keep reading so PDUs are handled and the peer's close is seen. */
-  private drainReader(): void {
-    this.pausedForConsumer = false;
-    if (!this.reader.destroyed) this.reader.resume();
-  }
 
   private onPdu(pdu: Pdu): void {
     if (pdu.type === 'P-DATA-TF' && (this.state === 'Sta6' || this.state === 'Sta7')) {
@@ -523,41 +402,6 @@ class Association implements FsmContext, AssociationHandle {
     this.dispatch({ id: PDU_EVENTS[pdu.type], pdu });
   }
 
-  private onReaderError(err: Error): void {
-    this.readerDone = true;
-    // Bytes after a broken PDU mean nothing: discard them, but keep reading so the peer's close is seen.
-    this.socket.unpipe(this.reader);
-    this.socket.on('data', () => {});
-    this.socket.resume();
-    if ((err instanceof DimseError && err.code === 'PDU_TRUNCATED') || this.socketClosed) {
-      // The peer closed in the middle of a PDU: a lost connection, not a PDU to answer.
-      this.socketError ??= err;
-      this.maybeTransportClosed();
-      return;
-    }
-    this.dispatch({ id: 'Evt19', error: err, abortReason: abortReasonFor(err) });
-  }
-
-  private onSocketClose(): void {
-    this.socketClosed = true;
-    this.maybeTransportClosed();
-    this.resolveClosedIfDone();
-  }
-
-  /**
-   * Evt17 once the socket is closed and every PDU that arrived before the close has been handled: a peer
-   * that sends A-ABORT and closes at once must be seen as aborting, even while our consumer is slow.
-   */
-  private maybeTransportClosed(): void {
-    if (!this.socketClosed || this.transportEventSent) return;
-    if (!this.readerDone && this.socket.readableEnded && !this.reader.destroyed) {
-      this.drainReader(); // the bytes are in memory already; the reader's 'end' brings us back here
-      return;
-    }
-    this.transportEventSent = true;
-    this.dispatch({ id: 'Evt17', error: this.socketError ?? undefined });
-  }
-
   private onTimer(): void {
     this.artim = null;
     const err = new DimseError('ARTIM_EXPIRED', `ARTIM timer expired after ${this.limits.artimTimeoutMs} ms in state ${this.state} (${states[this.state]})`);
@@ -577,61 +421,16 @@ class Association implements FsmContext, AssociationHandle {
     this.closeTransport();
     const reason = this.closeReason ?? { how: 'connection-lost', error: this.failure ?? undefined };
     this.closeReason = reason;
-    if (reason.how === 'released') this.endPdvs();
+    if (reason.how === 'released') this.pdvs.finish();
     else this.fail(this.failure ?? new DimseError('CONNECTION_LOST', 'Connection closed'));
     this.settleEstablish(this.failure ?? new DimseError('CONNECTION_LOST', 'Connection closed before the association was established'));
-    this.socket.unpipe(this.reader);
-    this.reader.destroy();
+    this.transport.detach();
     this.resolveClosedIfDone();
   }
 
   private resolveClosedIfDone(): void {
-    if (this.state === 'Sta1' && this.socketClosed && this.closeReason) this.resolveClosed(this.closeReason);
+    if (this.state === 'Sta1' && this.transport.isClosed && this.closeReason) this.resolveClosed(this.closeReason);
   }
-}
-
-function buildAc(rq: AssociateRq, d: Extract<AcceptDecision, { accept: true }>, limits: AssociationLimits): AssociateAc {
-  const answers = new Map(d.contexts.map((c) => [c.id, c]));
-  const presentationContexts: PresentationContextAc[] = rq.presentationContexts.map((pc) => {
-    const a = answers.get(pc.id);
-    // A context the decision does not mention was not accepted by the user (PS3.8 table 9-18, result 1).
-    if (!a) return { id: pc.id, result: 1, transferSyntax: pc.transferSyntaxes[0] ?? '' };
-    return { id: pc.id, result: a.result, transferSyntax: a.transferSyntax || (pc.transferSyntaxes[0] ?? '') };
-  });
-  return {
-    type: 'A-ASSOCIATE-AC',
-    protocolVersion: 1,
-    calledAeTitle: rq.calledAeTitle,
-    callingAeTitle: rq.callingAeTitle,
-    applicationContext: APPLICATION_CONTEXT_NAME,
-    presentationContexts,
-    userInfo: {
-      ...emptyUserInformation(),
-      implementationClassUid: IMPLEMENTATION_CLASS_UID,
-      implementationVersionName: IMPLEMENTATION_VERSION_NAME,
-      ...d.userInfo,
-      maxPduLength: limits.maxPduLength,
-    },
-  };
-}
-
-/** The A-ASSOCIATE-RQ we send for a request: our implementation ids and max PDU length filled in. */
-export function buildAssociateRq(req: AssociationRequest, limits: AssociationLimits): AssociateRq {
-  return {
-    type: 'A-ASSOCIATE-RQ',
-    protocolVersion: 1,
-    calledAeTitle: req.calledAeTitle,
-    callingAeTitle: req.callingAeTitle,
-    applicationContext: APPLICATION_CONTEXT_NAME,
-    presentationContexts: req.presentationContexts,
-    userInfo: {
-      ...emptyUserInformation(),
-      implementationClassUid: IMPLEMENTATION_CLASS_UID,
-      implementationVersionName: IMPLEMENTATION_VERSION_NAME,
-      ...req.userInfo,
-      maxPduLength: limits.maxPduLength,
-    },
-  };
 }
 
 /** PDUs not logged one by one: P-DATA is too frequent; the associate PDUs are dumped by the services (DCMTK's layout). */

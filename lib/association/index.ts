@@ -1,4 +1,5 @@
 /** PS3.8 section 9.2: associations (state machine, ARTIM, negotiation) over a connected transport. */
 export * from './types';
-export { requestAssociation, acceptAssociation, usablePeerMaxPduLength } from './association';
+export { requestAssociation, acceptAssociation } from './association';
+export { usablePeerMaxPduLength } from './negotiation';
 export { AssociationRejectedError } from './errors';

@@ -4,4 +4,3 @@ export * from './constants';
 export { decodePdu, emptyUserInformation } from './decode';
 export { encodePdu } from './encode';
 export { PduReader } from './pdu-reader';
-export { PduWriter } from './pdu-writer';

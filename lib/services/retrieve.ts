@@ -9,7 +9,8 @@
  */
 import type { AdmissionPolicy } from './negotiation';
 import { Readable } from 'node:stream';
-import { buildAssociateRq, requestAssociation } from '../association/association';
+import { requestAssociation } from '../association/association';
+import { buildAssociateRq } from '../association/negotiation';
 import type { AssociationHandle } from '../association/types';
 import { encodeDataset } from '../dataset/encode';
 import type { DataElement } from '../dataset/element';

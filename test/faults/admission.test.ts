@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageServer } from '../../lib/services/storage-server';
-import { buildAssociateRq } from '../../lib/association/association';
+import { buildAssociateRq } from '../../lib/association/negotiation';
 import { encodePdu } from '../../lib/pdu/encode';
 import type { AdmissionPolicy } from '../../lib/services/negotiation';
 import type { PresentationContextRq } from '../../lib/pdu/types';

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { encodePdu } from '../../lib/pdu/encode';
 import { decodePdu } from '../../lib/pdu/decode';
 import type { PData } from '../../lib/pdu/types';
-import { buildAssociateRq } from '../../lib/association/association';
+import { buildAssociateRq } from '../../lib/association/negotiation';
 import { encodeCommand, decodeCommand } from '../../lib/dimse/command';
 import { StorageServer } from '../../lib/services/storage-server';
 import { directorySink } from '../../lib/sinks/directory';

@@ -23,7 +23,7 @@ import { parseFileMeta } from '../../lib/dataset/file-meta';
 import { DatasetParser } from '../../lib/dataset/tokenizer';
 import { EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, type DatasetSyntax } from '../../lib/dataset/transfer-syntax';
 import { PduReader, encodePdu, type Pdu } from '../../lib/pdu';
-import { buildAssociateRq } from '../../lib/association/association';
+import { buildAssociateRq } from '../../lib/association/negotiation';
 import { startStoreServer } from '../helpers/raw-store-peer';
 import { bytes, cut, mutation } from '../helpers/property';
 import { countError, listing, newEntries, newStats, noteFailure, type PhaseStats } from './stats';

@@ -2,7 +2,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { DimseError } from '../../lib/errors';
-import { PduReader, PduWriter, encodePdu, decodePdu } from '../../lib/pdu';
+import { Duplex } from 'node:stream';
+import { PduReader, encodePdu, decodePdu } from '../../lib/pdu';
+import { Transport } from '../../lib/association/transport';
 import type { Pdu, PData } from '../../lib/pdu';
 
 const samples: Pdu[] = [
@@ -134,21 +136,35 @@ test('PduReader: backpressure; it stops taking bytes while nobody reads its PDUs
   r.destroy();
 });
 
-test('PduWriter: one Buffer per PDU, each exactly the encoding', async () => {
-  const w = new PduWriter();
-  const chunks: Buffer[] = [];
-  w.on('data', (c: Buffer) => chunks.push(c));
-  for (const p of samples) w.write(p);
-  w.end();
-  await once(w, 'end');
-  assert.equal(chunks.length, samples.length);
-  chunks.forEach((c, i) => assert.deepEqual(decodePdu(c), samples[i]));
+/** A socket stand-in that records each write() as it was made. */
+function recordingSocket(): { socket: Duplex; writes: Buffer[] } {
+  const writes: Buffer[] = [];
+  const socket = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, done) { writes.push(chunk); done(); },
+  });
+  return { socket, writes };
+}
+
+const noEvents = { pdu: () => {}, broken: () => {}, closed: () => {}, socketGone: () => {} };
+
+test('transport: one write per PDU, each exactly the encoding', async () => {
+  const { socket, writes } = recordingSocket();
+  const t = new Transport(socket, 16384, noEvents);
+  for (const p of samples) assert.equal(t.send(p), true);
+  await new Promise<void>((res) => t.whenFlushed(res));
+  assert.equal(writes.length, samples.length);
+  writes.forEach((c, i) => assert.deepEqual(decodePdu(c), samples[i]));
+  socket.destroy();
 });
 
-test('PduWriter: a PDU that cannot be encoded is an error of the stream', async () => {
-  const w = new PduWriter();
-  const err = once(w, 'error');
-  w.write({ type: 'P-DATA-TF', pdvs: [{ contextId: 0, isCommand: false, isLast: true, data: Buffer.alloc(1) }] });
-  const [e] = (await err) as [DimseError];
-  assert.equal(e.code, 'PDU_BAD_VALUE');
+test('transport: a PDU that cannot be encoded throws and writes nothing', () => {
+  const { socket, writes } = recordingSocket();
+  const t = new Transport(socket, 16384, noEvents);
+  assert.throws(
+    () => t.send({ type: 'P-DATA-TF', pdvs: [{ contextId: 0, isCommand: false, isLast: true, data: Buffer.alloc(1) }] }),
+    (e: DimseError) => e.code === 'PDU_BAD_VALUE',
+  );
+  assert.equal(writes.length, 0);
+  socket.destroy();
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
 import { encodePdu } from '../../lib/pdu/encode';
-import { buildAssociateRq } from '../../lib/association/association';
+import { buildAssociateRq } from '../../lib/association/negotiation';
 import { encodeCommand } from '../../lib/dimse/command';
 import { StorageServer } from '../../lib/services/storage-server';
 import type { Logger, LogLevel } from '../../lib/log';

@@ -1,0 +1,172 @@
+/**
+ * The transport under one association: the socket, the PDU parser reading it and the PDU encoder writing to it.
+ * It owns everything about the connection (what is written and not yet flushed, whether the reader is paused for a
+ * slow consumer, whether the socket has closed) and turns it into three things the association's state machine
+ * consumes: a PDU, a broken PDU (Evt19), the connection closed (Evt17). Deciding when the connection counts as
+ * closed is done here and nowhere else.
+ */
+import type { Duplex } from 'node:stream';
+import { DimseError } from '../errors';
+import { AbortReason } from '../pdu/constants';
+import { encodePdu } from '../pdu/encode';
+import { PduReader } from '../pdu/pdu-reader';
+import type { Pdu } from '../pdu/types';
+
+export interface TransportEvents {
+  pdu(pdu: Pdu): void;
+  /** A PDU that cannot be read; the bytes after it mean nothing and are discarded. */
+  broken(err: Error, abortReason: number): void;
+  /** Evt17: the socket closed and every PDU that arrived before the close has been handed on. */
+  closed(cause: Error | undefined): void;
+  /** The socket itself is gone (after `closed`, or at any time once the association has ended). */
+  socketGone(): void;
+}
+
+/** A-ABORT reason (PS3.8 table 9-26) for a decoding error of the PDU layer. */
+function abortReasonFor(err: Error): number {
+  const code = err instanceof DimseError ? err.code : '';
+  return code === 'PDU_UNKNOWN_TYPE' ? AbortReason.UnrecognizedPdu : AbortReason.InvalidPduParameterValue;
+}
+
+export class Transport {
+  private readonly reader: PduReader;
+  private socketClosed = false;
+  private socketError: Error | null = null;
+  private readerDone = false;
+  private closedSent = false;
+  private pausedForConsumer = false;
+  private pendingWrites = 0;
+  private flushWaiters: (() => void)[] = [];
+
+  constructor(private readonly socket: Duplex, maxPduLength: number, private readonly on: TransportEvents) {
+    this.reader = new PduReader({ maxPduLength });
+    socket.on('error', (err: Error) => {
+      this.socketError ??= err;
+    });
+    socket.on('close', () => {
+      this.socketClosed = true;
+      this.maybeClosed();
+      on.socketGone();
+    });
+    this.reader.on('data', (pdu: Pdu) => on.pdu(pdu));
+    this.reader.on('error', (err: Error) => this.onReaderError(err));
+    this.reader.on('end', () => {
+      this.readerDone = true;
+      this.maybeClosed();
+    });
+    socket.pipe(this.reader);
+  }
+
+  get isClosed(): boolean {
+    return this.socketClosed;
+  }
+
+  /** The first socket error, if any (for the message of a lost connection). */
+  get error(): Error | null {
+    return this.socketError;
+  }
+
+  /**
+   * Encodes and writes one PDU as one Buffer (one write: a PDU split over two can stall on Nagle against a delayed
+   * ACK). Throws if the PDU cannot be encoded (nothing is written then); false if the socket is already closed.
+   */
+  send(pdu: Pdu): boolean {
+    const bytes = encodePdu(pdu);
+    if (this.socket.destroyed || this.socket.writableEnded) return false;
+    this.pendingWrites++;
+    this.socket.write(bytes, () => {
+      this.pendingWrites--;
+      if (this.pendingWrites === 0) for (const w of this.flushWaiters.splice(0)) w();
+    });
+    return true;
+  }
+
+  /** Runs `fn` once everything written so far has been handed to the system. */
+  whenFlushed(fn: () => void): void {
+    if (this.pendingWrites === 0) setImmediate(fn);
+    else this.flushWaiters.push(fn);
+  }
+
+  /** Resolves when the socket takes more writes; rejects with `failure()` if it closes first. */
+  afterWrite(resolve: () => void, reject: (e: Error) => void, failure: () => Error): void {
+    const s = this.socket;
+    if (!s.writableNeedDrain) {
+      resolve();
+      return;
+    }
+    const onDrain = (): void => {
+      s.off('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      s.off('drain', onDrain);
+      reject(failure());
+    };
+    s.once('drain', onDrain);
+    s.once('close', onClose);
+  }
+
+  /** Backpressure: stop reading PDUs until `resumeForConsumer()`. */
+  pauseForConsumer(): void {
+    if (this.pausedForConsumer) return;
+    this.pausedForConsumer = true;
+    this.reader.pause();
+  }
+
+  resumeForConsumer(): void {
+    if (!this.pausedForConsumer) return;
+    this.pausedForConsumer = false;
+    this.reader.resume();
+  }
+
+  /** Nobody consumes PDVs any more (Sta13, the end): keep reading so that PDUs are handled and the close is seen. */
+  drain(): void {
+    this.pausedForConsumer = false;
+    if (!this.reader.destroyed) this.reader.resume();
+  }
+
+  /** Ends our side; destroys the socket once what we wrote is flushed, or after `graceMs` at the latest. */
+  close(graceMs: number): void {
+    const s = this.socket;
+    if (s.destroyed) return;
+    if (!s.writableEnded) s.end();
+    // A peer that never reads cannot hold us.
+    this.whenFlushed(() => s.destroy());
+    setTimeout(() => s.destroy(), graceMs).unref();
+  }
+
+  /** The association is over: stop parsing. */
+  detach(): void {
+    this.socket.unpipe(this.reader);
+    this.reader.destroy();
+  }
+
+  private onReaderError(err: Error): void {
+    this.readerDone = true;
+    // Bytes after a broken PDU mean nothing: discard them, but keep reading so the peer's close is seen.
+    this.socket.unpipe(this.reader);
+    this.socket.on('data', () => {});
+    this.socket.resume();
+    if ((err instanceof DimseError && err.code === 'PDU_TRUNCATED') || this.socketClosed) {
+      // The peer closed in the middle of a PDU: a lost connection, not a PDU to answer.
+      this.socketError ??= err;
+      this.maybeClosed();
+      return;
+    }
+    this.on.broken(err, abortReasonFor(err));
+  }
+
+  /**
+   * Evt17 once the socket is closed and every PDU that arrived before the close has been handled: a peer
+   * that sends A-ABORT and closes at once must be seen as aborting, even while our consumer is slow.
+   */
+  private maybeClosed(): void {
+    if (!this.socketClosed || this.closedSent) return;
+    if (!this.readerDone && this.socket.readableEnded && !this.reader.destroyed) {
+      this.drain(); // the bytes are in memory already; the reader's 'end' brings us back here
+      return;
+    }
+    this.closedSent = true;
+    this.on.closed(this.socketError ?? undefined);
+  }
+}
