@@ -4,7 +4,7 @@
  * line at a time, as log4cplus' FileAppender with ImmediateFlush does: a line logged is in the file.
  */
 import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import type { Logger, LogLevel } from '../log';
+import { loggerOf, type Logger } from '../log';
 import { levelEnabled, type Write } from './logger';
 import { MOVESCU_LOGGER, passes, type AppenderSpec, type LogConfig } from './log-config';
 import type { LogEvent } from './log-pattern';
@@ -79,17 +79,8 @@ export function createConfiguredLogger(config: LogConfig, deps: AppenderDeps = d
   for (const message of config.forced) {
     append(config.rootAppenders, { level: 'info', loggerName: 'root', message, timeUs: deps.nowUs() });
   }
-  const at = (level: LogLevel) => (message: string): void => {
-    if (!levelEnabled(config.movescuLevel, level)) return;
-    append(config.movescuAppenders, { level, loggerName: MOVESCU_LOGGER, message, timeUs: deps.nowUs() });
-  };
-  return {
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    fatal: at('fatal'),
-    enabled: (level) => levelEnabled(config.movescuLevel, level),
-  };
+  return loggerOf(
+    (level) => levelEnabled(config.movescuLevel, level),
+    (level, message) => append(config.movescuAppenders, { level, loggerName: MOVESCU_LOGGER, message, timeUs: deps.nowUs() }),
+  );
 }

@@ -23,7 +23,7 @@
 import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { LogLevel } from '../log';
-import type { Threshold } from './logger';
+import { parseLogLevel, type Threshold } from './logger';
 import { PatternError, defaultPatternEnv, patternLayout, simpleLayout, type Layout, type PatternEnv } from './log-pattern';
 
 /** The logger of every message dimse-stream's movescu prints. */
@@ -151,20 +151,6 @@ function expandVariables(props: Map<string, Property>, env: Readonly<Record<stri
   }
 }
 
-/** LogLevelManager::fromString: case-insensitive; ALL is TRACE; anything else is NOT_SET (null). */
-function levelOf(s: string): Threshold | null {
-  switch (s.toUpperCase()) {
-    case 'ALL': case 'TRACE': return 'trace';
-    case 'DEBUG': return 'debug';
-    case 'INFO': return 'info';
-    case 'WARN': return 'warn';
-    case 'ERROR': return 'error';
-    case 'FATAL': return 'fatal';
-    case 'OFF': return 'off';
-    default: return null;
-  }
-}
-
 /** internal::parse_bool: "true"/"false" in any case, or an integer (non-zero true); anything else: not set. */
 function boolOf(s: string): boolean | null {
   const w = s.trim();
@@ -235,7 +221,7 @@ export function configureFromText(text: string, file: string, env: LogConfigEnv)
     // tokenize collapses runs of commas and drops an empty last token
     const list = tokens.filter((t, i) => t !== '' || i === 0);
     if (p.value.replace(/ /g, '') === '') fail(p, `logger ${name || 'root'} has no level`);
-    const level = list[0] === 'INHERITED' ? null : levelOf(list[0]!);
+    const level = list[0] === 'INHERITED' ? null : parseLogLevel(list[0]!);
     if (name === '' && level === null) fail(p, `"${list[0]}" is not a level for the root logger (TRACE, DEBUG, INFO, WARN, ERROR, FATAL, OFF)`);
     levels.set(name, level);
     const names = list.slice(1).filter((t) => t !== '');
@@ -333,7 +319,7 @@ function makeAppender(
         + 'RollingFileAppender, NullAppender)');
   }
   const t = get('Threshold');
-  const threshold = t === undefined ? null : levelOf(t.value);
+  const threshold = t === undefined ? null : parseLogLevel(t.value);
   return { name, target, threshold, layout: makeLayout(name, own, env, classProp, fail) };
 }
 

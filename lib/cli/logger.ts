@@ -5,7 +5,7 @@
  * Verified against movescu 3.6.7: every log line, "I:" included, goes to stderr; stdout carries only --help and
  * --version.
  */
-import type { Logger, LogLevel } from '../log';
+import { loggerOf, type Logger, type LogLevel } from '../log';
 
 /** 'off' is log4cplus' OFF level (`-ll off`): nothing at all is printed. */
 export type Threshold = LogLevel | 'off';
@@ -31,16 +31,19 @@ const toStderr: Write = (text) => {
 };
 
 export function createConsoleLogger(threshold: Threshold, write: Write = toStderr): Logger {
-  const at = (level: LogLevel) => (message: string): void => {
-    if (levelEnabled(threshold, level)) write(formatLogMessage(level, message));
-  };
-  return {
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    fatal: at('fatal'),
-    enabled: (level) => levelEnabled(threshold, level),
-  };
+  return loggerOf((level) => levelEnabled(threshold, level), (level, message) => write(formatLogMessage(level, message)));
+}
+
+/** log4cplus' LogLevelManager::fromString: case-insensitive; ALL is TRACE; NOTSET and anything else invalid. */
+export function parseLogLevel(s: string): Threshold | null {
+  switch (s.toUpperCase()) {
+    case 'ALL': case 'TRACE': return 'trace';
+    case 'DEBUG': return 'debug';
+    case 'INFO': return 'info';
+    case 'WARN': return 'warn';
+    case 'ERROR': return 'error';
+    case 'FATAL': return 'fatal';
+    case 'OFF': return 'off';
+    default: return null;
+  }
 }

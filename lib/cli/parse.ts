@@ -26,7 +26,7 @@ import { headerText, helpText, versionText } from './help';
 import {
   DEFAULT_ACSE_TIMEOUT_S, DEFAULT_AE_TITLE, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_PDU, DEFAULT_PEER_AE_TITLE, MAX_PDU, MIN_PDU,
 } from '../defaults';
-import { formatLogMessage, type Threshold } from './logger';
+import { formatLogMessage, parseLogLevel, type Threshold } from './logger';
 import { LogConfigError, defaultLogConfigEnv, loadLogConfig, type LogConfig } from './log-config';
 import { EXIT_CODES } from './exit-codes';
 import type { WriteOptions } from '../dataset/writer';
@@ -569,20 +569,6 @@ function defaultCanRead(path: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** log4cplus' LogLevelManager::fromString: case-insensitive; ALL is TRACE; NOTSET and anything else invalid. */
-export function parseLogLevel(s: string): Threshold | null {
-  switch (s.toUpperCase()) {
-    case 'ALL': case 'TRACE': return 'trace';
-    case 'DEBUG': return 'debug';
-    case 'INFO': return 'info';
-    case 'WARN': return 'warn';
-    case 'ERROR': return 'error';
-    case 'FATAL': return 'fatal';
-    case 'OFF': return 'off';
-    default: return null;
   }
 }
 

@@ -2,13 +2,14 @@
  * The movescu command line: DCMTK's OFCommandLine semantics and movescu.cc's checks. Expected messages were
  * recorded from DCMTK 3.6.7's movescu (see test/peers/cli-errors.test.ts for the live comparison).
  */
+import { parseLogLevel } from '../../lib/cli/logger';
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  parseCommandLine, scanSigned, scanUnsigned, splitCommandFile, parseLogLevel, type MovescuConfig, type ParseOptions,
+  parseCommandLine, scanSigned, scanUnsigned, splitCommandFile, type MovescuConfig, type ParseOptions,
   type ParseResult,
 } from '../../lib/cli/parse';
 import { headerText } from '../../lib/cli/help';
