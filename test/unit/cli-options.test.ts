@@ -15,6 +15,11 @@ test('79 options, names unique, each findable by short and long name', () => {
   }
 });
 
+test('every option, DCMTK\'s and ours, names at least one test that compares it with DCMTK', () => {
+  const without = [...OPTIONS, ...OUR_OPTIONS].filter((o) => o.tests.length === 0).map((o) => o.long);
+  assert.deepEqual(without, []);
+});
+
 test('each test an option names exists and passes that option to a movescu', () => {
   const root = join(__dirname, '..', '..', '..', 'test');
   for (const o of [...OPTIONS, ...OUR_OPTIONS]) {
@@ -40,8 +45,8 @@ test('markdown table: one row per option plus headings, the column naming the te
   // DCMTK's 79, then ours.
   assert.equal(rows.filter((r) => /^\| (`[^`]+`)? \| `--/.test(r)).length, 79 + OUR_OPTIONS.length);
   assert.ok(rows.includes('| **dimse-stream options output to a stream (-od - standard output)** | | | | | |'));
-  assert.ok(rows.includes('|  | `--output-format` | [f]ormat: part10, tar, multipart, json | format written to -od - (default: part10); json also with a directory (NAME.json) | `part10` |  |'));
-  assert.ok(rows.includes('| `-pdu` | `--max-pdu` | [n]umber of bytes: integer (4096..131072) | set max receive pdu to n bytes (default: 16384) | `16384` |  |'));
-  assert.ok(rows.includes('| `-lc` | `--log-config` | [f]ilename: string | use config file f for the logger |  |  |'));
+  assert.ok(rows.includes('|  | `--output-format` | [f]ormat: part10, tar, multipart, json | format written to -od - (default: part10); json also with a directory (NAME.json) | `part10` | `peers/stream-outputs.test.ts` |'));
+  assert.ok(rows.includes('| `-pdu` | `--max-pdu` | [n]umber of bytes: integer (4096..131072) | set max receive pdu to n bytes (default: 16384) | `16384` | `peers/retrieve-dcmqrscp.test.ts` `peers/cli-errors.test.ts` |'));
+  assert.ok(rows.includes('| `-lc` | `--log-config` | [f]ilename: string | use config file f for the logger |  | `peers/log-config.test.ts` |'));
   assert.ok(rows.includes('| **network options override matching keys** | | | | | |'));
 });
