@@ -166,8 +166,6 @@ const TABLE: readonly RawGroup[] = [
         { s: '+xa', l: '--accept-all', h: ['accept all supported transfer syntaxes'], t: ['peers/options-vs-dcmtk.test.ts'] },
       ] },
       { title: 'proposed transmission transfer syntaxes (outgoing associations):', options: [
-        // The default, but 'later': which transfer syntaxes our SCU proposes, and in which order, is not ours
-        // to promise here until the association layer is settled.
         { s: '-x=', l: '--propose-uncompr', h: ['propose all uncompressed TS, explicit VR', 'with local byte ordering first (default)'], d: 'yes', t: ['peers/options-vs-dcmtk.test.ts'] },
         { s: '-xe', l: '--propose-little', h: ['propose all uncompressed TS, explicit VR', 'little endian first'], t: ['peers/options-vs-dcmtk.test.ts'] },
         { s: '-xb', l: '--propose-big', h: ['propose all uncompressed TS, explicit VR', 'big endian first'], t: ['peers/options-vs-dcmtk.test.ts'] },
