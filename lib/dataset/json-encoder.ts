@@ -58,11 +58,24 @@ export interface JsonBulkDataOptions {
   uriFor?(name: string, path: string): string;
 }
 
+/**
+ * Where the encoder gets the Buffers it writes its text into (JSON_OUTPUT_CHUNK bytes each), so that a caller who
+ * knows when the output is done with them can hand them out again instead of leaving them to the garbage
+ * collector. Each Buffer taken is pushed once (whole or a part of it from its start) and never touched again by
+ * the encoder; one it took and did not push it gives back.
+ */
+export interface JsonOutputBuffers {
+  take(): Buffer;
+  give(buffer: Buffer): void;
+}
+
 export interface DicomJsonEncoderOptions {
   /** Transfer syntax UID of the data set the tokens come from (for messages; tokens are little endian anyway). */
   inputTransferSyntax: string;
   /** Write large binary values to files and refer to them with BulkDataURI (default: all InlineBinary). */
   bulkData?: JsonBulkDataOptions;
+  /** The Buffers the JSON text is written into (default: new ones). */
+  outputBuffers?: JsonOutputBuffers;
 }
 
 /** A stream-json token as Stringer consumes it. */
@@ -78,8 +91,17 @@ const SMALL_VALUE = 64 * 1024;
  * characters) stays below V8's large-object size: strings of 128 KiB and more were measured 2x slower to make.
  */
 const B64_BLOCK = 48 * 1024;
-/** The JSON text is handed on in Buffers of about this size (fewer, larger writes downstream). */
-const OUT_CHUNK = 64 * 1024;
+/** The JSON text is handed on in Buffers of this size (fewer, larger writes downstream). */
+export const JSON_OUTPUT_CHUNK = 64 * 1024;
+const OUT_CHUNK = JSON_OUTPUT_CHUNK;
+/**
+ * Blocks of encoders that have finished, for the next ones: a retrieval of 1000 small images would otherwise
+ * leave 1000 of them (48 MB) to the garbage collector. A block never leaves its encoder, so reuse is safe.
+ */
+const spareBlocks: Buffer[] = [];
+const MAX_SPARE_BLOCKS = 8;
+
+const newBuffers: JsonOutputBuffers = { take: () => Buffer.allocUnsafe(OUT_CHUNK), give: () => {} };
 /** A run of trailing padding is held until we know whether it is trailing; beyond this it is an error. */
 const MAX_PADDING_RUN = 1024 * 1024;
 
@@ -232,6 +254,7 @@ export class DicomJsonEncoder extends Transform {
   /** The JSON text not yet handed on, and how many bytes of it there are. */
   private out: Buffer | null = null;
   private outLength = 0;
+  private readonly buffers: JsonOutputBuffers;
   /** Files written so far (absolute paths), for callers that clean up. */
   readonly bulkFiles: string[] = [];
 
@@ -239,6 +262,7 @@ export class DicomJsonEncoder extends Transform {
     super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 16 });
     this.syntax = transferSyntaxInfo(options.inputTransferSyntax);
     this.bulk = options.bulkData;
+    this.buffers = options.outputBuffers ?? newBuffers;
     // Keys and numbers are small: written whole. Strings always as start/chunk/end so long ones can stream.
     this.stringer = new Stringer({ useKeyValues: true, useNumberValues: true });
     // As strings: the Stringer pushes dozens of tiny pieces per element ('{', '"vr":', ...), which as Buffers
@@ -288,6 +312,10 @@ export class DicomJsonEncoder extends Transform {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.block && spareBlocks.length < MAX_SPARE_BLOCKS) spareBlocks.push(this.block);
+    this.block = null;
+    if (this.out) this.buffers.give(this.out);
+    this.out = null;
     const s = this.state;
     this.state = null;
     this.stringer.destroy();
@@ -298,24 +326,47 @@ export class DicomJsonEncoder extends Transform {
     }
   }
 
-  /** Adds the Stringer's text to the output Buffer, handing it on when full (pausing the Stringer if asked). */
+  /**
+   * Adds the Stringer's text to the output Buffer, handing each on when full (pausing the Stringer if asked).
+   * ASCII text (all base64, most of the rest) is cut to fill every Buffer; other text goes whole into one.
+   */
   private gather(text: string): void {
-    // At most 3 bytes of UTF-8 per UTF-16 unit: a text that may not fit goes after what is gathered.
-    if (this.out && text.length * 3 > OUT_CHUNK - this.outLength) this.handOn();
-    if (text.length * 3 > OUT_CHUNK) {
+    // At most 3 bytes of UTF-8 per UTF-16 unit: only a text that may not fit is measured.
+    const bytes = text.length * 3 <= OUT_CHUNK - this.outLength ? -1 : Buffer.byteLength(text, 'utf8');
+    if (bytes === text.length) {
+      for (let i = 0; i < text.length;) {
+        const out = (this.out ??= this.buffers.take());
+        const n = Math.min(text.length - i, OUT_CHUNK - this.outLength);
+        out.write(i === 0 ? text : text.slice(i, i + n), this.outLength, n, 'latin1');
+        this.outLength += n;
+        i += n;
+        if (this.outLength === OUT_CHUNK) this.handOn();
+      }
+      return;
+    }
+    if (bytes > OUT_CHUNK - this.outLength) this.handOn();
+    if (bytes > OUT_CHUNK) {
       if (!this.push(Buffer.from(text, 'utf8'))) this.stringer.pause();
       return;
     }
-    this.out ??= Buffer.allocUnsafe(OUT_CHUNK);
-    this.outLength += this.out.write(text, this.outLength, 'utf8');
+    const out = (this.out ??= this.buffers.take());
+    this.outLength += out.write(text, this.outLength, 'utf8');
   }
 
-  /** Pushes the gathered text (a copy when it fills little of the Buffer, so that no large Buffer is held for it). */
+  /**
+   * Pushes the gathered text: the Buffer itself, or a copy when the text fills little of it (the end of a line),
+   * so that no 64 KiB is held for a few bytes; the Buffer is then kept for the next text.
+   */
   private handOn(): void {
     const out = this.out;
     if (!out || this.outLength === 0) return;
-    const chunk = this.outLength < OUT_CHUNK / 2 ? Buffer.from(out.subarray(0, this.outLength)) : out.subarray(0, this.outLength);
-    if (chunk.buffer === out.buffer) this.out = null;
+    let chunk: Buffer;
+    if (this.outLength < OUT_CHUNK / 2) {
+      chunk = Buffer.from(out.subarray(0, this.outLength));
+    } else {
+      chunk = out.subarray(0, this.outLength);
+      this.out = null;
+    }
     this.outLength = 0;
     if (!this.push(chunk)) this.stringer.pause();
   }
@@ -543,7 +594,7 @@ export class DicomJsonEncoder extends Transform {
       this.key('InlineBinary');
       this.emitJson({ name: 'startString' });
     }
-    this.block ??= Buffer.allocUnsafe(B64_BLOCK);
+    this.block ??= spareBlocks.pop() ?? Buffer.allocUnsafe(B64_BLOCK);
     let from = 0;
     while (from < data.length) {
       const n = Math.min(data.length - from, B64_BLOCK - s.fill);

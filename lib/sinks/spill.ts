@@ -9,13 +9,18 @@ import type { Part10Target } from './part10-writer';
 
 const SPILL_LIMIT = 2 * 1024 * 1024;
 
-export function spillWriter(target: Part10Target, limit = SPILL_LIMIT): Writable {
+/**
+ * `release`, if given, gets the chunks this writer is done with: written to the temporary file, or copied when
+ * the held ones moved there (the ones handed over whole with writeAll are the target's).
+ */
+export function spillWriter(target: Part10Target, limit = SPILL_LIMIT, release?: (chunks: Buffer[]) => void): Writable {
   let held: Buffer[] = [];
   let size = 0;
   let file: WriteStream | null = null;
   const toFile = (chunk: Buffer, done: (e?: Error | null) => void): void => {
     const f = file as WriteStream;
-    if (f.write(chunk)) done();
+    const written = f.write(chunk, release && ((e) => { if (!e) release([chunk]); }));
+    if (written) done();
     else f.once('drain', () => done());
   };
   return new Writable({
@@ -28,6 +33,7 @@ export function spillWriter(target: Part10Target, limit = SPILL_LIMIT): Writable
         file = s;
         s.on('error', (e) => this.destroy(e));
         const first = Buffer.concat(held);
+        release?.(held);
         held = [];
         toFile(first, done);
       }, done);

@@ -72,6 +72,14 @@ export class Spool implements Part10Target {
     }
   }
 
+  /**
+   * After copyTo(out): the chunks held in memory if `out` is done with them once written (see writesInPlace), so
+   * that their owner may use them again; none otherwise.
+   */
+  writtenChunks(out: Writable): readonly Buffer[] {
+    return this.chunks && writesInPlace(out) ? this.chunks : [];
+  }
+
   /** Removes the temporary file, if there is one. */
   async discard(): Promise<void> {
     this.chunks = null;
