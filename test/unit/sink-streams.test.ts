@@ -19,6 +19,7 @@ import { JSON_OUTPUT_CHUNK, datasetToJson } from '../../lib/dataset/json-encoder
 import { DatasetTokenizer } from '../../lib/dataset/tokenizer';
 import type { DatasetToken } from '../../lib/dataset/tokens';
 import { JsonBufferPool } from '../../lib/sinks/json-buffers';
+import { extract as tarExtract } from 'tar-stream';
 import { tempDir } from '../fixtures/dataset/helpers';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
@@ -82,6 +83,7 @@ test('an output that fails: that object and every later one refused (out of reso
 function objectWithBinary(i: number, size: number): { obj: ReceivedObject; data: Buffer } {
   const uid = `1.2.3.${i}`;
   const data = encodeDataset([
+    { tag: 0x00080016, vr: 'UI', value: Buffer.from(`${CT}\0`) },
     { tag: 0x00080018, vr: 'UI', value: Buffer.from(uid.length % 2 ? `${uid}\0` : uid) },
     { tag: 0x00091010, vr: 'OB', value: Buffer.from(Array.from({ length: size }, (_, k) => (k * 31 + i * 7) & 0xff)) },
   ], LE);
@@ -120,4 +122,28 @@ test('json: the buffer pool keeps whole encoder Buffers it is given back, and no
   pool.release([a.subarray(0, 100), Buffer.alloc(JSON_OUTPUT_CHUNK).subarray(1), Buffer.alloc(100)]);
   assert.equal(pool.take().buffer, a.buffer, 'the written chunk\'s memory is handed out again');
   assert.notEqual(pool.take().buffer, a.buffer, 'and only once; a slice from inside a Buffer or a small one is not kept');
+});
+
+test('tar: into a file, objects over 2 MiB (read back from the spool into one buffer) come out whole, each after its header', async () => {
+  const sizes = [3000000, 1000, 2500000, 5000000, 20000];
+  const made = sizes.map((size, i) => objectWithBinary(i + 1, size));
+  const file = join(tempDir(), 'objects.tar');
+  await pipeline(Readable.from(made.map((m) => m.obj)), tarSink(createWriteStream(file)));
+  for (const m of made) assert.deepEqual(await m.obj.settled, { stored: true });
+  const members = new Map<string, Buffer>();
+  const ex = tarExtract();
+  ex.on('entry', (h, stream, next) => {
+    const parts: Buffer[] = [];
+    stream.on('data', (c: unknown) => { parts.push(c as Buffer); });
+    stream.on('end', () => { members.set(h.name, Buffer.concat(parts)); next(); });
+  });
+  await pipeline(Readable.from([readFileSync(file)]), ex);
+  assert.equal(members.size, made.length);
+  for (const m of made) {
+    const uid = m.obj.sopInstanceUid;
+    const body = [...members].find(([name]) => name.endsWith(uid))?.[1];
+    assert.ok(body, `a member for ${uid}`);
+    assert.equal(body.toString('latin1', 128, 132), 'DICM');
+    assert.ok(body.subarray(body.length - m.data.length).equals(m.data), `${uid}: the data set byte for byte`);
+  }
 });
