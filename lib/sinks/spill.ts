@@ -38,7 +38,8 @@ export function spillWriter(target: Part10Target, limit = SPILL_LIMIT, release?:
       chunks.forEach((c, i) => f.write(c, i === last && release ? (e) => { if (!e) release(chunks); } : undefined));
       f.uncork();
     }
-    if (f.writableLength > BATCH) f.once('drain', () => done());
+    // 'drain' comes only after a write was refused (writableNeedDrain); past a batch in flight, wait for it.
+    if (f.writableNeedDrain && f.writableLength > BATCH) f.once('drain', () => done());
     else done();
   };
   return new Writable({
