@@ -1,7 +1,7 @@
 /**
  * Side-by-side retrieval benchmark: DCMTK's movescu against ours, both pulling from a real dcmqrscp.
  *
- *   npm run bench -- [--runs 3] [--only a|b] [--keep] [--warmup 1] [--work DIR]
+ *   npm run bench -- [--runs 3] [--only a|b] [--keep] [--warmup 1] [--work DIR] [--variants json,tar]
  *
  * (a) one study of 1000 CT images, 512×512, 16 bit (~525 MB); (b) one Multi-frame Grayscale Word SC object of
  * 512×512×2 bytes × 1716 frames (~900 MB), in a study of its own (dcmqrscp's quota is at most 1 GiB per study).
@@ -110,7 +110,7 @@ interface Sample {
 }
 
 const args = minimist(process.argv.slice(2), {
-  string: ['only', 'work'],
+  string: ['only', 'work', 'variants'],
   boolean: ['keep', 'help', 'plain'],
   default: { runs: 3, warmup: 1 },
   alias: { h: 'help' },
@@ -119,6 +119,7 @@ const args = minimist(process.argv.slice(2), {
 function usage(): never {
   console.log('usage: node dist/benchmarks/retrieve.js [--runs N] [--only a|b] [--plain] [--keep] [--warmup N] [--work DIR]');
   console.log('  --plain  measure only the plain retrieval, not the output conversions (+xi +te, +td)');
+  console.log('  --variants a,b  only the variants whose names contain one of these words (and the DCMTK ones they are compared with)');
   process.exit(0);
 }
 
@@ -264,6 +265,12 @@ async function main(): Promise<void> {
           variants.push({ name: `DCMTK ${c.group}`, impl: 'dcmtk', extra: c.extra, cwdIsOut: false, group: c.group });
           if (ours) variants.push({ name: `ours ${c.group}`, impl: 'ours', extra: c.extra, cwdIsOut: false, group: c.group });
         }
+      }
+      if (args.variants) {
+        const words = String(args.variants).split(',');
+        const kept = variants.filter((v) => words.some((w) => v.name.includes(w)));
+        const bases = new Set(kept.map((v) => (v.group ? `DCMTK ${v.group}` : 'DCMTK')));
+        variants.splice(0, variants.length, ...variants.filter((v) => kept.includes(v) || bases.has(v.name)));
       }
       const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
       const firstDirs = new Map<string, string>();

@@ -6,6 +6,7 @@
 import { pipeline } from 'node:stream/promises';
 import { DatasetTokenizer } from '../dataset/tokenizer';
 import { DicomJsonEncoder, type JsonBulkDataOptions } from '../dataset/json-encoder';
+import type { JsonBufferPool } from './json-buffers';
 import type { ReceivedObject } from '../received-object';
 import type { Part10Target } from './part10-writer';
 import { spillWriter } from './spill';
@@ -15,11 +16,12 @@ export interface JsonOptions {
   bulkData?: JsonBulkDataOptions;
 }
 
-export async function writeJson(obj: ReceivedObject, opts: JsonOptions, target: Part10Target): Promise<void> {
+/** `buffers`: where the text is written (the caller hands back what `target` has written out); new ones if absent. */
+export async function writeJson(obj: ReceivedObject, opts: JsonOptions, target: Part10Target, buffers?: JsonBufferPool): Promise<void> {
   await pipeline(
     obj.body,
     new DatasetTokenizer({ transferSyntax: obj.transferSyntaxUid, strictLengths: 'value-size' }),
-    new DicomJsonEncoder({ inputTransferSyntax: obj.transferSyntaxUid, bulkData: opts.bulkData }),
-    spillWriter(target),
+    new DicomJsonEncoder({ inputTransferSyntax: obj.transferSyntaxUid, bulkData: opts.bulkData, outputBuffers: buffers }),
+    spillWriter(target, undefined, buffers && ((chunks) => buffers.release(chunks))),
   );
 }

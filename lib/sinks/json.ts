@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import { directorySink, type DirectorySinkOptions } from './directory';
 import { objectFileName } from './settle';
 import { writeJson, type JsonOptions } from './json-writer';
+import { JsonBufferPool } from './json-buffers';
 import { endOutput, streamSink, type StreamSinkOptions } from './stream-sink';
 
 export interface JsonSinkOptions extends Omit<StreamSinkOptions, 'encode' | 'mode' | 'fileMeta'>, JsonOptions {
@@ -16,10 +17,15 @@ export interface JsonSinkOptions extends Omit<StreamSinkOptions, 'encode' | 'mod
 }
 
 export function jsonSink(out: Writable, opts: JsonSinkOptions = {}): Writable {
+  // The lines' Buffers are used again once written out (json-buffers.ts).
+  const buffers = new JsonBufferPool();
   return streamSink({
-    entry: (_e, body) => body.copyTo(out),
+    async entry(_e, body) {
+      await body.copyTo(out);
+      buffers.release(body.writtenChunks(out));
+    },
     finish: () => (opts.end === false ? Promise.resolve() : endOutput(out)),
-  }, { ...opts, encode: (obj, _log, target) => writeJson(obj, opts, target) });
+  }, { ...opts, encode: (obj, _log, target) => writeJson(obj, opts, target, buffers) });
 }
 
 export type JsonDirectorySinkOptions = Omit<DirectorySinkOptions, 'encode' | 'mode' | 'fileMeta'> & JsonOptions;

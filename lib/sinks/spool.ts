@@ -72,6 +72,42 @@ export class Spool implements Part10Target {
     }
   }
 
+  /** The object's bytes if they are held in memory (a small object), else null. */
+  held(): readonly Buffer[] | null {
+    return this.chunks;
+  }
+
+  /**
+   * A spooled (large) object's bytes read into one buffer again and again, each chunk valid only until the next is
+   * asked for; null for an object held in memory (use source()). For an output that tells when it is done with a
+   * chunk (tar-stream keeps what it is given until its output takes it): see copyTo for why.
+   */
+  reusedChunks(): AsyncIterable<Buffer> | null {
+    const temp = this.temp;
+    if (this.chunks || !temp) return null;
+    return (async function* () {
+      const fh = await open(temp.path, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(COPY_CHUNK);
+        for (;;) {
+          const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+          if (bytesRead === 0) return;
+          yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+        }
+      } finally {
+        await fh.close();
+      }
+    })();
+  }
+
+  /**
+   * After copyTo(out): the chunks held in memory if `out` is done with them once written (see writesInPlace), so
+   * that their owner may use them again; none otherwise.
+   */
+  writtenChunks(out: Writable): readonly Buffer[] {
+    return this.chunks && writesInPlace(out) ? this.chunks : [];
+  }
+
   /** Removes the temporary file, if there is one. */
   async discard(): Promise<void> {
     this.chunks = null;
@@ -86,6 +122,6 @@ const COPY_CHUNK = 256 * 1024;
  * write stream, or a synchronous file stream (process.stdout redirected to a file has an `fd`). Not a PassThrough
  * or a Transform, which hand the very same Buffer on to their readers.
  */
-function writesInPlace(out: Writable): boolean {
+export function writesInPlace(out: Writable): boolean {
   return out instanceof Socket || out instanceof WriteStream || typeof (out as { fd?: unknown }).fd === 'number';
 }

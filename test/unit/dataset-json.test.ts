@@ -426,6 +426,33 @@ test('json: group 0000/0002 left out at every level, order kept as received, emp
     '{"00104000":{"vr":"LT","Value":["a\\"b\\r\\n\\t"]}}\n');
 });
 
+test('json: long texts, ASCII and not, and base64 in pieces of every size come out whole across the output Buffers', async () => {
+  const cs = el(0x00080005, 'CS', Buffer.from('ISO_IR 192'));
+  // 100,000 characters of ASCII (with characters JSON escapes), then of two- and three-byte UTF-8, each value in
+  // one token and in many.
+  const ascii = 'Ab"\\c~'.repeat(20000);
+  const twoByte = '\u00e9'.repeat(100000);
+  const threeByte = '\u6c34'.repeat(50000);
+  for (const text of [ascii, twoByte, threeByte]) {
+    const bytes = Buffer.from(text, 'utf8');
+    const whole: DatasetToken[] = [...cs, ...el(0x0040a160, 'UT', bytes)];
+    const pieces: DatasetToken[] = [...cs, { type: 'element', tag: 0x0040a160, vr: 'UT', length: bytes.length, offset: 0 },
+      ...chunks(bytes, 7, 30000).map((data) => ({ type: 'value', data }) as const), { type: 'elementEnd', tag: 0x0040a160 }];
+    for (const tokens of [whole, pieces]) {
+      const line = parseLine(await datasetToJson(tokens, { inputTransferSyntax: EXPLICIT_LE }));
+      assert.equal(line['0040A160']?.Value?.[0], text);
+    }
+  }
+  // Binary values of lengths around the 48 KiB base64 block and the 64 KiB output Buffer, in pieces of odd sizes.
+  for (const size of [1, 2, 3, 49151, 49152, 49153, 65536, 200001]) {
+    const data = Buffer.from(Array.from({ length: size }, (_, i) => (i * 7919) & 0xff));
+    const tokens: DatasetToken[] = [{ type: 'element', tag: 0x00091010, vr: 'OB', length: size, offset: 0 },
+      ...chunks(data, size, 16373).map((d) => ({ type: 'value', data: d }) as const), { type: 'elementEnd', tag: 0x00091010 }];
+    const line = parseLine(await datasetToJson(tokens, { inputTransferSyntax: EXPLICIT_LE }));
+    assert.equal(line['00091010']?.InlineBinary, data.toString('base64'), `${size} bytes`);
+  }
+});
+
 test('json: errors are DimseErrors (unsupported character set with non-ASCII bytes, broken token stream)', async () => {
   const cs = el(0x00080005, 'CS', Buffer.from('ISO 2022 IR 87'));
   // ASCII is fine whatever the set.
