@@ -13,10 +13,11 @@ import { encodeDataset } from '../../lib/dataset/encode';
 import type { DataElement } from '../../lib/dataset/element';
 import { ABORT, CT, EXPLICIT_LE, RELEASE_RQ, dataPdu, rawAssociate, startStoreServer, storeRqPdu, storeStatus, type StoreServer } from '../helpers/raw-store-peer';
 
-/** The sink's warnings; `discarded` waits for the one it logs once a broken-off object's files are removed. */
+/** The sink's messages; `discarded` waits for the one it logs (debug) once a broken-off object's files are removed. */
 const warnings: string[] = [];
 let onWarn: (() => void) | undefined;
-const logger: Logger = { ...silentLogger, warn: (m) => { warnings.push(m); onWarn?.(); } };
+const note = (m: string): void => { warnings.push(m); onWarn?.(); };
+const logger: Logger = { ...silentLogger, warn: note, debug: note };
 function discarded(): Promise<string> {
   return new Promise((resolve) => {
     const check = (): void => {
