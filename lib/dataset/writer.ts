@@ -599,8 +599,10 @@ export class DatasetEncoder {
     this.topNode(f.node);
   }
 
-  private encapsulatedStart(tag: number, vr: 'OB' | 'OW'): void {
+  private encapsulatedStart(tag: number, receivedVr: 'OB' | 'OW'): void {
     this.expectNoValue('pixel data');
+    // PS3.5 A.4: encapsulated pixel data is OB. DCMTK reads an OW one as OB (with a warning) and writes OB.
+    const vr = receivedVr === 'OW' ? 'OB' : receivedVr;
     if (!this.outEncapsulated || (this.inUid !== null && this.inUid !== this.outUid)) {
       throw this.error('WRITER_CANNOT_CHANGE_REPRESENTATION',
         `Pixel representation cannot be changed: no conversion of encapsulated pixel data ` +
