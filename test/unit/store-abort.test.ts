@@ -86,7 +86,7 @@ test('a data set that cannot be parsed is answered 0xC000 (cannot understand) an
   const peer = await rawAssociate(store.port);
   peer.socket.write(storeRqPdu('1.2.3.4.4'));
   // A tag header whose explicit length runs past the end of the data set.
-  peer.socket.write(dataPdu(Buffer.from('080016005549ff00312e32', 'hex'), true));
+  peer.socket.write(dataPdu(Buffer.from('080016005549ff00312e3200', 'hex'), true));
   assert.equal(await storeStatus(peer), 0xc000);
   peer.socket.destroy();
   assert.deepEqual(readdirSync(store.dir).filter((n) => n.includes('1.2.3.4.4')), []);
