@@ -61,7 +61,6 @@ export function convertDataset(input: Readable, inputTransferSyntax: string, opt
     writer = new DatasetWriter({
       ...options,
       implicitInput: !inTs.explicitVr,
-      bigEndianInput: !inTs.littleEndian,
       inputTransferSyntax: inTs.uid,
     });
   } catch (e) {
@@ -102,7 +101,6 @@ export function convertBuffer(data: Buffer | readonly Buffer[], inputTransferSyn
   const encoder = new DatasetEncoder({
     ...options,
     implicitInput: !inTs.explicitVr,
-    bigEndianInput: !inTs.littleEndian,
     inputTransferSyntax: inTs.uid,
   }, (b) => out.push(b));
   // The tokens are held (values are slices of `data`): elements out of tag order are put in order first, as DCMTK

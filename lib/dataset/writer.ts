@@ -60,8 +60,6 @@ export interface DatasetWriterOptions extends WriteOptions {
   implicitInput?: boolean;
   /** Transfer syntax of the input: encapsulated pixel data is only written back into this same syntax. */
   inputTransferSyntax?: string;
-  /** The input was explicit VR big endian (decides how OB pixel data is written in implicit VR). */
-  bigEndianInput?: boolean;
   /** Values longer than this are streamed through instead of held (default 256 KiB). */
   maxHeldValue?: number;
   /** File name for errors. */
@@ -209,7 +207,6 @@ export class DatasetEncoder {
   private readonly outUid: string;
   private readonly inUid: string | null;
   private readonly file: string | undefined;
-  private readonly bigEndianInput: boolean;
 
   private readonly build: BuildFrame[] = [];
   /** The top-level sequence or encapsulated pixel data being built (the root of `build`). */
@@ -242,7 +239,6 @@ export class DatasetEncoder {
     this.fileOffset = options.fileOffset ?? 0;
     this.maxHeld = options.maxHeldValue ?? DEFAULT_MAX_HELD_VALUE;
     this.file = options.file;
-    this.bigEndianInput = options.bigEndianInput ?? false;
     this.top = { inferred: options.implicitInput ?? false };
     for (const p of [this.filePad, this.itemPad]) {
       if (!Number.isInteger(p) || p < 0 || p % 2 === 1 || p > 0xffffffff) {
@@ -369,7 +365,7 @@ export class DatasetEncoder {
       cur.padOdd = length % 2 === 1 && (vr === 'OB' || vr === 'UN');
       const outLen = length + (cur.padOdd ? 1 : 0);
       const outVr = this.outVr(vr, outLen);
-      cur.swap = this.swapOf(tag, vr, outVr);
+      cur.swap = this.swapOf(outVr);
       const header = elementHeader(tag, outVr, outLen, this.syntax);
       if (this.groupNodes !== null) {
         // Its length is known now: close the group's length as if it were the group's last element.
@@ -443,21 +439,21 @@ export class DatasetEncoder {
     let d = raw;
     if (isStringVr(vr)) d = fixString(d, vr);
     else if ((vr === 'OB' || vr === 'UN') && d.length % 2 === 1) d = Buffer.concat([d, Buffer.of(0)]);
-    const w = this.swapOf(tag, vr, this.outVr(vr, d.length));
+    const w = this.swapOf(this.outVr(vr, d.length));
     if (w > 1) d = swapCopy(d, w);
     return d;
   }
 
   /**
-   * Size of the units a value is swapped in (the tokens are little endian). Big endian output: as the VR written
-   * (with -u an OF written as OB is not swapped: dcmconv -u +tb). Implicit output of OB Pixel / Overlay Data read
-   * from big endian: DcmPolymorphOBOW::write relabels the bytes as OW without reordering them, which comes out as
-   * 16-bit words swapped (measured with dcmconv +ti on an explicit big endian file).
+   * Size of the units a value is swapped in (the tokens are little endian): none for little endian output, the VR
+   * written's for big endian (with -u an OF written as OB is not swapped: dcmconv -u +tb). An OB value is never
+   * swapped, whatever its element: OB Pixel or Overlay Data read from big endian and written in implicit VR (where
+   * DCMTK relabels it OW) keeps its bytes (DcmPolymorphOBOW::write marks it little endian as it is), as DCMTK's
+   * movescu writes it. dcmconv swaps an odd-length one read from a file (a quirk of its file reader, not of a
+   * received data set).
    */
-  private swapOf(tag: number, vr: Vr, outVr: string): number {
-    if (!this.syntax.littleEndian) return swapWidth(outVr);
-    const polymorph = tag === PIXEL_DATA_TAG || ((tag & 0xff00ffff) >>> 0) === 0x60003000;
-    return this.bigEndianInput && !this.syntax.explicitVr && vr === 'OB' && polymorph ? 2 : 0;
+  private swapOf(outVr: string): number {
+    return this.syntax.littleEndian ? 0 : swapWidth(outVr);
   }
 
   /** The VR written in the header (explicit VR). */
@@ -601,8 +597,10 @@ export class DatasetEncoder {
     this.topNode(f.node);
   }
 
-  private encapsulatedStart(tag: number, vr: 'OB' | 'OW'): void {
+  private encapsulatedStart(tag: number, receivedVr: 'OB' | 'OW'): void {
     this.expectNoValue('pixel data');
+    // PS3.5 A.4: encapsulated pixel data is OB. DCMTK reads an OW one as OB (with a warning) and writes OB.
+    const vr = receivedVr === 'OW' ? 'OB' : receivedVr;
     if (!this.outEncapsulated || (this.inUid !== null && this.inUid !== this.outUid)) {
       throw this.error('WRITER_CANNOT_CHANGE_REPRESENTATION',
         `Pixel representation cannot be changed: no conversion of encapsulated pixel data ` +

@@ -2,7 +2,8 @@
  * PdvAssembler: PDVs in, message fragments out (PS3.8 annex E). A command set is small and is joined into one
  * Buffer; data-set PDVs pass through as they are (slices of the socket's data, never copied), so that a large
  * object streams. It checks the fragment rules a peer can break: data before its command, a command interrupted
- * by data, a context id that changes within a message, a command set that grows without end.
+ * by data, a context id that changes within a message, a command set that grows without end, a fragment of odd
+ * length (PS3.7 annex F: DCMTK's DIMSE layer refuses it, "DIMSE: Odd Fragment Length", and aborts the association).
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { DimseError } from '../errors';
@@ -45,6 +46,11 @@ export class PdvAssembler extends Transform {
    * DimseError on a broken fragment rule. The DIMSE reader calls it directly, saving a stream hop per PDV.
    */
   accept(pdv: Pdv): MessageFragment | undefined {
+    if (pdv.data.length % 2 !== 0) {
+      // Checked on every PDV, in every output mode: with +B the bytes go to the file untouched, and a data set sent
+      // in odd fragments would otherwise be stored (and acknowledged) unreadable.
+      throw new DimseError('PDV_ODD_LENGTH', `DIMSE: Odd Fragment Length: ${pdv.data.length}`, { contextId: pdv.contextId });
+    }
     if (pdv.isCommand) {
       if (this.commandBytes > 0 && pdv.contextId !== this.contextId) {
         throw new DimseError('PDV_CONTEXT_CHANGED', `command fragment on context ${pdv.contextId}, expected ${this.contextId}`, { contextId: pdv.contextId });

@@ -65,8 +65,17 @@ export async function serveStore(assoc: AssociationHandle, opts: StoreScpOptions
     }
   } catch (err) {
     const e = err as Error;
-    log.error(`DIMSE failure (aborting sub-association): ${e.message}`);
+    // movescu.cc subOpSCP: a peer that aborted (or went away) is not a DIMSE failure of ours: DCMTK logs nothing.
+    if (peerGone(e)) {
+      assoc.abort();
+      return count;
+    }
+    log.error(`DIMSE failure (aborting sub-association): ${dcmtkCondition(e)}`);
     assoc.abort();
+    // DCMTK's subOpSCP keeps the sub-association after a successful abort; its next pass over the sockets reads the
+    // closed connection and logs the failure again, with its sub-conditions. Scripts see these lines: so do we.
+    log.error(['DIMSE failure (aborting sub-association): 0006:020d DIMSE Failed to receive message',
+      '0006:020c DIMSE Read PDV failed', '0006:0310 DUL network closed'].join('\n'));
     return count;
   }
   // The messages ended: the peer asked to release (or went away). Every response we owed has been sent above.
@@ -117,8 +126,14 @@ async function storeOne(assoc: AssociationHandle, msg: DimseMessage, opts: Store
     // The sink gave up early: read and drop the rest so the association stays in step.
     msg.dataset.resume();
   }
-  // The peer's message must be complete before we answer, whatever the sink decided.
-  await msg.complete;
+  // The peer's message must be complete before we answer, whatever the sink decided. If it cannot be received,
+  // no response is sent (DIMSE_storeProvider returns early) and movescu.cc storeSCP logs why.
+  try {
+    await msg.complete;
+  } catch (e) {
+    log.error(`Store SCP Failed: ${dcmtkCondition(e as Error)}`);
+    throw e;
+  }
   progress?.({ state: 'end', bytes });
   await sendMessage(assoc, msg.contextId, {
     CommandField: CommandField.C_STORE_RSP,
@@ -134,4 +149,19 @@ export function storeResponseStatus(outcome: StoreOutcome): { Status: number; Er
   if (outcome.stored) return { Status: Status.Success };
   const status = STORE_FAILURE_STATUS[outcome.reason];
   return outcome.comment ? { Status: status, ErrorComment: outcome.comment.slice(0, 64) } : { Status: status };
+}
+
+/** The association ended under us: the peer's A-ABORT, or its connection closed or reset (DCMTK: both the same). */
+function peerGone(e: Error): boolean {
+  return e instanceof DimseError && (e.code === 'ASSOC_ABORTED' || e.code === 'CONNECTION_LOST');
+}
+
+/**
+ * An error as DCMTK's DimseCondition::dump prints the condition it meets in the same place (module 0006 is
+ * dcmnet), for the lines scripts grep; errors DCMTK has no counterpart for keep their own text.
+ */
+function dcmtkCondition(e: Error): string {
+  if (peerGone(e)) return '0006:0317 Peer aborted Association (or never connected)';
+  if (e instanceof DimseError && e.code === 'PDV_ODD_LENGTH') return `0006:020d ${e.message}`;
+  return e.message;
 }

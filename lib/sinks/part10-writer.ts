@@ -16,6 +16,7 @@ import { convertBuffer, convertDataset, type ConvertOptions } from '../dataset/c
 import { DatasetParser } from '../dataset/tokenizer';
 import { TagOrderCheck, type TopLevelUnit } from '../dataset/sort-tokens';
 import { ReencodeCheck } from '../dataset/reencode-check';
+import { FramingCheck } from '../dataset/framing-check';
 import { transferSyntaxInfo } from '../dataset/transfer-syntax';
 import type { WriteOptions } from '../dataset/writer';
 import { planFor, type OutputMode, type Plan } from './output-mode';
@@ -231,9 +232,13 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
   // The check path, and large conversions whose head is out of order (conversion forced).
   const check = plan.path === 'raw' ? null : new ScanningCheck(ts, plan.write, plan.path === 'convert', identity);
   check?.scan(start.chunks);
+  // +B: the bytes are stored untouched, but only if their elements hold together (headers only, see FramingCheck).
+  const framing = plan.path === 'raw' && !transferSyntaxInfo(ts).deflated ? new RawFraming(ts) : null;
+  framing?.scan(start.chunks);
   const head = metaFor(obj, ts, opts);
   if (small) {
     check?.end();
+    framing?.end();
     // Most images: one writev of the bytes as received; if DCMTK would re-encode them, converted from memory.
     if (check?.reason) await convertSmall(target, obj, ts, check.write, start.chunks, opts, log, identity);
     else await target.writeAll([...head, ...start.chunks]);
@@ -242,8 +247,10 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
   // Large object: the bytes go to the file as they come, checked on the way; if DCMTK would have re-encoded them,
   // a second pass converts the file just written (bounded memory, no second transfer).
   const file = target.file();
-  await streamTo(file, [...head, ...start.chunks], check ? check.tee(obj.body) : obj.body);
+  const scanner = check ?? framing;
+  await streamTo(file, [...head, ...start.chunks], scanner ? scanned(obj.body, (c) => scanner.scan(c)) : obj.body);
   check?.end();
+  framing?.end();
   if (check?.reason) {
     const offset = head.reduce((n, b) => n + b.length, 0);
     let source: Readable = createReadStream(file.path, { start: offset });
@@ -304,16 +311,34 @@ class ScanningCheck {
     try { this.parser.end(); } catch (e) { throw new CannotUnderstand((e as Error).message); }
   }
 
-  /** `body` passed on unchanged, scanned on the way; a scan failure fails the stream. */
-  tee(body: Readable): Readable {
-    const out = new Readable({ read() { body.resume(); } });
-    body.on('data', (c: Buffer) => {
-      try { this.scan([c]); } catch (e) { out.destroy(e as Error); return; }
-      if (!out.push(c)) body.pause();
-    });
-    if (body.readableEnded) out.push(null);
-    else body.on('end', () => out.push(null));
-    body.on('error', (e) => out.destroy(e));
-    return out;
+}
+
+/** The framing check of +B: a data set whose elements do not hold together is refused (0xC000), not stored. */
+class RawFraming {
+  private readonly framing: FramingCheck;
+
+  constructor(transferSyntaxUid: string) {
+    this.framing = new FramingCheck(transferSyntaxInfo(transferSyntaxUid));
   }
+
+  scan(chunks: Buffer[]): void {
+    try { for (const c of chunks) this.framing.write(c); } catch (e) { throw new CannotUnderstand((e as Error).message); }
+  }
+
+  end(): void {
+    try { this.framing.end(); } catch (e) { throw new CannotUnderstand((e as Error).message); }
+  }
+}
+
+/** `body` passed on unchanged, scanned on the way; a scan failure fails the stream. */
+function scanned(body: Readable, scan: (chunks: Buffer[]) => void): Readable {
+  const out = new Readable({ read() { body.resume(); } });
+  body.on('data', (c: Buffer) => {
+    try { scan([c]); } catch (e) { out.destroy(e as Error); return; }
+    if (!out.push(c)) body.pause();
+  });
+  if (body.readableEnded) out.push(null);
+  else body.on('end', () => out.push(null));
+  body.on('error', (e) => out.destroy(e));
+  return out;
 }

@@ -22,7 +22,9 @@ export function rejectFailed(obj: ReceivedObject, e: Error, name: string, log: L
   // The sink is done with this body: whatever is still to come is dropped by the DIMSE reader.
   if (!obj.body.readableEnded) obj.body.destroy();
   if (obj.body.errored) {
-    log.warn(`incomplete object discarded (${e.message}): ${name}`);
+    // The store service logs the failure as DCMTK's movescu does ("Store SCP Failed: ..."); this says what the
+    // sink did about it, at debug level, where DCMTK's log has no line to match.
+    log.debug(`incomplete object discarded (${e.message}): ${name}`);
     obj.reject('out-of-resources');
   } else if (e instanceof DoesNotMatch) {
     log.error(`data set does not match its C-STORE request, not stored: ${name}: ${e.message}`);

@@ -115,7 +115,6 @@ async function rewrite(obj: ReceivedObject, planned: readonly PlannedChange[], h
       ...NORMAL,
       transferSyntax: ts.uid,
       implicitInput: !ts.explicitVr,
-      bigEndianInput: !ts.littleEndian,
       inputTransferSyntax: ts.uid,
     });
     options.onWriter?.(writer, obj);

@@ -150,7 +150,18 @@ peerTest('retrieve: connection refused exits 61', DCMTK, async () => {
   const r = await both(s, (out) => ['-S', '+P', String(s.storePort), '-od', out, '-k', 'QueryRetrieveLevel=STUDY', '127.0.0.1', String(dead)]);
   assert.equal(r.dcmtk.code, 61);
   assert.equal(r.ours.code, 61);
-  assert.match(r.ours.stderr, /^F: Association Request Failed:\nF: .*Connection refused/m);
+  // DCMTK's condition code and text, which scripts grep: "F: 0006:031c TCP Initialization Error: Connection refused".
+  assert.match(r.dcmtk.stderr, /^F: 0006:031c TCP Initialization Error: Connection refused$/m);
+  assert.equal(r.ours.stderr, r.dcmtk.stderr);
+});
+
+peerTest('retrieve: a host name that does not resolve exits 61 with DCMTK\'s "0006:0320 Attempt to connect to unknown host"', DCMTK, async () => {
+  const s = await archive();
+  const r = await both(s, (out) => ['-S', '+P', String(s.storePort), '-od', out, '-k', 'QueryRetrieveLevel=STUDY', 'no-such-host.invalid', '104']);
+  assert.equal(r.dcmtk.code, 61);
+  assert.equal(r.ours.code, 61);
+  assert.match(r.dcmtk.stderr, /^F: 0006:0320 Attempt to connect to unknown host: no-such-host\.invalid$/m);
+  assert.equal(r.ours.stderr, r.dcmtk.stderr);
 });
 
 peerTest('retrieve: +xi (implicit only) and +xb (big endian first) on the store side, -xi proposed', DCMTK, async () => {

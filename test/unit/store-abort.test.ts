@@ -13,10 +13,11 @@ import { encodeDataset } from '../../lib/dataset/encode';
 import type { DataElement } from '../../lib/dataset/element';
 import { ABORT, CT, EXPLICIT_LE, RELEASE_RQ, dataPdu, rawAssociate, startStoreServer, storeRqPdu, storeStatus, type StoreServer } from '../helpers/raw-store-peer';
 
-/** The sink's warnings; `discarded` waits for the one it logs once a broken-off object's files are removed. */
+/** The sink's messages; `discarded` waits for the one it logs (debug) once a broken-off object's files are removed. */
 const warnings: string[] = [];
 let onWarn: (() => void) | undefined;
-const logger: Logger = { ...silentLogger, warn: (m) => { warnings.push(m); onWarn?.(); } };
+const note = (m: string): void => { warnings.push(m); onWarn?.(); };
+const logger: Logger = { ...silentLogger, warn: note, debug: note };
 function discarded(): Promise<string> {
   return new Promise((resolve) => {
     const check = (): void => {
@@ -85,7 +86,7 @@ test('a data set that cannot be parsed is answered 0xC000 (cannot understand) an
   const peer = await rawAssociate(store.port);
   peer.socket.write(storeRqPdu('1.2.3.4.4'));
   // A tag header whose explicit length runs past the end of the data set.
-  peer.socket.write(dataPdu(Buffer.from('080016005549ff00312e32', 'hex'), true));
+  peer.socket.write(dataPdu(Buffer.from('080016005549ff00312e3200', 'hex'), true));
   assert.equal(await storeStatus(peer), 0xc000);
   peer.socket.destroy();
   assert.deepEqual(readdirSync(store.dir).filter((n) => n.includes('1.2.3.4.4')), []);

@@ -35,7 +35,7 @@ async function store1(dataset: Buffer, ts: string): Promise<number | undefined> 
 
 const hex = (h: string): Buffer => Buffer.from(h.replace(/\s+/g, ''), 'hex');
 const CASES: [string, Buffer, string, RegExp][] = [
-  ['a length running past the end', hex('0800 1600 5549 ff00 312e32'), EXPLICIT_LE, /ended inside the value of \(0008,0016\)/],
+  ['a length running past the end', hex('0800 1600 5549 ff00 312e32 00'), EXPLICIT_LE, /ended inside the value of \(0008,0016\)/],
   ['a US of 3 bytes (not a multiple of its value size)', hex('2800 1000 5553 0300 010203 00'), EXPLICIT_LE, /\(0028,0010\) US has length 3/],
   // A 2-byte length cannot hold 0xFFFFFFFF: a UT (4-byte length) that cannot be of undefined length.
   ['0xFFFFFFFF on a VR that cannot have it', hex('0810 3000 5554 0000 ffffffff'), EXPLICIT_LE, /\(1008,0030\).*undefined length|undefined length.*\(1008,0030\)/i],

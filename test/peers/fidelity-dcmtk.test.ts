@@ -1,0 +1,215 @@
+/**
+ * Issue 16, "Fidelity": what DCMTK's movescu writes and logs, and ours, for the same bytes. Each case runs DCMTK's
+ * movescu and ours, each against its own scripted archive that answers the C-MOVE by sending, from a raw store peer
+ * (test/helpers/raw-store-peer.ts), exactly the bytes the case needs on a sub-association; or against dcmqrscp
+ * serving files made with dump2dcm. Compared: exit code, files, the C-STORE answer and every E/W log line.
+ */
+import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { peerTest } from '../peer-gate';
+import { compareDirs, compareFiles, formatDirDiff, freePort, indexIntoDcmqrscp, runBoth, runMovescu, startDcmqrscp, tempDir, type MovescuImpl } from './harness';
+import { startHostileArchive } from '../helpers/hostile-archive';
+import { CT, EXPLICIT_LE, RELEASE_RQ, dataPdu, rawAssociate, storeRqPdu, ABORT } from '../helpers/raw-store-peer';
+import { encodePdu } from '../../lib/pdu/encode';
+import { decodePdu } from '../../lib/pdu/decode';
+import type { PData } from '../../lib/pdu/types';
+import { decodeCommand, encodeCommand } from '../../lib/dimse/command';
+import { encodeDataset } from '../../lib/dataset/encode';
+import { elementHeader, itemHeader } from '../../lib/dataset/encode';
+import { encodeFileMeta } from '../../lib/dataset/file-meta';
+import { EXPLICIT_BE, EXPLICIT_LE as EXPLICIT_LE_SYNTAX } from '../../lib/dataset/transfer-syntax';
+
+const tmp = tempDir('fidelity-dcmtk');
+const cleanups: (() => Promise<void> | void)[] = [];
+after(async () => { for (const c of cleanups.reverse()) await c(); tmp.cleanup(); });
+
+const UID = '1.2.3.4.5';
+const ui = (tag: number, v: string): { tag: number; vr: 'UI'; value: Buffer } => ({ tag, vr: 'UI', value: Buffer.from(v.length % 2 ? `${v}\0` : v, 'latin1') });
+const DATASET = encodeDataset([ui(0x00080016, CT), ui(0x00080018, UID), { tag: 0x00100020, vr: 'LO', value: Buffer.from('PAT1') }], EXPLICIT_LE);
+
+/** What the raw store peer saw after sending its bytes: a C-STORE-RSP status, an A-ABORT, or the connection closed. */
+type StoreAnswer = { status: number } | 'abort' | 'closed';
+
+/**
+ * Runs `which` movescu against a scripted archive: on the C-MOVE-RQ a raw peer opens a sub-association to movescu's
+ * port, sends a C-STORE-RQ and `data` (P-DATA-TF PDUs), waits for an answer, releases, and the archive then answers
+ * the C-MOVE with one failed sub-operation (the same for both, whatever happened).
+ */
+async function retrieveWith(which: MovescuImpl, data: Buffer[], extra: string[], ts = EXPLICIT_LE): Promise<{ code: number | null; stderr: string; files: string[]; answer: StoreAnswer; dir: string }> {
+  const storePort = await freePort();
+  let answer: StoreAnswer = 'closed';
+  const archive = await startHostileArchive(async (c) => {
+    c.send(c.acceptAll());
+    for (;;) {
+      const p = await c.next();
+      if (!p) return;
+      if (p.type === 'A-RELEASE-RQ') { c.send(Buffer.from([6, 0, 0, 0, 0, 4, 0, 0, 0, 0])); return; }
+      if (p.type !== 'P-DATA-TF' || !p.pdvs.some((v) => v.isLast && !v.isCommand)) continue;
+      const peer = await rawAssociate(storePort, ts);
+      peer.socket.write(storeRqPdu(UID));
+      for (const d of data) peer.socket.write(d);
+      const closed = new Promise<null>((r) => peer.socket.once('close', () => r(null)));
+      const pdu = await Promise.race([peer.nextPdu(), closed]);
+      if (pdu?.[0] === 0x04) answer = { status: decodeCommand((decodePdu(pdu) as PData).pdvs[0]!.data).Status ?? -1 };
+      else if (pdu?.[0] === 0x07) answer = 'abort';
+      if (!peer.socket.destroyed) peer.socket.write(RELEASE_RQ);
+      peer.socket.end();
+      await closed;
+      c.send(encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId: p.pdvs[0]!.contextId, isCommand: true, isLast: true, data: encodeCommand({
+        CommandField: 0x8021, MessageIDBeingRespondedTo: 1, Status: 0xb000, AffectedSOPClassUID: '1.2.840.10008.5.1.4.1.2.2.2', CommandDataSetType: 0x0101,
+        NumberOfCompletedSuboperations: 0, NumberOfFailedSuboperations: 1, NumberOfWarningSuboperations: 0,
+      }) }] }));
+    }
+  });
+  cleanups.push(() => archive.close());
+  const out = mkdtempSync(join(tmp.path, `${which}-`));
+  const r = await runMovescu(which, ['-v', '-S', '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(storePort), '-od', out, ...extra,
+    '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.3', '127.0.0.1', String(archive.port)], { cwd: out });
+  return { code: r.code, stderr: r.stderr, files: readdirSync(out), answer, dir: out };
+}
+
+/**
+ * The error, warning and fatal lines, those of the sub-association apart from the others, each in its order: the two
+ * associations' lines interleave as their sockets happen to be read (log-lines.test.ts, byAssociation).
+ */
+function errorsAndWarnings(log: string): { sub: string[]; main: string[] } {
+  const lines = log.split('\n').filter((l) => /^[EWF]: /.test(l));
+  const isSub = (l: string): boolean => /^E: (Store SCP Failed|DIMSE failure|0006:)/.test(l);
+  return { sub: lines.filter(isSub), main: lines.filter((l) => !isSub(l)) };
+}
+
+peerTest('a data set in a P-DATA fragment of odd length: the sub-association aborted, no file, DCMTK\'s log lines, with and without +B', ['movescu'], async () => {
+  const odd = [dataPdu(DATASET.subarray(0, 13), false), dataPdu(DATASET.subarray(13), true)];
+  for (const extra of [[], ['+B']]) {
+    const dcmtk = await retrieveWith('dcmtk', odd, extra);
+    const ours = await retrieveWith('ours', odd, extra);
+    assert.equal(dcmtk.answer, 'abort', dcmtk.stderr);
+    assert.equal(ours.answer, 'abort', ours.stderr);
+    assert.deepEqual(dcmtk.files, []);
+    assert.deepEqual(ours.files, []);
+    assert.equal(ours.code, dcmtk.code);
+    assert.ok(dcmtk.stderr.includes('E: Store SCP Failed: 0006:020d DIMSE: Odd Fragment Length: 13\n'
+      + 'E: DIMSE failure (aborting sub-association): 0006:020d DIMSE: Odd Fragment Length: 13\n'), dcmtk.stderr);
+    assert.deepEqual(errorsAndWarnings(ours.stderr), errorsAndWarnings(dcmtk.stderr), `${extra.join(' ')}\n${ours.stderr}`);
+  }
+});
+
+peerTest('the archive aborts (or drops) a sub-association, mid-object or between objects: DCMTK\'s lines only, no "DIMSE failure"', ['movescu'], async () => {
+  const cases: [string, Buffer[]][] = [
+    ['abort mid-object', [dataPdu(DATASET.subarray(0, 20), false), ABORT]],
+    ['abort before the data set', [ABORT]],
+  ];
+  for (const [what, data] of cases) {
+    const dcmtk = await retrieveWith('dcmtk', data, []);
+    const ours = await retrieveWith('ours', data, []);
+    assert.equal(ours.code, dcmtk.code, what);
+    assert.deepEqual(ours.files, []);
+    assert.match(dcmtk.stderr, /^E: Store SCP Failed: 0006:0317 Peer aborted Association \(or never connected\)$/m, what);
+    assert.deepEqual(errorsAndWarnings(ours.stderr), errorsAndWarnings(dcmtk.stderr), `${what}\n${ours.stderr}`);
+  }
+});
+
+peerTest('+B and a data set that ends inside an element: DCMTK stores it unreadable (0x0000); ours answers 0xC000 and keeps no file', ['movescu'], async () => {
+  // A complete element header (StudyTime, SH, 8 bytes) followed by only 2 of its 8 bytes.
+  const truncated = [dataPdu(Buffer.concat([DATASET, Buffer.from('0800300053480800', 'hex'), Buffer.from('AB')]), true)];
+  const dcmtk = await retrieveWith('dcmtk', truncated, ['+B']);
+  assert.deepEqual(dcmtk.answer, { status: 0 });
+  assert.deepEqual(dcmtk.files, [`CT.${UID}`]);
+  for (const extra of [['+B'], []]) {
+    const ours = await retrieveWith('ours', truncated, extra);
+    assert.deepEqual(ours.answer, { status: 0xc000 }, ours.stderr);
+    assert.deepEqual(ours.files, []);
+    assert.match(ours.stderr, /^E: bad DICOM data set, not stored: .*CT\.1\.2\.3\.4\.5: stream ended inside the value of \(0008,0030\): expected 6 more byte\(s\)/m);
+  }
+});
+
+/** A secondary capture in explicit VR big endian whose OB values sit where a converter might swap them. */
+function bigEndianObject(dir: string, k: number, n: number): string {
+  const s = EXPLICIT_BE;
+  const el = (tag: number, vr: string, v: Buffer): Buffer => Buffer.concat([elementHeader(tag, vr, v.length, s), v]);
+  const str = (tag: number, vr: string, v: string): Buffer => el(tag, vr, Buffer.from(v.length % 2 ? v + (vr === 'UI' ? '\0' : ' ') : v, 'latin1'));
+  const bytes = (from: number, len = n): Buffer => Buffer.from(Array.from({ length: len }, (_, i) => (i + from) & 0xff));
+  const study = '1.2.826.0.1.3680043.2.1143.16';
+  const uid = `${study}.${k}`;
+  const body = Buffer.concat([
+    str(0x00080016, 'UI', '1.2.840.10008.5.1.4.1.1.7'), str(0x00080018, 'UI', uid), str(0x00080060, 'CS', 'OT'),
+    str(0x00100010, 'PN', 'Big^Endian'), str(0x00100020, 'LO', 'FID16'),
+    str(0x00110010, 'LO', 'ACME'), el(0x00111010, 'OB', bytes(1)), el(0x00111011, 'OW', bytes(2, n & ~1)), el(0x00111012, 'UN', bytes(3)),
+    str(0x0020000d, 'UI', study), str(0x0020000e, 'UI', `${study}.0`), str(0x00200013, 'IS', String(k)),
+    el(0x00280100, 'US', Buffer.from([0, 8])), el(0x00420011, 'OB', bytes(5)),
+    el(0x60003000, 'OB', bytes(7)), el(0x60023000, 'OW', bytes(8, n & ~1)), el(0x7fe00010, 'OB', bytes(9)),
+  ]);
+  const f = join(dir, `be-${n}.dcm`);
+  writeFileSync(f, Buffer.concat([encodeFileMeta({
+    mediaStorageSopClassUid: '1.2.840.10008.5.1.4.1.1.7', mediaStorageSopInstanceUid: uid, transferSyntaxUid: '1.2.840.10008.1.2.2',
+    implementationClassUid: '1.2.3.4.5', implementationVersionName: 'FIDELITY',
+  }), body]));
+  return f;
+}
+
+peerTest('OB pixel data, overlays, private OB and UN received in big endian: never byte-swapped (+ti, +te, +tb, default), as DCMTK\'s movescu', ['movescu', 'dcmqrscp', 'dcmqridx'], async () => {
+  const dir = join(tmp.path, 'be');
+  const files = [6, 7, 5001, 5002, 70001].map((n, i) => bigEndianObject(tmp.path, i + 1, n));
+  await indexIntoDcmqrscp(join(dir, 'db'), files);
+  const storePort = await freePort();
+  const qr = await startDcmqrscp({ storageDir: join(dir, 'db'), moveDestinations: [{ ae: 'MOVESCU', port: storePort }] });
+  cleanups.push(() => qr.stop());
+  for (const extra of [['+ti'], ['+te'], ['+tb'], []]) {
+    // +xb: the store side prefers big endian, so dcmqrscp sends the objects as they are stored.
+    const r = await runBoth(tmp.path, (out) => ['-S', '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(storePort), '-od', out, '+xb', ...extra,
+      '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.826.0.1.3680043.2.1143.16', '127.0.0.1', String(qr.port)]);
+    assert.equal(r.dcmtk.code, 0, r.dcmtk.stderr);
+    assert.equal(r.ours.code, 0, r.ours.stderr);
+    const d = await compareDirs(r.a, r.b);
+    assert.equal(d.compared, files.length, formatDirDiff(d));
+    assert.ok(d.identical, `${extra.join(' ')}: ${formatDirDiff(d)}`);
+  }
+});
+
+peerTest('encapsulated pixel data received with VR OW (RLE, +xa) is written as OB, byte for byte as DCMTK\'s movescu writes it', ['movescu'], async () => {
+  const RLE = '1.2.840.10008.1.2.5';
+  const s = EXPLICIT_LE_SYNTAX;
+  const owPixels = Buffer.concat([
+    elementHeader(0x7fe00010, 'OW', 0xffffffff, s), itemHeader(0xfffee000, 0, s),
+    itemHeader(0xfffee000, 8, s), Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]), itemHeader(0xfffee0dd, 0, s),
+  ]);
+  const data = [dataPdu(Buffer.concat([DATASET, owPixels]), true)];
+  const dcmtk = await retrieveWith('dcmtk', data, ['+xa'], RLE);
+  const ours = await retrieveWith('ours', data, ['+xa'], RLE);
+  assert.deepEqual(dcmtk.answer, { status: 0 }, dcmtk.stderr);
+  assert.deepEqual(ours.answer, { status: 0 }, ours.stderr);
+  const name = `CT.${UID}`;
+  assert.deepEqual(dcmtk.files, [name]);
+  assert.deepEqual(ours.files, [name]);
+  const diff = await compareFiles(join(dcmtk.dir, name), join(ours.dir, name));
+  assert.equal(diff, null, JSON.stringify(diff));
+  const written = readFileSync(join(ours.dir, name));
+  assert.ok(written.includes(Buffer.from('e07f10004f420000ffffffff', 'hex')), 'OB, undefined length');
+});
+
+peerTest('surplus trailing spaces in string values: DCMTK\'s normal mode writes "AB    " as "AB", "  " as empty; ours the same file, byte for byte', ['movescu'], async () => {
+  const s = EXPLICIT_LE_SYNTAX;
+  const str = (tag: number, vr: string, v: string): Buffer => Buffer.concat([elementHeader(tag, vr, v.length, s), Buffer.from(v, 'latin1')]);
+  const item = Buffer.concat([str(0x00081150, 'UI', `${CT}\0`), str(0x00081155, 'UI', '1.2.3.9\0\0\0')]);
+  const head = Buffer.concat([str(0x00080016, 'UI', `${CT}\0`), str(0x00080018, 'UI', `${UID}\0`)]);
+  const cases: [string, Buffer][] = [
+    ['SH "AB    "', str(0x00080050, 'SH', 'AB    ')],
+    ['CS of spaces only', str(0x00080060, 'CS', '    ')],
+    ['leading spaces kept, trailing stripped', str(0x00080070, 'LO', '  ACME  ')],
+    ['multi-valued: only the end', str(0x00080008, 'CS', 'A \\B    ')],
+    ['ST, LT, UT too', Buffer.concat([str(0x00081030, 'LO', 'X'.repeat(2)), str(0x00084000, 'LT', 'note    '), str(0x0008030e, 'UT', 't   ')])],
+    ['UI with surplus NULs, in an item', Buffer.concat([elementHeader(0x00081140, 'SQ', 8 + item.length, s), itemHeader(0xfffee000, item.length, s), item])],
+    ['one trailing space (unchanged)', str(0x00100010, 'PN', 'Doe^Joe ')],
+  ];
+  for (const [what, el] of cases) {
+    const data = [dataPdu(Buffer.concat([head, el, str(0x00100020, 'LO', 'PAT1')]), true)];
+    const dcmtk = await retrieveWith('dcmtk', data, []);
+    const ours = await retrieveWith('ours', data, []);
+    const name = `CT.${UID}`;
+    assert.deepEqual(dcmtk.files, [name], dcmtk.stderr);
+    assert.deepEqual(ours.files, [name], ours.stderr);
+    assert.equal(await compareFiles(join(dcmtk.dir, name), join(ours.dir, name)), null, what);
+  }
+});
