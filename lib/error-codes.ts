@@ -93,6 +93,7 @@ export const ERROR_CODES = {
   PDV_DATA_IN_COMMAND: { layer: 'pdv', place: ['contextId'] },
   PDV_DATA_WITHOUT_COMMAND: { layer: 'pdv', place: ['contextId'] },
   PDV_LIMIT_TOO_SMALL: { layer: 'pdv', place: ['pduType'] },
+  PDV_ODD_LENGTH: { layer: 'pdv', place: ['contextId'] },
   QUERY_FILE_BAD: { layer: 'keys', place: [] },
   RELEASE_FAILED: { layer: 'service', place: [] },
   STAGE_BAD_ATTRIBUTE: { layer: 'stage', place: ['tag'] },

@@ -15,6 +15,7 @@ import { explicitVrAt, headerSize, valueLengthAt } from './element-header';
 import { ITEM_DELIMITATION_TAG, ITEM_TAG, PIXEL_DATA_TAG, SEQUENCE_DELIMITATION_TAG, UNDEFINED_LENGTH } from './tokens';
 import { IMPLICIT_LE, type DatasetSyntax } from './transfer-syntax';
 import { isVr } from './vr';
+import type { ErrorCode } from '../error-codes';
 
 interface Frame {
   /** 'elements': a data set or an item; 'items': a sequence; 'fragments': encapsulated pixel data. */
@@ -182,7 +183,7 @@ export class FramingCheck {
     this.skipTag = tag;
   }
 
-  private error(code: string, tag: number, message: string, offset = this.pos): DimseError {
+  private error(code: ErrorCode, tag: number, message: string, offset = this.pos): DimseError {
     return new DimseError(code, `${message} (at offset ${offset})`, { tag, offset });
   }
 }
