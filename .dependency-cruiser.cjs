@@ -14,9 +14,8 @@ const ABOVE = {
   association: ['dimse', 'received-object', 'services', 'stages', 'sinks', 'archive', 'dcmtk', 'cli'],
   dimse: ['received-object', 'services', 'stages', 'sinks', 'archive', 'dcmtk', 'cli'],
   'received-object': ['services', 'stages', 'sinks', 'archive', 'dcmtk', 'cli'],
-  // Services still render DCMTK's log lines themselves (retrieve, store-scp, storage-server): typed events that the
-  // CLI renders are the next step of the restructuring, and then 'dcmtk' joins this list.
-  services: ['stages', 'sinks', 'archive', 'cli'],
+  // Services emit typed events; the CLI renders DCMTK's lines from them (lib/cli/retrieve-log.ts).
+  services: ['dcmtk', 'stages', 'sinks', 'archive', 'cli'],
   stages: ['services', 'sinks', 'archive', 'dcmtk', 'cli'],
   // Sinks name files as DCMTK does (dcmtk/prefixes): the one thing they take from lib/dcmtk.
   sinks: ['services', 'stages', 'archive', 'cli'],

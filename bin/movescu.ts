@@ -19,9 +19,10 @@ import { lookup } from 'node:dns/promises';
 import { lookupKeyword, lookupTag } from '../lib/dataset/dictionary';
 import { BULK_DATA_THRESHOLD } from '../lib/cli/options';
 import {
-  DimseError, buildIdentifier, filePrefix, directorySink, jsonDirectorySink, jsonSink, moveOutcome, multipartContentType, multipartSink, part10Sink, randomBoundary, retrieve, tarSink,
+  DimseError, buildIdentifier, directorySink, jsonDirectorySink, jsonSink, moveOutcome, multipartContentType, multipartSink, part10Sink, randomBoundary, retrieve, tarSink,
   type AdmissionPolicy, type Logger, type ReceivedObject, type StoreProgress,
 } from '../lib/index';
+import { connectCondition } from '../lib/dcmtk/conditions';
 
 async function main(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(argv, {
@@ -131,7 +132,6 @@ async function run(
     proposeTransferSyntaxes: config.proposeTransferSyntaxes,
     logger: log,
     onEvent: dcmtkRetrieveLog(log),
-    describeSopClass: filePrefix,
     // movescu.cc storeSCPCallback: when dcmtk.apps.movescu.progress is at exactly INFO (-v), "RECV: ", a dot per PDV and a newline per object, on stdout.
     onStoreProgress: (config.logConfig?.progressLevel ?? config.logLevel) === 'info'
       ? storeProgressPrinter(config.outputDirectory === '-' ? process.stderr : process.stdout)
@@ -150,7 +150,7 @@ async function run(
       else if (outcome === 'warning' && code === EXIT_CODES.NO_ERROR) code = EXIT_CODES.CMOVE_WARNING;
     }
   } catch (err) {
-    code = reportFailure(err, log);
+    code = reportFailure(err, log, config.peer);
   }
   await stored;
   // The output closed under us (`| head`): every object from then on was refused, whatever the archive concluded.
@@ -158,7 +158,7 @@ async function run(
   return code;
 }
 
-function reportFailure(thrown: unknown, log: Logger): number {
+function reportFailure(thrown: unknown, log: Logger, peer: string): number {
   const err = thrown as Error;
   const errorCode = thrown instanceof DimseError ? thrown.code : undefined;
   const code = exitCodeFor(errorCode);
@@ -170,7 +170,7 @@ function reportFailure(thrown: unknown, log: Logger): number {
     log.fatal(err.message);
   } else if (code === EXIT_CODES.CANNOT_NEGOTIATE_ASSOCIATION) {
     log.fatal('Association Request Failed:');
-    log.fatal(err.message);
+    log.fatal(errorCode === 'CONNECT_FAILED' || errorCode === 'CONNECT_TIMEOUT' ? connectCondition(thrown as DimseError, peer) : err.message);
   } else if (code === EXIT_CODES.NO_PRESENTATION_CONTEXT || code === EXIT_CODES.CANNOT_INITIALIZE_NETWORK) {
     log.fatal(err.message);
   } else {

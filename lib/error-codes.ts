@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   BAD_IDENTIFIER: { layer: 'service', place: [] },
   CONNECTION_LOST: { layer: 'association', place: [] },
   CONNECT_FAILED: { layer: 'service', place: [] },
+  CONNECT_TIMEOUT: { layer: 'service', place: [] },
   DATASET_BAD_TOKENS: { layer: 'dataset', place: ['offset'] },
   DATASET_BAD_VR: { layer: 'dataset', place: ['file', 'offset', 'tag'] },
   DATASET_DEFLATE: { layer: 'dataset', place: ['file', 'offset'] },
@@ -110,6 +111,11 @@ export const ERROR_CODES = {
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The association ended under us: the peer's A-ABORT, or its connection closed or reset (DCMTK: both the same). */
+export function isPeerGone(code: ErrorCode): boolean {
+  return code === 'ASSOC_ABORTED' || code === 'CONNECTION_LOST';
+}
 
 /** A data set that cannot be read as one (the tokenizer's DATASET_* codes): the store answers "cannot understand". */
 export function isMalformedDataset(code: ErrorCode): boolean {

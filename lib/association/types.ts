@@ -87,3 +87,10 @@ export interface AcceptorOptions extends AssociationLimits {
 
 /** Thrown by the requestor when the peer answers with an A-ASSOCIATE-RJ. */
 export interface RejectedInfo { rj: AssociateRj }
+
+/** What an acceptor answers with of its own (the requestor's are in its A-ASSOCIATE-RQ). */
+export interface OwnParameters {
+  implementationClassUid: string;
+  implementationVersionName: string;
+  maxPduLength: number;
+}

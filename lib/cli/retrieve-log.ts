@@ -1,11 +1,14 @@
 /**
- * DCMTK 3.6.7 movescu's log lines for a retrieval, rendered from the retrieval's events (movescu.cc and dcmnet's
- * DIMSE_moveUser): scripts grep these, so the wording, order and levels are DCMTK's. At debug level the DIMSE dump
+ * DCMTK 3.6.7 movescu's log lines for a retrieval and its sub-associations, rendered from the retrieval's events
+ * (movescu.cc and dcmnet's DIMSE_moveUser): scripts grep these, so the wording, order and levels are DCMTK's. At debug level the DIMSE dump
  * replaces the "(MsgID n)" and "(status)" parts of the info lines, as in movescu.cc.
  */
 import type { Logger } from '../log';
 import type { RetrieveEvent } from '../services/retrieve';
-import { moveOutcome, moveStatusString } from '../dimse/status';
+import { commandFieldName } from '../dimse/command-field';
+import { hex4, moveOutcome, moveStatusString } from '../dimse/status';
+import { storeCondition } from '../dcmtk/conditions';
+import { filePrefix } from '../dcmtk/prefixes';
 import { dumpAssociationParameters } from '../dcmtk/association-dump';
 import { dumpDataset } from '../dcmtk/dataset-dump';
 import { dcmtkMaxSendPdv, dumpDimseMessage, moveResponseStatusDetail } from '../dcmtk/dimse-dump';
@@ -75,6 +78,55 @@ export function dcmtkRetrieveLog(log: Logger): (event: RetrieveEvent) => void {
         return;
       case 'aborting':
         log.info('Aborting Association');
+        return;
+      // The sub-associations (movescu.cc subOpSCP, storeSCP, echoSCP).
+      case 'sub-association-received':
+        log.info('Sub-Association Received');
+        if (debug) log.debug(['Parameters:', ...dumpAssociationParameters({ side: 'acceptor', rq: e.rq, own: e.own })].join('\n'));
+        return;
+      case 'sub-association-rejected':
+        log.warn(`Sub-Association Rejected: ${e.why}`);
+        return;
+      case 'sub-association-acknowledged':
+        log.info(`Sub-Association Acknowledged (Max Send PDV: ${dcmtkMaxSendPdv(e.peerMaxPduLength)})`);
+        if (e.contexts === 0) log.info('    (but no valid presentation contexts)');
+        if (debug) log.debug(dumpAssociationParameters({ side: 'acceptor', rq: e.rq, ac: e.ac, own: e.own }).join('\n'));
+        return;
+      case 'dimse-timeout':
+        log.error(`DIMSE timeout: nothing received on a sub-association for ${e.timeoutMs / 1000} s (-td): aborting it`);
+        return;
+      case 'echo-request':
+        if (debug) {
+          log.info('Received Echo Request');
+          log.debug(dumpDimseMessage(e.command, 'incoming', e.contextId));
+        } else {
+          log.info(`Received Echo Request (MsgID ${e.command.MessageID})`);
+        }
+        return;
+      case 'store-request':
+        if (debug) {
+          log.info('Received Store Request');
+          log.debug(dumpDimseMessage(e.command, 'incoming', e.contextId));
+        } else {
+          log.info(`Received Store Request (MsgID ${e.command.MessageID}, ${filePrefix(e.command.AffectedSOPClassUID ?? '')})`);
+        }
+        return;
+      case 'unexpected-command': {
+        const field = e.command.CommandField;
+        log.error(`Expected C-ECHO or C-STORE request but received DIMSE command ${hex4(field)} (${commandFieldName(field)})`);
+        log.debug(dumpDimseMessage(e.command, 'incoming', e.contextId));
+        return;
+      }
+      case 'store-failed':
+        // No response goes out for this C-STORE (DIMSE_storeProvider returns early).
+        log.error(`Store SCP Failed: ${storeCondition(e.error)}`);
+        return;
+      case 'dimse-failure':
+        log.error(`DIMSE failure (aborting sub-association): ${storeCondition(e.error)}`);
+        // DCMTK's subOpSCP keeps the sub-association after a successful abort; its next pass over the sockets reads
+        // the closed connection and logs the failure again, with its sub-conditions. Scripts see these lines: so do we.
+        log.error(['DIMSE failure (aborting sub-association): 0006:020d DIMSE Failed to receive message',
+          '0006:020c DIMSE Read PDV failed', '0006:0310 DUL network closed'].join('\n'));
         return;
     }
   };

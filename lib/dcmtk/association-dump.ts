@@ -7,12 +7,7 @@
  */
 import { uidEntry } from '../dataset/uids';
 import type { AssociateAc, AssociateRq, RoleSelection, UserIdentityRq } from '../pdu/types';
-
-export interface OwnParameters {
-  implementationClassUid: string;
-  implementationVersionName: string;
-  maxPduLength: number;
-}
+import type { OwnParameters } from '../association/types';
 
 export interface DumpSubject {
   /** 'requestor': we sent `rq` (movescu's main association); 'acceptor': we received it (a sub-association). */

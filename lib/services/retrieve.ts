@@ -27,7 +27,7 @@ import { withDatasetType } from '../dimse/writer';
 import { moveRequestCommand, moveScu, pendingWithoutDataset, type MoveResponse } from './move-scu';
 import { NO_DATASET } from '../dimse/command-field';
 import type { ReceivedObject } from '../received-object';
-import { StorageServer } from './storage-server';
+import { StorageServer, type StorageServerEvent } from './storage-server';
 import type { StoreProgress } from './store-scp';
 import { connectTcp } from './connect';
 
@@ -55,7 +55,9 @@ export type RetrieveEvent =
   /** A sub-association still open this long after the last final response: it is aborted. */
   | { type: 'sub-association-lingering'; timeoutMs: number }
   | { type: 'releasing' }
-  | { type: 'aborting' };
+  | { type: 'aborting' }
+  /** What happens on the sub-associations that bring the objects. */
+  | StorageServerEvent;
 
 export interface RetrieveOptions {
   host: string;
@@ -83,8 +85,6 @@ export interface RetrieveOptions {
   onResponse?(rsp: MoveResponse): void;
   /** Each step of the retrieval, in order (lib/cli/retrieve-log.ts renders DCMTK's lines from them). */
   onEvent?(event: RetrieveEvent): void;
-  /** Names the SOP class of each incoming C-STORE in the store service's log ("CT", "MR": DCMTK's prefixes). */
-  describeSopClass?(sopClassUid: string): string;
   /** Progress of each incoming C-STORE (begin, one call per PDV, end): DCMTK's "RECV: ...." at -v. */
   onStoreProgress?(event: StoreProgress): void;
   /** Who may send us objects (opt-in; anyone by default, as DCMTK). */
@@ -155,7 +155,7 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
   if (o.listenPort !== null && o.listenPort !== undefined) {
     server = new StorageServer({
       port: o.listenPort, deliver, logger: log, maxPduLength, acseTimeoutMs,
-      transferSyntaxes: o.acceptTransferSyntaxes, describe: o.describeSopClass, onProgress: o.onStoreProgress,
+      transferSyntaxes: o.acceptTransferSyntaxes, onEvent: o.onEvent, onProgress: o.onStoreProgress,
       dimseTimeoutMs: o.dimseTimeoutMs, admission: o.admission, maxAssociations: o.maxAssociations,
     });
     await server.listen();

@@ -5,7 +5,6 @@
  */
 import net from 'node:net';
 import { acceptAssociation } from '../association/association';
-import { dcmtkMaxSendPdv } from '../dcmtk/dimse-dump';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
@@ -15,8 +14,9 @@ import { DEFAULT_MAX_ASSOCIATIONS } from '../defaults';
 import { acceptContexts, screenRequest, type AdmissionPolicy } from './negotiation';
 import { admitHost } from './host-access';
 import { RejectReason, RejectResult, RejectSource } from '../pdu/constants';
-import { serveStore, type StoreProgress } from './store-scp';
-import { dumpAssociationParameters } from '../dcmtk/association-dump';
+import { serveStore, type StoreEvent, type StoreProgress } from './store-scp';
+import type { AssociateAc, AssociateRq } from '../pdu/types';
+import type { OwnParameters } from '../association/types';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
 import type { ReceivedObject } from '../received-object';
 
@@ -33,7 +33,7 @@ export interface StorageServerOptions {
   maxPduLength: number;
   acseTimeoutMs: number;
   transferSyntaxes?: readonly string[];
-  describe?(sopClassUid: string): string;
+  onEvent?(event: StorageServerEvent): void;
   onProgress?(event: StoreProgress): void;
   /**
    * DCMTK's -td on the store side: a sub-association on which nothing arrives for this long while we are waiting
@@ -46,12 +46,25 @@ export interface StorageServerOptions {
   maxAssociations?: number;
 }
 
+/** The storage server's sub-associations, and what the store service does on each (StoreEvent). */
+export type StorageServerEvent =
+  | { type: 'sub-association-received'; rq: AssociateRq; own: OwnParameters }
+  | { type: 'sub-association-rejected'; why: string }
+  | { type: 'sub-association-acknowledged'; rq: AssociateRq; ac: AssociateAc; own: OwnParameters; peerMaxPduLength: number; contexts: number }
+  /** -td: nothing received on a sub-association for this long; it is aborted. */
+  | { type: 'dimse-timeout'; timeoutMs: number }
+  | StoreEvent;
+
 export class StorageServer {
   private readonly server: net.Server;
   private readonly active = new Set<Promise<void>>();
   private readonly handles = new Set<{ abort(): void }>();
   private readonly log: Logger;
   received = 0;
+
+  private emit(e: StorageServerEvent): void {
+    this.opts.onEvent?.(e);
+  }
 
   constructor(private readonly opts: StorageServerOptions) {
     this.log = opts.logger ?? silentLogger;
@@ -118,14 +131,13 @@ export class StorageServer {
       // serveStore answers a release only after the C-STORE-RSPs it owes (a peer may release before it has them).
       release: 'manual',
       decide: (rq) => {
-        this.log.info('Sub-Association Received');
-        if (this.log.enabled('debug')) this.log.debug(['Parameters:', ...dumpAssociationParameters({ side: 'acceptor', rq, own })].join('\n'));
+        this.emit({ type: 'sub-association-received', rq, own });
         const refusal = this.active.size > (this.opts.maxAssociations ?? DEFAULT_MAX_ASSOCIATIONS)
           ? { result: RejectResult.Transient, source: RejectSource.ServiceProviderPresentation, reason: RejectReason.LocalLimitExceeded,
             why: `more than ${this.opts.maxAssociations ?? DEFAULT_MAX_ASSOCIATIONS} sub-associations at once` }
           : screenRequest(rq, socket.remoteAddress, this.opts.admission);
         if (refusal) {
-          this.log.warn(`Sub-Association Rejected: ${refusal.why}`);
+          this.emit({ type: 'sub-association-rejected', why: refusal.why });
           return { accept: false, result: refusal.result, source: refusal.source, reason: refusal.reason };
         }
         return acceptContexts(rq, supported, preference);
@@ -133,14 +145,12 @@ export class StorageServer {
     });
     this.handles.add(assoc);
     const stopWatching = this.opts.dimseTimeoutMs ? watchIdle(socket, this.opts.dimseTimeoutMs, () => {
-      this.log.error(`DIMSE timeout: nothing received on a sub-association for ${this.opts.dimseTimeoutMs! / 1000} s (-td): aborting it`);
+      this.emit({ type: 'dimse-timeout', timeoutMs: this.opts.dimseTimeoutMs! });
       assoc.abort();
     }) : () => {};
     void assoc.closed.finally(() => { stopWatching(); this.handles.delete(assoc); });
-    this.log.info(`Sub-Association Acknowledged (Max Send PDV: ${dcmtkMaxSendPdv(assoc.peerMaxPduLength)})`);
-    if (assoc.contexts.size === 0) this.log.info('    (but no valid presentation contexts)');
-    if (this.log.enabled('debug')) this.log.debug(dumpAssociationParameters({ side: 'acceptor', rq: assoc.rq, ac: assoc.ac, own }).join('\n'));
-    this.received += await serveStore(assoc, { deliver: this.opts.deliver, logger: this.log, describe: this.opts.describe, onProgress: this.opts.onProgress });
+    this.emit({ type: 'sub-association-acknowledged', rq: assoc.rq, ac: assoc.ac, own, peerMaxPduLength: assoc.peerMaxPduLength, contexts: assoc.contexts.size });
+    this.received += await serveStore(assoc, { deliver: this.opts.deliver, onEvent: (e) => this.emit(e), onProgress: this.opts.onProgress });
     await assoc.closed;
   }
 }

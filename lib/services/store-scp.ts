@@ -4,22 +4,30 @@
  * aborts the association, as DCMTK's movescu does.
  */
 import type { AssociationHandle } from '../association/types';
-import { commandFieldName, CommandField } from '../dimse/command-field';
-import { dumpDimseMessage } from '../dcmtk/dimse-dump';
+import { CommandField } from '../dimse/command-field';
+import type { Command } from '../dimse/command';
 import { messagesOf } from '../dimse/messages';
 import { discardDataset, type DimseMessage } from '../dimse/message';
-import { STORE_FAILURE_STATUS, Status, hex4 } from '../dimse/status';
+import { STORE_FAILURE_STATUS, Status } from '../dimse/status';
 import { sendMessage } from '../dimse/writer';
 import { DimseError } from '../errors';
-import type { Logger } from '../log';
-import { silentLogger } from '../log';
+import { isPeerGone } from '../error-codes';
 import { createReceivedObject, type ReceivedObject, type StoreOutcome } from '../received-object';
+
+/** What happens on a sub-association, for whoever reports it (lib/cli/retrieve-log.ts renders DCMTK's lines). */
+export type StoreEvent =
+  | { type: 'echo-request'; contextId: number; command: Command }
+  | { type: 'store-request'; contextId: number; command: Command }
+  /** A command the store service does not serve: the sub-association is aborted. */
+  | { type: 'unexpected-command'; contextId: number; command: Command }
+  /** A C-STORE whose data set could not be received: no response is sent. */
+  | { type: 'store-failed'; error: Error }
+  /** The sub-association is aborted for this error (not when the peer aborted or went away). */
+  | { type: 'dimse-failure'; error: Error };
 
 export interface StoreScpOptions {
   deliver(obj: ReceivedObject): void;
-  logger?: Logger;
-  /** DCMTK's log names objects by their modality prefix ("Received Store Request (MsgID 1, CT)"). */
-  describe?(sopClassUid: string): string;
+  onEvent?(event: StoreEvent): void;
   /** Progress of each C-STORE: 'begin' before its data set, 'fragment' per PDV received, 'end' once it is complete. */
   onProgress?(event: StoreProgress): void;
 }
@@ -32,20 +40,14 @@ export interface StoreProgress {
 
 /** Serves one association until it is released or aborted. Resolves with the number of objects received. */
 export async function serveStore(assoc: AssociationHandle, opts: StoreScpOptions): Promise<number> {
-  const log = opts.logger ?? silentLogger;
+  const emit = opts.onEvent ?? ((): void => {});
   let count = 0;
   const reader = messagesOf(assoc);
   try {
     for await (const msg of reader as AsyncIterable<DimseMessage>) {
       const field = msg.command.CommandField;
       if (field === CommandField.C_ECHO_RQ) {
-        // movescu.cc echoSCP: at debug level the message dump replaces "(MsgID n)".
-        if (log.enabled('debug')) {
-          log.info('Received Echo Request');
-          log.debug(dumpDimseMessage(msg.command, 'incoming', msg.contextId));
-        } else {
-          log.info(`Received Echo Request (MsgID ${msg.command.MessageID})`);
-        }
+        emit({ type: 'echo-request', contextId: msg.contextId, command: msg.command });
         await discardDataset(msg);
         await sendMessage(assoc, msg.contextId, {
           CommandField: CommandField.C_ECHO_RSP,
@@ -54,28 +56,19 @@ export async function serveStore(assoc: AssociationHandle, opts: StoreScpOptions
           Status: Status.Success,
         });
       } else if (field === CommandField.C_STORE_RQ) {
-        await storeOne(assoc, msg, opts, log);
+        await storeOne(assoc, msg, opts, emit);
         count++;
       } else {
-        log.error(`Expected C-ECHO or C-STORE request but received DIMSE command ${hex4(field)} (${commandFieldName(field)})`);
-        log.debug(dumpDimseMessage(msg.command, 'incoming', msg.contextId));
+        emit({ type: 'unexpected-command', contextId: msg.contextId, command: msg.command });
         assoc.abort();
         break;
       }
     }
   } catch (err) {
     const e = err as Error;
-    // movescu.cc subOpSCP: a peer that aborted (or went away) is not a DIMSE failure of ours: DCMTK logs nothing.
-    if (peerGone(e)) {
-      assoc.abort();
-      return count;
-    }
-    log.error(`DIMSE failure (aborting sub-association): ${dcmtkCondition(e)}`);
+    // A peer that aborted (or went away) is not a DIMSE failure of ours (movescu.cc subOpSCP says nothing either).
+    if (!peerGone(e)) emit({ type: 'dimse-failure', error: e });
     assoc.abort();
-    // DCMTK's subOpSCP keeps the sub-association after a successful abort; its next pass over the sockets reads the
-    // closed connection and logs the failure again, with its sub-conditions. Scripts see these lines: so do we.
-    log.error(['DIMSE failure (aborting sub-association): 0006:020d DIMSE Failed to receive message',
-      '0006:020c DIMSE Read PDV failed', '0006:0310 DUL network closed'].join('\n'));
     return count;
   }
   // The messages ended: the peer asked to release (or went away). Every response we owed has been sent above.
@@ -83,18 +76,12 @@ export async function serveStore(assoc: AssociationHandle, opts: StoreScpOptions
   return count;
 }
 
-async function storeOne(assoc: AssociationHandle, msg: DimseMessage, opts: StoreScpOptions, log: Logger): Promise<void> {
+async function storeOne(assoc: AssociationHandle, msg: DimseMessage, opts: StoreScpOptions, emit: (e: StoreEvent) => void): Promise<void> {
   const cmd = msg.command;
   const ctx = assoc.contexts.get(msg.contextId);
   const sopClassUid = cmd.AffectedSOPClassUID ?? '';
   const sopInstanceUid = cmd.AffectedSOPInstanceUID ?? '';
-  // movescu.cc storeSCP: at debug level the message dump replaces "(MsgID n, prefix)".
-  if (log.enabled('debug')) {
-    log.info('Received Store Request');
-    log.debug(dumpDimseMessage(cmd, 'incoming', msg.contextId));
-  } else {
-    log.info(`Received Store Request (MsgID ${cmd.MessageID}, ${opts.describe ? opts.describe(sopClassUid) : sopClassUid})`);
-  }
+  emit({ type: 'store-request', contextId: msg.contextId, command: cmd });
   if (!msg.dataset) throw new DimseError('DIMSE_NO_DATASET', 'C-STORE-RQ without a data set', { contextId: msg.contextId });
   // DCMTK's command parser holds UIDs in 65-byte fields and needs them present: it aborts the sub-association on an
   // empty or over-long one. We do the same (before a file name is made from it).
@@ -127,11 +114,11 @@ async function storeOne(assoc: AssociationHandle, msg: DimseMessage, opts: Store
     msg.dataset.resume();
   }
   // The peer's message must be complete before we answer, whatever the sink decided. If it cannot be received,
-  // no response is sent (DIMSE_storeProvider returns early) and movescu.cc storeSCP logs why.
+  // no response is sent (as DCMTK's DIMSE_storeProvider returns early).
   try {
     await msg.complete;
   } catch (e) {
-    log.error(`Store SCP Failed: ${dcmtkCondition(e as Error)}`);
+    emit({ type: 'store-failed', error: e as Error });
     throw e;
   }
   progress?.({ state: 'end', bytes });
@@ -151,17 +138,6 @@ export function storeResponseStatus(outcome: StoreOutcome): { Status: number; Er
   return outcome.comment ? { Status: status, ErrorComment: outcome.comment.slice(0, 64) } : { Status: status };
 }
 
-/** The association ended under us: the peer's A-ABORT, or its connection closed or reset (DCMTK: both the same). */
 function peerGone(e: Error): boolean {
-  return e instanceof DimseError && (e.code === 'ASSOC_ABORTED' || e.code === 'CONNECTION_LOST');
-}
-
-/**
- * An error as DCMTK's DimseCondition::dump prints the condition it meets in the same place (module 0006 is
- * dcmnet), for the lines scripts grep; errors DCMTK has no counterpart for keep their own text.
- */
-function dcmtkCondition(e: Error): string {
-  if (peerGone(e)) return '0006:0317 Peer aborted Association (or never connected)';
-  if (e instanceof DimseError && e.code === 'PDV_ODD_LENGTH') return `0006:020d ${e.message}`;
-  return e.message;
+  return e instanceof DimseError && isPeerGone(e.code);
 }

@@ -19,6 +19,7 @@ import { StorageServer } from '../../lib/services/storage-server';
 import { directorySink } from '../../lib/sinks/directory';
 import type { ReceivedObject } from '../../lib/received-object';
 import type { Logger } from '../../lib/log';
+import { dcmtkRetrieveLog } from '../../lib/cli/retrieve-log';
 
 export const CT = '1.2.840.10008.5.1.4.1.1.2';
 export const EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -42,6 +43,8 @@ export async function startStoreServer(
   const objects = new Readable({ objectMode: true, read() {} });
   const server = new StorageServer({
     port: 0, host: '127.0.0.1', maxPduLength: 16384, acseTimeoutMs: opts.acseTimeoutMs ?? 2000, transferSyntaxes: opts.transferSyntaxes, logger: opts.logger,
+    // The store service's lines as the CLI prints them (DCMTK's), for tests that look at the log.
+    onEvent: opts.logger ? dcmtkRetrieveLog(opts.logger) : undefined,
     deliver: (o: ReceivedObject) => objects.push(o),
   });
   const port = await server.listen();

@@ -13,6 +13,7 @@ import { encodeCommand } from '../../lib/dimse/command';
 import { StorageServer } from '../../lib/services/storage-server';
 import type { Logger, LogLevel } from '../../lib/log';
 import type { ReceivedObject } from '../../lib/received-object';
+import { dcmtkRetrieveLog } from '../../lib/cli/retrieve-log';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -27,7 +28,7 @@ let port = 0;
 
 before(async () => {
   server = new StorageServer({
-    port: 0, host: '127.0.0.1', logger, maxPduLength: 16384, acseTimeoutMs: 2000,
+    port: 0, host: '127.0.0.1', logger, onEvent: dcmtkRetrieveLog(logger), maxPduLength: 16384, acseTimeoutMs: 2000,
     deliver: (o) => { delivered.push(o); o.body.resume(); o.body.on('end', () => o.accept()); },
   });
   port = await server.listen();
