@@ -19,7 +19,7 @@ import type { PresentationContextRq } from '../../lib/pdu/types';
 import { Archive } from '../../lib/archive/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { CT, EXPLICIT_LE } from '../helpers/raw-store-peer';
-import { freePort, runMovescu, tempDir } from '../peers/harness';
+import { freePort, runMovescu, tempDir } from '../helpers/peers';
 
 const tmp = tempDir('admission');
 const closers: (() => Promise<void> | void)[] = [];

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Archive } from '../../lib/archive/archive';
 import { writeSyntheticStudy, type SyntheticStudy } from '../../lib/archive/synthetic';
 import { dcmtkFileName } from '../../lib/dcmtk/prefixes';
-import { freePort, movescuCommand, runProcess, tempDir } from '../peers/harness';
+import { freePort, movescuCommand, runProcess, tempDir } from '../helpers/peers';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const tmp = tempDir('short-write');

@@ -12,7 +12,7 @@ import through2 from 'through2';
 import { Archive } from '../../lib/archive/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { buildIdentifier, directorySink, retrieve, type ReceivedObject } from '../../lib/index';
-import { freePort, tempDir } from '../peers/harness';
+import { freePort, tempDir } from '../helpers/peers';
 
 const tmp = tempDir('stage-failure');
 const closers: (() => Promise<void> | void)[] = [];

@@ -14,7 +14,7 @@ import { Archive } from '../../lib/archive/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { encodeDataset } from '../../lib/dataset/encode';
 import { dataPdu, rawAssociate, storeRqPdu, CT, EXPLICIT_LE } from '../helpers/raw-store-peer';
-import { freePort, movescuCommand, spawnGroup, tempDir, waitForListening } from '../peers/harness';
+import { freePort, movescuCommand, spawnGroup, tempDir, waitForListening } from '../helpers/peers';
 
 const tmp = tempDir('stalled-sub');
 const closers: (() => Promise<void> | void)[] = [];

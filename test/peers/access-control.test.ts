@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest, peersRequired } from '../peer-gate';
-import { freePort, indexIntoDcmqrscp, runMovescu, runProcess, startDcmqrscp, tempDir, type Dcmqrscp, type TempDir } from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
+import { peerTest, peersRequired } from '../helpers/peer-gate';
+import { freePort, indexIntoDcmqrscp, runMovescu, runProcess, startDcmqrscp, tempDir, type Dcmqrscp, type TempDir } from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
 
 const NEEDS = ['dcmqridx', 'dcmqrscp', 'movescu', 'unshare', 'mount'];
 

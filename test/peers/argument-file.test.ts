@@ -7,9 +7,9 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
-import { compareDirs, formatDirDiff, freePort, indexIntoDcmqrscp, runMovescu, startDcmqrscp, tempDir } from './harness';
-import { makeStudy } from '../fixtures/gen/dicom-gen';
+import { peerTest } from '../helpers/peer-gate';
+import { compareDirs, formatDirDiff, freePort, indexIntoDcmqrscp, runMovescu, startDcmqrscp, tempDir } from '../helpers/peers';
+import { makeStudy } from '../helpers/dicom-gen';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => { for (const c of cleanups.reverse()) await c(); });

@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { Archive } from '../../lib/archive/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { buildIdentifier, retrieve, type ReceivedObject } from '../../lib/index';
-import { freePort, tempDir } from './harness';
+import { freePort, tempDir } from '../helpers/peers';
 
 const MB = 1024 * 1024;
 const tmp = tempDir('backpressure-e2e');

@@ -10,11 +10,11 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
 import { Archive } from '../../lib/archive/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { binCommand } from '../../scripts/bin-command';
-import { freePort, movescuCommand, repoRoot, runTimed, tempDir } from './harness';
+import { freePort, movescuCommand, repoRoot, runTimed, tempDir } from '../helpers/peers';
 
 const tmp = tempDir('big-object');
 const closers: (() => Promise<void> | void)[] = [];

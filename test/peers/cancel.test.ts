@@ -8,9 +8,9 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
-import { compareDirs, freePort, indexIntoDcmqrscp, runBoth, startDcmqrscp, tempDir, type MovescuResult, type TempDir } from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
+import { peerTest } from '../helpers/peer-gate';
+import { compareDirs, freePort, indexIntoDcmqrscp, runBoth, startDcmqrscp, tempDir, type MovescuResult, type TempDir } from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
 import { Archive } from '../../lib/archive/archive';
 
 const COUNT = 10;

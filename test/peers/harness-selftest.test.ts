@@ -7,7 +7,7 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
 import {
   compareDirs,
   formatDirDiff,
@@ -20,8 +20,8 @@ import {
   tempDir,
   type Dcmqrscp,
   type TempDir,
-} from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
+} from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
 
 const DCMTK = ['dump2dcm', 'dcmqridx', 'dcmqrscp', 'movescu'];
 

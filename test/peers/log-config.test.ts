@@ -8,9 +8,9 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
-import { freePort, indexIntoDcmqrscp, runMovescu, startDcmqrscp, tempDir, type Dcmqrscp, type TempDir } from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
+import { peerTest } from '../helpers/peer-gate';
+import { freePort, indexIntoDcmqrscp, runMovescu, startDcmqrscp, tempDir, type Dcmqrscp, type TempDir } from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
 
 const DCMTK = ['dcmqridx', 'dcmqrscp', 'movescu'];
 const SHIPPED = '/etc/dcmtk/logger.cfg';

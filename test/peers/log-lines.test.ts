@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
-import { compareDirs, formatDirDiff, freePort, indexIntoDcmqrscp, runBoth, startDcmqrscp, tempDir, type Dcmqrscp, type TempDir } from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
+import { peerTest } from '../helpers/peer-gate';
+import { compareDirs, formatDirDiff, freePort, indexIntoDcmqrscp, runBoth, startDcmqrscp, tempDir, type Dcmqrscp, type TempDir } from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
 
 const DCMTK = ['dump2dcm', 'dcmqridx', 'dcmqrscp', 'movescu'];
 

@@ -18,12 +18,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
 import {
   compareDirs, formatDirDiff, indexIntoDcmqrscp, runMovescu, startDcmqrscp, tempDir,
   type Dcmqrscp, type MovescuResult, type TempDir,
-} from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
+} from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
 import { Archive } from '../../lib/archive/archive';
 
 const cleanups: (() => Promise<void> | void)[] = [];

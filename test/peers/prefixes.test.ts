@@ -12,7 +12,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
 import { DCMTK_STORAGE_SOP_CLASSES } from '../../lib/dataset/uids';
 import { dcmtkFileName } from '../../lib/dcmtk/prefixes';
 

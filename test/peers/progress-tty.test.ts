@@ -7,8 +7,8 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
-import { freePort, movescuCommand, runProcess, tempDir, type RunResult, type TempDir } from './harness';
+import { peerTest } from '../helpers/peer-gate';
+import { freePort, movescuCommand, runProcess, tempDir, type RunResult, type TempDir } from '../helpers/peers';
 import { Archive } from '../../lib/archive/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 

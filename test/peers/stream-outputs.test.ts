@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
 import { needPydicom, pyCompare } from '../helpers/pydicom';
-import { compareDirs, compareFiles, formatDirDiff, freePort, movescuCommand, runMovescu, runProcess, tempDir, type TempDir } from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
+import { compareDirs, compareFiles, formatDirDiff, freePort, movescuCommand, runMovescu, runProcess, tempDir, type TempDir } from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
 import { Archive } from '../../lib/archive/archive';
 
 const DCMTK = ['dump2dcm', 'movescu', 'tar', 'python3'];

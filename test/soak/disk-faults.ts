@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Archive } from '../../lib/archive/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { dcmtkFileName } from '../../lib/dcmtk/prefixes';
-import { datasetWithoutPadding, freePort, movescuCommand, readPart10Header, runProcess } from '../peers/harness';
+import { datasetWithoutPadding, freePort, movescuCommand, readPart10Header, runProcess } from '../helpers/peers';
 import { countError, listing, mulberry32, newEntries, newStats, noteFailure, type PhaseStats } from './stats';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';

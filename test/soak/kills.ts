@@ -8,10 +8,10 @@
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeStudy } from '../fixtures/gen/dicom-gen';
+import { makeStudy } from '../helpers/dicom-gen';
 import {
   compareDirs, compareFiles, formatDirDiff, freePort, indexIntoDcmqrscp, movescuCommand, runMovescu, spawnGroup, startDcmqrscp,
-} from '../peers/harness';
+} from '../helpers/peers';
 import { countError, listing, mulberry32, newEntries, newStats, noteFailure, type PhaseStats } from './stats';
 
 export const KILL_BINARIES = ['dcmqrscp', 'dcmqridx', 'movescu', 'dump2dcm'];

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
 import { DimseError } from '../../lib/errors';
 import { AssociationRejectedError, acceptAssociation, requestAssociation } from '../../lib/association';
 import type { AcceptDecision, AssociationHandle } from '../../lib/association';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { deflateRawSync } from 'node:zlib';
-import { chunks } from '../fixtures/dataset/helpers';
+import { chunks } from '../helpers/dataset';
 import { convertDataset, type ConvertOptions } from '../../lib/dataset/convert';
 import { elementHeader, encodeDataset, itemHeader } from '../../lib/dataset/encode';
 import type { DataElement } from '../../lib/dataset/element';

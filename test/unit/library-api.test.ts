@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { buildIdentifier, directorySink, filterObjects, retrieve, tapObjects } from '../../lib/index';
 import { Archive } from '../../lib/archive/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
-import { freePort } from '../peers/harness/net';
+import { freePort } from '../helpers/net';
 
 
 test('retrieve → filterObjects → directorySink: kept objects stored, dropped ones acknowledged', async () => {

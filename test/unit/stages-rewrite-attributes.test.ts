@@ -9,7 +9,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { chunks } from '../fixtures/dataset/helpers';
+import { chunks } from '../helpers/dataset';
 import { receivedObject, runStages } from '../helpers/stage-driver';
 import { elementHeader, encodeDataset } from '../../lib/dataset/encode';
 import type { DataElement } from '../../lib/dataset/element';

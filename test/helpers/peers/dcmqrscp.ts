@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { spawnGroup, type GroupProcess } from './proc';
-import { freePort, waitForListening } from './net';
+import { freePort, waitForListening } from '../net';
 
 export interface MoveDestination {
   /** AE title the archive will call (the movescu's -aem / listening AE). */
