@@ -16,11 +16,10 @@ import { after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
 import {
-  compareDirs, formatDirDiff, indexIntoDcmqrscp, runMovescu, startDcmqrscp, tempDir,
+  compareDirs, formatDirDiff, freePort, indexIntoDcmqrscp, runMovescu, startDcmqrscp, tempDir,
   type Dcmqrscp, type MovescuResult, type TempDir,
 } from '../helpers/peers';
 import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
@@ -52,31 +51,10 @@ interface Pair { dcmtk: MovescuResult; ours: MovescuResult; a: string; b: string
 
 interface Destination { ae: string; port: number }
 
-/** Whether 127.0.0.1:port can be listened on now. */
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-/**
- * One move destination per case: AE title and store port. The ports are taken below the kernel's ephemeral range:
- * they are chosen long before they are listened on, and an ephemeral one could meanwhile be the local end of some
- * outgoing connection (the archives' own sub-associations among them).
- */
+/** One move destination per case: AE title and store port. */
 async function destinations(n: number, prefix: string): Promise<Destination[]> {
-  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'latin1').trim().split(/\s+/).map(Number);
-  const top = Math.min(low ?? 32768, 32768);
-  const taken = new Set<number>();
   const out: Destination[] = [];
-  while (out.length < n) {
-    const port = 10000 + Math.floor(Math.random() * (top - 10000));
-    if (taken.has(port) || !(await canListen(port))) continue;
-    taken.add(port);
-    out.push({ ae: `${prefix}${out.length}`, port });
-  }
+  while (out.length < n) out.push({ ae: `${prefix}${out.length}`, port: await freePort() });
   return out;
 }
 
