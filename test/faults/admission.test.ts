@@ -16,10 +16,10 @@ import { buildAssociateRq } from '../../lib/association/negotiation';
 import { encodePdu } from '../../lib/pdu/encode';
 import type { AdmissionPolicy } from '../../lib/services/negotiation';
 import type { PresentationContextRq } from '../../lib/pdu/types';
-import { Archive } from '../../lib/archive/archive';
+import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { CT, EXPLICIT_LE } from '../helpers/raw-store-peer';
-import { freePort, runMovescu, tempDir } from '../helpers/peers';
+import { runMovescu, tempDir } from '../helpers/peers';
 
 const tmp = tempDir('admission');
 const closers: (() => Promise<void> | void)[] = [];
@@ -80,11 +80,8 @@ test('past the limit of sub-associations at once, one more is refused: transient
 });
 
 test('movescu --require-called-aet --require-archive still receives every object from the archive', async () => {
-  const study = await writeSyntheticStudy(join(tmp.path, 'src'));
-  const storePort = await freePort();
-  const archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'src'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-  const qrPort = await archive.start();
-  closers.push(() => archive.stop());
+  const { study, qrPort, storePort, close } = await startOwnArchive({ folder: join(tmp.path, 'src'), study: (f) => writeSyntheticStudy(f) });
+  closers.push(close);
   const out = join(tmp.path, 'out');
   mkdirSync(out);
   const r = await runMovescu('ours', ['-S', '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(storePort), '-od', out, '--require-called-aet', '--require-archive',

@@ -10,11 +10,11 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Archive } from '../../lib/archive/archive';
+import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { encodeDataset } from '../../lib/dataset/encode';
 import { dataPdu, rawAssociate, storeRqPdu, CT, EXPLICIT_LE } from '../helpers/raw-store-peer';
-import { freePort, movescuCommand, spawnGroup, tempDir, waitForListening } from '../helpers/peers';
+import { movescuCommand, spawnGroup, tempDir, waitForListening } from '../helpers/peers';
 
 const tmp = tempDir('stalled-sub');
 const closers: (() => Promise<void> | void)[] = [];
@@ -38,13 +38,11 @@ async function delayingProxy(port: number, delayMs: number): Promise<number> {
 }
 
 test('a stalled third-party object does not hold up the archive\'s 24 objects; -td cuts it; exit 0', async (t) => {
-  const study = await writeSyntheticStudy(join(tmp.path, 'src'), {
-    series: [{ sopClassUid: CT, modality: 'CT', count: 24, rows: 256, columns: 256 }],
+  const { study, qrPort, storePort, close } = await startOwnArchive({
+    folder: join(tmp.path, 'src'),
+    study: (f) => writeSyntheticStudy(f, { series: [{ sopClassUid: CT, modality: 'CT', count: 24, rows: 256, columns: 256 }] }),
   });
-  const storePort = await freePort();
-  const archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'src'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-  const qrPort = await archive.start();
-  closers.push(() => archive.stop());
+  closers.push(close);
   const viaProxy = await delayingProxy(qrPort, 800);
   const out = join(tmp.path, 'out');
   mkdirSync(out);

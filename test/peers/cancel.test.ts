@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
 import { compareDirs, freePort, indexIntoDcmqrscp, runBoth, startDcmqrscp, tempDir, type MovescuResult, type TempDir } from '../helpers/peers';
 import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
-import { Archive } from '../../lib/archive/archive';
+import { startOwnArchive } from '../helpers/archive';
 
 const COUNT = 10;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -97,10 +97,8 @@ peerTest('--cancel 1 against dcmqrscp: C-CANCEL-RQ after the first pending respo
 
 peerTest('--cancel 1 --repeat 2 against our own archive: each C-MOVE cancelled with its own message ID, 0xFE00 with the counts; as DCMTK', ['movescu'], async () => {
   const { tmp, study: s } = await study();
-  const storePort = await freePort();
-  const archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'src'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-  const qrPort = await archive.start();
-  cleanups.push(() => archive.stop());
+  const { qrPort, storePort, close } = await startOwnArchive({ folder: join(tmp.path, 'src') });
+  cleanups.push(close);
   const r = await runBoth(tmp.path, (dir) => ['-d', '-S', '-aec', 'ARCHIVE', '+P', String(storePort), '-od', dir, '--cancel', '1', '--repeat', '2',
     '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.studyUid}`, '127.0.0.1', String(qrPort)]);
   assertCancelled(r.dcmtk, r.a, 2);
@@ -112,10 +110,8 @@ peerTest('--cancel 1 --repeat 2 against our own archive: each C-MOVE cancelled w
 
 peerTest('--cancel 0 never cancels (DCMTK counts responses from 1): the whole study, final Success', ['movescu'], async () => {
   const { tmp, study: s } = await study();
-  const storePort = await freePort();
-  const archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'src'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-  const qrPort = await archive.start();
-  cleanups.push(() => archive.stop());
+  const { qrPort, storePort, close } = await startOwnArchive({ folder: join(tmp.path, 'src') });
+  cleanups.push(close);
   const r = await runBoth(tmp.path, (dir) => ['-v', '-S', '-aec', 'ARCHIVE', '+P', String(storePort), '-od', dir, '--cancel', '0',
     '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.studyUid}`, '127.0.0.1', String(qrPort)]);
   for (const [x, dir] of [[r.dcmtk, r.a], [r.ours, r.b]] as const) {

@@ -15,7 +15,7 @@
 import { after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
 import {
@@ -23,7 +23,7 @@ import {
   type Dcmqrscp, type MovescuResult, type TempDir,
 } from '../helpers/peers';
 import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
-import { Archive } from '../../lib/archive/archive';
+import { startOwnArchive } from '../helpers/archive';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => { for (const c of cleanups.reverse()) await c(); });
@@ -269,12 +269,8 @@ function ownArchive(): Promise<XferSetup> {
       dump2dcm(src, `native-${file}`, [...head(instance), '(7fe0,0010) OB 01\\02\\03\\04'], [option]);
     }
     const dests = await destinations(PREFER.length, 'XFER');
-    const archive = new Archive({
-      aeTitle: 'ARCHIVE', folder: src, port: 0,
-      destinations: Object.fromEntries(dests.map((d) => [d.ae, { host: '127.0.0.1', port: d.port }])),
-    });
-    const qrPort = await archive.start();
-    cleanups.push(() => archive.stop());
+    const { qrPort, close } = await startOwnArchive({ folder: src, moveDestinations: dests });
+    cleanups.push(close);
     return { tmp, qrPort, dests, instanceOf };
   })();
   return xferSetup;

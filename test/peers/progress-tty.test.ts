@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
-import { freePort, movescuCommand, runProcess, tempDir, type RunResult, type TempDir } from '../helpers/peers';
-import { Archive } from '../../lib/archive/archive';
+import { movescuCommand, runProcess, tempDir, type RunResult, type TempDir } from '../helpers/peers';
+import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 
 interface Setup { tmp: TempDir; qrPort: number; storePort: number; studyUid: string; objects: number }
@@ -21,11 +21,8 @@ function archive(): Promise<Setup> {
   setup ??= (async () => {
     const tmp = tempDir('progress-tty');
     cleanups.push(() => tmp.cleanup());
-    const study = await writeSyntheticStudy(join(tmp.path, 'archive'));
-    const storePort = await freePort();
-    const a = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'archive'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-    const qrPort = await a.start();
-    cleanups.push(() => a.stop());
+    const { study, qrPort, storePort, close } = await startOwnArchive({ folder: join(tmp.path, 'archive'), study: (f) => writeSyntheticStudy(f) });
+    cleanups.push(close);
     return { tmp, qrPort, storePort, studyUid: study.studyInstanceUid, objects: study.files.length };
   })();
   return setup;

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
-import { compareDirs, formatDirDiff, freePort, runBoth, tempDir, type TempDir } from '../helpers/peers';
-import { Archive } from '../../lib/archive/archive';
+import { compareDirs, formatDirDiff, runBoth, tempDir, type TempDir } from '../helpers/peers';
+import { startOwnArchive } from '../helpers/archive';
 import { elementHeader } from '../../lib/dataset/encode';
 import { encodeFileMeta } from '../../lib/dataset/file-meta';
 
@@ -51,10 +51,8 @@ function archive(): Promise<Setup> {
     const folder = join(tmp.path, 'src');
     mkdirSync(folder);
     writeFileSync(join(folder, 'padded.dcm'), spacePadded());
-    const storePort = await freePort();
-    const a = new Archive({ aeTitle: 'ARCHIVE', folder, port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-    const qrPort = await a.start();
-    cleanups.push(() => a.stop());
+    const { qrPort, storePort, close } = await startOwnArchive({ folder });
+    cleanups.push(close);
     return { tmp, qrPort, storePort };
   })();
   return setup;
