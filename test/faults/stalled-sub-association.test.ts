@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
-import { encodeDataset } from '../../lib/dataset/encode';
+import { ctDataset } from '../helpers/dataset';
 import { dataPdu, rawAssociate, storeRqPdu, CT, EXPLICIT_LE } from '../helpers/raw-store-peer';
 import { movescuCommand, spawnGroup, tempDir, waitForListening } from '../helpers/peers';
 
@@ -54,10 +54,7 @@ test('a stalled third-party object does not hold up the archive\'s 24 objects; -
   // The third party: a valid start of a data set announcing 1 MB of pixel data, then nothing more.
   const peer = await rawAssociate(storePort, EXPLICIT_LE);
   peer.socket.write(storeRqPdu('1.2.3.999'));
-  const head = encodeDataset([
-    { tag: 0x00080016, vr: 'UI', value: Buffer.from(`${CT}\0`) },
-    { tag: 0x00080018, vr: 'UI', value: Buffer.from('1.2.3.999\0') },
-  ], EXPLICIT_LE);
+  const head = ctDataset({ sopInstanceUid: '1.2.3.999', patientId: null });
   const pixels = Buffer.alloc(12 + 4096);
   pixels.writeUInt16LE(0x7fe0, 0); pixels.writeUInt16LE(0x0010, 2); pixels.write('OW', 4, 'latin1'); pixels.writeUInt32LE(1 << 20, 8);
   peer.socket.write(dataPdu(Buffer.concat([head, pixels]), false));
