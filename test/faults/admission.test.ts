@@ -5,7 +5,7 @@
  * the limit of sub-associations at once, one more is refused as transient "local limit exceeded". Then the CLI with
  * --require-called-aet --require-archive still receives everything from the real archive.
  */
-import test, { after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
@@ -20,10 +20,10 @@ import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { CT, EXPLICIT_LE } from '../helpers/raw-store-peer';
 import { runMovescu, tempDir } from '../helpers/peers';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const tmp = tempDir('admission');
-const closers: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of closers.reverse()) await c(); tmp.cleanup(); });
+const closers = cleanupsAfter(() => tmp.cleanup());
 
 async function server(opts: { admission?: AdmissionPolicy; maxAssociations?: number } = {}): Promise<number> {
   const s = new StorageServer({ port: 0, host: '127.0.0.1', maxPduLength: 16384, acseTimeoutMs: 2000, deliver: (o) => { o.body.resume(); o.accept(); }, ...opts });

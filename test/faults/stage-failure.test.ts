@@ -4,7 +4,7 @@
  * still in flight and every later one are refused with 0xA700, so the archive's C-MOVE ends (with a warning status)
  * instead of waiting for responses that never come.
  */
-import test, { after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -13,10 +13,10 @@ import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { buildIdentifier, directorySink, retrieve, type ReceivedObject } from '../../lib/index';
 import { tempDir } from '../helpers/peers';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const tmp = tempDir('stage-failure');
-const closers: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of closers.reverse()) await c(); tmp.cleanup(); });
+const closers = cleanupsAfter(() => tmp.cleanup());
 
 test('a stage that fails: the pipeline rejects; every object still gets an answer; the C-MOVE ends', async () => {
   const { study, qrPort, storePort: listenPort, close } = await startOwnArchive({ folder: join(tmp.path, 'src'), study: (f) => writeSyntheticStudy(f) });

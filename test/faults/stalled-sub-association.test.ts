@@ -5,7 +5,7 @@
  * sub-association (DCMTK applies -td to store sub-associations too): all 24 stored, the stalled object not, exit 0.
  * A proxy delays the C-MOVE association by a moment so that the stall is in place before the archive sends.
  */
-import test, { after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { mkdirSync, readdirSync } from 'node:fs';
@@ -15,10 +15,10 @@ import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { ctDataset } from '../helpers/dataset';
 import { dataPdu, rawAssociate, storeRqPdu, CT, EXPLICIT_LE } from '../helpers/raw-store-peer';
 import { movescuCommand, spawnGroup, tempDir, waitForListening } from '../helpers/peers';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const tmp = tempDir('stalled-sub');
-const closers: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of closers.reverse()) await c(); tmp.cleanup(); });
+const closers = cleanupsAfter(() => tmp.cleanup());
 
 /** Forwards connections to `port` after `delayMs`. */
 async function delayingProxy(port: number, delayMs: number): Promise<number> {

@@ -5,7 +5,7 @@
  * PDUs (measured at every chunk the sink reads), the process's memory does not grow with the object, and the
  * retrieval completes with every object stored.
  */
-import test, { after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -15,11 +15,11 @@ import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { buildIdentifier, retrieve, type ReceivedObject } from '../../lib/index';
 import { freePort, tempDir } from '../helpers/peers';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const MB = 1024 * 1024;
 const tmp = tempDir('backpressure-e2e');
-const closers: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of closers.reverse()) await c(); tmp.cleanup(); });
+const closers = cleanupsAfter(() => tmp.cleanup());
 
 /** A TCP proxy that forwards both ways and counts the bytes going from `listen` clients to `target`'s clients. */
 async function countingProxy(targetPort: number): Promise<{ port: number; forwarded: () => number }> {

@@ -6,7 +6,6 @@
  * spool is read back in fresh buffers that tar-stream keeps until the output takes them, and V8 collects them
  * only after 64 MB of them), which is bounded at 120 MB here. The rates are printed.
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,10 +14,10 @@ import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { binCommand } from '../../scripts/bin-command';
 import { movescuCommand, repoRoot, runTimed, tempDir } from '../helpers/peers';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const tmp = tempDir('big-object');
-const closers: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of closers.reverse()) await c(); tmp.cleanup(); });
+const closers = cleanupsAfter(() => tmp.cleanup());
 
 const MB = 1024 * 1024;
 

@@ -4,18 +4,17 @@
  * between sub-operations) and against our own archive (which does too): same log lines, and as many files as the
  * final response says were completed.
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
-import { compareDirs, freePort, indexIntoDcmqrscp, runBoth, startDcmqrscp, tempDir, type MovescuResult, type TempDir } from '../helpers/peers';
+import { compareDirs, runBoth, startDcmqrscpServing, tempDir, type MovescuResult, type TempDir } from '../helpers/peers';
 import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
 import { startOwnArchive } from '../helpers/archive';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const COUNT = 10;
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 let made: Promise<{ tmp: TempDir; study: GeneratedStudy }> | undefined;
 function study(): Promise<{ tmp: TempDir; study: GeneratedStudy }> {
@@ -81,10 +80,7 @@ function info(log: string): string[] {
 
 peerTest('--cancel 1 against dcmqrscp: C-CANCEL-RQ after the first pending response, final status 0xFE00, files as completed; as DCMTK', ['dcmqridx', 'dcmqrscp', 'movescu'], async () => {
   const { tmp, study: s } = await study();
-  const db = join(tmp.path, 'db');
-  await indexIntoDcmqrscp(db, s.files);
-  const storePort = await freePort();
-  const qr = await startDcmqrscp({ storageDir: db, moveDestinations: [{ ae: 'MOVESCU', port: storePort }] });
+  const { qr, storePort } = await startDcmqrscpServing(s.files, { storageDir: join(tmp.path, 'db') });
   cleanups.push(() => qr.stop());
   const r = await runBoth(tmp.path, (dir) => ['-d', '-S', '-aec', 'ARCHIVE', '+P', String(storePort), '-od', dir, '--cancel', '1',
     '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.studyUid}`, '127.0.0.1', String(qr.port)]);

@@ -3,7 +3,6 @@
  * movescu, and compareDirs finds the two outputs identical and named as DCMTK names them. Also checks that
  * compareDirs reports what differs (names, meta, first differing dataset byte).
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import {
   type TempDir,
 } from '../helpers/peers';
 import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const DCMTK = ['dump2dcm', 'dcmqridx', 'dcmqrscp', 'movescu'];
 
@@ -34,11 +34,7 @@ interface Setup {
 }
 
 let setup: Promise<Setup> | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = cleanupsAfter();
 
 function archive(): Promise<Setup> {
   setup ??= (async () => {

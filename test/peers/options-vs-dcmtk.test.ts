@@ -12,21 +12,21 @@
  * accepts). Each case has its own move destination (AE title and port), so that cases run three at a time. Our own
  * options (DCMTK has none of them) are given to ours only: they must change nothing a DCMTK user sees.
  */
-import { after, describe } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
 import {
-  compareDirs, formatDirDiff, freePort, indexIntoDcmqrscp, runMovescu, startDcmqrscp, tempDir,
+  compareDirs, formatDirDiff, freePort, runMovescu, startDcmqrscpServing, tempDir,
   type Dcmqrscp, type MovescuResult, type TempDir,
 } from '../helpers/peers';
 import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
 import { startOwnArchive } from '../helpers/archive';
+import { cleanupsAfter } from '../helpers/cleanups';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 /** Cases at once: each is two movescu processes one after the other. */
 const CONCURRENCY = 3;
@@ -163,13 +163,9 @@ function dcmqrscp(): Promise<QrSetup> {
     });
     const dests = await destinations(QR_CASES.length + 3, 'OPT');
     const moveDestinations = dests.map((d) => ({ ae: d.ae, port: d.port }));
-    const db = join(tmp.path, 'db');
-    await indexIntoDcmqrscp(db, study.files);
-    const qr = await startDcmqrscp({ storageDir: db, moveDestinations });
+    const { qr } = await startDcmqrscpServing(study.files, { storageDir: join(tmp.path, 'db'), moveDestinations });
     cleanups.push(() => qr.stop());
-    const db2 = join(tmp.path, 'db-deflate');
-    await indexIntoDcmqrscp(db2, study.files);
-    const qrDeflate = await startDcmqrscp({ storageDir: db2, moveDestinations, extraArgs: ['-xd'] });
+    const { qr: qrDeflate } = await startDcmqrscpServing(study.files, { storageDir: join(tmp.path, 'db-deflate'), moveDestinations, extraArgs: ['-xd'] });
     cleanups.push(() => qrDeflate.stop());
     return { tmp, qr, qrDeflate, dests, study };
   })();

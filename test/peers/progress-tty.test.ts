@@ -3,7 +3,6 @@
  * pseudo-terminal (util-linux `script`), where the line must be drawn and end on the final counts, and under plain
  * pipes and at -v, where it must not appear at all (DCMTK's output unchanged).
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,11 +10,11 @@ import { peerTest } from '../helpers/peer-gate';
 import { movescuCommand, runProcess, tempDir, type RunResult, type TempDir } from '../helpers/peers';
 import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 interface Setup { tmp: TempDir; qrPort: number; storePort: number; studyUid: string; objects: number }
 let setup: Promise<Setup> | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 function archive(): Promise<Setup> {
   setup ??= (async () => {

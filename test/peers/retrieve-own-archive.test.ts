@@ -5,7 +5,6 @@
  * path must hand exactly those objects to the converter, and the converter must write what DCMTK writes. With +B both
  * must write the bytes as stored.
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
@@ -17,13 +16,13 @@ import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
 import { startOwnArchive } from '../helpers/archive';
 import { elementHeader, itemHeader } from '../../lib/dataset/encode';
 import { encodeFileMeta } from '../../lib/dataset/file-meta';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const DCMTK = ['dump2dcm', 'dcmconv', 'movescu'];
 
 interface Setup { tmp: TempDir; qrPort: number; storePort: number; study: GeneratedStudy }
 let setup: Promise<Setup> | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 function dcmconv(args: string[], file: string): void {
   const r = spawnSync('dcmconv', [...args, file, file]);

@@ -5,7 +5,6 @@
  * with one over 2 MiB (spooled to a temporary file), in implicit and explicit VR, with undefined lengths that DCMTK's
  * normal mode re-encodes (so the comparison is with what DCMTK writes, not with the archive's bytes).
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,13 +14,13 @@ import { needPydicom, pyCompare } from '../helpers/pydicom';
 import { compareDirs, compareFiles, formatDirDiff, movescuCommand, runMovescu, runProcess, tempDir, type TempDir } from '../helpers/peers';
 import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
 import { startOwnArchive } from '../helpers/archive';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const DCMTK = ['dump2dcm', 'movescu', 'tar', 'python3'];
 
 interface Setup { tmp: TempDir; qrPort: number; storePort: number; study: GeneratedStudy; reference: string }
 let setup: Promise<Setup> | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 function moveArgs(s: Setup, out: string, keys: string[] = ['-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.study.studyUid}`]): string[] {
   return ['-S', '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(s.storePort), '-od', out, ...keys, '127.0.0.1', String(s.qrPort)];

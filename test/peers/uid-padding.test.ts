@@ -4,7 +4,6 @@
  * space from the SOP class and instance UIDs it compares with the C-STORE request, after dcmdata's input correction
  * has already removed every space from them (with a warning per element, whether -up is given or not).
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,14 +12,14 @@ import { compareDirs, formatDirDiff, runBoth, tempDir, type TempDir } from '../h
 import { startOwnArchive } from '../helpers/archive';
 import { elementHeader } from '../../lib/dataset/encode';
 import { encodeFileMeta } from '../../lib/dataset/file-meta';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const STUDY = '1.2.826.0.1.3680043.2.1143.70';
 const INSTANCE = '1.2.826.0.1.3680043.2.1143.77';
 
 interface Setup { tmp: TempDir; qrPort: number; storePort: number }
 let setup: Promise<Setup> | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 /** A secondary capture object whose UIDs are padded with a space (SOP class, instance, study) or led by one (series). */
 function spacePadded(): Buffer {

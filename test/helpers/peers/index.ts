@@ -2,7 +2,7 @@
 export { freePort, waitForListening } from '../net';
 export { tempDir, type TempDir } from './tmp';
 export { spawnGroup, runProcess, type RunResult } from './proc';
-export { startDcmqrscp, indexIntoDcmqrscp, type Dcmqrscp } from './dcmqrscp';
+export { startDcmqrscp, startDcmqrscpServing, indexIntoDcmqrscp, type Dcmqrscp } from './dcmqrscp';
 export {
   runMovescu,
   runTimed,
