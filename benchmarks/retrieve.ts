@@ -34,8 +34,8 @@ import {
   type Dcmqrscp,
   type MovescuImpl,
   type ResourceUsage,
-} from '../test/peers/harness';
-import { makeStudy, type SeriesSpec } from '../test/fixtures/gen/dicom-gen';
+} from '../test/helpers/peers';
+import { makeStudy, type SeriesSpec } from '../test/helpers/dicom-gen';
 import { binCommand } from '../scripts/bin-command';
 
 type StudyKey = 'a' | 'b';

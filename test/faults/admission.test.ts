@@ -5,7 +5,7 @@
  * the limit of sub-associations at once, one more is refused as transient "local limit exceeded". Then the CLI with
  * --require-called-aet --require-archive still receives everything from the real archive.
  */
-import test, { after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
@@ -16,14 +16,14 @@ import { buildAssociateRq } from '../../lib/association/negotiation';
 import { encodePdu } from '../../lib/pdu/encode';
 import type { AdmissionPolicy } from '../../lib/services/negotiation';
 import type { PresentationContextRq } from '../../lib/pdu/types';
-import { Archive } from '../../lib/archive/archive';
+import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { CT, EXPLICIT_LE } from '../helpers/raw-store-peer';
-import { freePort, runMovescu, tempDir } from '../peers/harness';
+import { runMovescu, tempDir } from '../helpers/peers';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const tmp = tempDir('admission');
-const closers: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of closers.reverse()) await c(); tmp.cleanup(); });
+const closers = cleanupsAfter(() => tmp.cleanup());
 
 async function server(opts: { admission?: AdmissionPolicy; maxAssociations?: number } = {}): Promise<number> {
   const s = new StorageServer({ port: 0, host: '127.0.0.1', maxPduLength: 16384, acseTimeoutMs: 2000, deliver: (o) => { o.body.resume(); o.accept(); }, ...opts });
@@ -80,11 +80,8 @@ test('past the limit of sub-associations at once, one more is refused: transient
 });
 
 test('movescu --require-called-aet --require-archive still receives every object from the archive', async () => {
-  const study = await writeSyntheticStudy(join(tmp.path, 'src'));
-  const storePort = await freePort();
-  const archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'src'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-  const qrPort = await archive.start();
-  closers.push(() => archive.stop());
+  const { study, qrPort, storePort, close } = await startOwnArchive({ folder: join(tmp.path, 'src'), study: (f) => writeSyntheticStudy(f) });
+  closers.push(close);
   const out = join(tmp.path, 'out');
   mkdirSync(out);
   const r = await runMovescu('ours', ['-S', '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(storePort), '-od', out, '--require-called-aet', '--require-archive',

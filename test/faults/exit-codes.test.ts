@@ -10,8 +10,8 @@ import { encodePdu } from '../../lib/pdu/encode';
 import { encodeCommand } from '../../lib/dimse/command';
 import { CommandField } from '../../lib/dimse/command-field';
 import { startHostileArchive, type HostileArchive } from '../helpers/hostile-archive';
-import { runMovescu, type MovescuImpl, type MovescuResult } from '../peers/harness';
-import { peerTest } from '../peer-gate';
+import { runMovescu, type MovescuImpl, type MovescuResult } from '../helpers/peers';
+import { peerTest } from '../helpers/peer-gate';
 
 const archives: HostileArchive[] = [];
 after(async () => { for (const a of archives) await a.close(); });

@@ -8,7 +8,7 @@ import { encodePdu } from '../../lib/pdu/encode';
 import { encodeCommand } from '../../lib/dimse/command';
 import { CommandField } from '../../lib/dimse/command-field';
 import { ABORT, startHostileArchive, type ArchiveScript, type HostileArchive } from '../helpers/hostile-archive';
-import { freePort, movescuCommand, runMovescu, runProcess, tempDir } from '../peers/harness';
+import { freePort, movescuCommand, runMovescu, runProcess, tempDir } from '../helpers/peers';
 import { once } from 'node:events';
 
 const tmp = tempDir('hostile-archive');

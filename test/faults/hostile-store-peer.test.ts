@@ -15,10 +15,9 @@ import { deflateRawSync } from 'node:zlib';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { silentLogger, type Logger } from '../../lib/log';
-import { encodeDataset } from '../../lib/dataset/encode';
-import type { DataElement } from '../../lib/dataset/element';
 import { decodeCommand, encodeCommand } from '../../lib/dimse/command';
 import { CT, EXPLICIT_LE, dataPdu, rawAssociate, startStoreServer, storeRqPdu, storeStatus, type StoreServer } from '../helpers/raw-store-peer';
+import { ctDataset } from '../helpers/dataset';
 
 const DEFLATED = '1.2.840.10008.1.2.1.99';
 const lines: string[] = [];
@@ -31,15 +30,7 @@ function openFds(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
-const ui = (tag: number, v: string): DataElement => ({ tag, vr: 'UI', value: Buffer.from(v.length % 2 ? `${v}\0` : v, 'latin1') });
-
-function dataset(classUid: string | null, instanceUid: string | null): Buffer {
-  const els: DataElement[] = [];
-  if (classUid !== null) els.push(ui(0x00080016, classUid));
-  if (instanceUid !== null) els.push(ui(0x00080018, instanceUid));
-  els.push({ tag: 0x00100020, vr: 'LO', value: Buffer.from('PAT1') });
-  return encodeDataset(els, EXPLICIT_LE);
-}
+const dataset = (classUid: string | null, instanceUid: string | null): Buffer => ctDataset({ sopClassUid: classUid, sopInstanceUid: instanceUid });
 
 /** Waits until the peer's connection is closed by us. */
 async function closedByServer(socket: net.Socket): Promise<void> {

@@ -8,8 +8,8 @@
  */
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { peerTest } from '../peer-gate';
-import { tempDir } from '../peers/harness';
+import { peerTest } from '../helpers/peer-gate';
+import { tempDir } from '../helpers/peers';
 import { KILL_BINARIES, killRounds } from '../soak/kills';
 
 const KILLS = Number(process.env.KILLS ?? 8);

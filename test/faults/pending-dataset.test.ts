@@ -10,8 +10,8 @@ import { encodePdu } from '../../lib/pdu/encode';
 import { encodeCommand } from '../../lib/dimse/command';
 import { CommandField } from '../../lib/dimse/command-field';
 import { startHostileArchive, type HostileArchive } from '../helpers/hostile-archive';
-import { freePort, runMovescu, tempDir, type MovescuImpl, type MovescuResult } from '../peers/harness';
-import { peerTest } from '../peer-gate';
+import { freePort, runMovescu, tempDir, type MovescuImpl, type MovescuResult } from '../helpers/peers';
+import { peerTest } from '../helpers/peer-gate';
 
 const tmp = tempDir('pending-dataset');
 const archives: HostileArchive[] = [];

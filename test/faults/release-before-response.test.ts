@@ -8,18 +8,14 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeDataset } from '../../lib/dataset/encode';
+import { ctDataset } from '../helpers/dataset';
 import { decodePdu } from '../../lib/pdu';
 import { RELEASE_RQ, dataPdu, rawAssociate, startStoreServer, storeRqPdu } from '../helpers/raw-store-peer';
 
 test('a release request right behind a chunked C-STORE is answered after the C-STORE-RSP', async () => {
   const store = await startStoreServer();
   const peer = await rawAssociate(store.port, '1.2.840.10008.1.2');
-  const ds = encodeDataset([
-    { tag: 0x00080016, vr: 'UI', value: Buffer.from('1.2.840.10008.5.1.4.1.1.2') },
-    { tag: 0x00080018, vr: 'UI', value: Buffer.from('1.2.3.1') },
-    { tag: 0x7fe00010, vr: 'OW', value: Buffer.alloc(7900, 7) },
-  ], { explicitVr: false, littleEndian: true });
+  const ds = ctDataset({ sopInstanceUid: '1.2.3.1', patientId: null, pixelBytes: 7900, fill: 7, syntax: { explicitVr: false, littleEndian: true } });
   const bytes = Buffer.concat([storeRqPdu('1.2.3.1'), dataPdu(ds.subarray(0, 6452), false), dataPdu(ds.subarray(6452), true), RELEASE_RQ]);
   // The cuts fast-check found (seed 1613, batch 0, index 0): three inside the data set, the release on its own.
   let prev = 0;

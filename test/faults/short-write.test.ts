@@ -9,28 +9,28 @@ import test, { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Archive } from '../../lib/archive/archive';
+import { startOwnArchive, type OwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy, type SyntheticStudy } from '../../lib/archive/synthetic';
 import { dcmtkFileName } from '../../lib/dcmtk/prefixes';
-import { freePort, movescuCommand, runProcess, tempDir } from '../peers/harness';
+import { movescuCommand, runProcess, tempDir } from '../helpers/peers';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const tmp = tempDir('short-write');
-let archive: Archive | undefined;
-after(async () => { await archive?.stop(); tmp.cleanup(); });
+let archive: OwnArchive<SyntheticStudy> | undefined;
+after(async () => { await archive?.close(); tmp.cleanup(); });
 
 async function setup(): Promise<{ study: SyntheticStudy; qrPort: number; storePort: number }> {
-  const study = await writeSyntheticStudy(join(tmp.path, 'src'), {
-    series: [
-      { sopClassUid: CT, modality: 'CT', count: 20, rows: 512, columns: 512 },
-      { sopClassUid: CT, modality: 'CT', count: 1, rows: 768, columns: 1024 },
-      { sopClassUid: CT, modality: 'CT', count: 1, rows: 2048, columns: 1024 },
-    ],
+  archive = await startOwnArchive({
+    folder: join(tmp.path, 'src'),
+    study: (f) => writeSyntheticStudy(f, {
+      series: [
+        { sopClassUid: CT, modality: 'CT', count: 20, rows: 512, columns: 512 },
+        { sopClassUid: CT, modality: 'CT', count: 1, rows: 768, columns: 1024 },
+        { sopClassUid: CT, modality: 'CT', count: 1, rows: 2048, columns: 1024 },
+      ],
+    }),
   });
-  const storePort = await freePort();
-  archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'src'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-  const qrPort = await archive.start();
-  return { study, qrPort, storePort };
+  return archive;
 }
 const ready = setup();
 

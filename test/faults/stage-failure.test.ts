@@ -4,26 +4,23 @@
  * still in flight and every later one are refused with 0xA700, so the archive's C-MOVE ends (with a warning status)
  * instead of waiting for responses that never come.
  */
-import test, { after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import through2 from 'through2';
-import { Archive } from '../../lib/archive/archive';
+import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { buildIdentifier, directorySink, retrieve, type ReceivedObject } from '../../lib/index';
-import { freePort, tempDir } from '../peers/harness';
+import { tempDir } from '../helpers/peers';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const tmp = tempDir('stage-failure');
-const closers: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of closers.reverse()) await c(); tmp.cleanup(); });
+const closers = cleanupsAfter(() => tmp.cleanup());
 
 test('a stage that fails: the pipeline rejects; every object still gets an answer; the C-MOVE ends', async () => {
-  const study = await writeSyntheticStudy(join(tmp.path, 'src'));
-  const listenPort = await freePort();
-  const archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'src'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: listenPort } } });
-  const qrPort = await archive.start();
-  closers.push(() => archive.stop());
+  const { study, qrPort, storePort: listenPort, close } = await startOwnArchive({ folder: join(tmp.path, 'src'), study: (f) => writeSyntheticStudy(f) });
+  closers.push(close);
   const queries = await buildIdentifier([], ['QueryRetrieveLevel=STUDY', `StudyInstanceUID=${study.studyInstanceUid}`]);
   const r = retrieve({ host: '127.0.0.1', port: qrPort, calledAeTitle: 'ARCHIVE', model: 'study', listenPort, queries });
   const seen: ReceivedObject[] = [];

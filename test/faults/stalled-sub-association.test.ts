@@ -5,20 +5,20 @@
  * sub-association (DCMTK applies -td to store sub-associations too): all 24 stored, the stalled object not, exit 0.
  * A proxy delays the C-MOVE association by a moment so that the stall is in place before the archive sends.
  */
-import test, { after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Archive } from '../../lib/archive/archive';
+import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
-import { encodeDataset } from '../../lib/dataset/encode';
+import { ctDataset } from '../helpers/dataset';
 import { dataPdu, rawAssociate, storeRqPdu, CT, EXPLICIT_LE } from '../helpers/raw-store-peer';
-import { freePort, movescuCommand, spawnGroup, tempDir, waitForListening } from '../peers/harness';
+import { movescuCommand, spawnGroup, tempDir, waitForListening } from '../helpers/peers';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const tmp = tempDir('stalled-sub');
-const closers: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of closers.reverse()) await c(); tmp.cleanup(); });
+const closers = cleanupsAfter(() => tmp.cleanup());
 
 /** Forwards connections to `port` after `delayMs`. */
 async function delayingProxy(port: number, delayMs: number): Promise<number> {
@@ -38,13 +38,11 @@ async function delayingProxy(port: number, delayMs: number): Promise<number> {
 }
 
 test('a stalled third-party object does not hold up the archive\'s 24 objects; -td cuts it; exit 0', async (t) => {
-  const study = await writeSyntheticStudy(join(tmp.path, 'src'), {
-    series: [{ sopClassUid: CT, modality: 'CT', count: 24, rows: 256, columns: 256 }],
+  const { study, qrPort, storePort, close } = await startOwnArchive({
+    folder: join(tmp.path, 'src'),
+    study: (f) => writeSyntheticStudy(f, { series: [{ sopClassUid: CT, modality: 'CT', count: 24, rows: 256, columns: 256 }] }),
   });
-  const storePort = await freePort();
-  const archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'src'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-  const qrPort = await archive.start();
-  closers.push(() => archive.stop());
+  closers.push(close);
   const viaProxy = await delayingProxy(qrPort, 800);
   const out = join(tmp.path, 'out');
   mkdirSync(out);
@@ -56,10 +54,7 @@ test('a stalled third-party object does not hold up the archive\'s 24 objects; -
   // The third party: a valid start of a data set announcing 1 MB of pixel data, then nothing more.
   const peer = await rawAssociate(storePort, EXPLICIT_LE);
   peer.socket.write(storeRqPdu('1.2.3.999'));
-  const head = encodeDataset([
-    { tag: 0x00080016, vr: 'UI', value: Buffer.from(`${CT}\0`) },
-    { tag: 0x00080018, vr: 'UI', value: Buffer.from('1.2.3.999\0') },
-  ], EXPLICIT_LE);
+  const head = ctDataset({ sopInstanceUid: '1.2.3.999', patientId: null });
   const pixels = Buffer.alloc(12 + 4096);
   pixels.writeUInt16LE(0x7fe0, 0); pixels.writeUInt16LE(0x0010, 2); pixels.write('OW', 4, 'latin1'); pixels.writeUInt32LE(1 << 20, 8);
   peer.socket.write(dataPdu(Buffer.concat([head, pixels]), false));

@@ -7,7 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { peersRequired } from '../peer-gate';
+import { peersRequired } from './peer-gate';
 
 /** A python with pydicom: PATH's python3 may be a pyenv shim without the Debian package, /usr/bin's has it. */
 let pythonCache: string | null | undefined;

@@ -4,21 +4,20 @@
  * /etc/hosts.deny only, so it runs in a private mount namespace (`unshare -rm`) where the test's files are
  * bind-mounted over them; ours reads them under $DIMSE_HOSTS_ACCESS_ROOT.
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest, peersRequired } from '../peer-gate';
-import { freePort, indexIntoDcmqrscp, runMovescu, runProcess, startDcmqrscp, tempDir, type Dcmqrscp, type TempDir } from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
+import { peerTest, peersRequired } from '../helpers/peer-gate';
+import { runMovescu, runProcess, startDcmqrscpServing, tempDir, type Dcmqrscp, type TempDir } from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const NEEDS = ['dcmqridx', 'dcmqrscp', 'movescu', 'unshare', 'mount'];
 
 interface Setup { tmp: TempDir; qr: Dcmqrscp; storePort: number; study: GeneratedStudy }
 let setup: Promise<Setup> | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 function archive(): Promise<Setup> {
   setup ??= (async () => {
@@ -28,10 +27,7 @@ function archive(): Promise<Setup> {
       dir: join(tmp.path, 'src'), patientId: 'AC1',
       series: [{ sopClass: 'ct', count: 2, rows: 16, cols: 16, transferSyntax: 'explicit' }],
     });
-    const db = join(tmp.path, 'db');
-    await indexIntoDcmqrscp(db, study.files);
-    const storePort = await freePort();
-    const qr = await startDcmqrscp({ storageDir: db, moveDestinations: [{ ae: 'MOVESCU', port: storePort }] });
+    const { qr, storePort } = await startDcmqrscpServing(study.files, { storageDir: join(tmp.path, 'db') });
     cleanups.push(() => qr.stop());
     return { tmp, qr, storePort, study };
   })();

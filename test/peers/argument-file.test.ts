@@ -3,16 +3,15 @@
  * arguments) seen through --arguments and the messages that follow, and a whole retrieval from dcmqrscp driven by
  * an argument file, files compared.
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
-import { compareDirs, formatDirDiff, freePort, indexIntoDcmqrscp, runMovescu, startDcmqrscp, tempDir } from './harness';
-import { makeStudy } from '../fixtures/gen/dicom-gen';
+import { peerTest } from '../helpers/peer-gate';
+import { compareDirs, formatDirDiff, runMovescu, startDcmqrscpServing, tempDir } from '../helpers/peers';
+import { makeStudy } from '../helpers/dicom-gen';
+import { cleanupsAfter } from '../helpers/cleanups';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 peerTest('@file expansion: --arguments and the following message as DCMTK\'s (quotes, #, nested @, empty values)', ['movescu'], async () => {
   const tmp = tempDir('argfile');
@@ -45,10 +44,7 @@ peerTest('@file: a retrieval from dcmqrscp driven by an argument file gives DCMT
   const tmp = tempDir('argfile-retrieve');
   cleanups.push(() => tmp.cleanup());
   const study = await makeStudy({ dir: join(tmp.path, 'src'), patientId: 'AF1', series: [{ sopClass: 'ct', count: 2, rows: 16, cols: 16, transferSyntax: 'explicit' }] });
-  const db = join(tmp.path, 'db');
-  await indexIntoDcmqrscp(db, study.files);
-  const storePort = await freePort();
-  const qr = await startDcmqrscp({ storageDir: db, moveDestinations: [{ ae: 'MOVESCU', port: storePort }] });
+  const { qr, storePort } = await startDcmqrscpServing(study.files, { storageDir: join(tmp.path, 'db') });
   cleanups.push(() => qr.stop());
   const run = async (which: 'dcmtk' | 'ours') => {
     const out = join(tmp.path, which);

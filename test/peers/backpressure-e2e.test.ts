@@ -5,21 +5,21 @@
  * PDUs (measured at every chunk the sink reads), the process's memory does not grow with the object, and the
  * retrieval completes with every object stored.
  */
-import test, { after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Archive } from '../../lib/archive/archive';
+import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { buildIdentifier, retrieve, type ReceivedObject } from '../../lib/index';
-import { freePort, tempDir } from './harness';
+import { freePort, tempDir } from '../helpers/peers';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const MB = 1024 * 1024;
 const tmp = tempDir('backpressure-e2e');
-const closers: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of closers.reverse()) await c(); tmp.cleanup(); });
+const closers = cleanupsAfter(() => tmp.cleanup());
 
 /** A TCP proxy that forwards both ways and counts the bytes going from `listen` clients to `target`'s clients. */
 async function countingProxy(targetPort: number): Promise<{ port: number; forwarded: () => number }> {
@@ -37,17 +37,19 @@ async function countingProxy(targetPort: number): Promise<{ port: number; forwar
 }
 
 test('a slow sink holds the archive back: bytes in flight and memory stay bounded; every object is stored', async (t) => {
-  const study = await writeSyntheticStudy(join(tmp.path, 'src'), {
-    series: [
-      { sopClassUid: '1.2.840.10008.5.1.4.1.1.7', modality: 'OT', count: 1, rows: 4096, columns: 4096 },
-      { sopClassUid: '1.2.840.10008.5.1.4.1.1.2', modality: 'CT', count: 3, rows: 256, columns: 256 },
-    ],
-  });
   const listenPort = await freePort();
   const proxy = await countingProxy(listenPort);
-  const archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'src'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: proxy.port } } });
-  const qrPort = await archive.start();
-  closers.push(() => archive.stop());
+  const { study, qrPort, close } = await startOwnArchive({
+    folder: join(tmp.path, 'src'),
+    study: (f) => writeSyntheticStudy(f, {
+      series: [
+        { sopClassUid: '1.2.840.10008.5.1.4.1.1.7', modality: 'OT', count: 1, rows: 4096, columns: 4096 },
+        { sopClassUid: '1.2.840.10008.5.1.4.1.1.2', modality: 'CT', count: 3, rows: 256, columns: 256 },
+      ],
+    }),
+    moveDestinations: [{ ae: 'MOVESCU', port: proxy.port }],
+  });
+  closers.push(close);
 
   const queries = await buildIdentifier([], ['QueryRetrieveLevel=STUDY', `StudyInstanceUID=${study.studyInstanceUid}`]);
   const r = retrieve({ host: '127.0.0.1', port: qrPort, calledAeTitle: 'ARCHIVE', model: 'study', listenPort, queries });

@@ -6,32 +6,31 @@
  * spool is read back in fresh buffers that tar-stream keeps until the output takes them, and V8 collects them
  * only after 64 MB of them), which is bounded at 120 MB here. The rates are printed.
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
-import { Archive } from '../../lib/archive/archive';
+import { peerTest } from '../helpers/peer-gate';
+import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { binCommand } from '../../scripts/bin-command';
-import { freePort, movescuCommand, repoRoot, runTimed, tempDir } from './harness';
+import { movescuCommand, repoRoot, runTimed, tempDir } from '../helpers/peers';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const tmp = tempDir('big-object');
-const closers: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of closers.reverse()) await c(); tmp.cleanup(); });
+const closers = cleanupsAfter(() => tmp.cleanup());
 
 const MB = 1024 * 1024;
 
 peerTest('the 900 MB object as part10, tar, multipart and JSON to /dev/null, and through rewriteAttributes, in bounded memory', ['time'], async (t) => {
-  const study = await writeSyntheticStudy(join(tmp.path, 'src'), {
-    series: [{ sopClassUid: '1.2.840.10008.5.1.4.1.1.7', modality: 'OT', count: 1, rows: 15000, columns: 30000 }],
+  const { study, qrPort, storePort, close } = await startOwnArchive({
+    folder: join(tmp.path, 'src'),
+    study: (f) => writeSyntheticStudy(f, {
+      series: [{ sopClassUid: '1.2.840.10008.5.1.4.1.1.7', modality: 'OT', count: 1, rows: 15000, columns: 30000 }],
+    }),
   });
+  closers.push(close);
   const size = statSync(study.files[0]!.path).size;
   assert.ok(size > 850 * MB, `${size} bytes`);
-  const storePort = await freePort();
-  const archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'src'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-  const qrPort = await archive.start();
-  closers.push(() => archive.stop());
   const keys = ['-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${study.studyInstanceUid}`, '127.0.0.1', String(qrPort)];
   const base = ['-S', '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(storePort)];
   for (const format of ['part10', 'tar', 'multipart', 'json']) {

@@ -4,18 +4,17 @@
  * between sub-operations) and against our own archive (which does too): same log lines, and as many files as the
  * final response says were completed.
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
-import { compareDirs, freePort, indexIntoDcmqrscp, runBoth, startDcmqrscp, tempDir, type MovescuResult, type TempDir } from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
-import { Archive } from '../../lib/archive/archive';
+import { peerTest } from '../helpers/peer-gate';
+import { compareDirs, runBoth, startDcmqrscpServing, tempDir, type MovescuResult, type TempDir } from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
+import { startOwnArchive } from '../helpers/archive';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const COUNT = 10;
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 let made: Promise<{ tmp: TempDir; study: GeneratedStudy }> | undefined;
 function study(): Promise<{ tmp: TempDir; study: GeneratedStudy }> {
@@ -81,10 +80,7 @@ function info(log: string): string[] {
 
 peerTest('--cancel 1 against dcmqrscp: C-CANCEL-RQ after the first pending response, final status 0xFE00, files as completed; as DCMTK', ['dcmqridx', 'dcmqrscp', 'movescu'], async () => {
   const { tmp, study: s } = await study();
-  const db = join(tmp.path, 'db');
-  await indexIntoDcmqrscp(db, s.files);
-  const storePort = await freePort();
-  const qr = await startDcmqrscp({ storageDir: db, moveDestinations: [{ ae: 'MOVESCU', port: storePort }] });
+  const { qr, storePort } = await startDcmqrscpServing(s.files, { storageDir: join(tmp.path, 'db') });
   cleanups.push(() => qr.stop());
   const r = await runBoth(tmp.path, (dir) => ['-d', '-S', '-aec', 'ARCHIVE', '+P', String(storePort), '-od', dir, '--cancel', '1',
     '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.studyUid}`, '127.0.0.1', String(qr.port)]);
@@ -97,10 +93,8 @@ peerTest('--cancel 1 against dcmqrscp: C-CANCEL-RQ after the first pending respo
 
 peerTest('--cancel 1 --repeat 2 against our own archive: each C-MOVE cancelled with its own message ID, 0xFE00 with the counts; as DCMTK', ['movescu'], async () => {
   const { tmp, study: s } = await study();
-  const storePort = await freePort();
-  const archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'src'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-  const qrPort = await archive.start();
-  cleanups.push(() => archive.stop());
+  const { qrPort, storePort, close } = await startOwnArchive({ folder: join(tmp.path, 'src') });
+  cleanups.push(close);
   const r = await runBoth(tmp.path, (dir) => ['-d', '-S', '-aec', 'ARCHIVE', '+P', String(storePort), '-od', dir, '--cancel', '1', '--repeat', '2',
     '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.studyUid}`, '127.0.0.1', String(qrPort)]);
   assertCancelled(r.dcmtk, r.a, 2);
@@ -112,10 +106,8 @@ peerTest('--cancel 1 --repeat 2 against our own archive: each C-MOVE cancelled w
 
 peerTest('--cancel 0 never cancels (DCMTK counts responses from 1): the whole study, final Success', ['movescu'], async () => {
   const { tmp, study: s } = await study();
-  const storePort = await freePort();
-  const archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'src'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-  const qrPort = await archive.start();
-  cleanups.push(() => archive.stop());
+  const { qrPort, storePort, close } = await startOwnArchive({ folder: join(tmp.path, 'src') });
+  cleanups.push(close);
   const r = await runBoth(tmp.path, (dir) => ['-v', '-S', '-aec', 'ARCHIVE', '+P', String(storePort), '-od', dir, '--cancel', '0',
     '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.studyUid}`, '127.0.0.1', String(qrPort)]);
   for (const [x, dir] of [[r.dcmtk, r.a], [r.ours, r.b]] as const) {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
 import { parseCommandLine } from '../../lib/cli/parse';
 import { preflight } from '../../lib/cli/preflight';
 import { createConsoleLogger } from '../../lib/cli/logger';

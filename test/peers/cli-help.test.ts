@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
 import { parseCommandLine } from '../../lib/cli/parse';
 import { ourNote } from '../../lib/cli/help';
 

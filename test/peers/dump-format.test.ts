@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
-import { tempDir } from './harness';
-import { FIXTURES } from '../fixtures/dataset/helpers';
+import { peerTest } from '../helpers/peer-gate';
+import { tempDir } from '../helpers/peers';
+import { FIXTURES } from '../helpers/dataset';
 import { readQueryFile } from '../../lib/cli/query-file';
 import { dumpElementLines, transferSyntaxName } from '../../lib/dcmtk/dataset-dump';
 

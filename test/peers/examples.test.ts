@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
-import { freePort, runProcess, tempDir, type RunResult } from './harness';
-import { Archive } from '../../lib/archive/archive';
+import { peerTest } from '../helpers/peer-gate';
+import { freePort, runProcess, tempDir, type RunResult } from '../helpers/peers';
+import { startOwnArchive } from '../helpers/archive';
 import { DEMO_SERIES, writeSyntheticStudy, type SyntheticStudy } from '../../lib/archive/synthetic';
 import { parseFileMeta, type FileMeta } from '../../lib/dataset/file-meta';
 import { DatasetParser } from '../../lib/dataset/tokenizer';
@@ -45,12 +45,16 @@ async function serve(t: TestContext, name: string, prepare?: (study: SyntheticSt
   const tmp = tempDir(`examples-${name}`);
   t.after(() => tmp.cleanup());
   const src = join(tmp.path, 'src');
-  const study = await writeSyntheticStudy(src, { patientId: 'PID-4711', patientName: 'Doe^Jane' });
-  await prepare?.(study);
-  const listen = await freePort();
-  const archive = new Archive({ aeTitle: 'ARCHIVE', folder: src, port: 0, destinations: { EXAMPLES: { host: '127.0.0.1', port: listen } } });
-  const port = await archive.start();
-  t.after(() => archive.stop());
+  const { study, qrPort: port, storePort: listen, close } = await startOwnArchive({
+    folder: src,
+    study: async (f) => {
+      const study = await writeSyntheticStudy(f, { patientId: 'PID-4711', patientName: 'Doe^Jane' });
+      await prepare?.(study);
+      return study;
+    },
+    moveDestinations: [{ ae: 'EXAMPLES', port: await freePort() }],
+  });
+  t.after(close);
   return {
     study, tmp: tmp.path, out: join(tmp.path, 'out'),
     args: ['--port', String(port), '--aec', 'ARCHIVE', '--aet', 'EXAMPLES', '--listen', String(listen), '--study', study.studyInstanceUid],

@@ -3,11 +3,10 @@
  * movescu, and compareDirs finds the two outputs identical and named as DCMTK names them. Also checks that
  * compareDirs reports what differs (names, meta, first differing dataset byte).
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
 import {
   compareDirs,
   formatDirDiff,
@@ -20,8 +19,9 @@ import {
   tempDir,
   type Dcmqrscp,
   type TempDir,
-} from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
+} from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const DCMTK = ['dump2dcm', 'dcmqridx', 'dcmqrscp', 'movescu'];
 
@@ -34,11 +34,7 @@ interface Setup {
 }
 
 let setup: Promise<Setup> | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = cleanupsAfter();
 
 function archive(): Promise<Setup> {
   setup ??= (async () => {

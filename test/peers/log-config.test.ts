@@ -4,21 +4,20 @@
  * format, e.g. "2026-11-29 18:14:36.751"). DCMTK's own debug lines that we do not reproduce (data dictionary,
  * PDU dumps: see log-lines.test.ts) are left out only where the file lets DEBUG through.
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
-import { freePort, indexIntoDcmqrscp, runMovescu, startDcmqrscp, tempDir, type Dcmqrscp, type TempDir } from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
+import { peerTest } from '../helpers/peer-gate';
+import { runMovescu, startDcmqrscpServing, tempDir, type Dcmqrscp, type TempDir } from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const DCMTK = ['dcmqridx', 'dcmqrscp', 'movescu'];
 const SHIPPED = '/etc/dcmtk/logger.cfg';
 
 interface Setup { tmp: TempDir; qr: Dcmqrscp; storePort: number; study: GeneratedStudy }
 let setup: Promise<Setup> | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 function archive(): Promise<Setup> {
   setup ??= (async () => {
@@ -28,10 +27,7 @@ function archive(): Promise<Setup> {
       dir: join(tmp.path, 'src'), patientId: 'LC1',
       series: [{ sopClass: 'ct', count: 2, rows: 16, cols: 16, transferSyntax: 'explicit' }],
     });
-    const db = join(tmp.path, 'db');
-    await indexIntoDcmqrscp(db, study.files);
-    const storePort = await freePort();
-    const qr = await startDcmqrscp({ storageDir: db, moveDestinations: [{ ae: 'MOVESCU', port: storePort }] });
+    const { qr, storePort } = await startDcmqrscpServing(study.files, { storageDir: join(tmp.path, 'db') });
     cleanups.push(() => qr.stop());
     return { tmp, qr, storePort, study };
   })();

@@ -5,21 +5,20 @@
  * info/warning/error lines, every DIMSE message dump (with the info line before it) and the "Request Identifiers"
  * block must be identical.
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
-import { compareDirs, formatDirDiff, freePort, indexIntoDcmqrscp, runBoth, startDcmqrscp, tempDir, type Dcmqrscp, type TempDir } from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
+import { peerTest } from '../helpers/peer-gate';
+import { compareDirs, formatDirDiff, runBoth, startDcmqrscpServing, tempDir, type Dcmqrscp, type TempDir } from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const DCMTK = ['dump2dcm', 'dcmqridx', 'dcmqrscp', 'movescu'];
 
 interface Setup { tmp: TempDir; qr: Dcmqrscp; storePort: number; study: GeneratedStudy; queryFile: string }
 let setup: Promise<Setup> | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 /** A query file with what the identifier printer must get right: a UID DCMTK names, a sequence, a long value. */
 const QUERY_DUMP = String.raw`(0008,0016) UI =CTImageStorage
@@ -46,10 +45,7 @@ function archive(): Promise<Setup> {
         { sopClass: 'mr', count: 1, rows: 16, cols: 16, transferSyntax: 'implicit' },
       ],
     });
-    const db = join(tmp.path, 'db');
-    await indexIntoDcmqrscp(db, study.files);
-    const storePort = await freePort();
-    const qr = await startDcmqrscp({ storageDir: db, moveDestinations: [{ ae: 'MOVESCU', port: storePort }] });
+    const { qr, storePort } = await startDcmqrscpServing(study.files, { storageDir: join(tmp.path, 'db') });
     cleanups.push(() => qr.stop());
     const dump = join(tmp.path, 'q.dump');
     const queryFile = join(tmp.path, 'q.dcm');

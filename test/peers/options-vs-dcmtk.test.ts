@@ -12,22 +12,21 @@
  * accepts). Each case has its own move destination (AE title and port), so that cases run three at a time. Our own
  * options (DCMTK has none of them) are given to ours only: they must change nothing a DCMTK user sees.
  */
-import { after, describe } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
 import {
-  compareDirs, formatDirDiff, indexIntoDcmqrscp, runMovescu, startDcmqrscp, tempDir,
+  compareDirs, formatDirDiff, freePort, runMovescu, startDcmqrscpServing, tempDir,
   type Dcmqrscp, type MovescuResult, type TempDir,
-} from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
-import { Archive } from '../../lib/archive/archive';
+} from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
+import { startOwnArchive } from '../helpers/archive';
+import { cleanupsAfter } from '../helpers/cleanups';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 /** Cases at once: each is two movescu processes one after the other. */
 const CONCURRENCY = 3;
@@ -52,31 +51,10 @@ interface Pair { dcmtk: MovescuResult; ours: MovescuResult; a: string; b: string
 
 interface Destination { ae: string; port: number }
 
-/** Whether 127.0.0.1:port can be listened on now. */
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-/**
- * One move destination per case: AE title and store port. The ports are taken below the kernel's ephemeral range:
- * they are chosen long before they are listened on, and an ephemeral one could meanwhile be the local end of some
- * outgoing connection (the archives' own sub-associations among them).
- */
+/** One move destination per case: AE title and store port. */
 async function destinations(n: number, prefix: string): Promise<Destination[]> {
-  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'latin1').trim().split(/\s+/).map(Number);
-  const top = Math.min(low ?? 32768, 32768);
-  const taken = new Set<number>();
   const out: Destination[] = [];
-  while (out.length < n) {
-    const port = 10000 + Math.floor(Math.random() * (top - 10000));
-    if (taken.has(port) || !(await canListen(port))) continue;
-    taken.add(port);
-    out.push({ ae: `${prefix}${out.length}`, port });
-  }
+  while (out.length < n) out.push({ ae: `${prefix}${out.length}`, port: await freePort() });
   return out;
 }
 
@@ -185,13 +163,9 @@ function dcmqrscp(): Promise<QrSetup> {
     });
     const dests = await destinations(QR_CASES.length + 3, 'OPT');
     const moveDestinations = dests.map((d) => ({ ae: d.ae, port: d.port }));
-    const db = join(tmp.path, 'db');
-    await indexIntoDcmqrscp(db, study.files);
-    const qr = await startDcmqrscp({ storageDir: db, moveDestinations });
+    const { qr } = await startDcmqrscpServing(study.files, { storageDir: join(tmp.path, 'db'), moveDestinations });
     cleanups.push(() => qr.stop());
-    const db2 = join(tmp.path, 'db-deflate');
-    await indexIntoDcmqrscp(db2, study.files);
-    const qrDeflate = await startDcmqrscp({ storageDir: db2, moveDestinations, extraArgs: ['-xd'] });
+    const { qr: qrDeflate } = await startDcmqrscpServing(study.files, { storageDir: join(tmp.path, 'db-deflate'), moveDestinations, extraArgs: ['-xd'] });
     cleanups.push(() => qrDeflate.stop());
     return { tmp, qr, qrDeflate, dests, study };
   })();
@@ -291,12 +265,8 @@ function ownArchive(): Promise<XferSetup> {
       dump2dcm(src, `native-${file}`, [...head(instance), '(7fe0,0010) OB 01\\02\\03\\04'], [option]);
     }
     const dests = await destinations(PREFER.length, 'XFER');
-    const archive = new Archive({
-      aeTitle: 'ARCHIVE', folder: src, port: 0,
-      destinations: Object.fromEntries(dests.map((d) => [d.ae, { host: '127.0.0.1', port: d.port }])),
-    });
-    const qrPort = await archive.start();
-    cleanups.push(() => archive.stop());
+    const { qrPort, close } = await startOwnArchive({ folder: src, moveDestinations: dests });
+    cleanups.push(close);
     return { tmp, qrPort, dests, instanceOf };
   })();
   return xferSetup;

@@ -8,11 +8,11 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
+import { freePort, waitForListening } from '../helpers/net';
 import { DCMTK_STORAGE_SOP_CLASSES } from '../../lib/dataset/uids';
 import { dcmtkFileName } from '../../lib/dcmtk/prefixes';
 
@@ -26,31 +26,6 @@ const ENV = { ...process.env, TCP_NODELAY: '1' };
 let dir = '';
 let scp: ChildProcess | undefined;
 let scpLog = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function waitListening(port: number, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = connect(port, '127.0.0.1');
-      c.once('connect', () => (c.destroy(), resolve(true)));
-      c.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`storescp did not listen on ${port}: ${scpLog}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function dumpText(sopClass: string, sopInstance: string): string {
   return [
@@ -97,7 +72,7 @@ peerTest("storescp names every DCMTK storage class's file as dcmtkFileName() say
   scp = spawn('storescp', ['-aet', 'PREFIXSCP', '-od', outDir, String(port)], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
   scp.stdout?.on('data', (b: Buffer) => (scpLog += b.toString()));
   scp.stderr?.on('data', (b: Buffer) => (scpLog += b.toString()));
-  await waitListening(port, 10_000);
+  await waitForListening(port, { isDead: () => (scp?.exitCode === null ? null : `storescp exited before listening on ${port}: ${scpLog}`) });
 
   for (let i = 0; i < files.length; i += BATCH) {
     const batch = files.slice(i, i + BATCH);

@@ -3,29 +3,25 @@
  * pseudo-terminal (util-linux `script`), where the line must be drawn and end on the final counts, and under plain
  * pipes and at -v, where it must not appear at all (DCMTK's output unchanged).
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
-import { freePort, movescuCommand, runProcess, tempDir, type RunResult, type TempDir } from './harness';
-import { Archive } from '../../lib/archive/archive';
+import { peerTest } from '../helpers/peer-gate';
+import { movescuCommand, runProcess, tempDir, type RunResult, type TempDir } from '../helpers/peers';
+import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 interface Setup { tmp: TempDir; qrPort: number; storePort: number; studyUid: string; objects: number }
 let setup: Promise<Setup> | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 function archive(): Promise<Setup> {
   setup ??= (async () => {
     const tmp = tempDir('progress-tty');
     cleanups.push(() => tmp.cleanup());
-    const study = await writeSyntheticStudy(join(tmp.path, 'archive'));
-    const storePort = await freePort();
-    const a = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'archive'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-    const qrPort = await a.start();
-    cleanups.push(() => a.stop());
+    const { study, qrPort, storePort, close } = await startOwnArchive({ folder: join(tmp.path, 'archive'), study: (f) => writeSyntheticStudy(f) });
+    cleanups.push(close);
     return { tmp, qrPort, storePort, studyUid: study.studyInstanceUid, objects: study.files.length };
   })();
   return setup;

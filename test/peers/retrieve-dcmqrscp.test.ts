@@ -9,13 +9,13 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
 import {
   compareDirs, formatDirDiff, freePort, indexIntoDcmqrscp, startDcmqrscp, tempDir,
   runBoth, type Dcmqrscp, type TempDir, type PairRun,
-} from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
-import { FIXTURES } from '../fixtures/dataset/helpers';
+} from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
+import { FIXTURES } from '../helpers/dataset';
 
 const DCMTK = ['dump2dcm', 'dcmconv', 'dcmqridx', 'dcmqrscp', 'movescu'];
 

@@ -5,25 +5,24 @@
  * path must hand exactly those objects to the converter, and the converter must write what DCMTK writes. With +B both
  * must write the bytes as stored.
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { peerTest } from '../peer-gate';
-import { compareDirs, compareFiles, datasetWithoutPadding, formatDirDiff, freePort, readPart10Header, runBoth, tempDir, type TempDir, type PairRun } from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
-import { Archive } from '../../lib/archive/archive';
+import { peerTest } from '../helpers/peer-gate';
+import { compareDirs, compareFiles, datasetWithoutPadding, formatDirDiff, readPart10Header, runBoth, tempDir, type TempDir, type PairRun } from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
+import { startOwnArchive } from '../helpers/archive';
 import { elementHeader, itemHeader } from '../../lib/dataset/encode';
 import { encodeFileMeta } from '../../lib/dataset/file-meta';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const DCMTK = ['dump2dcm', 'dcmconv', 'movescu'];
 
-interface Setup { tmp: TempDir; archive: Archive; qrPort: number; storePort: number; study: GeneratedStudy }
+interface Setup { tmp: TempDir; qrPort: number; storePort: number; study: GeneratedStudy }
 let setup: Promise<Setup> | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 function dcmconv(args: string[], file: string): void {
   const r = spawnSync('dcmconv', [...args, file, file]);
@@ -34,23 +33,26 @@ function archive(): Promise<Setup> {
   setup ??= (async () => {
     const tmp = tempDir('retrieve-own-archive');
     cleanups.push(() => tmp.cleanup());
-    const study = await makeStudy({
-      dir: join(tmp.path, 'src'), patientId: 'OWN1',
-      series: [
-        { sopClass: 'sr', count: 2, transferSyntax: 'implicit', undefinedLengths: true },
-        { sopClass: 'sr', count: 1, transferSyntax: 'explicit', undefinedLengths: true },
-        { sopClass: 'ct', count: 2, rows: 16, cols: 16, transferSyntax: 'explicit' },
-        { sopClass: 'mr', count: 1, rows: 8, cols: 8, transferSyntax: 'implicit' },
-      ],
+    const { study, qrPort, storePort, close } = await startOwnArchive({
+      folder: join(tmp.path, 'src'),
+      study: async (dir) => {
+        const study = await makeStudy({
+          dir, patientId: 'OWN1',
+          series: [
+            { sopClass: 'sr', count: 2, transferSyntax: 'implicit', undefinedLengths: true },
+            { sopClass: 'sr', count: 1, transferSyntax: 'explicit', undefinedLengths: true },
+            { sopClass: 'ct', count: 2, rows: 16, cols: 16, transferSyntax: 'explicit' },
+            { sopClass: 'mr', count: 1, rows: 8, cols: 8, transferSyntax: 'implicit' },
+          ],
+        });
+        // Variants DCMTK's normal mode changes: group lengths present, undefined-length items in an image.
+        dcmconv(['+g'], study.files[3]!);
+        dcmconv(['-e', '+g'], study.files[5]!);
+        return study;
+      },
     });
-    // Variants DCMTK's normal mode changes: group lengths present, undefined-length items in an image.
-    dcmconv(['+g'], study.files[3]!);
-    dcmconv(['-e', '+g'], study.files[5]!);
-    const storePort = await freePort();
-    const archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'src'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-    const qrPort = await archive.start();
-    cleanups.push(() => archive.stop());
-    return { tmp, archive, qrPort, storePort, study };
+    cleanups.push(close);
+    return { tmp, qrPort, storePort, study };
   })();
   return setup;
 }
@@ -182,10 +184,8 @@ peerTest('own archive, normal mode, +te, +tb +g: elements out of tag order and r
   writeFileSync(join(folder, 'ooo-small.dcm'), outOfOrderObject('1.2.826.0.1.3680043.2.1143.9101', 1000));
   // Over 2 MiB: streamed to the file, then rewritten in order from it.
   writeFileSync(join(folder, 'ooo-large.dcm'), outOfOrderObject('1.2.826.0.1.3680043.2.1143.9104', 3 * 1024 * 1024));
-  const storePort = await freePort();
-  const own = new Archive({ aeTitle: 'ARCHIVE', folder, port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-  const qrPort = await own.start();
-  cleanups.push(() => own.stop());
+  const { qrPort, storePort, close } = await startOwnArchive({ folder });
+  cleanups.push(close);
   // Normal mode (the check path), and conversions (the large object: two passes, as its head is out of order).
   for (const extra of [[], ['+te'], ['+tb', '+g']]) {
     const r = await runBoth(tmp.path, (out) => ['-S', '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(storePort), '-od', out, ...extra,

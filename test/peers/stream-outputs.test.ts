@@ -5,23 +5,22 @@
  * with one over 2 MiB (spooled to a temporary file), in implicit and explicit VR, with undefined lengths that DCMTK's
  * normal mode re-encodes (so the comparison is with what DCMTK writes, not with the archive's bytes).
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
 import { needPydicom, pyCompare } from '../helpers/pydicom';
-import { compareDirs, compareFiles, formatDirDiff, freePort, movescuCommand, runMovescu, runProcess, tempDir, type TempDir } from './harness';
-import { makeStudy, type GeneratedStudy } from '../fixtures/gen/dicom-gen';
-import { Archive } from '../../lib/archive/archive';
+import { compareDirs, compareFiles, formatDirDiff, movescuCommand, runMovescu, runProcess, tempDir, type TempDir } from '../helpers/peers';
+import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
+import { startOwnArchive } from '../helpers/archive';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const DCMTK = ['dump2dcm', 'movescu', 'tar', 'python3'];
 
 interface Setup { tmp: TempDir; qrPort: number; storePort: number; study: GeneratedStudy; reference: string }
 let setup: Promise<Setup> | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 function moveArgs(s: Setup, out: string, keys: string[] = ['-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${s.study.studyUid}`]): string[] {
   return ['-S', '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(s.storePort), '-od', out, ...keys, '127.0.0.1', String(s.qrPort)];
@@ -31,19 +30,19 @@ function ready(): Promise<Setup> {
   setup ??= (async () => {
     const tmp = tempDir('stream-outputs');
     cleanups.push(() => tmp.cleanup());
-    const study = await makeStudy({
-      dir: join(tmp.path, 'src'), patientId: 'STREAM1',
-      series: [
-        { sopClass: 'ct', count: 4, rows: 64, cols: 64, transferSyntax: 'explicit' },
-        { sopClass: 'mr', count: 2, rows: 32, cols: 32, transferSyntax: 'implicit' },
-        { sopClass: 'sr', count: 2, transferSyntax: 'explicit', undefinedLengths: true },
-        { sopClass: 'ct', count: 1, rows: 1100, cols: 1024, transferSyntax: 'explicit' },
-      ],
+    const { study, qrPort, storePort, close } = await startOwnArchive({
+      folder: join(tmp.path, 'src'),
+      study: (dir) => makeStudy({
+        dir, patientId: 'STREAM1',
+        series: [
+          { sopClass: 'ct', count: 4, rows: 64, cols: 64, transferSyntax: 'explicit' },
+          { sopClass: 'mr', count: 2, rows: 32, cols: 32, transferSyntax: 'implicit' },
+          { sopClass: 'sr', count: 2, transferSyntax: 'explicit', undefinedLengths: true },
+          { sopClass: 'ct', count: 1, rows: 1100, cols: 1024, transferSyntax: 'explicit' },
+        ],
+      }),
     });
-    const storePort = await freePort();
-    const archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(tmp.path, 'src'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-    const qrPort = await archive.start();
-    cleanups.push(() => archive.stop());
+    cleanups.push(close);
     const s = { tmp, qrPort, storePort, study, reference: join(tmp.path, 'dcmtk') };
     mkdirSync(s.reference);
     const r = await runMovescu('dcmtk', moveArgs(s, s.reference));

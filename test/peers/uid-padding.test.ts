@@ -4,23 +4,22 @@
  * space from the SOP class and instance UIDs it compares with the C-STORE request, after dcmdata's input correction
  * has already removed every space from them (with a warning per element, whether -up is given or not).
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
-import { compareDirs, formatDirDiff, freePort, runBoth, tempDir, type TempDir } from './harness';
-import { Archive } from '../../lib/archive/archive';
+import { peerTest } from '../helpers/peer-gate';
+import { compareDirs, formatDirDiff, runBoth, tempDir, type TempDir } from '../helpers/peers';
+import { startOwnArchive } from '../helpers/archive';
 import { elementHeader } from '../../lib/dataset/encode';
 import { encodeFileMeta } from '../../lib/dataset/file-meta';
+import { cleanupsAfter } from '../helpers/cleanups';
 
 const STUDY = '1.2.826.0.1.3680043.2.1143.70';
 const INSTANCE = '1.2.826.0.1.3680043.2.1143.77';
 
 interface Setup { tmp: TempDir; qrPort: number; storePort: number }
 let setup: Promise<Setup> | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 /** A secondary capture object whose UIDs are padded with a space (SOP class, instance, study) or led by one (series). */
 function spacePadded(): Buffer {
@@ -51,10 +50,8 @@ function archive(): Promise<Setup> {
     const folder = join(tmp.path, 'src');
     mkdirSync(folder);
     writeFileSync(join(folder, 'padded.dcm'), spacePadded());
-    const storePort = await freePort();
-    const a = new Archive({ aeTitle: 'ARCHIVE', folder, port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-    const qrPort = await a.start();
-    cleanups.push(() => a.stop());
+    const { qrPort, storePort, close } = await startOwnArchive({ folder });
+    cleanups.push(close);
     return { tmp, qrPort, storePort };
   })();
   return setup;

@@ -12,10 +12,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Archive } from '../../lib/archive/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
 import { dcmtkFileName } from '../../lib/dcmtk/prefixes';
-import { datasetWithoutPadding, freePort, movescuCommand, readPart10Header, runProcess } from '../peers/harness';
+import { startOwnArchive } from '../helpers/archive';
+import { datasetWithoutPadding, movescuCommand, readPart10Header, runProcess } from '../helpers/peers';
 import { countError, listing, mulberry32, newEntries, newStats, noteFailure, type PhaseStats } from './stats';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
@@ -50,20 +50,20 @@ export async function diskFaults(opts: DiskFaultOptions): Promise<PhaseStats> {
   const log = opts.log ?? (() => {});
   const src = join(opts.dir, 'src');
   // Small objects written in one go, one in one writev, one streamed: each write path meets the limit.
-  const study = await writeSyntheticStudy(src, {
-    series: [
-      { sopClassUid: CT, modality: 'CT', count: 12, rows: 256, columns: 256 },
-      { sopClassUid: CT, modality: 'CT', count: 1, rows: 768, columns: 1024 },
-      { sopClassUid: CT, modality: 'CT', count: 1, rows: 2048, columns: 1024 },
-    ],
+  const { study, qrPort, storePort, close } = await startOwnArchive({
+    folder: src,
+    study: (folder) => writeSyntheticStudy(folder, {
+      series: [
+        { sopClassUid: CT, modality: 'CT', count: 12, rows: 256, columns: 256 },
+        { sopClassUid: CT, modality: 'CT', count: 1, rows: 768, columns: 1024 },
+        { sopClassUid: CT, modality: 'CT', count: 1, rows: 2048, columns: 1024 },
+      ],
+    }),
   });
   const sources = new Map<string, string>(study.files.map((f) => [dcmtkFileName(f.sopClassUid, f.sopInstanceUid), f.path]));
   const expected = new Map<string, Buffer>();
   for (const [name, path] of sources) expected.set(name, await datasetOf(path));
   const totalKib = Math.ceil([...expected.values()].reduce((n, b) => n + b.length, 0) / 1024);
-  const storePort = await freePort();
-  const archive = new Archive({ aeTitle: 'ARCHIVE', folder: src, port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-  const qrPort = await archive.start();
   const runs = join(opts.dir, 'runs');
   const childTmp = join(opts.dir, 'child-tmp');
   mkdirSync(runs);
@@ -131,7 +131,7 @@ export async function diskFaults(opts: DiskFaultOptions): Promise<PhaseStats> {
       if ((r + 1) % 10 === 0) log(`${r + 1} disk-fault runs`);
     }
   } finally {
-    await archive.stop();
+    await close();
   }
   stats.ms = Date.now() - t0;
   return stats;

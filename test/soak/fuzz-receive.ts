@@ -17,7 +17,6 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { encodeDataset } from '../../lib/dataset/encode';
 import { decodeCommand, encodeCommand } from '../../lib/dimse/command';
 import { parseFileMeta } from '../../lib/dataset/file-meta';
 import { DatasetParser } from '../../lib/dataset/tokenizer';
@@ -25,6 +24,7 @@ import { EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, type DatasetSyntax } from '../..
 import { PduReader, encodePdu, type Pdu } from '../../lib/pdu';
 import { buildAssociateRq } from '../../lib/association/negotiation';
 import { startStoreServer } from '../helpers/raw-store-peer';
+import { ctDataset } from '../helpers/dataset';
 import { bytes, cut, mutation } from '../helpers/property';
 import { countError, listing, newEntries, newStats, noteFailure, type PhaseStats } from './stats';
 
@@ -45,14 +45,8 @@ function associateRq(ts: string, abstractSyntax = CT): Buffer {
   }, { maxPduLength: 16384, artimTimeoutMs: 2000 }));
 }
 
-function dataset(uid: string, pixels: number, syntax: DatasetSyntax, sopInstanceUid = uid): Buffer {
-  return encodeDataset([
-    { tag: 0x00080016, vr: 'UI', value: Buffer.from(CT) },
-    { tag: 0x00080018, vr: 'UI', value: Buffer.from(sopInstanceUid) },
-    { tag: 0x00100020, vr: 'LO', value: Buffer.from('SOAK') },
-    { tag: 0x7fe00010, vr: 'OW', value: Buffer.alloc(2 * pixels, 7) },
-  ], syntax);
-}
+const dataset = (uid: string, pixels: number, syntax: DatasetSyntax, sopInstanceUid = uid): Buffer =>
+  ctDataset({ sopInstanceUid, patientId: 'SOAK', pixelBytes: 2 * pixels, fill: 7, syntax });
 
 const storeRq = (uid: string, messageId: number): Buffer =>
   encodeCommand({ CommandField: 0x0001, MessageID: messageId, AffectedSOPClassUID: CT, AffectedSOPInstanceUID: uid, Priority: 0, CommandDataSetType: 0 });

@@ -8,10 +8,10 @@
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeStudy } from '../fixtures/gen/dicom-gen';
+import { makeStudy } from '../helpers/dicom-gen';
 import {
-  compareDirs, compareFiles, formatDirDiff, freePort, indexIntoDcmqrscp, movescuCommand, runMovescu, spawnGroup, startDcmqrscp,
-} from '../peers/harness';
+  compareDirs, compareFiles, formatDirDiff, movescuCommand, runMovescu, spawnGroup, startDcmqrscpServing,
+} from '../helpers/peers';
 import { countError, listing, mulberry32, newEntries, newStats, noteFailure, type PhaseStats } from './stats';
 
 export const KILL_BINARIES = ['dcmqrscp', 'dcmqridx', 'movescu', 'dump2dcm'];
@@ -45,10 +45,7 @@ export async function killRounds(opts: KillOptions): Promise<KillStats> {
       { sopClass: 'ct', count: 2, rows: 1100, cols: 1024, transferSyntax: 'explicit' },
     ],
   });
-  const db = join(opts.dir, 'db');
-  await indexIntoDcmqrscp(db, study.files);
-  const storePort = await freePort();
-  const qr = await startDcmqrscp({ storageDir: db, moveDestinations: [{ ae: 'MOVESCU', port: storePort }] });
+  const { qr, storePort } = await startDcmqrscpServing(study.files, { storageDir: join(opts.dir, 'db') });
   try {
     const args = (out: string): string[] => ['-S', '-aec', 'ARCHIVE', '-aem', 'MOVESCU', '+P', String(storePort), '-od', out,
       '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${study.studyUid}`, '127.0.0.1', String(qr.port)];

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import minimist from 'minimist';
-import { findBinary } from '../peer-gate';
+import { findBinary } from '../helpers/peer-gate';
 import { fuzzDecoders } from './fuzz-decoders';
 import { fuzzReceive } from './fuzz-receive';
 import { KILL_BINARIES, killRounds } from './kills';

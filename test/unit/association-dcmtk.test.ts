@@ -10,7 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
+import { freePort, waitForListening } from '../helpers/net';
 import { DimseError } from '../../lib/errors';
 import { AssociationRejectedError, acceptAssociation, requestAssociation } from '../../lib/association';
 import type { AcceptDecision, AssociationHandle } from '../../lib/association';
@@ -27,29 +28,13 @@ after(() => {
   for (const f of cleanups) f();
 });
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-/** Connects, retrying while the peer's listener is not up yet. */
+/** Connects once the peer listens. */
 async function connectWhenUp(port: number): Promise<net.Socket> {
-  for (let i = 0; i < 100; i++) {
-    const s = net.connect(port, '127.0.0.1');
-    try {
-      await once(s, 'connect');
-      s.setNoDelay(true);
-      return s;
-    } catch {
-      s.destroy();
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`nothing listens on port ${port}`);
+  await waitForListening(port);
+  const s = net.connect(port, '127.0.0.1');
+  await once(s, 'connect');
+  s.setNoDelay(true);
+  return s;
 }
 
 function startStorescp(port: number, extra: string[] = []): ChildProcess {

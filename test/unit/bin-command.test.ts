@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { binCommand, nodeOptionsOf } from '../../scripts/bin-command';
-import { oursMovescuPath } from '../peers/harness/movescu';
+import { oursMovescuPath } from '../helpers/peers/movescu';
 
 test('nodeOptionsOf reads the options after node on a #! line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bin-command-'));

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { peerTest } from '../peer-gate';
-import { FIXTURES, chunks, run, tempDir } from '../fixtures/dataset/helpers';
+import { peerTest } from '../helpers/peer-gate';
+import { FIXTURES, chunks, run, tempDir } from '../helpers/dataset';
 import { encodeDataset } from '../../lib/dataset/encode';
 import { detectSyntax, encodeFileMeta, parseFileMeta, readFileMeta } from '../../lib/dataset/file-meta';
 import {

@@ -11,8 +11,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
-import { chunks, FIXTURES, listDcmdump, listTokens, run, tempDir, tokenize } from '../fixtures/dataset/helpers';
+import { peerTest } from '../helpers/peer-gate';
+import { chunks, FIXTURES, listDcmdump, listTokens, run, tempDir, tokenize } from '../helpers/dataset';
 import { parseFileMeta, encodeFileMeta } from '../../lib/dataset/file-meta';
 import { elementHeader, encodeDataset, itemHeader } from '../../lib/dataset/encode';
 import {
@@ -266,7 +266,7 @@ test('tokenizer: an empty dataset and a zero-length explicit sequence', async ()
 });
 
 test('tokenizer: mutated inputs end in tokens or a DimseError, never a crash or a hang', async () => {
-  const { rng } = await import('../fixtures/dataset/helpers');
+  const { rng } = await import('../helpers/dataset');
   const base = Buffer.concat([handBuilt(EXPLICIT_LE), encapsulated()]);
   const r = rng(77);
   for (let i = 0; i < 400; i++) {

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
 import { checkTables, evaluate, HostAccessError, parseTable, type HostTables } from '../../lib/services/host-access';
 
 const ORACLE = String.raw`#include <stdio.h>

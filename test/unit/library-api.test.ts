@@ -10,18 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { buildIdentifier, directorySink, filterObjects, retrieve, tapObjects } from '../../lib/index';
-import { Archive } from '../../lib/archive/archive';
+import { startOwnArchive } from '../helpers/archive';
 import { writeSyntheticStudy } from '../../lib/archive/synthetic';
-import { freePort } from '../peers/harness/net';
 
 
 test('retrieve → filterObjects → directorySink: kept objects stored, dropped ones acknowledged', async () => {
   const root = mkdtempSync(join(tmpdir(), 'api-'));
   try {
-    const study = await writeSyntheticStudy(join(root, 'archive'));
-    const storePort = await freePort();
-    const archive = new Archive({ aeTitle: 'ARCHIVE', folder: join(root, 'archive'), port: 0, destinations: { MOVESCU: { host: '127.0.0.1', port: storePort } } });
-    const qrPort = await archive.start();
+    const { study, qrPort, storePort, close } = await startOwnArchive({ folder: join(root, 'archive'), study: (f) => writeSyntheticStudy(f) });
     try {
       const out = join(root, 'out');
       mkdirSync(out);
@@ -39,7 +35,7 @@ test('retrieve → filterObjects → directorySink: kept objects stored, dropped
       const cts = study.files.filter((f) => f.sopClassUid === CT);
       assert.deepEqual(readdirSync(out).sort(), cts.map((f) => `CT.${f.sopInstanceUid}`).sort());
     } finally {
-      await archive.stop();
+      await close();
     }
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -12,24 +12,17 @@ import { once } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { encodeDataset } from '../../lib/dataset/encode';
 import { decodeCommand, encodeCommand } from '../../lib/dimse/command';
 import { parseFileMeta } from '../../lib/dataset/file-meta';
 import { DatasetParser } from '../../lib/dataset/tokenizer';
 import { PduReader, encodePdu, type Pdu } from '../../lib/pdu';
-import { CT, EXPLICIT_LE, RELEASE_RQ, rawAssociate, startStoreServer } from '../helpers/raw-store-peer';
+import { CT, RELEASE_RQ, rawAssociate, startStoreServer } from '../helpers/raw-store-peer';
 import { bytes } from '../helpers/property';
+import { ctDataset } from '../helpers/dataset';
 
 const UIDS = ['1.2.3.1', '1.2.3.2', '1.2.3.3'];
 
-function dataset(uid: string, padding: number): Buffer {
-  return encodeDataset([
-    { tag: 0x00080016, vr: 'UI', value: Buffer.from(CT) },
-    { tag: 0x00080018, vr: 'UI', value: Buffer.from(uid) },
-    { tag: 0x00100020, vr: 'LO', value: Buffer.from('PROP') },
-    { tag: 0x7fe00010, vr: 'OW', value: Buffer.alloc(2 * padding, 1) },
-  ], EXPLICIT_LE);
-}
+const dataset = (uid: string, padding: number): Buffer => ctDataset({ sopInstanceUid: uid, patientId: 'PROP', pixelBytes: 2 * padding, fill: 1 });
 
 const pdata = (contextId: number, isCommand: boolean, isLast: boolean, data: Buffer): Buffer =>
   encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId, isCommand, isLast, data }] });

@@ -9,17 +9,16 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { chunks } from '../fixtures/dataset/helpers';
+import { chunks, stringElement as s } from '../helpers/dataset';
 import { receivedObject, runStages } from '../helpers/stage-driver';
 import { elementHeader, encodeDataset } from '../../lib/dataset/encode';
 import type { DataElement } from '../../lib/dataset/element';
 import { EXPLICIT_BE, EXPLICIT_LE, EXPLICIT_VR_BIG_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN } from '../../lib/dataset/transfer-syntax';
-import { encodeNumbers, stringToBytes } from '../../lib/dataset/values';
+import { encodeNumbers } from '../../lib/dataset/values';
 import type { DatasetWriter } from '../../lib/dataset/writer';
 import { DimseError } from '../../lib/errors';
 import { rewriteAttributes, withAttributes, type AttributedObject } from '../../lib/stages';
 
-const s = (tag: number, vr: string, v: string): DataElement => ({ tag, vr, value: stringToBytes(v, vr) });
 
 function head(name: string): DataElement[] {
   return [

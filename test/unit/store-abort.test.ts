@@ -9,9 +9,8 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../../lib/log';
-import { encodeDataset } from '../../lib/dataset/encode';
-import type { DataElement } from '../../lib/dataset/element';
-import { ABORT, CT, EXPLICIT_LE, RELEASE_RQ, dataPdu, rawAssociate, startStoreServer, storeRqPdu, storeStatus, type StoreServer } from '../helpers/raw-store-peer';
+import { ABORT, RELEASE_RQ, dataPdu, rawAssociate, startStoreServer, storeRqPdu, storeStatus, type StoreServer } from '../helpers/raw-store-peer';
+import { ctDataset } from '../helpers/dataset';
 
 /** The sink's messages; `discarded` waits for the one it logs (debug) once a broken-off object's files are removed. */
 const warnings: string[] = [];
@@ -35,8 +34,7 @@ after(async () => { await store.close(); });
 
 /** A small valid data set in explicit VR little endian. */
 function dataset(uid: string): Buffer {
-  const ui = (tag: number, v: string): DataElement => ({ tag, vr: 'UI', value: Buffer.from(v.length % 2 ? `${v}\0` : v, 'latin1') });
-  return encodeDataset([ui(0x00080016, CT), ui(0x00080018, uid), { tag: 0x00100020, vr: 'LO', value: Buffer.from('PAT1') }], EXPLICIT_LE);
+  return ctDataset({ sopInstanceUid: uid });
 }
 
 test('a peer abort in the middle of an object leaves no file at all', async () => {

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { peerTest } from '../peer-gate';
+import { peerTest } from '../helpers/peer-gate';
 import { join } from 'node:path';
 import {
   DCMTK_STORAGE_SOP_CLASSES,

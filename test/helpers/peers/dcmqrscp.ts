@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { spawnGroup, type GroupProcess } from './proc';
-import { freePort, waitForListening } from './net';
+import { freePort, waitForListening } from '../net';
 
 export interface MoveDestination {
   /** AE title the archive will call (the movescu's -aem / listening AE). */
@@ -151,4 +151,15 @@ export async function indexIntoDcmqrscp(storageDir: string, files: readonly stri
     );
   }
   return { indexed: abs.length };
+}
+
+/**
+ * dcmqrscp serving `files`, indexed in place into `opts.storageDir`, with the move destinations `opts` names or else
+ * one, MOVESCU on a free port; `storePort` is the first destination's port (where the movescu under test listens).
+ */
+export async function startDcmqrscpServing(files: readonly string[], opts: DcmqrscpOptions): Promise<{ qr: Dcmqrscp; storePort: number }> {
+  await indexIntoDcmqrscp(opts.storageDir, files);
+  const moveDestinations = opts.moveDestinations ?? [{ ae: 'MOVESCU', port: await freePort() }];
+  const qr = await startDcmqrscp({ ...opts, moveDestinations });
+  return { qr, storePort: moveDestinations[0]?.port ?? 0 };
 }

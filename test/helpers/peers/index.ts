@@ -1,8 +1,8 @@
 /** Helpers for tests and benchmarks against real DCMTK peers. See each module for details. */
-export { freePort, waitForListening } from './net';
+export { freePort, waitForListening } from '../net';
 export { tempDir, type TempDir } from './tmp';
 export { spawnGroup, runProcess, type RunResult } from './proc';
-export { startDcmqrscp, indexIntoDcmqrscp, type Dcmqrscp } from './dcmqrscp';
+export { startDcmqrscp, startDcmqrscpServing, indexIntoDcmqrscp, type Dcmqrscp } from './dcmqrscp';
 export {
   runMovescu,
   runTimed,

@@ -1,22 +1,43 @@
 import { createServer, connect } from 'node:net';
 import { readFileSync } from 'node:fs';
 
-/** A TCP port that was free on 127.0.0.1 a moment ago (listen on port 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Lowest port the kernel hands out as the local end of outgoing connections (Linux; 32768 elsewhere). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'latin1').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 10_000 ? Math.min(low, 32_768) : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** Whether 127.0.0.1:port can be listened on now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      if (addr === null || typeof addr === 'string') {
-        srv.close();
-        reject(new Error('no port'));
-        return;
-      }
-      srv.close(() => resolve(addr.port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+/** Ports this process has handed out: never twice, since callers may listen on them much later. */
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port free on 127.0.0.1 a moment ago, for a server (ours or a DCMTK tool) to listen on later. Taken below
+ * the kernel's ephemeral range: a port from that range (what listening on port 0 gives) can meanwhile become the
+ * local end of some outgoing connection, an archive's own sub-associations among them, and the listen then fails
+ * with EADDRINUSE.
+ */
+export async function freePort(): Promise<number> {
+  const top = ephemeralLow();
+  for (;;) {
+    const port = 10_000 + Math.floor(Math.random() * (top - 10_000));
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /** Linux: is some socket in LISTEN state on `port` (any address)? null when /proc/net/tcp is not readable. */
