@@ -11,7 +11,7 @@ import { FramingCheck } from '../../lib/dataset/framing-check';
 import { DatasetParser } from '../../lib/dataset/tokenizer';
 import { EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, type DatasetSyntax } from '../../lib/dataset/transfer-syntax';
 import { DimseError } from '../../lib/errors';
-import { chunks } from '../fixtures/dataset/helpers';
+import { chunks } from '../helpers/dataset';
 
 const U = 0xffffffff;
 

@@ -20,7 +20,7 @@ import { DatasetTokenizer } from '../../lib/dataset/tokenizer';
 import type { DatasetToken } from '../../lib/dataset/tokens';
 import { JsonBufferPool } from '../../lib/sinks/json-buffers';
 import { extract as tarExtract } from 'tar-stream';
-import { tempDir } from '../fixtures/dataset/helpers';
+import { tempDir } from '../helpers/dataset';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const LE = '1.2.840.10008.1.2.1';
