@@ -10,9 +10,9 @@ import minimist from 'minimist';
 import { open } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parseFileMeta } from '../lib/dataset/file-meta';
-import { DatasetTokenizer } from '../lib/dataset/tokenizer';
-import { DicomJsonEncoder } from '../lib/dataset/json-encoder';
+import { parseFileMeta } from '../lib/dataset/part10/file-meta';
+import { DatasetTokenizer } from '../lib/dataset/codec/tokenizer';
+import { DicomJsonEncoder } from '../lib/dataset/codec/json-encoder';
 
 const args = minimist(process.argv.slice(2), { default: { chunk: 16372, runs: 3 } });
 

@@ -16,7 +16,7 @@ import {
 } from '../lib/cli';
 import { resolve } from 'node:path';
 import { lookup } from 'node:dns/promises';
-import { lookupKeyword, lookupTag } from '../lib/dataset/dictionary';
+import { lookupKeyword, lookupTag } from '../lib/dataset/dictionary/dictionary';
 import { BULK_DATA_THRESHOLD } from '../lib/cli/options';
 import {
   DimseError, buildIdentifier, directorySink, jsonDirectorySink, jsonSink, moveOutcome, multipartContentType, multipartSink, part10Sink, randomBoundary, retrieve, tarSink,

@@ -24,3 +24,19 @@ export function formatTag(tag: number): string {
   const e = (tag & 0xffff).toString(16).padStart(4, '0');
   return `(${g},${e})`;
 }
+
+/** strerror() of the errors a connect() can end with on Linux (what C programs, DCMTK among them, print). */
+const STRERROR: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'Connection refused',
+  ECONNRESET: 'Connection reset by peer',
+  ETIMEDOUT: 'Connection timed out',
+  EHOSTUNREACH: 'No route to host',
+  ENETUNREACH: 'Network is unreachable',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EACCES: 'Permission denied',
+};
+
+/** The system's text for a Node errno error ("Connection refused"), or its message when the table lacks it. */
+export function systemErrorText(e: NodeJS.ErrnoException): string {
+  return (e.code && STRERROR[e.code]) ?? e.message;
+}

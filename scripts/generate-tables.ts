@@ -1,8 +1,8 @@
 /**
  * Generates the tables of facts the library needs from the fact files in scripts/data/ (see SOURCES.md there):
- *   lib/dataset/dictionary.generated.ts   DCMTK 3.6.7's data dictionary (dicom.dic), repeating groups as masks
- *   lib/dataset/private-dictionary.generated.ts   DCMTK 3.6.7's private tags (private.dic), by private creator
- *   lib/dataset/uids.generated.ts         DCMTK 3.6.7's UIDs with its names, storage SOP classes, transfer syntaxes
+ *   lib/dataset/dictionary/dictionary.generated.ts   DCMTK 3.6.7's data dictionary (dicom.dic), repeating groups as masks
+ *   lib/dataset/dictionary/private-dictionary.generated.ts   DCMTK 3.6.7's private tags (private.dic), by private creator
+ *   lib/dataset/dictionary/uids.generated.ts         DCMTK 3.6.7's UIDs with its names, storage SOP classes, transfer syntaxes
  *   lib/dcmtk/prefixes.generated.ts       DCMTK's file name prefix per SOP class
  * All facts come from DCMTK as Debian packages it (libdcmtk17, libdcmtk-dev).
  *

@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { acceptAssociation } from '../association/association';
 import type { AssociationHandle } from '../association/types';
-import { TS } from '../dataset/uids';
+import { TS } from '../dataset/dictionary/uids';
 import { CommandField } from '../dimse/command-field';
 import type { DimseMessage } from '../dimse/message';
 import { messagesOf } from '../dimse/messages';

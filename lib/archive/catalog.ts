@@ -5,11 +5,11 @@
  */
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseFileMeta } from '../dataset/file-meta';
-import { DatasetParser } from '../dataset/tokenizer';
-import type { DatasetToken } from '../dataset/tokens';
-import { bytesToString } from '../dataset/values';
-import { isStringVr } from '../dataset/vr';
+import { parseFileMeta } from '../dataset/part10/file-meta';
+import { DatasetParser } from '../dataset/codec/tokenizer';
+import type { DatasetToken } from '../dataset/codec/tokens';
+import { bytesToString } from '../dataset/codec/values';
+import { isStringVr } from '../dataset/codec/vr';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { CatalogEntry } from './catalog-types';

@@ -10,9 +10,9 @@ import { sendMessage } from '../dimse/writer';
 import type { CatalogEntry } from './catalog-types';
 import { QUERY_RETRIEVE_LEVEL } from './catalog-types';
 import { entitiesAt, select, type QueryKey } from './matching';
-import { encodeDataset } from '../dataset/encode';
-import type { DataElement } from '../dataset/element';
-import { valueFromString } from '../dataset/values';
+import { encodeDataset } from '../dataset/codec/encode';
+import type { DataElement } from '../dataset/codec/element';
+import { valueFromString } from '../dataset/codec/values';
 
 export async function findScp(
   assoc: AssociationHandle,

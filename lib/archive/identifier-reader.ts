@@ -1,10 +1,10 @@
 /** Reads a small identifier data set (C-FIND / C-MOVE request) into query keys, with a bound on its size. */
 import type { Readable } from 'node:stream';
-import { DatasetParser } from '../dataset/tokenizer';
-import { ElementAssembler } from '../dataset/element';
-import { transferSyntaxInfo } from '../dataset/transfer-syntax';
-import { bytesToString } from '../dataset/values';
-import { isStringVr } from '../dataset/vr';
+import { DatasetParser } from '../dataset/codec/tokenizer';
+import { ElementAssembler } from '../dataset/codec/element';
+import { transferSyntaxInfo } from '../dataset/codec/transfer-syntax';
+import { bytesToString } from '../dataset/codec/values';
+import { isStringVr } from '../dataset/codec/vr';
 import { DimseError } from '../errors';
 import type { QueryKey } from './matching';
 

@@ -5,12 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeDataset } from '../dataset/encode';
-import type { DataElement } from '../dataset/element';
-import { encodeFileMeta } from '../dataset/file-meta';
-import { TS } from '../dataset/uids';
-import { valueFromString } from '../dataset/values';
-import { lookupKeyword } from '../dataset/dictionary';
+import { encodeDataset } from '../dataset/codec/encode';
+import type { DataElement } from '../dataset/codec/element';
+import { encodeFileMeta } from '../dataset/part10/file-meta';
+import { TS } from '../dataset/dictionary/uids';
+import { valueFromString } from '../dataset/codec/values';
+import { lookupKeyword } from '../dataset/dictionary/dictionary';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
 
 export function newUid(): string {

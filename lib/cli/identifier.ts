@@ -4,11 +4,11 @@
  * DCMTK walks the keys from right to left and each insert replaces the previous one, so for a tag given twice the
  * leftmost value is the one sent; we apply them in that order too.
  */
-import type { DataElement } from '../dataset/element';
+import type { DataElement } from '../dataset/codec/element';
 import { applyOverrideKeys } from './keys';
 import { readQueryFile } from './query-file';
-import { encodeDataset } from '../dataset/encode';
-import { EXPLICIT_VR_LITTLE_ENDIAN } from '../dataset/transfer-syntax';
+import { encodeDataset } from '../dataset/codec/encode';
+import { EXPLICIT_VR_LITTLE_ENDIAN } from '../dataset/codec/transfer-syntax';
 import { DimseError } from '../errors';
 
 export async function buildIdentifier(queryFiles: readonly string[], keys: readonly string[]): Promise<DataElement[][]> {

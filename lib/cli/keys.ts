@@ -17,10 +17,10 @@
  * movescu prints these messages as "error: <message>" after its banner and exits with code 1.
  */
 import { DimseError } from '../errors';
-import { lookupKeyword, lookupTag, type DictEntry } from '../dataset/dictionary';
-import { upsertElements, type DataElement } from '../dataset/element';
-import { valueFromString } from '../dataset/values';
-import { isVr } from '../dataset/vr';
+import { lookupKeyword, lookupTag, type DictEntry } from '../dataset/dictionary/dictionary';
+import { upsertElements, type DataElement } from '../dataset/codec/element';
+import { valueFromString } from '../dataset/codec/values';
+import { isVr } from '../dataset/codec/vr';
 
 export interface OverrideKey {
   tag: number;

@@ -29,7 +29,7 @@ import {
 import { formatLogMessage, parseLogLevel, type Threshold } from './logger';
 import { LogConfigError, defaultLogConfigEnv, loadLogConfig, type LogConfig } from './log-config';
 import { EXIT_CODES } from './exit-codes';
-import type { WriteOptions } from '../dataset/writer';
+import type { WriteOptions } from '../dataset/codec/writer';
 import type { QueryModel } from '../services/sop-classes';
 
 export interface MovescuConfig {

@@ -8,10 +8,10 @@ import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { DimseError } from '../errors';
-import { ElementAssembler, sortAndDedupe, type DataElement } from '../dataset/element';
-import { readFileMeta } from '../dataset/file-meta';
-import type { DatasetToken } from '../dataset/tokens';
-import { DatasetTokenizer } from '../dataset/tokenizer';
+import { ElementAssembler, sortAndDedupe, type DataElement } from '../dataset/codec/element';
+import { readFileMeta } from '../dataset/part10/file-meta';
+import type { DatasetToken } from '../dataset/codec/tokens';
+import { DatasetTokenizer } from '../dataset/codec/tokenizer';
 
 export interface ReadQueryFileOptions {
   /** Largest identifier accepted, in value bytes (default 16 MiB). */

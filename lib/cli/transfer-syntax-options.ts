@@ -4,7 +4,7 @@
  * -x* the list proposed for the FIND/MOVE contexts. Each +x "prefer" option puts its syntax first and then accepts the
  * uncompressed ones.
  */
-import { TS } from '../dataset/uids';
+import { TS } from '../dataset/dictionary/uids';
 
 const UNCOMPRESSED = [TS.ExplicitVRLittleEndian, TS.ExplicitVRBigEndian, TS.ImplicitVRLittleEndian] as const;
 const preferring = (ts: string): readonly string[] => [ts, ...UNCOMPRESSED];

@@ -5,7 +5,7 @@
  * A-ASSOCIATE-AC. Lines a user greps for ("Accepted Transfer Syntax: =LittleEndianExplicit",
  * "(Abstract Syntax Not Supported)") read as DCMTK's do; the implementation lines name us.
  */
-import { uidEntry } from '../dataset/uids';
+import { uidEntry } from '../dataset/dictionary/uids';
 import type { AssociateAc, AssociateRq, RoleSelection, UserIdentityRq } from '../pdu/types';
 import type { OwnParameters } from '../association/types';
 

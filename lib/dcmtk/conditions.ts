@@ -2,22 +2,11 @@
  * DCMTK's conditions (dcmnet cond.h: module 0006, code, text) for the failures a script greps in movescu's log, as
  * DimseCondition::dump prints them. Errors DCMTK has no counterpart for keep their own text.
  */
-import { DimseError } from '../errors';
+import { DimseError, systemErrorText } from '../errors';
 import { isPeerGone } from '../error-codes';
 
 /** DULC_TCPINITERROR. */
 const TCP_INIT_ERROR = '0006:031c TCP Initialization Error';
-
-/** strerror() of the errors a connect() can end with on Linux, as DCMTK prints them. */
-const STRERROR: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'Connection refused',
-  ECONNRESET: 'Connection reset by peer',
-  ETIMEDOUT: 'Connection timed out',
-  EHOSTUNREACH: 'No route to host',
-  ENETUNREACH: 'Network is unreachable',
-  EADDRNOTAVAIL: 'Cannot assign requested address',
-  EACCES: 'Permission denied',
-};
 
 /**
  * A failed connect to `host` (CONNECT_FAILED with the system's error as its cause, CONNECT_TIMEOUT): a name that does
@@ -29,7 +18,7 @@ export function connectCondition(e: DimseError, host: string): string {
   const cause = e.cause as NodeJS.ErrnoException | undefined;
   const code = cause?.code;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL') return `0006:0320 Attempt to connect to unknown host: ${host}`;
-  return `${TCP_INIT_ERROR}: ${(code && STRERROR[code]) ?? cause?.message ?? e.message}`;
+  return `${TCP_INIT_ERROR}: ${cause ? systemErrorText(cause) : e.message}`;
 }
 
 /** A failure of the store service on a sub-association, as movescu's storeSCP and subOpSCP print it. */

@@ -17,12 +17,12 @@
  */
 import { formatTag } from '../errors';
 import { ftoaG } from './ftoa';
-import { itemContentLength, sequenceContentLength } from '../dataset/encode';
-import { lookupTag } from '../dataset/dictionary';
-import { PrivateCreators } from '../dataset/private-dictionary';
-import { isEncapsulated, isItems, type DataElement } from '../dataset/element';
-import { dcmtkUidName, uidEntry } from '../dataset/uids';
-import { isStringVr } from '../dataset/vr';
+import { itemContentLength, sequenceContentLength } from '../dataset/codec/encode';
+import { lookupTag } from '../dataset/dictionary/dictionary';
+import { PrivateCreators } from '../dataset/dictionary/private-dictionary';
+import { isEncapsulated, isItems, type DataElement } from '../dataset/codec/element';
+import { dcmtkUidName, uidEntry } from '../dataset/dictionary/uids';
+import { isStringVr } from '../dataset/codec/vr';
 
 /** DCM_OptPrintValueLength: the value column's width. */
 const VALUE_COLUMN = 40;

@@ -9,9 +9,9 @@
  * is "0x" + 4 hex digits, then DCMTK's wording for that service. DCMTK never passes a data set to these dumps in
  * movescu, so none is printed here either.
  */
-import { lookupKeyword } from '../dataset/dictionary';
-import type { DataElement } from '../dataset/element';
-import { dcmtkUidName } from '../dataset/uids';
+import { lookupKeyword } from '../dataset/dictionary/dictionary';
+import type { DataElement } from '../dataset/codec/element';
+import { dcmtkUidName } from '../dataset/dictionary/uids';
 import { MINIMUM_PDU_SIZE } from '../pdu/constants';
 import { encodeFieldValue, type Command, type CommandKeyword } from '../dimse/command';
 import { CommandField, NO_DATASET, Priority } from '../dimse/command-field';

@@ -4,10 +4,10 @@
  * no table of its own.
  */
 import { DimseError, formatTag } from '../errors';
-import { lookupKeyword } from '../dataset/dictionary';
-import { headerSize, writeElementHeader } from '../dataset/element-header';
-import { IMPLICIT_LE } from '../dataset/transfer-syntax';
-import { encodeNumbers, encodeTags, stringToBytes } from '../dataset/values';
+import { lookupKeyword } from '../dataset/dictionary/dictionary';
+import { headerSize, writeElementHeader } from '../dataset/codec/element-header';
+import { IMPLICIT_LE } from '../dataset/codec/transfer-syntax';
+import { encodeNumbers, encodeTags, stringToBytes } from '../dataset/codec/values';
 
 export interface Command {
   CommandField: number;

@@ -1,6 +1,6 @@
 /** Opens a TCP connection with Nagle off (each PDU is one write; waiting for delayed ACKs would stall every response). */
 import net from 'node:net';
-import { DimseError } from '../errors';
+import { DimseError, systemErrorText } from '../errors';
 
 /** Rejects with CONNECT_FAILED (the system's error as its cause) or CONNECT_TIMEOUT. */
 export function connectTcp(host: string, port: number, timeoutMs?: number): Promise<net.Socket> {
@@ -9,7 +9,7 @@ export function connectTcp(host: string, port: number, timeoutMs?: number): Prom
     let timer: NodeJS.Timeout | undefined;
     const onError = (e: NodeJS.ErrnoException): void => {
       clearTimeout(timer);
-      reject(new DimseError('CONNECT_FAILED', `cannot connect to ${host}:${port}: ${e.message}`, {}, { cause: e }));
+      reject(new DimseError('CONNECT_FAILED', `TCP Initialization Error: ${systemErrorText(e)} (${host}:${port})`, {}, { cause: e }));
     };
     if (timeoutMs) {
       timer = setTimeout(() => {

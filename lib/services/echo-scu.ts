@@ -1,6 +1,6 @@
 /** C-ECHO SCU (PS3.7 9.1.5): associate, verify, release. Used for setup checks and by tests. */
 import { requestAssociation } from '../association/association';
-import { TS } from '../dataset/uids';
+import { TS } from '../dataset/dictionary/uids';
 import { CommandField } from '../dimse/command-field';
 import { messagesOf } from '../dimse/messages';
 import { sendMessage } from '../dimse/writer';

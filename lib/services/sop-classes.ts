@@ -2,7 +2,7 @@
  * The SOP classes both sides of Query/Retrieve name: the C-FIND and C-MOVE classes of each information model (PS3.4
  * C.6) and Verification. Here, below the client's services and our archive's, so that neither imports the other.
  */
-import { uidOfKeyword } from '../dataset/uids';
+import { uidOfKeyword } from '../dataset/dictionary/uids';
 
 export type QueryModel = 'patient' | 'study' | 'psonly';
 

@@ -8,7 +8,7 @@ import { acceptAssociation } from '../association/association';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
-import { STORAGE_SOP_CLASSES, TS } from '../dataset/uids';
+import { STORAGE_SOP_CLASSES, TS } from '../dataset/dictionary/uids';
 import { VERIFICATION_SOP_CLASS } from './sop-classes';
 import { DEFAULT_MAX_ASSOCIATIONS } from '../defaults';
 import { acceptContexts, screenRequest, type AdmissionPolicy } from './negotiation';

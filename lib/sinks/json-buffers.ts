@@ -4,7 +4,7 @@
  * generation, where dead ones are freed only by a full collection: 1000 small images left up to 60 MB of them
  * waiting. Reused, they are not garbage at all.
  */
-import { JSON_OUTPUT_CHUNK, type JsonOutputBuffers } from '../dataset/json-encoder';
+import { JSON_OUTPUT_CHUNK, type JsonOutputBuffers } from '../dataset/codec/json-encoder';
 
 /** Spare Buffers kept (64 KiB each): a few lines' worth. */
 const MAX_SPARE = 32;

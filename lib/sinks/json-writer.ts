@@ -4,8 +4,8 @@
  * complete: a data set that fails half-way leaves no half line in the output.
  */
 import { pipeline } from 'node:stream/promises';
-import { DatasetTokenizer } from '../dataset/tokenizer';
-import { DicomJsonEncoder, type JsonBulkDataOptions } from '../dataset/json-encoder';
+import { DatasetTokenizer } from '../dataset/codec/tokenizer';
+import { DicomJsonEncoder, type JsonBulkDataOptions } from '../dataset/codec/json-encoder';
 import type { JsonBufferPool } from './json-buffers';
 import type { ReceivedObject } from '../received-object';
 import type { Part10Target } from './part10-writer';

@@ -4,8 +4,8 @@
  * its default, most data sets would come out byte for byte as received; those take the fast path (the bytes are
  * written untouched, a token check runs alongside) and only the others are converted.
  */
-import type { WriteOptions } from '../dataset/writer';
-import { transferSyntaxInfo } from '../dataset/transfer-syntax';
+import type { WriteOptions } from '../dataset/codec/writer';
+import { transferSyntaxInfo } from '../dataset/codec/transfer-syntax';
 
 export type OutputMode =
   | { kind: 'bit-preserving' }

@@ -4,9 +4,9 @@
  * then, not a failure per object.
  */
 import { DimseError, formatTag } from '../errors';
-import { lookupKeyword } from '../dataset/dictionary';
-import { implicitVr } from '../dataset/tokenizer';
-import type { Vr } from '../dataset/vr';
+import { lookupKeyword } from '../dataset/dictionary/dictionary';
+import { implicitVr } from '../dataset/codec/tokenizer';
+import type { Vr } from '../dataset/codec/vr';
 
 export interface AttributeKey {
   /** As the user wrote it: the key of `attributes`. */

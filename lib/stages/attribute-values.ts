@@ -3,8 +3,8 @@
  * `obj.attributes`: what a routing or naming rule wants to compare, not a faithful DICOM model.
  */
 import { formatTag } from '../errors';
-import { bytesToString, decodeBigInts, decodeNumbers, decodeTags, type NumberVr } from '../dataset/values';
-import { isStringVr } from '../dataset/vr';
+import { bytesToString, decodeBigInts, decodeNumbers, decodeTags, type NumberVr } from '../dataset/codec/values';
+import { isStringVr } from '../dataset/codec/vr';
 
 /**
  * - string VRs (PN included): the text without its padding, leading spaces too where PS3.5 says they do not count;

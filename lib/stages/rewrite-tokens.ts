@@ -9,9 +9,9 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { DimseError, formatTag } from '../errors';
-import { bytesToString, decodeBigInts, decodeNumbers, decodeTags, valueFromString, type NumberVr } from '../dataset/values';
-import type { DatasetToken } from '../dataset/tokens';
-import { isStringVr, type Vr } from '../dataset/vr';
+import { bytesToString, decodeBigInts, decodeNumbers, decodeTags, valueFromString, type NumberVr } from '../dataset/codec/values';
+import type { DatasetToken } from '../dataset/codec/tokens';
+import { isStringVr, type Vr } from '../dataset/codec/vr';
 import type { ReceivedObject } from '../received-object';
 import type { AttributeKey } from './attribute-keys';
 

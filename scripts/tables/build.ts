@@ -5,7 +5,7 @@
  * Dictionary: one row per tag (or repeating-group mask) of DCMTK's dicom.dic (PS3.6-2022b + PS3.7-2022b). The
  * keyword is DCMTK's without its RETIRED_ prefix (the retired flag says it; DCMTK's spelling stays as an alias),
  * the name is the keyword split into words (dicom.dic has no names). The generic rows of dicom.dic (group length of
- * any group, private creators, illegal groups 0001-0007) are rules in lib/dataset/dictionary.ts, not rows.
+ * any group, private creators, illegal groups 0001-0007) are rules in lib/dataset/dictionary/dictionary.ts, not rows.
  *
  * UIDs: every UID of dcuid.h, of dcmAllStorageSOPClassUIDs and of DcmXfer's table, with DCMTK's log name; the type
  * follows from where DCMTK puts it (see uidType).
@@ -169,13 +169,13 @@ export const DCMTK_KEYWORD_ALIASES: readonly (readonly [string, number, number])
 ${t.aliases.map(([a, v, m]) => `[${q(a)},${hex(v)},${hex(m)}],`).join('\n')}
 ];
 `;
-  return { path: 'lib/dataset/dictionary.generated.ts', text };
+  return { path: 'lib/dataset/dictionary/dictionary.generated.ts', text };
 }
 
 /**
  * private.dic: one row per entry, [creator, group, upper group, group restriction, element, upper element, VRs,
  * name, VM]. Element numbers are as written (mostly the low byte, 0x00-0xFF; a few are full 0xXXYY numbers): the
- * lookup (lib/dataset/private-dictionary.ts) matches them as DCMTK does. A later row for the same creator and tag
+ * lookup (lib/dataset/dictionary/private-dictionary.ts) matches them as DCMTK does. A later row for the same creator and tag
  * replaces an earlier one, as in DCMTK's dictionary ("Entries may override existing entries").
  */
 export function buildPrivateDictionary(dataDir: string): { rows: (string | number)[][]; source: string } {
@@ -209,7 +209,7 @@ export const PRIVATE_ELEMENTS: readonly PrivateRow[] = [
 ${t.rows.map((r) => `[${q(r[0] as string)},${hex16(r[1] as number)},${hex16(r[2] as number)},${q(r[3] as string)},${hex16(r[4] as number)},${hex16(r[5] as number)},${q(r[6] as string)},${q(r[7] as string)},${q(r[8] as string)}],`).join('\n')}
 ];
 `;
-  return { path: 'lib/dataset/private-dictionary.generated.ts', text };
+  return { path: 'lib/dataset/dictionary/private-dictionary.generated.ts', text };
 }
 
 interface UidRow {
@@ -404,7 +404,7 @@ export const TRANSFER_SYNTAXES = {
 ${t.transferSyntaxes.map(([k, u]) => `  ${k}: ${q(u)},`).join('\n')}
 } as const;
 `;
-  return { path: 'lib/dataset/uids.generated.ts', text };
+  return { path: 'lib/dataset/dictionary/uids.generated.ts', text };
 }
 
 export function renderPrefixes(dataDir: string): GeneratedFile {

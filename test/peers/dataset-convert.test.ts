@@ -20,9 +20,9 @@ import { Readable } from 'node:stream';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { peerTest } from '../helpers/peer-gate';
 import { FIXTURES, rng, run, tempDir } from '../helpers/dataset';
-import { convertBuffer, convertDataset, type WriteOptions } from '../../lib/dataset/convert';
-import { elementHeader, itemHeader } from '../../lib/dataset/encode';
-import { encodeFileMeta, parseFileMeta } from '../../lib/dataset/file-meta';
+import { convertBuffer, convertDataset, type WriteOptions } from '../../lib/dataset/codec/convert';
+import { elementHeader, itemHeader } from '../../lib/dataset/codec/encode';
+import { encodeFileMeta, parseFileMeta } from '../../lib/dataset/part10/file-meta';
 import {
   DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
   EXPLICIT_BE,
@@ -33,8 +33,8 @@ import {
   IMPLICIT_VR_LITTLE_ENDIAN,
   transferSyntaxInfo,
   type DatasetSyntax,
-} from '../../lib/dataset/transfer-syntax';
-import { swapCopy, swapWidth } from '../../lib/dataset/vr';
+} from '../../lib/dataset/codec/transfer-syntax';
+import { swapCopy, swapWidth } from '../../lib/dataset/codec/vr';
 import { DimseError } from '../../lib/errors';
 
 const DCMTK = ['dump2dcm', 'dcmconv'];

@@ -13,9 +13,9 @@ import { peerTest } from '../helpers/peer-gate';
 import { freePort, runProcess, tempDir, type RunResult } from '../helpers/peers';
 import { startOwnArchive } from '../helpers/archive';
 import { DEMO_SERIES, writeSyntheticStudy, type SyntheticStudy } from '../../lib/archive/synthetic';
-import { parseFileMeta, type FileMeta } from '../../lib/dataset/file-meta';
-import { DatasetParser } from '../../lib/dataset/tokenizer';
-import { PIXEL_DATA_TAG } from '../../lib/dataset/tokens';
+import { parseFileMeta, type FileMeta } from '../../lib/dataset/part10/file-meta';
+import { DatasetParser } from '../../lib/dataset/codec/tokenizer';
+import { PIXEL_DATA_TAG } from '../../lib/dataset/codec/tokens';
 import { dcmtkFileName, valueText } from '../../lib/index';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');

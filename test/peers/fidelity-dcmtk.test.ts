@@ -16,10 +16,10 @@ import { encodePdu } from '../../lib/pdu/encode';
 import { decodePdu } from '../../lib/pdu/decode';
 import type { PData } from '../../lib/pdu/types';
 import { decodeCommand, encodeCommand } from '../../lib/dimse/command';
-import { encodeDataset } from '../../lib/dataset/encode';
-import { elementHeader, itemHeader } from '../../lib/dataset/encode';
-import { encodeFileMeta } from '../../lib/dataset/file-meta';
-import { EXPLICIT_BE, EXPLICIT_LE as EXPLICIT_LE_SYNTAX } from '../../lib/dataset/transfer-syntax';
+import { encodeDataset } from '../../lib/dataset/codec/encode';
+import { elementHeader, itemHeader } from '../../lib/dataset/codec/encode';
+import { encodeFileMeta } from '../../lib/dataset/part10/file-meta';
+import { EXPLICIT_BE, EXPLICIT_LE as EXPLICIT_LE_SYNTAX } from '../../lib/dataset/codec/transfer-syntax';
 
 const tmp = tempDir('fidelity-dcmtk');
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { peerTest } from '../helpers/peer-gate';
 import { freePort, waitForListening } from '../helpers/net';
-import { DCMTK_STORAGE_SOP_CLASSES } from '../../lib/dataset/uids';
+import { DCMTK_STORAGE_SOP_CLASSES } from '../../lib/dataset/dictionary/uids';
 import { dcmtkFileName } from '../../lib/dcmtk/prefixes';
 
 const run = promisify(execFile);

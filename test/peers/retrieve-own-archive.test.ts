@@ -14,8 +14,8 @@ import { peerTest } from '../helpers/peer-gate';
 import { compareDirs, compareFiles, datasetWithoutPadding, formatDirDiff, readPart10Header, runBoth, tempDir, type TempDir, type PairRun } from '../helpers/peers';
 import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
 import { startOwnArchive } from '../helpers/archive';
-import { elementHeader, itemHeader } from '../../lib/dataset/encode';
-import { encodeFileMeta } from '../../lib/dataset/file-meta';
+import { elementHeader, itemHeader } from '../../lib/dataset/codec/encode';
+import { encodeFileMeta } from '../../lib/dataset/part10/file-meta';
 import { cleanupsAfter } from '../helpers/cleanups';
 
 const DCMTK = ['dump2dcm', 'dcmconv', 'movescu'];

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
 import { compareDirs, formatDirDiff, runBoth, tempDir, type TempDir } from '../helpers/peers';
 import { startOwnArchive } from '../helpers/archive';
-import { elementHeader } from '../../lib/dataset/encode';
-import { encodeFileMeta } from '../../lib/dataset/file-meta';
+import { elementHeader } from '../../lib/dataset/codec/encode';
+import { encodeFileMeta } from '../../lib/dataset/part10/file-meta';
 import { cleanupsAfter } from '../helpers/cleanups';
 
 const STUDY = '1.2.826.0.1.3680043.2.1143.70';

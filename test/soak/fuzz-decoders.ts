@@ -14,15 +14,15 @@ import fc from 'fast-check';
 import { DimseError } from '../../lib/errors';
 import { PduReader, decodePdu, encodePdu, emptyUserInformation, type Pdu } from '../../lib/pdu';
 import { encodeCommand, decodeCommand, type Command } from '../../lib/dimse/command';
-import { DatasetParser, DatasetTokenizer } from '../../lib/dataset/tokenizer';
-import { encodeDataset } from '../../lib/dataset/encode';
-import { encodeFileMeta, parseFileMeta } from '../../lib/dataset/file-meta';
-import { lookupKeyword } from '../../lib/dataset/dictionary';
-import type { DataElement } from '../../lib/dataset/element';
+import { DatasetParser, DatasetTokenizer } from '../../lib/dataset/codec/tokenizer';
+import { encodeDataset } from '../../lib/dataset/codec/encode';
+import { encodeFileMeta, parseFileMeta } from '../../lib/dataset/part10/file-meta';
+import { lookupKeyword } from '../../lib/dataset/dictionary/dictionary';
+import type { DataElement } from '../../lib/dataset/codec/element';
 import {
   DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_BE, EXPLICIT_LE, EXPLICIT_VR_BIG_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_LE,
   IMPLICIT_VR_LITTLE_ENDIAN, type DatasetSyntax,
-} from '../../lib/dataset/transfer-syntax';
+} from '../../lib/dataset/codec/transfer-syntax';
 import { PdvAssembler } from '../../lib/pdv/assembler';
 import type { Pdv } from '../../lib/pdu/types';
 import { bytes, cut, mutation, uid } from '../helpers/property';

@@ -9,15 +9,15 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { peerTest } from '../helpers/peer-gate';
 import { chunks, listDcmdump, listTokens, tempDir, tokenize } from '../helpers/dataset';
-import { encodeDataset, type EncodeOptions } from '../../lib/dataset/encode';
-import { collectElements, type DataElement } from '../../lib/dataset/element';
-import { encodeFileMeta } from '../../lib/dataset/file-meta';
+import { encodeDataset, type EncodeOptions } from '../../lib/dataset/codec/encode';
+import { collectElements, type DataElement } from '../../lib/dataset/codec/element';
+import { encodeFileMeta } from '../../lib/dataset/part10/file-meta';
 import {
   DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
   EXPLICIT_VR_BIG_ENDIAN,
   EXPLICIT_VR_LITTLE_ENDIAN,
   IMPLICIT_VR_LITTLE_ENDIAN,
-} from '../../lib/dataset/transfer-syntax';
+} from '../../lib/dataset/codec/transfer-syntax';
 import {
   bytesToString,
   decodeBigInts,
@@ -29,7 +29,7 @@ import {
   padValue,
   stringToBytes,
   valueFromString,
-} from '../../lib/dataset/values';
+} from '../../lib/dataset/codec/values';
 import { DimseError } from '../../lib/errors';
 
 const s = (tag: number, vr: string, v: string): DataElement => ({ tag, vr, value: Buffer.from(v, 'latin1') });

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { peerTest } from '../helpers/peer-gate';
 import { FIXTURES, chunks, run, tempDir } from '../helpers/dataset';
-import { encodeDataset } from '../../lib/dataset/encode';
-import { detectSyntax, encodeFileMeta, parseFileMeta, readFileMeta } from '../../lib/dataset/file-meta';
+import { encodeDataset } from '../../lib/dataset/codec/encode';
+import { detectSyntax, encodeFileMeta, parseFileMeta, readFileMeta } from '../../lib/dataset/part10/file-meta';
 import {
   EXPLICIT_BE,
   EXPLICIT_LE,
@@ -19,7 +19,7 @@ import {
   EXPLICIT_VR_LITTLE_ENDIAN,
   IMPLICIT_LE,
   IMPLICIT_VR_LITTLE_ENDIAN,
-} from '../../lib/dataset/transfer-syntax';
+} from '../../lib/dataset/codec/transfer-syntax';
 import { DimseError } from '../../lib/errors';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -6,10 +6,10 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { elementHeader, itemHeader } from '../../lib/dataset/encode';
-import { FramingCheck } from '../../lib/dataset/framing-check';
-import { DatasetParser } from '../../lib/dataset/tokenizer';
-import { EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, type DatasetSyntax } from '../../lib/dataset/transfer-syntax';
+import { elementHeader, itemHeader } from '../../lib/dataset/codec/encode';
+import { FramingCheck } from '../../lib/dataset/codec/framing-check';
+import { DatasetParser } from '../../lib/dataset/codec/tokenizer';
+import { EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, type DatasetSyntax } from '../../lib/dataset/codec/transfer-syntax';
 import { DimseError } from '../../lib/errors';
 import { chunks } from '../helpers/dataset';
 

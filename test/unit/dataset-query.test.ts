@@ -9,17 +9,17 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
 import { run, tempDir } from '../helpers/dataset';
-import { encodeDataset } from '../../lib/dataset/encode';
-import type { DataElement } from '../../lib/dataset/element';
-import { encodeFileMeta } from '../../lib/dataset/file-meta';
+import { encodeDataset } from '../../lib/dataset/codec/encode';
+import type { DataElement } from '../../lib/dataset/codec/element';
+import { encodeFileMeta } from '../../lib/dataset/part10/file-meta';
 import { applyOverrideKeys, parseOverrideKey } from '../../lib/cli/keys';
 import { readQueryFile } from '../../lib/cli/query-file';
 import {
   EXPLICIT_VR_BIG_ENDIAN,
   EXPLICIT_VR_LITTLE_ENDIAN,
   IMPLICIT_VR_LITTLE_ENDIAN,
-} from '../../lib/dataset/transfer-syntax';
-import { decodeNumbers } from '../../lib/dataset/values';
+} from '../../lib/dataset/codec/transfer-syntax';
+import { decodeNumbers } from '../../lib/dataset/codec/values';
 import { DimseError } from '../../lib/errors';
 
 const s = (tag: number, vr: string, v: string): DataElement => ({ tag, vr, value: Buffer.from(v, 'latin1') });

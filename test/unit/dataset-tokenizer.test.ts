@@ -13,8 +13,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
 import { chunks, FIXTURES, listDcmdump, listTokens, run, tempDir, tokenize } from '../helpers/dataset';
-import { parseFileMeta, encodeFileMeta } from '../../lib/dataset/file-meta';
-import { elementHeader, encodeDataset, itemHeader } from '../../lib/dataset/encode';
+import { parseFileMeta, encodeFileMeta } from '../../lib/dataset/part10/file-meta';
+import { elementHeader, encodeDataset, itemHeader } from '../../lib/dataset/codec/encode';
 import {
   EXPLICIT_BE,
   EXPLICIT_LE,
@@ -22,9 +22,9 @@ import {
   EXPLICIT_VR_LITTLE_ENDIAN,
   IMPLICIT_LE,
   type DatasetSyntax,
-} from '../../lib/dataset/transfer-syntax';
+} from '../../lib/dataset/codec/transfer-syntax';
 import { DimseError } from '../../lib/errors';
-import type { DatasetToken } from '../../lib/dataset/tokens';
+import type { DatasetToken } from '../../lib/dataset/codec/tokens';
 
 const DCMTK = ['dump2dcm', 'dcmconv', 'dcmdump'];
 const SEEDS = [1, 2, 3, 42, 1234];
@@ -240,7 +240,7 @@ test('tokenizer errors: delimiters out of place', async () => {
 test('tokenizer errors: odd lengths refused only with strictLengths; bad VR; corrupt deflate; nesting bound', async () => {
   const odd = Buffer.concat([hdr(0x00100010, 'PN', 3), Buffer.from('abc')]);
   const warnings: DimseError[] = [];
-  const { DatasetTokenizer } = await import('../../lib/dataset/tokenizer');
+  const { DatasetTokenizer } = await import('../../lib/dataset/codec/tokenizer');
   const t = new DatasetTokenizer({ transferSyntax: LE });
   t.on('warning', (w: DimseError) => warnings.push(w));
   t.resume();

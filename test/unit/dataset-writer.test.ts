@@ -9,19 +9,19 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { deflateRawSync } from 'node:zlib';
 import { chunks, ROUND_TRIP_SYNTAXES } from '../helpers/dataset';
-import { convertDataset, type ConvertOptions } from '../../lib/dataset/convert';
-import { elementHeader, encodeDataset, itemHeader } from '../../lib/dataset/encode';
-import type { DataElement } from '../../lib/dataset/element';
+import { convertDataset, type ConvertOptions } from '../../lib/dataset/codec/convert';
+import { elementHeader, encodeDataset, itemHeader } from '../../lib/dataset/codec/encode';
+import type { DataElement } from '../../lib/dataset/codec/element';
 import {
   DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
   EXPLICIT_LE,
   EXPLICIT_VR_BIG_ENDIAN,
   EXPLICIT_VR_LITTLE_ENDIAN,
   IMPLICIT_VR_LITTLE_ENDIAN,
-} from '../../lib/dataset/transfer-syntax';
-import { DatasetWriter, fixString, type WriteOptions } from '../../lib/dataset/writer';
-import type { DatasetToken } from '../../lib/dataset/tokens';
-import { encodeNumbers, stringToBytes } from '../../lib/dataset/values';
+} from '../../lib/dataset/codec/transfer-syntax';
+import { DatasetWriter, fixString, type WriteOptions } from '../../lib/dataset/codec/writer';
+import type { DatasetToken } from '../../lib/dataset/codec/tokens';
+import { encodeNumbers, stringToBytes } from '../../lib/dataset/codec/values';
 import { DimseError } from '../../lib/errors';
 
 

@@ -1,7 +1,7 @@
 /** private.dic lookups and private creator blocks, matched as DCMTK 3.6.7 matches them. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { creatorOf, lookupPrivateTag, privateBlockKey, PrivateCreators } from '../../lib/dataset/private-dictionary';
+import { creatorOf, lookupPrivateTag, privateBlockKey, PrivateCreators } from '../../lib/dataset/dictionary/private-dictionary';
 
 test('lookupPrivateTag: exact element, then its low byte; group ranges with their parity', () => {
   // (0019,"GEMS_ACQU_01",02) SL: listed by low byte, found for (0019,1002) and (0019,3302).

@@ -14,16 +14,16 @@ import { Readable } from 'node:stream';
 import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { DimseError } from '../../lib/errors';
-import { lookupKeyword } from '../../lib/dataset/dictionary';
-import type { DataElement } from '../../lib/dataset/element';
-import { encodeDataset } from '../../lib/dataset/encode';
-import { convertBuffer, convertDataset, type ConvertOptions } from '../../lib/dataset/convert';
-import { DatasetParser } from '../../lib/dataset/tokenizer';
-import type { DatasetToken } from '../../lib/dataset/tokens';
+import { lookupKeyword } from '../../lib/dataset/dictionary/dictionary';
+import type { DataElement } from '../../lib/dataset/codec/element';
+import { encodeDataset } from '../../lib/dataset/codec/encode';
+import { convertBuffer, convertDataset, type ConvertOptions } from '../../lib/dataset/codec/convert';
+import { DatasetParser } from '../../lib/dataset/codec/tokenizer';
+import type { DatasetToken } from '../../lib/dataset/codec/tokens';
 import {
   DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN, transferSyntaxInfo,
-} from '../../lib/dataset/transfer-syntax';
-import { isStringVr, valueWidth } from '../../lib/dataset/vr';
+} from '../../lib/dataset/codec/transfer-syntax';
+import { isStringVr, valueWidth } from '../../lib/dataset/codec/vr';
 import { assertTypedError, cut, mutation } from '../helpers/property';
 
 const UNCOMPRESSED = [IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN];

@@ -13,8 +13,8 @@ import { pipeline } from 'node:stream/promises';
 import { directorySink } from '../../lib/sinks/directory';
 import { silentLogger } from '../../lib/log';
 import { createReceivedObject, type ReceivedObject } from '../../lib/received-object';
-import { encodeDataset } from '../../lib/dataset/encode';
-import { parseFileMeta } from '../../lib/dataset/file-meta';
+import { encodeDataset } from '../../lib/dataset/codec/encode';
+import { parseFileMeta } from '../../lib/dataset/part10/file-meta';
 import type { OutputMode } from '../../lib/sinks/output-mode';
 
 const SC = '1.2.840.10008.5.1.4.1.1.7';

@@ -1,8 +1,8 @@
 /** DCMTK's element order for data sets held or rewritten: sortTokens, inTagOrder and TagOrderCheck. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inTagOrder, sortTokens, TagOrderCheck } from '../../lib/dataset/sort-tokens';
-import type { DatasetToken } from '../../lib/dataset/tokens';
+import { inTagOrder, sortTokens, TagOrderCheck } from '../../lib/dataset/codec/sort-tokens';
+import type { DatasetToken } from '../../lib/dataset/codec/tokens';
 
 const el = (tag: number, offset: number, data = 'xx'): DatasetToken[] => [
   { type: 'element', tag, vr: 'LO', length: data.length, offset },

@@ -11,11 +11,11 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { chunks, stringElement as s } from '../helpers/dataset';
 import { receivedObject, runStages } from '../helpers/stage-driver';
-import { elementHeader, encodeDataset } from '../../lib/dataset/encode';
-import type { DataElement } from '../../lib/dataset/element';
-import { EXPLICIT_BE, EXPLICIT_LE, EXPLICIT_VR_BIG_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN } from '../../lib/dataset/transfer-syntax';
-import { encodeNumbers } from '../../lib/dataset/values';
-import type { DatasetWriter } from '../../lib/dataset/writer';
+import { elementHeader, encodeDataset } from '../../lib/dataset/codec/encode';
+import type { DataElement } from '../../lib/dataset/codec/element';
+import { EXPLICIT_BE, EXPLICIT_LE, EXPLICIT_VR_BIG_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN } from '../../lib/dataset/codec/transfer-syntax';
+import { encodeNumbers } from '../../lib/dataset/codec/values';
+import type { DatasetWriter } from '../../lib/dataset/codec/writer';
 import { DimseError } from '../../lib/errors';
 import { rewriteAttributes, withAttributes, type AttributedObject } from '../../lib/stages';
 

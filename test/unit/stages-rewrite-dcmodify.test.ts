@@ -15,14 +15,14 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { peerTest } from '../helpers/peer-gate';
 import { chunks, run, tempDir, ROUND_TRIP_SYNTAXES, stringElement as s } from '../helpers/dataset';
 import { receivedObject, runStages } from '../helpers/stage-driver';
-import { encodeDataset } from '../../lib/dataset/encode';
-import type { DataElement } from '../../lib/dataset/element';
-import { encodeFileMeta, parseFileMeta } from '../../lib/dataset/file-meta';
+import { encodeDataset } from '../../lib/dataset/codec/encode';
+import type { DataElement } from '../../lib/dataset/codec/element';
+import { encodeFileMeta, parseFileMeta } from '../../lib/dataset/part10/file-meta';
 import {
   DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
   EXPLICIT_VR_LITTLE_ENDIAN,
-} from '../../lib/dataset/transfer-syntax';
-import { encodeNumbers } from '../../lib/dataset/values';
+} from '../../lib/dataset/codec/transfer-syntax';
+import { encodeNumbers } from '../../lib/dataset/codec/values';
 import { rewriteAttributes } from '../../lib/stages';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';

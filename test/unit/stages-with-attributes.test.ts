@@ -9,15 +9,15 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { chunks, ROUND_TRIP_SYNTAXES, stringElement as s } from '../helpers/dataset';
 import { receivedObject, runStages } from '../helpers/stage-driver';
-import { elementHeader, encodeDataset } from '../../lib/dataset/encode';
-import type { DataElement } from '../../lib/dataset/element';
+import { elementHeader, encodeDataset } from '../../lib/dataset/codec/encode';
+import type { DataElement } from '../../lib/dataset/codec/element';
 import {
   DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
   EXPLICIT_LE,
   EXPLICIT_VR_BIG_ENDIAN,
   EXPLICIT_VR_LITTLE_ENDIAN,
-} from '../../lib/dataset/transfer-syntax';
-import { encodeNumbers, stringToBytes } from '../../lib/dataset/values';
+} from '../../lib/dataset/codec/transfer-syntax';
+import { encodeNumbers, stringToBytes } from '../../lib/dataset/codec/values';
 import { DimseError } from '../../lib/errors';
 import { tapObjects, withAttributes, type AttributedObject } from '../../lib/stages';
 

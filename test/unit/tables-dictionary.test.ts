@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lookupKeyword, lookupTag, vrOf } from '../../lib/dataset/dictionary';
+import { lookupKeyword, lookupTag, vrOf } from '../../lib/dataset/dictionary/dictionary';
 
 test('a plain tag', () => {
   const e = lookupTag(0x00100020);

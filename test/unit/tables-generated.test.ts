@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderAll } from '../../scripts/generate-tables';
-import { PRIVATE_ELEMENTS } from '../../lib/dataset/private-dictionary.generated';
+import { PRIVATE_ELEMENTS } from '../../lib/dataset/dictionary/private-dictionary.generated';
 
 // The committed *.generated.ts files are exactly what scripts/data/ gives: nobody edited them by hand, and nobody
 // changed a fact file without regenerating.

@@ -10,7 +10,7 @@ import {
   dcmtkUidName,
   isStorageSopClass,
   uidEntry,
-} from '../../lib/dataset/uids';
+} from '../../lib/dataset/dictionary/uids';
 import { filePrefix } from '../../lib/dcmtk/prefixes';
 
 test('a SOP class', () => {

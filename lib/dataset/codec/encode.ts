@@ -4,7 +4,7 @@
  * padded per VR, binary values swapped for big endian, sequences and items with explicit lengths by default.
  */
 import { deflateRawSync } from 'node:zlib';
-import { DimseError, formatTag } from '../errors';
+import { DimseError, formatTag } from '../../errors';
 import { isEncapsulated, isItems, type DataElement } from './element';
 import { ITEM_DELIMITATION_TAG, ITEM_TAG, SEQUENCE_DELIMITATION_TAG, UNDEFINED_LENGTH } from './tokens';
 import { IMPLICIT_LE, transferSyntaxInfo, type DatasetSyntax } from './transfer-syntax';

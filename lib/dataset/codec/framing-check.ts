@@ -10,12 +10,12 @@
  * or any element of undefined length) holds items of data elements, implicit VR little endian inside a UN (PS3.5
  * 6.2.2); undefined-length Pixel Data holds fragments, skipped by their lengths. Deflated data sets are not checked.
  */
-import { DimseError, formatTag } from '../errors';
+import { DimseError, formatTag } from '../../errors';
 import { explicitVrAt, headerSize, valueLengthAt } from './element-header';
 import { ITEM_DELIMITATION_TAG, ITEM_TAG, PIXEL_DATA_TAG, SEQUENCE_DELIMITATION_TAG, UNDEFINED_LENGTH } from './tokens';
 import { IMPLICIT_LE, type DatasetSyntax } from './transfer-syntax';
 import { isVr } from './vr';
-import type { ErrorCode } from '../error-codes';
+import type { ErrorCode } from '../../error-codes';
 
 interface Frame {
   /** 'elements': a data set or an item; 'items': a sequence; 'fragments': encapsulated pixel data. */

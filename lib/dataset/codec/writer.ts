@@ -23,8 +23,8 @@
  * - (FFFC,FFFC) padding is always removed, then recreated with +p; group lengths removed / created / recomputed.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { DimseError, formatTag } from '../errors';
-import { lookupKeyword, lookupTag } from './dictionary';
+import { DimseError, formatTag } from '../../errors';
+import { lookupKeyword, lookupTag } from '../dictionary/dictionary';
 import { elementHeader, itemHeader } from './encode';
 import {
   ITEM_DELIMITATION_TAG,
@@ -36,7 +36,7 @@ import {
 } from './tokens';
 import { normalizeUid, transferSyntaxInfo, type DatasetSyntax } from './transfer-syntax';
 import { hasLongLength, isStringVr, swapCopy, swapWidth, type Vr } from './vr';
-import type { ErrorCode } from '../error-codes';
+import type { ErrorCode } from '../../error-codes';
 
 export interface WriteOptions {
   /** Output transfer syntax UID: one of the four uncompressed ones, or the input's own (encapsulated) syntax. */

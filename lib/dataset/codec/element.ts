@@ -2,7 +2,7 @@
  * DataElement: the in-memory form of a SMALL dataset (query identifiers, command-like datasets, test fixtures),
  * and the assembler that builds it from tokens. Large objects never take this form: they stay token streams.
  */
-import { DimseError } from '../errors';
+import { DimseError } from '../../errors';
 import type { DatasetToken } from './tokens';
 
 /** Encapsulated pixel data: fragments[0] is the basic offset table (may be empty). */

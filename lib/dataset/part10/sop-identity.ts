@@ -3,7 +3,7 @@
  * from its tokens as they pass: a received object whose data set contradicts its C-STORE request must not be stored
  * as what the request says it is (DCMTK's movescu answers 0xA900 there; one without them, 0xC000).
  */
-import type { DatasetToken } from './tokens';
+import type { DatasetToken } from '../codec/tokens';
 
 const SOP_CLASS_UID = 0x00080016;
 const SOP_INSTANCE_UID = 0x00080018;

@@ -5,7 +5,7 @@
  * after reading (any mode but +B) is therefore sorted; so is what we convert from a small object held in memory.
  * Values are not copied: tokens are only regrouped.
  */
-import { DimseError, formatTag } from '../errors';
+import { DimseError, formatTag } from '../../errors';
 import type { DatasetToken } from './tokens';
 
 interface Unit {

@@ -8,7 +8,7 @@
  */
 import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { DimseError } from '../errors';
+import { DimseError } from '../../errors';
 import { SequenceSorter } from './sequence-sorter';
 import { inTagOrder, sortTokens } from './sort-tokens';
 import { DatasetParser, DatasetTokenizer } from './tokenizer';

@@ -5,7 +5,7 @@
  * Most data sets come back byte for byte; this check, fed with the tokens of the received bytes, says which do
  * not, so that only those take the conversion path (PS3.5 7.1.1 and 7.5).
  */
-import { formatTag } from '../errors';
+import { formatTag } from '../../errors';
 import { TagOrderCheck } from './sort-tokens';
 import type { DatasetToken } from './tokens';
 import { UNDEFINED_LENGTH } from './tokens';

@@ -4,7 +4,7 @@
  * endian with encapsulated pixel data (PS3.5 A.4), so an unknown UID is still readable.
  */
 
-import { TS } from './uids';
+import { TS } from '../dictionary/uids';
 
 export const IMPLICIT_VR_LITTLE_ENDIAN: string = TS.ImplicitVRLittleEndian;
 export const EXPLICIT_VR_LITTLE_ENDIAN: string = TS.ExplicitVRLittleEndian;

@@ -44,11 +44,11 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import Stringer = require('stream-json/Stringer');
-import { DimseError, formatTag } from '../errors';
+import { DimseError, formatTag } from '../../errors';
 import { ITEM_TAG, type DatasetToken } from './tokens';
 import { transferSyntaxInfo, type TransferSyntaxInfo } from './transfer-syntax';
 import { isStringVr, type Vr } from './vr';
-import type { ErrorCode } from '../error-codes';
+import type { ErrorCode } from '../../error-codes';
 
 export interface JsonBulkDataOptions {
   /** Directory the bulk data files are written to (it must exist). */

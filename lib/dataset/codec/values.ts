@@ -2,7 +2,7 @@
  * Value helpers: strings and numbers to value bytes (little endian, padded to even length per VR) and back,
  * plus valueFromString, DCMTK's DcmElement::putString semantics (what movescu -k does with a value).
  */
-import { DimseError } from '../errors';
+import { DimseError } from '../../errors';
 import { isStringVr, paddingByte } from './vr';
 
 export type StringEncoding = 'utf8' | 'latin1';

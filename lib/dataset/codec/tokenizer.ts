@@ -24,8 +24,8 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { DimseError, formatTag } from '../errors';
-import { lookupTag, vrOf } from './dictionary';
+import { DimseError, formatTag } from '../../errors';
+import { lookupTag, vrOf } from '../dictionary/dictionary';
 import {
   ITEM_DELIMITATION_TAG,
   ITEM_TAG,
@@ -36,9 +36,9 @@ import {
 } from './tokens';
 import { IMPLICIT_LE, transferSyntaxInfo, type DatasetSyntax } from './transfer-syntax';
 import { explicitVrAt, headerSize, valueLengthAt } from './element-header';
-import { isPrivateCreatorTag, PrivateCreators } from './private-dictionary';
+import { isPrivateCreatorTag, PrivateCreators } from '../dictionary/private-dictionary';
 import { isStringVr, isVr, swapCopy, swapInPlace, swapWidth, valueWidth, type Vr } from './vr';
-import type { ErrorCode } from '../error-codes';
+import type { ErrorCode } from '../../error-codes';
 
 export interface DatasetTokenizerOptions {
   /** A transfer syntax UID (unknown UIDs read as explicit VR LE, PS3.5 A.4), or a syntax detected from bytes. */

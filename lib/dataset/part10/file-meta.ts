@@ -13,12 +13,12 @@
  * - the dataset's transfer syntax is (0002,0010); without meta (or without (0002,0010)) it is guessed from the
  *   first 6 bytes of the dataset, with the same detectSyntax.
  */
-import { explicitVrAt, headerSize, valueLengthAt, writeElementHeader } from './element-header';
+import { explicitVrAt, headerSize, valueLengthAt, writeElementHeader } from '../codec/element-header';
 import { Readable } from 'node:stream';
-import { DimseError, formatTag } from '../errors';
-import { lookupTag } from './dictionary';
-import type { DataElement } from './element';
-import { UNDEFINED_LENGTH } from './tokens';
+import { DimseError, formatTag } from '../../errors';
+import { lookupTag } from '../dictionary/dictionary';
+import type { DataElement } from '../codec/element';
+import { UNDEFINED_LENGTH } from '../codec/tokens';
 import {
   EXPLICIT_BE,
   EXPLICIT_LE,
@@ -27,10 +27,10 @@ import {
   uidOfSyntax,
   type DatasetSyntax,
   type TransferSyntaxInfo,
-} from './transfer-syntax';
-import { bytesToString, padValue, stringToBytes } from './values';
-import { isVr, swapCopy, swapWidth } from './vr';
-import { implicitVr } from './tokenizer';
+} from '../codec/transfer-syntax';
+import { bytesToString, padValue, stringToBytes } from '../codec/values';
+import { isVr, swapCopy, swapWidth } from '../codec/vr';
+import { implicitVr } from '../codec/tokenizer';
 
 export const PREAMBLE_LENGTH = 128;
 export const DICM = Buffer.from('DICM', 'latin1');
