@@ -1,14 +1,16 @@
 /**
  * Side-by-side retrieval benchmark: DCMTK's movescu against ours, both pulling from a real dcmqrscp.
  *
- *   npm run bench -- [--runs 3] [--only a|b] [--keep] [--warmup 1] [--work DIR] [--variants json,tar]
+ *   npm run bench -- [--runs 3] [--only a|b] [--archive nodelay|nagle|both] [--node shebang|plain] [--variants a,b] [--keep] [--warmup 1] [--work DIR]
  *
  * (a) one study of 1000 CT images, 512×512, 16 bit (~525 MB); (b) one Multi-frame Grayscale Word SC object of
  * 512×512×2 bytes × 1716 frames (~900 MB), in a study of its own (dcmqrscp's quota is at most 1 GiB per study).
  * Data are generated once into .bench/retrieve/ (gitignored) with DCMTK's dump2dcm and indexed in place with
  * dcmqridx; later runs reuse them. Each client is measured as a whole process with /usr/bin/time (Debian package
- * `time`; CI needs `apt-get install -y time`); variants alternate within each run (A B A B ...). DCMTK runs with
- * TCP_NODELAY=1 (without it, each C-STORE-RSP waits for a delayed ACK). DCMTK's `+B` (bit preserving) is a third
+ * `time`; CI needs `apt-get install -y time`); variants alternate within each run (A B A B ...). DCMTK's movescu runs
+ * with TCP_NODELAY=1 (without it, each C-STORE-RSP waits for a delayed ACK). The archive runs both ways (--archive
+ * both, the default): with TCP_NODELAY=1, and as DCMTK and Debian start it, Nagle's algorithm on, where the tail of
+ * an object can wait for the receiver's delayed ACK (see BENCHMARKS.md). DCMTK's `+B` (bit preserving) is a third
  * variant for (b); it ignores -od and writes into its working directory, so it runs with cwd = its output folder.
  * Before each measured run the output folders are removed and `sync` is called, so that writing back the previous
  * run's pages is not charged to the next one; an unmeasured warm-up retrieval per study (--warmup, default 1)
@@ -17,6 +19,7 @@
 import minimist from 'minimist';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
   compareDirs,
@@ -110,18 +113,27 @@ interface Sample {
 }
 
 const args = minimist(process.argv.slice(2), {
-  string: ['only', 'work', 'variants'],
+  string: ['only', 'work', 'archive', 'node', 'variants'],
   boolean: ['keep', 'help', 'plain'],
-  default: { runs: 3, warmup: 1 },
+  default: { runs: 3, warmup: 1, archive: 'both', node: 'shebang' },
   alias: { h: 'help' },
 });
 
 function usage(): never {
-  console.log('usage: node dist/benchmarks/retrieve.js [--runs N] [--only a|b] [--plain] [--keep] [--warmup N] [--work DIR]');
-  console.log('  --plain  measure only the plain retrieval, not the output conversions (+xi +te, +td)');
+  console.log('usage: node dist/benchmarks/retrieve.js [--runs N] [--only a|b] [--archive nodelay|nagle|both] [--node shebang|plain] [--plain] [--variants a,b] [--keep] [--warmup N] [--work DIR]');
+  console.log('  --archive  how dcmqrscp runs: nodelay (TCP_NODELAY=1), nagle (DCMTK\'s default, Nagle on) or both (default)');
+  console.log('  --node     ours started as its #! line says (shebang, default) or as `node dist/bin/movescu.js` (plain)');
+  console.log('  --plain    measure only the plain retrieval, not the output conversions (+xi +te, +td)');
   console.log('  --variants a,b  only the variants whose names contain one of these words (and the DCMTK ones they are compared with)');
   process.exit(0);
 }
+
+/** The archive's two socket configurations. */
+type ArchiveMode = 'nodelay' | 'nagle';
+const ARCHIVE_LABEL: Record<ArchiveMode, string> = {
+  nodelay: 'dcmqrscp with TCP_NODELAY=1',
+  nagle: 'dcmqrscp with Nagle on (its default)',
+};
 
 function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
@@ -210,7 +222,10 @@ function runVariant(v: Variant, qrPort: number, storePort: number, studyUid: str
   }
   const extra = v.stream ? ['--output-format', v.stream, ...v.extra] : v.extra;
   const moveArgs = studyMoveArgs({ qrPort, storePort, studyUid, outDir: v.stream ? '-' : out, extra });
-  if (v.stream) return runTimed(movescuCommand('ours', moveArgs), { time: true, cwd: work, stdoutTo: '/dev/null' });
+  // --node plain: `node dist/bin/movescu.js`, without the Node options of the bin's #! line.
+  const ours = (a: string[]) => (args.node === 'plain' ? { cmd: process.execPath, args: [oursMovescuPath(), ...a] } : movescuCommand('ours', a));
+  if (v.stream) return runTimed(ours(moveArgs), { time: true, cwd: work, stdoutTo: '/dev/null' });
+  if (v.impl === 'ours') return runTimed(ours(moveArgs), { time: true, cwd: v.cwdIsOut ? out : work });
   return runMovescu(v.impl, moveArgs, { time: true, cwd: v.cwdIsOut ? out : work });
 }
 
@@ -225,6 +240,10 @@ async function main(): Promise<void> {
   const only = args.only as string | undefined;
   if (only !== undefined && only !== 'a' && only !== 'b') throw new Error('--only must be a or b');
   const keys: StudyKey[] = only ? [only] : ['a', 'b'];
+  const archive = String(args.archive);
+  if (archive !== 'nodelay' && archive !== 'nagle' && archive !== 'both') throw new Error('--archive must be nodelay, nagle or both');
+  const archives: ArchiveMode[] = archive === 'both' ? ['nodelay', 'nagle'] : [archive];
+  if (args.node !== 'shebang' && args.node !== 'plain') throw new Error('--node must be shebang or plain');
   const root = repoRoot();
   const work = args.work ? String(args.work) : join(root, '.bench', 'retrieve');
   mkdirSync(work, { recursive: true });
@@ -241,133 +260,138 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const t0 = Date.now();
-  qr = await startDcmqrscp({
-    storageDir: join(work, 'db'),
-    moveDestinations: [{ ae: 'MOVESCU', port: storePort }],
-    quota: { maxStudies: 200, maxBytesPerStudy: '1024mb' },
-    configFile: join(work, 'dcmqrscp.cfg'),
-  });
-  log(`dcmqrscp listening on ${qr.port} after ${Date.now() - t0} ms`);
-
-  const report: string[] = [];
+  const report: string[] = [
+    `node dist/benchmarks/retrieve.js ${process.argv.slice(2).join(' ')}`.trimEnd(),
+    `ours started ${args.node === 'plain' ? 'as `node dist/bin/movescu.js`' : 'as its #! line says'}; load average at the start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+  ];
   const results: Record<string, unknown> = {};
-  try {
-    for (const key of keys) {
-      const m = manifest.studies[key] as StudyManifest;
-      const expected = m.files.map((f) => f.dcmtkName).sort();
-      const variants: Variant[] = [{ name: 'DCMTK', impl: 'dcmtk', extra: [], cwdIsOut: false, group: '' }];
-      if (ours) variants.push({ name: 'ours', impl: 'ours', extra: [], cwdIsOut: false, group: '' });
-      if (key === 'b') variants.push({ name: 'DCMTK +B', impl: 'dcmtk', extra: ['+B'], cwdIsOut: true, group: '' });
-      if (ours && !args.plain) variants.push(...STREAM_VARIANTS);
-      if (!args.plain) {
-        for (const c of CONVERSIONS) {
-          variants.push({ name: `DCMTK ${c.group}`, impl: 'dcmtk', extra: c.extra, cwdIsOut: false, group: c.group });
-          if (ours) variants.push({ name: `ours ${c.group}`, impl: 'ours', extra: c.extra, cwdIsOut: false, group: c.group });
+  for (const mode of archives) {
+    const t0 = Date.now();
+    qr = await startDcmqrscp({
+      storageDir: join(work, 'db'),
+      moveDestinations: [{ ae: 'MOVESCU', port: storePort }],
+      quota: { maxStudies: 200, maxBytesPerStudy: '1024mb' },
+      configFile: join(work, mode === 'nagle' ? 'dcmqrscp-nagle.cfg' : 'dcmqrscp.cfg'),
+      nagle: mode === 'nagle',
+    });
+    log(`${ARCHIVE_LABEL[mode]} listening on ${qr.port} after ${Date.now() - t0} ms`);
+    try {
+      for (const key of keys) {
+        const m = manifest.studies[key] as StudyManifest;
+        const expected = m.files.map((f) => f.dcmtkName).sort();
+        const variants: Variant[] = [{ name: 'DCMTK', impl: 'dcmtk', extra: [], cwdIsOut: false, group: '' }];
+        if (ours) variants.push({ name: 'ours', impl: 'ours', extra: [], cwdIsOut: false, group: '' });
+        if (key === 'b') variants.push({ name: 'DCMTK +B', impl: 'dcmtk', extra: ['+B'], cwdIsOut: true, group: '' });
+        if (ours && !args.plain) variants.push(...STREAM_VARIANTS);
+        if (!args.plain) {
+          for (const c of CONVERSIONS) {
+            variants.push({ name: `DCMTK ${c.group}`, impl: 'dcmtk', extra: c.extra, cwdIsOut: false, group: c.group });
+            if (ours) variants.push({ name: `ours ${c.group}`, impl: 'ours', extra: c.extra, cwdIsOut: false, group: c.group });
+          }
         }
-      }
-      if (args.variants) {
-        const words = String(args.variants).split(',');
-        const kept = variants.filter((v) => words.some((w) => v.name.includes(w)));
-        const bases = new Set(kept.map((v) => (v.group ? `DCMTK ${v.group}` : 'DCMTK')));
-        variants.splice(0, variants.length, ...variants.filter((v) => kept.includes(v) || bases.has(v.name)));
-      }
-      const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
-      const firstDirs = new Map<string, string>();
-      const notes: string[] = [];
-      for (let w = 0; w < Number(args.warmup); w++) {
-        const out = join(work, 'out', `${key}-warmup`);
-        rmSync(out, { recursive: true, force: true });
-        mkdirSync(out, { recursive: true });
-        const r = await runMovescu('dcmtk', studyMoveArgs({ qrPort: qr.port, storePort, studyUid: m.studyUid, outDir: out }));
-        log(`${key} warm-up (DCMTK, not measured): exit ${r.code}, ${r.wallMs.toFixed(0)} ms`);
-        rmSync(out, { recursive: true, force: true });
-      }
-      for (let run = 1; run <= runs; run++) {
-        for (const v of variants) {
-          const out = join(work, 'out', `${key}-${v.name.replace(/\W+/g, '_')}-${run}`);
+        if (args.variants) {
+          const words = String(args.variants).split(',');
+          const kept = variants.filter((v) => words.some((w) => v.name.includes(w)));
+          const bases = new Set(kept.map((v) => (v.group ? `DCMTK ${v.group}` : 'DCMTK')));
+          variants.splice(0, variants.length, ...variants.filter((v) => kept.includes(v) || bases.has(v.name)));
+        }
+        const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
+        const firstDirs = new Map<string, string>();
+        const notes: string[] = [];
+        for (let w = 0; w < Number(args.warmup); w++) {
+          const out = join(work, 'out', `${mode}-${key}-warmup`);
           rmSync(out, { recursive: true, force: true });
           mkdirSync(out, { recursive: true });
-          spawnSync('sync');
-          const r = await runVariant(v, qr.port, storePort, m.studyUid, out, work);
-          const got = countFiles(out);
-          // The stream variants write nothing into `out`: their exit code says whether every object was handed on.
-          const ok = r.code === 0 && (v.stream !== undefined || (got.length === expected.length && got.every((n, i) => n === expected[i])));
-          if (!r.usage) throw new Error(`${v.name}: no /usr/bin/time figures\n${r.stderr}`);
-          log(
-            `${key} run ${run} ${v.name}: exit ${r.code}, ${v.stream ? 'to /dev/null' : `${got.length}/${expected.length} files`}, ` +
-              `wall ${fmtS(r.usage.wallS)} s, user ${fmtS(r.usage.userS)} s, sys ${fmtS(r.usage.sysS)} s, ` +
-              `RSS ${(r.usage.maxRssKb / 1024).toFixed(0)} MB`,
-          );
-          if (!ok) {
-            throw new Error(
-              `${key} ${v.name} run ${run}: exit ${r.code}, ${got.length} of ${expected.length} expected files\n` +
-                `stderr:\n${r.stderr.slice(-4000)}\ndcmqrscp:\n${qr.logs().slice(-4000)}`,
-            );
-          }
-          (samples.get(v.name) as Sample[]).push({ usage: r.usage });
-          if (run === 1) firstDirs.set(v.name, out);
-          else if (!args.keep) rmSync(out, { recursive: true, force: true });
+          const r = await runMovescu('dcmtk', studyMoveArgs({ qrPort: qr.port, storePort, studyUid: m.studyUid, outDir: out }));
+          log(`${key} warm-up (DCMTK, not measured): exit ${r.code}, ${r.wallMs.toFixed(0)} ms`);
+          rmSync(out, { recursive: true, force: true });
         }
-      }
-      // outputs of the first run: ours against DCMTK's, and DCMTK +B against DCMTK
-      const pairs: [string, string][] = [['DCMTK', 'ours'], ['DCMTK', 'DCMTK +B']];
-      if (!args.plain) for (const c of CONVERSIONS) if (c.compare) pairs.push([`DCMTK ${c.group}`, `ours ${c.group}`]);
-      for (const [baseName, other] of pairs) {
-        const base = firstDirs.get(baseName);
-        const dir = firstDirs.get(other);
-        if (!base || !dir) continue;
-        const d = await compareDirs(base, dir);
-        notes.push(`compareDirs(${baseName}, ${other}) on run 1: ${formatDirDiff(d, 3)}`);
-        if (other.startsWith('ours') && !d.identical) process.exitCode = 1;
-      }
-      if (!args.keep) for (const dir of firstDirs.values()) rmSync(dir, { recursive: true, force: true });
+        for (let run = 1; run <= runs; run++) {
+          for (const v of variants) {
+            const out = join(work, 'out', `${mode}-${key}-${v.name.replace(/\W+/g, '_')}-${run}`);
+            rmSync(out, { recursive: true, force: true });
+            mkdirSync(out, { recursive: true });
+            spawnSync('sync');
+            const r = await runVariant(v, qr.port, storePort, m.studyUid, out, work);
+            const got = countFiles(out);
+            // The stream variants write nothing into `out`: their exit code says whether every object was handed on.
+            const ok = r.code === 0 && (v.stream !== undefined || (got.length === expected.length && got.every((n, i) => n === expected[i])));
+            if (!r.usage) throw new Error(`${v.name}: no /usr/bin/time figures\n${r.stderr}`);
+            log(
+              `${mode} ${key} run ${run} ${v.name}: exit ${r.code}, ${v.stream ? 'to /dev/null' : `${got.length}/${expected.length} files`}, ` +
+                `wall ${fmtS(r.usage.wallS)} s, user ${fmtS(r.usage.userS)} s, sys ${fmtS(r.usage.sysS)} s, ` +
+                `RSS ${(r.usage.maxRssKb / 1024).toFixed(0)} MB`,
+            );
+            if (!ok) {
+              throw new Error(
+                `${key} ${v.name} run ${run}: exit ${r.code}, ${got.length} of ${expected.length} expected files\n` +
+                  `stderr:\n${r.stderr.slice(-4000)}\ndcmqrscp:\n${qr.logs().slice(-4000)}`,
+              );
+            }
+            (samples.get(v.name) as Sample[]).push({ usage: r.usage });
+            if (run === 1) firstDirs.set(v.name, out);
+            else if (!args.keep) rmSync(out, { recursive: true, force: true });
+          }
+        }
+        // outputs of the first run: ours against DCMTK's, and DCMTK +B against DCMTK
+        const pairs: [string, string][] = [['DCMTK', 'ours'], ['DCMTK', 'DCMTK +B']];
+        if (!args.plain) for (const c of CONVERSIONS) if (c.compare) pairs.push([`DCMTK ${c.group}`, `ours ${c.group}`]);
+        for (const [baseName, other] of pairs) {
+          const base = firstDirs.get(baseName);
+          const dir = firstDirs.get(other);
+          if (!base || !dir) continue;
+          const d = await compareDirs(base, dir);
+          notes.push(`compareDirs(${baseName}, ${other}) on run 1: ${formatDirDiff(d, 3)}`);
+          if (other.startsWith('ours') && !d.identical) process.exitCode = 1;
+        }
+        if (!args.keep) for (const dir of firstDirs.values()) rmSync(dir, { recursive: true, force: true });
 
-      const baseOf = (v: Variant) => {
-        const baseS = samples.get(v.group ? `DCMTK ${v.group}` : 'DCMTK') as Sample[];
-        return {
-          wall: median(baseS.map((s) => s.usage.wallS)),
-          cpu: median(baseS.map((s) => s.usage.userS + s.usage.sysS)),
-          rss: median(baseS.map((s) => s.usage.maxRssKb)),
+        const baseOf = (v: Variant) => {
+          const baseS = samples.get(v.group ? `DCMTK ${v.group}` : 'DCMTK') as Sample[];
+          return {
+            wall: median(baseS.map((s) => s.usage.wallS)),
+            cpu: median(baseS.map((s) => s.usage.userS + s.usage.sysS)),
+            rss: median(baseS.map((s) => s.usage.maxRssKb)),
+          };
         };
-      };
-      const rows: string[][] = [
-        ['variant', 'wall s median (min–max)', 'CPU s user+sys', 'peak RSS MB', 'wall ×', 'CPU ×', 'RSS ×', 'MB/s in'],
-      ];
-      const stats: Record<string, unknown> = {};
-      for (const v of variants) {
-        const s = samples.get(v.name) as Sample[];
-        const walls = s.map((x) => x.usage.wallS);
-        const wall = median(walls);
-        const cpu = median(s.map((x) => x.usage.userS + x.usage.sysS));
-        const rss = median(s.map((x) => x.usage.maxRssKb));
-        stats[v.name] = { samples: s.map((x) => x.usage), medianWallS: wall, medianCpuS: cpu, medianMaxRssKb: rss };
-        const b = baseOf(v);
-        const isBase = v.name === (v.group ? `DCMTK ${v.group}` : 'DCMTK');
-        const ratio = (x: number, y: number) => (isBase ? '1' : y > 0 ? (x / y).toFixed(2) : '-');
-        rows.push([
-          v.name,
-          `${fmtS(wall)} (${fmtS(Math.min(...walls))}–${fmtS(Math.max(...walls))})`,
-          fmtS(cpu),
-          (rss / 1024).toFixed(0),
-          ratio(wall, b.wall),
-          ratio(cpu, b.cpu),
-          ratio(rss, b.rss),
-          (m.bytes / 1e6 / wall).toFixed(0),
-        ]);
+        const rows: string[][] = [
+          ['variant', 'wall s median (min–max)', 'CPU s user+sys', 'peak RSS MB', 'wall ×', 'CPU ×', 'RSS ×', 'MB/s in'],
+        ];
+        const stats: Record<string, unknown> = {};
+        for (const v of variants) {
+          const s = samples.get(v.name) as Sample[];
+          const walls = s.map((x) => x.usage.wallS);
+          const wall = median(walls);
+          const cpu = median(s.map((x) => x.usage.userS + x.usage.sysS));
+          const rss = median(s.map((x) => x.usage.maxRssKb));
+          stats[v.name] = { samples: s.map((x) => x.usage), medianWallS: wall, medianCpuS: cpu, medianMaxRssKb: rss };
+          const b = baseOf(v);
+          const isBase = v.name === (v.group ? `DCMTK ${v.group}` : 'DCMTK');
+          const ratio = (x: number, y: number) => (isBase ? '1' : y > 0 ? (x / y).toFixed(2) : '-');
+          rows.push([
+            v.name,
+            `${fmtS(wall)} (${fmtS(Math.min(...walls))}–${fmtS(Math.max(...walls))})`,
+            fmtS(cpu),
+            (rss / 1024).toFixed(0),
+            ratio(wall, b.wall),
+            ratio(cpu, b.cpu),
+            ratio(rss, b.rss),
+            (m.bytes / 1e6 / wall).toFixed(0),
+          ]);
+        }
+        results[`${mode}-${key}`] = { archive: mode, label: STUDIES[key].label, files: m.files.length, bytes: m.bytes, runs, stats, notes };
+        const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+        report.push(
+          '',
+          `(${key}) ${STUDIES[key].label}, ${ARCHIVE_LABEL[mode]}: ${m.files.length} file(s), ${(m.bytes / 1e6).toFixed(0)} MB, ${runs} run(s)` +
+            ` (ratios: variant / DCMTK with the same output options, medians)`,
+          ...rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')),
+          ...notes.map((n) => '  ' + n.replace(/\n/g, '\n  ')),
+        );
       }
-      results[key] = { label: STUDIES[key].label, files: m.files.length, bytes: m.bytes, runs, stats, notes };
-      const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-      report.push(
-        '',
-        `(${key}) ${STUDIES[key].label}: ${m.files.length} file(s), ${(m.bytes / 1e6).toFixed(0)} MB, ${runs} run(s)` +
-          ` (ratios: variant / DCMTK with the same output options, medians)`,
-        ...rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')),
-        ...notes.map((n) => '  ' + n.replace(/\n/g, '\n  ')),
-      );
+    } finally {
+      await qr.stop();
     }
-  } finally {
-    await qr.stop();
   }
   if (!ours) report.push('', `ours: not measured (${oursMovescuPath()} does not exist yet)`);
   for (const key of keys) {
@@ -377,7 +401,7 @@ async function main(): Promise<void> {
   console.log(report.join('\n'));
   writeFileSync(
     join(work, 'last-results.json'),
-    JSON.stringify({ date: new Date().toISOString(), ours, results }, null, 1),
+    JSON.stringify({ date: new Date().toISOString(), ours, node: args.node, loadavg: loadavg(), results }, null, 1),
   );
 }
 

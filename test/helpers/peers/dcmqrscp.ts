@@ -32,6 +32,11 @@ export interface DcmqrscpOptions {
   extraArgs?: string[];
   /** Where to write the config file; default `${storageDir}/../dcmqrscp.<port>.cfg` beside the storage area. */
   configFile?: string;
+  /**
+   * Leave Nagle's algorithm on, as DCMTK does by default and Debian's dcmqrscp runs (no TCP_NODELAY in its
+   * environment). Default false: TCP_NODELAY=1.
+   */
+  nagle?: boolean;
 }
 
 export interface Dcmqrscp {
@@ -92,8 +97,11 @@ export async function startDcmqrscp(opts: DcmqrscpOptions): Promise<Dcmqrscp> {
     }),
   );
   // TCP_NODELAY=1: without it DCMTK leaves Nagle on and every small write of its C-STORE sub-operations waits
-  // for a delayed ACK (peers.md); the issue asks for DCMTK's tools to run with it.
-  const proc = spawnGroup('dcmqrscp', ['-c', configFile, ...(opts.extraArgs ?? []), String(port)], { env: { ...process.env, TCP_NODELAY: '1' } });
+  // for a delayed ACK (peers.md); the issue asks for DCMTK's tools to run with it. DCMTK reads the variable when it
+  // sets up each association's socket (dul.cc, dulfsm.cc), so the archive's sub-associations follow it too.
+  const env: NodeJS.ProcessEnv = { ...process.env, TCP_NODELAY: '1' };
+  if (opts.nagle) delete env.TCP_NODELAY;
+  const proc = spawnGroup('dcmqrscp', ['-c', configFile, ...(opts.extraArgs ?? []), String(port)], { env });
   const logs = () => proc.stderr.toString() + proc.stdout.toString();
   let exitInfo: string | null = null;
   void proc.exited.then(({ code, signal }) => {
