@@ -11,11 +11,21 @@ import { storeCondition } from '../dcmtk/conditions';
 import { filePrefix } from '../dcmtk/prefixes';
 import { dumpAssociationParameters } from '../dcmtk/association-dump';
 import { dumpDataset } from '../dcmtk/dataset-dump';
-import { dcmtkMaxSendPdv, dumpDimseMessage, moveResponseStatusDetail } from '../dcmtk/dimse-dump';
+import { dcmtkMaxSendPdv, dumpDimseMessage, moveResponseStatusDetail, type DimseDirection } from '../dcmtk/dimse-dump';
+import type { Command } from '../dimse/command';
 
 export function dcmtkRetrieveLog(log: Logger): (event: RetrieveEvent) => void {
   return (e) => {
     const debug = log.enabled('debug');
+    // movescu.cc: at debug level the DIMSE dump replaces the "(MsgID n)" or "(status)" part of the info line.
+    const message = (line: string, detail: string, command: Command, direction: DimseDirection, contextId?: number): void => {
+      if (debug) {
+        log.info(line);
+        log.debug(dumpDimseMessage(command, direction, contextId));
+      } else {
+        log.info(`${line} (${detail})`);
+      }
+    };
     switch (e.type) {
       case 'requesting-association':
         // movescu.cc: the parameters at debug level first, then "Requesting Association".
@@ -29,12 +39,7 @@ export function dcmtkRetrieveLog(log: Logger): (event: RetrieveEvent) => void {
         log.info(`Association Accepted (Max Send PDV: ${dcmtkMaxSendPdv(e.peerMaxPduLength)})`);
         return;
       case 'move-request':
-        if (debug) {
-          log.info('Sending Move Request');
-          log.debug(dumpDimseMessage(e.command, 'outgoing', e.contextId));
-        } else {
-          log.info(`Sending Move Request (MsgID ${e.messageId})`);
-        }
+        message('Sending Move Request', `MsgID ${e.messageId}`, e.command, 'outgoing', e.contextId);
         if (log.enabled('info')) log.info(`Request Identifiers:\n${dumpDataset(e.identifier)}`);
         return;
       case 'pending-dataset': {
@@ -45,12 +50,7 @@ export function dcmtkRetrieveLog(log: Logger): (event: RetrieveEvent) => void {
         return;
       }
       case 'move-response':
-        if (debug) {
-          log.info(`Received Move Response ${e.response.index}`);
-          log.debug(dumpDimseMessage(e.response.command, 'incoming'));
-        } else {
-          log.info(`Received Move Response ${e.response.index} (${moveStatusString(e.response.status)})`);
-        }
+        message(`Received Move Response ${e.response.index}`, moveStatusString(e.response.status), e.response.command, 'incoming');
         return;
       case 'cancel-request':
         log.info(`Sending Cancel Request (MsgID ${e.messageId}, PresID ${e.contextId})`);
@@ -60,13 +60,10 @@ export function dcmtkRetrieveLog(log: Logger): (event: RetrieveEvent) => void {
         // DCMTK warns before it reports the final response.
         const outcome = moveOutcome(status);
         if (outcome !== 'ok') log.warn(`Move response with ${outcome} status (${moveStatusString(status)})`);
+        message('Received Final Move Response', moveStatusString(status), e.response.command, 'incoming');
         if (debug) {
-          log.info('Received Final Move Response');
-          log.debug(dumpDimseMessage(e.response.command, 'incoming'));
           const detail = moveResponseStatusDetail(e.response.command);
           if (detail.length > 0) log.debug(`Status Detail:\n${dumpDataset(detail, 'Little Endian Implicit')}`);
-        } else {
-          log.info(`Received Final Move Response (${moveStatusString(status)})`);
         }
         return;
       }
@@ -96,20 +93,10 @@ export function dcmtkRetrieveLog(log: Logger): (event: RetrieveEvent) => void {
         log.error(`DIMSE timeout: nothing received on a sub-association for ${e.timeoutMs / 1000} s (-td): aborting it`);
         return;
       case 'echo-request':
-        if (debug) {
-          log.info('Received Echo Request');
-          log.debug(dumpDimseMessage(e.command, 'incoming', e.contextId));
-        } else {
-          log.info(`Received Echo Request (MsgID ${e.command.MessageID})`);
-        }
+        message('Received Echo Request', `MsgID ${e.command.MessageID}`, e.command, 'incoming', e.contextId);
         return;
       case 'store-request':
-        if (debug) {
-          log.info('Received Store Request');
-          log.debug(dumpDimseMessage(e.command, 'incoming', e.contextId));
-        } else {
-          log.info(`Received Store Request (MsgID ${e.command.MessageID}, ${filePrefix(e.command.AffectedSOPClassUID ?? '')})`);
-        }
+        message('Received Store Request', `MsgID ${e.command.MessageID}, ${filePrefix(e.command.AffectedSOPClassUID ?? '')}`, e.command, 'incoming', e.contextId);
         return;
       case 'unexpected-command': {
         const field = e.command.CommandField;
