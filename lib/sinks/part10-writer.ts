@@ -26,6 +26,9 @@ import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implem
 import type { Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
 import { TempFile } from './temp-file';
+import { UidSpaces } from '../dataset/codec/uid-spaces';
+import type { DimseError } from '../errors';
+import { parserWarning, uidSpacesWarning } from '../dcmtk/parser-warnings';
 
 export interface Part10Options {
   /** Write the Part 10 file meta information (DCMTK +F, the default); false writes the bare data set (-F). */
@@ -121,22 +124,22 @@ async function streamTo(file: TempFile, head: Buffer[], body: Readable): Promise
  * Deflated input (rare; its inflated size is not bounded by what arrived) takes the streaming path.
  */
 async function convertSmall(target: Part10Target, obj: ReceivedObject, fromTs: string, write: WriteOptions, chunks: Buffer[], opts: Part10Options,
-  log: Logger, identity: SopIdentity): Promise<void> {
+  log: Logger, identity: TokenObserver, onWarning?: (w: DimseError) => void): Promise<void> {
   const observe = (t: DatasetToken): void => identity.push(t);
   if (transferSyntaxInfo(fromTs).deflated) {
-    await convertTo(target.file(), obj, fromTs, write, Readable.from(chunks), opts, { observe });
+    await convertTo(target.file(), obj, fromTs, write, Readable.from(chunks), opts, { observe, onWarning });
     return;
   }
   const meta = metaFor(obj, write.transferSyntax, opts);
   const fileOffset = meta.reduce((n, b) => n + b.length, 0);
   // The chunks as they arrived: large values leave as slices of them (joining them first would copy the whole
   // object into a fresh allocation, which costs more than the conversion).
-  await target.writeAll([...meta, ...convertBuffer(chunks, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, onReorder: (w) => log.warn(w), observe })]);
+  await target.writeAll([...meta, ...convertBuffer(chunks, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, onReorder: (w) => log.warn(w), observe, onWarning })]);
 }
 
 /** Converts `body` (in `fromTs`) with `write` into `file`, meta first. */
 async function convertTo(file: TempFile, obj: ReceivedObject, fromTs: string, write: WriteOptions, body: Readable, opts: Part10Options,
-  extra: Pick<ConvertOptions, 'sortSequences' | 'observe'> = {}): Promise<void> {
+  extra: Pick<ConvertOptions, 'sortSequences' | 'observe' | 'onWarning'> = {}): Promise<void> {
   const meta = metaFor(obj, write.transferSyntax, opts);
   const fileOffset = meta.reduce((n, b) => n + b.length, 0);
   await streamTo(file, meta, convertDataset(body, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, ...extra }));
@@ -188,9 +191,45 @@ export class DoesNotMatch extends Error {}
  */
 export async function writePart10(obj: ReceivedObject, opts: Part10Options, log: Logger, target: Part10Target): Promise<void> {
   const plan = planFor(opts.mode ?? { kind: 'normal' }, obj.transferSyntaxUid);
-  const identity = plan.path === 'raw' ? null : new SopIdentity();
-  await writeByPlan(obj, plan, opts, log, target, identity ?? new SopIdentity());
-  if (identity) checkIdentity(obj, identity);
+  const seen = new Seen();
+  try {
+    await writeByPlan(obj, plan, opts, log, target, seen);
+  } finally {
+    // Printed by DCMTK's parser as it reads the data set, whatever becomes of it.
+    for (const w of seen.warnings) {
+      const line = parserWarning(w);
+      if (line) log.warn(line);
+    }
+  }
+  if (plan.path === 'raw') return;
+  // Printed as DCMTK writes the file: it reads the SOP class and instance UIDs first, for the file meta.
+  const first = opts.fileMeta === false ? [] : seen.uids.tags.filter((t) => IDENTITY_UIDS.includes(t));
+  for (const t of [...first, ...seen.uids.tags.filter((u) => !first.includes(u))]) log.warn(uidSpacesWarning(t));
+  checkIdentity(obj, seen.identity);
+}
+
+/** SOP Class UID and SOP Instance UID. */
+const IDENTITY_UIDS: readonly number[] = [0x00080016, 0x00080018];
+
+/** For a second reading of a data set whose tokens the check has already seen. */
+const SEEN_ALREADY: TokenObserver = { push: () => {} };
+
+/** Sees the tokens of a received data set once, as it is first read. */
+interface TokenObserver {
+  push(t: DatasetToken): void;
+}
+
+/** What the first reading of a data set finds: its identity, its UIDs with spaces, the parser's warnings. */
+class Seen implements TokenObserver {
+  readonly identity = new SopIdentity();
+  readonly uids = new UidSpaces();
+  readonly warnings: DimseError[] = [];
+  readonly warn = (w: DimseError): void => { this.warnings.push(w); };
+
+  push(t: DatasetToken): void {
+    this.identity.push(t);
+    this.uids.push(t);
+  }
 }
 
 function checkIdentity(obj: ReceivedObject, id: SopIdentity): void {
@@ -203,7 +242,7 @@ function checkIdentity(obj: ReceivedObject, id: SopIdentity): void {
   }
 }
 
-async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options, log: Logger, target: Part10Target, identity: SopIdentity): Promise<void> {
+async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options, log: Logger, target: Part10Target, identity: Seen): Promise<void> {
   const ts = obj.transferSyntaxUid;
   // A conversion holds more per object (tokens, output), so it gathers less before it starts streaming.
   const start = await readUpTo(obj.body, plan.path === 'convert' ? SMALL_OBJECT_BYTES / 2 : SMALL_OBJECT_BYTES);
@@ -211,7 +250,7 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
   const small = start.ended || obj.body.readableEnded;
   if (plan.path === 'convert') {
     if (small) {
-      await convertSmall(target, obj, ts, plan.write, start.chunks, opts, log, identity);
+      await convertSmall(target, obj, ts, plan.write, start.chunks, opts, log, identity, identity.warn);
       return;
     }
     // A large object converts as it streams in: one pass. Elements out of order in its head (where they are in
@@ -221,7 +260,7 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
     if (transferSyntaxInfo(ts).deflated || !disorderedHead(ts, start.chunks)) {
       const file = target.file();
       const order = new TagOrderCheck();
-      await convertTo(file, obj, ts, plan.write, prepend(start.chunks, obj.body), opts, { observe: (t) => { order.push(t); identity.push(t); } });
+      await convertTo(file, obj, ts, plan.write, prepend(start.chunks, obj.body), opts, { observe: (t) => { order.push(t); identity.push(t); }, onWarning: identity.warn });
       if (order.disordered) {
         for (const w of order.warnings) log.warn(w);
         log.warn(`elements out of tag order found after the first ${SMALL_OBJECT_BYTES / 2} bytes of a converted object: kept in the order received (DCMTK sorts them): ${file.path}`);
@@ -230,7 +269,7 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
     }
   }
   // The check path, and large conversions whose head is out of order (conversion forced).
-  const check = plan.path === 'raw' ? null : new ScanningCheck(ts, plan.write, plan.path === 'convert', identity);
+  const check = plan.path === 'raw' ? null : new ScanningCheck(ts, plan.write, plan.path === 'convert', identity, identity.warn);
   check?.scan(start.chunks);
   // +B: the bytes are stored untouched, but only if their elements hold together (headers only, see FramingCheck).
   const framing = plan.path === 'raw' && !transferSyntaxInfo(ts).deflated ? new RawFraming(ts) : null;
@@ -240,7 +279,7 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
     check?.end();
     framing?.end();
     // Most images: one writev of the bytes as received; if DCMTK would re-encode them, converted from memory.
-    if (check?.reason) await convertSmall(target, obj, ts, check.write, start.chunks, opts, log, identity);
+    if (check?.reason) await convertSmall(target, obj, ts, check.write, start.chunks, opts, log, SEEN_ALREADY);
     else await target.writeAll([...head, ...start.chunks]);
     return;
   }
@@ -284,8 +323,9 @@ class ScanningCheck {
   private readonly parser: DatasetParser;
 
   /** The options the object is converted with when the check says DCMTK would re-encode it (or always: `forced`). */
-  constructor(transferSyntaxUid: string, readonly write: WriteOptions, private readonly forced: boolean, identity: SopIdentity) {
-    this.parser = new DatasetParser(transferSyntaxInfo(transferSyntaxUid), (t) => { this.check.push(t); identity.push(t); }, { strictLengths: STRICTNESS });
+  constructor(transferSyntaxUid: string, readonly write: WriteOptions, private readonly forced: boolean, identity: TokenObserver,
+    warn: (w: DimseError) => void) {
+    this.parser = new DatasetParser(transferSyntaxInfo(transferSyntaxUid), (t) => { this.check.push(t); identity.push(t); }, { strictLengths: STRICTNESS }, warn);
   }
 
   /** The elements' order, followed to the end of the data set. */

@@ -95,4 +95,54 @@ peerTest('-up changes nothing in normal mode either: DCMTK writes the same file 
   assert.ok((await compareDirs(up.a, plain.a)).identical);
   assert.equal(up.ours.stderr, plain.ours.stderr.replaceAll(plain.b, up.b));
   assert.ok((await compareDirs(up.b, plain.b)).identical);
+  // Ours writes what DCMTK writes (the UIDs without their spaces) and logs its warnings: SOP class and instance
+  // first (read for the file meta), the others in the order read (DCMTK's order for those is its own: Series
+  // before Study here).
+  const d = await compareDirs(plain.a, plain.b);
+  assert.ok(d.identical, formatDirDiff(d));
+  assert.ok(!readFileSync(join(plain.b, `SC.${INSTANCE}`)).includes(Buffer.from(`${INSTANCE} `)));
+  const ours = warnings(plain.ours.stderr);
+  const theirs = warnings(plain.dcmtk.stderr);
+  assert.deepEqual(ours.slice(0, 2), theirs.slice(0, 2), plain.ours.stderr);
+  assert.deepEqual([...ours].sort(), [...theirs].sort(), plain.ours.stderr);
+  assert.equal(ours[0], 'W: DcmUniqueIdentifier: Element SOPClassUID (0008,0016) contains one or more space characters, which were removed');
+});
+
+peerTest('odd lengths (an OW of 3 bytes among them): stored as DCMTK stores them, with its DcmItem warnings in its order', ['movescu'], async () => {
+  const tmp = tempDir('odd-lengths');
+  cleanups.push(() => tmp.cleanup());
+  const folder = join(tmp.path, 'src');
+  mkdirSync(folder);
+  const ex = { explicitVr: true, littleEndian: true };
+  const el = (tag: number, vr: string, v: Buffer | string): Buffer => {
+    const b = typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+    return Buffer.concat([elementHeader(tag, vr, b.length, ex), b]);
+  };
+  const inst = `${INSTANCE}.2`;
+  const dataset = Buffer.concat([
+    el(0x00080016, 'UI', '1.2.840.10008.5.1.4.1.1.7\0'), el(0x00080018, 'UI', `${inst}\0`), el(0x00100020, 'LO', 'UP1'),
+    el(0x0020000d, 'UI', `${STUDY}.2\0`), el(0x00290010, 'LO', 'ACME'),
+    el(0x00291010, 'OW', Buffer.from([1, 2, 3])), el(0x00291011, 'UN', Buffer.from([4, 5, 6])), el(0x00291012, 'SH', 'ABC'),
+  ]);
+  writeFileSync(join(folder, 'odd.dcm'), Buffer.concat([encodeFileMeta({
+    mediaStorageSopClassUid: '1.2.840.10008.5.1.4.1.1.7', mediaStorageSopInstanceUid: inst,
+    transferSyntaxUid: '1.2.840.10008.1.2.1', implementationClassUid: '1.2.3.4.5', implementationVersionName: 'TEST',
+  }), dataset]));
+  const { qrPort, storePort, close } = await startOwnArchive({ folder });
+  cleanups.push(close);
+  const r = await runBoth(tmp.path, (dir) => ['-S', '-aec', 'ARCHIVE', '+P', String(storePort), '-od', dir,
+    '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${STUDY}.2`, '127.0.0.1', String(qrPort)]);
+  assert.equal(r.dcmtk.code, 0, r.dcmtk.stderr);
+  assert.equal(r.ours.code, 0, r.ours.stderr);
+  assert.deepEqual(warnings(r.dcmtk.stderr), [
+    'W: DcmItem: Length of element (0010,0020) is odd',
+    'W: DcmItem: Length of element (0029,1010) is not a multiple of 2 (VR=OW)',
+    'W: DcmItem: Length of element (0029,1010) is odd',
+    'W: DcmItem: Length of element (0029,1011) is odd',
+    'W: DcmItem: Length of element (0029,1012) is odd',
+  ], r.dcmtk.stderr);
+  assert.deepEqual(warnings(r.ours.stderr), warnings(r.dcmtk.stderr), r.ours.stderr);
+  assert.deepEqual(readdirSync(r.b), readdirSync(r.a));
+  const d = await compareDirs(r.a, r.b);
+  assert.ok(d.identical, formatDirDiff(d));
 });

@@ -34,6 +34,8 @@ export interface ConvertOptions extends WriteOptions {
   onReorder?: (warning: string) => void;
   /** convertDataset: put the elements inside each top-level sequence in tag order (SequenceSorter). */
   sortSequences?: boolean;
+  /** Called with each tolerated anomaly of the input (odd lengths, ...), as the tokenizer's 'warning' events. */
+  onWarning?: (warning: DimseError) => void;
   /** Sees every token of the input as it is read (e.g. a TagOrderCheck, a SopIdentity). */
   observe?: (token: DatasetToken) => void;
   /** Called with the writer, e.g. to read its peakHeldBytes in a test. */
@@ -68,7 +70,7 @@ export function convertDataset(input: Readable, inputTransferSyntax: string, opt
     return out;
   }
   options.onWriter?.(writer);
-  tokenizer.on('warning', (w: DimseError) => out.emit('warning', w));
+  tokenizer.on('warning', (w: DimseError) => { options.onWarning?.(w); out.emit('warning', w); });
   const observe = options.observe;
   if (observe) tokenizer.on('data', (t: DatasetToken) => observe(t));
   const stages: (Readable | Transform)[] = options.sortSequences ? [input, tokenizer, new SequenceSorter(), writer] : [input, tokenizer, writer];
@@ -110,6 +112,7 @@ export function convertBuffer(data: Buffer | readonly Buffer[], inputTransferSyn
     { explicitVr: inTs.explicitVr, littleEndian: inTs.littleEndian },
     options.observe ? (t) => { options.observe?.(t); tokens.push(t); } : (t) => tokens.push(t),
     { file: options.file, strictLengths: options.strictLengths },
+    options.onWarning,
   );
   for (const chunk of Buffer.isBuffer(data) ? [data] : data) parser.write(chunk);
   parser.end();

@@ -429,17 +429,26 @@ export class DatasetParser {
     }
   }
 
+  /**
+   * Odd lengths and lengths that do not fit the VR's value size, in DCMTK's order (DcmItem::readTagAndLength: "not
+   * a multiple of" first, then "odd"). With 'value-size' a misfit is refused, except an OW of odd length, which DCMTK
+   * stores as is (a value of whole words cannot be decoded from it, but its bytes can be kept).
+   */
   private checkOdd(tag: number, vr: Vr, length: number, at: number, prefix: string): void {
     const width = valueWidth(vr);
     const odd = length % 2 === 1;
     const misfit = width > 1 && length % width !== 0;
     if (!odd && !misfit) return;
-    const msg = misfit
-      ? `${formatTag(tag)} ${vr} has length ${length}, not a multiple of its value size ${width}`
-      : `${prefix}${formatTag(tag)} ${vr} has odd length ${length}: PS3.5 7.1.1 requires even lengths`;
-    const err = this.error(misfit ? 'DATASET_LENGTH_NOT_MULTIPLE' : 'DATASET_ODD_LENGTH', tag, at, msg);
-    if (this.strict === true || (this.strict === 'value-size' && misfit)) throw err;
-    this.warn(err);
+    if (misfit) {
+      const err = this.error('DATASET_LENGTH_NOT_MULTIPLE', tag, at, `${formatTag(tag)} ${vr} has length ${length}, not a multiple of its value size ${width}`);
+      if (this.strict === true || (this.strict === 'value-size' && vr !== 'OW')) throw err;
+      this.warn(err);
+    }
+    if (odd) {
+      const err = this.error('DATASET_ODD_LENGTH', tag, at, `${prefix}${formatTag(tag)} ${vr} has odd length ${length}: PS3.5 7.1.1 requires even lengths`);
+      if (this.strict === true) throw err;
+      this.warn(err);
+    }
   }
 
   private checkDepth(tag: number): void {
