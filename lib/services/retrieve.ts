@@ -134,6 +134,8 @@ export function retrieve(options: RetrieveOptions): Retrieval {
     if (objects.destroyed) { obj.body.resume(); refuse(obj); return; }
     unsettled.add(obj);
     void obj.settled.then(() => unsettled.delete(obj));
+    // push()'s answer needs no other reply: the store service reads a sub-association's next message only once
+    // this object is settled, so this stream never holds more than one object per open sub-association.
     objects.push(obj);
   };
   const result = run(options, deliver);
