@@ -25,7 +25,7 @@ export function formatTag(tag: number): string {
   return `(${g},${e})`;
 }
 
-/** strerror() of the errors a connect() can end with on Linux (what C programs, DCMTK among them, print). */
+/** strerror() of the errors a connect() or a write() can end with on Linux (what C programs, DCMTK among them, print). */
 const STRERROR: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'Connection refused',
   ECONNRESET: 'Connection reset by peer',
@@ -34,6 +34,9 @@ const STRERROR: Readonly<Record<string, string>> = {
   ENETUNREACH: 'Network is unreachable',
   EADDRNOTAVAIL: 'Cannot assign requested address',
   EACCES: 'Permission denied',
+  ENOSPC: 'No space left on device',
+  EFBIG: 'File too large',
+  EIO: 'Input/output error',
 };
 
 /** The system's text for a Node errno error ("Connection refused"), or its message when the table lacks it. */

@@ -8,6 +8,7 @@ import { loggerOf, type Logger } from '../log';
 import { levelEnabled, type Write } from './logger';
 import { MOVESCU_LOGGER, passes, type AppenderSpec, type LogConfig } from './log-config';
 import type { LogEvent } from './log-pattern';
+import { systemErrorText } from '../errors';
 
 export interface AppenderDeps {
   readonly stdout: Write;
@@ -42,7 +43,16 @@ function fileSink(spec: AppenderSpec, deps: AppenderDeps): Sink {
   return (text) => {
     if (fd === null) return;
     const bytes = Buffer.from(text, 'utf8');
-    writeSync(fd, bytes);
+    try {
+      // A short write is not a success: write the rest, until the system says why it cannot.
+      for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done);
+    } catch (e) {
+      // The log file is lost (a full disk, a size limit); the retrieval goes on, as DCMTK's does, and says so once.
+      deps.stderr(`log4cplus:ERROR Unable to write to file: ${t.file}: ${systemErrorText(e as NodeJS.ErrnoException)}\n`);
+      closeSync(fd);
+      fd = null;
+      return;
+    }
     size += bytes.length;
     if (t.kind === 'rolling' && size > t.maxFileSize) {
       // RollingFileAppender::rollover: FILE.n-1 → FILE.n ... FILE → FILE.1, then a new, empty FILE.

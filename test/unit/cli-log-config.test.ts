@@ -124,6 +124,15 @@ test('file appenders: FileAppender truncates unless Append; RollingFileAppender 
   assert.deepEqual(errors, ['log4cplus:ERROR Unable to open file: /nonexistent/x.log\n']);
 });
 
+test('file appender: a write the system refuses (a full disk: /dev/full) is said once on stderr, never taken for done', () => {
+  const errors: string[] = [];
+  const full = configureFromText('log4cplus.rootLogger = INFO, f\nlog4cplus.appender.f = log4cplus::FileAppender\nlog4cplus.appender.f.File = /dev/full', 'f.cfg', cenv);
+  const log = createConfiguredLogger(full, { stdout: () => {}, stderr: (t) => errors.push(t), nowUs: () => T });
+  log.info('first');
+  log.info('second');
+  assert.deepEqual(errors, ['log4cplus:ERROR Unable to write to file: /dev/full: No space left on device\n']);
+});
+
 test('-lc on the command line: file checks in oflog\'s order, conflicts, quiet mode from the root level', () => {
   const msg = (argv: string[], load?: (p: string) => never) => {
     const r = parseCommandLine([...argv, 'h', '1', '-k', 'PatientName=X'], { canRead: () => true, loadLogConfig: load });
