@@ -259,6 +259,25 @@ test('tokenizer errors: odd lengths refused only with strictLengths; bad VR; cor
   await expectError(deep, LE, 'DATASET_TOO_DEEP', 0x00081110, undefined);
 });
 
+test('tokenizer: an OW of odd length warns "not a multiple of 2" only in explicit VR, as DCMTK\'s DcmItem does; "odd" in both', async () => {
+  const { DatasetTokenizer } = await import('../../lib/dataset/codec/tokenizer');
+  const warningsFor = async (bytes: Buffer, ts: string): Promise<string[]> => {
+    const codes: string[] = [];
+    const t = new DatasetTokenizer({ transferSyntax: ts });
+    t.on('warning', (w: DimseError) => codes.push(w.code));
+    t.resume();
+    t.end(bytes);
+    await new Promise((r) => t.on('end', r));
+    return codes;
+  };
+  // (0028,1201) Red Palette Color Lookup Table Data: OW in the dictionary, so implicit VR reads it as OW too.
+  const explicit = Buffer.concat([hdr(0x00281201, 'OW', 3), Buffer.from([1, 2, 3])]);
+  const implicit = Buffer.alloc(8 + 3);
+  implicit.writeUInt16LE(0x0028, 0); implicit.writeUInt16LE(0x1201, 2); implicit.writeUInt32LE(3, 4);
+  assert.deepEqual(await warningsFor(explicit, LE), ['DATASET_LENGTH_NOT_MULTIPLE', 'DATASET_ODD_LENGTH']);
+  assert.deepEqual(await warningsFor(implicit, '1.2.840.10008.1.2'), ['DATASET_ODD_LENGTH']);
+});
+
 test('tokenizer: an empty dataset and a zero-length explicit sequence', async () => {
   assert.deepEqual(await tokenize([], { transferSyntax: LE }), []);
   const tokens = await tokenize([hdr(0x00081110, 'SQ', 0)], { transferSyntax: LE });

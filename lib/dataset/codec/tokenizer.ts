@@ -298,7 +298,7 @@ export class DatasetParser {
             `fragment #${f.count} of encapsulated ${formatTag(f.tag)} has an undefined length: expected an explicit length`);
         }
         this.checkFits(f, f.tag, after, length, `fragment #${f.count}`);
-        this.checkOdd(f.tag, 'OB', length, at, `fragment #${f.count} of `);
+        this.checkOdd(f.tag, 'OB', length, at, `fragment #${f.count} of `, f.syntax.explicitVr);
         const index = f.count++;
         this.emit({ type: 'fragmentStart', index, length, offset: at });
         this.startValue(f.tag, length, 0, true, index);
@@ -370,7 +370,7 @@ export class DatasetParser {
       this.emit({ type: 'sequenceStart', tag, vr, length, offset: at });
       return;
     }
-    this.checkOdd(tag, vr, length, at, '');
+    this.checkOdd(tag, vr, length, at, '', f.syntax.explicitVr);
     this.emit({ type: 'element', tag, vr, length, offset: at });
     // Values are handed on little endian (tokens.ts); UN inside a big-endian dataset is bytes: not swapped.
     // A private creator (a string, as DCMTK's getString needs) reserves its block in this data set or item.
@@ -432,9 +432,10 @@ export class DatasetParser {
   /**
    * Odd lengths and lengths that do not fit the VR's value size, in DCMTK's order (DcmItem::readTagAndLength: "not
    * a multiple of" first, then "odd"). With 'value-size' a misfit is refused, except an OW of odd length, which DCMTK
-   * stores as is (a value of whole words cannot be decoded from it, but its bytes can be kept).
+   * stores as is (a value of whole words cannot be decoded from it, but its bytes can be kept). DCMTK reports a misfit
+   * only in explicit VR, where the VR is read from the data set; so do we (refusing one is our own, stricter rule).
    */
-  private checkOdd(tag: number, vr: Vr, length: number, at: number, prefix: string): void {
+  private checkOdd(tag: number, vr: Vr, length: number, at: number, prefix: string, explicitVr: boolean): void {
     const width = valueWidth(vr);
     const odd = length % 2 === 1;
     const misfit = width > 1 && length % width !== 0;
@@ -442,7 +443,7 @@ export class DatasetParser {
     if (misfit) {
       const err = this.error('DATASET_LENGTH_NOT_MULTIPLE', tag, at, `${formatTag(tag)} ${vr} has length ${length}, not a multiple of its value size ${width}`);
       if (this.strict === true || (this.strict === 'value-size' && vr !== 'OW')) throw err;
-      this.warn(err);
+      if (explicitVr) this.warn(err);
     }
     if (odd) {
       const err = this.error('DATASET_ODD_LENGTH', tag, at, `${prefix}${formatTag(tag)} ${vr} has odd length ${length}: PS3.5 7.1.1 requires even lengths`);
