@@ -3,7 +3,7 @@ import type { AssociateRj, Pdu } from './types';
 
 /**
  * One line per PDU for debug logs. The A-ASSOCIATE-RQ / AC are printed in full by the services, in DCMTK's layout
- * (lib/services/association-dump.ts), where both sides' parameters are known.
+ * (lib/dcmtk/association-dump.ts), where both sides' parameters are known.
  */
 export function describePdu(p: Pdu): string {
   switch (p.type) {
