@@ -18,6 +18,17 @@ export function cut(buf: Buffer, points: readonly number[]): Buffer[] {
   return chunks;
 }
 
+/**
+ * The seed of a property run, printed before it starts (a run that never ends prints no counterexample; with the
+ * seed it can be replayed: FC_SEED=n).
+ */
+export function propertySeed(t: { diagnostic(message: string): void }): number {
+  const seed = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : (Date.now() ^ (process.pid << 16)) | 0;
+  t.diagnostic(`fast-check seed ${seed} (replay: FC_SEED=${seed})`);
+  console.error(`fast-check seed ${seed}`); // now: a run that hangs never reaches its diagnostics
+  return seed;
+}
+
 /** Random bytes, up to `max`. */
 export const bytes = (max: number): fc.Arbitrary<Buffer> => fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a));
 
