@@ -1,12 +1,13 @@
 /**
- * DimseReader: message fragments in (from the PdvAssembler), DimseMessage objects out. A message with a data set is
+ * DimseReader: PDVs in (each made a message fragment by the PdvAssembler's core), DimseMessage objects out. A message with a data set is
  * handed on as soon as its command is complete; its data set is a Readable fed fragment by fragment. The reader
  * does not pull the next fragment while the data set's consumer is not reading, so a slow sink holds back the
  * association, the socket and the peer: memory stays bounded by a few PDUs whatever the size of the object.
  */
 import { Readable } from 'node:stream';
 import { DimseError } from '../errors';
-import type { MessageFragment } from '../pdv/fragments';
+import { PdvAssembler } from '../pdv/assembler';
+import type { Pdv } from '../pdu/types';
 import { decodeCommand, type Command } from './command';
 import { NO_DATASET } from './command-field';
 import type { DimseMessage } from './message';
@@ -71,7 +72,10 @@ export class DimseReader extends Readable {
   private current: IncomingDataset | null = null;
   private currentContext = 0;
 
-  constructor(private readonly source: AsyncIterable<MessageFragment>, private readonly options: DimseReaderOptions = {}) {
+  private readonly assembler = new PdvAssembler();
+
+  /** `pdvs`: the association's incoming PDVs; each is turned into a message fragment here, by the assembler's core. */
+  constructor(private readonly pdvs: AsyncIterable<Pdv>, private readonly options: DimseReaderOptions = {}) {
     super({ objectMode: true, highWaterMark: 1 });
     // The error reaches whoever reads (nextMessage, iteration); a service that stopped before its first read (its
     // request failed: the peer aborted) must not crash the process with an unhandled 'error'.
@@ -114,8 +118,11 @@ export class DimseReader extends Readable {
   }
 
   private async pump(): Promise<void> {
-    for await (const frag of this.source) {
+    for await (const pdv of this.pdvs) {
       if (this.destroyed) return;
+      // A broken fragment rule throws here and ends the reader with that error.
+      const frag = this.assembler.accept(pdv);
+      if (!frag) continue;
       if (frag.kind === 'command') {
         if (this.current) {
           throw new DimseError('DIMSE_INCOMPLETE_DATASET', 'a new command arrived before the last data fragment of the previous data set', { contextId: frag.contextId });

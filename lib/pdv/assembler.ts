@@ -5,7 +5,6 @@
  * by data, a context id that changes within a message, a command set that grows without end, a fragment of odd
  * length (PS3.7 annex F: DCMTK's DIMSE layer refuses it, "DIMSE: Odd Fragment Length", and aborts the association).
  */
-import { Transform, type TransformCallback } from 'node:stream';
 import { DimseError } from '../errors';
 import type { Pdv } from '../pdu/types';
 import type { MessageFragment } from './fragments';
@@ -13,38 +12,15 @@ import type { MessageFragment } from './fragments';
 /** Command sets are a few hundred bytes; anything near this is hostile. */
 const MAX_COMMAND_BYTES = 64 * 1024;
 
-/** Assembles fragments from any async source of PDVs (the association's `pdvs`), without a stream in between. */
-export async function* assembleFragments(pdvs: AsyncIterable<Pdv>): AsyncGenerator<MessageFragment> {
-  const assembler = new PdvAssembler();
-  for await (const pdv of pdvs) {
-    const frag = assembler.accept(pdv);
-    if (frag) yield frag;
-  }
-}
-
-export class PdvAssembler extends Transform {
+/** A pure core: the DIMSE reader feeds it each PDV it reads and acts on the fragment it returns. */
+export class PdvAssembler {
   private commandParts: Buffer[] = [];
   private commandBytes = 0;
   private contextId = 0;
   /** True between the last command fragment and the last data fragment of a message with a data set. */
   private inData = false;
 
-  constructor() {
-    super({ readableObjectMode: true, writableObjectMode: true, readableHighWaterMark: 1, writableHighWaterMark: 1 });
-  }
-
-  override _transform(pdv: Pdv, _enc: BufferEncoding, done: TransformCallback): void {
-    try {
-      done(null, this.accept(pdv));
-    } catch (err) {
-      done(err as Error);
-    }
-  }
-
-  /**
-   * The assembler's logic without the stream around it: the fragment this PDV completes, if any. Throws a
-   * DimseError on a broken fragment rule. The DIMSE reader calls it directly, saving a stream hop per PDV.
-   */
+  /** The fragment this PDV completes, if any. Throws a DimseError on a broken fragment rule. */
   accept(pdv: Pdv): MessageFragment | undefined {
     if (pdv.data.length % 2 !== 0) {
       // Checked on every PDV, in every output mode: with +B the bytes go to the file untouched, and a data set sent
