@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   DIMSE_NO_FINAL_RESPONSE: { layer: 'dimse', place: [] },
   DIMSE_NO_RESPONSE: { layer: 'dimse', place: [] },
   DIMSE_TIMEOUT: { layer: 'dimse', place: [] },
+  DIMSE_UNEXPECTED_COMMAND: { layer: 'dimse', place: ['contextId'] },
   DIMSE_UNEXPECTED_DATA: { layer: 'dimse', place: ['contextId'] },
   DIMSE_UNEXPECTED_MESSAGE: { layer: 'dimse', place: ['contextId'] },
   ENCODE_BAD_VALUE: { layer: 'encode', place: ['tag'] },

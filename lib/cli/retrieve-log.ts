@@ -5,7 +5,6 @@
  */
 import type { Logger } from '../log';
 import type { RetrieveEvent } from '../services/retrieve';
-import { commandFieldName } from '../dimse/command-field';
 import { hex4, moveOutcome, moveStatusString } from '../dimse/status';
 import { storeCondition } from '../dcmtk/conditions';
 import { filePrefix } from '../dcmtk/prefixes';
@@ -99,8 +98,8 @@ export function dcmtkRetrieveLog(log: Logger): (event: RetrieveEvent) => void {
         message('Received Store Request', `MsgID ${e.command.MessageID}, ${filePrefix(e.command.AffectedSOPClassUID ?? '')}`, e.command, 'incoming', e.contextId);
         return;
       case 'unexpected-command': {
-        const field = e.command.CommandField;
-        log.error(`Expected C-ECHO or C-STORE request but received DIMSE command ${hex4(field)} (${commandFieldName(field)})`);
+        // movescu.cc subOpSCP: the command field in hex, no name.
+        log.error(`Expected C-ECHO or C-STORE request but received DIMSE command ${hex4(e.command.CommandField)}`);
         log.debug(dumpDimseMessage(e.command, 'incoming', e.contextId));
         return;
       }

@@ -26,5 +26,7 @@ export function storeCondition(e: Error): string {
   if (!(e instanceof DimseError)) return e.message;
   if (isPeerGone(e.code)) return '0006:0317 Peer aborted Association (or never connected)';
   if (e.code === 'PDV_ODD_LENGTH') return `0006:020d ${e.message}`;
+  // DIMSE_BADCOMMANDTYPE: movescu's subOpSCP for a command other than C-ECHO or C-STORE.
+  if (e.code === 'DIMSE_UNEXPECTED_COMMAND') return '0006:0201 DIMSE Bad command type';
   return e.message;
 }

@@ -8,14 +8,6 @@ export const CommandField = {
   C_CANCEL_RQ: 0x0fff,
 } as const;
 
-const names: Record<number, string> = Object.fromEntries(
-  Object.entries(CommandField).map(([k, v]) => [v, k.replace(/_/g, '-')]),
-);
-
-export function commandFieldName(value: number): string {
-  return names[value] ?? `0x${value.toString(16).padStart(4, '0')}`;
-}
-
 /** PS3.7 E.1: (0000,0800) 0x0101 means "no data set"; any other value means one follows. */
 export const NO_DATASET = 0x0101;
 /** The value DCMTK and most peers send when a data set follows. */

@@ -8,7 +8,7 @@ import { CommandField } from '../dimse/command-field';
 import type { Command } from '../dimse/command';
 import { messagesOf } from '../dimse/messages';
 import { discardDataset, type DimseMessage } from '../dimse/message';
-import { STORE_FAILURE_STATUS, Status } from '../dimse/status';
+import { STORE_FAILURE_STATUS, Status, hex4 } from '../dimse/status';
 import { sendMessage } from '../dimse/writer';
 import { DimseError } from '../errors';
 import { isPeerGone } from '../error-codes';
@@ -60,8 +60,7 @@ export async function serveStore(assoc: AssociationHandle, opts: StoreScpOptions
         count++;
       } else {
         emit({ type: 'unexpected-command', contextId: msg.contextId, command: msg.command });
-        assoc.abort();
-        break;
+        throw new DimseError('DIMSE_UNEXPECTED_COMMAND', `expected a C-ECHO or C-STORE request, received command ${hex4(field)}`, { contextId: msg.contextId });
       }
     }
   } catch (err) {

@@ -37,7 +37,7 @@ type StoreAnswer = { status: number } | 'abort' | 'closed';
  * port, sends a C-STORE-RQ and `data` (P-DATA-TF PDUs), waits for an answer, releases, and the archive then answers
  * the C-MOVE with one failed sub-operation (the same for both, whatever happened).
  */
-async function retrieveWith(which: MovescuImpl, data: Buffer[], extra: string[], ts = EXPLICIT_LE): Promise<{ code: number | null; stderr: string; files: string[]; answer: StoreAnswer; dir: string }> {
+async function retrieveWith(which: MovescuImpl, data: Buffer[], extra: string[], ts = EXPLICIT_LE, first = storeRqPdu(UID)): Promise<{ code: number | null; stderr: string; files: string[]; answer: StoreAnswer; dir: string }> {
   const storePort = await freePort();
   let answer: StoreAnswer = 'closed';
   const archive = await startHostileArchive(async (c) => {
@@ -48,7 +48,7 @@ async function retrieveWith(which: MovescuImpl, data: Buffer[], extra: string[],
       if (p.type === 'A-RELEASE-RQ') { c.send(Buffer.from([6, 0, 0, 0, 0, 4, 0, 0, 0, 0])); return; }
       if (p.type !== 'P-DATA-TF' || !p.pdvs.some((v) => v.isLast && !v.isCommand)) continue;
       const peer = await rawAssociate(storePort, ts);
-      peer.socket.write(storeRqPdu(UID));
+      peer.socket.write(first);
       for (const d of data) peer.socket.write(d);
       const closed = new Promise<null>((r) => peer.socket.once('close', () => r(null)));
       const pdu = await Promise.race([peer.nextPdu(), closed]);
@@ -109,6 +109,21 @@ peerTest('the archive aborts (or drops) a sub-association, mid-object or between
     assert.match(dcmtk.stderr, /^E: Store SCP Failed: 0006:0317 Peer aborted Association \(or never connected\)$/m, what);
     assert.deepEqual(errorsAndWarnings(ours.stderr), errorsAndWarnings(dcmtk.stderr), `${what}\n${ours.stderr}`);
   }
+});
+
+peerTest('a C-STORE-RSP sent to us on a store sub-association: DCMTK\'s "Expected C-ECHO or C-STORE" line, then its DIMSE failure line, the sub-association aborted', ['movescu'], async () => {
+  // A well-formed command that is no request (DCMTK's DIMSE layer refuses a malformed one before movescu sees it).
+  const rsp = encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId: 1, isCommand: true, isLast: true, data: encodeCommand({
+    CommandField: 0x8001, MessageIDBeingRespondedTo: 1, AffectedSOPClassUID: CT, AffectedSOPInstanceUID: UID, Status: 0, CommandDataSetType: 0x0101,
+  }) }] });
+  const dcmtk = await retrieveWith('dcmtk', [], [], EXPLICIT_LE, rsp);
+  const ours = await retrieveWith('ours', [], [], EXPLICIT_LE, rsp);
+  assert.equal(dcmtk.answer, 'abort', dcmtk.stderr);
+  assert.equal(ours.answer, 'abort', ours.stderr);
+  assert.equal(ours.code, dcmtk.code);
+  assert.match(dcmtk.stderr, /^E: Expected C-ECHO or C-STORE request but received DIMSE command 0x8001$/m);
+  assert.match(dcmtk.stderr, /^E: DIMSE failure \(aborting sub-association\): 0006:0201 DIMSE Bad command type$/m);
+  assert.deepEqual(errorsAndWarnings(ours.stderr), errorsAndWarnings(dcmtk.stderr), ours.stderr);
 });
 
 peerTest('+B and a data set that ends inside an element: DCMTK stores it unreadable (0x0000); ours answers 0xC000 and keeps no file', ['movescu'], async () => {
