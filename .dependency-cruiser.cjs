@@ -17,7 +17,7 @@ const ABOVE = {
   // Services emit typed events; the CLI renders DCMTK's lines from them (lib/cli/retrieve-log.ts).
   services: ['dcmtk', 'stages', 'sinks', 'archive', 'cli'],
   stages: ['services', 'sinks', 'archive', 'dcmtk', 'cli'],
-  // Sinks name files as DCMTK does (dcmtk/prefixes): the one thing they take from lib/dcmtk.
+  // Sinks name files as DCMTK does and log its parser warnings as they read a data set (dcmtk/prefixes, parser-warnings).
   sinks: ['services', 'stages', 'archive', 'cli'],
   archive: ['dcmtk', 'cli', 'sinks', 'stages'],
   dcmtk: ['services', 'stages', 'sinks', 'archive', 'cli'],

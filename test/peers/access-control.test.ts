@@ -9,28 +9,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerTest, peersRequired } from '../helpers/peer-gate';
-import { runMovescu, runProcess, startDcmqrscpServing, tempDir, type Dcmqrscp, type TempDir } from '../helpers/peers';
-import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
+import { runMovescu, runProcess } from '../helpers/peers';
 import { cleanupsAfter } from '../helpers/cleanups';
+import { serveStudy, type ServedStudy } from '../helpers/served-study';
 
 const NEEDS = ['dcmqridx', 'dcmqrscp', 'movescu', 'unshare', 'mount'];
 
-interface Setup { tmp: TempDir; qr: Dcmqrscp; storePort: number; study: GeneratedStudy }
-let setup: Promise<Setup> | undefined;
+let setup: Promise<ServedStudy> | undefined;
 const cleanups = cleanupsAfter();
 
-function archive(): Promise<Setup> {
-  setup ??= (async () => {
-    const tmp = tempDir('access-control');
-    cleanups.push(() => tmp.cleanup());
-    const study = await makeStudy({
-      dir: join(tmp.path, 'src'), patientId: 'AC1',
-      series: [{ sopClass: 'ct', count: 2, rows: 16, cols: 16, transferSyntax: 'explicit' }],
-    });
-    const { qr, storePort } = await startDcmqrscpServing(study.files, { storageDir: join(tmp.path, 'db') });
-    cleanups.push(() => qr.stop());
-    return { tmp, qr, storePort, study };
-  })();
+function archive(): Promise<ServedStudy> {
+  setup ??= serveStudy('access-control', { patientId: 'AC1', series: [{ sopClass: 'ct', count: 2, rows: 16, cols: 16, transferSyntax: 'explicit' }] }, cleanups);
   return setup;
 }
 
@@ -40,7 +29,7 @@ function canUnshare(): boolean {
 }
 
 let runs = 0;
-async function both(s: Setup, allow: string, deny: string, extra: string[] = []) {
+async function both(s: ServedStudy, allow: string, deny: string, extra: string[] = []) {
   const n = ++runs;
   const root = join(s.tmp.path, `root-${n}`);
   mkdirSync(join(root, 'etc'), { recursive: true });

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
-import { compareDirs, formatDirDiff, runMovescu, startDcmqrscpServing, tempDir } from '../helpers/peers';
-import { makeStudy } from '../helpers/dicom-gen';
+import { compareDirs, formatDirDiff, runMovescu, tempDir } from '../helpers/peers';
 import { cleanupsAfter } from '../helpers/cleanups';
+import { serveStudy } from '../helpers/served-study';
 
 const cleanups = cleanupsAfter();
 
@@ -41,11 +41,8 @@ peerTest('@file expansion: --arguments and the following message as DCMTK\'s (qu
 });
 
 peerTest('@file: a retrieval from dcmqrscp driven by an argument file gives DCMTK\'s files and log', ['dcmqridx', 'dcmqrscp', 'movescu'], async () => {
-  const tmp = tempDir('argfile-retrieve');
-  cleanups.push(() => tmp.cleanup());
-  const study = await makeStudy({ dir: join(tmp.path, 'src'), patientId: 'AF1', series: [{ sopClass: 'ct', count: 2, rows: 16, cols: 16, transferSyntax: 'explicit' }] });
-  const { qr, storePort } = await startDcmqrscpServing(study.files, { storageDir: join(tmp.path, 'db') });
-  cleanups.push(() => qr.stop());
+  const { tmp, qr, storePort, study } = await serveStudy('argfile-retrieve',
+    { patientId: 'AF1', series: [{ sopClass: 'ct', count: 2, rows: 16, cols: 16, transferSyntax: 'explicit' }] }, cleanups);
   const run = async (which: 'dcmtk' | 'ours') => {
     const out = join(tmp.path, which);
     mkdirSync(out);

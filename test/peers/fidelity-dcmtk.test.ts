@@ -4,10 +4,10 @@
  * (test/helpers/raw-store-peer.ts), exactly the bytes the case needs on a sub-association; or against dcmqrscp
  * serving files made with dump2dcm. Compared: exit code, files, the C-STORE answer and every E/W log line.
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cleanupsAfter } from '../helpers/cleanups';
 import { peerTest } from '../helpers/peer-gate';
 import { compareDirs, compareFiles, formatDirDiff, freePort, indexIntoDcmqrscp, runBoth, runMovescu, startDcmqrscp, tempDir, type MovescuImpl } from '../helpers/peers';
 import { startHostileArchive } from '../helpers/hostile-archive';
@@ -22,8 +22,7 @@ import { encodeFileMeta } from '../../lib/dataset/part10/file-meta';
 import { EXPLICIT_BE, EXPLICIT_LE as EXPLICIT_LE_SYNTAX } from '../../lib/dataset/codec/transfer-syntax';
 
 const tmp = tempDir('fidelity-dcmtk');
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); tmp.cleanup(); });
+const cleanups = cleanupsAfter(() => tmp.cleanup());
 
 const UID = '1.2.3.4.5';
 const ui = (tag: number, v: string): { tag: number; vr: 'UI'; value: Buffer } => ({ tag, vr: 'UI', value: Buffer.from(v.length % 2 ? `${v}\0` : v, 'latin1') });

@@ -8,35 +8,24 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
-import { runMovescu, startDcmqrscpServing, tempDir, type Dcmqrscp, type TempDir } from '../helpers/peers';
-import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
+import { runMovescu, tempDir } from '../helpers/peers';
 import { cleanupsAfter } from '../helpers/cleanups';
+import { serveStudy, type ServedStudy } from '../helpers/served-study';
 
 const DCMTK = ['dcmqridx', 'dcmqrscp', 'movescu'];
 const SHIPPED = '/etc/dcmtk/logger.cfg';
 
-interface Setup { tmp: TempDir; qr: Dcmqrscp; storePort: number; study: GeneratedStudy }
-let setup: Promise<Setup> | undefined;
+let setup: Promise<ServedStudy> | undefined;
 const cleanups = cleanupsAfter();
 
-function archive(): Promise<Setup> {
-  setup ??= (async () => {
-    const tmp = tempDir('log-config');
-    cleanups.push(() => tmp.cleanup());
-    const study = await makeStudy({
-      dir: join(tmp.path, 'src'), patientId: 'LC1',
-      series: [{ sopClass: 'ct', count: 2, rows: 16, cols: 16, transferSyntax: 'explicit' }],
-    });
-    const { qr, storePort } = await startDcmqrscpServing(study.files, { storageDir: join(tmp.path, 'db') });
-    cleanups.push(() => qr.stop());
-    return { tmp, qr, storePort, study };
-  })();
+function archive(): Promise<ServedStudy> {
+  setup ??= serveStudy('log-config', { patientId: 'LC1', series: [{ sopClass: 'ct', count: 2, rows: 16, cols: 16, transferSyntax: 'explicit' }] }, cleanups);
   return setup;
 }
 
 let runs = 0;
 /** Runs DCMTK's movescu and ours with `-lc config`, each in a fresh working directory (where ${appname}.log goes). */
-async function both(s: Setup, config: string, extra: string[] = []) {
+async function both(s: ServedStudy, config: string, extra: string[] = []) {
   const n = ++runs;
   const out = { dcmtk: join(s.tmp.path, `dcmtk-${n}`), ours: join(s.tmp.path, `ours-${n}`) };
   const cfg = join(s.tmp.path, `cfg-${n}`);

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
 import { compareDirs, formatDirDiff, runBoth, startDcmqrscpServing, tempDir, type Dcmqrscp, type TempDir } from '../helpers/peers';
-import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
+import { makeStudy, SMALL_MIXED_SERIES, type GeneratedStudy } from '../helpers/dicom-gen';
 import { cleanupsAfter } from '../helpers/cleanups';
 
 const DCMTK = ['dump2dcm', 'dcmqridx', 'dcmqrscp', 'movescu'];
@@ -40,10 +40,7 @@ function archive(): Promise<Setup> {
     cleanups.push(() => tmp.cleanup());
     const study = await makeStudy({
       dir: join(tmp.path, 'src'), patientId: 'LOG1',
-      series: [
-        { sopClass: 'ct', count: 2, rows: 16, cols: 16, transferSyntax: 'explicit' },
-        { sopClass: 'mr', count: 1, rows: 16, cols: 16, transferSyntax: 'implicit' },
-      ],
+      series: [...SMALL_MIXED_SERIES],
     });
     const { qr, storePort } = await startDcmqrscpServing(study.files, { storageDir: join(tmp.path, 'db') });
     cleanups.push(() => qr.stop());

@@ -22,7 +22,7 @@ import {
   compareDirs, formatDirDiff, freePort, runMovescu, startDcmqrscpServing, tempDir,
   type Dcmqrscp, type MovescuResult, type TempDir,
 } from '../helpers/peers';
-import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
+import { makeStudy, SMALL_MIXED_SERIES, type GeneratedStudy } from '../helpers/dicom-gen';
 import { startOwnArchive } from '../helpers/archive';
 import { cleanupsAfter } from '../helpers/cleanups';
 
@@ -156,10 +156,7 @@ function dcmqrscp(): Promise<QrSetup> {
     cleanups.push(() => tmp.cleanup());
     const study = await makeStudy({
       dir: join(tmp.path, 'src'), patientId: 'OPT1',
-      series: [
-        { sopClass: 'ct', count: 2, rows: 16, cols: 16, transferSyntax: 'explicit' },
-        { sopClass: 'mr', count: 1, rows: 16, cols: 16, transferSyntax: 'implicit' },
-      ],
+      series: [...SMALL_MIXED_SERIES],
     });
     const dests = await destinations(QR_CASES.length + 3, 'OPT');
     const moveDestinations = dests.map((d) => ({ ae: d.ae, port: d.port }));

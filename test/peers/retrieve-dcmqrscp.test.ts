@@ -4,11 +4,11 @@
  * implementation). Covers the patient, study and series levels, a query file, several SOP classes, implicit, explicit
  * and big-endian sources, an empty result, an unknown move destination, a rejected and a refused association.
  */
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { cleanupsAfter } from '../helpers/cleanups';
 import { peerTest } from '../helpers/peer-gate';
 import {
   compareDirs, formatDirDiff, freePort, indexIntoDcmqrscp, startDcmqrscp, tempDir,
@@ -21,8 +21,7 @@ const DCMTK = ['dump2dcm', 'dcmconv', 'dcmqridx', 'dcmqrscp', 'movescu'];
 
 interface Setup { tmp: TempDir; qr: Dcmqrscp; storePort: number; ct: GeneratedStudy; mixed: GeneratedStudy; privateFile: string }
 let setup: Promise<Setup> | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
+const cleanups = cleanupsAfter();
 
 function archive(): Promise<Setup> {
   setup ??= (async () => {
