@@ -1,10 +1,10 @@
 /**
- * One association over one already-connected transport: the state machine of ./fsm.ts driven by PDUs from a
- * PduReader, by the local user (sendPdvs, release, abort) and by the ARTIM timer; and the user-facing
+ * One association over one already-connected transport: the state machine of ./fsm.ts driven by PDUs from the
+ * transport's parser, by the local user (sendPdvs, release, abort) and by the ARTIM timer; and the user-facing
  * `AssociationHandle`. Everything lives in the Association instance: many run side by side in one process.
  *
- * Backpressure: incoming PDVs are pushed into `pdvs`; when it is full we pause the PduReader, which stops
- * taking bytes, which pauses the socket (pipe), which closes the TCP window. Reading `pdvs` resumes them.
+ * Backpressure: incoming PDVs go to the service's sink as they are parsed (pdv-inbox.ts); the sink pauses reading
+ * (pauseReading), which pauses the socket, which closes the TCP window; resumeReading lets it go.
  */
 import type { Duplex } from 'node:stream';
 import { DimseError } from '../errors';
@@ -14,7 +14,7 @@ import { describePdu } from '../pdu/describe';
 import { encodePdu } from '../pdu/encode';
 import type { AssociateAc, AssociateRj, AssociateRq, Pdu, Pdv } from '../pdu/types';
 import { AssociationRejectedError } from './errors';
-import { PdvReadable } from './pdv-readable';
+import { PdvInbox } from './pdv-inbox';
 import { actionFor, actions, events, states, type EventId, type FsmContext, type FsmEvent, type Indication, type StateId } from './fsm';
 import {
   acceptedContexts, applicationContextRejection, buildAssociateAc, buildAssociateRq, protocolVersionRejection, usablePeerMaxPduLength,
@@ -28,6 +28,7 @@ import type {
   AssociationLimits,
   AssociationRequest,
   CloseReason,
+  PdvSink,
   RequestorOptions,
 } from './types';
 
@@ -52,7 +53,7 @@ class Association implements FsmContext, AssociationHandle {
   ac!: AssociateAc;
   readonly contexts = new Map<number, AcceptedContext>();
   peerMaxPduLength = 0;
-  readonly pdvs: PdvReadable;
+  private readonly inbox: PdvInbox;
   readonly closed: Promise<CloseReason>;
 
   private state: StateId = 'Sta1';
@@ -78,10 +79,7 @@ class Association implements FsmContext, AssociationHandle {
     this.log = logger ?? silentLogger;
     this.decide = decide;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.pdvs = new PdvReadable(() => this.transport.resumeForConsumer());
-    // The error also reaches `closed` and every pending promise; consumers see it through pipeline or
-    // for-await. This listener only keeps an unobserved `pdvs` from crashing the process.
-    this.pdvs.on('error', () => {});
+    this.inbox = new PdvInbox({ pause: () => this.pauseReading(), resume: () => this.resumeReading() });
     this.transport = new Transport(socket, limits.maxPduLength, {
       pdu: (pdu) => this.onPdu(pdu),
       broken: (error, abortReason) => this.dispatch({ id: 'Evt19', error, abortReason }),
@@ -109,6 +107,19 @@ class Association implements FsmContext, AssociationHandle {
   }
 
   // ---- AssociationHandle ------------------------------------------------------------------------------
+
+  receivePdvs(sink: PdvSink): void {
+    this.inbox.attach(sink);
+  }
+
+  pauseReading(): void {
+    // Sta13 and later: nothing consumes PDVs any more, the transport keeps reading to see the close.
+    if (this.state !== 'Sta13' && this.state !== 'Sta1') this.transport.pauseForConsumer();
+  }
+
+  resumeReading(): void {
+    this.transport.resumeForConsumer();
+  }
 
   sendPdvs(pdvs: Pdv[]): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -272,19 +283,17 @@ class Association implements FsmContext, AssociationHandle {
         this.settleEstablish(null);
         break;
       case 'data':
-        for (const pdv of ind.pdata.pdvs) {
-          if (!this.pdvs.push(pdv) && !this.pdvs.destroyed) this.transport.pauseForConsumer();
-        }
+        for (const pdv of ind.pdata.pdvs) this.inbox.deliver(pdv);
         break;
       case 'release-request':
-        this.pdvs.finish();
+        this.inbox.finish();
         // Collision on the acceptor side: we answer only after the peer's A-RELEASE-RP (AR-10).
         if (this.manualRelease) break;
         if (!ind.collision || this.isRequestor) this.answerReleaseWhenFlushed();
         break;
       case 'release-confirm': {
         this.closeReason ??= { how: 'released' };
-        this.pdvs.finish();
+        this.inbox.finish();
         const r = this.releasing;
         this.releasing = null;
         r?.resolve();
@@ -336,7 +345,7 @@ class Association implements FsmContext, AssociationHandle {
     const r = this.releasing;
     this.releasing = null;
     r?.reject(err);
-    this.pdvs.fail(err);
+    this.inbox.fail(err);
   }
 
   private async answerRequest(rq: AssociateRq): Promise<void> {
@@ -421,7 +430,7 @@ class Association implements FsmContext, AssociationHandle {
     this.closeTransport();
     const reason = this.closeReason ?? { how: 'connection-lost', error: this.failure ?? undefined };
     this.closeReason = reason;
-    if (reason.how === 'released') this.pdvs.finish();
+    if (reason.how === 'released') this.inbox.finish();
     else this.fail(this.failure ?? new DimseError('CONNECTION_LOST', 'Connection closed'));
     this.settleEstablish(this.failure ?? new DimseError('CONNECTION_LOST', 'Connection closed before the association was established'));
     this.transport.detach();

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { DimseError } from '../errors';
 import { AbortReason } from '../pdu/constants';
 import { encodePdu } from '../pdu/encode';
-import { PduReader } from '../pdu/pdu-reader';
+import { PduParser } from '../pdu/pdu-parser';
 import type { Pdu } from '../pdu/types';
 
 export interface TransportEvents {
@@ -29,17 +29,20 @@ function abortReasonFor(err: Error): number {
 }
 
 export class Transport {
-  private readonly reader: PduReader;
+  private readonly parser: PduParser;
   private socketClosed = false;
   private socketError: Error | null = null;
+  /** The parser has seen the end of the bytes, or a PDU it cannot read (what follows is discarded). */
   private readerDone = false;
+  /** The association is over: PDUs still in the chunk being parsed are not handed on. */
+  private detached = false;
   private closedSent = false;
   private pausedForConsumer = false;
   private pendingWrites = 0;
   private flushWaiters: (() => void)[] = [];
 
   constructor(private readonly socket: Duplex, maxPduLength: number, private readonly on: TransportEvents) {
-    this.reader = new PduReader({ maxPduLength });
+    this.parser = new PduParser({ maxPduLength });
     socket.on('error', (err: Error) => {
       this.socketError ??= err;
     });
@@ -48,13 +51,30 @@ export class Transport {
       this.maybeClosed();
       on.socketGone();
     });
-    this.reader.on('data', (pdu: Pdu) => on.pdu(pdu));
-    this.reader.on('error', (err: Error) => this.onReaderError(err));
-    this.reader.on('end', () => {
+    // The way in starts here: each chunk the socket reads goes through the parser at once, and each PDU it completes
+    // to the association's state machine, synchronously. Backpressure is one switch, the socket's pause().
+    const emit = (pdu: Pdu): void => {
+      if (!this.detached) on.pdu(pdu);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      if (this.readerDone) return;
+      try {
+        this.parser.parse(chunk, emit);
+      } catch (err) {
+        this.onReaderError(err as Error);
+      }
+    });
+    socket.on('end', () => {
+      if (this.readerDone) return;
+      try {
+        this.parser.end();
+      } catch (err) {
+        this.onReaderError(err as Error);
+        return;
+      }
       this.readerDone = true;
       this.maybeClosed();
     });
-    socket.pipe(this.reader);
   }
 
   get isClosed(): boolean {
@@ -110,19 +130,19 @@ export class Transport {
   pauseForConsumer(): void {
     if (this.pausedForConsumer) return;
     this.pausedForConsumer = true;
-    this.reader.pause();
+    this.socket.pause();
   }
 
   resumeForConsumer(): void {
     if (!this.pausedForConsumer) return;
     this.pausedForConsumer = false;
-    this.reader.resume();
+    this.socket.resume();
   }
 
   /** Nobody consumes PDVs any more (Sta13, the end): keep reading so that PDUs are handled and the close is seen. */
   drain(): void {
     this.pausedForConsumer = false;
-    if (!this.reader.destroyed) this.reader.resume();
+    this.socket.resume();
   }
 
   /** Ends our side; destroys the socket once what we wrote is flushed, or after `graceMs` at the latest. */
@@ -135,17 +155,16 @@ export class Transport {
     setTimeout(() => s.destroy(), graceMs).unref();
   }
 
-  /** The association is over: stop parsing. */
+  /** The association is over: stop handing PDUs on, and read (discarding) until the peer closes. */
   detach(): void {
-    this.socket.unpipe(this.reader);
-    this.reader.destroy();
+    this.detached = true;
+    this.readerDone = true;
+    this.socket.resume();
   }
 
   private onReaderError(err: Error): void {
     this.readerDone = true;
     // Bytes after a broken PDU mean nothing: discard them, but keep reading so the peer's close is seen.
-    this.socket.unpipe(this.reader);
-    this.socket.on('data', () => {});
     this.socket.resume();
     if ((err instanceof DimseError && err.code === 'PDU_TRUNCATED') || this.socketClosed) {
       // The peer closed in the middle of a PDU: a lost connection, not a PDU to answer.
@@ -162,10 +181,6 @@ export class Transport {
    */
   private maybeClosed(): void {
     if (!this.socketClosed || this.closedSent) return;
-    if (!this.readerDone && this.socket.readableEnded && !this.reader.destroyed) {
-      this.drain(); // the bytes are in memory already; the reader's 'end' brings us back here
-      return;
-    }
     this.closedSent = true;
     this.on.closed(this.socketError ?? undefined);
   }

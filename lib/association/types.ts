@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type { AssociateAc, AssociateRj, AssociateRq, Pdv, PresentationContextRq, UserInformation } from '../pdu/types';
 import type { Logger } from '../log';
 
@@ -41,11 +40,24 @@ export type CloseReason =
   | { how: 'connection-lost'; error?: Error };
 
 /**
+ * Where an association hands its incoming PDVs: one call per PDV of each P-DATA-TF, in order, as the PDU is parsed
+ * from the socket (no queue, no promise in between).
+ */
+export interface PdvSink {
+  pdv(pdv: Pdv): void;
+  /** The peer released the association: no PDV follows. */
+  end(): void;
+  /** The association ended otherwise (an A-ABORT, a lost connection, a protocol error): no PDV follows. */
+  fail(err: Error): void;
+}
+
+/**
  * The public face of an established association, whatever side opened it.
  *
- * Incoming: `pdvs` is an object-mode Readable of the PDVs of received P-DATA-TF PDUs, in order. Not reading it
- * pauses the PDU reader and the socket (backpressure). It ends when the peer releases (we answer the
- * A-RELEASE-RP ourselves once everything queued to send has been written) or the association ends otherwise.
+ * Incoming: `receivePdvs` names the one sink of the PDVs of received P-DATA-TF PDUs (those that came before it are
+ * handed over first). The sink holds the socket back with `pauseReading` (backpressure: the TCP window closes) and
+ * lets it go with `resumeReading`. The PDVs end when the peer releases (we answer the A-RELEASE-RP ourselves once
+ * everything queued to send has been written) or the association ends otherwise.
  *
  * Outgoing: `sendPdvs` puts PDVs into P-DATA-TF PDUs (the caller has already split values to fit the
  * peer's maximum PDU length) and resolves when the socket has taken them (drain honoured).
@@ -57,7 +69,9 @@ export interface AssociationHandle {
   readonly contexts: ReadonlyMap<number, AcceptedContext>;
   /** Peer's maximum PDU length as we honour it (usablePeerMaxPduLength); 0 means unlimited. */
   readonly peerMaxPduLength: number;
-  readonly pdvs: Readable;
+  receivePdvs(sink: PdvSink): void;
+  pauseReading(): void;
+  resumeReading(): void;
   sendPdvs(pdvs: Pdv[]): Promise<void>;
   /** A-RELEASE-RQ, then wait for A-RELEASE-RP (and the release collision rules). */
   release(): Promise<void>;

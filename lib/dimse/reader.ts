@@ -1,86 +1,77 @@
 /**
- * DimseReader: PDVs in (each made a message fragment by the PdvAssembler's core), DimseMessage objects out. A message with a data set is
- * handed on as soon as its command is complete; its data set is a Readable fed fragment by fragment. The reader
- * does not pull the next fragment while the data set's consumer is not reading, so a slow sink holds back the
- * association, the socket and the peer: memory stays bounded by a few PDUs whatever the size of the object.
+ * DimseReader: the association's PDVs in, DimseMessage objects out; the stream face of the message parser. A
+ * message with a data set is handed on as soon as its command is complete; its data set is a Readable that each
+ * fragment is pushed into as its PDU is parsed from the socket. Backpressure is push()'s answer: when the messages
+ * or the current data set have as much as they hold, the reader pauses the association's reading (the socket, and
+ * so the peer); their consumer's next read lets it go. Memory stays bounded by a socket read or two whatever the
+ * size of the object.
  */
 import { Readable } from 'node:stream';
 import { DimseError } from '../errors';
-import { PdvAssembler } from '../pdv/assembler';
+import type { AssociationHandle, PdvSink } from '../association/types';
 import type { Pdv } from '../pdu/types';
-import { decodeCommand, type Command } from './command';
-import { NO_DATASET } from './command-field';
+import { MessageParser, type MessagePart, type MessageParserOptions } from './message-parser';
 import type { DimseMessage } from './message';
 
-/**
- * A data set as it arrives: push-based, with a promise that resolves when the consumer wants more. Emits
- * 'fragment' (byte count) for each PDV received, before its bytes are pushed.
- */
+/** A data set as it arrives. Emits 'fragment' (byte count) for each PDV received, before its bytes are pushed. */
 class IncomingDataset extends Readable {
-  private wanted: (() => void) | null = null;
   readonly complete: Promise<void>;
   settle!: (err?: Error) => void;
 
-  constructor() {
-    // A few PDVs of room: with one PDV (the 16 KiB default) nearly every fragment waits on a promise.
+  /** `wanted`: the consumer reads again (or gave up on the data set): the association may read again. */
+  constructor(private readonly wanted: (ds: IncomingDataset) => void) {
+    // A few PDVs of room: with one PDV (the 16 KiB default) nearly every fragment would hold the socket back.
     super({ highWaterMark: 64 * 1024 });
     this.complete = new Promise<void>((resolve, reject) => {
       this.settle = (err?: Error) => (err ? reject(err) : resolve());
     });
     // Callers that never look at `complete` must not see an unhandled rejection.
     this.complete.catch(() => {});
+    // A data set can fail before its consumer has looked at it (the peer aborts in the same socket read as the
+    // command), or after its consumer gave up on it: either way the error stays on the stream (`errored`, which
+    // pipeline and finished() report) without becoming an uncaught exception.
+    this.on('error', () => {});
   }
 
   override _read(): void {
-    const w = this.wanted;
-    this.wanted = null;
-    w?.();
+    this.wanted(this);
   }
 
-  /** Pushes one fragment; resolves when the consumer can take the next one. */
-  async feed(data: Buffer): Promise<void> {
-    if (this.push(data)) return;
-    await new Promise<void>((resolve) => { this.wanted = resolve; });
-  }
-
-  /** Wakes a pending feed() when the stream is destroyed by its consumer. */
   override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
-    this._read();
+    this.wanted(this);
     cb(err);
   }
 }
 
-/**
- * Ends a data set that will not be completed. Its consumer learns why through 'error'; a consumer that has already
- * stopped listening (a sink that gave up on the object) must not turn the peer's abort into an uncaught exception.
- */
-function abandon(ds: Readable, err: Error): void {
-  if (ds.listenerCount('error') > 0) ds.destroy(err);
-  else ds.destroy();
-}
+export type DimseReaderOptions = MessageParserOptions;
 
-export interface DimseReaderOptions {
-  /**
-   * Commands whose data set type is not believed: they are taken to have no data set, so that a data fragment after
-   * one is a protocol error (DCMTK's default for a pending C-MOVE response that announces one, movescu -pi).
-   */
-  ignoreDatasetOf?(command: Command): boolean;
-}
+type Incoming = Pick<AssociationHandle, 'receivePdvs' | 'pauseReading' | 'resumeReading'>;
 
 export class DimseReader extends Readable {
-  private messageWanted: (() => void) | null = null;
+  private readonly parser: MessageParser;
   private current: IncomingDataset | null = null;
-  private currentContext = 0;
+  /** What holds the socket back: the messages not yet read, a data set whose consumer is behind. */
+  private messagesFull = false;
+  private fullDataset: IncomingDataset | null = null;
+  private paused = false;
+  /** The PDVs have ended (a release, a failure, or a broken rule here): what still comes is dropped. */
+  private over = false;
+  /** The error that ends the messages, once those already pushed have been read. */
+  private pendingError: Error | null = null;
+  private readonly emitPart = (part: MessagePart): void => this.onPart(part);
 
-  private readonly assembler = new PdvAssembler();
-
-  /** `pdvs`: the association's incoming PDVs; each is turned into a message fragment here, by the assembler's core. */
-  constructor(private readonly pdvs: AsyncIterable<Pdv>, private readonly options: DimseReaderOptions = {}) {
+  constructor(private readonly assoc: Incoming, options: DimseReaderOptions = {}) {
     super({ objectMode: true, highWaterMark: 1 });
+    this.parser = new MessageParser(options);
     // The error reaches whoever reads (nextMessage, iteration); a service that stopped before its first read (its
     // request failed: the peer aborted) must not crash the process with an unhandled 'error'.
     this.on('error', () => {});
-    this.pump().catch((err: Error) => this.fail(err));
+    const sink: PdvSink = {
+      pdv: (pdv) => this.onPdv(pdv),
+      end: () => this.onEnd(),
+      fail: (err) => this.fail(err),
+    };
+    assoc.receivePdvs(sink);
   }
 
   private messageIterator?: AsyncIterator<DimseMessage>;
@@ -107,65 +98,111 @@ export class DimseReader extends Readable {
   }
 
   override _read(): void {
-    const w = this.messageWanted;
-    this.messageWanted = null;
-    w?.();
+    this.messagesFull = false;
+    this.updateReading();
   }
 
-  private async pushMessage(msg: DimseMessage): Promise<void> {
-    if (this.push(msg)) return;
-    await new Promise<void>((resolve) => { this.messageWanted = resolve; });
+  // Flowing mode and async iteration both go through read(): the place to notice the messages ran dry.
+  override read(size?: number): unknown {
+    const chunk: unknown = super.read(size);
+    const err = this.pendingError;
+    if (err && this.readableLength === 0) {
+      this.pendingError = null;
+      process.nextTick(() => this.destroy(err));
+    }
+    return chunk;
   }
 
-  private async pump(): Promise<void> {
-    for await (const pdv of this.pdvs) {
-      if (this.destroyed) return;
-      // A broken fragment rule throws here and ends the reader with that error.
-      const frag = this.assembler.accept(pdv);
-      if (!frag) continue;
-      if (frag.kind === 'command') {
-        if (this.current) {
-          throw new DimseError('DIMSE_INCOMPLETE_DATASET', 'a new command arrived before the last data fragment of the previous data set', { contextId: frag.contextId });
-        }
-        const command = decodeCommand(frag.command);
-        if (command.CommandDataSetType === NO_DATASET || this.options.ignoreDatasetOf?.(command)) {
-          await this.pushMessage({ contextId: frag.contextId, command, dataset: null, complete: Promise.resolve() });
-        } else {
-          this.current = new IncomingDataset();
-          this.currentContext = frag.contextId;
-          await this.pushMessage({ contextId: frag.contextId, command, dataset: this.current, complete: this.current.complete });
-        }
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    // Nobody reads messages any more: drop what comes (the service ends the association) rather than hold the socket.
+    this.over = true;
+    this.messagesFull = false;
+    this.fullDataset = null;
+    this.updateReading();
+    cb(err);
+  }
+
+  private onPdv(pdv: Pdv): void {
+    if (this.over) return;
+    try {
+      this.parser.accept(pdv, this.emitPart);
+    } catch (err) {
+      // A broken fragment or message rule ends the reader with that error.
+      this.fail(err as Error);
+    }
+  }
+
+  private onPart(part: MessagePart): void {
+    if (part.kind === 'command') {
+      let msg: DimseMessage;
+      if (part.hasDataset) {
+        const ds = new IncomingDataset((d) => this.datasetWanted(d));
+        this.current = ds;
+        msg = { contextId: part.contextId, command: part.command, dataset: ds, complete: ds.complete };
       } else {
-        const ds = this.current;
-        // DCMTK's words for this ("DIMSE: Command PDV Expected"), which users grep.
-        if (!ds) throw new DimseError('DIMSE_UNEXPECTED_DATA', 'DIMSE: Command PDV Expected (a data set fragment after a command without a data set)', { contextId: frag.contextId });
-        if (frag.contextId !== this.currentContext) {
-          throw new DimseError('PDV_CONTEXT_CHANGED', `data set fragment on context ${frag.contextId}, command was on ${this.currentContext}`, { contextId: frag.contextId });
-        }
-        // One 'fragment' event per PDV, whoever reads the bytes (progress, as DCMTK's per-PDV store callback).
-        ds.emit('fragment', frag.data.length);
-        // A consumer that gave up on the data set (destroyed it) still lets the message end cleanly: drop the bytes.
-        if (!ds.destroyed && frag.data.length > 0) await ds.feed(frag.data);
-        if (frag.last) {
-          this.current = null;
-          if (!ds.destroyed) ds.push(null);
-          ds.settle();
-        }
+        msg = { contextId: part.contextId, command: part.command, dataset: null, complete: Promise.resolve() };
+      }
+      if (!this.push(msg)) this.messagesFull = true;
+      this.updateReading();
+      return;
+    }
+    const ds = this.current as IncomingDataset;
+    // One 'fragment' event per PDV, whoever reads the bytes (progress, as DCMTK's per-PDV store callback).
+    ds.emit('fragment', part.data.length);
+    // A consumer that gave up on the data set (destroyed it) still lets the message end cleanly: drop the bytes.
+    if (!ds.destroyed && part.data.length > 0 && !ds.push(part.data)) this.fullDataset = ds;
+    if (part.last) {
+      this.current = null;
+      if (!ds.destroyed) ds.push(null);
+      ds.settle();
+      // An ended stream asks for no more reads: its 'end' (all read) or 'close' lets the socket go.
+      if (this.fullDataset === ds) {
+        ds.once('end', () => this.datasetWanted(ds));
+        ds.once('close', () => this.datasetWanted(ds));
       }
     }
+    this.updateReading();
+  }
+
+  private datasetWanted(ds: IncomingDataset): void {
+    if (this.fullDataset !== ds) return;
+    this.fullDataset = null;
+    this.updateReading();
+  }
+
+  /** Pauses or resumes the association's reading after a change in what holds it back. */
+  private updateReading(): void {
+    const hold = !this.over && (this.messagesFull || this.fullDataset !== null);
+    if (hold === this.paused) return;
+    this.paused = hold;
+    if (hold) this.assoc.pauseReading();
+    else this.assoc.resumeReading();
+  }
+
+  private onEnd(): void {
+    if (this.over) return;
+    this.over = true;
     if (this.current) {
       const err = new DimseError('DIMSE_INCOMPLETE_DATASET', 'association ended in the middle of a data set');
       this.current.settle(err);
-      abandon(this.current, err);
+      this.current.destroy(err);
       this.current = null;
     }
     this.push(null);
+    this.updateReading();
   }
 
+  /** Ends the messages with `err`, after those already pushed; the data set being received fails at once. */
   private fail(err: Error): void {
+    if (this.over && this.pendingError === null && this.readableEnded) return;
+    this.over = true;
     this.current?.settle(err);
-    if (this.current) abandon(this.current, err);
+    this.current?.destroy(err);
     this.current = null;
-    this.destroy(err);
+    this.fullDataset = null;
+    if (this.destroyed) return;
+    if (this.readableLength === 0) this.destroy(err);
+    else this.pendingError ??= err;
+    this.updateReading();
   }
 }

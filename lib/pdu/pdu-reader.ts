@@ -1,147 +1,43 @@
 /**
- * Bytes in, `Pdu` objects out. Parsed from the chunks as they come (in the manner of node-postgres'
- * pg-protocol parser): an offset into the current chunk; a PDU that lies within one chunk is decoded in place,
- * so its PDV values are slices of that chunk; only a PDU that straddles chunks is assembled, once, into a
- * buffer of exactly its length. Lengths are checked as soon as the 6-byte header is known, before any body is
- * buffered, so no peer can make us allocate more than the bounds below.
+ * The PDU parser's stream face: bytes in, `Pdu` objects out (pdu-parser.ts does the work). The association reads
+ * its socket through the parser directly; this face is for whoever holds a byte stream (test peers, fuzzers).
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { DimseError } from '../errors';
-import { DEFAULT_MAX_OTHER_PDU_LENGTH, PDU_HEADER_LENGTH, pduTypeName } from './constants';
-import { decodePduBody } from './decode';
+import { PduParser, type PduParserOptions } from './pdu-parser';
 
-export interface PduReaderOptions {
-  /**
-   * Our maximum receive length as advertised in the A-ASSOCIATE (PS3.8 D.1: the bound on the variable field of
-   * P-DATA-TF PDUs). A P-DATA-TF announcing more is refused (PDU_TOO_LONG) as soon as its header is read.
-   * 0 (no limit advertised) means `hardMaxPDataLength` applies instead.
-   */
-  maxPduLength: number;
-  /** Bound for every other PDU type; association PDUs are small. Default 1 MiB. */
-  maxOtherPduLength?: number;
-  /** When maxPduLength is 0: the bound we still keep (default 64 MiB), since every PDU is held whole in memory. */
-  hardMaxPDataLength?: number;
+export interface PduReaderOptions extends PduParserOptions {
   /** PDUs held in the readable buffer before the reader stops pulling bytes (backpressure). Default 2. */
   highWaterMark?: number;
 }
 
-const DEFAULT_HARD_MAX_PDATA = 64 * 1024 * 1024;
-
 export class PduReader extends Transform {
-  private readonly maxPData: number;
-  private readonly maxOther: number;
-  /** Stream offset of the first byte of the current chunk. */
-  private chunkBase = 0;
-  /** Header bytes collected while a header straddles chunks. */
-  private readonly head = Buffer.alloc(PDU_HEADER_LENGTH);
-  private headFill = 0;
-  /** Body being assembled while a PDU straddles chunks. */
-  private body: Buffer | null = null;
-  private bodyFill = 0;
-  private pduType = 0;
-  /** Stream offset of the current PDU's first byte. */
-  private pduStart = 0;
+  private readonly parser: PduParser;
 
   constructor(opts: PduReaderOptions) {
     super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: opts.highWaterMark ?? 2 });
-    this.maxPData = opts.maxPduLength > 0 ? opts.maxPduLength : (opts.hardMaxPDataLength ?? DEFAULT_HARD_MAX_PDATA);
-    this.maxOther = opts.maxOtherPduLength ?? DEFAULT_MAX_OTHER_PDU_LENGTH;
+    this.parser = new PduParser(opts);
   }
 
   /** Bytes consumed so far (the stream offset of the next byte). */
   get offset(): number {
-    return this.chunkBase;
-  }
-
-  /** Validates a header; throws before any of the body is buffered. */
-  private checkHeader(type: number, length: number, at: number): void {
-    if (type < 0x01 || type > 0x07) {
-      throw new DimseError('PDU_UNKNOWN_TYPE', `Unrecognized PDU type 0x${type.toString(16).padStart(2, '0')} (at byte ${at})`, { pduType: type, offset: at });
-    }
-    const max = type === 0x04 ? this.maxPData : this.maxOther;
-    if (length > max) {
-      // DCMTK's wording: "DUL Illegal PDU Length <n>.  Max expected <max>".
-      throw new DimseError('PDU_TOO_LONG', `${pduTypeName(type)}: illegal PDU length ${length}, max expected ${max} (at byte ${at + 2})`, {
-        pduType: type,
-        offset: at + 2,
-      });
-    }
+    return this.parser.offset;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      this.parse(chunk);
+      this.parser.parse(chunk, (pdu) => this.push(pdu));
     } catch (err) {
       done(err as Error);
       return;
     }
-    this.chunkBase += chunk.length;
     done();
   }
 
-  private parse(chunk: Buffer): void {
-    let off = 0;
-    const n = chunk.length;
-    while (off < n) {
-      if (this.body !== null) {
-        // Continue a straddling PDU.
-        const take = Math.min(this.body.length - this.bodyFill, n - off);
-        chunk.copy(this.body, this.bodyFill, off, off + take);
-        this.bodyFill += take;
-        off += take;
-        if (this.bodyFill === this.body.length) {
-          const body = this.body;
-          this.body = null;
-          this.emitPdu(body);
-        }
-        continue;
-      }
-      let length: number;
-      if (this.headFill === 0 && n - off >= PDU_HEADER_LENGTH) {
-        this.pduType = chunk[off];
-        length = chunk.readUInt32BE(off + 2);
-        this.pduStart = this.chunkBase + off;
-        off += PDU_HEADER_LENGTH;
-      } else {
-        if (this.headFill === 0) this.pduStart = this.chunkBase + off;
-        const take = Math.min(PDU_HEADER_LENGTH - this.headFill, n - off);
-        chunk.copy(this.head, this.headFill, off, off + take);
-        this.headFill += take;
-        off += take;
-        if (this.headFill < PDU_HEADER_LENGTH) return;
-        this.headFill = 0;
-        this.pduType = this.head[0];
-        length = this.head.readUInt32BE(2);
-      }
-      this.checkHeader(this.pduType, length, this.pduStart);
-      if (n - off >= length) {
-        // Whole body in this chunk: decode in place (PDV data become slices of the chunk).
-        this.emitPdu(chunk.subarray(off, off + length));
-        off += length;
-      } else {
-        this.body = Buffer.allocUnsafe(length);
-        this.bodyFill = n - off;
-        chunk.copy(this.body, 0, off, n);
-        off = n;
-      }
-    }
-  }
-
-  private emitPdu(body: Buffer): void {
-    this.push(decodePduBody(this.pduType, body, this.pduStart));
-  }
-
   override _flush(done: TransformCallback): void {
-    if (this.headFill > 0 || this.body !== null) {
-      const have = this.body !== null ? PDU_HEADER_LENGTH + this.bodyFill : this.headFill;
-      const want = this.body !== null ? PDU_HEADER_LENGTH + this.body.length : PDU_HEADER_LENGTH;
-      const type = this.body !== null ? this.pduType : this.head[0];
-      done(
-        new DimseError('PDU_TRUNCATED', `${this.body !== null ? pduTypeName(type) : 'PDU header'} truncated: stream ended after ${have} of ${want} bytes (at byte ${this.pduStart})`, {
-          pduType: this.body !== null ? type : undefined,
-          offset: this.pduStart,
-        }),
-      );
+    try {
+      this.parser.end();
+    } catch (err) {
+      done(err as Error);
       return;
     }
     done();

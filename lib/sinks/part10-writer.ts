@@ -27,7 +27,7 @@ import type { Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
 import { TempFile } from './temp-file';
 import { UidSpaces } from '../dataset/codec/uid-spaces';
-import type { DimseError } from '../errors';
+import { DimseError } from '../errors';
 import { parserWarning, uidSpacesWarning } from '../dcmtk/parser-warnings';
 
 export interface Part10Options {
@@ -66,6 +66,13 @@ async function readUpTo(body: Readable, limit: number): Promise<{ chunks: Buffer
   const chunks: Buffer[] = [];
   let size = 0;
   return new Promise((resolve, reject) => {
+    // A body can fail before anyone reads it (the peer aborted in the same socket read as its request): its 'error'
+    // and 'close' are then past, and waiting for them would wait for ever.
+    const gone = (): Error => body.errored ?? new DimseError('DIMSE_INCOMPLETE_DATASET', 'the data set was closed before its end');
+    if (body.destroyed) {
+      reject(gone());
+      return;
+    }
     const onData = (c: Buffer): void => {
       chunks.push(c);
       size += c.length;
@@ -76,15 +83,18 @@ async function readUpTo(body: Readable, limit: number): Promise<{ chunks: Buffer
     };
     const onEnd = (): void => finish(true);
     const onError = (e: Error): void => { cleanup(); reject(e); };
+    const onClose = (): void => { cleanup(); reject(gone()); };
     const cleanup = (): void => {
       body.off('data', onData);
       body.off('end', onEnd);
       body.off('error', onError);
+      body.off('close', onClose);
     };
     const finish = (ended: boolean): void => { cleanup(); resolve({ chunks, ended }); };
     body.on('data', onData);
     body.on('end', onEnd);
     body.on('error', onError);
+    body.on('close', onClose);
   });
 }
 

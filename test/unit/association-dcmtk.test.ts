@@ -16,6 +16,7 @@ import { DimseError } from '../../lib/errors';
 import { AssociationRejectedError, acceptAssociation, requestAssociation } from '../../lib/association';
 import type { AcceptDecision, AssociationHandle } from '../../lib/association';
 import type { AssociateRq, Pdv } from '../../lib/pdu';
+import { pdvsOf } from '../helpers/pdvs-of';
 
 const VERIFICATION = '1.2.840.10008.1.1';
 const IVR_LE = '1.2.840.10008.1.2';
@@ -79,7 +80,7 @@ function commandUs(cmd: Buffer, element: number): number | undefined {
 async function readCommand(h: AssociationHandle): Promise<Buffer> {
   const parts: Buffer[] = [];
   // destroyOnReturn false: leaving the loop must not destroy the association's PDV stream.
-  for await (const v of h.pdvs.iterator({ destroyOnReturn: false }) as AsyncIterable<Pdv>) {
+  for await (const v of pdvsOf(h).iterator({ destroyOnReturn: false }) as AsyncIterable<Pdv>) {
     assert.ok(v.isCommand);
     parts.push(v.data);
     if (v.isLast) return Buffer.concat(parts);
@@ -159,7 +160,7 @@ peerTest('DCMTK echoscu: associates with our acceptor, gets our C-ECHO-RSP, rele
   const rsp = commandSet([[0x0002, uid(VERIFICATION)], [0x0100, us(0x8030)], [0x0120, us(msgId)], [0x0800, us(0x0101)], [0x0900, us(0)]]);
   await h.sendPdvs([{ contextId: 1, isCommand: true, isLast: true, data: rsp }]);
   // echoscu releases: our pdvs end, we answer A-RELEASE-RP, it closes.
-  for await (const _ of h.pdvs) assert.fail('no PDV expected after the C-ECHO-RQ');
+  for await (const _ of pdvsOf(h)) assert.fail('no PDV expected after the C-ECHO-RQ');
   assert.deepEqual(await h.closed, { how: 'released' });
   const { code, output } = await exit;
   assert.equal(code, 0, output);
@@ -172,7 +173,7 @@ peerTest('DCMTK echoscu --abort: our acceptor sees the A-ABORT', ['echoscu'], as
   const cmd = await readCommand(h);
   const rsp = commandSet([[0x0002, uid(VERIFICATION)], [0x0100, us(0x8030)], [0x0120, us(commandUs(cmd, 0x0110) ?? 0)], [0x0800, us(0x0101)], [0x0900, us(0)]]);
   await h.sendPdvs([{ contextId: 1, isCommand: true, isLast: true, data: rsp }]);
-  const error = await new Promise<unknown>((r) => h.pdvs.on('error', r).resume());
+  const error = await new Promise<unknown>((r) => pdvsOf(h).on('error', r).resume());
   assert.ok(error instanceof DimseError && error.code === 'ASSOC_ABORTED');
   assert.deepEqual(await h.closed, { how: 'aborted-by-peer', source: 0, reason: 0 });
   assert.equal((await exit).code, 0);

@@ -10,6 +10,7 @@ import type { AcceptDecision, AcceptorOptions, AssociationHandle, AssociationReq
 import { PduReader, encodePdu } from '../../lib/pdu';
 import type { AssociateRq, Pdu, Pdv } from '../../lib/pdu';
 import { IMPLEMENTATION_CLASS_UID } from '../../lib/implementation';
+import { pdvsOf } from '../helpers/pdvs-of';
 
 const VERIFICATION = '1.2.840.10008.1.1';
 const CT_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
@@ -206,11 +207,11 @@ test('a wrong application context name is rejected (1, 1, 2) without asking deci
 test('P-DATA both ways, PDVs in order, then release by the requestor', async () => {
   const { scu, scp } = await associate();
   const received: Pdv[] = [];
-  scp.pdvs.on('data', (v: Pdv) => received.push(v));
-  const scpEnded = once(scp.pdvs, 'end');
+  pdvsOf(scp).on('data', (v: Pdv) => received.push(v));
+  const scpEnded = once(pdvsOf(scp), 'end');
   await scu.sendPdvs([{ contextId: 1, isCommand: true, isLast: false, data: Buffer.from('abc') }, { contextId: 1, isCommand: true, isLast: true, data: Buffer.from('def') }]);
   await scu.sendPdvs([{ contextId: 1, isCommand: false, isLast: true, data: Buffer.alloc(10000, 1) }]);
-  const back = once(scu.pdvs, 'data');
+  const back = once(pdvsOf(scu), 'data');
   await scp.sendPdvs([{ contextId: 1, isCommand: true, isLast: true, data: Buffer.from('rsp') }]);
   const [v] = (await back) as [Pdv];
   assert.equal(v.data.toString(), 'rsp');
@@ -256,11 +257,11 @@ test('backpressure: 200 MB to a slow consumer; the sender is held back and memor
   }
   const stalledAt = sent;
   assert.ok(stalledAt < 64 * 1024 * 1024, `sender ran ahead ${stalledAt} bytes with no reader`);
-  assert.ok(scp.pdvs.readableLength <= 16, `pdvs buffered ${scp.pdvs.readableLength}`);
+  assert.ok(pdvsOf(scp).readableLength <= 16, `pdvs buffered ${pdvsOf(scp).readableLength}`);
   // Phase 2: read slowly (one PDV per macrotask), to the end.
-  for await (const v of scp.pdvs as AsyncIterable<Pdv>) {
+  for await (const v of pdvsOf(scp) as AsyncIterable<Pdv>) {
     consumed += v.data.length;
-    maxBuffered = Math.max(maxBuffered, scp.pdvs.readableLength);
+    maxBuffered = Math.max(maxBuffered, pdvsOf(scp).readableLength);
     if (consumed % (64 * payload.length) === 0) await new Promise((r) => setImmediate(r));
     if (v.isLast) break;
   }
@@ -289,8 +290,8 @@ test('release collision: both sides release at once; both complete, both see "re
 
 test('abort by the requestor: the acceptor\'s pdvs fail with ASSOC_ABORTED; closed says who', async () => {
   const { scu, scp } = await associate();
-  const failed = new Promise<unknown>((r) => scp.pdvs.on('error', r));
-  scp.pdvs.resume();
+  const failed = new Promise<unknown>((r) => pdvsOf(scp).on('error', r));
+  pdvsOf(scp).resume();
   scu.abort();
   assert.equal(codeOf(await failed), 'ASSOC_ABORTED');
   assert.deepEqual(await scp.closed, { how: 'aborted-by-peer', source: 0, reason: 0 });
@@ -299,7 +300,7 @@ test('abort by the requestor: the acceptor\'s pdvs fail with ASSOC_ABORTED; clos
 
 test('connection lost: pdvs fail with CONNECTION_LOST', async () => {
   const { scu, server } = await associate();
-  const failed = new Promise<unknown>((r) => scu.pdvs.on('error', r));
+  const failed = new Promise<unknown>((r) => pdvsOf(scu).on('error', r));
   server.destroy();
   assert.equal(codeOf(await failed), 'CONNECTION_LOST');
   assert.equal((await scu.closed).how, 'connection-lost');
@@ -338,8 +339,8 @@ test('P-DATA on a context that was not accepted: A-ABORT (2, 6), one error line,
   const log = recordingLogger();
   const { client, peer, h } = await acceptedByRawPeer({ logger: log },
     { ...rqPdu(), presentationContexts: [...rqPdu().presentationContexts, { id: 5, abstractSyntax: CT_STORAGE, transferSyntaxes: [IVR_LE] }] });
-  const failed = new Promise<unknown>((r) => h.pdvs.on('error', r));
-  h.pdvs.resume();
+  const failed = new Promise<unknown>((r) => pdvsOf(h).on('error', r));
+  pdvsOf(h).resume();
   client.write(encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId: 5, isCommand: true, isLast: true, data: Buffer.alloc(4) }] }));
   assert.deepEqual(await peer.next(), { type: 'A-ABORT', source: 2, reason: 6 });
   assert.equal(codeOf(await failed), 'ASSOC_BAD_CONTEXT_ID');
@@ -369,7 +370,7 @@ test('garbage after establishment: unknown PDU type -> A-ABORT (2, 1); 4 GiB hea
     [Buffer.from([0x04, 0, 0xff, 0xff, 0xff, 0xff]), 6, 'PDU_TOO_LONG'],
   ] as const) {
     const { client, peer, h } = await acceptedByRawPeer();
-    const failed = new Promise<unknown>((r) => h.pdvs.on('error', r));
+    const failed = new Promise<unknown>((r) => pdvsOf(h).on('error', r));
     client.write(bytes);
     assert.deepEqual(await peer.next(), { type: 'A-ABORT', source: 2, reason });
     assert.equal(codeOf(await failed), code);
@@ -380,7 +381,7 @@ test('garbage after establishment: unknown PDU type -> A-ABORT (2, 1); 4 GiB hea
 
 test('an A-ASSOCIATE-RQ in Sta6 is a protocol error (AA-8)', async () => {
   const { client, peer, h } = await acceptedByRawPeer();
-  h.pdvs.resume();
+  pdvsOf(h).resume();
   client.write(encodePdu(rqPdu()));
   assert.deepEqual(await peer.next(), { type: 'A-ABORT', source: 2, reason: 2 });
   client.end();
@@ -396,7 +397,7 @@ test('the peer sends data, aborts and closes while our consumer is not reading: 
   let got = 0;
   let error: unknown;
   try {
-    for await (const v of h.pdvs as AsyncIterable<Pdv>) got += v.data.length;
+    for await (const v of pdvsOf(h) as AsyncIterable<Pdv>) got += v.data.length;
   } catch (e) {
     error = e;
   }

@@ -13,6 +13,7 @@ import { retrieve } from '../../lib/services/retrieve';
 import { QUERY_MODELS } from '../../lib/services/sop-classes';
 import { exitCodeFor } from '../../lib/cli/outcome';
 import type { DimseError } from '../../lib/errors';
+import { pdvsOf } from '../helpers/pdvs-of';
 
 const servers: net.Server[] = [];
 after(() => { for (const s of servers) s.close(); });
@@ -33,7 +34,7 @@ test('a mute archive: -td ends the C-MOVE with DIMSE_TIMEOUT, mapped to exit 69'
     void acceptAssociation(socket, {
       maxPduLength: 16384, artimTimeoutMs: 5000,
       decide: (rq) => acceptContexts(rq, new Set([QUERY_MODELS.study.move, QUERY_MODELS.study.find]), ['1.2.840.10008.1.2.1']),
-    }).then((a) => { a.pdvs.resume(); }, () => {});
+    }).then((a) => { pdvsOf(a).resume(); }, () => {});
   });
   const r = retrieve({ host: '127.0.0.1', port, model: 'study', queries: [query], listenPort: null, dimseTimeoutMs: 300 });
   r.resume();
