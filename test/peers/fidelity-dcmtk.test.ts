@@ -227,3 +227,43 @@ peerTest('surplus trailing spaces in string values: DCMTK\'s normal mode writes 
     assert.equal(await compareFiles(join(dcmtk.dir, name), join(ours.dir, name)), null, what);
   }
 });
+
+peerTest('UIDs padded with spaces, nested in sequences too: DCMTK\'s warnings in its order (the file meta\'s, then the group length pass, then the writing), with +g=, +g, -g, -F, +p', ['movescu'], async () => {
+  const s = EXPLICIT_LE_SYNTAX;
+  const el = (tag: number, vr: string, v: Buffer | string): Buffer => {
+    const b = typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+    return Buffer.concat([elementHeader(tag, vr, b.length, s), b]);
+  };
+  const sq = (tag: number, items: Buffer[]): Buffer => {
+    const body = Buffer.concat(items.map((i) => Buffer.concat([itemHeader(0xfffee000, i.length, s), i])));
+    return Buffer.concat([elementHeader(tag, 'SQ', body.length, s), body]);
+  };
+  const ref = (n: number): Buffer => Buffer.concat([el(0x00081150, 'UI', `${CT} `), el(0x00081155, 'UI', `1.2.3.${n} `)]);
+  const data = [dataPdu(Buffer.concat([
+    el(0x00080016, 'UI', `${CT} `), el(0x00080018, 'UI', `${UID} `),
+    // A sequence in group 0008 (not its first element) holding items of a nested sequence, and a UID of group 0020.
+    sq(0x00081115, [Buffer.concat([sq(0x00081140, [ref(8), ref(9)]), el(0x0020000e, 'UI', '1.2.3.7 ')])]),
+    el(0x00100020, 'LO', 'PAT1'),
+    // Study first of group 0020, Series and Frame of Reference after it; a sequence first of group 0040.
+    el(0x0020000d, 'UI', '1.2.3.1 '), el(0x0020000e, 'UI', ' 1.2.3.2'), el(0x00200052, 'UI', '1.2.3.3 '),
+    sq(0x00400260, [ref(5)]),
+    el(0x00880140, 'UI', '1.2.3.6 '),
+  ]), true)];
+  const names = (log: string): string[] => log.split('\n').filter((l) => l.startsWith('W: DcmUniqueIdentifier'))
+    .map((l) => /Element (\w+ \([0-9a-f,]+\))/.exec(l)?.[1] ?? l);
+  for (const extra of [[], ['+g'], ['-g'], ['-F'], ['+p', '8', '4']]) {
+    const dcmtk = await retrieveWith('dcmtk', data, extra);
+    const ours = await retrieveWith('ours', data, extra);
+    assert.deepEqual(dcmtk.answer, { status: 0 }, dcmtk.stderr);
+    assert.deepEqual(ours.answer, { status: 0 }, ours.stderr);
+    const theirs = names(dcmtk.stderr);
+    assert.equal(theirs.length, 13, dcmtk.stderr);
+    // Not the order read: a test that proves the order.
+    assert.ok(theirs.indexOf('SeriesInstanceUID (0020,000e)') < theirs.indexOf('StudyInstanceUID (0020,000d)') || extra.includes('-F'), dcmtk.stderr);
+    assert.deepEqual(names(ours.stderr), theirs, `${extra.join(' ')}\n${ours.stderr}`);
+    const name = `CT.${UID}`;
+    if (extra.includes('-F')) assert.ok(readFileSync(join(dcmtk.dir, name)).equals(readFileSync(join(ours.dir, name))), '-F');
+    // +p pads the whole file, whose meta group (our implementation's UID and name) is not DCMTK's length.
+    else if (!extra.includes('+p')) assert.equal(await compareFiles(join(dcmtk.dir, name), join(ours.dir, name)), null, extra.join(' '));
+  }
+});
