@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   DATASET_LENGTH_NOT_MULTIPLE: { layer: 'dataset', place: ['file', 'offset', 'tag'] },
   DATASET_LENGTH_OVERRUN: { layer: 'dataset', place: ['file', 'offset', 'tag'] },
   DATASET_MISSING_DELIMITER: { layer: 'dataset', place: ['file', 'offset', 'tag'] },
+  DATASET_ODD_ITEM_LENGTH: { layer: 'dataset', place: ['file', 'offset', 'tag'] },
   DATASET_ODD_LENGTH: { layer: 'dataset', place: ['file', 'offset', 'tag'] },
   DATASET_TOO_DEEP: { layer: 'dataset', place: ['file', 'offset', 'tag'] },
   DATASET_TOO_LARGE: { layer: 'dataset', place: [] },

@@ -267,3 +267,49 @@ peerTest('UIDs padded with spaces, nested in sequences too: DCMTK\'s warnings in
     else if (!extra.includes('+p')) assert.equal(await compareFiles(join(dcmtk.dir, name), join(ours.dir, name)), null, extra.join(' '));
   }
 });
+
+/** `data` as P-DATA-TF PDUs of at most 16000 bytes (DCMTK's movescu receives PDUs of up to 16384). */
+function dataPdus(data: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < data.length; i += 16000) out.push(dataPdu(data.subarray(i, i + 16000), i + 16000 >= data.length));
+  return out;
+}
+
+peerTest('odd lengths of pixel data fragments, sequence items and sequences: DCMTK\'s DcmSequenceOfItems / DcmItem warnings, the file it writes (fragments padded), with and without +B', ['movescu'], async () => {
+  const RLE = '1.2.840.10008.1.2.5';
+  const s = EXPLICIT_LE_SYNTAX;
+  const el = (tag: number, vr: string, v: string): Buffer => Buffer.concat([elementHeader(tag, vr, v.length, s), Buffer.from(v, 'latin1')]);
+  const head = Buffer.concat([el(0x00080016, 'UI', `${CT}\0`), el(0x00080018, 'UI', `${UID}\0`)]);
+  const fragment = (n: number): Buffer => Buffer.concat([itemHeader(0xfffee000, n, s), Buffer.alloc(n, n & 0xff)]);
+  const pixels = (...fragments: number[]): Buffer => Buffer.concat([elementHeader(0x7fe00010, 'OB', 0xffffffff, s),
+    ...fragments.map(fragment), itemHeader(0xfffee0dd, 0, s)]);
+  const item = el(0x00100020, 'LO', 'PAT');
+  const cases: [string, Buffer][] = [
+    // Two odd fragments after an empty offset table (the data set stays of even length: no odd P-DATA fragment).
+    ['two odd fragments', Buffer.concat([head, el(0x00100020, 'LO', 'PAT1'), pixels(0, 7, 5)])],
+    ['an odd offset table', Buffer.concat([head, el(0x00100020, 'LO', 'PAT1'), pixels(3, 7)])],
+    ['an odd element, then an odd fragment', Buffer.concat([head, el(0x00100020, 'LO', 'PAT'), pixels(0, 8, 7)])],
+    ['a sequence and its item of odd length', Buffer.concat([head, elementHeader(0x00081115, 'SQ', 8 + item.length, s),
+      itemHeader(0xfffee000, item.length, s), item, el(0x00100020, 'LO', 'PAT')])],
+    // Over 2 MiB: our large object path (written as it streams in, then converted from the file).
+    ['a large odd fragment', Buffer.concat([head, el(0x00100020, 'LO', 'PAT1'), pixels(0, 3_000_001, 5)])],
+  ];
+  const name = `CT.${UID}`;
+  for (const [what, bytes] of cases) {
+    for (const extra of [['+xa'], ['+xa', '+B']]) {
+      const data = dataPdus(bytes);
+      const dcmtk = await retrieveWith('dcmtk', data, extra, RLE);
+      const ours = await retrieveWith('ours', data, extra, RLE);
+      const label = `${what} ${extra.join(' ')}`;
+      assert.deepEqual(dcmtk.answer, { status: 0 }, `${label}\n${dcmtk.stderr}`);
+      assert.deepEqual(ours.answer, { status: 0 }, `${label}\n${ours.stderr}`);
+      assert.deepEqual(dcmtk.files, [name], label);
+      assert.deepEqual(ours.files, [name], label);
+      const odd = /^W: DcmSequenceOfItems: Length of item in sequence \w+ \([0-9a-f,]+\) is odd$/m;
+      if (extra.includes('+B')) assert.doesNotMatch(dcmtk.stderr, odd, label);
+      else assert.match(dcmtk.stderr, odd, label);
+      assert.deepEqual(errorsAndWarnings(ours.stderr), errorsAndWarnings(dcmtk.stderr), `${label}\n${ours.stderr}`);
+      assert.equal(await compareFiles(join(dcmtk.dir, name), join(ours.dir, name)), null, label);
+    }
+  }
+});
