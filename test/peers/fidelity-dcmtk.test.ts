@@ -15,7 +15,7 @@ import { CT, EXPLICIT_LE, RELEASE_RQ, dataPdu, rawAssociate, storeRqPdu, ABORT }
 import { encodePdu } from '../../lib/pdu/encode';
 import { decodePdu } from '../../lib/pdu/decode';
 import type { PData } from '../../lib/pdu/types';
-import { decodeCommand, encodeCommand } from '../../lib/dimse/command';
+import { decodeCommand, encodeCommand, type Command } from '../../lib/dimse/command';
 import { encodeDataset } from '../../lib/dataset/codec/encode';
 import { elementHeader, itemHeader } from '../../lib/dataset/codec/encode';
 import { encodeFileMeta } from '../../lib/dataset/part10/file-meta';
@@ -75,7 +75,7 @@ async function retrieveWith(which: MovescuImpl, data: Buffer[], extra: string[],
  */
 function errorsAndWarnings(log: string): { sub: string[]; main: string[] } {
   const lines = log.split('\n').filter((l) => /^[EWF]: /.test(l));
-  const isSub = (l: string): boolean => /^E: (Store SCP Failed|DIMSE failure|0006:)/.test(l);
+  const isSub = (l: string): boolean => /^E: (Store SCP Failed|DIMSE failure|0006:)|^W: DIMSE Warning: \(PEER,/.test(l);
   return { sub: lines.filter(isSub), main: lines.filter((l) => !isSub(l)) };
 }
 
@@ -312,4 +312,48 @@ peerTest('odd lengths of pixel data fragments, sequence items and sequences: DCM
       assert.equal(await compareFiles(join(dcmtk.dir, name), join(ours.dir, name)), null, label);
     }
   }
+});
+
+peerTest('a C-STORE-RQ missing a mandatory field, with a UID over 64 characters, an empty SOP Instance UID or no data set: DCMTK\'s warnings and condition lines, the sub-association aborted; an empty SOP Class UID served (0xA900)', ['movescu'], async () => {
+  const base: Command = { CommandField: 0x0001, MessageID: 1, AffectedSOPClassUID: CT, AffectedSOPInstanceUID: UID, Priority: 0, CommandDataSetType: 0 };
+  const long = `1.2.${'3'.repeat(61)}`;
+  const rq = (change: Partial<Command>, drop: (keyof Command)[] = []): Buffer => {
+    const command: Command = { ...base, ...change };
+    for (const k of drop) delete command[k];
+    return encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId: 1, isCommand: true, isLast: true, data: encodeCommand(command) }] });
+  };
+  const aborted: [string, Buffer, RegExp][] = [
+    ['an empty SOP Instance UID', rq({ AffectedSOPInstanceUID: '' }), /^E: DIMSE failure \(aborting sub-association\): 0006:0203 DIMSE Badly formed message$/m],
+    ['a 65-character SOP Instance UID', rq({ AffectedSOPInstanceUID: long }), /^E: DIMSE failure \(aborting sub-association\): 0006:020b DIMSE: Command Parse Failed: Element: \(0000,1000\) AffectedSOPInstanceUID$/m],
+    ['a 65-character SOP Class UID and an empty instance', rq({ AffectedSOPClassUID: long, AffectedSOPInstanceUID: '' }), /Element: \(0000,0002\) AffectedSOPClassUID$/m],
+    ['no SOP Class UID', rq({}, ['AffectedSOPClassUID']), /Element: \(0000,0002\) AffectedSOPClassUID$/m],
+    ['no SOP Instance UID', rq({}, ['AffectedSOPInstanceUID']), /Element: \(0000,1000\) AffectedSOPInstanceUID$/m],
+    ['no Message ID', rq({}, ['MessageID']), /Element: \(0000,0110\) MessageID$/m],
+    ['no Priority', rq({}, ['Priority']), /Element: \(0000,0700\) Priority$/m],
+    ['no data set', rq({ CommandDataSetType: 0x0101 }), /^W: DIMSE Warning: \(PEER,MOVESCU\): C-Store RQ: DataSetType == NULL$/m],
+    ['no data set and an empty SOP Instance UID', rq({ CommandDataSetType: 0x0101, AffectedSOPInstanceUID: '' }), /^W: DIMSE Warning: \(PEER,MOVESCU\): C-Store RQ: AffectedSOPInstanceUID: bad size$/m],
+  ];
+  const data = [dataPdu(DATASET, true)];
+  const received = (log: string): string[] => log.split('\n').filter((l) => l.startsWith('I: Received Store Request'));
+  for (const [what, first, line] of aborted) {
+    const dcmtk = await retrieveWith('dcmtk', data, [], EXPLICIT_LE, first);
+    const ours = await retrieveWith('ours', data, [], EXPLICIT_LE, first);
+    assert.equal(dcmtk.answer, 'abort', `${what}\n${dcmtk.stderr}`);
+    assert.equal(ours.answer, 'abort', `${what}\n${ours.stderr}`);
+    assert.match(dcmtk.stderr, line, what);
+    assert.deepEqual(received(dcmtk.stderr), [], what);
+    assert.deepEqual(received(ours.stderr), [], what);
+    assert.deepEqual(ours.files, []);
+    assert.equal(ours.code, dcmtk.code, what);
+    assert.deepEqual(errorsAndWarnings(ours.stderr), errorsAndWarnings(dcmtk.stderr), `${what}\n${ours.stderr}`);
+  }
+  // An empty SOP Class UID passes DCMTK's checks: the request is served ("OT" in its line), the data set does not
+  // match it: 0xA900. DCMTK leaves its file (named "(null).UID", sanitised); we store nothing (README, 0xA900).
+  const dcmtk = await retrieveWith('dcmtk', data, [], EXPLICIT_LE, rq({ AffectedSOPClassUID: '' }));
+  const ours = await retrieveWith('ours', data, [], EXPLICIT_LE, rq({ AffectedSOPClassUID: '' }));
+  assert.deepEqual(dcmtk.answer, { status: 0xa900 }, dcmtk.stderr);
+  assert.deepEqual(ours.answer, { status: 0xa900 }, ours.stderr);
+  assert.deepEqual(received(ours.stderr), received(dcmtk.stderr));
+  assert.deepEqual(received(dcmtk.stderr), ['I: Received Store Request (MsgID 1, OT)']);
+  assert.deepEqual(ours.files, []);
 });
