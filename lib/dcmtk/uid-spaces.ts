@@ -30,8 +30,6 @@ const META_UIDS: readonly number[] = [0x00080016, 0x00080018];
 const PADDING_TAG = 0xfffcfffc;
 
 interface Spaced { tag: number; topLevel: boolean }
-/** An open element (or sequence): where its subtree's entries start in `pending`, whether its length is computed. */
-interface Open { mark: number; computed: boolean }
 
 export class UidSpaces {
   /** Spaced UIDs warned about during the group length pass, in that order. */
@@ -40,7 +38,11 @@ export class UidSpaces {
   private readonly pending: Spaced[] = [];
   /** Per open item (the data set first): the group of its last element, null before its first. */
   private readonly items: { lastGroup: number | null; mark: number }[] = [{ lastGroup: null, mark: 0 }];
-  private readonly open: Open[] = [];
+  /**
+   * Per open element (or sequence): where its subtree's entries start in `pending`, times 2, plus 1 if its length is
+   * computed (one number: this runs for every element of every object received).
+   */
+  private readonly open: number[] = [];
   private current: number | null = null;
   private found = false;
 
@@ -100,12 +102,12 @@ export class UidSpaces {
     // Group lengths removed (+g, -g) and old padding (always) are no elements of their group any more.
     const removed = tag === PADDING_TAG || (element === 0 && this.opts.groupLength !== 'recalc');
     if (!removed) item.lastGroup = group;
-    this.open.push({ mark: this.pending.length, computed });
+    this.open.push(this.pending.length * 2 + (computed ? 1 : 0));
   }
 
   private end(): void {
-    const o = this.open.pop();
-    if (o?.computed) this.convert(o.mark);
+    const o = this.open.pop() ?? 0;
+    if (o % 2 === 1) this.convert((o - 1) / 2);
   }
 
   /** The pending entries from `mark` on are converted now. */
