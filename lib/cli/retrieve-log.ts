@@ -7,7 +7,8 @@ import type { Logger } from '../log';
 import type { RetrieveEvent } from '../services/retrieve';
 import { hex4, moveOutcome, moveStatusString } from '../dimse/status';
 import { storeCondition } from '../dcmtk/conditions';
-import { filePrefix } from '../dcmtk/prefixes';
+import { logModality } from '../dcmtk/prefixes';
+import { STORE_REQUEST_WARNINGS, dimseWarning } from '../dcmtk/dimse-warnings';
 import { dumpAssociationParameters } from '../dcmtk/association-dump';
 import { dumpDataset } from '../dcmtk/dataset-dump';
 import { dcmtkMaxSendPdv, dumpDimseMessage, moveResponseStatusDetail, type DimseDirection } from '../dcmtk/dimse-dump';
@@ -42,10 +43,10 @@ export function dcmtkRetrieveLog(log: Logger): (event: RetrieveEvent) => void {
         if (log.enabled('info')) log.info(`Request Identifiers:\n${dumpDataset(e.identifier)}`);
         return;
       case 'pending-dataset': {
-        // dcmnet's DIMSE_moveUser (DIMSE_warn_str: the association's calling and called AE titles).
-        const prefix = `DIMSE Warning: (${e.callingAeTitle},${e.calledAeTitle}): `;
-        log.warn(`${prefix}moveUser: Status Pending, but DataSetType!=NULL`);
-        log.warn(prefix + (e.read ? 'Reading but ignoring response identifier set' : 'Assuming NO response identifiers are present'));
+        // dcmnet's DIMSE_moveUser.
+        const warn = (text: string): void => log.warn(dimseWarning(e.callingAeTitle, e.calledAeTitle, text));
+        warn('moveUser: Status Pending, but DataSetType!=NULL');
+        warn(e.read ? 'Reading but ignoring response identifier set' : 'Assuming NO response identifiers are present');
         return;
       }
       case 'move-response':
@@ -95,7 +96,11 @@ export function dcmtkRetrieveLog(log: Logger): (event: RetrieveEvent) => void {
         message('Received Echo Request', `MsgID ${e.command.MessageID}`, e.command, 'incoming', e.contextId);
         return;
       case 'store-request':
-        message('Received Store Request', `MsgID ${e.command.MessageID}, ${filePrefix(e.command.AffectedSOPClassUID ?? '')}`, e.command, 'incoming', e.contextId);
+        message('Received Store Request', `MsgID ${e.command.MessageID}, ${logModality(e.command.AffectedSOPClassUID ?? '')}`, e.command, 'incoming', e.contextId);
+        return;
+      case 'bad-request':
+        // dimse.cc validateMessage, before movescu sees the request; the failure line follows ('dimse-failure').
+        for (const p of e.problems) log.warn(dimseWarning(e.callingAeTitle, e.calledAeTitle, STORE_REQUEST_WARNINGS[p]));
         return;
       case 'unexpected-command': {
         // movescu.cc subOpSCP: the command field in hex, no name.

@@ -2,7 +2,8 @@
  * DCMTK's conditions (dcmnet cond.h: module 0006, code, text) for the failures a script greps in movescu's log, as
  * DimseCondition::dump prints them. Errors DCMTK has no counterpart for keep their own text.
  */
-import { DimseError, systemErrorText } from '../errors';
+import { DimseError, formatTag, systemErrorText } from '../errors';
+import { lookupTag } from '../dataset/dictionary/dictionary';
 import { isPeerGone } from '../error-codes';
 
 /** DULC_TCPINITERROR. */
@@ -28,5 +29,11 @@ export function storeCondition(e: Error): string {
   if (e.code === 'PDV_ODD_LENGTH') return `0006:020d ${e.message}`;
   // DIMSE_BADCOMMANDTYPE: movescu's subOpSCP for a command other than C-ECHO or C-STORE.
   if (e.code === 'DIMSE_UNEXPECTED_COMMAND') return '0006:0201 DIMSE Bad command type';
+  // DIMSEC_PARSEFAILED, dimcmd.cc parseError: a mandatory field missing or longer than its field.
+  if (e.code === 'DIMSE_BAD_FIELD' && e.place.tag !== undefined) {
+    return `0006:020b DIMSE: Command Parse Failed: Element: ${formatTag(e.place.tag)} ${lookupTag(e.place.tag)?.keyword ?? 'Unknown Tag & Data'}`;
+  }
+  // DIMSE_BADMESSAGE, dimse.cc validateMessage (its warnings come first, from the 'bad-request' event).
+  if (e.code === 'DIMSE_BAD_MESSAGE') return '0006:0203 DIMSE Badly formed message';
   return e.message;
 }

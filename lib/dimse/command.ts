@@ -59,6 +59,10 @@ const SPECS: { byKeyword: ReadonlyMap<CommandKeyword, FieldSpec>; byTag: Readonl
   return { byKeyword, byTag };
 })();
 
+/** The tag of a command field. */
+export function commandTag(keyword: CommandKeyword): number {
+  return (SPECS.byKeyword.get(keyword) as FieldSpec).tag;
+}
 
 /** A command field's value as the wire carries it (implicit VR little endian; strings padded as PS3.5 6.2 says). */
 export function encodeFieldValue(vr: string, value: FieldValue): Buffer {

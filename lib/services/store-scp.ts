@@ -7,6 +7,7 @@ import type { AssociationHandle } from '../association/types';
 import { CommandField } from '../dimse/command-field';
 import type { Command } from '../dimse/command';
 import { messagesOf } from '../dimse/messages';
+import { checkStoreRequestFields, storeRequestProblems, type StoreRequestProblem } from '../dimse/store-request';
 import { discardDataset, type DimseMessage } from '../dimse/message';
 import { STORE_FAILURE_STATUS, Status, hex4 } from '../dimse/status';
 import { sendMessage } from '../dimse/writer';
@@ -18,6 +19,11 @@ import { createReceivedObject, type ReceivedObject, type StoreOutcome } from '..
 export type StoreEvent =
   | { type: 'echo-request'; contextId: number; command: Command }
   | { type: 'store-request'; contextId: number; command: Command }
+  /**
+   * A C-STORE-RQ that breaks a rule of its message (no data set, an empty SOP Instance UID): the sub-association is
+   * aborted (DIMSE_BAD_MESSAGE). The AE titles are the sub-association's, as DCMTK's warnings name them.
+   */
+  | { type: 'bad-request'; contextId: number; command: Command; problems: StoreRequestProblem[]; callingAeTitle: string; calledAeTitle: string }
   /** A command the store service does not serve: the sub-association is aborted. */
   | { type: 'unexpected-command'; contextId: number; command: Command }
   /** A C-STORE whose data set could not be received: no response is sent. */
@@ -75,20 +81,24 @@ export async function serveStore(assoc: AssociationHandle, opts: StoreScpOptions
   return count;
 }
 
+const PROBLEMS: Record<StoreRequestProblem, string> = {
+  'no-data-set': 'without a data set',
+  'empty-sop-instance-uid': 'with an empty Affected SOP Instance UID',
+};
+
 async function storeOne(assoc: AssociationHandle, msg: DimseMessage, opts: StoreScpOptions, emit: (e: StoreEvent) => void): Promise<void> {
   const cmd = msg.command;
   const ctx = assoc.contexts.get(msg.contextId);
+  // Checked as DCMTK's DIMSE layer checks a request, before it is served (and before a file name is made from it).
+  checkStoreRequestFields(cmd, msg.contextId);
+  const problems = storeRequestProblems(cmd, msg.dataset !== null);
+  if (problems.length > 0 || !msg.dataset) {
+    emit({ type: 'bad-request', contextId: msg.contextId, command: cmd, problems, callingAeTitle: assoc.rq.callingAeTitle, calledAeTitle: assoc.rq.calledAeTitle });
+    throw new DimseError('DIMSE_BAD_MESSAGE', `C-STORE-RQ ${problems.map((p) => PROBLEMS[p]).join(', ')}`, { contextId: msg.contextId });
+  }
   const sopClassUid = cmd.AffectedSOPClassUID ?? '';
   const sopInstanceUid = cmd.AffectedSOPInstanceUID ?? '';
   emit({ type: 'store-request', contextId: msg.contextId, command: cmd });
-  if (!msg.dataset) throw new DimseError('DIMSE_NO_DATASET', 'C-STORE-RQ without a data set', { contextId: msg.contextId });
-  // DCMTK's command parser holds UIDs in 65-byte fields and needs them present: it aborts the sub-association on an
-  // empty or over-long one. We do the same (before a file name is made from it).
-  for (const [what, uid] of [['SOP Class', sopClassUid], ['SOP Instance', sopInstanceUid]] as const) {
-    if (uid.length === 0 || uid.length > 64) {
-      throw new DimseError('DIMSE_BAD_UID', `C-STORE-RQ with ${uid.length === 0 ? 'an empty' : `a ${uid.length}-character`} Affected ${what} UID (1 to 64 characters)`, { contextId: msg.contextId });
-    }
-  }
   if (!ctx) throw new DimseError('DIMSE_BAD_CONTEXT', `C-STORE-RQ on unknown presentation context ${msg.contextId}`, { contextId: msg.contextId });
   const obj = createReceivedObject({
     sopClassUid,

@@ -26,7 +26,7 @@ import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implem
 import type { Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
 import { TempFile } from './temp-file';
-import { UidSpaces } from '../dataset/codec/uid-spaces';
+import { UidSpaces } from '../dcmtk/uid-spaces';
 import { DimseError } from '../errors';
 import { parserWarning, uidSpacesWarning } from '../dcmtk/parser-warnings';
 
@@ -201,7 +201,9 @@ export class DoesNotMatch extends Error {}
  */
 export async function writePart10(obj: ReceivedObject, opts: Part10Options, log: Logger, target: Part10Target): Promise<void> {
   const plan = planFor(opts.mode ?? { kind: 'normal' }, obj.transferSyntaxUid);
-  const seen = new Seen();
+  const seen = new Seen(plan.path === 'raw' ? null : new UidSpaces({
+    fileMeta: opts.fileMeta !== false, groupLength: plan.write.groupLength, itemPadding: (plan.write.padding?.item ?? 0) > 0,
+  }));
   try {
     await writeByPlan(obj, plan, opts, log, target, seen);
   } finally {
@@ -212,14 +214,10 @@ export async function writePart10(obj: ReceivedObject, opts: Part10Options, log:
     }
   }
   if (plan.path === 'raw') return;
-  // Printed as DCMTK writes the file: it reads the SOP class and instance UIDs first, for the file meta.
-  const first = opts.fileMeta === false ? [] : seen.uids.tags.filter((t) => IDENTITY_UIDS.includes(t));
-  for (const t of [...first, ...seen.uids.tags.filter((u) => !first.includes(u))]) log.warn(uidSpacesWarning(t));
+  // Printed as DCMTK writes the file, in the order it first converts each value (see UidSpaces).
+  for (const t of seen.uids?.tags ?? []) log.warn(uidSpacesWarning(t));
   checkIdentity(obj, seen.identity);
 }
-
-/** SOP Class UID and SOP Instance UID. */
-const IDENTITY_UIDS: readonly number[] = [0x00080016, 0x00080018];
 
 /** For a second reading of a data set whose tokens the check has already seen. */
 const SEEN_ALREADY: TokenObserver = { push: () => {} };
@@ -232,13 +230,15 @@ interface TokenObserver {
 /** What the first reading of a data set finds: its identity, its UIDs with spaces, the parser's warnings. */
 class Seen implements TokenObserver {
   readonly identity = new SopIdentity();
-  readonly uids = new UidSpaces();
   readonly warnings: DimseError[] = [];
   readonly warn = (w: DimseError): void => { this.warnings.push(w); };
 
+  /** `uids`: null where nothing is converted (+B). */
+  constructor(readonly uids: UidSpaces | null) {}
+
   push(t: DatasetToken): void {
     this.identity.push(t);
-    this.uids.push(t);
+    this.uids?.push(t);
   }
 }
 

@@ -15,7 +15,7 @@ import { CT, EXPLICIT_LE, RELEASE_RQ, dataPdu, rawAssociate, storeRqPdu, ABORT }
 import { encodePdu } from '../../lib/pdu/encode';
 import { decodePdu } from '../../lib/pdu/decode';
 import type { PData } from '../../lib/pdu/types';
-import { decodeCommand, encodeCommand } from '../../lib/dimse/command';
+import { decodeCommand, encodeCommand, type Command } from '../../lib/dimse/command';
 import { encodeDataset } from '../../lib/dataset/codec/encode';
 import { elementHeader, itemHeader } from '../../lib/dataset/codec/encode';
 import { encodeFileMeta } from '../../lib/dataset/part10/file-meta';
@@ -75,7 +75,7 @@ async function retrieveWith(which: MovescuImpl, data: Buffer[], extra: string[],
  */
 function errorsAndWarnings(log: string): { sub: string[]; main: string[] } {
   const lines = log.split('\n').filter((l) => /^[EWF]: /.test(l));
-  const isSub = (l: string): boolean => /^E: (Store SCP Failed|DIMSE failure|0006:)/.test(l);
+  const isSub = (l: string): boolean => /^E: (Store SCP Failed|DIMSE failure|0006:)|^W: DIMSE Warning: \(PEER,/.test(l);
   return { sub: lines.filter(isSub), main: lines.filter((l) => !isSub(l)) };
 }
 
@@ -226,4 +226,134 @@ peerTest('surplus trailing spaces in string values: DCMTK\'s normal mode writes 
     assert.deepEqual(ours.files, [name], ours.stderr);
     assert.equal(await compareFiles(join(dcmtk.dir, name), join(ours.dir, name)), null, what);
   }
+});
+
+peerTest('UIDs padded with spaces, nested in sequences too: DCMTK\'s warnings in its order (the file meta\'s, then the group length pass, then the writing), with +g=, +g, -g, -F, +p', ['movescu'], async () => {
+  const s = EXPLICIT_LE_SYNTAX;
+  const el = (tag: number, vr: string, v: Buffer | string): Buffer => {
+    const b = typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+    return Buffer.concat([elementHeader(tag, vr, b.length, s), b]);
+  };
+  const sq = (tag: number, items: Buffer[]): Buffer => {
+    const body = Buffer.concat(items.map((i) => Buffer.concat([itemHeader(0xfffee000, i.length, s), i])));
+    return Buffer.concat([elementHeader(tag, 'SQ', body.length, s), body]);
+  };
+  const ref = (n: number): Buffer => Buffer.concat([el(0x00081150, 'UI', `${CT} `), el(0x00081155, 'UI', `1.2.3.${n} `)]);
+  const data = [dataPdu(Buffer.concat([
+    el(0x00080016, 'UI', `${CT} `), el(0x00080018, 'UI', `${UID} `),
+    // A sequence in group 0008 (not its first element) holding items of a nested sequence, and a UID of group 0020.
+    sq(0x00081115, [Buffer.concat([sq(0x00081140, [ref(8), ref(9)]), el(0x0020000e, 'UI', '1.2.3.7 ')])]),
+    el(0x00100020, 'LO', 'PAT1'),
+    // Study first of group 0020, Series and Frame of Reference after it; a sequence first of group 0040.
+    el(0x0020000d, 'UI', '1.2.3.1 '), el(0x0020000e, 'UI', ' 1.2.3.2'), el(0x00200052, 'UI', '1.2.3.3 '),
+    sq(0x00400260, [ref(5)]),
+    el(0x00880140, 'UI', '1.2.3.6 '),
+  ]), true)];
+  const names = (log: string): string[] => log.split('\n').filter((l) => l.startsWith('W: DcmUniqueIdentifier'))
+    .map((l) => /Element (\w+ \([0-9a-f,]+\))/.exec(l)?.[1] ?? l);
+  for (const extra of [[], ['+g'], ['-g'], ['-F'], ['+p', '8', '4']]) {
+    const dcmtk = await retrieveWith('dcmtk', data, extra);
+    const ours = await retrieveWith('ours', data, extra);
+    assert.deepEqual(dcmtk.answer, { status: 0 }, dcmtk.stderr);
+    assert.deepEqual(ours.answer, { status: 0 }, ours.stderr);
+    const theirs = names(dcmtk.stderr);
+    assert.equal(theirs.length, 13, dcmtk.stderr);
+    // Not the order read: a test that proves the order.
+    assert.ok(theirs.indexOf('SeriesInstanceUID (0020,000e)') < theirs.indexOf('StudyInstanceUID (0020,000d)') || extra.includes('-F'), dcmtk.stderr);
+    assert.deepEqual(names(ours.stderr), theirs, `${extra.join(' ')}\n${ours.stderr}`);
+    const name = `CT.${UID}`;
+    if (extra.includes('-F')) assert.ok(readFileSync(join(dcmtk.dir, name)).equals(readFileSync(join(ours.dir, name))), '-F');
+    // +p pads the whole file, whose meta group (our implementation's UID and name) is not DCMTK's length.
+    else if (!extra.includes('+p')) assert.equal(await compareFiles(join(dcmtk.dir, name), join(ours.dir, name)), null, extra.join(' '));
+  }
+});
+
+/** `data` as P-DATA-TF PDUs of at most 16000 bytes (DCMTK's movescu receives PDUs of up to 16384). */
+function dataPdus(data: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < data.length; i += 16000) out.push(dataPdu(data.subarray(i, i + 16000), i + 16000 >= data.length));
+  return out;
+}
+
+peerTest('odd lengths of pixel data fragments, sequence items and sequences: DCMTK\'s DcmSequenceOfItems / DcmItem warnings, the file it writes (fragments padded), with and without +B', ['movescu'], async () => {
+  const RLE = '1.2.840.10008.1.2.5';
+  const s = EXPLICIT_LE_SYNTAX;
+  const el = (tag: number, vr: string, v: string): Buffer => Buffer.concat([elementHeader(tag, vr, v.length, s), Buffer.from(v, 'latin1')]);
+  const head = Buffer.concat([el(0x00080016, 'UI', `${CT}\0`), el(0x00080018, 'UI', `${UID}\0`)]);
+  const fragment = (n: number): Buffer => Buffer.concat([itemHeader(0xfffee000, n, s), Buffer.alloc(n, n & 0xff)]);
+  const pixels = (...fragments: number[]): Buffer => Buffer.concat([elementHeader(0x7fe00010, 'OB', 0xffffffff, s),
+    ...fragments.map(fragment), itemHeader(0xfffee0dd, 0, s)]);
+  const item = el(0x00100020, 'LO', 'PAT');
+  const cases: [string, Buffer][] = [
+    // Two odd fragments after an empty offset table (the data set stays of even length: no odd P-DATA fragment).
+    ['two odd fragments', Buffer.concat([head, el(0x00100020, 'LO', 'PAT1'), pixels(0, 7, 5)])],
+    ['an odd offset table', Buffer.concat([head, el(0x00100020, 'LO', 'PAT1'), pixels(3, 7)])],
+    ['an odd element, then an odd fragment', Buffer.concat([head, el(0x00100020, 'LO', 'PAT'), pixels(0, 8, 7)])],
+    ['a sequence and its item of odd length', Buffer.concat([head, elementHeader(0x00081115, 'SQ', 8 + item.length, s),
+      itemHeader(0xfffee000, item.length, s), item, el(0x00100020, 'LO', 'PAT')])],
+    // Over 2 MiB: our large object path (written as it streams in, then converted from the file).
+    ['a large odd fragment', Buffer.concat([head, el(0x00100020, 'LO', 'PAT1'), pixels(0, 3_000_001, 5)])],
+  ];
+  const name = `CT.${UID}`;
+  for (const [what, bytes] of cases) {
+    for (const extra of [['+xa'], ['+xa', '+B']]) {
+      const data = dataPdus(bytes);
+      const dcmtk = await retrieveWith('dcmtk', data, extra, RLE);
+      const ours = await retrieveWith('ours', data, extra, RLE);
+      const label = `${what} ${extra.join(' ')}`;
+      assert.deepEqual(dcmtk.answer, { status: 0 }, `${label}\n${dcmtk.stderr}`);
+      assert.deepEqual(ours.answer, { status: 0 }, `${label}\n${ours.stderr}`);
+      assert.deepEqual(dcmtk.files, [name], label);
+      assert.deepEqual(ours.files, [name], label);
+      const odd = /^W: DcmSequenceOfItems: Length of item in sequence \w+ \([0-9a-f,]+\) is odd$/m;
+      if (extra.includes('+B')) assert.doesNotMatch(dcmtk.stderr, odd, label);
+      else assert.match(dcmtk.stderr, odd, label);
+      assert.deepEqual(errorsAndWarnings(ours.stderr), errorsAndWarnings(dcmtk.stderr), `${label}\n${ours.stderr}`);
+      assert.equal(await compareFiles(join(dcmtk.dir, name), join(ours.dir, name)), null, label);
+    }
+  }
+});
+
+peerTest('a C-STORE-RQ missing a mandatory field, with a UID over 64 characters, an empty SOP Instance UID or no data set: DCMTK\'s warnings and condition lines, the sub-association aborted; an empty SOP Class UID served (0xA900)', ['movescu'], async () => {
+  const base: Command = { CommandField: 0x0001, MessageID: 1, AffectedSOPClassUID: CT, AffectedSOPInstanceUID: UID, Priority: 0, CommandDataSetType: 0 };
+  const long = `1.2.${'3'.repeat(61)}`;
+  const rq = (change: Partial<Command>, drop: (keyof Command)[] = []): Buffer => {
+    const command: Command = { ...base, ...change };
+    for (const k of drop) delete command[k];
+    return encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId: 1, isCommand: true, isLast: true, data: encodeCommand(command) }] });
+  };
+  const aborted: [string, Buffer, RegExp][] = [
+    ['an empty SOP Instance UID', rq({ AffectedSOPInstanceUID: '' }), /^E: DIMSE failure \(aborting sub-association\): 0006:0203 DIMSE Badly formed message$/m],
+    ['a 65-character SOP Instance UID', rq({ AffectedSOPInstanceUID: long }), /^E: DIMSE failure \(aborting sub-association\): 0006:020b DIMSE: Command Parse Failed: Element: \(0000,1000\) AffectedSOPInstanceUID$/m],
+    ['a 65-character SOP Class UID and an empty instance', rq({ AffectedSOPClassUID: long, AffectedSOPInstanceUID: '' }), /Element: \(0000,0002\) AffectedSOPClassUID$/m],
+    ['no SOP Class UID', rq({}, ['AffectedSOPClassUID']), /Element: \(0000,0002\) AffectedSOPClassUID$/m],
+    ['no SOP Instance UID', rq({}, ['AffectedSOPInstanceUID']), /Element: \(0000,1000\) AffectedSOPInstanceUID$/m],
+    ['no Message ID', rq({}, ['MessageID']), /Element: \(0000,0110\) MessageID$/m],
+    ['no Priority', rq({}, ['Priority']), /Element: \(0000,0700\) Priority$/m],
+    ['no data set', rq({ CommandDataSetType: 0x0101 }), /^W: DIMSE Warning: \(PEER,MOVESCU\): C-Store RQ: DataSetType == NULL$/m],
+    ['no data set and an empty SOP Instance UID', rq({ CommandDataSetType: 0x0101, AffectedSOPInstanceUID: '' }), /^W: DIMSE Warning: \(PEER,MOVESCU\): C-Store RQ: AffectedSOPInstanceUID: bad size$/m],
+  ];
+  const data = [dataPdu(DATASET, true)];
+  const received = (log: string): string[] => log.split('\n').filter((l) => l.startsWith('I: Received Store Request'));
+  for (const [what, first, line] of aborted) {
+    const dcmtk = await retrieveWith('dcmtk', data, [], EXPLICIT_LE, first);
+    const ours = await retrieveWith('ours', data, [], EXPLICIT_LE, first);
+    assert.equal(dcmtk.answer, 'abort', `${what}\n${dcmtk.stderr}`);
+    assert.equal(ours.answer, 'abort', `${what}\n${ours.stderr}`);
+    assert.match(dcmtk.stderr, line, what);
+    assert.deepEqual(received(dcmtk.stderr), [], what);
+    assert.deepEqual(received(ours.stderr), [], what);
+    assert.deepEqual(ours.files, []);
+    assert.equal(ours.code, dcmtk.code, what);
+    assert.deepEqual(errorsAndWarnings(ours.stderr), errorsAndWarnings(dcmtk.stderr), `${what}\n${ours.stderr}`);
+  }
+  // An empty SOP Class UID passes DCMTK's checks: the request is served ("OT" in its line), the data set does not
+  // match it: 0xA900. DCMTK leaves its file (named "(null).UID", sanitised); we store nothing (README, 0xA900).
+  const dcmtk = await retrieveWith('dcmtk', data, [], EXPLICIT_LE, rq({ AffectedSOPClassUID: '' }));
+  const ours = await retrieveWith('ours', data, [], EXPLICIT_LE, rq({ AffectedSOPClassUID: '' }));
+  assert.deepEqual(dcmtk.answer, { status: 0xa900 }, dcmtk.stderr);
+  assert.deepEqual(ours.answer, { status: 0xa900 }, ours.stderr);
+  assert.deepEqual(received(ours.stderr), received(dcmtk.stderr));
+  assert.deepEqual(received(dcmtk.stderr), ['I: Received Store Request (MsgID 1, OT)']);
+  assert.deepEqual(ours.files, []);
 });

@@ -95,17 +95,16 @@ peerTest('-up changes nothing in normal mode either: DCMTK writes the same file 
   assert.ok((await compareDirs(up.a, plain.a)).identical);
   assert.equal(up.ours.stderr, plain.ours.stderr.replaceAll(plain.b, up.b));
   assert.ok((await compareDirs(up.b, plain.b)).identical);
-  // Ours writes what DCMTK writes (the UIDs without their spaces) and logs its warnings: SOP class and instance
-  // first (read for the file meta), the others in the order read (DCMTK's order for those is its own: Series
-  // before Study here).
+  // Ours writes what DCMTK writes (the UIDs without their spaces) and logs its warnings in its order: SOP class and
+  // instance first (read for the file meta), then Series before Study (Study, first of its group, is only converted
+  // when written; see lib/dcmtk/uid-spaces.ts).
   const d = await compareDirs(plain.a, plain.b);
   assert.ok(d.identical, formatDirDiff(d));
   assert.ok(!readFileSync(join(plain.b, `SC.${INSTANCE}`)).includes(Buffer.from(`${INSTANCE} `)));
   const ours = warnings(plain.ours.stderr);
   const theirs = warnings(plain.dcmtk.stderr);
-  assert.deepEqual(ours.slice(0, 2), theirs.slice(0, 2), plain.ours.stderr);
-  assert.deepEqual([...ours].sort(), [...theirs].sort(), plain.ours.stderr);
-  assert.equal(ours[0], 'W: DcmUniqueIdentifier: Element SOPClassUID (0008,0016) contains one or more space characters, which were removed');
+  assert.deepEqual(theirs.map((l) => /Element (\w+)/.exec(l)?.[1]), ['SOPClassUID', 'SOPInstanceUID', 'SeriesInstanceUID', 'StudyInstanceUID'], plain.dcmtk.stderr);
+  assert.deepEqual(ours, theirs, plain.ours.stderr);
 });
 
 peerTest('odd lengths (an OW of 3 bytes among them): stored as DCMTK stores them, with its DcmItem warnings in its order', ['movescu'], async () => {

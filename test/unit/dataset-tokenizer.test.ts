@@ -278,6 +278,25 @@ test('tokenizer: an OW of odd length warns "not a multiple of 2" only in explici
   assert.deepEqual(await warningsFor(implicit, '1.2.840.10008.1.2'), ['DATASET_ODD_LENGTH']);
 });
 
+test('tokenizer: a sequence, an item and a pixel data fragment of odd length warn in stream order (DcmItem, then DcmSequenceOfItems); the item\'s warning names its sequence', async () => {
+  const { DatasetTokenizer } = await import('../../lib/dataset/codec/tokenizer');
+  const warningsFor = async (bytes: Buffer, opts: { strictLengths?: boolean } = {}): Promise<[string, number | undefined][]> => {
+    const got: [string, number | undefined][] = [];
+    const t = new DatasetTokenizer({ transferSyntax: LE, ...opts });
+    t.on('warning', (w: DimseError) => got.push([w.code, w.place.tag]));
+    t.resume();
+    t.end(bytes);
+    await new Promise((r) => t.on('end', r));
+    return got;
+  };
+  const inner = Buffer.concat([hdr(0x00100020, 'LO', 3), Buffer.from('PAT')]);
+  const sequence = Buffer.concat([hdr(0x00081115, 'SQ', 8 + inner.length), item(0xfffee000, inner.length), inner]);
+  assert.deepEqual(await warningsFor(sequence), [['DATASET_ODD_LENGTH', 0x00081115], ['DATASET_ODD_ITEM_LENGTH', 0x00081115], ['DATASET_ODD_LENGTH', 0x00100020]]);
+  const pixels = Buffer.concat([hdr(0x7fe00010, 'OB', 0xffffffff), item(0xfffee000, 3), Buffer.alloc(3), item(0xfffee000, 5), Buffer.alloc(5), item(0xfffee0dd, 0)]);
+  assert.deepEqual(await warningsFor(pixels), [['DATASET_ODD_ITEM_LENGTH', 0x7fe00010], ['DATASET_ODD_ITEM_LENGTH', 0x7fe00010]]);
+  await expectError(pixels, LE, 'DATASET_ODD_ITEM_LENGTH', 0x7fe00010, 12, { strictLengths: true });
+});
+
 test('tokenizer: an empty dataset and a zero-length explicit sequence', async () => {
   assert.deepEqual(await tokenize([], { transferSyntax: LE }), []);
   const tokens = await tokenize([hdr(0x00081110, 'SQ', 0)], { transferSyntax: LE });

@@ -60,6 +60,10 @@ export class ReencodeCheck {
       case 'itemStart':
         if (t.length === UNDEFINED_LENGTH) this.found = 'item with undefined length';
         break;
+      case 'fragmentStart':
+        // DCMTK pads an odd fragment to even with a NUL (DcmOtherByteOtherWord::alignValue).
+        if (t.length % 2 === 1) this.found = `fragment #${t.index} of odd length ${t.length}`;
+        break;
       case 'encapsulatedStart':
         // DCMTK writes encapsulated pixel data as OB (PS3.5 A.4), whatever VR it came with.
         if (t.vr !== 'OB') this.found = `encapsulated ${formatTag(t.tag)} with VR ${t.vr}`;

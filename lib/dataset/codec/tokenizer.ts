@@ -19,8 +19,8 @@
  * - corrupt deflate data; nesting deeper than maxDepth.
  * Odd lengths are NOT refused by default: PS3.5 7.1.1 forbids them, but DCMTK only warns ("Length of element
  * ... is odd") and reads on, and so must a drop-in receiver. They raise a 'warning' event (code
- * DATASET_ODD_LENGTH); with strictLengths they are refused, as are lengths that are not a multiple of the value
- * size of a fixed-size binary VR (US, UL, FD, AT, ...).
+ * DATASET_ODD_LENGTH, DATASET_ODD_ITEM_LENGTH for an item or a fragment); with strictLengths they are refused, as are
+ * lengths that are not a multiple of the value size of a fixed-size binary VR (US, UL, FD, AT, ...).
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
@@ -285,7 +285,10 @@ export class DatasetParser {
     if (tag === ITEM_TAG) {
       if (f.kind === 'sequence') {
         this.checkDepth(tag);
-        if (length !== UNDEFINED_LENGTH) this.checkFits(f, tag, after, length, `item #${f.count}`);
+        if (length !== UNDEFINED_LENGTH) {
+          this.checkFits(f, tag, after, length, `item #${f.count}`);
+          this.checkOddItem(f, length, at, `item #${f.count}`);
+        }
         const index = f.count++;
         const end = length === UNDEFINED_LENGTH ? -1 : after + length;
         this.stack.push({ kind: 'item', tag: f.tag, end, limit: end >= 0 ? end : f.limit, syntax: f.syntax, offset: at, count: index });
@@ -298,7 +301,7 @@ export class DatasetParser {
             `fragment #${f.count} of encapsulated ${formatTag(f.tag)} has an undefined length: expected an explicit length`);
         }
         this.checkFits(f, f.tag, after, length, `fragment #${f.count}`);
-        this.checkOdd(f.tag, 'OB', length, at, `fragment #${f.count} of `, f.syntax.explicitVr);
+        this.checkOddItem(f, length, at, `fragment #${f.count}`);
         const index = f.count++;
         this.emit({ type: 'fragmentStart', index, length, offset: at });
         this.startValue(f.tag, length, 0, true, index);
@@ -365,6 +368,7 @@ export class DatasetParser {
     this.checkFits(f, tag, after, length, `${formatTag(tag)} ${vr}`);
     if (vr === 'SQ') {
       this.checkDepth(tag);
+      this.checkOdd(tag, vr, length, at, '', f.syntax.explicitVr);
       const end = after + length;
       this.stack.push({ kind: 'sequence', tag, end, limit: end, syntax: f.syntax, offset: at, count: 0 });
       this.emit({ type: 'sequenceStart', tag, vr, length, offset: at });
@@ -450,6 +454,14 @@ export class DatasetParser {
       if (this.strict === true) throw err;
       this.warn(err);
     }
+  }
+
+  /** An item (or fragment) of odd length in sequence `f`: DCMTK warns and reads on (DcmSequenceOfItems::readTagAndLength). */
+  private checkOddItem(f: Frame, length: number, at: number, what: string): void {
+    if (length % 2 === 0) return;
+    const err = this.error('DATASET_ODD_ITEM_LENGTH', f.tag, at, `${what} of ${formatTag(f.tag)} has odd length ${length}: PS3.5 7.1.1 requires even lengths`);
+    if (this.strict === true) throw err;
+    this.warn(err);
   }
 
   private checkDepth(tag: number): void {
