@@ -145,6 +145,9 @@ const args = minimist(process.argv.slice(2), {
   alias: { h: 'help' },
 });
 
+/** A bad command-line option of the benchmark. */
+class UsageError extends Error {}
+
 function usage(): never {
   console.log('usage: node dist/benchmarks/retrieve.js [--runs N] [--only a|b|c|a,c] [--archive nodelay|nagle|both] [--node shebang|plain] [--plain] [--variants a,b] [--keep] [--warmup N] [--work DIR]');
   console.log('  --only     the study sets: a (1000 CT), b (one 900 MB object), c (30 small studies, one movescu each); default all');
@@ -303,14 +306,14 @@ function countFiles(dir: string): string[] {
 async function main(): Promise<void> {
   if (args.help) usage();
   const runs = Number(args.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError('--runs must be a positive integer');
   const only = args.only === undefined ? [...STUDY_KEYS] : String(args.only).split(',');
   const keys = STUDY_KEYS.filter((k) => only.includes(k));
-  if (keys.length !== only.length || keys.length === 0) throw new Error('--only takes a, b, c or a list of them (a,c)');
+  if (keys.length !== only.length || keys.length === 0) throw new UsageError('--only takes a, b, c or a list of them (a,c)');
   const archive = String(args.archive);
-  if (archive !== 'nodelay' && archive !== 'nagle' && archive !== 'both') throw new Error('--archive must be nodelay, nagle or both');
+  if (archive !== 'nodelay' && archive !== 'nagle' && archive !== 'both') throw new UsageError('--archive must be nodelay, nagle or both');
   const archives: ArchiveMode[] = archive === 'both' ? ['nodelay', 'nagle'] : [archive];
-  if (args.node !== 'shebang' && args.node !== 'plain') throw new Error('--node must be shebang or plain');
+  if (args.node !== 'shebang' && args.node !== 'plain') throw new UsageError('--node must be shebang or plain');
   const root = repoRoot();
   const work = args.work ? String(args.work) : join(root, '.bench', 'retrieve');
   mkdirSync(work, { recursive: true });
@@ -491,6 +494,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  // a bad option gets its message only; a failed run its stack too, for whoever debugs the benchmark
+  console.error(e instanceof UsageError ? `retrieve: ${e.message} (--help lists the options)` : e instanceof Error ? e.stack ?? e.message : e);
   process.exit(1);
 });
