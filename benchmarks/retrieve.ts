@@ -1,10 +1,15 @@
 /**
  * Side-by-side retrieval benchmark: DCMTK's movescu against ours, both pulling from a real dcmqrscp.
  *
- *   npm run bench -- [--runs 3] [--only a|b] [--archive nodelay|nagle|both] [--node shebang|plain] [--variants a,b] [--keep] [--warmup 1] [--work DIR]
+ *   npm run bench -- [--runs 3] [--only a|b|c|a,c] [--archive nodelay|nagle|both] [--node shebang|plain] [--variants a,b] [--keep] [--warmup 1] [--work DIR]
  *
  * (a) one study of 1000 CT images, 512×512, 16 bit (~525 MB); (b) one Multi-frame Grayscale Word SC object of
- * 512×512×2 bytes × 1716 frames (~900 MB), in a study of its own (dcmqrscp's quota is at most 1 GiB per study).
+ * 512×512×2 bytes × 1716 frames (~900 MB), in a study of its own (dcmqrscp's quota is at most 1 GiB per study);
+ * (c) small retrievals: 30 studies of 1 to 12 objects (CT 512×512 or MR 256×256), each retrieved by a movescu
+ * process of its own, the 30 one after another; a client's figures are the batch's (wall and CPU summed over the 30
+ * processes, peak RSS their maximum). DCMTK's movescu notices the archive's sub-association only when its 1 s poll
+ * of the C-MOVE association runs out (dimmove.cc, see BENCHMARKS.md): (c) measures what that costs a user who
+ * retrieves study by study. (c) runs the plain retrieval only.
  * Data are generated once into .bench/retrieve/ (gitignored) with DCMTK's dump2dcm and indexed in place with
  * dcmqridx; later runs reuse them. Each client is measured as a whole process with /usr/bin/time (Debian package
  * `time`; CI needs `apt-get install -y time`); variants alternate within each run (A B A B ...). DCMTK's movescu runs
@@ -41,33 +46,54 @@ import {
 import { makeStudy, type SeriesSpec } from '../test/helpers/dicom-gen';
 import { binCommand } from '../scripts/bin-command';
 
-type StudyKey = 'a' | 'b';
+type StudyKey = 'a' | 'b' | 'c';
+const STUDY_KEYS: readonly StudyKey[] = ['a', 'b', 'c'];
 
 interface StudyDef {
   key: StudyKey;
   label: string;
-  series: SeriesSpec[];
+  /** The series of each study; a client retrieves each study with a movescu process of its own, in this order. */
+  studies: SeriesSpec[][];
 }
+
+/**
+ * (c): 30 studies whose object counts run through 1..12 in a fixed order (1, 6, 11, 4, 9, 2, 7, 12, 5, 10, 3, 8,
+ * then again; 189 objects), CT 512×512 explicit VR in the even ones, MR 256×256 implicit VR in the odd ones.
+ */
+const SMALL_STUDIES: SeriesSpec[][] = Array.from({ length: 30 }, (_, i): SeriesSpec[] => [
+  i % 2 === 0
+    ? { sopClass: 'ct', count: 1 + ((i * 5) % 12), rows: 512, cols: 512, bitsAllocated: 16, transferSyntax: 'explicit' }
+    : { sopClass: 'mr', count: 1 + ((i * 5) % 12), rows: 256, cols: 256, bitsAllocated: 16, transferSyntax: 'implicit' },
+]);
 
 const STUDIES: Record<StudyKey, StudyDef> = {
   a: {
     key: 'a',
     label: '1000 × CT 512×512×16 bit',
-    series: [{ sopClass: 'ct', count: 1000, rows: 512, cols: 512, bitsAllocated: 16, transferSyntax: 'explicit' }],
+    studies: [[{ sopClass: 'ct', count: 1000, rows: 512, cols: 512, bitsAllocated: 16, transferSyntax: 'explicit' }]],
   },
   b: {
     key: 'b',
     label: '1 × Multi-frame Grayscale Word SC 512×512×2 B × 1716 frames',
-    series: [
+    studies: [[
       { sopClass: 'mf-word', count: 1, rows: 512, cols: 512, bitsAllocated: 16, frames: 1716, transferSyntax: 'explicit' },
-    ],
+    ]],
+  },
+  c: {
+    key: 'c',
+    label: '30 small studies of 1–12 objects (CT 512×512, MR 256×256), one movescu each, in a row',
+    studies: SMALL_STUDIES,
   },
 };
 
-interface StudyManifest {
-  spec: string; // JSON of the series, to notice a changed definition
+interface StudyFiles {
   studyUid: string;
   files: { path: string; size: number; dcmtkName: string }[];
+}
+
+interface StudyManifest {
+  spec: string; // JSON of the studies' series, to notice a changed definition
+  studies: StudyFiles[];
   bytes: number;
   generatedInS: number;
 }
@@ -119,8 +145,12 @@ const args = minimist(process.argv.slice(2), {
   alias: { h: 'help' },
 });
 
+/** A bad command-line option of the benchmark. */
+class UsageError extends Error {}
+
 function usage(): never {
-  console.log('usage: node dist/benchmarks/retrieve.js [--runs N] [--only a|b] [--archive nodelay|nagle|both] [--node shebang|plain] [--plain] [--variants a,b] [--keep] [--warmup N] [--work DIR]');
+  console.log('usage: node dist/benchmarks/retrieve.js [--runs N] [--only a|b|c|a,c] [--archive nodelay|nagle|both] [--node shebang|plain] [--plain] [--variants a,b] [--keep] [--warmup N] [--work DIR]');
+  console.log('  --only     the study sets: a (1000 CT), b (one 900 MB object), c (30 small studies, one movescu each); default all');
   console.log('  --archive  how dcmqrscp runs: nodelay (TCP_NODELAY=1), nagle (DCMTK\'s default, Nagle on) or both (default)');
   console.log('  --node     ours started as its #! line says (shebang, default) or as `node dist/bin/movescu.js` (plain)');
   console.log('  --plain    measure only the plain retrieval, not the output conversions (+xi +te, +td)');
@@ -150,8 +180,12 @@ function median(xs: number[]): number {
 }
 
 function manifestValid(m: StudyManifest | undefined, def: StudyDef): m is StudyManifest {
-  if (!m || m.spec !== JSON.stringify(def.series)) return false;
-  return m.files.every((f) => existsSync(f.path) && statSync(f.path).size === f.size);
+  if (!m || m.spec !== JSON.stringify(def.studies) || !Array.isArray(m.studies)) return false;
+  return filesOf(m).every((f) => existsSync(f.path) && statSync(f.path).size === f.size);
+}
+
+function filesOf(m: StudyManifest): StudyFiles['files'] {
+  return m.studies.flatMap((st) => st.files);
 }
 
 async function prepare(work: string, keys: StudyKey[]): Promise<Manifest> {
@@ -168,28 +202,35 @@ async function prepare(work: string, keys: StudyKey[]): Promise<Manifest> {
   let changed = false;
   for (const key of keys) {
     const def = STUDIES[key];
-    if (manifestValid(manifest.studies[key], def)) {
-      log(`study ${key} (${def.label}): reusing ${manifest.studies[key]?.files.length} files in ${join(work, 'src-' + key)}`);
+    const known = manifest.studies[key];
+    if (manifestValid(known, def)) {
+      log(`study ${key} (${def.label}): reusing ${filesOf(known).length} files in ${join(work, 'src-' + key)}`);
       continue;
     }
     const dir = join(work, 'src-' + key);
     rmSync(dir, { recursive: true, force: true });
     log(`study ${key} (${def.label}): generating into ${dir} ...`);
     const t0 = Date.now();
-    const st = await makeStudy({
-      dir,
-      patientId: `BENCH_${key.toUpperCase()}`,
-      studyDescription: `dimse-stream benchmark ${key}`,
-      series: def.series,
-      fileName: ({ instanceNumber }) => `${key}${String(instanceNumber).padStart(5, '0')}.dcm`,
-    });
+    const studies: StudyFiles[] = [];
+    for (const [si, series] of def.studies.entries()) {
+      // (a) and (b) keep the names they had when each set was one study: a00001.dcm; (c): c07-00003.dcm
+      const prefix = def.studies.length === 1 ? key : `${key}${String(si + 1).padStart(2, '0')}-`;
+      const st = await makeStudy({
+        dir,
+        patientId: def.studies.length === 1 ? `BENCH_${key.toUpperCase()}` : `BENCH_${key.toUpperCase()}${si + 1}`,
+        studyDescription: `dimse-stream benchmark ${key}`,
+        series,
+        fileName: ({ instanceNumber }) => `${prefix}${String(instanceNumber).padStart(5, '0')}.dcm`,
+      });
+      studies.push({ studyUid: st.studyUid, files: st.instances.map((i) => ({ path: i.file, size: i.bytes, dcmtkName: i.dcmtkName ?? '' })) });
+    }
     const generatedInS = (Date.now() - t0) / 1000;
-    const files = st.instances.map((i) => ({ path: i.file, size: i.bytes, dcmtkName: i.dcmtkName ?? '' }));
-    const bytes = files.reduce((n, f) => n + f.size, 0);
-    manifest.studies[key] = { spec: JSON.stringify(def.series), studyUid: st.studyUid, files, bytes, generatedInS };
+    const m: StudyManifest = { spec: JSON.stringify(def.studies), studies, bytes: 0, generatedInS };
+    m.bytes = filesOf(m).reduce((n, f) => n + f.size, 0);
+    manifest.studies[key] = m;
     manifest.indexed = manifest.indexed.filter((k) => k !== key);
     changed = true;
-    log(`study ${key}: ${files.length} files, ${(bytes / 1e6).toFixed(0)} MB in ${generatedInS.toFixed(1)} s`);
+    log(`study ${key}: ${studies.length} stud${studies.length === 1 ? 'y' : 'ies'}, ${filesOf(m).length} files, ${(m.bytes / 1e6).toFixed(0)} MB in ${generatedInS.toFixed(1)} s`);
     save();
   }
   const db = join(work, 'db');
@@ -204,8 +245,8 @@ async function prepare(work: string, keys: StudyKey[]): Promise<Manifest> {
     for (const key of wanted) {
       const m = manifest.studies[key] as StudyManifest;
       const t0 = Date.now();
-      await indexIntoDcmqrscp(db, m.files.map((f) => f.path));
-      log(`study ${key}: indexed ${m.files.length} files with dcmqridx in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      await indexIntoDcmqrscp(db, filesOf(m).map((f) => f.path));
+      log(`study ${key}: indexed ${filesOf(m).length} files with dcmqridx in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       manifest.indexed.push(key);
       save();
     }
@@ -229,6 +270,35 @@ function runVariant(v: Variant, qrPort: number, storePort: number, studyUid: str
   return runMovescu(v.impl, moveArgs, { time: true, cwd: v.cwdIsOut ? out : work });
 }
 
+interface BatchResult {
+  code: number | null;
+  stderr: string;
+  /** Wall and CPU summed over the batch's processes, peak RSS the largest of theirs. */
+  usage: ResourceUsage;
+  /** Each process's wall time, in order. */
+  walls: number[];
+}
+
+/**
+ * One measured run of a variant over a study set: one process per study, one after another, all into `out`
+ * (DCMTK names files by SOP Instance UID, unique across the set). Stops at the first process that fails.
+ */
+async function runBatch(v: Variant, qrPort: number, storePort: number, studyUids: string[], out: string, work: string): Promise<BatchResult> {
+  const sum: ResourceUsage = { wallS: 0, userS: 0, sysS: 0, maxRssKb: 0 };
+  const walls: number[] = [];
+  for (const uid of studyUids) {
+    const r = await runVariant(v, qrPort, storePort, uid, out, work);
+    if (!r.usage) throw new Error(`${v.name}: no /usr/bin/time figures\n${r.stderr}`);
+    sum.wallS += r.usage.wallS;
+    sum.userS += r.usage.userS;
+    sum.sysS += r.usage.sysS;
+    sum.maxRssKb = Math.max(sum.maxRssKb, r.usage.maxRssKb);
+    walls.push(r.usage.wallS);
+    if (r.code !== 0) return { code: r.code, stderr: r.stderr, usage: sum, walls };
+  }
+  return { code: 0, stderr: '', usage: sum, walls };
+}
+
 function countFiles(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((n) => statSync(join(dir, n)).isFile()).sort() : [];
 }
@@ -236,14 +306,14 @@ function countFiles(dir: string): string[] {
 async function main(): Promise<void> {
   if (args.help) usage();
   const runs = Number(args.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
-  const only = args.only as string | undefined;
-  if (only !== undefined && only !== 'a' && only !== 'b') throw new Error('--only must be a or b');
-  const keys: StudyKey[] = only ? [only] : ['a', 'b'];
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError('--runs must be a positive integer');
+  const only = args.only === undefined ? [...STUDY_KEYS] : String(args.only).split(',');
+  const keys = STUDY_KEYS.filter((k) => only.includes(k));
+  if (keys.length !== only.length || keys.length === 0) throw new UsageError('--only takes a, b, c or a list of them (a,c)');
   const archive = String(args.archive);
-  if (archive !== 'nodelay' && archive !== 'nagle' && archive !== 'both') throw new Error('--archive must be nodelay, nagle or both');
+  if (archive !== 'nodelay' && archive !== 'nagle' && archive !== 'both') throw new UsageError('--archive must be nodelay, nagle or both');
   const archives: ArchiveMode[] = archive === 'both' ? ['nodelay', 'nagle'] : [archive];
-  if (args.node !== 'shebang' && args.node !== 'plain') throw new Error('--node must be shebang or plain');
+  if (args.node !== 'shebang' && args.node !== 'plain') throw new UsageError('--node must be shebang or plain');
   const root = repoRoot();
   const work = args.work ? String(args.work) : join(root, '.bench', 'retrieve');
   mkdirSync(work, { recursive: true });
@@ -278,12 +348,16 @@ async function main(): Promise<void> {
     try {
       for (const key of keys) {
         const m = manifest.studies[key] as StudyManifest;
-        const expected = m.files.map((f) => f.dcmtkName).sort();
+        const files = filesOf(m);
+        const studyUids = m.studies.map((st) => st.studyUid);
+        const expected = files.map((f) => f.dcmtkName).sort();
+        // (c) is about the cost of each retrieval, not of each object: the plain retrieval only
+        const plain = Boolean(args.plain) || key === 'c';
         const variants: Variant[] = [{ name: 'DCMTK', impl: 'dcmtk', extra: [], cwdIsOut: false, group: '' }];
         if (ours) variants.push({ name: 'ours', impl: 'ours', extra: [], cwdIsOut: false, group: '' });
         if (key === 'b') variants.push({ name: 'DCMTK +B', impl: 'dcmtk', extra: ['+B'], cwdIsOut: true, group: '' });
-        if (ours && !args.plain) variants.push(...STREAM_VARIANTS);
-        if (!args.plain) {
+        if (ours && !plain) variants.push(...STREAM_VARIANTS);
+        if (!plain) {
           for (const c of CONVERSIONS) {
             variants.push({ name: `DCMTK ${c.group}`, impl: 'dcmtk', extra: c.extra, cwdIsOut: false, group: c.group });
             if (ours) variants.push({ name: `ours ${c.group}`, impl: 'ours', extra: c.extra, cwdIsOut: false, group: c.group });
@@ -294,15 +368,20 @@ async function main(): Promise<void> {
           const kept = variants.filter((v) => words.some((w) => v.name.includes(w)));
           const bases = new Set(kept.map((v) => (v.group ? `DCMTK ${v.group}` : 'DCMTK')));
           variants.splice(0, variants.length, ...variants.filter((v) => kept.includes(v) || bases.has(v.name)));
+          if (variants.length === 0) {
+            log(`(${key}): no variant matches --variants ${String(args.variants)}${plain ? ' (it runs the plain retrieval only)' : ''}; skipped`);
+            continue;
+          }
         }
         const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
+        const perProcess = new Map<string, number[]>(variants.map((v) => [v.name, []]));
         const firstDirs = new Map<string, string>();
         const notes: string[] = [];
         for (let w = 0; w < Number(args.warmup); w++) {
           const out = join(work, 'out', `${mode}-${key}-warmup`);
           rmSync(out, { recursive: true, force: true });
           mkdirSync(out, { recursive: true });
-          const r = await runMovescu('dcmtk', studyMoveArgs({ qrPort: qr.port, storePort, studyUid: m.studyUid, outDir: out }));
+          const r = await runMovescu('dcmtk', studyMoveArgs({ qrPort: qr.port, storePort, studyUid: studyUids[0] as string, outDir: out }));
           log(`${key} warm-up (DCMTK, not measured): exit ${r.code}, ${r.wallMs.toFixed(0)} ms`);
           rmSync(out, { recursive: true, force: true });
         }
@@ -312,13 +391,13 @@ async function main(): Promise<void> {
             rmSync(out, { recursive: true, force: true });
             mkdirSync(out, { recursive: true });
             spawnSync('sync');
-            const r = await runVariant(v, qr.port, storePort, m.studyUid, out, work);
+            const r = await runBatch(v, qr.port, storePort, studyUids, out, work);
             const got = countFiles(out);
             // The stream variants write nothing into `out`: their exit code says whether every object was handed on.
             const ok = r.code === 0 && (v.stream !== undefined || (got.length === expected.length && got.every((n, i) => n === expected[i])));
-            if (!r.usage) throw new Error(`${v.name}: no /usr/bin/time figures\n${r.stderr}`);
             log(
               `${mode} ${key} run ${run} ${v.name}: exit ${r.code}, ${v.stream ? 'to /dev/null' : `${got.length}/${expected.length} files`}, ` +
+                `${studyUids.length > 1 ? `${r.walls.length} processes, ` : ''}` +
                 `wall ${fmtS(r.usage.wallS)} s, user ${fmtS(r.usage.userS)} s, sys ${fmtS(r.usage.sysS)} s, ` +
                 `RSS ${(r.usage.maxRssKb / 1024).toFixed(0)} MB`,
             );
@@ -329,13 +408,14 @@ async function main(): Promise<void> {
               );
             }
             (samples.get(v.name) as Sample[]).push({ usage: r.usage });
+            perProcess.get(v.name)?.push(...r.walls);
             if (run === 1) firstDirs.set(v.name, out);
             else if (!args.keep) rmSync(out, { recursive: true, force: true });
           }
         }
         // outputs of the first run: ours against DCMTK's, and DCMTK +B against DCMTK
         const pairs: [string, string][] = [['DCMTK', 'ours'], ['DCMTK', 'DCMTK +B']];
-        if (!args.plain) for (const c of CONVERSIONS) if (c.compare) pairs.push([`DCMTK ${c.group}`, `ours ${c.group}`]);
+        if (!plain) for (const c of CONVERSIONS) if (c.compare) pairs.push([`DCMTK ${c.group}`, `ours ${c.group}`]);
         for (const [baseName, other] of pairs) {
           const base = firstDirs.get(baseName);
           const dir = firstDirs.get(other);
@@ -345,6 +425,13 @@ async function main(): Promise<void> {
           if (other.startsWith('ours') && !d.identical) process.exitCode = 1;
         }
         if (!args.keep) for (const dir of firstDirs.values()) rmSync(dir, { recursive: true, force: true });
+        if (studyUids.length > 1) {
+          const each = variants.map((v) => {
+            const w = perProcess.get(v.name) ?? [];
+            return `${v.name} ${fmtS(median(w))} s (${fmtS(Math.min(...w))}–${fmtS(Math.max(...w))})`;
+          });
+          notes.push(`one process's wall, median (min–max) over all ${runs * studyUids.length}: ${each.join('; ')}`);
+        }
 
         const baseOf = (v: Variant) => {
           const baseS = samples.get(v.group ? `DCMTK ${v.group}` : 'DCMTK') as Sample[];
@@ -379,12 +466,13 @@ async function main(): Promise<void> {
             (m.bytes / 1e6 / wall).toFixed(0),
           ]);
         }
-        results[`${mode}-${key}`] = { archive: mode, label: STUDIES[key].label, files: m.files.length, bytes: m.bytes, runs, stats, notes };
+        results[`${mode}-${key}`] = { archive: mode, label: STUDIES[key].label, studies: studyUids.length, files: files.length, bytes: m.bytes, runs, stats, notes };
         const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
         report.push(
           '',
-          `(${key}) ${STUDIES[key].label}, ${ARCHIVE_LABEL[mode]}: ${m.files.length} file(s), ${(m.bytes / 1e6).toFixed(0)} MB, ${runs} run(s)` +
-            ` (ratios: variant / DCMTK with the same output options, medians)`,
+          `(${key}) ${STUDIES[key].label}, ${ARCHIVE_LABEL[mode]}: ${files.length} file(s), ${(m.bytes / 1e6).toFixed(0)} MB, ${runs} run(s)` +
+            ` (ratios: variant / DCMTK with the same output options, medians` +
+            `${studyUids.length > 1 ? `; wall and CPU summed over the ${studyUids.length} processes of a run, peak RSS their largest` : ''})`,
           ...rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')),
           ...notes.map((n) => '  ' + n.replace(/\n/g, '\n  ')),
         );
@@ -406,6 +494,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  // a bad option gets its message only; a failed run its stack too, for whoever debugs the benchmark
+  console.error(e instanceof UsageError ? `retrieve: ${e.message} (--help lists the options)` : e instanceof Error ? e.stack ?? e.message : e);
   process.exit(1);
 });
