@@ -13,10 +13,15 @@ import type { Pdv } from '../pdu/types';
 import { MessageParser, type MessagePart, type MessageParserOptions } from './message-parser';
 import type { DimseMessage } from './message';
 
-/** A data set as it arrives. Emits 'fragment' (byte count) for each PDV received, before its bytes are pushed. */
+/**
+ * A data set as it arrives. Emits 'fragment' (byte count) for each PDV received, before its bytes are pushed. The
+ * PDVs of a small object often come in the same socket read as its command, before the consumer has the message:
+ * their counts wait for the first 'fragment' listener (DCMTK prints a progress dot per PDV, and so do we).
+ */
 class IncomingDataset extends Readable {
   readonly complete: Promise<void>;
   settle!: (err?: Error) => void;
+  private unseen: number[] = [];
 
   /** `wanted`: the consumer reads again (or gave up on the data set): the association may read again. */
   constructor(private readonly wanted: (ds: IncomingDataset) => void) {
@@ -31,6 +36,20 @@ class IncomingDataset extends Readable {
     // command), or after its consumer gave up on it: either way the error stays on the stream (`errored`, which
     // pipeline and finished() report) without becoming an uncaught exception.
     this.on('error', () => {});
+    this.on('newListener', (event: string) => {
+      if (event !== 'fragment' || this.unseen.length === 0) return;
+      // After the listener is added (newListener runs before), and before anything the consumer awaits resolves.
+      process.nextTick(() => {
+        const counts = this.unseen;
+        this.unseen = [];
+        for (const n of counts) this.emit('fragment', n);
+      });
+    });
+  }
+
+  fragment(bytes: number): void {
+    if (this.listenerCount('fragment') > 0 && this.unseen.length === 0) this.emit('fragment', bytes);
+    else this.unseen.push(bytes);
   }
 
   override _read(): void {
@@ -148,7 +167,7 @@ export class DimseReader extends Readable {
     }
     const ds = this.current as IncomingDataset;
     // One 'fragment' event per PDV, whoever reads the bytes (progress, as DCMTK's per-PDV store callback).
-    ds.emit('fragment', part.data.length);
+    ds.fragment(part.data.length);
     // A consumer that gave up on the data set (destroyed it) still lets the message end cleanly: drop the bytes.
     if (!ds.destroyed && part.data.length > 0 && !ds.push(part.data)) this.fullDataset = ds;
     if (part.last) {
