@@ -8,7 +8,7 @@ import type { RetrieveEvent } from '../services/retrieve';
 import { hex4, moveOutcome, moveStatusString } from '../dimse/status';
 import { storeCondition } from '../dcmtk/conditions';
 import { logModality } from '../dcmtk/prefixes';
-import { STORE_REQUEST_WARNINGS, dimseWarning } from '../dcmtk/dimse-warnings';
+import { REQUEST_WARNINGS, dimseWarning } from '../dcmtk/dimse-warnings';
 import { dumpAssociationParameters } from '../dcmtk/association-dump';
 import { dumpDataset } from '../dcmtk/dataset-dump';
 import { dcmtkMaxSendPdv, dumpDimseMessage, moveResponseStatusDetail, type DimseDirection } from '../dcmtk/dimse-dump';
@@ -100,7 +100,7 @@ export function dcmtkRetrieveLog(log: Logger): (event: RetrieveEvent) => void {
         return;
       case 'bad-request':
         // dimse.cc validateMessage, before movescu sees the request; the failure line follows ('dimse-failure').
-        for (const p of e.problems) log.warn(dimseWarning(e.callingAeTitle, e.calledAeTitle, STORE_REQUEST_WARNINGS[p]));
+        for (const p of e.problems) log.warn(dimseWarning(e.callingAeTitle, e.calledAeTitle, REQUEST_WARNINGS[p]));
         return;
       case 'unexpected-command': {
         // movescu.cc subOpSCP: the command field in hex, no name.

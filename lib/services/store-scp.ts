@@ -7,8 +7,8 @@ import type { AssociationHandle } from '../association/types';
 import { CommandField } from '../dimse/command-field';
 import type { Command } from '../dimse/command';
 import { messagesOf } from '../dimse/messages';
-import { checkStoreRequestFields, storeRequestProblems, type StoreRequestProblem } from '../dimse/store-request';
-import { discardDataset, type DimseMessage } from '../dimse/message';
+import { checkRequestFields, requestProblems, type RequestProblem, type ServedRequest } from '../dimse/request-checks';
+import type { DimseMessage } from '../dimse/message';
 import { STORE_FAILURE_STATUS, Status, hex4 } from '../dimse/status';
 import { sendMessage } from '../dimse/writer';
 import { DimseError } from '../errors';
@@ -23,7 +23,7 @@ export type StoreEvent =
    * A C-STORE-RQ that breaks a rule of its message (no data set, an empty SOP Instance UID): the sub-association is
    * aborted (DIMSE_BAD_MESSAGE). The AE titles are the sub-association's, as DCMTK's warnings name them.
    */
-  | { type: 'bad-request'; contextId: number; command: Command; problems: StoreRequestProblem[]; callingAeTitle: string; calledAeTitle: string }
+  | { type: 'bad-request'; contextId: number; command: Command; problems: RequestProblem[]; callingAeTitle: string; calledAeTitle: string }
   /** A command the store service does not serve: the sub-association is aborted. */
   | { type: 'unexpected-command'; contextId: number; command: Command }
   /** A C-STORE whose data set could not be received: no response is sent. */
@@ -53,8 +53,8 @@ export async function serveStore(assoc: AssociationHandle, opts: StoreScpOptions
     for await (const msg of reader as AsyncIterable<DimseMessage>) {
       const field = msg.command.CommandField;
       if (field === CommandField.C_ECHO_RQ) {
+        checkRequest('C-ECHO-RQ', assoc, msg, emit);
         emit({ type: 'echo-request', contextId: msg.contextId, command: msg.command });
-        await discardDataset(msg);
         await sendMessage(assoc, msg.contextId, {
           CommandField: CommandField.C_ECHO_RSP,
           MessageIDBeingRespondedTo: msg.command.MessageID,
@@ -81,21 +81,30 @@ export async function serveStore(assoc: AssociationHandle, opts: StoreScpOptions
   return count;
 }
 
-const PROBLEMS: Record<StoreRequestProblem, string> = {
-  'no-data-set': 'without a data set',
+const PROBLEMS: Record<RequestProblem, string> = {
+  'store-without-data-set': 'without a data set',
   'empty-sop-instance-uid': 'with an empty Affected SOP Instance UID',
+  'echo-with-data-set': 'with a data set',
 };
+
+/**
+ * Checks a request as DCMTK's DIMSE layer does before it is served (and before a file name is made from it): a
+ * missing or over-long field throws DIMSE_BAD_FIELD; a broken message rule is announced ('bad-request', DCMTK's
+ * warnings) and throws DIMSE_BAD_MESSAGE. Either aborts the association.
+ */
+function checkRequest(request: ServedRequest, assoc: AssociationHandle, msg: DimseMessage, emit: (e: StoreEvent) => void): void {
+  checkRequestFields(request, msg.command, msg.contextId);
+  const problems = requestProblems(request, msg.command, msg.dataset !== null);
+  if (problems.length === 0) return;
+  emit({ type: 'bad-request', contextId: msg.contextId, command: msg.command, problems, callingAeTitle: assoc.rq.callingAeTitle, calledAeTitle: assoc.rq.calledAeTitle });
+  throw new DimseError('DIMSE_BAD_MESSAGE', `${request} ${problems.map((p) => PROBLEMS[p]).join(', ')}`, { contextId: msg.contextId });
+}
 
 async function storeOne(assoc: AssociationHandle, msg: DimseMessage, opts: StoreScpOptions, emit: (e: StoreEvent) => void): Promise<void> {
   const cmd = msg.command;
   const ctx = assoc.contexts.get(msg.contextId);
-  // Checked as DCMTK's DIMSE layer checks a request, before it is served (and before a file name is made from it).
-  checkStoreRequestFields(cmd, msg.contextId);
-  const problems = storeRequestProblems(cmd, msg.dataset !== null);
-  if (problems.length > 0 || !msg.dataset) {
-    emit({ type: 'bad-request', contextId: msg.contextId, command: cmd, problems, callingAeTitle: assoc.rq.callingAeTitle, calledAeTitle: assoc.rq.calledAeTitle });
-    throw new DimseError('DIMSE_BAD_MESSAGE', `C-STORE-RQ ${problems.map((p) => PROBLEMS[p]).join(', ')}`, { contextId: msg.contextId });
-  }
+  checkRequest('C-STORE-RQ', assoc, msg, emit);
+  if (!msg.dataset) return; // not reached: checkRequest throws for a C-STORE-RQ without a data set (narrows the type)
   const sopClassUid = cmd.AffectedSOPClassUID ?? '';
   const sopInstanceUid = cmd.AffectedSOPInstanceUID ?? '';
   emit({ type: 'store-request', contextId: msg.contextId, command: cmd });

@@ -357,3 +357,29 @@ peerTest('a C-STORE-RQ missing a mandatory field, with a UID over 64 characters,
   assert.deepEqual(received(dcmtk.stderr), ['I: Received Store Request (MsgID 1, OT)']);
   assert.deepEqual(ours.files, []);
 });
+
+peerTest('a C-ECHO-RQ with a data set or without its SOP Class UID: DCMTK\'s warning and condition lines, the sub-association aborted; a plain one answered', ['movescu'], async () => {
+  const echo = (change: Partial<Command>, drop: (keyof Command)[] = []): Buffer => {
+    const command: Command = { CommandField: 0x0030, MessageID: 1, AffectedSOPClassUID: '1.2.840.10008.1.1', CommandDataSetType: 0x0101, ...change };
+    for (const k of drop) delete command[k];
+    return encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId: 1, isCommand: true, isLast: true, data: encodeCommand(command) }] });
+  };
+  const cases: [string, Buffer, Buffer[], RegExp][] = [
+    ['a data set', echo({ CommandDataSetType: 0 }), [dataPdu(DATASET, true)], /^W: DIMSE Warning: \(PEER,MOVESCU\): C-Echo RQ: DataSetType != NULL$/m],
+    ['no SOP Class UID', echo({}, ['AffectedSOPClassUID']), [], /^E: DIMSE failure \(aborting sub-association\): 0006:020b DIMSE: Command Parse Failed: Element: \(0000,0002\) AffectedSOPClassUID$/m],
+  ];
+  for (const [what, first, data, line] of cases) {
+    const dcmtk = await retrieveWith('dcmtk', data, [], EXPLICIT_LE, first);
+    const ours = await retrieveWith('ours', data, [], EXPLICIT_LE, first);
+    assert.equal(dcmtk.answer, 'abort', `${what}\n${dcmtk.stderr}`);
+    assert.equal(ours.answer, 'abort', `${what}\n${ours.stderr}`);
+    assert.match(dcmtk.stderr, line, what);
+    assert.equal(ours.code, dcmtk.code, what);
+    assert.deepEqual(errorsAndWarnings(ours.stderr), errorsAndWarnings(dcmtk.stderr), `${what}\n${ours.stderr}`);
+  }
+  // Not vacuous: the same request without a data set is answered by both (C-ECHO-RSP, status 0).
+  const dcmtk = await retrieveWith('dcmtk', [], [], EXPLICIT_LE, echo({}));
+  const ours = await retrieveWith('ours', [], [], EXPLICIT_LE, echo({}));
+  assert.deepEqual(dcmtk.answer, { status: 0 }, dcmtk.stderr);
+  assert.deepEqual(ours.answer, { status: 0 }, ours.stderr);
+});
