@@ -11,6 +11,7 @@ import { AbortReason } from '../pdu/constants';
 import { encodePdu } from '../pdu/encode';
 import { PduParser } from '../pdu/pdu-parser';
 import type { Pdu } from '../pdu/types';
+import { quickAckFor } from './quick-ack';
 
 export interface TransportEvents {
   pdu(pdu: Pdu): void;
@@ -39,10 +40,13 @@ export class Transport {
   private closedSent = false;
   private pausedForConsumer = false;
   private pendingWrites = 0;
+  /** Leaves the kernel's delayed-ACK "ping-pong" mode (quick-ack.ts), where the optional addon is built. */
+  private readonly quickAck: (() => void) | null;
   private flushWaiters: (() => void)[] = [];
 
   constructor(private readonly socket: Duplex, maxPduLength: number, private readonly on: TransportEvents) {
     this.parser = new PduParser({ maxPduLength });
+    this.quickAck = quickAckFor(socket);
     socket.on('error', (err: Error) => {
       this.socketError ??= err;
     });
@@ -95,6 +99,9 @@ export class Transport {
     if (this.socket.destroyed || this.socket.writableEnded) return false;
     this.pendingWrites++;
     this.socket.write(bytes, () => {
+      // Our answer has gone out soon after the peer's data: the kernel now delays ACKs ("ping-pong"), which can hold
+      // the tail of the next object at a Nagle-on archive for 40 ms. Leave that mode at once.
+      this.quickAck?.();
       this.pendingWrites--;
       if (this.pendingWrites === 0) for (const w of this.flushWaiters.splice(0)) w();
     });
