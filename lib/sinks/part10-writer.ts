@@ -27,7 +27,7 @@ import type { Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
 import { TempFile } from './temp-file';
 import { UidSpaces } from '../dcmtk/uid-spaces';
-import { DimseError } from '../errors';
+import { DimseError, formatTag } from '../errors';
 import { parserWarning, uidSpacesWarning } from '../dcmtk/parser-warnings';
 
 export interface Part10Options {
@@ -203,9 +203,12 @@ export async function writePart10(obj: ReceivedObject, opts: Part10Options, log:
   const plan = planFor(opts.mode ?? { kind: 'normal' }, obj.transferSyntaxUid);
   const seen = new Seen(plan.path === 'raw' ? null : new UidSpaces({
     fileMeta: opts.fileMeta !== false, groupLength: plan.write.groupLength, itemPadding: (plan.write.padding?.item ?? 0) > 0,
-  }));
+  }), !transferSyntaxInfo(obj.transferSyntaxUid).encapsulated);
   try {
     await writeByPlan(obj, plan, opts, log, target, seen);
+  } catch (e) {
+    // Whatever a conversion made of it, DCMTK's writing fails on this value first.
+    throw seen.unwritable ?? e;
   } finally {
     // Printed by DCMTK's parser as it reads the data set, whatever becomes of it.
     for (const w of seen.warnings) {
@@ -216,6 +219,7 @@ export async function writePart10(obj: ReceivedObject, opts: Part10Options, log:
   if (plan.path === 'raw') return;
   // Printed as DCMTK writes the file, in the order it first converts each value (see UidSpaces).
   for (const t of seen.uids?.tags ?? []) log.warn(uidSpacesWarning(t));
+  if (seen.unwritable) throw seen.unwritable;
   checkIdentity(obj, seen.identity);
 }
 
@@ -227,18 +231,34 @@ interface TokenObserver {
   push(t: DatasetToken): void;
 }
 
-/** What the first reading of a data set finds: its identity, its UIDs with spaces, the parser's warnings. */
+/**
+ * What the first reading of a data set finds: its identity, its UIDs with spaces, the parser's warnings, and a value
+ * DCMTK cannot write.
+ */
 class Seen implements TokenObserver {
   readonly identity = new SopIdentity();
   readonly warnings: DimseError[] = [];
   readonly warn = (w: DimseError): void => { this.warnings.push(w); };
+  /** Pixel data of undefined length in a native syntax (below), once seen. */
+  unwritable: DimseError | null = null;
+  private depth = 0;
 
-  /** `uids`: null where nothing is converted (+B). */
-  constructor(readonly uids: UidSpaces | null) {}
+  /**
+   * `uids`: null where nothing is converted (+B). `native`: the data set's transfer syntax is not an encapsulated
+   * one; DCMTK then reads a top-level Pixel Data of undefined length as a plain value of 0xFFFFFFFF bytes, which its
+   * normal mode cannot write (0xA700, no file; +B stores the bytes).
+   */
+  constructor(readonly uids: UidSpaces | null, private readonly native = false) {}
 
   push(t: DatasetToken): void {
     this.identity.push(t);
     this.uids?.push(t);
+    if (t.type === 'sequenceStart') this.depth++;
+    else if (t.type === 'sequenceEnd') this.depth--;
+    else if (t.type === 'encapsulatedStart' && this.native && this.depth === 0 && this.uids && !this.unwritable) {
+      this.unwritable = new DimseError('WRITER_PIXEL_DATA_UNDEFINED_LENGTH',
+        `${formatTag(t.tag)} has an undefined length in a native transfer syntax (encapsulated pixel data needs an encapsulated one)`, { tag: t.tag, offset: t.offset });
+    }
   }
 }
 

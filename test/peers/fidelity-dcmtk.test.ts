@@ -383,3 +383,38 @@ peerTest('a C-ECHO-RQ with a data set or without its SOP Class UID: DCMTK\'s war
   assert.deepEqual(dcmtk.answer, { status: 0 }, dcmtk.stderr);
   assert.deepEqual(ours.answer, { status: 0 }, ours.stderr);
 });
+
+peerTest('encapsulated pixel data received on an Explicit VR Little Endian context: DCMTK\'s DcmElement and "cannot write DICOM file" lines, 0xA700 and no file (default, -F, +te); with +B the bytes stored, as DCMTK\'s', ['movescu'], async () => {
+  const s = EXPLICIT_LE_SYNTAX;
+  const pixels = Buffer.concat([elementHeader(0x7fe00010, 'OB', 0xffffffff, s), itemHeader(0xfffee000, 0, s),
+    itemHeader(0xfffee000, 8, s), Buffer.alloc(8, 1), itemHeader(0xfffee0dd, 0, s)]);
+  const data = [dataPdu(Buffer.concat([DATASET, pixels]), true)];
+  const name = `CT.${UID}`;
+  // The file's path is each run's own directory.
+  const lines = (r: { stderr: string; dir: string }): ReturnType<typeof errorsAndWarnings> => errorsAndWarnings(r.stderr.split(r.dir).join('OUT'));
+  // DCMTK answers so when the Pixel Data's header comes in the data set's last PDV (here: one PDV, or two with the
+  // header starting the second); in an earlier one its read of the data set fails and it aborts (README).
+  const cases: [string[], Buffer[]][] = [[[], data], [['-F'], data], [['+te'], data], [[], [dataPdu(DATASET, false), dataPdu(pixels, true)]]];
+  for (const [extra, bytes] of cases) {
+    const dcmtk = await retrieveWith('dcmtk', bytes, extra);
+    const ours = await retrieveWith('ours', bytes, extra);
+    const label = `${extra.join(' ')} ${bytes.length} PDUs`;
+    assert.deepEqual(dcmtk.answer, { status: 0xa700 }, `${label}\n${dcmtk.stderr}`);
+    assert.deepEqual(ours.answer, { status: 0xa700 }, `${label}\n${ours.stderr}`);
+    assert.deepEqual(dcmtk.files, [], label);
+    assert.deepEqual(ours.files, [], label);
+    assert.equal(ours.code, dcmtk.code, label);
+    assert.deepEqual(lines(dcmtk).main.slice(0, 2), [
+      'E: DcmElement: PixelData (7fe0,0010) larger (4294967295) than remaining bytes (0) in file, premature end of stream',
+      `E: cannot write DICOM file: OUT/${name}`,
+    ], label);
+    assert.deepEqual(lines(ours), lines(dcmtk), `${label}\n${ours.stderr}`);
+  }
+  const dcmtk = await retrieveWith('dcmtk', data, ['+B']);
+  const ours = await retrieveWith('ours', data, ['+B']);
+  assert.deepEqual(dcmtk.answer, { status: 0 }, dcmtk.stderr);
+  assert.deepEqual(ours.answer, { status: 0 }, ours.stderr);
+  assert.deepEqual(ours.files, [name]);
+  assert.ok(readFileSync(join(dcmtk.dir, name)).subarray(-pixels.length).equals(pixels), 'DCMTK stores the bytes');
+  assert.ok(readFileSync(join(ours.dir, name)).subarray(-pixels.length).equals(pixels), 'ours too');
+});
