@@ -418,3 +418,59 @@ peerTest('encapsulated pixel data received on an Explicit VR Little Endian conte
   assert.ok(readFileSync(join(dcmtk.dir, name)).subarray(-pixels.length).equals(pixels), 'DCMTK stores the bytes');
   assert.ok(readFileSync(join(ours.dir, name)).subarray(-pixels.length).equals(pixels), 'ours too');
 });
+
+/** A C-STORE-RQ whose SOP Class and Instance UIDs are these bytes as they are (padding and all), as one P-DATA-TF. */
+function rawStoreRq(sopClass: string, sopInstance: string): Buffer {
+  const el = (tag: number, v: Buffer): Buffer => {
+    const h = Buffer.alloc(8);
+    h.writeUInt16LE(tag >>> 16, 0);
+    h.writeUInt16LE(tag & 0xffff, 2);
+    h.writeUInt32LE(v.length, 4);
+    return Buffer.concat([h, v]);
+  };
+  const us = (n: number): Buffer => Buffer.from([n & 0xff, n >> 8]);
+  const body = Buffer.concat([el(0x00000002, Buffer.from(sopClass, 'latin1')), el(0x00000100, us(1)), el(0x00000110, us(1)),
+    el(0x00000700, us(0)), el(0x00000800, us(0)), el(0x00001000, Buffer.from(sopInstance, 'latin1'))]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(body.length);
+  return encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId: 1, isCommand: true, isLast: true, data: Buffer.concat([el(0, length), body]) }] });
+}
+
+peerTest('C-STORE-RQ UIDs with white space or padding past 64 bytes: DCMTK removes the white space (embedded too) with its DcmUniqueIdentifier warning, and its 64-byte limit does not count the padding', ['movescu'], async () => {
+  const u64 = `1.2.${'3'.repeat(60)}`;
+  const ctPadded = `${CT}\0`;
+  const name = `CT.${UID}`;
+  const cases: [string, Buffer, number | 'abort', string[]][] = [
+    // Served and stored: the UIDs match the data set's once the white space is gone.
+    ['a space-padded SOP Class UID and an embedded space in the instance', rawStoreRq(`${CT} `, '1.2.3 .4.5'), 0, [name]],
+    ['a tab and a leading space', rawStoreRq(ctPadded, ' \t1.2.3.4.5 '), 0, [name]],
+    // 66 bytes of which 64 are the UID: served (the data set names another instance: 0xA900).
+    ['64 characters and two spaces', rawStoreRq(ctPadded, `${u64}  `), 0xa900, []],
+    ['64 characters and two NULs', rawStoreRq(ctPadded, `${u64}\0\0`), 0xa900, []],
+    ['64 characters, a NUL and a space', rawStoreRq(ctPadded, `${u64}\0 `), 0xa900, []],
+    // 65 characters once the spaces are gone: the parse fails.
+    ['65 characters with a space inside', rawStoreRq(ctPadded, `${u64.slice(0, 10)} ${u64.slice(10)}5`), 'abort', []],
+    // Nothing left: the message check's "bad size".
+    ['spaces only', rawStoreRq(ctPadded, '  '), 'abort', []],
+  ];
+  for (const [what, first, answer, files] of cases) {
+    // Even lengths throughout (an odd element length breaks DCMTK's command parse another way).
+    assert.equal(first.length % 2, 0, what);
+    const data = [dataPdu(DATASET, true)];
+    const dcmtk = await retrieveWith('dcmtk', data, [], EXPLICIT_LE, first);
+    const ours = await retrieveWith('ours', data, [], EXPLICIT_LE, first);
+    const expected = answer === 'abort' ? 'abort' : { status: answer };
+    assert.deepEqual(dcmtk.answer, expected, `${what}\n${dcmtk.stderr}`);
+    assert.deepEqual(ours.answer, expected, `${what}\n${ours.stderr}`);
+    if (files.length > 0) assert.deepEqual(dcmtk.files, files, what);
+    assert.deepEqual(ours.files, files, what);
+    assert.equal(ours.code, dcmtk.code, what);
+    const spaces = (log: string): string[] => log.split('\n').filter((l) => l.startsWith('W: DcmUniqueIdentifier'));
+    assert.equal(spaces(dcmtk.stderr).length > 0, /[ \t]/.test(first.toString('latin1')), `${what}\n${dcmtk.stderr}`);
+    // The E/W lines; for 0xA900 our own line on what was not stored stands in for DCMTK's stored file (README).
+    const lines = (log: string): ReturnType<typeof errorsAndWarnings> => errorsAndWarnings(log.split('\n').filter((l) => !l.startsWith('E: data set does not match')).join('\n'));
+    assert.deepEqual(lines(ours.stderr), lines(dcmtk.stderr), `${what}\n${ours.stderr}`);
+    const received = (log: string): string[] => log.split('\n').filter((l) => l.startsWith('I: Received Store Request'));
+    assert.deepEqual(received(ours.stderr), received(dcmtk.stderr), what);
+  }
+});
