@@ -474,3 +474,38 @@ peerTest('C-STORE-RQ UIDs with white space or padding past 64 bytes: DCMTK remov
     assert.deepEqual(received(ours.stderr), received(dcmtk.stderr), what);
   }
 });
+
+peerTest('elements out of tag order with space-padded UIDs (top level and in an item): DCMTK\'s UID warnings in the order of the data set it holds, sorted, with +g=, +g, -g, -F, and in a large object', ['movescu'], async () => {
+  const s = EXPLICIT_LE_SYNTAX;
+  const el = (tag: number, vr: string, v: string): Buffer => Buffer.concat([elementHeader(tag, vr, v.length, s), Buffer.from(v, 'latin1')]);
+  // An item whose UIDs are out of order too.
+  const item = Buffer.concat([el(0x00081155, 'UI', '1.2.3.9 '), el(0x00081150, 'UI', `${CT} `)]);
+  const bytes = Buffer.concat([
+    el(0x00080016, 'UI', `${CT} `), el(0x00200052, 'UI', '1.2.3.3 '), el(0x00080018, 'UI', `${UID} `), el(0x0020000e, 'UI', '1.2.3.2 '),
+    el(0x00100020, 'LO', 'PAT1'), el(0x0020000d, 'UI', '1.2.3.1 '),
+    elementHeader(0x00081140, 'SQ', 8 + item.length, s), itemHeader(0xfffee000, item.length, s), item,
+    el(0x00081155, 'UI', '1.2.3.8 '),
+  ]);
+  const names = (log: string): string[] => log.split('\n').filter((l) => l.startsWith('W: DcmUniqueIdentifier'))
+    .map((l) => /Element (\w+ \([0-9a-f,]+\))/.exec(l)?.[1] ?? l);
+  const name = `CT.${UID}`;
+  // Over 2 MiB (pixel data last): our large object path, put in order from the file it was written to.
+  const large = Buffer.concat([bytes, elementHeader(0x7fe00010, 'OB', 3_000_000, s), Buffer.alloc(3_000_000, 7)]);
+  const cases: [string[], Buffer[]][] = [[[], [dataPdu(bytes, true)]], [['+g'], [dataPdu(bytes, true)]], [['-g'], [dataPdu(bytes, true)]],
+    [['-F'], [dataPdu(bytes, true)]], [[], dataPdus(large)]];
+  for (const [extra, data] of cases) {
+    const dcmtk = await retrieveWith('dcmtk', data, extra);
+    const ours = await retrieveWith('ours', data, extra);
+    const label = `${extra.join(' ')} ${data.length} PDUs`;
+    assert.deepEqual(dcmtk.answer, { status: 0 }, `${label}\n${dcmtk.stderr}`);
+    assert.deepEqual(ours.answer, { status: 0 }, `${label}\n${ours.stderr}`);
+    const theirs = names(dcmtk.stderr);
+    assert.equal(theirs.length, 8, dcmtk.stderr);
+    // Not the order received: Frame of Reference (received second) comes after Series, Study before them with -g.
+    assert.ok(theirs.indexOf('FrameOfReferenceUID (0020,0052)') > theirs.indexOf('SeriesInstanceUID (0020,000e)'), `${label}\n${dcmtk.stderr}`);
+    assert.deepEqual(names(ours.stderr), theirs, `${label}\n${ours.stderr}`);
+    assert.deepEqual(errorsAndWarnings(ours.stderr), errorsAndWarnings(dcmtk.stderr), `${label}\n${ours.stderr}`);
+    if (extra.includes('-F')) assert.ok(readFileSync(join(dcmtk.dir, name)).equals(readFileSync(join(ours.dir, name))), '-F');
+    else assert.equal(await compareFiles(join(dcmtk.dir, name), join(ours.dir, name)), null, label);
+  }
+});
