@@ -19,7 +19,7 @@ import { decodeCommand, encodeCommand, type Command } from '../../lib/dimse/comm
 import { encodeDataset } from '../../lib/dataset/codec/encode';
 import { elementHeader, itemHeader } from '../../lib/dataset/codec/encode';
 import { encodeFileMeta } from '../../lib/dataset/part10/file-meta';
-import { EXPLICIT_BE, EXPLICIT_LE as EXPLICIT_LE_SYNTAX } from '../../lib/dataset/codec/transfer-syntax';
+import { EXPLICIT_BE, EXPLICIT_LE as EXPLICIT_LE_SYNTAX, IMPLICIT_LE as IMPLICIT_LE_SYNTAX } from '../../lib/dataset/codec/transfer-syntax';
 
 const tmp = tempDir('fidelity-dcmtk');
 const cleanups = cleanupsAfter(() => tmp.cleanup());
@@ -384,7 +384,7 @@ peerTest('a C-ECHO-RQ with a data set or without its SOP Class UID: DCMTK\'s war
   assert.deepEqual(ours.answer, { status: 0 }, ours.stderr);
 });
 
-peerTest('encapsulated pixel data received on an Explicit VR Little Endian context: DCMTK\'s DcmElement and "cannot write DICOM file" lines, 0xA700 and no file (default, -F, +te); with +B the bytes stored, as DCMTK\'s', ['movescu'], async () => {
+peerTest('encapsulated pixel data received on an Explicit VR Little Endian context: DCMTK\'s DcmElement and "cannot write DICOM file" lines, 0xA700 and no file (default, -F, +te, in Implicit VR too); with +B the bytes stored, as DCMTK\'s', ['movescu'], async () => {
   const s = EXPLICIT_LE_SYNTAX;
   const pixels = Buffer.concat([elementHeader(0x7fe00010, 'OB', 0xffffffff, s), itemHeader(0xfffee000, 0, s),
     itemHeader(0xfffee000, 8, s), Buffer.alloc(8, 1), itemHeader(0xfffee0dd, 0, s)]);
@@ -394,11 +394,15 @@ peerTest('encapsulated pixel data received on an Explicit VR Little Endian conte
   const lines = (r: { stderr: string; dir: string }): ReturnType<typeof errorsAndWarnings> => errorsAndWarnings(r.stderr.split(r.dir).join('OUT'));
   // DCMTK answers so when the Pixel Data's header comes in the data set's last PDV (here: one PDV, or two with the
   // header starting the second); in an earlier one its read of the data set fails and it aborts (README).
-  const cases: [string[], Buffer[]][] = [[[], data], [['-F'], data], [['+te'], data], [[], [dataPdu(DATASET, false), dataPdu(pixels, true)]]];
-  for (const [extra, bytes] of cases) {
-    const dcmtk = await retrieveWith('dcmtk', bytes, extra);
-    const ours = await retrieveWith('ours', bytes, extra);
-    const label = `${extra.join(' ')} ${bytes.length} PDUs`;
+  // The same in implicit VR little endian.
+  const implicit = Buffer.concat([encodeDataset([ui(0x00080016, CT), ui(0x00080018, UID), { tag: 0x00100020, vr: 'LO', value: Buffer.from('PAT1') }], IMPLICIT_LE_SYNTAX),
+    Buffer.from('e07f1000ffffffff' + 'feff00e000000000' + 'feff00e008000000' + '0101010101010101' + 'feffdde000000000', 'hex')]);
+  const cases: [string[], Buffer[], string][] = [[[], data, EXPLICIT_LE], [['-F'], data, EXPLICIT_LE], [['+te'], data, EXPLICIT_LE],
+    [[], [dataPdu(DATASET, false), dataPdu(pixels, true)], EXPLICIT_LE], [[], [dataPdu(implicit, true)], '1.2.840.10008.1.2']];
+  for (const [extra, bytes, ts] of cases) {
+    const dcmtk = await retrieveWith('dcmtk', bytes, extra, ts);
+    const ours = await retrieveWith('ours', bytes, extra, ts);
+    const label = `${extra.join(' ')} ${bytes.length} PDUs ${ts}`;
     assert.deepEqual(dcmtk.answer, { status: 0xa700 }, `${label}\n${dcmtk.stderr}`);
     assert.deepEqual(ours.answer, { status: 0xa700 }, `${label}\n${ours.stderr}`);
     assert.deepEqual(dcmtk.files, [], label);
