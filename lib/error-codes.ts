@@ -108,6 +108,7 @@ export const ERROR_CODES = {
   WRITER_BAD_OPTION: { layer: 'writer', place: ['file', 'offset'] },
   WRITER_BAD_TOKEN: { layer: 'writer', place: ['file', 'offset', 'tag'] },
   WRITER_CANNOT_CHANGE_REPRESENTATION: { layer: 'writer', place: ['file', 'offset', 'tag'] },
+  WRITER_PIXEL_DATA_UNDEFINED_LENGTH: { layer: 'writer', place: ['offset', 'tag'] },
   WRITER_GROUP_LENGTH_UNKNOWN: { layer: 'writer', place: ['file', 'offset', 'tag'] },
   WRITER_TRUNCATED: { layer: 'writer', place: ['file', 'offset', 'tag'] },
 } as const satisfies Record<string, ErrorCodeInfo>;

@@ -11,6 +11,7 @@ import { logModality } from '../dcmtk/prefixes';
 import { REQUEST_WARNINGS, dimseWarning } from '../dcmtk/dimse-warnings';
 import { dumpAssociationParameters } from '../dcmtk/association-dump';
 import { dumpDataset } from '../dcmtk/dataset-dump';
+import { uidSpacesWarning } from '../dcmtk/parser-warnings';
 import { dcmtkMaxSendPdv, dumpDimseMessage, moveResponseStatusDetail, type DimseDirection } from '../dcmtk/dimse-dump';
 import type { Command } from '../dimse/command';
 
@@ -91,6 +92,10 @@ export function dcmtkRetrieveLog(log: Logger): (event: RetrieveEvent) => void {
         return;
       case 'dimse-timeout':
         log.error(`DIMSE timeout: nothing received on a sub-association for ${e.timeoutMs / 1000} s (-td): aborting it`);
+        return;
+      case 'command-uid-spaces':
+        // dcmdata, as DCMTK's DIMSE layer reads the command (before it parses or checks it).
+        for (const t of e.tags) log.warn(uidSpacesWarning(t));
         return;
       case 'echo-request':
         message('Received Echo Request', `MsgID ${e.command.MessageID}`, e.command, 'incoming', e.contextId);

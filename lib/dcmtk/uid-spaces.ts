@@ -48,6 +48,11 @@ export class UidSpaces {
 
   constructor(private readonly opts: UidSpacesOptions) {}
 
+  /** A new one with the same options, nothing noted. */
+  fresh(): UidSpaces {
+    return new UidSpaces(this.opts);
+  }
+
   push(t: DatasetToken): void {
     switch (t.type) {
       case 'element':

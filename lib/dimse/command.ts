@@ -90,13 +90,19 @@ function decodeValue(vr: string, data: Buffer, tag: number, offset: number): Fie
       return out;
     }
     default: {
+      // DCMTK's dcmdata removes every white-space character from a UID as it reads it (dcvrui.cc
+      // makeMachineByteString, isspace: leading, embedded, trailing), then the NUL padding.
+      if (vr === 'UI') return data.toString('latin1').replace(UID_SPACE, '').replace(/\0+$/, '');
       // Trailing NUL/space padding is not part of the value; leading spaces of an AE title are not significant.
       const s = data.toString('latin1').replace(/[\0 ]+$/, '');
-      // DCMTK's command parser (dimcmd.cc getString) strips leading spaces too, of AE titles and UIDs alike.
-      return vr === 'AE' || vr === 'UI' ? s.replace(/^ +/, '') : s;
+      // DCMTK's command parser (dimcmd.cc getString) strips leading spaces too.
+      return vr === 'AE' ? s.replace(/^ +/, '') : s;
     }
   }
 }
+
+/** The characters C's isspace() finds, which DCMTK removes from a UID. */
+const UID_SPACE = /[\t\n\v\f\r ]/g;
 
 /** Encodes a command set, group length first, elements in tag order. */
 export function encodeCommand(command: Command): Buffer {
@@ -125,6 +131,15 @@ export function encodeCommand(command: Command): Buffer {
  * that matches: such a message cannot be trusted, and the caller aborts the association.
  */
 export function decodeCommand(buf: Buffer): Command {
+  return decodeCommandSet(buf).command;
+}
+
+/**
+ * decodeCommand, and the UIDs (their tags, in the order received) from which it removed white space: DCMTK warns of
+ * each as it reads the command (uid-spaces in lib/dcmtk renders the line).
+ */
+export function decodeCommandSet(buf: Buffer): { command: Command; uidsWithSpaces: number[] } {
+  const uidsWithSpaces: number[] = [];
   if (buf.length < 12 || buf.readUInt16LE(0) !== 0 || buf.readUInt16LE(2) !== 0 || buf.readUInt32LE(4) !== 4) {
     throw new DimseError('DIMSE_BAD_COMMAND', 'command set does not start with (0000,0000) CommandGroupLength', { offset: 0 });
   }
@@ -149,13 +164,17 @@ export function decodeCommand(buf: Buffer): Command {
     }
     const spec = byTag.get(tag);
     // Other group-0000 elements (retired ones, N-service fields) are not ours to interpret: skip them.
-    if (spec) out[spec.keyword] = decodeValue(spec.vr, buf.subarray(o + 8, o + 8 + length), tag, o);
+    if (spec) {
+      const raw = buf.subarray(o + 8, o + 8 + length);
+      out[spec.keyword] = decodeValue(spec.vr, raw, tag, o);
+      if (spec.vr === 'UI' && /[\t\n\v\f\r ]/.test(raw.toString('latin1'))) uidsWithSpaces.push(tag);
+    }
     o += 8 + length;
   }
   if (typeof out.CommandField !== 'number') throw new DimseError('DIMSE_BAD_COMMAND', 'command set has no CommandField', { offset: 12 });
   if (typeof out.CommandDataSetType !== 'number') {
     throw new DimseError('DIMSE_BAD_COMMAND', 'command set has no CommandDataSetType', { offset: 12 });
   }
-  return out as unknown as Command;
+  return { command: out as unknown as Command, uidsWithSpaces };
 }
 

@@ -8,11 +8,12 @@
 import { DimseError } from '../errors';
 import { PdvAssembler } from '../pdv/assembler';
 import type { Pdv } from '../pdu/types';
-import { decodeCommand, type Command } from './command';
+import { decodeCommandSet, type Command } from './command';
 import { NO_DATASET } from './command-field';
 
 export type MessagePart =
-  | { kind: 'command'; contextId: number; command: Command; hasDataset: boolean }
+  /** `uidsWithSpaces`: the command's UIDs (tags) from which white space was removed (DCMTK warns of each). */
+  | { kind: 'command'; contextId: number; command: Command; hasDataset: boolean; uidsWithSpaces: number[] }
   | { kind: 'data'; data: Buffer; last: boolean };
 
 export interface MessageParserOptions {
@@ -44,13 +45,13 @@ export class MessageParser {
       if (this.inDataset) {
         throw new DimseError('DIMSE_INCOMPLETE_DATASET', 'a new command arrived before the last data fragment of the previous data set', { contextId: frag.contextId });
       }
-      const command = decodeCommand(frag.command);
+      const { command, uidsWithSpaces } = decodeCommandSet(frag.command);
       const hasDataset = command.CommandDataSetType !== NO_DATASET && !this.options.ignoreDatasetOf?.(command);
       if (hasDataset) {
         this.receiving = true;
         this.datasetContext = frag.contextId;
       }
-      emit({ kind: 'command', contextId: frag.contextId, command, hasDataset });
+      emit({ kind: 'command', contextId: frag.contextId, command, hasDataset, uidsWithSpaces });
       return;
     }
     // DCMTK's words for this ("DIMSE: Command PDV Expected"), which users grep.

@@ -5,6 +5,8 @@ import type { Command } from './command';
 export interface DimseMessage {
   contextId: number;
   command: Command;
+  /** The command's UIDs (their tags) from which white space was removed as it was read (DCMTK warns of each). */
+  uidsWithSpaces?: readonly number[];
   /** null when the command says no data set follows. The reader waits until this stream is read to its end. */
   dataset: Readable | null;
   /**

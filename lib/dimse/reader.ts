@@ -157,9 +157,9 @@ export class DimseReader extends Readable {
       if (part.hasDataset) {
         const ds = new IncomingDataset((d) => this.datasetWanted(d));
         this.current = ds;
-        msg = { contextId: part.contextId, command: part.command, dataset: ds, complete: ds.complete };
+        msg = { contextId: part.contextId, command: part.command, uidsWithSpaces: part.uidsWithSpaces, dataset: ds, complete: ds.complete };
       } else {
-        msg = { contextId: part.contextId, command: part.command, dataset: null, complete: Promise.resolve() };
+        msg = { contextId: part.contextId, command: part.command, uidsWithSpaces: part.uidsWithSpaces, dataset: null, complete: Promise.resolve() };
       }
       if (!this.push(msg)) this.messagesFull = true;
       this.updateReading();

@@ -17,6 +17,8 @@ import { createReceivedObject, type ReceivedObject, type StoreOutcome } from '..
 
 /** What happens on a sub-association, for whoever reports it (lib/cli/retrieve-log.ts renders DCMTK's lines). */
 export type StoreEvent =
+  /** A request's UIDs (tags) from which white space was removed as its command was read (DCMTK's dcmdata warns). */
+  | { type: 'command-uid-spaces'; tags: readonly number[] }
   | { type: 'echo-request'; contextId: number; command: Command }
   | { type: 'store-request'; contextId: number; command: Command }
   /**
@@ -52,6 +54,7 @@ export async function serveStore(assoc: AssociationHandle, opts: StoreScpOptions
   try {
     for await (const msg of reader as AsyncIterable<DimseMessage>) {
       const field = msg.command.CommandField;
+      if (msg.uidsWithSpaces?.length) emit({ type: 'command-uid-spaces', tags: msg.uidsWithSpaces });
       if (field === CommandField.C_ECHO_RQ) {
         checkRequest('C-ECHO-RQ', assoc, msg, emit);
         emit({ type: 'echo-request', contextId: msg.contextId, command: msg.command });

@@ -27,7 +27,7 @@ import type { Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
 import { TempFile } from './temp-file';
 import { UidSpaces } from '../dcmtk/uid-spaces';
-import { DimseError } from '../errors';
+import { DimseError, formatTag } from '../errors';
 import { parserWarning, uidSpacesWarning } from '../dcmtk/parser-warnings';
 
 export interface Part10Options {
@@ -134,22 +134,24 @@ async function streamTo(file: TempFile, head: Buffer[], body: Readable): Promise
  * Deflated input (rare; its inflated size is not bounded by what arrived) takes the streaming path.
  */
 async function convertSmall(target: Part10Target, obj: ReceivedObject, fromTs: string, write: WriteOptions, chunks: Buffer[], opts: Part10Options,
-  log: Logger, identity: TokenObserver, onWarning?: (w: DimseError) => void): Promise<void> {
+  log: Logger, identity: TokenObserver, seen: Seen, onWarning?: (w: DimseError) => void): Promise<void> {
   const observe = (t: DatasetToken): void => identity.push(t);
   if (transferSyntaxInfo(fromTs).deflated) {
     await convertTo(target.file(), obj, fromTs, write, Readable.from(chunks), opts, { observe, onWarning });
     return;
   }
+  // DCMTK warns of a UID's spaces as it writes the data set it holds, sorted: follow the order written.
+  const observeWritten = seen.followWritten();
   const meta = metaFor(obj, write.transferSyntax, opts);
   const fileOffset = meta.reduce((n, b) => n + b.length, 0);
   // The chunks as they arrived: large values leave as slices of them (joining them first would copy the whole
   // object into a fresh allocation, which costs more than the conversion).
-  await target.writeAll([...meta, ...convertBuffer(chunks, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, onReorder: (w) => log.warn(w), observe, onWarning })]);
+  await target.writeAll([...meta, ...convertBuffer(chunks, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, onReorder: (w) => log.warn(w), observe, observeWritten, onWarning })]);
 }
 
 /** Converts `body` (in `fromTs`) with `write` into `file`, meta first. */
 async function convertTo(file: TempFile, obj: ReceivedObject, fromTs: string, write: WriteOptions, body: Readable, opts: Part10Options,
-  extra: Pick<ConvertOptions, 'sortSequences' | 'observe' | 'onWarning'> = {}): Promise<void> {
+  extra: Pick<ConvertOptions, 'sortSequences' | 'observe' | 'observeWritten' | 'onWarning'> = {}): Promise<void> {
   const meta = metaFor(obj, write.transferSyntax, opts);
   const fileOffset = meta.reduce((n, b) => n + b.length, 0);
   await streamTo(file, meta, convertDataset(body, fromTs, { ...write, fileOffset, strictLengths: STRICTNESS, ...extra }));
@@ -203,9 +205,12 @@ export async function writePart10(obj: ReceivedObject, opts: Part10Options, log:
   const plan = planFor(opts.mode ?? { kind: 'normal' }, obj.transferSyntaxUid);
   const seen = new Seen(plan.path === 'raw' ? null : new UidSpaces({
     fileMeta: opts.fileMeta !== false, groupLength: plan.write.groupLength, itemPadding: (plan.write.padding?.item ?? 0) > 0,
-  }));
+  }), !transferSyntaxInfo(obj.transferSyntaxUid).encapsulated);
   try {
     await writeByPlan(obj, plan, opts, log, target, seen);
+  } catch (e) {
+    // Whatever a conversion made of it, DCMTK's writing fails on this value first.
+    throw seen.unwritable ?? e;
   } finally {
     // Printed by DCMTK's parser as it reads the data set, whatever becomes of it.
     for (const w of seen.warnings) {
@@ -216,6 +221,7 @@ export async function writePart10(obj: ReceivedObject, opts: Part10Options, log:
   if (plan.path === 'raw') return;
   // Printed as DCMTK writes the file, in the order it first converts each value (see UidSpaces).
   for (const t of seen.uids?.tags ?? []) log.warn(uidSpacesWarning(t));
+  if (seen.unwritable) throw seen.unwritable;
   checkIdentity(obj, seen.identity);
 }
 
@@ -227,18 +233,48 @@ interface TokenObserver {
   push(t: DatasetToken): void;
 }
 
-/** What the first reading of a data set finds: its identity, its UIDs with spaces, the parser's warnings. */
+/**
+ * What the first reading of a data set finds: its identity, its UIDs with spaces, the parser's warnings, and a value
+ * DCMTK cannot write.
+ */
 class Seen implements TokenObserver {
   readonly identity = new SopIdentity();
   readonly warnings: DimseError[] = [];
   readonly warn = (w: DimseError): void => { this.warnings.push(w); };
+  /** Pixel data of undefined length in a native syntax (below), once seen. */
+  unwritable: DimseError | null = null;
+  private depth = 0;
+  /** The UIDs with spaces are noted as the data set is read (false: as it is written, see followWritten). */
+  private readOrder = true;
 
-  /** `uids`: null where nothing is converted (+B). */
-  constructor(readonly uids: UidSpaces | null) {}
+  /**
+   * `uids`: null where nothing is converted (+B). `native`: the data set's transfer syntax is not an encapsulated
+   * one; DCMTK then reads a top-level Pixel Data of undefined length as a plain value of 0xFFFFFFFF bytes, which its
+   * normal mode cannot write (0xA700, no file; +B stores the bytes).
+   */
+  constructor(public uids: UidSpaces | null, private readonly native = false) {}
+
+  /**
+   * From now on the UIDs with spaces are noted from the tokens as written (a small object converted in memory, its
+   * elements sorted as DCMTK holds them), not as read: what was noted so far is dropped.
+   */
+  followWritten(): ((t: DatasetToken) => void) | undefined {
+    if (!this.uids) return undefined;
+    const uids = this.uids.fresh();
+    this.uids = uids;
+    this.readOrder = false;
+    return (t) => uids.push(t);
+  }
 
   push(t: DatasetToken): void {
     this.identity.push(t);
-    this.uids?.push(t);
+    if (this.readOrder) this.uids?.push(t);
+    if (t.type === 'sequenceStart') this.depth++;
+    else if (t.type === 'sequenceEnd') this.depth--;
+    else if (t.type === 'encapsulatedStart' && this.native && this.depth === 0 && this.uids && !this.unwritable) {
+      this.unwritable = new DimseError('WRITER_PIXEL_DATA_UNDEFINED_LENGTH',
+        `${formatTag(t.tag)} has an undefined length in a native transfer syntax (encapsulated pixel data needs an encapsulated one)`, { tag: t.tag, offset: t.offset });
+    }
   }
 }
 
@@ -260,7 +296,7 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
   const small = start.ended || obj.body.readableEnded;
   if (plan.path === 'convert') {
     if (small) {
-      await convertSmall(target, obj, ts, plan.write, start.chunks, opts, log, identity, identity.warn);
+      await convertSmall(target, obj, ts, plan.write, start.chunks, opts, log, identity, identity, identity.warn);
       return;
     }
     // A large object converts as it streams in: one pass. Elements out of order in its head (where they are in
@@ -289,7 +325,7 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
     check?.end();
     framing?.end();
     // Most images: one writev of the bytes as received; if DCMTK would re-encode them, converted from memory.
-    if (check?.reason) await convertSmall(target, obj, ts, check.write, start.chunks, opts, log, SEEN_ALREADY);
+    if (check?.reason) await convertSmall(target, obj, ts, check.write, start.chunks, opts, log, SEEN_ALREADY, identity);
     else await target.writeAll([...head, ...start.chunks]);
     return;
   }
@@ -314,8 +350,10 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
       }
     }
     const converted = new TempFile(`${file.path}.conv`);
+    // Put in order, the data set's UIDs are warned of in the order written, as DCMTK's are.
+    const sorted = order.disordered && !order.overflow;
     try {
-      await convertTo(converted, obj, ts, check.write, source, opts, { sortSequences: order.disordered && !order.overflow });
+      await convertTo(converted, obj, ts, check.write, source, opts, { sortSequences: sorted, observeWritten: sorted ? identity.followWritten() : undefined });
       await rename(converted.path, file.path);
     } catch (e) {
       await converted.discard();

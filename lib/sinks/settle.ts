@@ -8,6 +8,7 @@ import type { ReceivedObject } from '../received-object';
 import { CannotUnderstand, DoesNotMatch } from './part10-writer';
 import { dcmtkFileName } from '../dcmtk/prefixes';
 import { isMalformedDataset } from '../error-codes';
+import { valueNotLoadedError } from '../dcmtk/parser-warnings';
 
 /** The name DCMTK gives an object's file, or the user's. */
 export function objectFileName(obj: ReceivedObject, fileName?: (obj: ReceivedObject) => string): string {
@@ -25,6 +26,11 @@ export function rejectFailed(obj: ReceivedObject, e: Error, name: string, log: L
     // The store service logs the failure as DCMTK's movescu does ("Store SCP Failed: ..."); this says what the
     // sink did about it, at debug level, where DCMTK's log has no line to match.
     log.debug(`incomplete object discarded (${e.message}): ${name}`);
+    obj.reject('out-of-resources');
+  } else if (e instanceof DimseError && e.code === 'WRITER_PIXEL_DATA_UNDEFINED_LENGTH' && e.place.tag !== undefined) {
+    // DCMTK's two lines: its element's error as it writes the file, then movescu's (answered 0xA700).
+    log.error(valueNotLoadedError(e.place.tag, 0xffffffff));
+    log.error(`cannot write DICOM file: ${name}`);
     obj.reject('out-of-resources');
   } else if (e instanceof DoesNotMatch) {
     log.error(`data set does not match its C-STORE request, not stored: ${name}: ${e.message}`);

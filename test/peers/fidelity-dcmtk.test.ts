@@ -19,7 +19,7 @@ import { decodeCommand, encodeCommand, type Command } from '../../lib/dimse/comm
 import { encodeDataset } from '../../lib/dataset/codec/encode';
 import { elementHeader, itemHeader } from '../../lib/dataset/codec/encode';
 import { encodeFileMeta } from '../../lib/dataset/part10/file-meta';
-import { EXPLICIT_BE, EXPLICIT_LE as EXPLICIT_LE_SYNTAX } from '../../lib/dataset/codec/transfer-syntax';
+import { EXPLICIT_BE, EXPLICIT_LE as EXPLICIT_LE_SYNTAX, IMPLICIT_LE as IMPLICIT_LE_SYNTAX } from '../../lib/dataset/codec/transfer-syntax';
 
 const tmp = tempDir('fidelity-dcmtk');
 const cleanups = cleanupsAfter(() => tmp.cleanup());
@@ -382,4 +382,134 @@ peerTest('a C-ECHO-RQ with a data set or without its SOP Class UID: DCMTK\'s war
   const ours = await retrieveWith('ours', [], [], EXPLICIT_LE, echo({}));
   assert.deepEqual(dcmtk.answer, { status: 0 }, dcmtk.stderr);
   assert.deepEqual(ours.answer, { status: 0 }, ours.stderr);
+});
+
+peerTest('encapsulated pixel data received on an Explicit VR Little Endian context: DCMTK\'s DcmElement and "cannot write DICOM file" lines, 0xA700 and no file (default, -F, +te, in Implicit VR too); with +B the bytes stored, as DCMTK\'s', ['movescu'], async () => {
+  const s = EXPLICIT_LE_SYNTAX;
+  const pixels = Buffer.concat([elementHeader(0x7fe00010, 'OB', 0xffffffff, s), itemHeader(0xfffee000, 0, s),
+    itemHeader(0xfffee000, 8, s), Buffer.alloc(8, 1), itemHeader(0xfffee0dd, 0, s)]);
+  const data = [dataPdu(Buffer.concat([DATASET, pixels]), true)];
+  const name = `CT.${UID}`;
+  // The file's path is each run's own directory.
+  const lines = (r: { stderr: string; dir: string }): ReturnType<typeof errorsAndWarnings> => errorsAndWarnings(r.stderr.split(r.dir).join('OUT'));
+  // DCMTK answers so when the Pixel Data's header comes in the data set's last PDV (here: one PDV, or two with the
+  // header starting the second); in an earlier one its read of the data set fails and it aborts (README).
+  // The same in implicit VR little endian.
+  const implicit = Buffer.concat([encodeDataset([ui(0x00080016, CT), ui(0x00080018, UID), { tag: 0x00100020, vr: 'LO', value: Buffer.from('PAT1') }], IMPLICIT_LE_SYNTAX),
+    Buffer.from('e07f1000ffffffff' + 'feff00e000000000' + 'feff00e008000000' + '0101010101010101' + 'feffdde000000000', 'hex')]);
+  const cases: [string[], Buffer[], string][] = [[[], data, EXPLICIT_LE], [['-F'], data, EXPLICIT_LE], [['+te'], data, EXPLICIT_LE],
+    [[], [dataPdu(DATASET, false), dataPdu(pixels, true)], EXPLICIT_LE], [[], [dataPdu(implicit, true)], '1.2.840.10008.1.2']];
+  for (const [extra, bytes, ts] of cases) {
+    const dcmtk = await retrieveWith('dcmtk', bytes, extra, ts);
+    const ours = await retrieveWith('ours', bytes, extra, ts);
+    const label = `${extra.join(' ')} ${bytes.length} PDUs ${ts}`;
+    assert.deepEqual(dcmtk.answer, { status: 0xa700 }, `${label}\n${dcmtk.stderr}`);
+    assert.deepEqual(ours.answer, { status: 0xa700 }, `${label}\n${ours.stderr}`);
+    assert.deepEqual(dcmtk.files, [], label);
+    assert.deepEqual(ours.files, [], label);
+    assert.equal(ours.code, dcmtk.code, label);
+    assert.deepEqual(lines(dcmtk).main.slice(0, 2), [
+      'E: DcmElement: PixelData (7fe0,0010) larger (4294967295) than remaining bytes (0) in file, premature end of stream',
+      `E: cannot write DICOM file: OUT/${name}`,
+    ], label);
+    assert.deepEqual(lines(ours), lines(dcmtk), `${label}\n${ours.stderr}`);
+  }
+  const dcmtk = await retrieveWith('dcmtk', data, ['+B']);
+  const ours = await retrieveWith('ours', data, ['+B']);
+  assert.deepEqual(dcmtk.answer, { status: 0 }, dcmtk.stderr);
+  assert.deepEqual(ours.answer, { status: 0 }, ours.stderr);
+  assert.deepEqual(ours.files, [name]);
+  assert.ok(readFileSync(join(dcmtk.dir, name)).subarray(-pixels.length).equals(pixels), 'DCMTK stores the bytes');
+  assert.ok(readFileSync(join(ours.dir, name)).subarray(-pixels.length).equals(pixels), 'ours too');
+});
+
+/** A C-STORE-RQ whose SOP Class and Instance UIDs are these bytes as they are (padding and all), as one P-DATA-TF. */
+function rawStoreRq(sopClass: string, sopInstance: string): Buffer {
+  const el = (tag: number, v: Buffer): Buffer => {
+    const h = Buffer.alloc(8);
+    h.writeUInt16LE(tag >>> 16, 0);
+    h.writeUInt16LE(tag & 0xffff, 2);
+    h.writeUInt32LE(v.length, 4);
+    return Buffer.concat([h, v]);
+  };
+  const us = (n: number): Buffer => Buffer.from([n & 0xff, n >> 8]);
+  const body = Buffer.concat([el(0x00000002, Buffer.from(sopClass, 'latin1')), el(0x00000100, us(1)), el(0x00000110, us(1)),
+    el(0x00000700, us(0)), el(0x00000800, us(0)), el(0x00001000, Buffer.from(sopInstance, 'latin1'))]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(body.length);
+  return encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId: 1, isCommand: true, isLast: true, data: Buffer.concat([el(0, length), body]) }] });
+}
+
+peerTest('C-STORE-RQ UIDs with white space or padding past 64 bytes: DCMTK removes the white space (embedded too) with its DcmUniqueIdentifier warning, and its 64-byte limit does not count the padding', ['movescu'], async () => {
+  const u64 = `1.2.${'3'.repeat(60)}`;
+  const ctPadded = `${CT}\0`;
+  const name = `CT.${UID}`;
+  const cases: [string, Buffer, number | 'abort', string[]][] = [
+    // Served and stored: the UIDs match the data set's once the white space is gone.
+    ['a space-padded SOP Class UID and an embedded space in the instance', rawStoreRq(`${CT} `, '1.2.3 .4.5'), 0, [name]],
+    ['a tab and a leading space', rawStoreRq(ctPadded, ' \t1.2.3.4.5 '), 0, [name]],
+    // 66 bytes of which 64 are the UID: served (the data set names another instance: 0xA900).
+    ['64 characters and two spaces', rawStoreRq(ctPadded, `${u64}  `), 0xa900, []],
+    ['64 characters and two NULs', rawStoreRq(ctPadded, `${u64}\0\0`), 0xa900, []],
+    ['64 characters, a NUL and a space', rawStoreRq(ctPadded, `${u64}\0 `), 0xa900, []],
+    // 65 characters once the spaces are gone: the parse fails.
+    ['65 characters with a space inside', rawStoreRq(ctPadded, `${u64.slice(0, 10)} ${u64.slice(10)}5`), 'abort', []],
+    // Nothing left: the message check's "bad size".
+    ['spaces only', rawStoreRq(ctPadded, '  '), 'abort', []],
+  ];
+  for (const [what, first, answer, files] of cases) {
+    // Even lengths throughout (an odd element length breaks DCMTK's command parse another way).
+    assert.equal(first.length % 2, 0, what);
+    const data = [dataPdu(DATASET, true)];
+    const dcmtk = await retrieveWith('dcmtk', data, [], EXPLICIT_LE, first);
+    const ours = await retrieveWith('ours', data, [], EXPLICIT_LE, first);
+    const expected = answer === 'abort' ? 'abort' : { status: answer };
+    assert.deepEqual(dcmtk.answer, expected, `${what}\n${dcmtk.stderr}`);
+    assert.deepEqual(ours.answer, expected, `${what}\n${ours.stderr}`);
+    if (files.length > 0) assert.deepEqual(dcmtk.files, files, what);
+    assert.deepEqual(ours.files, files, what);
+    assert.equal(ours.code, dcmtk.code, what);
+    const spaces = (log: string): string[] => log.split('\n').filter((l) => l.startsWith('W: DcmUniqueIdentifier'));
+    assert.equal(spaces(dcmtk.stderr).length > 0, /[ \t]/.test(first.toString('latin1')), `${what}\n${dcmtk.stderr}`);
+    // The E/W lines; for 0xA900 our own line on what was not stored stands in for DCMTK's stored file (README).
+    const lines = (log: string): ReturnType<typeof errorsAndWarnings> => errorsAndWarnings(log.split('\n').filter((l) => !l.startsWith('E: data set does not match')).join('\n'));
+    assert.deepEqual(lines(ours.stderr), lines(dcmtk.stderr), `${what}\n${ours.stderr}`);
+    const received = (log: string): string[] => log.split('\n').filter((l) => l.startsWith('I: Received Store Request'));
+    assert.deepEqual(received(ours.stderr), received(dcmtk.stderr), what);
+  }
+});
+
+peerTest('elements out of tag order with space-padded UIDs (top level and in an item): DCMTK\'s UID warnings in the order of the data set it holds, sorted, with +g=, +g, -g, -F, and in a large object', ['movescu'], async () => {
+  const s = EXPLICIT_LE_SYNTAX;
+  const el = (tag: number, vr: string, v: string): Buffer => Buffer.concat([elementHeader(tag, vr, v.length, s), Buffer.from(v, 'latin1')]);
+  // An item whose UIDs are out of order too.
+  const item = Buffer.concat([el(0x00081155, 'UI', '1.2.3.9 '), el(0x00081150, 'UI', `${CT} `)]);
+  const bytes = Buffer.concat([
+    el(0x00080016, 'UI', `${CT} `), el(0x00200052, 'UI', '1.2.3.3 '), el(0x00080018, 'UI', `${UID} `), el(0x0020000e, 'UI', '1.2.3.2 '),
+    el(0x00100020, 'LO', 'PAT1'), el(0x0020000d, 'UI', '1.2.3.1 '),
+    elementHeader(0x00081140, 'SQ', 8 + item.length, s), itemHeader(0xfffee000, item.length, s), item,
+    el(0x00081155, 'UI', '1.2.3.8 '),
+  ]);
+  const names = (log: string): string[] => log.split('\n').filter((l) => l.startsWith('W: DcmUniqueIdentifier'))
+    .map((l) => /Element (\w+ \([0-9a-f,]+\))/.exec(l)?.[1] ?? l);
+  const name = `CT.${UID}`;
+  // Over 2 MiB (pixel data last): our large object path, put in order from the file it was written to.
+  const large = Buffer.concat([bytes, elementHeader(0x7fe00010, 'OB', 3_000_000, s), Buffer.alloc(3_000_000, 7)]);
+  const cases: [string[], Buffer[]][] = [[[], [dataPdu(bytes, true)]], [['+g'], [dataPdu(bytes, true)]], [['-g'], [dataPdu(bytes, true)]],
+    [['-F'], [dataPdu(bytes, true)]], [[], dataPdus(large)]];
+  for (const [extra, data] of cases) {
+    const dcmtk = await retrieveWith('dcmtk', data, extra);
+    const ours = await retrieveWith('ours', data, extra);
+    const label = `${extra.join(' ')} ${data.length} PDUs`;
+    assert.deepEqual(dcmtk.answer, { status: 0 }, `${label}\n${dcmtk.stderr}`);
+    assert.deepEqual(ours.answer, { status: 0 }, `${label}\n${ours.stderr}`);
+    const theirs = names(dcmtk.stderr);
+    assert.equal(theirs.length, 8, dcmtk.stderr);
+    // Not the order received: Frame of Reference (received second) comes after Series, Study before them with -g.
+    assert.ok(theirs.indexOf('FrameOfReferenceUID (0020,0052)') > theirs.indexOf('SeriesInstanceUID (0020,000e)'), `${label}\n${dcmtk.stderr}`);
+    assert.deepEqual(names(ours.stderr), theirs, `${label}\n${ours.stderr}`);
+    assert.deepEqual(errorsAndWarnings(ours.stderr), errorsAndWarnings(dcmtk.stderr), `${label}\n${ours.stderr}`);
+    if (extra.includes('-F')) assert.ok(readFileSync(join(dcmtk.dir, name)).equals(readFileSync(join(ours.dir, name))), '-F');
+    else assert.equal(await compareFiles(join(dcmtk.dir, name), join(ours.dir, name)), null, label);
+  }
 });

@@ -6,7 +6,7 @@
  * Deflated output is zlib's raw deflate (no zlib header, as DCMTK's +bd default) at compressionLevel with zlib's
  * defaults otherwise (window 15, memLevel 8, default strategy), which is what DCMTK's DcmZLibOutputFilter asks for.
  */
-import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
+import { PassThrough, Transform, pipeline, type Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { DimseError } from '../../errors';
 import { SequenceSorter } from './sequence-sorter';
@@ -38,6 +38,11 @@ export interface ConvertOptions extends WriteOptions {
   onWarning?: (warning: DimseError) => void;
   /** Sees every token of the input as it is read (e.g. a TagOrderCheck, a SopIdentity). */
   observe?: (token: DatasetToken) => void;
+  /**
+   * Sees every token in the order it is written: convertBuffer, elements in tag order, after the input is read;
+   * convertDataset, after the sequences are sorted (sortSequences).
+   */
+  observeWritten?: (token: DatasetToken) => void;
   /** Called with the writer, e.g. to read its peakHeldBytes in a test. */
   onWriter?: (writer: DatasetWriter) => void;
 }
@@ -73,7 +78,9 @@ export function convertDataset(input: Readable, inputTransferSyntax: string, opt
   tokenizer.on('warning', (w: DimseError) => { options.onWarning?.(w); out.emit('warning', w); });
   const observe = options.observe;
   if (observe) tokenizer.on('data', (t: DatasetToken) => observe(t));
-  const stages: (Readable | Transform)[] = options.sortSequences ? [input, tokenizer, new SequenceSorter(), writer] : [input, tokenizer, writer];
+  const written = options.observeWritten;
+  const tap = written ? [new Transform({ objectMode: true, transform(t: DatasetToken, _e, cb) { written(t); cb(null, t); } })] : [];
+  const stages: (Readable | Transform)[] = options.sortSequences ? [input, tokenizer, new SequenceSorter(), ...tap, writer] : [input, tokenizer, ...tap, writer];
   if (outTs.deflated && !options.skipDeflate) stages.push(zlib.createDeflateRaw({ level }));
   pipeline([...stages, out], (err) => {
     if (err && !out.destroyed) out.destroy(err);
@@ -122,7 +129,9 @@ export function convertBuffer(data: Buffer | readonly Buffer[], inputTransferSyn
     for (const w of sorted.warnings) options.onReorder?.(w);
     ordered = sorted.tokens;
   }
-  for (const t of ordered) encoder.write(t);
+  const written = options.observeWritten;
+  if (written) for (const t of ordered) { written(t); encoder.write(t); }
+  else for (const t of ordered) encoder.write(t);
   encoder.end();
   return outTs.deflated && !options.skipDeflate ? [zlib.deflateRawSync(Buffer.concat(out), { level })] : out;
 }
