@@ -33,10 +33,11 @@ export class Transport {
   private readonly parser: PduParser;
   private socketClosed = false;
   private socketError: Error | null = null;
-  /** The parser has seen the end of the bytes, or a PDU it cannot read (what follows is discarded). */
+  /**
+   * The parser has seen the end of the bytes or a PDU it cannot read, or the association is over: what follows is
+   * discarded (PDUs still in the chunk being parsed too).
+   */
   private readerDone = false;
-  /** The association is over: PDUs still in the chunk being parsed are not handed on. */
-  private detached = false;
   private closedSent = false;
   private pausedForConsumer = false;
   private pendingWrites = 0;
@@ -58,7 +59,7 @@ export class Transport {
     // The way in starts here: each chunk the socket reads goes through the parser at once, and each PDU it completes
     // to the association's state machine, synchronously. Backpressure is one switch, the socket's pause().
     const emit = (pdu: Pdu): void => {
-      if (!this.detached) on.pdu(pdu);
+      if (!this.readerDone) on.pdu(pdu);
     };
     socket.on('data', (chunk: Buffer) => {
       if (this.readerDone) return;
@@ -164,7 +165,6 @@ export class Transport {
 
   /** The association is over: stop handing PDUs on, and read (discarding) until the peer closes. */
   detach(): void {
-    this.detached = true;
     this.readerDone = true;
     this.socket.resume();
   }
