@@ -8,6 +8,7 @@
  */
 import { Readable } from 'node:stream';
 import { DimseError } from '../errors';
+import { OrderedReadable } from '../association/ordered-readable';
 import type { AssociationHandle, PdvSink } from '../association/types';
 import type { Pdv } from '../pdu/types';
 import { MessageParser, type MessagePart, type MessageParserOptions } from './message-parser';
@@ -66,7 +67,7 @@ export type DimseReaderOptions = MessageParserOptions;
 
 type Incoming = Pick<AssociationHandle, 'receivePdvs' | 'pauseReading' | 'resumeReading'>;
 
-export class DimseReader extends Readable {
+export class DimseReader extends OrderedReadable {
   private readonly parser: MessageParser;
   private current: IncomingDataset | null = null;
   /** What holds the socket back: the messages not yet read, a data set whose consumer is behind. */
@@ -75,8 +76,6 @@ export class DimseReader extends Readable {
   private paused = false;
   /** The PDVs have ended (a release, a failure, or a broken rule here): what still comes is dropped. */
   private over = false;
-  /** The error that ends the messages, once those already pushed have been read. */
-  private pendingError: Error | null = null;
   private readonly emitPart = (part: MessagePart): void => this.onPart(part);
 
   constructor(private readonly assoc: Incoming, options: DimseReaderOptions = {}) {
@@ -119,17 +118,6 @@ export class DimseReader extends Readable {
   override _read(): void {
     this.messagesFull = false;
     this.updateReading();
-  }
-
-  // Flowing mode and async iteration both go through read(): the place to notice the messages ran dry.
-  override read(size?: number): unknown {
-    const chunk: unknown = super.read(size);
-    const err = this.pendingError;
-    if (err && this.readableLength === 0) {
-      this.pendingError = null;
-      process.nextTick(() => this.destroy(err));
-    }
-    return chunk;
   }
 
   override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
@@ -213,15 +201,13 @@ export class DimseReader extends Readable {
 
   /** Ends the messages with `err`, after those already pushed; the data set being received fails at once. */
   private fail(err: Error): void {
-    if (this.over && this.pendingError === null && this.readableEnded) return;
+    if (this.over && this.readableEnded) return;
     this.over = true;
     this.current?.settle(err);
     this.current?.destroy(err);
     this.current = null;
     this.fullDataset = null;
-    if (this.destroyed) return;
-    if (this.readableLength === 0) this.destroy(err);
-    else this.pendingError ??= err;
+    this.failAfterBuffered(err);
     this.updateReading();
   }
 }
