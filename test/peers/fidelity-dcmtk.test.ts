@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupsAfter } from '../helpers/cleanups';
 import { peerTest } from '../helpers/peer-gate';
-import { compareDirs, compareFiles, formatDirDiff, freePort, indexIntoDcmqrscp, runBoth, runMovescu, startDcmqrscp, tempDir, type MovescuImpl } from '../helpers/peers';
+import { byAssociation, compareDirs, compareFiles, formatDirDiff, freePort, indexIntoDcmqrscp, runBoth, runMovescu, startDcmqrscp, tempDir, type MovescuImpl } from '../helpers/peers';
 import { startHostileArchive } from '../helpers/hostile-archive';
 import { CT, EXPLICIT_LE, RELEASE_RQ, dataPdu, rawAssociate, storeRqPdu, ABORT } from '../helpers/raw-store-peer';
 import { encodePdu } from '../../lib/pdu/encode';
@@ -71,12 +71,10 @@ async function retrieveWith(which: MovescuImpl, data: Buffer[], extra: string[],
 
 /**
  * The error, warning and fatal lines, those of the sub-association apart from the others, each in its order: the two
- * associations' lines interleave as their sockets happen to be read (log-lines.test.ts, byAssociation).
+ * associations' lines interleave as their sockets happen to be read (helpers/peers/log-compare.ts).
  */
 function errorsAndWarnings(log: string): { sub: string[]; main: string[] } {
-  const lines = log.split('\n').filter((l) => /^[EWF]: /.test(l));
-  const isSub = (l: string): boolean => /^E: (Store SCP Failed|DIMSE failure|0006:)|^W: DIMSE Warning: \(PEER,/.test(l);
-  return { sub: lines.filter(isSub), main: lines.filter((l) => !isSub(l)) };
+  return byAssociation(log.split('\n').filter((l) => /^[EWF]: /.test(l)), /^E: (Store SCP Failed|DIMSE failure|0006:)|^W: DIMSE Warning: \(PEER,/);
 }
 
 peerTest('a data set in a P-DATA fragment of odd length: the sub-association aborted, no file, DCMTK\'s log lines, with and without +B', ['movescu'], async () => {

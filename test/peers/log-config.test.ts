@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
-import { runMovescu, tempDir } from '../helpers/peers';
+import { byAssociation, runMovescu, tempDir } from '../helpers/peers';
 import { cleanupsAfter } from '../helpers/cleanups';
 import { serveStudy, type ServedStudy } from '../helpers/served-study';
 
@@ -41,10 +41,8 @@ async function both(s: ServedStudy, config: string, extra: string[] = []) {
 
 /** The message part of a line is what byAssociation classifies. */
 const SUB = /(Sub-Association|Received Store Request|Received Echo Request| {4}\(but no valid|^RECV: )/;
-/** Lines of the main association and of the sub-associations, each in its own order (see log-lines.test.ts). */
-function byAssociation(lines: string[]): { main: string[]; sub: string[] } {
-  return { main: lines.filter((l) => !SUB.test(l)), sub: lines.filter((l) => SUB.test(l)) };
-}
+const byAssociationOf = (lines: string[]): { main: string[]; sub: string[] } => byAssociation(lines, SUB);
+
 
 /** Replaces each field of a line by its shape, asserting the field has it. */
 function shapes(text: string, fields: readonly [RegExp, string | ((s: string) => string)][], sep: string): string[] {
@@ -72,13 +70,13 @@ peerTest('-lc with DCMTK\'s shipped logger.cfg: console (stdout, INFO) and moves
   // movescu.progress = INFO: the "RECV: ...." lines, one per object.
   assert.equal(theirs.filter((l) => /^RECV: \.+$/.test(l)).length, 2, r.dcmtk.stdout);
   assert.ok(theirs.includes('HH:MM:SS  INFO: Received Final Move Response'), r.dcmtk.stdout);
-  assert.deepEqual(byAssociation(shapes(r.ours.stdout, console, ' ')), byAssociation(theirs));
+  assert.deepEqual(byAssociationOf(shapes(r.ours.stdout, console, ' ')), byAssociationOf(theirs));
   // The file: DEBUG and up, "%D{%Y-%m-%d %H:%M:%S.%q} %5p: %m%n".
   const fileShape = (t: string) => shapes(t, [[/^\d{4}-\d\d-\d\d$/, 'DATE'], [/^\d\d:\d\d:\d\d\.\d{3}$/, 'TIME']], ' ')
     .filter((l) => !l.startsWith('DATE TIME DEBUG:'));
   const theirFile = fileShape(readFileSync(join(r.out.dcmtk, 'movescu.log'), 'utf8'));
   assert.ok(theirFile.includes('DATE TIME  INFO: Requesting Association'), theirFile.join('\n'));
-  assert.deepEqual(byAssociation(fileShape(readFileSync(join(r.out.ours, 'movescu.log'), 'utf8'))), byAssociation(theirFile));
+  assert.deepEqual(byAssociationOf(fileShape(readFileSync(join(r.out.ours, 'movescu.log'), 'utf8'))), byAssociationOf(theirFile));
 });
 
 peerTest('-lc PatternLayout with %d{..%q} %D %r %i %T %-5p %5P %c %c{1} %.3p %-22c{2} %% on stderr: every line as DCMTK\'s', DCMTK, async () => {
@@ -102,7 +100,7 @@ peerTest('-lc PatternLayout with %d{..%q} %D %r %i %T %-5p %5P %c %c{1} %.3p %-2
   // --arguments is logged through the root logger, whose name is "root"
   assert.ok(theirs.some((l) => l.startsWith('GMT|LOCAL|R|PID|NO-TID|[INFO ]|    I|root|root|NFO|root                  |%|calling ')), theirs.join('\n'));
   const ours = shapes(r.ours.stderr.replaceAll(r.out.ours, 'OUT').replaceAll(r.cfg, 'CFG'), fields, '|');
-  assert.deepEqual(byAssociation(ours), byAssociation(theirs));
+  assert.deepEqual(byAssociationOf(ours), byAssociationOf(theirs));
   // %T is the process id (%i), except in each line of a multi-line message: there it is empty, and those lines
   // are the same in both logs (the deepEqual above compares 'TID' and 'NO-TID')
   for (const log of [r.dcmtk.stderr, r.ours.stderr]) {
@@ -132,7 +130,7 @@ peerTest('-lc levels: root WARN with dcmtk.apps.movescu at INFO and a FileAppend
   const theirs = fileOf(r.out.dcmtk).split('\n');
   // SimpleLayout, the default: "LEVEL - message"
   assert.ok(theirs.includes('INFO - Received Final Move Response (Success)'), theirs.join('\n'));
-  assert.deepEqual(byAssociation(fileOf(r.out.ours).split('\n')), byAssociation(theirs));
+  assert.deepEqual(byAssociationOf(fileOf(r.out.ours).split('\n')), byAssociationOf(theirs));
   // The .progress logger inherits INFO from dcmtk.apps.movescu: "RECV: ." on stdout for each object.
   assert.equal(r.dcmtk.stdout, 'RECV: .\nRECV: .\n');
   assert.equal(r.ours.stdout, r.dcmtk.stdout);

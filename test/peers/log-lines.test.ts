@@ -10,7 +10,9 @@ import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
-import { compareDirs, formatDirDiff, runBoth, startDcmqrscpServing, tempDir, type Dcmqrscp, type TempDir } from '../helpers/peers';
+import {
+  associationBlocks, byAssociation, compareDirs, formatDirDiff, runBoth, startDcmqrscpServing, tempDir, type Dcmqrscp, type TempDir,
+} from '../helpers/peers';
 import { makeStudy, SMALL_MIXED_SERIES, type GeneratedStudy } from '../helpers/dicom-gen';
 import { cleanupsAfter } from '../helpers/cleanups';
 
@@ -77,22 +79,8 @@ function dimseBlocks(log: string): string[] {
   return blocks;
 }
 
-/**
- * Each association parameter dump (DCMTK's ASC_dumpParameters), with the line before it ("D: Request Parameters:",
- * "I: Requesting Association" after it is checked separately); the lines naming our own implementation removed.
- */
-function associationBlocks(log: string): string[] {
-  const lines = log.split('\n');
-  const blocks: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (!/^D: =+ BEGIN A-ASSOCIATE-(RQ|AC) =+$/.test(lines[i] as string)) continue;
-    const end = lines.findIndex((l, k) => k > i && /^D: =+ END A-ASSOCIATE-(RQ|AC) =+$/.test(l));
-    assert.ok(end > i, `unterminated association dump at line ${i}`);
-    blocks.push(lines.slice(i - 1, end + 1).filter((l) => !l.startsWith('D: Our Implementation')).join('\n'));
-    i = end;
-  }
-  return blocks;
-}
+/** The association dump's line naming our implementation (DCMTK's dump of the peer's is compared as is). */
+const OUR_IMPLEMENTATION_LINE = /^D: Our Implementation/;
 
 /** "I: Request Identifiers:" up to the empty "I: " line that ends the data set print. */
 function identifierBlocks(log: string): string[] {
@@ -108,18 +96,6 @@ function identifierBlocks(log: string): string[] {
   return blocks;
 }
 
-/**
- * Lines (or blocks, by their first line) of the sub-associations apart from those of the main association, each
- * in its own order. The two interleave as the archive's messages on two sockets happen to arrive: dcmqrscp sends
- * pending response N and C-STORE-RQ N+1 back to back, and which one a client reads first is timing (DCMTK's
- * single-threaded select loop nearly always takes the main association first; our event loop takes whichever
- * socket's data came in first). Within one association the order is fixed, and that is what is compared.
- */
-function byAssociation(items: string[]): { main: string[]; sub: string[] } {
-  const isSub = (x: string): boolean => /^I: (Sub-Association|Received Store Request|Received Echo Request| {4}\(but no valid)/.test(x);
-  return { main: items.filter((x) => !isSub(x)), sub: items.filter(isSub) };
-}
-
 /** Info, warning, error and fatal lines: all of DCMTK's are ours too (we add no debug-only info line). */
 function nonDebugLines(log: string): string[] {
   return log.split('\n').filter((l) => /^[IWEF]: /.test(l) || l === 'I:');
@@ -130,7 +106,7 @@ peerTest('log at -v: stderr identical to DCMTK movescu\'s, per association (3 ob
   const r = await both(s, '-v', ['-aem', 'MOVESCU']);
   assert.equal(r.dcmtk.split('\n').filter((l) => l.startsWith('I: Received Store Request')).length, 3, r.dcmtk);
   assert.deepEqual(byAssociation(r.ours.split('\n')), byAssociation(r.dcmtk.split('\n')));
-  if (r.ours !== r.dcmtk) t.diagnostic('same lines per association, interleaved differently (see byAssociation)');
+  if (r.ours !== r.dcmtk) t.diagnostic('same lines per association, interleaved differently (see helpers/peers/log-compare.ts)');
   // stdout: DCMTK's progress at exactly -v, "RECV: " and a dot per PDV for each object received.
   assert.equal(r.dcmtkStdout.split('\n').filter((l) => /^RECV: \.+$/.test(l)).length, 3, r.dcmtkStdout);
   assert.equal(r.oursStdout, r.dcmtkStdout);
@@ -172,10 +148,10 @@ peerTest('log at -d: DIMSE message dumps, Request Identifiers and all info lines
   assert.equal(identifierBlocks(r.dcmtk).length, 1);
   assert.deepEqual(identifierBlocks(r.ours), identifierBlocks(r.dcmtk));
   // The association parameters, main association and sub-association, as DCMTK prints them.
-  const assocs = associationBlocks(r.dcmtk);
+  const assocs = associationBlocks(r.dcmtk, OUR_IMPLEMENTATION_LINE, true);
   assert.equal(assocs.length, 4, r.dcmtk);
   assert.match(assocs[3] as string, /Accepted Transfer Syntax: =/);
-  assert.deepEqual(associationBlocks(r.ours), assocs);
+  assert.deepEqual(associationBlocks(r.ours, OUR_IMPLEMENTATION_LINE, true), assocs);
   for (const log of [r.dcmtk, r.ours]) {
     const lines = log.split('\n');
     assert.equal(lines[lines.indexOf('I: Requesting Association') - 1], 'D: ======================= END A-ASSOCIATE-RQ ======================');

@@ -19,7 +19,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
 import {
-  compareDirs, formatDirDiff, freePort, runMovescu, startDcmqrscpServing, tempDir,
+  associationBlocks, byAssociation, compareDirs, formatDirDiff, freePort, runMovescu, startDcmqrscpServing, tempDir,
   type Dcmqrscp, type MovescuResult, type TempDir,
 } from '../helpers/peers';
 import { makeStudy, SMALL_MIXED_SERIES, type GeneratedStudy } from '../helpers/dicom-gen';
@@ -76,29 +76,12 @@ async function both(tmp: string, c: Case, dest: Destination, target: { port: num
   return { dcmtk, ours, a, b };
 }
 
-/** Lines of the sub-associations apart from those of the main association, each in its own order. */
-function byAssociation(lines: string[]): { main: string[]; sub: string[] } {
-  const isSub = (x: string): boolean => /^I: (Sub-Association|Received Store Request|Received Echo Request| {4}\(but no valid)/.test(x);
-  return { main: lines.filter((x) => !isSub(x)), sub: lines.filter(isSub) };
-}
+/** The association dump's lines naming either side's implementation (ours is not DCMTK's). */
+const IMPLEMENTATION_LINE = /^D: (Our|Their) Implementation/;
 
 /** Info, warning, error and fatal lines (DCMTK's debug and trace lines we do not all reproduce: log-lines.test.ts). */
 function logLines(stderr: string, out: string): string[] {
   return stderr.replaceAll(out, 'OUT').split('\n').filter((l) => /^[IWEF]: /.test(l) || l === 'I:');
-}
-
-/** Each association parameter dump (A-ASSOCIATE-RQ / -AC), the lines naming the implementation left out. */
-function associationBlocks(log: string): string[] {
-  const lines = log.split('\n');
-  const blocks: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (!/^D: =+ BEGIN A-ASSOCIATE-(RQ|AC) =+$/.test(lines[i] as string)) continue;
-    const end = lines.findIndex((l, k) => k > i && /^D: =+ END A-ASSOCIATE-(RQ|AC) =+$/.test(l));
-    assert.ok(end > i, `unterminated association dump at line ${i}`);
-    blocks.push(lines.slice(i, end + 1).filter((l) => !/^D: (Our|Their) Implementation/.test(l)).join('\n'));
-    i = end;
-  }
-  return blocks;
 }
 
 async function assertSame(c: Case, r: Pair): Promise<void> {
@@ -110,9 +93,9 @@ async function assertSame(c: Case, r: Pair): Promise<void> {
   assert.equal(r.ours.stdout, r.dcmtk.stdout, `stdout: ${why}`);
   assert.deepEqual(byAssociation(logLines(r.ours.stderr, r.b)), byAssociation(logLines(r.dcmtk.stderr, r.a)), why);
   if (c.dumps) {
-    const theirs = associationBlocks(r.dcmtk.stderr);
+    const theirs = associationBlocks(r.dcmtk.stderr, IMPLEMENTATION_LINE);
     assert.ok(theirs.length >= 2, why);
-    assert.deepEqual(associationBlocks(r.ours.stderr), theirs, name(c));
+    assert.deepEqual(associationBlocks(r.ours.stderr, IMPLEMENTATION_LINE), theirs, name(c));
   }
 }
 

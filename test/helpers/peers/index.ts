@@ -18,3 +18,4 @@ export {
   type ResourceUsage,
 } from './movescu';
 export { compareDirs, compareFiles, formatDirDiff, readPart10Header, datasetWithoutPadding } from './compare';
+export { associationBlocks, byAssociation } from './log-compare';
