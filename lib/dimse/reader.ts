@@ -24,7 +24,10 @@ class IncomingDataset extends Readable {
   settle!: (err?: Error) => void;
   private unseen: number[] = [];
 
-  /** `wanted`: the consumer reads again (or gave up on the data set): the association may read again. */
+  /**
+   * `wanted`: the consumer reads again, has read it all ('end': an ended stream asks for no more reads), or gave
+   * up on it: the association may read again.
+   */
   constructor(private readonly wanted: (ds: IncomingDataset) => void) {
     // A few PDVs of room: with one PDV (the 16 KiB default) nearly every fragment would hold the socket back.
     super({ highWaterMark: 64 * 1024 });
@@ -37,6 +40,7 @@ class IncomingDataset extends Readable {
     // command), or after its consumer gave up on it: either way the error stays on the stream (`errored`, which
     // pipeline and finished() report) without becoming an uncaught exception.
     this.on('error', () => {});
+    this.on('end', () => wanted(this));
     this.on('newListener', (event: string) => {
       if (event !== 'fragment' || this.unseen.length === 0) return;
       // After the listener is added (newListener runs before), and before anything the consumer awaits resolves.
@@ -162,11 +166,6 @@ export class DimseReader extends OrderedReadable {
       this.current = null;
       if (!ds.destroyed) ds.push(null);
       ds.settle();
-      // An ended stream asks for no more reads: its 'end' (all read) or 'close' lets the socket go.
-      if (this.fullDataset === ds) {
-        ds.once('end', () => this.datasetWanted(ds));
-        ds.once('close', () => this.datasetWanted(ds));
-      }
     }
     this.updateReading();
   }
