@@ -115,7 +115,11 @@ export class Spool implements Part10Target {
   }
 }
 
-const COPY_CHUNK = 256 * 1024;
+/**
+ * One read buffer of 4 MiB: copying 1.2 GB (the JSON of the 900 MB object) from the page cache to /dev/null took
+ * 885 ms in 256 KiB reads and 314-328 ms in 4 MiB ones, each read being a hop to the thread pool and back.
+ */
+const COPY_CHUNK = 4 * 1024 * 1024;
 
 /**
  * Whether `out` is done with a chunk once its write callback has run: a socket or pipe (the kernel has it), a file
