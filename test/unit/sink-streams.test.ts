@@ -5,13 +5,13 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { part10Sink } from '../../lib/sinks/part10';
 import { multipartSink } from '../../lib/sinks/multipart';
-import { jsonSink } from '../../lib/sinks/json';
+import { jsonDirectorySink, jsonSink } from '../../lib/sinks/json';
 import { tarSink } from '../../lib/sinks/tar';
 import { createReceivedObject, type ReceivedObject } from '../../lib/received-object';
 import { encodeDataset } from '../../lib/dataset/codec/encode';
@@ -113,6 +113,17 @@ test('json: into a file the lines\' Buffers are used again once written, and eve
   // Objects are received four at a time and written in the order they complete: compare as a set, by UID.
   const byUid = (l: string): string => (JSON.parse(l) as Record<string, { Value: string[] }>)['00080018']!.Value[0]!;
   assert.deepEqual(new Map(lines.map((l) => [byUid(l), `${l}\n`])), new Map(expected.map((l) => [byUid(l), l])));
+});
+
+test('json into a directory: objects over 2 MiB (their text Buffers used again once in the temporary file) are each their object\'s JSON', async () => {
+  const sizes = [3000000, 50000, 2500000, 10, 4000000, 700000];
+  const made = sizes.map((size, i) => objectWithBinary(i + 1, size));
+  const dir = tempDir();
+  await pipeline(Readable.from(made.map((m) => m.obj)), jsonDirectorySink({ directory: dir, fileName: (o) => o.sopInstanceUid }));
+  for (const m of made) assert.deepEqual(await m.obj.settled, { stored: true });
+  const names = made.map((m) => `${m.obj.sopInstanceUid}.json`);
+  assert.deepEqual(readdirSync(dir).sort(), [...names].sort());
+  for (const [i, m] of made.entries()) assert.equal(readFileSync(join(dir, names[i] as string), 'latin1'), await jsonOf(m.data));
 });
 
 test('json: the buffer pool keeps whole encoder Buffers it is given back, and nothing else', () => {
