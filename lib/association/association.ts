@@ -1,7 +1,7 @@
 /**
- * One association over one already-connected transport: the state machine of ./fsm.ts driven by PDUs from the
- * transport's parser, by the local user (sendPdvs, release, abort) and by the ARTIM timer; and the user-facing
- * `AssociationHandle`. Everything lives in the Association instance: many run side by side in one process.
+ * One association over one already-connected transport (transport.ts: the socket, its PDU parser and encoder): the
+ * state machine of ./fsm.ts driven by the PDUs the transport reads, by the local user (sendPdvs, release, abort) and
+ * by the ARTIM timer; and the user-facing `AssociationHandle`. Everything lives in the Association instance: many run side by side in one process.
  *
  * Backpressure: incoming PDVs go to the service's sink as they are parsed (pdv-inbox.ts); the sink pauses reading
  * (pauseReading), which pauses the socket, which closes the TCP window; resumeReading lets it go.
@@ -71,7 +71,7 @@ class Association implements FsmContext, AssociationHandle {
   private establish: Pending<AssociationHandle> | null = null;
   private releasing: Pending<void> | null = null;
 
-  constructor(socket: Duplex, isRequestor: boolean, limits: AssociationLimits, logger?: Logger, decide?: AcceptorOptions['decide'],
+  constructor(transport: Transport, isRequestor: boolean, limits: AssociationLimits, logger?: Logger, decide?: AcceptorOptions['decide'],
     /** Acceptor option: the service answers the peer's A-RELEASE-RQ itself (answerRelease). */
     private readonly manualRelease = false) {
     this.isRequestor = isRequestor;
@@ -80,7 +80,8 @@ class Association implements FsmContext, AssociationHandle {
     this.decide = decide;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.inbox = new PdvInbox({ pause: () => this.pauseReading(), resume: () => this.resumeReading() });
-    this.transport = new Transport(socket, limits.maxPduLength, {
+    this.transport = transport;
+    transport.start({
       pdu: (pdu) => this.onPdu(pdu),
       broken: (error, abortReason) => this.dispatch({ id: 'Evt19', error, abortReason }),
       closed: (error) => this.dispatch({ id: 'Evt17', error }),
@@ -463,7 +464,7 @@ export function requestAssociation(socket: Duplex, req: AssociationRequest, opts
     return Promise.reject(err);
   }
   if (socket.destroyed) return Promise.reject(closedSocketError());
-  return new Association(socket, true, opts, opts.logger).request(rq);
+  return new Association(new Transport(socket, opts.maxPduLength), true, opts, opts.logger).request(rq);
 }
 
 /**
@@ -472,6 +473,11 @@ export function requestAssociation(socket: Duplex, req: AssociationRequest, opts
  * waits for the peer to close, bounded by ARTIM, and closes).
  */
 export function acceptAssociation(socket: Duplex, opts: AcceptorOptions): Promise<AssociationHandle> {
-  if (socket.destroyed) return Promise.reject(closedSocketError());
-  return new Association(socket, false, opts, opts.logger, opts.decide.bind(opts), opts.release === 'manual').accept();
+  return acceptOver(new Transport(socket, opts.maxPduLength), opts);
+}
+
+/** acceptAssociation over a transport its caller made (the way in, services/way-in.ts, composes the layers itself). */
+export function acceptOver(transport: Transport, opts: AcceptorOptions): Promise<AssociationHandle> {
+  if (transport.isGone) return Promise.reject(closedSocketError());
+  return new Association(transport, false, opts, opts.logger, opts.decide.bind(opts), opts.release === 'manual').accept();
 }

@@ -45,9 +45,24 @@ export class Transport {
   private readonly quickAck: (() => void) | null;
   private flushWaiters: (() => void)[] = [];
 
-  constructor(private readonly socket: Duplex, maxPduLength: number, private readonly on: TransportEvents) {
+  private on: TransportEvents | null = null;
+
+  /** Reads nothing yet: the socket is read from start() on, by the association that consumes the PDUs. */
+  constructor(private readonly socket: Duplex, maxPduLength: number) {
     this.parser = new PduParser({ maxPduLength });
     this.quickAck = quickAckFor(socket);
+  }
+
+  /** Whether the socket is already gone (nothing can be sent or received on it). */
+  get isGone(): boolean {
+    return this.socket.destroyed;
+  }
+
+  /** Starts reading: each PDU, a broken PDU and the close go to `on`, the one consumer. */
+  start(on: TransportEvents): void {
+    if (this.on) throw new Error('a transport has one consumer');
+    this.on = on;
+    const socket = this.socket;
     socket.on('error', (err: Error) => {
       this.socketError ??= err;
     });
@@ -179,7 +194,7 @@ export class Transport {
       this.maybeClosed();
       return;
     }
-    this.on.broken(err, abortReasonFor(err));
+    this.on?.broken(err, abortReasonFor(err));
   }
 
   /**
@@ -189,6 +204,6 @@ export class Transport {
   private maybeClosed(): void {
     if (!this.socketClosed || this.closedSent) return;
     this.closedSent = true;
-    this.on.closed(this.socketError ?? undefined);
+    this.on?.closed(this.socketError ?? undefined);
   }
 }

@@ -4,7 +4,6 @@
  * received object to `deliver`. Runs over any duplex stream; no module-level state.
  */
 import net from 'node:net';
-import { acceptAssociation } from '../association/association';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
@@ -14,7 +13,8 @@ import { DEFAULT_MAX_ASSOCIATIONS } from '../defaults';
 import { acceptContexts, screenRequest, type AdmissionPolicy } from './negotiation';
 import { admitHost } from './host-access';
 import { RejectReason, RejectResult, RejectSource } from '../pdu/constants';
-import { serveStore, type StoreEvent, type StoreProgress } from './store-scp';
+import type { StoreEvent, StoreProgress } from './store-scp';
+import { receiveObjects } from './way-in';
 import type { AssociateAc, AssociateRq } from '../pdu/types';
 import type { OwnParameters } from '../association/types';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
@@ -124,34 +124,35 @@ export class StorageServer {
     const supported = new Set<string>([VERIFICATION_SOP_CLASS, ...STORAGE_SOP_CLASSES]);
     const preference = this.opts.transferSyntaxes ?? DEFAULT_STORE_TRANSFER_SYNTAXES;
     const own = { implementationClassUid: IMPLEMENTATION_CLASS_UID, implementationVersionName: IMPLEMENTATION_VERSION_NAME, maxPduLength: this.opts.maxPduLength };
-    const assoc = await acceptAssociation(socket, {
-      maxPduLength: this.opts.maxPduLength,
-      artimTimeoutMs: this.opts.acseTimeoutMs,
-      logger: this.log,
-      // serveStore answers a release only after the C-STORE-RSPs it owes (a peer may release before it has them).
-      release: 'manual',
-      decide: (rq) => {
-        this.emit({ type: 'sub-association-received', rq, own });
-        const refusal = this.active.size > (this.opts.maxAssociations ?? DEFAULT_MAX_ASSOCIATIONS)
-          ? { result: RejectResult.Transient, source: RejectSource.ServiceProviderPresentation, reason: RejectReason.LocalLimitExceeded,
-            why: `more than ${this.opts.maxAssociations ?? DEFAULT_MAX_ASSOCIATIONS} sub-associations at once` }
-          : screenRequest(rq, socket.remoteAddress, this.opts.admission);
-        if (refusal) {
-          this.emit({ type: 'sub-association-rejected', why: refusal.why });
-          return { accept: false, result: refusal.result, source: refusal.source, reason: refusal.reason };
-        }
-        return acceptContexts(rq, supported, preference);
+    this.received += await receiveObjects(socket, {
+      accept: {
+        maxPduLength: this.opts.maxPduLength,
+        artimTimeoutMs: this.opts.acseTimeoutMs,
+        logger: this.log,
+        decide: (rq) => {
+          this.emit({ type: 'sub-association-received', rq, own });
+          const refusal = this.active.size > (this.opts.maxAssociations ?? DEFAULT_MAX_ASSOCIATIONS)
+            ? { result: RejectResult.Transient, source: RejectSource.ServiceProviderPresentation, reason: RejectReason.LocalLimitExceeded,
+              why: `more than ${this.opts.maxAssociations ?? DEFAULT_MAX_ASSOCIATIONS} sub-associations at once` }
+            : screenRequest(rq, socket.remoteAddress, this.opts.admission);
+          if (refusal) {
+            this.emit({ type: 'sub-association-rejected', why: refusal.why });
+            return { accept: false, result: refusal.result, source: refusal.source, reason: refusal.reason };
+          }
+          return acceptContexts(rq, supported, preference);
+        },
       },
+      established: (assoc) => {
+        this.handles.add(assoc);
+        const stopWatching = this.opts.dimseTimeoutMs ? watchIdle(socket, this.opts.dimseTimeoutMs, () => {
+          this.emit({ type: 'dimse-timeout', timeoutMs: this.opts.dimseTimeoutMs! });
+          assoc.abort();
+        }) : () => {};
+        void assoc.closed.finally(() => { stopWatching(); this.handles.delete(assoc); });
+        this.emit({ type: 'sub-association-acknowledged', rq: assoc.rq, ac: assoc.ac, own, peerMaxPduLength: assoc.peerMaxPduLength, contexts: assoc.contexts.size });
+      },
+      store: { deliver: this.opts.deliver, onEvent: (e) => this.emit(e), onProgress: this.opts.onProgress },
     });
-    this.handles.add(assoc);
-    const stopWatching = this.opts.dimseTimeoutMs ? watchIdle(socket, this.opts.dimseTimeoutMs, () => {
-      this.emit({ type: 'dimse-timeout', timeoutMs: this.opts.dimseTimeoutMs! });
-      assoc.abort();
-    }) : () => {};
-    void assoc.closed.finally(() => { stopWatching(); this.handles.delete(assoc); });
-    this.emit({ type: 'sub-association-acknowledged', rq: assoc.rq, ac: assoc.ac, own, peerMaxPduLength: assoc.peerMaxPduLength, contexts: assoc.contexts.size });
-    this.received += await serveStore(assoc, { deliver: this.opts.deliver, onEvent: (e) => this.emit(e), onProgress: this.opts.onProgress });
-    await assoc.closed;
   }
 }
 

@@ -6,7 +6,7 @@
 import type { AssociationHandle } from '../association/types';
 import { CommandField } from '../dimse/command-field';
 import type { Command } from '../dimse/command';
-import { messagesOf } from '../dimse/messages';
+import type { DimseReader } from '../dimse/reader';
 import { checkRequestFields, requestProblems, type RequestProblem, type ServedRequest } from '../dimse/request-checks';
 import type { DimseMessage } from '../dimse/message';
 import { STORE_FAILURE_STATUS, Status, hex4 } from '../dimse/status';
@@ -46,13 +46,15 @@ export interface StoreProgress {
   bytes: number;
 }
 
-/** Serves one association until it is released or aborted. Resolves with the number of objects received. */
-export async function serveStore(assoc: AssociationHandle, opts: StoreScpOptions): Promise<number> {
+/**
+ * Serves one association, reading its `messages`, until it is released or aborted. Resolves with the number of
+ * objects received.
+ */
+export async function serveStore(assoc: AssociationHandle, messages: DimseReader, opts: StoreScpOptions): Promise<number> {
   const emit = opts.onEvent ?? ((): void => {});
   let count = 0;
-  const reader = messagesOf(assoc);
   try {
-    for await (const msg of reader as AsyncIterable<DimseMessage>) {
+    for await (const msg of messages as AsyncIterable<DimseMessage>) {
       const field = msg.command.CommandField;
       if (msg.uidsWithSpaces?.length) emit({ type: 'command-uid-spaces', tags: msg.uidsWithSpaces });
       if (field === CommandField.C_ECHO_RQ) {

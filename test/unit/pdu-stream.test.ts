@@ -150,7 +150,8 @@ const noEvents = { pdu: () => {}, broken: () => {}, closed: () => {}, socketGone
 
 test('transport: one write per PDU, each exactly the encoding', async () => {
   const { socket, writes } = recordingSocket();
-  const t = new Transport(socket, 16384, noEvents);
+  const t = new Transport(socket, 16384);
+  t.start(noEvents);
   for (const p of samples) assert.equal(t.send(p), true);
   await new Promise<void>((res) => t.whenFlushed(res));
   assert.equal(writes.length, samples.length);
@@ -160,7 +161,8 @@ test('transport: one write per PDU, each exactly the encoding', async () => {
 
 test('transport: a PDU that cannot be encoded throws and writes nothing', () => {
   const { socket, writes } = recordingSocket();
-  const t = new Transport(socket, 16384, noEvents);
+  const t = new Transport(socket, 16384);
+  t.start(noEvents);
   assert.throws(
     () => t.send({ type: 'P-DATA-TF', pdvs: [{ contextId: 0, isCommand: false, isLast: true, data: Buffer.alloc(1) }] }),
     (e: DimseError) => e.code === 'PDU_BAD_VALUE',
