@@ -59,10 +59,6 @@ function dcmtkHalf(s: string): { value: number; mask: number } | null {
   return { value: lo, mask: 0xffff & ~span };
 }
 
-function hex16(n: number): string {
-  return '0x' + n.toString(16).toUpperCase().padStart(4, '0');
-}
-
 function key(value: number, mask: number): string {
   return `${hex(value)}/${hex(mask)}`;
 }
@@ -194,18 +190,20 @@ export function buildPrivateDictionary(dataDir: string): { rows: (string | numbe
 
 export function renderPrivateDictionary(dataDir: string): GeneratedFile {
   const t = buildPrivateDictionary(dataDir);
+  // Grouped by creator (a stable sort: private.dic's order stays within a creator, which is all the lookup reads).
+  const rows = t.rows.slice().sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0));
+  for (const r of rows) if (r[4] !== r[5]) throw new Error(`private.dic row ${r.join(' ')} has an element range`);
+  const h = (n: string | number): string => (n as number).toString(16).toUpperCase().padStart(4, '0');
   const text =
     HEADER('scripts/data/' + DATA_FILES.dcmtkPrivateDictionary, [t.source]) +
     `
 /**
- * [private creator, group, upper group, group restriction ('o' odd, 'e' even, '' any), element, upper element,
- * VRs ('|'-separated, first is the default), name, VM], in private.dic's order.
+ * private.dic's entries grouped by private creator (private.dic's order within a creator), one a line: private
+ * creator, group, upper group (4 hex digits each; equal for a single group), group restriction ('o' odd, 'e' even,
+ * '' any), element (as written: mostly its low byte, see lookupPrivateTag), VRs ('|'-separated, the first is the
+ * default), name, VM, separated by tabs.
  */
-export type PrivateRow = readonly [string, number, number, '' | 'o' | 'e', number, number, string, string, string];
-
-export const PRIVATE_ELEMENTS: readonly PrivateRow[] = [
-${t.rows.map((r) => `[${q(r[0] as string)},${hex16(r[1] as number)},${hex16(r[2] as number)},${q(r[3] as string)},${hex16(r[4] as number)},${hex16(r[5] as number)},${q(r[6] as string)},${q(r[7] as string)},${q(r[8] as string)}],`).join('\n')}
-];
+export const PRIVATE_ELEMENTS: string = ${tableText(rows.map((r) => [r[0] as string, h(r[1] as number), h(r[2] as number), r[3] as string, h(r[4] as number), r[6] as string, r[7] as string, r[8] as string]))};
 `;
   return { path: 'lib/dataset/dictionary/private-dictionary.generated.ts', text };
 }
