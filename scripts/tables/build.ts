@@ -13,6 +13,7 @@
 import { join } from 'node:path';
 import { DATA_FILES } from './importers';
 import { compareUids, readTsv, TsvFile } from './tsv';
+import { wordsOf } from '../../lib/dataset/dictionary/keyword-words';
 
 export interface GeneratedFile {
   path: string;
@@ -45,10 +46,6 @@ function hex(n: number): string {
   return '0x' + (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
 }
 
-function hex16(n: number): string {
-  return '0x' + n.toString(16).toUpperCase().padStart(4, '0');
-}
-
 /** One half of a DCMTK tag ('6000-60FF', '0010', '0009-o-FFFF') as value and mask, or null for odd/unaligned ranges. */
 function dcmtkHalf(s: string): { value: number; mask: number } | null {
   const m = /^([0-9A-Fa-f]{4})(?:-([ou])?-?([0-9A-Fa-f]{4}))?$/.exec(s);
@@ -71,19 +68,6 @@ export interface Tables {
   aliases: [string, number, number][];
   stats: Record<string, number>;
   conflicts: string[];
-}
-
-/**
- * A keyword split into words, as a stand-in for the name dicom.dic does not carry: 'PatientID' -> 'Patient ID',
- * 'SOPClassUID' -> 'SOP Class UID', 'XRay3DAcquisitionSequence' -> 'X Ray 3D Acquisition Sequence'.
- */
-export function wordsOf(keyword: string): string {
-  return keyword
-    .replace(/_/g, ' ')
-    .replace(/([a-z])([A-Z0-9])/g, '$1 $2')
-    .replace(/([A-Z0-9]+)([A-Z][a-z])/g, '$1 $2')
-    .replace(/\s+/g, ' ')
-    .trim();
 }
 
 export function buildDictionary(dataDir: string): Tables & { sources: string[] } {
@@ -143,31 +127,41 @@ function q(s: string): string {
   return JSON.stringify(s);
 }
 
+/**
+ * A table as one string, one row a line and fields separated by tabs, written as a template literal so that the
+ * generated file keeps one row a line. V8 holds such a literal as one flat string; the array-of-arrays literal it
+ * replaces cost about 10 MB of RSS to parse and hold (5000 rows). The lib side indexes the string (dictionary.ts).
+ */
+function tableText(rows: string[][]): string {
+  for (const r of rows)
+    for (const f of r) if (/[\t\n`$\\]/.test(f)) throw new Error(`table field with a tab, newline, backquote, $ or backslash: ${JSON.stringify(f)}`);
+  return '`\n' + rows.map((r) => r.join('\t') + '\n').join('') + '`';
+}
+
+function hex8(n: number): string {
+  return (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
+}
+
 export function renderDictionary(dataDir: string): GeneratedFile {
   const t = buildDictionary(dataDir);
   const exact = t.dictionary.filter((r) => r.mask === 0xffffffff);
   const masked = t.dictionary.filter((r) => r.mask !== 0xffffffff);
-  const row = (r: Row): string => `${q(r.keyword)},${q(r.name)},${q(r.vrs)},${q(r.vm)},${r.retired ? 1 : 0}`;
+  for (const r of t.dictionary) if (r.name !== wordsOf(r.keyword)) throw new Error(`${r.keyword}: the name is not the keyword's words`);
+  const fields = (r: Row): string[] => [r.keyword, r.vrs, r.vm, r.retired ? '1' : '0'];
   const text =
     HEADER('scripts/data/' + DATA_FILES.dcmtkDictionary, t.sources) +
     `
-/** [tag, keyword, name (the keyword split into words), VRs ('|'-separated, first is the default), VM, retired (1)], sorted by tag. */
-export type ElementRow = readonly [number, string, string, string, string, 0 | 1];
-/** [value, mask, keyword, name, VRs, VM, retired]: a tag t matches when (t & mask) === value. */
-export type MaskRow = readonly [number, number, string, string, string, string, 0 | 1];
+/**
+ * The single-tag rows, sorted by tag, one a line: tag (8 hex digits), keyword, VRs ('|'-separated, the first is the
+ * default), VM, retired ('1' or '0'), separated by tabs. No name: it is the keyword split into words (wordsOf).
+ */
+export const ELEMENTS: string = ${tableText(exact.map((r) => [hex8(r.value), ...fields(r)]))};
 
-export const ELEMENTS: readonly ElementRow[] = [
-${exact.map((r) => `[${hex(r.value)},${row(r)}],`).join('\n')}
-];
+/** The repeating-group rows, one a line: value, mask (8 hex digits each; a tag t matches when (t & mask) === value), keyword, VRs, VM, retired. */
+export const REPEATING: string = ${tableText(masked.map((r) => [hex8(r.value), hex8(r.mask), ...fields(r)]))};
 
-export const REPEATING: readonly MaskRow[] = [
-${masked.map((r) => `[${hex(r.value)},${hex(r.mask)},${row(r)}],`).join('\n')}
-];
-
-/** DCMTK's spellings of retired keywords (RETIRED_X for X): [keyword, value, mask]. */
-export const DCMTK_KEYWORD_ALIASES: readonly (readonly [string, number, number])[] = [
-${t.aliases.map(([a, v, m]) => `[${q(a)},${hex(v)},${hex(m)}],`).join('\n')}
-];
+/** DCMTK's spellings of retired keywords (RETIRED_X for X), one a line: keyword, value, mask (8 hex digits each). */
+export const DCMTK_KEYWORD_ALIASES: string = ${tableText(t.aliases.map(([a, v, m]) => [a, hex8(v), hex8(m)]))};
 `;
   return { path: 'lib/dataset/dictionary/dictionary.generated.ts', text };
 }
@@ -196,18 +190,20 @@ export function buildPrivateDictionary(dataDir: string): { rows: (string | numbe
 
 export function renderPrivateDictionary(dataDir: string): GeneratedFile {
   const t = buildPrivateDictionary(dataDir);
+  // Grouped by creator (a stable sort: private.dic's order stays within a creator, which is all the lookup reads).
+  const rows = t.rows.slice().sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0));
+  for (const r of rows) if (r[4] !== r[5]) throw new Error(`private.dic row ${r.join(' ')} has an element range`);
+  const h = (n: string | number): string => (n as number).toString(16).toUpperCase().padStart(4, '0');
   const text =
     HEADER('scripts/data/' + DATA_FILES.dcmtkPrivateDictionary, [t.source]) +
     `
 /**
- * [private creator, group, upper group, group restriction ('o' odd, 'e' even, '' any), element, upper element,
- * VRs ('|'-separated, first is the default), name, VM], in private.dic's order.
+ * private.dic's entries grouped by private creator (private.dic's order within a creator), one a line: private
+ * creator, group, upper group (4 hex digits each; equal for a single group), group restriction ('o' odd, 'e' even,
+ * '' any), element (as written: mostly its low byte, see lookupPrivateTag), VRs ('|'-separated, the first is the
+ * default), name, VM, separated by tabs.
  */
-export type PrivateRow = readonly [string, number, number, '' | 'o' | 'e', number, number, string, string, string];
-
-export const PRIVATE_ELEMENTS: readonly PrivateRow[] = [
-${t.rows.map((r) => `[${q(r[0] as string)},${hex16(r[1] as number)},${hex16(r[2] as number)},${q(r[3] as string)},${hex16(r[4] as number)},${hex16(r[5] as number)},${q(r[6] as string)},${q(r[7] as string)},${q(r[8] as string)}],`).join('\n')}
-];
+export const PRIVATE_ELEMENTS: string = ${tableText(rows.map((r) => [r[0] as string, h(r[1] as number), h(r[2] as number), r[3] as string, h(r[4] as number), r[6] as string, r[7] as string, r[8] as string]))};
 `;
   return { path: 'lib/dataset/dictionary/private-dictionary.generated.ts', text };
 }

@@ -31,9 +31,11 @@ function findRoot(): string {
 }
 
 test('the private dictionary is DCMTK private.dic, by creator, with its VRs', () => {
-  assert.ok(PRIVATE_ELEMENTS.length > 2500, `${PRIVATE_ELEMENTS.length} rows`);
-  const row = PRIVATE_ELEMENTS.find((r) => r[0] === 'GEMS_ACQU_01' && r[1] === 0x0019 && r[4] === 0x02);
-  assert.deepEqual(row?.slice(6), ['SL', 'NumberOfCellsInDetector', '1']);
-  const ranged = PRIVATE_ELEMENTS.filter((r) => r[1] !== r[2]);
+  // One row a line: creator, group, upper group, group restriction, element, VRs, name, VM.
+  const rows = PRIVATE_ELEMENTS.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+  assert.ok(rows.length > 2500, `${rows.length} rows`);
+  const row = rows.find((r) => r[0] === 'GEMS_ACQU_01' && r[1] === '0019' && r[4] === '0002');
+  assert.deepEqual(row?.slice(5), ['SL', 'NumberOfCellsInDetector', '1']);
+  const ranged = rows.filter((r) => r[1] !== r[2]);
   assert.ok(ranged.length > 0 && ranged.every((r) => r[3] === 'o'), 'group ranges of private.dic are odd groups');
 });

@@ -4,2843 +4,2843 @@
 /* eslint-disable */
 
 /**
- * [private creator, group, upper group, group restriction ('o' odd, 'e' even, '' any), element, upper element,
- * VRs ('|'-separated, first is the default), name, VM], in private.dic's order.
+ * private.dic's entries grouped by private creator (private.dic's order within a creator), one a line: private
+ * creator, group, upper group (4 hex digits each; equal for a single group), group restriction ('o' odd, 'e' even,
+ * '' any), element (as written: mostly its low byte, see lookupPrivateTag), VRs ('|'-separated, the first is the
+ * default), name, VM, separated by tabs.
  */
-export type PrivateRow = readonly [string, number, number, '' | 'o' | 'e', number, number, string, string, string];
-
-export const PRIVATE_ELEMENTS: readonly PrivateRow[] = [
-["1.2.840.113681",0x0019,0x0019,"",0x0010,0x0010,"ST","CRImageParamsCommon","1"],
-["1.2.840.113681",0x0019,0x0019,"",0x0011,0x0011,"ST","CRImageIPParamsSingle","1"],
-["1.2.840.113681",0x0019,0x0019,"",0x0012,0x0012,"ST","CRImageIPParamsLeft","1"],
-["1.2.840.113681",0x0019,0x0019,"",0x0013,0x0013,"ST","CRImageIPParamsRight","1"],
-["1.2.840.113708.794.1.1.2.0",0x0087,0x0087,"",0x0010,0x0010,"CS","MediaType","1"],
-["1.2.840.113708.794.1.1.2.0",0x0087,0x0087,"",0x0020,0x0020,"CS","MediaLocation","1"],
-["1.2.840.113708.794.1.1.2.0",0x0087,0x0087,"",0x0050,0x0050,"IS","EstimatedRetrieveTime","1"],
-["ACUSON",0x0009,0x0009,"",0x0000,0x0000,"IS","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x0001,0x0001,"IS","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x0002,0x0002,"UN","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x0003,0x0003,"UN","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x0004,0x0004,"UN","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x0005,0x0005,"UN","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x0006,0x0006,"UN","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x0007,0x0007,"UN","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x0008,0x0008,"LT","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x0009,0x0009,"LT","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x000A,0x000A,"IS","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x000B,0x000B,"IS","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x000C,0x000C,"IS","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x000D,0x000D,"IS","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x000E,0x000E,"IS","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x000F,0x000F,"UN","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x0010,0x0010,"IS","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x0011,0x0011,"UN","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x0012,0x0012,"IS","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x0013,0x0013,"IS","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x0014,0x0014,"LT","Unknown","1"],
-["ACUSON",0x0009,0x0009,"",0x0015,0x0015,"UN","Unknown","1"],
-["AEGIS_DICOM_2.00",0x0003,0x0003,"",0x0000,0x0000,"US","Unknown","1-n"],
-["AEGIS_DICOM_2.00",0x0005,0x0005,"",0x0000,0x0000,"US","Unknown","1-n"],
-["AEGIS_DICOM_2.00",0x0009,0x0009,"",0x0000,0x0000,"US","Unknown","1-n"],
-["AEGIS_DICOM_2.00",0x0019,0x0019,"",0x0000,0x0000,"US","Unknown","1-n"],
-["AEGIS_DICOM_2.00",0x0029,0x0029,"",0x0000,0x0000,"US","Unknown","1-n"],
-["AEGIS_DICOM_2.00",0x1369,0x1369,"",0x0000,0x0000,"US","Unknown","1-n"],
-["AGFA",0x0009,0x0009,"",0x0010,0x0010,"LO","Unknown","1"],
-["AGFA",0x0009,0x0009,"",0x0011,0x0011,"LO","Unknown","1"],
-["AGFA",0x0009,0x0009,"",0x0013,0x0013,"LO","Unknown","1"],
-["AGFA",0x0009,0x0009,"",0x0014,0x0014,"LO","Unknown","1"],
-["AGFA",0x0009,0x0009,"",0x0015,0x0015,"LO","Unknown","1"],
-["AGFA PACS Archive Mirroring 1.0",0x0031,0x0031,"",0x0000,0x0000,"CS","StudyStatus","1"],
-["AGFA PACS Archive Mirroring 1.0",0x0031,0x0031,"",0x0001,0x0001,"UL","DateTimeVerified","1"],
-["CAMTRONICS IP",0x0029,0x0029,"",0x0010,0x0010,"LT","Unknown","1"],
-["CAMTRONICS IP",0x0029,0x0029,"",0x0020,0x0020,"UN","Unknown","1"],
-["CAMTRONICS IP",0x0029,0x0029,"",0x0030,0x0030,"UN","Unknown","1"],
-["CAMTRONICS IP",0x0029,0x0029,"",0x0040,0x0040,"UN","Unknown","1"],
-["CAMTRONICS",0x0029,0x0029,"",0x0010,0x0010,"LT","Commentline","1"],
-["CAMTRONICS",0x0029,0x0029,"",0x0020,0x0020,"DS","EdgeEnhancementCoefficient","1"],
-["CAMTRONICS",0x0029,0x0029,"",0x0050,0x0050,"LT","SceneText","1"],
-["CAMTRONICS",0x0029,0x0029,"",0x0060,0x0060,"LT","ImageText","1"],
-["CAMTRONICS",0x0029,0x0029,"",0x0070,0x0070,"IS","PixelShiftHorizontal","1"],
-["CAMTRONICS",0x0029,0x0029,"",0x0080,0x0080,"IS","PixelShiftVertical","1"],
-["CAMTRONICS",0x0029,0x0029,"",0x0090,0x0090,"IS","Unknown","1"],
-["CARDIO-D.R. 1.0",0x0009,0x0009,"",0x0000,0x0000,"UL","FileLocation","1"],
-["CARDIO-D.R. 1.0",0x0009,0x0009,"",0x0001,0x0001,"UL","FileSize","1"],
-["CARDIO-D.R. 1.0",0x0009,0x0009,"",0x0040,0x0040,"SQ","AlternateImageSequence","1"],
-["CARDIO-D.R. 1.0",0x0019,0x0019,"",0x0000,0x0000,"CS","ImageBlankingShape","1"],
-["CARDIO-D.R. 1.0",0x0019,0x0019,"",0x0002,0x0002,"IS","ImageBlankingLeftVerticalEdge","1"],
-["CARDIO-D.R. 1.0",0x0019,0x0019,"",0x0004,0x0004,"IS","ImageBlankingRightVerticalEdge","1"],
-["CARDIO-D.R. 1.0",0x0019,0x0019,"",0x0006,0x0006,"IS","ImageBlankingUpperHorizontalEdge","1"],
-["CARDIO-D.R. 1.0",0x0019,0x0019,"",0x0008,0x0008,"IS","ImageBlankingLowerHorizontalEdge","1"],
-["CARDIO-D.R. 1.0",0x0019,0x0019,"",0x0010,0x0010,"IS","CenterOfCircularImageBlanking","1"],
-["CARDIO-D.R. 1.0",0x0019,0x0019,"",0x0012,0x0012,"IS","RadiusOfCircularImageBlanking","1"],
-["CARDIO-D.R. 1.0",0x0019,0x0019,"",0x0030,0x0030,"UL","MaximumImageFrameSize","1"],
-["CARDIO-D.R. 1.0",0x0021,0x0021,"",0x0013,0x0013,"IS","ImageSequenceNumber","1"],
-["CARDIO-D.R. 1.0",0x0029,0x0029,"",0x0000,0x0000,"SQ","EdgeEnhancementSequence","1"],
-["CARDIO-D.R. 1.0",0x0029,0x0029,"",0x0001,0x0001,"US","ConvolutionKernelSize","2"],
-["CARDIO-D.R. 1.0",0x0029,0x0029,"",0x0002,0x0002,"DS","ConvolutionKernelCoefficients","1-n"],
-["CARDIO-D.R. 1.0",0x0029,0x0029,"",0x0003,0x0003,"DS","EdgeEnhancementGain","1"],
-["CMR42 CIRCLECVI",0x0025,0x0025,"",0x1010,0x1010,"LO","WorkspaceID","1"],
-["CMR42 CIRCLECVI",0x0025,0x0025,"",0x1020,0x1020,"LO","WorkspaceTimeString","1"],
-["CMR42 CIRCLECVI",0x0025,0x0025,"",0x1030,0x1030,"OB","WorkspaceStream","1"],
-["DCMTK_ANONYMIZER",0x0009,0x0009,"",0x0000,0x0000,"SQ","AnonymizerUIDMap","1"],
-["DCMTK_ANONYMIZER",0x0009,0x0009,"",0x0010,0x0010,"UI","AnonymizerUIDKey","1"],
-["DCMTK_ANONYMIZER",0x0009,0x0009,"",0x0020,0x0020,"UI","AnonymizerUIDValue","1"],
-["DCMTK_ANONYMIZER",0x0009,0x0009,"",0x0030,0x0030,"SQ","AnonymizerPatientIDMap","1"],
-["DCMTK_ANONYMIZER",0x0009,0x0009,"",0x0040,0x0040,"LO","AnonymizerPatientIDKey","1"],
-["DCMTK_ANONYMIZER",0x0009,0x0009,"",0x0050,0x0050,"LO","AnonymizerPatientIDValue","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x0022,0x0022,"UN","RouteAET","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x0023,0x0023,"DS","PCRPrintScale","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x0024,0x0024,"UN","PCRPrintJobEnd","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x0025,0x0025,"IS","PCRNoFilmCopies","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x0026,0x0026,"IS","PCRFilmLayoutPosition","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x0027,0x0027,"UN","PCRPrintReportName","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x0070,0x0070,"UN","RADProtocolPrinter","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x0071,0x0071,"UN","RADProtocolMedium","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x0090,0x0090,"LO","UnprocessedFlag","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x0091,0x0091,"UN","KeyValues","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x0092,0x0092,"UN","DestinationPostprocessingFunction","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00A0,0x00A0,"UN","Version","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00A1,0x00A1,"UN","RangingMode","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00A2,0x00A2,"UN","AbdomenBrightness","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00A3,0x00A3,"UN","FixedBrightness","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00A4,0x00A4,"UN","DetailContrast","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00A5,0x00A5,"UN","ContrastBalance","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00A6,0x00A6,"UN","StructureBoost","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00A7,0x00A7,"UN","StructurePreference","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00A8,0x00A8,"UN","NoiseRobustness","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00A9,0x00A9,"UN","NoiseDoseLimit","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00AA,0x00AA,"UN","NoiseDoseStep","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00AB,0x00AB,"UN","NoiseFrequencyLimit","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00AC,0x00AC,"UN","WeakContrastLimit","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00AD,0x00AD,"UN","StrongContrastLimit","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00AE,0x00AE,"UN","StructureBoostOffset","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00AF,0x00AF,"UN","SmoothGain","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00B0,0x00B0,"UN","MeasureField1","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00B1,0x00B1,"UN","MeasureField2","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00B2,0x00B2,"UN","KeyPercentile1","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00B3,0x00B3,"UN","KeyPercentile2","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00B4,0x00B4,"UN","DensityLUT","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00B5,0x00B5,"UN","Brightness","1"],
-["DIDI TO PCR 1.1",0x0019,0x0019,"",0x00B6,0x00B6,"UN","Gamma","1"],
-["DIDI TO PCR 1.1",0x0089,0x0089,"",0x0010,0x0010,"SQ","Unknown","1"],
-["DIGISCAN IMAGE",0x0029,0x0029,"",0x0031,0x0031,"US","Unknown","1-n"],
-["DIGISCAN IMAGE",0x0029,0x0029,"",0x0032,0x0032,"US","Unknown","1-n"],
-["DIGISCAN IMAGE",0x0029,0x0029,"",0x0033,0x0033,"LT","Unknown","1"],
-["DIGISCAN IMAGE",0x0029,0x0029,"",0x0034,0x0034,"LT","Unknown","1"],
-["DLX_ANNOT_01",0x7001,0x70FF,"o",0x0004,0x0004,"ST","TextAnnotation","1"],
-["DLX_ANNOT_01",0x7001,0x70FF,"o",0x0005,0x0005,"IS","Box","2"],
-["DLX_ANNOT_01",0x7001,0x70FF,"o",0x0007,0x0007,"IS","ArrowEnd","2"],
-["DLX_EXAMS_01",0x0015,0x0015,"",0x0001,0x0001,"DS","StenosisCalibrationRatio","1"],
-["DLX_EXAMS_01",0x0015,0x0015,"",0x0002,0x0002,"DS","StenosisMagnification","1"],
-["DLX_EXAMS_01",0x0015,0x0015,"",0x0003,0x0003,"DS","CardiacCalibrationRatio","1"],
-["DLX_LKUP_01",0x6001,0x60FF,"o",0x0001,0x0001,"US","GrayPaletteColorLookupTableDescriptor","3"],
-["DLX_LKUP_01",0x6001,0x60FF,"o",0x0002,0x0002,"US","GrayPaletteColorLookupTableData","1"],
-["DLX_PATNT_01",0x0011,0x0011,"",0x0001,0x0001,"LT","PatientDOB","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0001,0x0001,"DS","AngleValueLArm","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0002,0x0002,"DS","AngleValuePArm","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0003,0x0003,"DS","AngleValueCArm","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0004,0x0004,"CS","AngleLabelLArm","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0005,0x0005,"CS","AngleLabelPArm","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0006,0x0006,"CS","AngleLabelCArm","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0007,0x0007,"ST","ProcedureName","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0008,0x0008,"ST","ExamName","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0009,0x0009,"SH","PatientSize","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x000A,0x000A,"IS","RecordView","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0010,0x0010,"DS","InjectorDelay","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0011,0x0011,"CS","AutoInject","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0014,0x0014,"IS","AcquisitionMode","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0015,0x0015,"CS","CameraRotationEnabled","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0016,0x0016,"CS","ReverseSweep","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0017,0x0017,"IS","SpatialFilterStrength","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0018,0x0018,"IS","ZoomFactor","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x0019,0x0019,"IS","XZoomCenter","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x001A,0x001A,"IS","YZoomCenter","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x001B,0x001B,"DS","Focus","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x001C,0x001C,"CS","Dose","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x001D,0x001D,"IS","SideMark","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x001E,0x001E,"IS","PercentageLandscape","1"],
-["DLX_SERIE_01",0x0019,0x0019,"",0x001F,0x001F,"DS","ExposureDuration","1"],
-["ELSCINT1",0x00E1,0x00E1,"",0x0001,0x0001,"US","DataDictionaryVersion","1"],
-["ELSCINT1",0x00E1,0x00E1,"",0x0014,0x0014,"LT","Unknown","1"],
-["ELSCINT1",0x00E1,0x00E1,"",0x0022,0x0022,"DS","Unknown","2"],
-["ELSCINT1",0x00E1,0x00E1,"",0x0023,0x0023,"DS","Unknown","2"],
-["ELSCINT1",0x00E1,0x00E1,"",0x0024,0x0024,"LT","Unknown","1"],
-["ELSCINT1",0x00E1,0x00E1,"",0x0025,0x0025,"LT","Unknown","1"],
-["ELSCINT1",0x00E1,0x00E1,"",0x0040,0x0040,"SH","OffsetFromCTMRImages","1"],
-["ELSCINT1",0x0601,0x0601,"",0x0000,0x0000,"SH","ImplementationVersion","1"],
-["ELSCINT1",0x0601,0x0601,"",0x0020,0x0020,"DS","RelativeTablePosition","1"],
-["ELSCINT1",0x0601,0x0601,"",0x0021,0x0021,"DS","RelativeTableHeight","1"],
-["ELSCINT1",0x0601,0x0601,"",0x0030,0x0030,"SH","SurviewDirection","1"],
-["ELSCINT1",0x0601,0x0601,"",0x0031,0x0031,"DS","SurviewLength","1"],
-["ELSCINT1",0x0601,0x0601,"",0x0050,0x0050,"SH","ImageViewType","1"],
-["ELSCINT1",0x0601,0x0601,"",0x0070,0x0070,"DS","BatchNumber","1"],
-["ELSCINT1",0x0601,0x0601,"",0x0071,0x0071,"DS","BatchSize","1"],
-["ELSCINT1",0x0601,0x0601,"",0x0072,0x0072,"DS","BatchSliceNumber","1"],
-["FDMS 1.0",0x0009,0x0009,"",0x0004,0x0004,"SH","ImageControlUnit","1"],
-["FDMS 1.0",0x0009,0x0009,"",0x0005,0x0005,"OW","ImageUID","1"],
-["FDMS 1.0",0x0009,0x0009,"",0x0006,0x0006,"OW","RouteImageUID","1"],
-["FDMS 1.0",0x0009,0x0009,"",0x0008,0x0008,"UL","ImageDisplayInformationVersionNo","1"],
-["FDMS 1.0",0x0009,0x0009,"",0x0009,0x0009,"UL","PatientInformationVersionNo","1"],
-["FDMS 1.0",0x0009,0x0009,"",0x000C,0x000C,"OW","FilmUID","1"],
-["FDMS 1.0",0x0009,0x0009,"",0x0010,0x0010,"CS","ExposureUnitTypeCode","1"],
-["FDMS 1.0",0x0009,0x0009,"",0x0080,0x0080,"LO","KanjiHospitalName","1"],
-["FDMS 1.0",0x0009,0x0009,"",0x0090,0x0090,"ST","DistributionCode","1"],
-["FDMS 1.0",0x0009,0x0009,"",0x0092,0x0092,"SH","KanjiDepartmentName","1"],
-["FDMS 1.0",0x0009,0x0009,"",0x00F0,0x00F0,"CS","BlackeningProcessFlag","1"],
-["FDMS 1.0",0x0019,0x0019,"",0x0015,0x0015,"LO","KanjiBodyPartForExposure","1"],
-["FDMS 1.0",0x0019,0x0019,"",0x0032,0x0032,"LO","KanjiMenuName","1"],
-["FDMS 1.0",0x0019,0x0019,"",0x0040,0x0040,"CS","ImageProcessingType","1"],
-["FDMS 1.0",0x0019,0x0019,"",0x0050,0x0050,"CS","EDRMode","1"],
-["FDMS 1.0",0x0019,0x0019,"",0x0060,0x0060,"SH","RadiographersCode","1"],
-["FDMS 1.0",0x0019,0x0019,"",0x0070,0x0070,"IS","SplitExposureFormat","1"],
-["FDMS 1.0",0x0019,0x0019,"",0x0071,0x0071,"IS","NoOfSplitExposureFrames","1"],
-["FDMS 1.0",0x0019,0x0019,"",0x0080,0x0080,"IS","ReadingPositionSpecification","1"],
-["FDMS 1.0",0x0019,0x0019,"",0x0081,0x0081,"IS","ReadingSensitivityCenter","1"],
-["FDMS 1.0",0x0019,0x0019,"",0x0090,0x0090,"SH","FilmAnnotationCharacterString1","1"],
-["FDMS 1.0",0x0019,0x0019,"",0x0091,0x0091,"SH","FilmAnnotationCharacterString2","1"],
-["FDMS 1.0",0x0021,0x0021,"",0x0010,0x0010,"CS","FCRImageID","1"],
-["FDMS 1.0",0x0021,0x0021,"",0x0030,0x0030,"CS","SetNo","1"],
-["FDMS 1.0",0x0021,0x0021,"",0x0040,0x0040,"IS","ImageNoInTheSet","1"],
-["FDMS 1.0",0x0021,0x0021,"",0x0050,0x0050,"CS","PairProcessingInformation","1"],
-["FDMS 1.0",0x0021,0x0021,"",0x0080,0x0080,"OB","EquipmentTypeSpecificInformation","1"],
-["FDMS 1.0",0x0023,0x0023,"",0x0010,0x0010,"SQ","Unknown","1"],
-["FDMS 1.0",0x0023,0x0023,"",0x0020,0x0020,"SQ","Unknown","1"],
-["FDMS 1.0",0x0023,0x0023,"",0x0030,0x0030,"SQ","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0010,0x0010,"US","RelativeLightEmissionAmountSk","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0011,0x0011,"US","TermOfCorrectionForEachIPTypeSt","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0012,0x0012,"US","ReadingGainGp","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0013,0x0013,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0015,0x0015,"CS","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0020,0x0020,"US","Unknown","2"],
-["FDMS 1.0",0x0025,0x0025,"",0x0021,0x0021,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0030,0x0030,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0031,0x0031,"SS","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0032,0x0032,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0033,0x0033,"SS","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0034,0x0034,"SS","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0040,0x0040,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0041,0x0041,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0042,0x0042,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0043,0x0043,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0050,0x0050,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0051,0x0051,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0052,0x0052,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0053,0x0053,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0060,0x0060,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0061,0x0061,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0062,0x0062,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0063,0x0063,"CS","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0070,0x0070,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0071,0x0071,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0072,0x0072,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0073,0x0073,"US","Unknown","1-n"],
-["FDMS 1.0",0x0025,0x0025,"",0x0074,0x0074,"US","Unknown","1-n"],
-["FDMS 1.0",0x0025,0x0025,"",0x0080,0x0080,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0081,0x0081,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0082,0x0082,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0083,0x0083,"US","Unknown","1-n"],
-["FDMS 1.0",0x0025,0x0025,"",0x0084,0x0084,"US","Unknown","1-n"],
-["FDMS 1.0",0x0025,0x0025,"",0x0090,0x0090,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0091,0x0091,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0092,0x0092,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0093,0x0093,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0094,0x0094,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0095,0x0095,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x0096,0x0096,"CS","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x00A0,0x00A0,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x00A1,0x00A1,"SS","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x00A2,0x00A2,"US","Unknown","1"],
-["FDMS 1.0",0x0025,0x0025,"",0x00A3,0x00A3,"SS","Unknown","1"],
-["FDMS 1.0",0x0027,0x0027,"",0x0010,0x0010,"SQ","Unknown","1"],
-["FDMS 1.0",0x0027,0x0027,"",0x0020,0x0020,"SQ","Unknown","1"],
-["FDMS 1.0",0x0027,0x0027,"",0x0030,0x0030,"SQ","Unknown","1"],
-["FDMS 1.0",0x0027,0x0027,"",0x0040,0x0040,"SQ","Unknown","1"],
-["FDMS 1.0",0x0027,0x0027,"",0x0050,0x0050,"SQ","Unknown","1"],
-["FDMS 1.0",0x0027,0x0027,"",0x0060,0x0060,"SQ","Unknown","1"],
-["FDMS 1.0",0x0027,0x0027,"",0x0070,0x0070,"SQ","Unknown","1"],
-["FDMS 1.0",0x0027,0x0027,"",0x0080,0x0080,"SQ","Unknown","1"],
-["FDMS 1.0",0x0027,0x0027,"",0x00A0,0x00A0,"IS","Unknown","1"],
-["FDMS 1.0",0x0027,0x0027,"",0x00A1,0x00A1,"CS","Unknown","2"],
-["FDMS 1.0",0x0027,0x0027,"",0x00A2,0x00A2,"CS","Unknown","2"],
-["FDMS 1.0",0x0027,0x0027,"",0x00A3,0x00A3,"SS","Unknown","1-n"],
-["FDMS 1.0",0x0029,0x0029,"",0x0020,0x0020,"CS","ImageScanningDirection","1"],
-["FDMS 1.0",0x0029,0x0029,"",0x0030,0x0030,"CS","ExtendedReadingSizeValue","1"],
-["FDMS 1.0",0x0029,0x0029,"",0x0034,0x0034,"US","MagnificationReductionRatio","1"],
-["FDMS 1.0",0x0029,0x0029,"",0x0044,0x0044,"CS","LineDensityCode","1"],
-["FDMS 1.0",0x0029,0x0029,"",0x0050,0x0050,"CS","DataCompressionCode","1"],
-["FDMS 1.0",0x2011,0x2011,"",0x0011,0x0011,"CS","ImagePosition SpecifyingFlag","1"],
-["FDMS 1.0",0x50F1,0x50F1,"",0x0006,0x0006,"CS","EnergySubtractionParam","1"],
-["FDMS 1.0",0x50F1,0x50F1,"",0x0007,0x0007,"CS","SubtractionRegistrationResult","1"],
-["FDMS 1.0",0x50F1,0x50F1,"",0x0008,0x0008,"CS","EnergySubtractionParam2","1"],
-["FDMS 1.0",0x50F1,0x50F1,"",0x0009,0x0009,"SL","AfinConversionCoefficient","1"],
-["FDMS 1.0",0x50F1,0x50F1,"",0x0010,0x0010,"CS","FilmOutputFormat","1"],
-["FDMS 1.0",0x50F1,0x50F1,"",0x0020,0x0020,"CS","ImageProcessingModificationFlag","1"],
-["FFP DATA",0x0009,0x0009,"",0x0001,0x0001,"UN","CRHeaderInformation","1"],
-["GE ??? From Adantage Review CS",0x0019,0x0019,"",0x0030,0x0030,"LO","CREDRMode","1"],
-["GE ??? From Adantage Review CS",0x0019,0x0019,"",0x0040,0x0040,"LO","CRLatitude","1"],
-["GE ??? From Adantage Review CS",0x0019,0x0019,"",0x0050,0x0050,"LO","CRGroupNumber","1"],
-["GE ??? From Adantage Review CS",0x0019,0x0019,"",0x0070,0x0070,"LO","CRImageSerialNumber","1"],
-["GE ??? From Adantage Review CS",0x0019,0x0019,"",0x0080,0x0080,"LO","CRBarCodeNumber","1"],
-["GE ??? From Adantage Review CS",0x0019,0x0019,"",0x0090,0x0090,"LO","CRFilmOutputExposures","1"],
-["GEMS_ACQU_01",0x0009,0x0009,"",0x0024,0x0024,"DS","Unknown","1"],
-["GEMS_ACQU_01",0x0009,0x0009,"",0x0025,0x0025,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0009,0x0009,"",0x003E,0x003E,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0009,0x0009,"",0x003F,0x003F,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0009,0x0009,"",0x0042,0x0042,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0009,0x0009,"",0x0043,0x0043,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0009,0x0009,"",0x00F8,0x00F8,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0009,0x0009,"",0x00FB,0x00FB,"IS","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0001,0x0001,"LT","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0002,0x0002,"SL","NumberOfCellsInDetector","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0003,0x0003,"DS","CellNumberAtTheta","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0004,0x0004,"DS","CellSpacing","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0005,0x0005,"LT","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0006,0x0006,"UN","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x000E,0x000E,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x000F,0x000F,"DS","HorizontalFrameOfReference","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0011,0x0011,"SS","SeriesContrast","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0012,0x0012,"SS","LastPseq","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0013,0x0013,"SS","StartNumberForBaseline","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0014,0x0014,"SS","End NumberForBaseline","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0015,0x0015,"SS","StartNumberForEnhancedScans","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0016,0x0016,"SS","EndNumberForEnhancedScans","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0017,0x0017,"SS","SeriesPlane","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0018,0x0018,"LO","FirstScanRAS","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0019,0x0019,"DS","FirstScanLocation","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x001A,0x001A,"LO","LastScanRAS","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x001B,0x001B,"DS","LastScanLocation","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x001E,0x001E,"DS","DisplayFieldOfView","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0020,0x0020,"DS","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0022,0x0022,"DS","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0023,0x0023,"DS","TableSpeed","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0024,0x0024,"DS","MidScanTime","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0025,0x0025,"SS","MidScanFlag","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0026,0x0026,"SL","DegreesOfAzimuth","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0027,0x0027,"DS","GantryPeriod","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x002A,0x002A,"DS","XrayOnPosition","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x002B,0x002B,"DS","XrayOffPosition","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x002C,0x002C,"SL","NumberOfTriggers","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x002D,0x002D,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x002E,0x002E,"DS","AngleOfFirstView","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x002F,0x002F,"DS","TriggerFrequency","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0039,0x0039,"SS","ScanFOVType","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x003A,0x003A,"IS","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x003B,0x003B,"LT","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x003C,0x003C,"UN","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x003E,0x003E,"UN","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x003F,0x003F,"UN","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0040,0x0040,"SS","StatReconFlag","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0041,0x0041,"SS","ComputeType","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0042,0x0042,"SS","SegmentNumber","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0043,0x0043,"SS","TotalSegmentsRequested","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0044,0x0044,"DS","InterscanDelay","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0047,0x0047,"SS","ViewCompressionFactor","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0048,0x0048,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0049,0x0049,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x004A,0x004A,"SS","TotalNumberOfRefChannels","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x004B,0x004B,"SL","DataSizeForScanData","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0052,0x0052,"SS","ReconPostProcessingFlag","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0054,0x0054,"UN","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0057,0x0057,"SS","CTWaterNumber","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0058,0x0058,"SS","CTBoneNumber","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x005A,0x005A,"FL","AcquisitionDuration","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x005D,0x005D,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x005E,0x005E,"SL","NumberOfChannels1To512","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x005F,0x005F,"SL","IncrementBetweenChannels","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0060,0x0060,"SL","StartingView","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0061,0x0061,"SL","NumberOfViews","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0062,0x0062,"SL","IncrementBetweenViews","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x006A,0x006A,"SS","DependantOnNumberOfViewsProcessed","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x006B,0x006B,"SS","FieldOfViewInDetectorCells","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0070,0x0070,"SS","ValueOfBackProjectionButton","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0071,0x0071,"SS","SetIfFatqEstimatesWereUsed","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0072,0x0072,"DS","ZChannelAvgOverViews","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0073,0x0073,"DS","AvgOfLeftRefChannelsOverViews","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0074,0x0074,"DS","MaxLeftChannelOverViews","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0075,0x0075,"DS","AvgOfRightRefChannelsOverViews","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0076,0x0076,"DS","MaxRightChannelOverViews","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x007D,0x007D,"DS","SecondEcho","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x007E,0x007E,"SS","NumberOfEchos","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x007F,0x007F,"DS","TableDelta","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0081,0x0081,"SS","Contiguous","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0082,0x0082,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0083,0x0083,"DS","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0084,0x0084,"DS","PeakSAR","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0085,0x0085,"SS","MonitorSAR","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0086,0x0086,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0087,0x0087,"DS","CardiacRepetition Time","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0088,0x0088,"SS","ImagesPerCardiacCycle","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x008A,0x008A,"SS","ActualReceiveGainAnalog","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x008B,0x008B,"SS","ActualReceiveGainDigital","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x008D,0x008D,"DS","DelayAfterTrigger","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x008F,0x008F,"SS","SwapPhaseFrequency","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0090,0x0090,"SS","PauseInterval","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0091,0x0091,"DS","PulseTime","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0092,0x0092,"SL","SliceOffsetOnFrequencyAxis","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0093,0x0093,"DS","CenterFrequency","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0094,0x0094,"SS","TransmitGain","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0095,0x0095,"SS","AnalogReceiverGain","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0096,0x0096,"SS","DigitalReceiverGain","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0097,0x0097,"SL","BitmapDefiningCVs","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0098,0x0098,"SS","CenterFrequencyMethod","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x0099,0x0099,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x009B,0x009B,"SS","PulseSequenceMode","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x009C,0x009C,"LO","PulseSequenceName","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x009D,0x009D,"DT","PulseSequenceDate","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x009E,0x009E,"LO","InternalPulseSequenceName","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x009F,0x009F,"SS","TransmittingCoil","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00A0,0x00A0,"SS","SurfaceCoilType","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00A1,0x00A1,"SS","ExtremityCoilFlag","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00A2,0x00A2,"SL","RawDataRunNumber","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00A3,0x00A3,"UL","CalibratedFieldStrength","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00A4,0x00A4,"SS","SATFatWaterBone","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00A5,0x00A5,"DS","ReceiveBandwidth","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00A7,0x00A7,"DS","UserData0","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00A8,0x00A8,"DS","UserData1","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00A9,0x00A9,"DS","UserData2","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00AA,0x00AA,"DS","UserData3","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00AB,0x00AB,"DS","UserData4","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00AC,0x00AC,"DS","UserData5","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00AD,0x00AD,"DS","UserData6","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00AE,0x00AE,"DS","UserData7","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00AF,0x00AF,"DS","UserData8","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00B0,0x00B0,"DS","UserData9","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00B1,0x00B1,"DS","UserData10","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00B2,0x00B2,"DS","UserData11","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00B3,0x00B3,"DS","UserData12","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00B4,0x00B4,"DS","UserData13","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00B5,0x00B5,"DS","UserData14","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00B6,0x00B6,"DS","UserData15","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00B7,0x00B7,"DS","UserData16","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00B8,0x00B8,"DS","UserData17","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00B9,0x00B9,"DS","UserData18","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00BA,0x00BA,"DS","UserData19","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00BB,0x00BB,"DS","UserData20","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00BC,0x00BC,"DS","UserData21","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00BD,0x00BD,"DS","UserData22","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00BE,0x00BE,"DS","ProjectionAngle","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00C0,0x00C0,"SS","SaturationPlanes","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00C1,0x00C1,"SS","SurfaceCoilIntensityCorrectionFlag","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00C2,0x00C2,"SS","SATLocationR","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00C3,0x00C3,"SS","SATLocationL","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00C4,0x00C4,"SS","SATLocationA","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00C5,0x00C5,"SS","SATLocationP","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00C6,0x00C6,"SS","SATLocationH","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00C7,0x00C7,"SS","SATLocationF","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00C8,0x00C8,"SS","SATThicknessRL","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00C9,0x00C9,"SS","SATThicknessAP","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00CA,0x00CA,"SS","SATThicknessHF","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00CB,0x00CB,"SS","PrescribedFlowAxis","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00CC,0x00CC,"SS","VelocityEncoding","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00CD,0x00CD,"SS","ThicknessDisclaimer","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00CE,0x00CE,"SS","PrescanType","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00CF,0x00CF,"SS","PrescanStatus","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00D0,0x00D0,"SH","RawDataType","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00D2,0x00D2,"SS","ProjectionAlgorithm","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00D3,0x00D3,"SH","ProjectionAlgorithm","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00D4,0x00D4,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00D5,0x00D5,"SS","FractionalEcho","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00D6,0x00D6,"SS","PrepPulse","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00D7,0x00D7,"SS","CardiacPhases","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00D8,0x00D8,"SS","VariableEchoFlag","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00D9,0x00D9,"DS","ConcatenatedSAT","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00DA,0x00DA,"SS","ReferenceChannelUsed","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00DB,0x00DB,"DS","BackProjectorCoefficient","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00DC,0x00DC,"SS","PrimarySpeedCorrectionUsed","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00DD,0x00DD,"SS","OverrangeCorrectionUsed","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00DE,0x00DE,"DS","DynamicZAlphaValue","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00DF,0x00DF,"DS","UserData23","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00E0,0x00E0,"DS","UserData24","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00E1,0x00E1,"DS","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00E2,0x00E2,"DS","VelocityEncodeScale","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00E3,0x00E3,"LT","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00E4,0x00E4,"LT","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00E5,0x00E5,"IS","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00E6,0x00E6,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00E8,0x00E8,"DS","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00E9,0x00E9,"DS","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00EB,0x00EB,"DS","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00EC,0x00EC,"US","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00F0,0x00F0,"UN","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00F1,0x00F1,"LT","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00F2,0x00F2,"SS","FastPhases","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00F3,0x00F3,"LT","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00F4,0x00F4,"LT","Unknown","1"],
-["GEMS_ACQU_01",0x0019,0x0019,"",0x00F9,0x00F9,"DS","TransmitGain","1"],
-["GEMS_ACRQA_1.0 BLOCK1",0x0023,0x0023,"",0x0000,0x0000,"LO","CRExposureMenuCode","1"],
-["GEMS_ACRQA_1.0 BLOCK1",0x0023,0x0023,"",0x0010,0x0010,"LO","CRExposureMenuString","1"],
-["GEMS_ACRQA_1.0 BLOCK1",0x0023,0x0023,"",0x0020,0x0020,"LO","CREDRMode","1"],
-["GEMS_ACRQA_1.0 BLOCK1",0x0023,0x0023,"",0x0030,0x0030,"LO","CRLatitude","1"],
-["GEMS_ACRQA_1.0 BLOCK1",0x0023,0x0023,"",0x0040,0x0040,"LO","CRGroupNumber","1"],
-["GEMS_ACRQA_1.0 BLOCK1",0x0023,0x0023,"",0x0050,0x0050,"US","CRImageSerialNumber","1"],
-["GEMS_ACRQA_1.0 BLOCK1",0x0023,0x0023,"",0x0060,0x0060,"LO","CRBarCodeNumber","1"],
-["GEMS_ACRQA_1.0 BLOCK1",0x0023,0x0023,"",0x0070,0x0070,"LO","CRFilmOutputExposure","1"],
-["GEMS_ACRQA_1.0 BLOCK1",0x0023,0x0023,"",0x0080,0x0080,"LO","CRFilmFormat","1"],
-["GEMS_ACRQA_1.0 BLOCK1",0x0023,0x0023,"",0x0090,0x0090,"LO","CRSShiftString","1"],
-["GEMS_ACRQA_1.0 BLOCK2",0x0023,0x0023,"",0x0000,0x0000,"US","CRSShift","1"],
-["GEMS_ACRQA_1.0 BLOCK2",0x0023,0x0023,"",0x0010,0x0010,"DS","CRCShift","1"],
-["GEMS_ACRQA_1.0 BLOCK2",0x0023,0x0023,"",0x0020,0x0020,"DS","CRGT","1"],
-["GEMS_ACRQA_1.0 BLOCK2",0x0023,0x0023,"",0x0030,0x0030,"DS","CRGA","1"],
-["GEMS_ACRQA_1.0 BLOCK2",0x0023,0x0023,"",0x0040,0x0040,"DS","CRGC","1"],
-["GEMS_ACRQA_1.0 BLOCK2",0x0023,0x0023,"",0x0050,0x0050,"DS","CRGS","1"],
-["GEMS_ACRQA_1.0 BLOCK2",0x0023,0x0023,"",0x0060,0x0060,"DS","CRRT","1"],
-["GEMS_ACRQA_1.0 BLOCK2",0x0023,0x0023,"",0x0070,0x0070,"DS","CRRE","1"],
-["GEMS_ACRQA_1.0 BLOCK2",0x0023,0x0023,"",0x0080,0x0080,"US","CRRN","1"],
-["GEMS_ACRQA_1.0 BLOCK2",0x0023,0x0023,"",0x0090,0x0090,"DS","CRDRT","1"],
-["GEMS_ACRQA_1.0 BLOCK3",0x0023,0x0023,"",0x0000,0x0000,"DS","CRDRE","1"],
-["GEMS_ACRQA_1.0 BLOCK3",0x0023,0x0023,"",0x0010,0x0010,"US","CRDRN","1"],
-["GEMS_ACRQA_1.0 BLOCK3",0x0023,0x0023,"",0x0020,0x0020,"DS","CRORE","1"],
-["GEMS_ACRQA_1.0 BLOCK3",0x0023,0x0023,"",0x0030,0x0030,"US","CRORN","1"],
-["GEMS_ACRQA_1.0 BLOCK3",0x0023,0x0023,"",0x0040,0x0040,"US","CRORD","1"],
-["GEMS_ACRQA_1.0 BLOCK3",0x0023,0x0023,"",0x0050,0x0050,"LO","CRCassetteSize","1"],
-["GEMS_ACRQA_1.0 BLOCK3",0x0023,0x0023,"",0x0060,0x0060,"LO","CRMachineID","1"],
-["GEMS_ACRQA_1.0 BLOCK3",0x0023,0x0023,"",0x0070,0x0070,"LO","CRMachineType","1"],
-["GEMS_ACRQA_1.0 BLOCK3",0x0023,0x0023,"",0x0080,0x0080,"LO","CRTechnicianCode","1"],
-["GEMS_ACRQA_1.0 BLOCK3",0x0023,0x0023,"",0x0090,0x0090,"LO","CREnergySubtractionParameters","1"],
-["GEMS_ACRQA_2.0 BLOCK1",0x0023,0x0023,"",0x0000,0x0000,"LO","CRExposureMenuCode","1"],
-["GEMS_ACRQA_2.0 BLOCK1",0x0023,0x0023,"",0x0010,0x0010,"LO","CRExposureMenuString","1"],
-["GEMS_ACRQA_2.0 BLOCK1",0x0023,0x0023,"",0x0020,0x0020,"LO","CREDRMode","1"],
-["GEMS_ACRQA_2.0 BLOCK1",0x0023,0x0023,"",0x0030,0x0030,"LO","CRLatitude","1"],
-["GEMS_ACRQA_2.0 BLOCK1",0x0023,0x0023,"",0x0040,0x0040,"LO","CRGroupNumber","1"],
-["GEMS_ACRQA_2.0 BLOCK1",0x0023,0x0023,"",0x0050,0x0050,"US","CRImageSerialNumber","1"],
-["GEMS_ACRQA_2.0 BLOCK1",0x0023,0x0023,"",0x0060,0x0060,"LO","CRBarCodeNumber","1"],
-["GEMS_ACRQA_2.0 BLOCK1",0x0023,0x0023,"",0x0070,0x0070,"LO","CRFilmOutputExposure","1"],
-["GEMS_ACRQA_2.0 BLOCK1",0x0023,0x0023,"",0x0080,0x0080,"LO","CRFilmFormat","1"],
-["GEMS_ACRQA_2.0 BLOCK1",0x0023,0x0023,"",0x0090,0x0090,"LO","CRSShiftString","1"],
-["GEMS_ACRQA_2.0 BLOCK2",0x0023,0x0023,"",0x0000,0x0000,"US","CRSShift","1"],
-["GEMS_ACRQA_2.0 BLOCK2",0x0023,0x0023,"",0x0010,0x0010,"LO","CRCShift","1"],
-["GEMS_ACRQA_2.0 BLOCK2",0x0023,0x0023,"",0x0020,0x0020,"LO","CRGT","1"],
-["GEMS_ACRQA_2.0 BLOCK2",0x0023,0x0023,"",0x0030,0x0030,"DS","CRGA","1"],
-["GEMS_ACRQA_2.0 BLOCK2",0x0023,0x0023,"",0x0040,0x0040,"DS","CRGC","1"],
-["GEMS_ACRQA_2.0 BLOCK2",0x0023,0x0023,"",0x0050,0x0050,"DS","CRGS","1"],
-["GEMS_ACRQA_2.0 BLOCK2",0x0023,0x0023,"",0x0060,0x0060,"LO","CRRT","1"],
-["GEMS_ACRQA_2.0 BLOCK2",0x0023,0x0023,"",0x0070,0x0070,"DS","CRRE","1"],
-["GEMS_ACRQA_2.0 BLOCK2",0x0023,0x0023,"",0x0080,0x0080,"US","CRRN","1"],
-["GEMS_ACRQA_2.0 BLOCK2",0x0023,0x0023,"",0x0090,0x0090,"DS","CRDRT","1"],
-["GEMS_ACRQA_2.0 BLOCK3",0x0023,0x0023,"",0x0000,0x0000,"DS","CRDRE","1"],
-["GEMS_ACRQA_2.0 BLOCK3",0x0023,0x0023,"",0x0010,0x0010,"US","CRDRN","1"],
-["GEMS_ACRQA_2.0 BLOCK3",0x0023,0x0023,"",0x0020,0x0020,"DS","CRORE","1"],
-["GEMS_ACRQA_2.0 BLOCK3",0x0023,0x0023,"",0x0030,0x0030,"US","CRORN","1"],
-["GEMS_ACRQA_2.0 BLOCK3",0x0023,0x0023,"",0x0040,0x0040,"US","CRORD","1"],
-["GEMS_ACRQA_2.0 BLOCK3",0x0023,0x0023,"",0x0050,0x0050,"LO","CRCassetteSize","1"],
-["GEMS_ACRQA_2.0 BLOCK3",0x0023,0x0023,"",0x0060,0x0060,"LO","CRMachineID","1"],
-["GEMS_ACRQA_2.0 BLOCK3",0x0023,0x0023,"",0x0070,0x0070,"LO","CRMachineType","1"],
-["GEMS_ACRQA_2.0 BLOCK3",0x0023,0x0023,"",0x0080,0x0080,"LO","CRTechnicianCode","1"],
-["GEMS_ACRQA_2.0 BLOCK3",0x0023,0x0023,"",0x0090,0x0090,"LO","CREnergySubtractionParameters","1"],
-["GEMS_ACRQA_2.0 BLOCK3",0x0023,0x0023,"",0x00F0,0x00F0,"LO","CRDistributionCode","1"],
-["GEMS_ACRQA_2.0 BLOCK3",0x0023,0x0023,"",0x00FF,0x00FF,"US","CRShuttersApplied","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0001,0x0001,"SQ","Reconstruction Parameters Sequence","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0050,0x0050,"UL","VolumeVoxelCount","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0051,0x0051,"UL","VolumeSegmentCount","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0053,0x0053,"US","VolumeSliceSize","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0054,0x0054,"US","VolumeSliceCount","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0055,0x0055,"SL","VolumeThresholdValue","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0057,0x0057,"DS","VolumeVoxelRatio","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0058,0x0058,"DS","VolumeVoxelSize","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0059,0x0059,"US","VolumeZPositionSize","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0060,0x0060,"DS","VolumeBaseLine","9"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0061,0x0061,"DS","VolumeCenterPoint","3"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0063,0x0063,"SL","VolumeSkewBase","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0064,0x0064,"DS","VolumeRegistrationTransformRotationMatrix","9"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0065,0x0065,"DS","VolumeRegistrationTransformTranslationVector","3"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0070,0x0070,"DS","KVPList","1-n"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0071,0x0071,"IS","XRayTubeCurrentList","1-n"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0072,0x0072,"IS","ExposureList","1-n"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0080,0x0080,"LO","AcquisitionDLXIdentifier","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0085,0x0085,"SQ","AcquisitionDLX2DSeriesSequence","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0089,0x0089,"DS","ContrastAgentVolumeList","1-n"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x008A,0x008A,"US","NumberOfInjections","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x008B,0x008B,"US","FrameCount","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0091,0x0091,"LO","XA3DReconstructionAlgorithmName","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0092,0x0092,"CS","XA3DReconstructionAlgorithmVersion","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0093,0x0093,"DA","DLXCalibrationDate","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0094,0x0094,"TM","DLXCalibrationTime","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0095,0x0095,"CS","DLXCalibrationStatus","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0096,0x0096,"IS","UsedFrames","1-n"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0098,0x0098,"US","TransformCount","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x0099,0x0099,"SQ","TransformSequence","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x009A,0x009A,"DS","TransformRotationMatrix","9"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x009B,0x009B,"DS","TransformTranslationVector","3"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x009C,0x009C,"LO","TransformLabel","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00B0,0x00B0,"SQ","WireframeList","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00B1,0x00B1,"US","WireframeCount","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00B2,0x00B2,"US","LocationSystem","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00B5,0x00B5,"LO","WireframeName","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00B6,0x00B6,"LO","WireframeGroupName","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00B7,0x00B7,"LO","WireframeColor","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00B8,0x00B8,"SL","WireframeAttributes","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00B9,0x00B9,"SL","WireframePointCount","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00BA,0x00BA,"SL","WireframeTimestamp","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00BB,0x00BB,"SQ","WireframePointList","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00BC,0x00BC,"DS","WireframePointsCoordinates","3"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00C0,0x00C0,"DS","VolumeUpperLeftHighCornerRAS","3"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00C1,0x00C1,"DS","VolumeSliceToRASRotationMatrix","9"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00C2,0x00C2,"DS","VolumeUpperLeftHighCornerTLOC","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00D1,0x00D1,"OB","VolumeSegmentList","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00D2,0x00D2,"OB","VolumeGradientList","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00D3,0x00D3,"OB","VolumeDensityList","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00D4,0x00D4,"OB","VolumeZPositionList","1"],
-["GEMS_ADWSoft_3D1",0x0047,0x0047,"",0x00D5,0x00D5,"OB","VolumeOriginalIndexList","1"],
-["GEMS_ADWSoft_DPO",0x0039,0x0039,"",0x0080,0x0080,"IS","PrivateEntityNumber","1"],
-["GEMS_ADWSoft_DPO",0x0039,0x0039,"",0x0085,0x0085,"DA","PrivateEntityDate","1"],
-["GEMS_ADWSoft_DPO",0x0039,0x0039,"",0x0090,0x0090,"TM","PrivateEntityTime","1"],
-["GEMS_ADWSoft_DPO",0x0039,0x0039,"",0x0095,0x0095,"LO","PrivateEntityLaunchCommand","1"],
-["GEMS_ADWSoft_DPO",0x0039,0x0039,"",0x00AA,0x00AA,"CS","PrivateEntityType","1"],
-["GEMS_CTHD_01",0x0033,0x0033,"",0x0002,0x0002,"UN","Unknown","1"],
-["GEMS_DRS_1",0x0037,0x0037,"",0x0010,0x0010,"LO","ReferringDepartment","1"],
-["GEMS_DRS_1",0x0037,0x0037,"",0x0020,0x0020,"US","ScreenNumber","1"],
-["GEMS_DRS_1",0x0037,0x0037,"",0x0040,0x0040,"SH","LeftOrientation","1"],
-["GEMS_DRS_1",0x0037,0x0037,"",0x0042,0x0042,"SH","RightOrientation","1"],
-["GEMS_DRS_1",0x0037,0x0037,"",0x0050,0x0050,"CS","Inversion","1"],
-["GEMS_DRS_1",0x0037,0x0037,"",0x0060,0x0060,"US","DSA","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0010,0x0010,"LO","Unknown","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0011,0x0011,"SL","StudyFlags","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0012,0x0012,"SL","StudyType","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x001E,0x001E,"UI","Unknown","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0020,0x0020,"LO","Unknown","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0021,0x0021,"SL","SeriesFlags","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0022,0x0022,"SH","UserOrientation","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0023,0x0023,"SL","InitiationType","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0024,0x0024,"SL","InitiationDelay","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0025,0x0025,"SL","InitiationCountRate","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0026,0x0026,"SL","NumberEnergySets","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0027,0x0027,"SL","NumberDetectors","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0029,0x0029,"SL","Unknown","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x002A,0x002A,"SL","Unknown","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x002C,0x002C,"LO","SeriesComments","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x002D,0x002D,"SL","TrackBeatAverage","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x002E,0x002E,"FD","DistancePrescribed","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0030,0x0030,"LO","Unknown","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0035,0x0035,"SL","GantryLocusType","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0037,0x0037,"SL","StartingHeartRate","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0038,0x0038,"SL","RRWindowWidth","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0039,0x0039,"SL","RRWindowOffset","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x003A,0x003A,"SL","PercentCycleImaged","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0040,0x0040,"LO","Unknown","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0041,0x0041,"SL","PatientFlags","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0042,0x0042,"DA","PatientCreationDate","1"],
-["GEMS_GENIE_1",0x0009,0x0009,"",0x0043,0x0043,"TM","PatientCreationTime","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x000A,0x000A,"SL","SeriesType","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x000B,0x000B,"SL","EffectiveSeriesDuration","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x000C,0x000C,"SL","NumBeats","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x000D,0x000D,"LO","RadioNuclideName","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0010,0x0010,"LO","Unknown","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0012,0x0012,"LO","DatasetName","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0013,0x0013,"SL","DatasetType","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0015,0x0015,"SL","DetectorNumber","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0016,0x0016,"SL","EnergyNumber","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0017,0x0017,"SL","RRIntervalWindowNumber","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0018,0x0018,"SL","MGBinNumber","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0019,0x0019,"FD","RadiusOfRotation","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x001A,0x001A,"SL","DetectorCountZone","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x001B,0x001B,"SL","NumEnergyWindows","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x001C,0x001C,"SL","EnergyOffset","4"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x001D,0x001D,"SL","EnergyRange","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x001F,0x001F,"SL","ImageOrientation","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0023,0x0023,"SL","UseFOVMask","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0024,0x0024,"SL","FOVMaskYCutoffAngle","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0025,0x0025,"SL","FOVMaskCutoffAngle","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0026,0x0026,"SL","TableOrientation","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0027,0x0027,"SL","ROITopLeft","2"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0028,0x0028,"SL","ROIBottomRight","2"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0030,0x0030,"LO","Unknown","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0033,0x0033,"LO","EnergyCorrectName","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0034,0x0034,"LO","SpatialCorrectName","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0035,0x0035,"LO","TuningCalibName","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0036,0x0036,"LO","UniformityCorrectName","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0037,0x0037,"LO","AcquisitionSpecificCorrectName","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0038,0x0038,"SL","ByteOrder","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x003A,0x003A,"SL","PictureFormat","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x003B,0x003B,"FD","PixelScale","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x003C,0x003C,"FD","PixelOffset","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x003E,0x003E,"SL","FOVShape","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x003F,0x003F,"SL","DatasetFlags","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0044,0x0044,"FD","ThresholdCenter","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0045,0x0045,"FD","ThresholdWidth","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0046,0x0046,"SL","InterpolationType","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0055,0x0055,"FD","Period","1"],
-["GEMS_GENIE_1",0x0011,0x0011,"",0x0056,0x0056,"FD","ElapsedTime","1"],
-["GEMS_GENIE_1",0x0013,0x0013,"",0x0010,0x0010,"FD","DigitalFOV","2"],
-["GEMS_GENIE_1",0x0013,0x0013,"",0x0011,0x0011,"SL","Unknown","1"],
-["GEMS_GENIE_1",0x0013,0x0013,"",0x0012,0x0012,"SL","Unknown","1"],
-["GEMS_GENIE_1",0x0013,0x0013,"",0x0016,0x0016,"SL","AutoTrackPeak","1"],
-["GEMS_GENIE_1",0x0013,0x0013,"",0x0017,0x0017,"SL","AutoTrackWidth","1"],
-["GEMS_GENIE_1",0x0013,0x0013,"",0x0018,0x0018,"FD","TransmissionScanTime","1"],
-["GEMS_GENIE_1",0x0013,0x0013,"",0x0019,0x0019,"FD","TransmissionMaskWidth","1"],
-["GEMS_GENIE_1",0x0013,0x0013,"",0x001A,0x001A,"FD","CopperAttenuatorThickness","1"],
-["GEMS_GENIE_1",0x0013,0x0013,"",0x001C,0x001C,"FD","Unknown","1"],
-["GEMS_GENIE_1",0x0013,0x0013,"",0x001D,0x001D,"FD","Unknown","1"],
-["GEMS_GENIE_1",0x0013,0x0013,"",0x001E,0x001E,"FD","TomoViewOffset","1-n"],
-["GEMS_GENIE_1",0x0013,0x0013,"",0x0026,0x0026,"LT","StudyComments","1"],
-["GEMS_GNHD_01",0x0033,0x0033,"",0x0001,0x0001,"UN","Unknown","1"],
-["GEMS_GNHD_01",0x0033,0x0033,"",0x0002,0x0002,"UN","Unknown","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x0001,0x0001,"LO","FullFidelity","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x0002,0x0002,"SH","SuiteId","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x0004,0x0004,"SH","ProductId","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x0017,0x0017,"LT","Unknown","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x001A,0x001A,"US","Unknown","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x0020,0x0020,"US","Unknown","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x0027,0x0027,"SL","ImageActualDate","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x002F,0x002F,"LT","Unknown","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x0030,0x0030,"SH","ServiceId","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x0031,0x0031,"SH","MobileLocationNumber","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x00E2,0x00E2,"LT","Unknown","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x00E3,0x00E3,"UI","EquipmentUID","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x00E6,0x00E6,"SH","GenesisVersionNow","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x00E7,0x00E7,"UL","ExamRecordChecksum","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x00E8,0x00E8,"UL","Unknown","1"],
-["GEMS_IDEN_01",0x0009,0x0009,"",0x00E9,0x00E9,"SL","ActualSeriesDataTimeStamp","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0006,0x0006,"SL","ImageArchiveFlag","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0010,0x0010,"SS","ScoutType","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x001C,0x001C,"SL","VmaMamp","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x001D,0x001D,"SS","VmaPhase","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x001E,0x001E,"SL","VmaMod","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x001F,0x001F,"SL","VmaClip","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0020,0x0020,"SS","SmartScanOnOffFlag","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0030,0x0030,"SH","ForeignImageRevision","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0031,0x0031,"SS","ImagingMode","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0032,0x0032,"SS","PulseSequence","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0033,0x0033,"SL","ImagingOptions","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0035,0x0035,"SS","PlaneType","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0036,0x0036,"SL","ObliquePlane","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0040,0x0040,"SH","RASLetterOfImageLocation","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0041,0x0041,"FL","ImageLocation","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0042,0x0042,"FL","CenterRCoordOfPlaneImage","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0043,0x0043,"FL","CenterACoordOfPlaneImage","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0044,0x0044,"FL","CenterSCoordOfPlaneImage","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0045,0x0045,"FL","NormalRCoord","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0046,0x0046,"FL","NormalACoord","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0047,0x0047,"FL","NormalSCoord","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0048,0x0048,"FL","RCoordOfTopRightCorner","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0049,0x0049,"FL","ACoordOfTopRightCorner","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x004A,0x004A,"FL","SCoordOfTopRightCorner","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x004B,0x004B,"FL","RCoordOfBottomRightCorner","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x004C,0x004C,"FL","ACoordOfBottomRightCorner","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x004D,0x004D,"FL","SCoordOfBottomRightCorner","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0050,0x0050,"FL","TableStartLocation","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0051,0x0051,"FL","TableEndLocation","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0052,0x0052,"SH","RASLetterForSideOfImage","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0053,0x0053,"SH","RASLetterForAnteriorPosterior","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0054,0x0054,"SH","RASLetterForScoutStartLoc","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0055,0x0055,"SH","RASLetterForScoutEndLoc","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0060,0x0060,"FL","ImageDimensionX","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0061,0x0061,"FL","ImageDimensionY","1"],
-["GEMS_IMAG_01",0x0027,0x0027,"",0x0062,0x0062,"FL","NumberOfExcitations","1"],
-["GEMS_IMPS_01",0x0029,0x0029,"",0x0004,0x0004,"SL","LowerRangeOfPixels","1"],
-["GEMS_IMPS_01",0x0029,0x0029,"",0x0005,0x0005,"DS","LowerRangeOfPixels","1"],
-["GEMS_IMPS_01",0x0029,0x0029,"",0x0006,0x0006,"DS","LowerRangeOfPixels","1"],
-["GEMS_IMPS_01",0x0029,0x0029,"",0x0007,0x0007,"SL","LowerRangeOfPixels","1"],
-["GEMS_IMPS_01",0x0029,0x0029,"",0x0008,0x0008,"SH","LowerRangeOfPixels","1"],
-["GEMS_IMPS_01",0x0029,0x0029,"",0x0009,0x0009,"SH","LowerRangeOfPixels","1"],
-["GEMS_IMPS_01",0x0029,0x0029,"",0x000A,0x000A,"SS","LowerRangeOfPixels","1"],
-["GEMS_IMPS_01",0x0029,0x0029,"",0x0015,0x0015,"SL","LowerRangeOfPixels","1"],
-["GEMS_IMPS_01",0x0029,0x0029,"",0x0016,0x0016,"SL","LowerRangeOfPixels","1"],
-["GEMS_IMPS_01",0x0029,0x0029,"",0x0017,0x0017,"SL","LowerRangeOfPixels","1"],
-["GEMS_IMPS_01",0x0029,0x0029,"",0x0018,0x0018,"SL","UpperRangeOfPixels","1"],
-["GEMS_IMPS_01",0x0029,0x0029,"",0x001A,0x001A,"SL","LengthOfTotalHeaderInBytes","1"],
-["GEMS_IMPS_01",0x0029,0x0029,"",0x0026,0x0026,"SS","VersionOfHeaderStructure","1"],
-["GEMS_IMPS_01",0x0029,0x0029,"",0x0034,0x0034,"SL","AdvantageCompOverflow","1"],
-["GEMS_IMPS_01",0x0029,0x0029,"",0x0035,0x0035,"SL","AdvantageCompUnderflow","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0001,0x0001,"SS","BitmapOfPrescanOptions","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0002,0x0002,"SS","GradientOffsetInX","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0003,0x0003,"SS","GradientOffsetInY","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0004,0x0004,"SS","GradientOffsetInZ","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0005,0x0005,"SS","ImageIsOriginalOrUnoriginal","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0006,0x0006,"SS","NumberOfEPIShots","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0007,0x0007,"SS","ViewsPerSegment","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0008,0x0008,"SS","RespiratoryRateInBPM","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0009,0x0009,"SS","RespiratoryTriggerPoint","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x000A,0x000A,"SS","TypeOfReceiverUsed","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x000B,0x000B,"DS","PeakRateOfChangeOfGradientField","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x000C,0x000C,"DS","LimitsInUnitsOfPercent","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x000D,0x000D,"DS","PSDEstimatedLimit","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x000E,0x000E,"DS","PSDEstimatedLimitInTeslaPerSecond","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x000F,0x000F,"DS","SARAvgHead","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0010,0x0010,"US","WindowValue","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0011,0x0011,"US","TotalInputViews","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0012,0x0012,"SS","XrayChain","3"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0013,0x0013,"SS","ReconKernelParameters","5"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0014,0x0014,"SS","CalibrationParameters","3"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0015,0x0015,"SS","TotalOutputViews","3"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0016,0x0016,"SS","NumberOfOverranges","5"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0017,0x0017,"DS","IBHImageScaleFactors","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0018,0x0018,"DS","BBHCoefficients","3"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0019,0x0019,"SS","NumberOfBBHChainsToBlend","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x001A,0x001A,"SL","StartingChannelNumber","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x001B,0x001B,"SS","PPScanParameters","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x001C,0x001C,"SS","GEImageIntegrity","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x001D,0x001D,"SS","LevelValue","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x001E,0x001E,"DS","DeltaStartTime","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x001F,0x001F,"SL","MaxOverrangesInAView","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0020,0x0020,"DS","AvgOverrangesAllViews","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0021,0x0021,"SS","CorrectedAfterglowTerms","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0025,0x0025,"SS","ReferenceChannels","6"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0026,0x0026,"US","NoViewsRefChannelsBlocked","6"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0027,0x0027,"SH","ScanPitchRatio","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0028,0x0028,"OB","UniqueImageIdentifier","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0029,0x0029,"OB","HistogramTables","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x002A,0x002A,"OB","UserDefinedData","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x002B,0x002B,"SS","PrivateScanOptions","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x002C,0x002C,"SS","EffectiveEchoSpacing","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x002D,0x002D,"SH","StringSlopField1","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x002E,0x002E,"SH","StringSlopField2","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x002F,0x002F,"SS","RawDataType","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0030,0x0030,"SS","RawDataType","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0031,0x0031,"DS","RACoordOfTargetReconCentre","2"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0032,0x0032,"SS","RawDataType","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0033,0x0033,"FL","NegScanSpacing","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0034,0x0034,"IS","OffsetFrequency","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0035,0x0035,"UL","UserUsageTag","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0036,0x0036,"UL","UserFillMapMSW","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0037,0x0037,"UL","UserFillMapLSW","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0038,0x0038,"FL","User25ToUser48","24"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0039,0x0039,"IS","SlopInteger6ToSlopInteger9","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0040,0x0040,"FL","TriggerOnPosition","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0041,0x0041,"FL","DegreeOfRotation","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0042,0x0042,"SL","DASTriggerSource","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0043,0x0043,"SL","DASFpaGain","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0044,0x0044,"SL","DASOutputSource","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0045,0x0045,"SL","DASAdInput","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0046,0x0046,"SL","DASCalMode","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0047,0x0047,"SL","DASCalFrequency","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0048,0x0048,"SL","DASRegXm","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0049,0x0049,"SL","DASAutoZero","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x004A,0x004A,"SS","StartingChannelOfView","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x004B,0x004B,"SL","DASXmPattern","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x004C,0x004C,"SS","TGGCTriggerMode","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x004D,0x004D,"FL","StartScanToXrayOnDelay","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x004E,0x004E,"FL","DurationOfXrayOn","4"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0060,0x0060,"IS","SlopInteger10ToSlopInteger17","8"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0061,0x0061,"UI","ScannerStudyEntityUID","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0062,0x0062,"SH","ScannerStudyID","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x006F,0x006F,"DS","ScannerTableEntry","3"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0070,0x0070,"LO","ParadigmName","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0071,0x0071,"ST","ParadigmDescription","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0072,0x0072,"UI","ParadigmUID","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0073,0x0073,"US","ExperimentType","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0074,0x0074,"US","NumberOfRestVolumes","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0075,0x0075,"US","NumberOfActiveVolumes","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0076,0x0076,"US","NumberOfDummyScans","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0077,0x0077,"SH","ApplicationName","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0078,0x0078,"SH","ApplicationVersion","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0079,0x0079,"US","SlicesPerVolume","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x007A,0x007A,"US","ExpectedTimePoints","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x007B,0x007B,"FL","RegressorValues","1-n"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x007C,0x007C,"FL","DelayAfterSliceGroup","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x007D,0x007D,"US","ReconModeFlagWord","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x007E,0x007E,"LO","PACCSpecificInformation","1-n"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x007F,0x007F,"DS","EDWIScaleFactor","1-n"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0080,0x0080,"LO","CoilIDData","1-n"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0081,0x0081,"LO","GECoilName","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0082,0x0082,"LO","SystemConfigurationInformation","1-n"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0083,0x0083,"DS","AssetRFactors","1-2"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0084,0x0084,"LO","AdditionalAssetData","5-n"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0085,0x0085,"UT","DebugDataTextFormat","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0086,0x0086,"OB","DebugDataBinaryFormat","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0087,0x0087,"UT","ScannerSoftwareVersionLongForm","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0088,0x0088,"UI","PUREAcquisitionCalibrationSeriesUID","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0089,0x0089,"LO","GoverningBodydBdtAndSARDefinition","3"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x008A,0x008A,"CS","PrivateInPlanePhaseEncodingDirection","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x008B,0x008B,"OB","FMRIBinaryDataBlock","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x008C,0x008C,"DS","VoxelLocation","6"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x008D,0x008D,"DS","SATBandLocations","7-7n"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x008E,0x008E,"DS","SpectroPrescanValues","3"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x008F,0x008F,"DS","SpectroParameters","3"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0090,0x0090,"LO","SARDefinition","1-n"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0091,0x0091,"DS","SARValue","1-n"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0092,0x0092,"LO","ImageErrorText","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0093,0x0093,"DS","SpectroQuantitationValues","1-n"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0094,0x0094,"DS","SpectroRatioValues","1-n"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0095,0x0095,"LO","PrescanReuseString","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0096,0x0096,"CS","ContentQualification","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0097,0x0097,"LO","ImageFilteringParameters","9"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0098,0x0098,"UI","ASSETAcquisitionCalibrationSeriesUID","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x0099,0x0099,"LO","ExtendedOptions","1-n"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x009A,0x009A,"IS","RxStackIdentification","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x009B,0x009B,"DS","NPWFactor","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x009C,0x009C,"OB","ResearchTag1","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x009D,0x009D,"OB","ResearchTag2","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x009E,0x009E,"OB","ResearchTag3","1"],
-["GEMS_PARM_01",0x0043,0x0043,"",0x009F,0x009F,"OB","ResearchTag4","1"],
-["GEMS_PATI_01",0x0011,0x0011,"",0x0010,0x0010,"SS","PatientStatus","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0003,0x0003,"SS","SeriesFromWhichPrescribed","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0005,0x0005,"SH","GenesisVersionNow","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0007,0x0007,"UL","SeriesRecordChecksum","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0015,0x0015,"US","Unknown","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0016,0x0016,"SS","Unknown","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0018,0x0018,"SH","GenesisVersionNow","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0019,0x0019,"UL","AcqReconRecordChecksum","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0020,0x0020,"DS","TableStartLocation","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0035,0x0035,"SS","SeriesFromWhichPrescribed","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0036,0x0036,"SS","ImageFromWhichPrescribed","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0037,0x0037,"SS","ScreenFormat","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x004A,0x004A,"LO","AnatomicalReferenceForScout","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x004E,0x004E,"US","Unknown","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x004F,0x004F,"SS","LocationsInAcquisition","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0050,0x0050,"SS","GraphicallyPrescribed","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0051,0x0051,"DS","RotationFromSourceXRot","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0052,0x0052,"DS","RotationFromSourceYRot","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0053,0x0053,"DS","RotationFromSourceZRot","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0054,0x0054,"SH","ImagePosition","3"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0055,0x0055,"SH","ImageOrientation","6"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0056,0x0056,"SL","IntegerSlop","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0057,0x0057,"SL","IntegerSlop","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0058,0x0058,"SL","IntegerSlop","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0059,0x0059,"SL","IntegerSlop","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x005A,0x005A,"SL","IntegerSlop","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x005B,0x005B,"DS","FloatSlop","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x005C,0x005C,"DS","FloatSlop","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x005D,0x005D,"DS","FloatSlop","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x005E,0x005E,"DS","FloatSlop","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x005F,0x005F,"DS","FloatSlop","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0070,0x0070,"LT","Unknown","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0071,0x0071,"LT","Unknown","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0081,0x0081,"DS","AutoWindowLevelAlpha","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0082,0x0082,"DS","AutoWindowLevelBeta","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0083,0x0083,"DS","AutoWindowLevelWindow","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0084,0x0084,"DS","AutoWindowLevelLevel","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0090,0x0090,"SS","TubeFocalSpotPosition","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0091,0x0091,"SS","BiopsyPosition","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0092,0x0092,"FL","BiopsyTLocation","1"],
-["GEMS_RELA_01",0x0021,0x0021,"",0x0093,0x0093,"FL","BiopsyRefLocation","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0004,0x0004,"CS","AES","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0006,0x0006,"DS","Angulation","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0009,0x0009,"DS","RealMagnificationFactor","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x000B,0x000B,"CS","SenographType","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x000C,0x000C,"DS","IntegrationTime","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x000D,0x000D,"DS","ROIOriginXY","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0011,0x0011,"DS","ReceptorSizeCmXY","2"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0012,0x0012,"IS","ReceptorSizePixelsXY","2"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0013,0x0013,"ST","Screen","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0014,0x0014,"DS","PixelPitchMicrons","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0015,0x0015,"IS","PixelDepthBits","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0016,0x0016,"IS","BinningFactorXY","2"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x001B,0x001B,"CS","ClinicalView","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x001D,0x001D,"DS","MeanOfRawGrayLevels","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x001E,0x001E,"DS","MeanOfOffsetGrayLevels","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x001F,0x001F,"DS","MeanOfCorrectedGrayLevels","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0020,0x0020,"DS","MeanOfRegionGrayLevels","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0021,0x0021,"DS","MeanOfLogRegionGrayLevels","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0022,0x0022,"DS","StandardDeviationOfRawGrayLevels","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0023,0x0023,"DS","StandardDeviationOfCorrectedGrayLevels","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0024,0x0024,"DS","StandardDeviationOfRegionGrayLevels","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0025,0x0025,"DS","StandardDeviationOfLogRegionGrayLevels","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0026,0x0026,"OB","MAOBuffer","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0027,0x0027,"IS","SetNumber","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0028,0x0028,"CS","WindowingType","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0029,0x0029,"DS","WindowingParameters","1-n"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x002A,0x002A,"IS","CrosshairCursorXCoordinates","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x002B,0x002B,"IS","CrosshairCursorYCoordinates","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x0039,0x0039,"US","VignetteRows","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x003A,0x003A,"US","VignetteColumns","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x003B,0x003B,"US","VignetteBitsAllocated","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x003C,0x003C,"US","VignetteBitsStored","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x003D,0x003D,"US","VignetteHighBit","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x003E,0x003E,"US","VignettePixelRepresentation","1"],
-["GEMS_SENO_02",0x0045,0x0045,"",0x003F,0x003F,"OB","VignettePixelData","1"],
-["GEMS_SERS_01",0x0025,0x0025,"",0x0006,0x0006,"SS","LastPulseSequenceUsed","1"],
-["GEMS_SERS_01",0x0025,0x0025,"",0x0007,0x0007,"SL","ImagesInSeries","1"],
-["GEMS_SERS_01",0x0025,0x0025,"",0x0010,0x0010,"SL","LandmarkCounter","1"],
-["GEMS_SERS_01",0x0025,0x0025,"",0x0011,0x0011,"SS","NumberOfAcquisitions","1"],
-["GEMS_SERS_01",0x0025,0x0025,"",0x0014,0x0014,"SL","IndicatesNumberOfUpdatesToHeader","1"],
-["GEMS_SERS_01",0x0025,0x0025,"",0x0017,0x0017,"SL","SeriesCompleteFlag","1"],
-["GEMS_SERS_01",0x0025,0x0025,"",0x0018,0x0018,"SL","NumberOfImagesArchived","1"],
-["GEMS_SERS_01",0x0025,0x0025,"",0x0019,0x0019,"SL","LastImageNumberUsed","1"],
-["GEMS_SERS_01",0x0025,0x0025,"",0x001A,0x001A,"SH","PrimaryReceiverSuiteAndHost","1"],
-["GEMS_STDY_01",0x0023,0x0023,"",0x0001,0x0001,"SL","NumberOfSeriesInStudy","1"],
-["GEMS_STDY_01",0x0023,0x0023,"",0x0002,0x0002,"SL","NumberOfUnarchivedSeries","1"],
-["GEMS_STDY_01",0x0023,0x0023,"",0x0010,0x0010,"SS","ReferenceImageField","1"],
-["GEMS_STDY_01",0x0023,0x0023,"",0x0050,0x0050,"SS","SummaryImage","1"],
-["GEMS_STDY_01",0x0023,0x0023,"",0x0070,0x0070,"FD","StartTimeSecsInFirstAxial","1"],
-["GEMS_STDY_01",0x0023,0x0023,"",0x0074,0x0074,"SL","NumberOfUpdatesToHeader","1"],
-["GEMS_STDY_01",0x0023,0x0023,"",0x007D,0x007D,"SS","IndicatesIfStudyHasCompleteInfo","1"],
-["GEMS_Ultrasound_MovieGroup_001",0x7FE1,0x7FE1,"",0x1060,0x1060,"OB|OW","IllegalPrivatePixelSequence","1"],
-["GEMS_YMHD_01",0x0033,0x0033,"",0x0005,0x0005,"UN","Unknown","1"],
-["GEMS_YMHD_01",0x0033,0x0033,"",0x0006,0x0006,"UN","Unknown","1"],
-["GE_GENESIS_REV3.0",0x0019,0x0019,"",0x0039,0x0039,"SS","AxialType","1"],
-["GE_GENESIS_REV3.0",0x0019,0x0019,"",0x008F,0x008F,"SS","SwapPhaseFrequency","1"],
-["GE_GENESIS_REV3.0",0x0019,0x0019,"",0x009C,0x009C,"SS","PulseSequenceName","1"],
-["GE_GENESIS_REV3.0",0x0019,0x0019,"",0x009F,0x009F,"SS","CoilType","1"],
-["GE_GENESIS_REV3.0",0x0019,0x0019,"",0x00A4,0x00A4,"SS","SATFatWaterBone","1"],
-["GE_GENESIS_REV3.0",0x0019,0x0019,"",0x00C0,0x00C0,"SS","BitmapOfSATSelections","1"],
-["GE_GENESIS_REV3.0",0x0019,0x0019,"",0x00C1,0x00C1,"SS","SurfaceCoilIntensityCorrectionFlag","1"],
-["GE_GENESIS_REV3.0",0x0019,0x0019,"",0x00CB,0x00CB,"SS","PhaseContrastFlowAxis","1"],
-["GE_GENESIS_REV3.0",0x0019,0x0019,"",0x00CC,0x00CC,"SS","PhaseContrastVelocityEncoding","1"],
-["GE_GENESIS_REV3.0",0x0019,0x0019,"",0x00D5,0x00D5,"SS","FractionalEcho","1"],
-["GE_GENESIS_REV3.0",0x0019,0x0019,"",0x00D8,0x00D8,"SS","VariableEchoFlag","1"],
-["GE_GENESIS_REV3.0",0x0019,0x0019,"",0x00D9,0x00D9,"DS","ConcatenatedSat","1"],
-["GE_GENESIS_REV3.0",0x0019,0x0019,"",0x00F2,0x00F2,"SS","NumberOfPhases","1"],
-["GE_GENESIS_REV3.0",0x0043,0x0043,"",0x001E,0x001E,"DS","DeltaStartTime","1"],
-["GE_GENESIS_REV3.0",0x0043,0x0043,"",0x0027,0x0027,"SH","ScanPitchRatio","1"],
-["INTELERAD MEDICAL SYSTEMS",0x0029,0x0029,"",0x0001,0x0001,"FD","ImageCompressionFraction","1"],
-["INTELERAD MEDICAL SYSTEMS",0x0029,0x0029,"",0x0002,0x0002,"FD","ImageQuality","1"],
-["INTELERAD MEDICAL SYSTEMS",0x0029,0x0029,"",0x0003,0x0003,"FD","ImageBytesTransferred","1"],
-["INTELERAD MEDICAL SYSTEMS",0x0029,0x0029,"",0x0010,0x0010,"SH","J2cParameterType","1"],
-["INTELERAD MEDICAL SYSTEMS",0x0029,0x0029,"",0x0011,0x0011,"US","J2cPixelRepresentation","1"],
-["INTELERAD MEDICAL SYSTEMS",0x0029,0x0029,"",0x0012,0x0012,"US","J2cBitsAllocated","1"],
-["INTELERAD MEDICAL SYSTEMS",0x0029,0x0029,"",0x0013,0x0013,"US","J2cPixelShiftValue","1"],
-["INTELERAD MEDICAL SYSTEMS",0x0029,0x0029,"",0x0014,0x0014,"US","J2cPlanarConfiguration","1"],
-["INTELERAD MEDICAL SYSTEMS",0x0029,0x0029,"",0x0015,0x0015,"DS","J2cRescaleIntercept","1"],
-["INTELERAD MEDICAL SYSTEMS",0x0029,0x0029,"",0x0020,0x0020,"LO","PixelDataMD5SumPerFrame","1"],
-["INTELERAD MEDICAL SYSTEMS",0x0029,0x0029,"",0x0021,0x0021,"US","HistogramPercentileLabels","1"],
-["INTELERAD MEDICAL SYSTEMS",0x0029,0x0029,"",0x0022,0x0022,"FD","HistogramPercentileValues","1"],
-["INTELERAD MEDICAL SYSTEMS",0x3F01,0x3F01,"",0x0001,0x0001,"LO","InstitutionCode","1"],
-["INTELERAD MEDICAL SYSTEMS",0x3F01,0x3F01,"",0x0002,0x0002,"LO","RoutedTransferAE","1"],
-["INTELERAD MEDICAL SYSTEMS",0x3F01,0x3F01,"",0x0003,0x0003,"LO","SourceAE","1"],
-["INTELERAD MEDICAL SYSTEMS",0x3F01,0x3F01,"",0x0004,0x0004,"SH","DeferredValidation","1"],
-["INTELERAD MEDICAL SYSTEMS",0x3F01,0x3F01,"",0x0005,0x0005,"LO","SeriesOwner","1"],
-["INTELERAD MEDICAL SYSTEMS",0x3F01,0x3F01,"",0x0006,0x0006,"LO","OrderGroupNumber","1"],
-["INTELERAD MEDICAL SYSTEMS",0x3F01,0x3F01,"",0x0007,0x0007,"SH","StrippedPixelData","1"],
-["INTELERAD MEDICAL SYSTEMS",0x3F01,0x3F01,"",0x0008,0x0008,"SH","PendingMoveRequest","1"],
-["INTEGRIS 1.0",0x0041,0x0041,"",0x0020,0x0020,"FL","AccumulatedFluoroscopyDose","1"],
-["INTEGRIS 1.0",0x0041,0x0041,"",0x0030,0x0030,"FL","AccumulatedExposureDose","1"],
-["INTEGRIS 1.0",0x0041,0x0041,"",0x0040,0x0040,"FL","TotalDose","1"],
-["INTEGRIS 1.0",0x0041,0x0041,"",0x0041,0x0041,"FL","TotalNumberOfFrames","1"],
-["INTEGRIS 1.0",0x0041,0x0041,"",0x0050,0x0050,"SQ","ExposureInformationSequence","1"],
-["INTEGRIS 1.0",0x0009,0x0009,"",0x0008,0x0008,"CS","ExposureChannel","1-n"],
-["INTEGRIS 1.0",0x0009,0x0009,"",0x0032,0x0032,"TM","ExposureStartTime","1"],
-["INTEGRIS 1.0",0x0019,0x0019,"",0x0000,0x0000,"LO","APRName","1"],
-["INTEGRIS 1.0",0x0019,0x0019,"",0x0040,0x0040,"DS","FrameRate","1"],
-["INTEGRIS 1.0",0x0021,0x0021,"",0x0012,0x0012,"IS","ExposureNumber","1"],
-["INTEGRIS 1.0",0x0029,0x0029,"",0x0008,0x0008,"IS","NumberOfExposureResults","1"],
-["ISG shadow",0x0029,0x0029,"",0x0070,0x0070,"IS","Unknown","1"],
-["ISG shadow",0x0029,0x0029,"",0x0080,0x0080,"IS","Unknown","1"],
-["ISG shadow",0x0029,0x0029,"",0x0090,0x0090,"IS","Unknown","1"],
-["ISI",0x0009,0x0009,"",0x0001,0x0001,"UN","SIENETGeneralPurposeIMGEF","1"],
-["MERGE TECHNOLOGIES, INC.",0x0009,0x0009,"",0x0000,0x0000,"OB","Unknown","1"],
-["OCULUS Optikgeraete GmbH",0x0029,0x0029,"",0x1010,0x1010,"OB","OriginalMeasuringData","1"],
-["OCULUS Optikgeraete GmbH",0x0029,0x0029,"",0x1012,0x1012,"UL","OriginalMeasuringDataLength","1"],
-["OCULUS Optikgeraete GmbH",0x0029,0x0029,"",0x1020,0x1020,"OB","OriginalMeasuringRawData","1"],
-["OCULUS Optikgeraete GmbH",0x0029,0x0029,"",0x1022,0x1022,"UL","OriginalMeasuringRawDataLength","1"],
-["PAPYRUS 3.0",0x0041,0x0041,"",0x0000,0x0000,"LT","PapyrusComments","1"],
-["PAPYRUS 3.0",0x0041,0x0041,"",0x0010,0x0010,"SQ","PointerSequence","1"],
-["PAPYRUS 3.0",0x0041,0x0041,"",0x0011,0x0011,"UL","ImagePointer","1"],
-["PAPYRUS 3.0",0x0041,0x0041,"",0x0012,0x0012,"UL","PixelOffset","1"],
-["PAPYRUS 3.0",0x0041,0x0041,"",0x0013,0x0013,"SQ","ImageIdentifierSequence","1"],
-["PAPYRUS 3.0",0x0041,0x0041,"",0x0014,0x0014,"SQ","ExternalFileReferenceSequence","1"],
-["PAPYRUS 3.0",0x0041,0x0041,"",0x0015,0x0015,"US","NumberOfImages","1"],
-["PAPYRUS 3.0",0x0041,0x0041,"",0x0021,0x0021,"UI","ReferencedSOPClassUID","1"],
-["PAPYRUS 3.0",0x0041,0x0041,"",0x0022,0x0022,"UI","ReferencedSOPInstanceUID","1"],
-["PAPYRUS 3.0",0x0041,0x0041,"",0x0031,0x0031,"LT","ReferencedFileName","1"],
-["PAPYRUS 3.0",0x0041,0x0041,"",0x0032,0x0032,"LT","ReferencedFilePath","1-n"],
-["PAPYRUS 3.0",0x0041,0x0041,"",0x0041,0x0041,"UI","ReferencedImageSOPClassUID","1"],
-["PAPYRUS 3.0",0x0041,0x0041,"",0x0042,0x0042,"UI","ReferencedImageSOPInstanceUID","1"],
-["PAPYRUS 3.0",0x0041,0x0041,"",0x0050,0x0050,"SQ","ImageSequence","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x0000,0x0000,"IS","OverlayID","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x0001,0x0001,"LT","LinkedOverlays","1-n"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x0010,0x0010,"US","OverlayRows","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x0011,0x0011,"US","OverlayColumns","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x0040,0x0040,"LO","OverlayType","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x0050,0x0050,"US","OverlayOrigin","1-n"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x0060,0x0060,"LO","Editable","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x0070,0x0070,"LO","OverlayFont","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x0072,0x0072,"LO","OverlayStyle","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x0074,0x0074,"US","OverlayFontSize","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x0076,0x0076,"LO","OverlayColor","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x0078,0x0078,"US","ShadowSize","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x0080,0x0080,"LO","FillPattern","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x0082,0x0082,"US","OverlayPenSize","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x00A0,0x00A0,"LO","Label","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x00A2,0x00A2,"LT","PostItText","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x00A4,0x00A4,"US","AnchorPoint","2"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x00B0,0x00B0,"LO","ROIType","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x00B2,0x00B2,"LT","AttachedAnnotation","1"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x00BA,0x00BA,"US","ContourPoints","1-n"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x00BC,0x00BC,"US","MaskData","1-n"],
-["PAPYRUS 3.0",0x6001,0x60FF,"o",0x00C0,0x00C0,"SQ","UINOverlaySequence","1"],
-["PAPYRUS",0x0009,0x0009,"",0x0000,0x0000,"LT","OriginalFileName","1"],
-["PAPYRUS",0x0009,0x0009,"",0x0010,0x0010,"LT","OriginalFileLocation","1"],
-["PAPYRUS",0x0009,0x0009,"",0x0018,0x0018,"LT","DataSetIdentifier","1"],
-["PAPYRUS",0x0041,0x0041,"",0x0000,0x0000,"LT","PapyrusComments","1-n"],
-["PAPYRUS",0x0041,0x0041,"",0x0010,0x0010,"US","FolderType","1"],
-["PAPYRUS",0x0041,0x0041,"",0x0011,0x0011,"LT","PatientFolderDataSetID","1"],
-["PAPYRUS",0x0041,0x0041,"",0x0020,0x0020,"LT","FolderName","1"],
-["PAPYRUS",0x0041,0x0041,"",0x0030,0x0030,"DA","CreationDate","1"],
-["PAPYRUS",0x0041,0x0041,"",0x0032,0x0032,"TM","CreationTime","1"],
-["PAPYRUS",0x0041,0x0041,"",0x0034,0x0034,"DA","ModifiedDate","1"],
-["PAPYRUS",0x0041,0x0041,"",0x0036,0x0036,"TM","ModifiedTime","1"],
-["PAPYRUS",0x0041,0x0041,"",0x0040,0x0040,"LT","OwnerName","1-n"],
-["PAPYRUS",0x0041,0x0041,"",0x0050,0x0050,"LT","FolderStatus","1"],
-["PAPYRUS",0x0041,0x0041,"",0x0060,0x0060,"UL","NumberOfImages","1"],
-["PAPYRUS",0x0041,0x0041,"",0x0062,0x0062,"UL","NumberOfOther","1"],
-["PAPYRUS",0x0041,0x0041,"",0x00A0,0x00A0,"LT","ExternalFolderElementDSID","1-n"],
-["PAPYRUS",0x0041,0x0041,"",0x00A1,0x00A1,"US","ExternalFolderElementDataSetType","1-n"],
-["PAPYRUS",0x0041,0x0041,"",0x00A2,0x00A2,"LT","ExternalFolderElementFileLocation","1-n"],
-["PAPYRUS",0x0041,0x0041,"",0x00A3,0x00A3,"UL","ExternalFolderElementLength","1-n"],
-["PAPYRUS",0x0041,0x0041,"",0x00B0,0x00B0,"LT","InternalFolderElementDSID","1-n"],
-["PAPYRUS",0x0041,0x0041,"",0x00B1,0x00B1,"US","InternalFolderElementDataSetType","1-n"],
-["PAPYRUS",0x0041,0x0041,"",0x00B2,0x00B2,"UL","InternalOffsetToDataSet","1-n"],
-["PAPYRUS",0x0041,0x0041,"",0x00B3,0x00B3,"UL","InternalOffsetToImage","1-n"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0001,0x0001,"FL","ChemicalShift","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0002,0x0002,"IS","ChemicalShiftNumberMR","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0003,0x0003,"FL","DiffusionBFactor","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0004,0x0004,"CS","DiffusionDirection","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0006,0x0006,"CS","ImageEnhanced","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0007,0x0007,"CS","ImageTypeEDES","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0008,0x0008,"IS","PhaseNumber","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0009,0x0009,"FL","ImagePrepulseDelay","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x000A,0x000A,"IS","SliceNumberMR","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x000B,0x000B,"CS","SliceOrientation","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x000C,0x000C,"CS","ArrhythmiaRejection","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x000E,0x000E,"CS","CardiacCycled","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x000F,0x000F,"SS","CardiacGateWidth","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0010,0x0010,"CS","CardiacSync","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0011,0x0011,"FL","DiffusionEchoTime","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0012,0x0012,"CS","DynamicSeries","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0013,0x0013,"SL","EPIFactor","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0014,0x0014,"SL","NumberOfEchoes","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0015,0x0015,"SS","NumberOfLocations","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0016,0x0016,"SS","NumberOfPCDirections","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0017,0x0017,"SL","NumberOfPhasesMR","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0018,0x0018,"SL","NumberOfSlicesMR","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0019,0x0019,"CS","PartialMatrixScanned","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x001A,0x001A,"FL","PCVelocity","1-n"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x001B,0x001B,"FL","PrepulseDelay","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x001C,0x001C,"CS","PrepulseType","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x001D,0x001D,"IS","ReconstructionNumberMR","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x001F,0x001F,"CS","RespirationSync","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0020,0x0020,"LO","ScanningTechnique","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0021,0x0021,"CS","SPIR","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0022,0x0022,"FL","WaterFatShift","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0023,0x0023,"DS","FlipAnglePhilips","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0024,0x0024,"CS","SeriesIsInteractive","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0025,0x0025,"SH","EchoTimeDisplayMR","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0026,0x0026,"CS","PresentationStateSubtractionActive","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x002D,0x002D,"SS","StackNumberOfSlices","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0032,0x0032,"FL","StackRadialAngle","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0033,0x0033,"CS","StackRadialAxis","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0035,0x0035,"SS","StackSliceNumber","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0036,0x0036,"CS","StackType","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x003F,0x003F,"CS","ZoomMode","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0058,0x0058,"UL","ContrastTransferTaste","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x005F,0x005F,"SQ","StackSequence","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0060,0x0060,"SL","NumberOfStacks","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0061,0x0061,"CS","SeriesTransmitted","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0062,0x0062,"CS","SeriesCommitted","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0063,0x0063,"CS","ExaminationSource","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0067,0x0067,"CS","LinearPresentationGLTrafoShapeSub","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0077,0x0077,"CS","GLTrafoType","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x007B,0x007B,"IS","AcquisitionNumber","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x0081,0x0081,"IS","NumberOfDynamicScans","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x009F,0x009F,"US","PixelProcessingKernelSize","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x00A1,0x00A1,"CS","IsRawImage","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x00F1,0x00F1,"FL","ProspectiveMotionCorrection","1"],
-["Philips Imaging DD 001",0x2001,0x2001,"",0x00F2,0x00F2,"FL","RetrospectiveMotionCorrection","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0001,0x0001,"FL","ChemicalShift","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0002,0x0002,"IS","ChemicalShiftNumberMR","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0003,0x0003,"FL","DiffusionBFactor","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0004,0x0004,"CS","DiffusionDirection","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0006,0x0006,"CS","ImageEnhanced","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0007,0x0007,"CS","ImageTypeEDES","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0008,0x0008,"IS","PhaseNumber","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0009,0x0009,"FL","ImagePrepulseDelay","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x000A,0x000A,"IS","SliceNumberMR","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x000B,0x000B,"CS","SliceOrientation","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x000C,0x000C,"CS","ArrhythmiaRejection","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x000E,0x000E,"CS","CardiacCycled","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x000F,0x000F,"SS","CardiacGateWidth","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0010,0x0010,"CS","CardiacSync","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0011,0x0011,"FL","DiffusionEchoTime","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0012,0x0012,"CS","DynamicSeries","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0013,0x0013,"SL","EPIFactor","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0014,0x0014,"SL","NumberOfEchoes","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0015,0x0015,"SS","NumberOfLocations","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0016,0x0016,"SS","NumberOfPCDirections","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0017,0x0017,"SL","NumberOfPhasesMR","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0018,0x0018,"SL","NumberOfSlicesMR","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0019,0x0019,"CS","PartialMatrixScanned","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x001A,0x001A,"FL","PCVelocity","1-n"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x001B,0x001B,"FL","PrepulseDelay","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x001C,0x001C,"CS","PrepulseType","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x001D,0x001D,"IS","ReconstructionNumberMR","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x001F,0x001F,"CS","RespirationSync","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0020,0x0020,"LO","ScanningTechnique","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0021,0x0021,"CS","SPIR","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0022,0x0022,"FL","WaterFatShift","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0023,0x0023,"DS","FlipAnglePhilips","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0024,0x0024,"CS","SeriesIsInteractive","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0025,0x0025,"SH","EchoTimeDisplayMR","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0026,0x0026,"CS","PresentationStateSubtractionActive","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x002D,0x002D,"SS","StackNumberOfSlices","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0032,0x0032,"FL","StackRadialAngle","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0033,0x0033,"CS","StackRadialAxis","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0035,0x0035,"SS","StackSliceNumber","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0036,0x0036,"CS","StackType","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x003F,0x003F,"CS","ZoomMode","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0058,0x0058,"UL","ContrastTransferTaste","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x005F,0x005F,"SQ","StackSequence","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0060,0x0060,"SL","NumberOfStacks","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0061,0x0061,"CS","SeriesTransmitted","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0062,0x0062,"CS","SeriesCommitted","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0063,0x0063,"CS","ExaminationSource","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0067,0x0067,"CS","LinearPresentationGLTrafoShapeSub","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0077,0x0077,"CS","GLTrafoType","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x007B,0x007B,"IS","AcquisitionNumber","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x0081,0x0081,"IS","NumberOfDynamicScans","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x009F,0x009F,"US","PixelProcessingKernelSize","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x00A1,0x00A1,"CS","IsRawImage","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x00F1,0x00F1,"FL","ProspectiveMotionCorrection","1"],
-["PHILIPS IMAGING DD 001",0x2001,0x2001,"",0x00F2,0x00F2,"FL","RetrospectiveMotionCorrection","1"],
-["Philips MR Imaging DD 001",0x2005,0x2005,"",0x0005,0x0005,"CS","SynergyReconstructionType","1"],
-["Philips MR Imaging DD 001",0x2005,0x2005,"",0x001E,0x001E,"SH","MIPProtocol","1"],
-["Philips MR Imaging DD 001",0x2005,0x2005,"",0x001F,0x001F,"SH","MPRProtocol","1"],
-["Philips MR Imaging DD 001",0x2005,0x2005,"",0x0020,0x0020,"SL","NumberOfChemicalShifts","1"],
-["Philips MR Imaging DD 001",0x2005,0x2005,"",0x002D,0x002D,"SS","NumberOfStackSlices","1"],
-["Philips MR Imaging DD 001",0x2005,0x2005,"",0x0083,0x0083,"SQ","Unknown","1"],
-["Philips MR Imaging DD 001",0x2005,0x2005,"",0x00A1,0x00A1,"CS","SyncraScanType","1"],
-["Philips MR Imaging DD 001",0x2005,0x2005,"",0x00B0,0x00B0,"FL","DiffusionDirectionRL","1"],
-["Philips MR Imaging DD 001",0x2005,0x2005,"",0x00B1,0x00B1,"FL","DiffusionDirectionAP","1"],
-["Philips MR Imaging DD 001",0x2005,0x2005,"",0x00B2,0x00B2,"FL","DiffusionDirectionFH","1"],
-["Philips MR Imaging DD 005",0x2005,0x2005,"",0x0002,0x0002,"SQ","Unknown","1"],
-["PHILIPS MR IMAGING DD 001",0x2005,0x2005,"",0x0005,0x0005,"CS","SynergyReconstructionType","1"],
-["PHILIPS MR IMAGING DD 001",0x2005,0x2005,"",0x001E,0x001E,"SH","MIPProtocol","1"],
-["PHILIPS MR IMAGING DD 001",0x2005,0x2005,"",0x001F,0x001F,"SH","MPRProtocol","1"],
-["PHILIPS MR IMAGING DD 001",0x2005,0x2005,"",0x0020,0x0020,"SL","NumberOfChemicalShifts","1"],
-["PHILIPS MR IMAGING DD 001",0x2005,0x2005,"",0x002D,0x002D,"SS","NumberOfStackSlices","1"],
-["PHILIPS MR IMAGING DD 001",0x2005,0x2005,"",0x0083,0x0083,"SQ","Unknown","1"],
-["PHILIPS MR IMAGING DD 001",0x2005,0x2005,"",0x00A1,0x00A1,"CS","SyncraScanType","1"],
-["PHILIPS MR IMAGING DD 001",0x2005,0x2005,"",0x00B0,0x00B0,"FL","DiffusionDirectionRL","1"],
-["PHILIPS MR IMAGING DD 001",0x2005,0x2005,"",0x00B1,0x00B1,"FL","DiffusionDirectionAP","1"],
-["PHILIPS MR IMAGING DD 001",0x2005,0x2005,"",0x00B2,0x00B2,"FL","DiffusionDirectionFH","1"],
-["PHILIPS MR R5.5/PART",0x0019,0x0019,"",0x1000,0x1000,"DS","FieldOfView","1"],
-["PHILIPS MR R5.6/PART",0x0019,0x0019,"",0x1000,0x1000,"DS","FieldOfView","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0001,0x0001,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0002,0x0002,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0003,0x0003,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0004,0x0004,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0005,0x0005,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0006,0x0006,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0007,0x0007,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0008,0x0008,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0009,0x0009,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0010,0x0010,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0012,0x0012,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0013,0x0013,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0014,0x0014,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0015,0x0015,"US","Unknown","1-n"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0016,0x0016,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0017,0x0017,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0018,0x0018,"UN","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0020,0x0020,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0021,0x0021,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0022,0x0022,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0023,0x0023,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0024,0x0024,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0025,0x0025,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0026,0x0026,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0027,0x0027,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0028,0x0028,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0029,0x0029,"IS","Unknown","1-n"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0031,0x0031,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0032,0x0032,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0041,0x0041,"LT","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0042,0x0042,"IS","Unknown","2"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0043,0x0043,"IS","Unknown","2"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0045,0x0045,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0046,0x0046,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0047,0x0047,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0048,0x0048,"IS","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0049,0x0049,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0050,0x0050,"UN","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0060,0x0060,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0061,0x0061,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0070,0x0070,"UN","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0071,0x0071,"IS","Unknown","1-n"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0072,0x0072,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0073,0x0073,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0074,0x0074,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0076,0x0076,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0077,0x0077,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0078,0x0078,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0079,0x0079,"US","Unknown","1"],
-["PHILIPS MR SPECTRO;1",0x0019,0x0019,"",0x0080,0x0080,"IS","Unknown","1"],
-["PHILIPS MR",0x0009,0x0009,"",0x0010,0x0010,"LO","SPIRelease","1"],
-["PHILIPS MR",0x0009,0x0009,"",0x0012,0x0012,"LO","Unknown","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x0009,0x0009,"DS","MainMagneticField","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x000E,0x000E,"IS","FlowCompensation","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00B1,0x00B1,"IS","MinimumRRInterval","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00B2,0x00B2,"IS","MaximumRRInterval","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00B3,0x00B3,"IS","NumberOfRejections","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00B4,0x00B4,"IS","NumberOfRRIntervals","1-n"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00B5,0x00B5,"IS","ArrhythmiaRejection","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00C0,0x00C0,"DS","Unknown","1-n"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00C6,0x00C6,"IS","CycledMultipleSlice","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00CE,0x00CE,"IS","REST","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00D5,0x00D5,"DS","Unknown","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00D6,0x00D6,"IS","FourierInterpolation","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00D9,0x00D9,"IS","Unknown","1-n"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00E0,0x00E0,"IS","Prepulse","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00E1,0x00E1,"DS","PrepulseDelay","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00E2,0x00E2,"IS","Unknown","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00E3,0x00E3,"DS","Unknown","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00F0,0x00F0,"LT","WSProtocolString1","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00F1,0x00F1,"LT","WSProtocolString2","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00F2,0x00F2,"LT","WSProtocolString3","1"],
-["PHILIPS MR/LAST",0x0019,0x0019,"",0x00F3,0x00F3,"LT","WSProtocolString4","1"],
-["PHILIPS MR/LAST",0x0021,0x0021,"",0x0000,0x0000,"IS","Unknown","1"],
-["PHILIPS MR/LAST",0x0021,0x0021,"",0x0010,0x0010,"IS","Unknown","1"],
-["PHILIPS MR/LAST",0x0021,0x0021,"",0x0020,0x0020,"IS","Unknown","1"],
-["PHILIPS MR/LAST",0x0021,0x0021,"",0x0021,0x0021,"DS","SliceGap","1"],
-["PHILIPS MR/LAST",0x0021,0x0021,"",0x0022,0x0022,"DS","StackRadialAngle","1"],
-["PHILIPS MR/LAST",0x0027,0x0027,"",0x0000,0x0000,"US","Unknown","1"],
-["PHILIPS MR/LAST",0x0027,0x0027,"",0x0011,0x0011,"US","Unknown","1-n"],
-["PHILIPS MR/LAST",0x0027,0x0027,"",0x0012,0x0012,"DS","Unknown","1-n"],
-["PHILIPS MR/LAST",0x0027,0x0027,"",0x0013,0x0013,"DS","Unknown","1-n"],
-["PHILIPS MR/LAST",0x0027,0x0027,"",0x0014,0x0014,"DS","Unknown","1-n"],
-["PHILIPS MR/LAST",0x0027,0x0027,"",0x0015,0x0015,"DS","Unknown","1-n"],
-["PHILIPS MR/LAST",0x0027,0x0027,"",0x0016,0x0016,"LO","Unknown","1"],
-["PHILIPS MR/LAST",0x0029,0x0029,"",0x0010,0x0010,"DS","FPMin","1"],
-["PHILIPS MR/LAST",0x0029,0x0029,"",0x0020,0x0020,"DS","FPMax","1"],
-["PHILIPS MR/LAST",0x0029,0x0029,"",0x0030,0x0030,"DS","ScaledMinimum","1"],
-["PHILIPS MR/LAST",0x0029,0x0029,"",0x0040,0x0040,"DS","ScaledMaximum","1"],
-["PHILIPS MR/LAST",0x0029,0x0029,"",0x0050,0x0050,"DS","WindowMinimum","1"],
-["PHILIPS MR/LAST",0x0029,0x0029,"",0x0060,0x0060,"DS","WindowMaximum","1"],
-["PHILIPS MR/LAST",0x0029,0x0029,"",0x0061,0x0061,"IS","Unknown","1"],
-["PHILIPS MR/LAST",0x0029,0x0029,"",0x0070,0x0070,"DS","Unknown","1"],
-["PHILIPS MR/LAST",0x0029,0x0029,"",0x0071,0x0071,"DS","Unknown","1"],
-["PHILIPS MR/LAST",0x0029,0x0029,"",0x0072,0x0072,"IS","Unknown","1"],
-["PHILIPS MR/LAST",0x0029,0x0029,"",0x0080,0x0080,"IS","ViewCenter","1"],
-["PHILIPS MR/LAST",0x0029,0x0029,"",0x0081,0x0081,"IS","ViewSize","1"],
-["PHILIPS MR/LAST",0x0029,0x0029,"",0x0082,0x0082,"IS","ViewZoom","1"],
-["PHILIPS MR/LAST",0x0029,0x0029,"",0x0083,0x0083,"IS","ViewTransform","1"],
-["PHILIPS MR/LAST",0x6001,0x6001,"",0x0000,0x0000,"LT","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1000,0x1000,"DS","FieldOfView","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1005,0x1005,"DS","CCAngulation","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1006,0x1006,"DS","APAngulation","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1007,0x1007,"DS","LRAngulation","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1008,0x1008,"IS","PatientPosition","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1009,0x1009,"IS","PatientOrientation","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x100A,0x100A,"IS","SliceOrientation","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x100B,0x100B,"DS","LROffcenter","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x100C,0x100C,"DS","CCOffcenter","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x100D,0x100D,"DS","APOffcenter","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x100E,0x100E,"DS","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x100F,0x100F,"IS","NumberOfSlices","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1010,0x1010,"DS","SliceFactor","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1011,0x1011,"DS","EchoTimes","1-n"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1015,0x1015,"IS","DynamicStudy","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1018,0x1018,"DS","HeartbeatInterval","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1019,0x1019,"DS","RepetitionTimeFFE","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x101A,0x101A,"DS","FFEFlipAngle","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x101B,0x101B,"IS","NumberOfScans","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1021,0x1021,"DS","Unknown","1-n"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1022,0x1022,"DS","DynamicScanTimeBegin","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1024,0x1024,"IS","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1064,0x1064,"DS","RepetitionTimeSE","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1065,0x1065,"DS","RepetitionTimeIR","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1069,0x1069,"IS","NumberOfPhases","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x106A,0x106A,"IS","CardiacFrequency","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x106B,0x106B,"DS","InversionDelay","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x106C,0x106C,"DS","GateDelay","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x106D,0x106D,"DS","GateWidth","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x106E,0x106E,"DS","TriggerDelayTime","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1080,0x1080,"IS","NumberOfChemicalShifts","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1081,0x1081,"DS","ChemicalShift","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1084,0x1084,"IS","NumberOfRows","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1085,0x1085,"IS","NumberOfSamples","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1094,0x1094,"LO","MagnetizationTransferContrast","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1095,0x1095,"LO","SpectralPresaturationWithInversionRecovery","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1096,0x1096,"IS","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1097,0x1097,"LO","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10A0,0x10A0,"IS","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10A1,0x10A1,"DS","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10A3,0x10A3,"DS","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10A4,0x10A4,"CS","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10C8,0x10C8,"IS","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10C9,0x10C9,"IS","FoldoverDirectionTransverse","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10CA,0x10CA,"IS","FoldoverDirectionSagittal","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10CB,0x10CB,"IS","FoldoverDirectionCoronal","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10CC,0x10CC,"IS","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10CD,0x10CD,"IS","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10CE,0x10CE,"IS","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10CF,0x10CF,"IS","NumberOfEchoes","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10D0,0x10D0,"IS","ScanResolution","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10D2,0x10D2,"LO","WaterFatShift","2"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10D4,0x10D4,"IS","ArtifactReduction","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10D5,0x10D5,"IS","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10D6,0x10D6,"IS","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10D7,0x10D7,"DS","ScanPercentage","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10D8,0x10D8,"IS","Halfscan","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10D9,0x10D9,"IS","EPIFactor","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10DA,0x10DA,"IS","TurboFactor","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10DB,0x10DB,"IS","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10E0,0x10E0,"IS","PercentageOfScanCompleted","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x10E1,0x10E1,"IS","Unknown","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1100,0x1100,"IS","NumberOfStacks","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1101,0x1101,"IS","StackType","1-n"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1102,0x1102,"IS","Unknown","1-n"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x110B,0x110B,"DS","LROffcenter","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x110C,0x110C,"DS","CCOffcenter","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x110D,0x110D,"DS","APOffcenter","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x1145,0x1145,"IS","ReconstructionResolution","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x11FC,0x11FC,"IS","ResonanceFrequency","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x12C0,0x12C0,"DS","TriggerDelayTimes","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x12E0,0x12E0,"IS","PrepulseType","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x12E1,0x12E1,"DS","PrepulseDelay","1"],
-["PHILIPS MR/PART",0x0019,0x0019,"",0x12E3,0x12E3,"DS","PhaseContrastVelocity","1"],
-["PHILIPS MR/PART",0x0021,0x0021,"",0x1000,0x1000,"IS","ReconstructionNumber","1"],
-["PHILIPS MR/PART",0x0021,0x0021,"",0x1010,0x1010,"IS","ImageType","1"],
-["PHILIPS MR/PART",0x0021,0x0021,"",0x1020,0x1020,"IS","SliceNumber","1"],
-["PHILIPS MR/PART",0x0021,0x0021,"",0x1030,0x1030,"IS","EchoNumber","1"],
-["PHILIPS MR/PART",0x0021,0x0021,"",0x1031,0x1031,"DS","PatientReferenceID","1"],
-["PHILIPS MR/PART",0x0021,0x0021,"",0x1035,0x1035,"IS","ChemicalShiftNumber","1"],
-["PHILIPS MR/PART",0x0021,0x0021,"",0x1040,0x1040,"IS","PhaseNumber","1"],
-["PHILIPS MR/PART",0x0021,0x0021,"",0x1050,0x1050,"IS","DynamicScanNumber","1"],
-["PHILIPS MR/PART",0x0021,0x0021,"",0x1060,0x1060,"IS","NumberOfRowsInObject","1"],
-["PHILIPS MR/PART",0x0021,0x0021,"",0x1061,0x1061,"IS","RowNumber","1-n"],
-["PHILIPS MR/PART",0x0021,0x0021,"",0x1062,0x1062,"IS","Unknown","1-n"],
-["PHILIPS MR/PART",0x0021,0x0021,"",0x1100,0x1100,"DA","ScanDate","1"],
-["PHILIPS MR/PART",0x0021,0x0021,"",0x1110,0x1110,"TM","ScanTime","1"],
-["PHILIPS MR/PART",0x0021,0x0021,"",0x1221,0x1221,"IS","SliceGap","1"],
-["PHILIPS MR/PART",0x0029,0x0029,"",0x0000,0x0000,"DS","Unknown","2"],
-["PHILIPS MR/PART",0x0029,0x0029,"",0x0004,0x0004,"US","Unknown","1"],
-["PHILIPS MR/PART",0x0029,0x0029,"",0x0010,0x0010,"DS","Unknown","1"],
-["PHILIPS MR/PART",0x0029,0x0029,"",0x0011,0x0011,"DS","Unknown","1"],
-["PHILIPS MR/PART",0x0029,0x0029,"",0x0020,0x0020,"LO","Unknown","1"],
-["PHILIPS MR/PART",0x0029,0x0029,"",0x0031,0x0031,"DS","Unknown","2"],
-["PHILIPS MR/PART",0x0029,0x0029,"",0x0032,0x0032,"DS","Unknown","2"],
-["PHILIPS MR/PART",0x0029,0x0029,"",0x00C3,0x00C3,"IS","ScanResolution","1"],
-["PHILIPS MR/PART",0x0029,0x0029,"",0x00C4,0x00C4,"IS","FieldOfView","1"],
-["PHILIPS MR/PART",0x0029,0x0029,"",0x00D5,0x00D5,"LT","SliceThickness","1"],
-["PHILIPS-MR-1",0x0019,0x0019,"",0x0011,0x0011,"IS","ChemicalShiftNumber","1"],
-["PHILIPS-MR-1",0x0019,0x0019,"",0x0012,0x0012,"IS","PhaseNumber","1"],
-["PHILIPS-MR-1",0x0021,0x0021,"",0x0001,0x0001,"IS","ReconstructionNumber","1"],
-["PHILIPS-MR-1",0x0021,0x0021,"",0x0002,0x0002,"IS","SliceNumber","1"],
-["Picker NM Private Group",0x7001,0x7001,"",0x0001,0x0001,"UI","Unknown","1"],
-["Picker NM Private Group",0x7001,0x7001,"",0x0002,0x0002,"OB","Unknown","1"],
-["SIEMENS CM VA0  ACQU",0x0019,0x0019,"",0x0010,0x0010,"LT","ParameterFileName","1"],
-["SIEMENS CM VA0  ACQU",0x0019,0x0019,"",0x0011,0x0011,"LO","SequenceFileName","1"],
-["SIEMENS CM VA0  ACQU",0x0019,0x0019,"",0x0012,0x0012,"LT","SequenceFileOwner","1"],
-["SIEMENS CM VA0  ACQU",0x0019,0x0019,"",0x0013,0x0013,"LT","SequenceDescription","1"],
-["SIEMENS CM VA0  ACQU",0x0019,0x0019,"",0x0014,0x0014,"LT","EPIFileName","1"],
-["SIEMENS CM VA0  CMS",0x0009,0x0009,"",0x0000,0x0000,"DS","NumberOfMeasurements","1"],
-["SIEMENS CM VA0  CMS",0x0009,0x0009,"",0x0010,0x0010,"LT","StorageMode","1"],
-["SIEMENS CM VA0  CMS",0x0009,0x0009,"",0x0012,0x0012,"UL","EvaluationMaskImage","1"],
-["SIEMENS CM VA0  CMS",0x0009,0x0009,"",0x0026,0x0026,"DA","LastMoveDate","1"],
-["SIEMENS CM VA0  CMS",0x0009,0x0009,"",0x0027,0x0027,"TM","LastMoveTime","1"],
-["SIEMENS CM VA0  CMS",0x0011,0x0011,"",0x000A,0x000A,"LT","Unknown","1"],
-["SIEMENS CM VA0  CMS",0x0011,0x0011,"",0x0010,0x0010,"DA","RegistrationDate","1"],
-["SIEMENS CM VA0  CMS",0x0011,0x0011,"",0x0011,0x0011,"TM","RegistrationTime","1"],
-["SIEMENS CM VA0  CMS",0x0011,0x0011,"",0x0022,0x0022,"LT","Unknown","1"],
-["SIEMENS CM VA0  CMS",0x0011,0x0011,"",0x0023,0x0023,"DS","UsedPatientWeight","1"],
-["SIEMENS CM VA0  CMS",0x0011,0x0011,"",0x0040,0x0040,"IS","OrganCode","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0000,0x0000,"LT","ModifyingPhysician","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0010,0x0010,"DA","ModificationDate","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0012,0x0012,"TM","ModificationTime","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0020,0x0020,"LO","PatientName","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0022,0x0022,"LO","PatientId","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0030,0x0030,"DA","PatientBirthdate","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0031,0x0031,"DS","PatientWeight","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0032,0x0032,"LT","PatientsMaidenName","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0033,0x0033,"LT","ReferringPhysician","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0034,0x0034,"LT","AdmittingDiagnosis","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0035,0x0035,"LO","PatientSex","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0040,0x0040,"LO","ProcedureDescription","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0042,0x0042,"LO","RestDirection","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0044,0x0044,"LO","PatientPosition","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0046,0x0046,"LT","ViewDirection","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0050,0x0050,"LT","Unknown","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0051,0x0051,"LT","Unknown","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0052,0x0052,"LT","Unknown","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0053,0x0053,"LT","Unknown","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0054,0x0054,"LT","Unknown","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0055,0x0055,"LT","Unknown","1"],
-["SIEMENS CM VA0  CMS",0x0013,0x0013,"",0x0056,0x0056,"LT","Unknown","1"],
-["SIEMENS CM VA0  CMS",0x0019,0x0019,"",0x0010,0x0010,"DS","NetFrequency","1"],
-["SIEMENS CM VA0  CMS",0x0019,0x0019,"",0x0020,0x0020,"LT","MeasurementMode","1"],
-["SIEMENS CM VA0  CMS",0x0019,0x0019,"",0x0030,0x0030,"LT","CalculationMode","1"],
-["SIEMENS CM VA0  CMS",0x0019,0x0019,"",0x0050,0x0050,"IS","NoiseLevel","1"],
-["SIEMENS CM VA0  CMS",0x0019,0x0019,"",0x0060,0x0060,"IS","NumberOfDataBytes","1"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x0020,0x0020,"DS","FoV","2"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x0022,0x0022,"DS","ImageMagnificationFactor","1"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x0024,0x0024,"DS","ImageScrollOffset","2"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x0026,0x0026,"IS","ImagePixelOffset","1"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x0030,0x0030,"LT","ViewDirection","1"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x0032,0x0032,"CS","PatientRestDirection","1"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x0060,0x0060,"DS","ImagePosition","3"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x0061,0x0061,"DS","ImageNormal","3"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x0063,0x0063,"DS","ImageDistance","1"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x0065,0x0065,"US","ImagePositioningHistoryMask","1"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x006A,0x006A,"DS","ImageRow","3"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x006B,0x006B,"DS","ImageColumn","3"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x0070,0x0070,"LT","PatientOrientationSet1","3"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x0071,0x0071,"LT","PatientOrientationSet2","3"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x0080,0x0080,"LT","StudyName","1"],
-["SIEMENS CM VA0  CMS",0x0021,0x0021,"",0x0082,0x0082,"LT","StudyType","3"],
-["SIEMENS CM VA0  CMS",0x0029,0x0029,"",0x0010,0x0010,"LT","WindowStyle","1"],
-["SIEMENS CM VA0  CMS",0x0029,0x0029,"",0x0011,0x0011,"LT","Unknown","1"],
-["SIEMENS CM VA0  CMS",0x0029,0x0029,"",0x0013,0x0013,"LT","Unknown","1"],
-["SIEMENS CM VA0  CMS",0x0029,0x0029,"",0x0020,0x0020,"LT","PixelQualityCode","3"],
-["SIEMENS CM VA0  CMS",0x0029,0x0029,"",0x0022,0x0022,"IS","PixelQualityValue","3"],
-["SIEMENS CM VA0  CMS",0x0029,0x0029,"",0x0050,0x0050,"LT","ArchiveCode","1"],
-["SIEMENS CM VA0  CMS",0x0029,0x0029,"",0x0051,0x0051,"LT","ExposureCode","1"],
-["SIEMENS CM VA0  CMS",0x0029,0x0029,"",0x0052,0x0052,"LT","SortCode","1"],
-["SIEMENS CM VA0  CMS",0x0029,0x0029,"",0x0053,0x0053,"LT","Unknown","1"],
-["SIEMENS CM VA0  CMS",0x0029,0x0029,"",0x0060,0x0060,"LT","Splash","1"],
-["SIEMENS CM VA0  CMS",0x0051,0x0051,"",0x0010,0x0010,"LT","ImageText","1-n"],
-["SIEMENS CM VA0  CMS",0x6021,0x6021,"",0x0000,0x0000,"LT","ImageGraphicsFormatCode","1"],
-["SIEMENS CM VA0  CMS",0x6021,0x6021,"",0x0010,0x0010,"LT","ImageGraphics","1"],
-["SIEMENS CM VA0  CMS",0x7FE1,0x7FE1,"",0x0000,0x0000,"OB","BinaryData","1-n"],
-["SIEMENS CM VA0  LAB",0x0009,0x0009,"",0x0010,0x0010,"LT","GeneratorIdentificationLabel","1"],
-["SIEMENS CM VA0  LAB",0x0009,0x0009,"",0x0011,0x0011,"LT","GantryIdentificationLabel","1"],
-["SIEMENS CM VA0  LAB",0x0009,0x0009,"",0x0012,0x0012,"LT","X-RayTubeIdentificationLabel","1"],
-["SIEMENS CM VA0  LAB",0x0009,0x0009,"",0x0013,0x0013,"LT","DetectorIdentificationLabel","1"],
-["SIEMENS CM VA0  LAB",0x0009,0x0009,"",0x0014,0x0014,"LT","DASIdentificationLabel","1"],
-["SIEMENS CM VA0  LAB",0x0009,0x0009,"",0x0015,0x0015,"LT","SMIIdentificationLabel","1"],
-["SIEMENS CM VA0  LAB",0x0009,0x0009,"",0x0016,0x0016,"LT","CPUIdentificationLabel","1"],
-["SIEMENS CM VA0  LAB",0x0009,0x0009,"",0x0020,0x0020,"LT","HeaderVersion","1"],
-["SIEMENS CSA HEADER",0x0029,0x0029,"",0x0008,0x0008,"CS","CSAImageHeaderType","1"],
-["SIEMENS CSA HEADER",0x0029,0x0029,"",0x0009,0x0009,"LO","CSAImageHeaderVersion","1"],
-["SIEMENS CSA HEADER",0x0029,0x0029,"",0x0010,0x0010,"OB","CSAImageHeaderInfo","1"],
-["SIEMENS CSA HEADER",0x0029,0x0029,"",0x0018,0x0018,"CS","CSASeriesHeaderType","1"],
-["SIEMENS CSA HEADER",0x0029,0x0029,"",0x0019,0x0019,"LO","CSASeriesHeaderVersion","1"],
-["SIEMENS CSA HEADER",0x0029,0x0029,"",0x0020,0x0020,"OB","CSASeriesHeaderInfo","1"],
-["SIEMENS CSA NON-IMAGE",0x0029,0x0029,"",0x0008,0x0008,"CS","CSADataType","1"],
-["SIEMENS CSA NON-IMAGE",0x0029,0x0029,"",0x0009,0x0009,"LO","CSADataVersion","1"],
-["SIEMENS CSA NON-IMAGE",0x0029,0x0029,"",0x0010,0x0010,"OB","CSADataInfo","1"],
-["SIEMENS CSA NON-IMAGE",0x7FE1,0x7FE1,"",0x0010,0x0010,"OB","CSAData","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0010,0x0010,"DS","DistanceSourceToSourceSideCollimator","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0011,0x0011,"DS","DistanceSourceToDetectorSideCollimator","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0020,0x0020,"IS","NumberOfPossibleChannels","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0021,0x0021,"IS","MeanChannelNumber","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0022,0x0022,"DS","DetectorSpacing","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0023,0x0023,"DS","DetectorCenter","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0024,0x0024,"DS","ReadingIntegrationTime","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0050,0x0050,"DS","DetectorAlignment","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0052,0x0052,"DS","Unknown","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0054,0x0054,"DS","Unknown","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0060,0x0060,"DS","FocusAlignment","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0065,0x0065,"UL","FocalSpotDeflectionAmplitude","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0066,0x0066,"UL","FocalSpotDeflectionPhase","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0067,0x0067,"UL","FocalSpotDeflectionOffset","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0070,0x0070,"DS","WaterScalingFactor","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0071,0x0071,"DS","InterpolationFactor","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0080,0x0080,"LT","PatientRegion","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0082,0x0082,"LT","PatientPhaseOfLife","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0090,0x0090,"DS","OsteoOffset","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0092,0x0092,"DS","OsteoRegressionLineSlope","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0093,0x0093,"DS","OsteoRegressionLineIntercept","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0094,0x0094,"DS","OsteoStandardizationCode","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x0096,0x0096,"IS","OsteoPhantomNumber","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00A3,0x00A3,"US","Unknown","1-n"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00A4,0x00A4,"DS","Unknown","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00A5,0x00A5,"DS","Unknown","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00A6,0x00A6,"US","Unknown","1-n"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00A7,0x00A7,"US","Unknown","1-n"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00A8,0x00A8,"US","Unknown","1-n"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00A9,0x00A9,"DS","Unknown","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00AA,0x00AA,"LT","Unknown","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00AB,0x00AB,"DS","Unknown","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00AC,0x00AC,"DS","Unknown","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00AD,0x00AD,"DS","Unknown","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00AE,0x00AE,"DS","Unknown","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00AF,0x00AF,"DS","Unknown","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00B0,0x00B0,"DS","FeedPerRotation","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00BD,0x00BD,"IS","PulmoTriggerLevel","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00BE,0x00BE,"DS","ExpiratoricReserveVolume","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00BF,0x00BF,"DS","VitalCapacity","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00C0,0x00C0,"DS","PulmoWater","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00C1,0x00C1,"DS","PulmoAir","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00C2,0x00C2,"DA","PulmoDate","1"],
-["SIEMENS CT VA0  COAD",0x0019,0x0019,"",0x00C3,0x00C3,"TM","PulmoTime","1"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0010,0x0010,"DS","SourceSideCollimatorAperture","1"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0011,0x0011,"DS","DetectorSideCollimatorAperture","1"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0020,0x0020,"DS","ExposureTime","1"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0021,0x0021,"DS","ExposureCurrent","1"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0025,0x0025,"DS","KVPGeneratorPowerCurrent","1"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0026,0x0026,"DS","GeneratorVoltage","1"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0040,0x0040,"UL","MasterControlMask","1"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0042,0x0042,"US","ProcessingMask","5"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0044,0x0044,"US","Unknown","1-n"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0045,0x0045,"US","Unknown","1-n"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0062,0x0062,"IS","NumberOfVirtuellChannels","1"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0070,0x0070,"IS","NumberOfReadings","1"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0071,0x0071,"LT","Unknown","1-n"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0074,0x0074,"IS","NumberOfProjections","1"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0075,0x0075,"IS","NumberOfBytes","1"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0080,0x0080,"LT","ReconstructionAlgorithmSet","1"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0081,0x0081,"LT","ReconstructionAlgorithmIndex","1"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0082,0x0082,"LT","RegenerationSoftwareVersion","1"],
-["SIEMENS CT VA0  GEN",0x0019,0x0019,"",0x0088,0x0088,"DS","Unknown","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0010,0x0010,"IS","RotationAngle","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0011,0x0011,"IS","StartAngle","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0020,0x0020,"US","Unknown","1-n"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0030,0x0030,"IS","TopogramTubePosition","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0032,0x0032,"DS","LengthOfTopogram","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0034,0x0034,"DS","TopogramCorrectionFactor","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0036,0x0036,"DS","MaximumTablePosition","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0040,0x0040,"IS","TableMoveDirectionCode","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0045,0x0045,"IS","VOIStartRow","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0046,0x0046,"IS","VOIStopRow","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0047,0x0047,"IS","VOIStartColumn","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0048,0x0048,"IS","VOIStopColumn","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0049,0x0049,"IS","VOIStartSlice","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x004A,0x004A,"IS","VOIStopSlice","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0050,0x0050,"IS","VectorStartRow","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0051,0x0051,"IS","VectorRowStep","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0052,0x0052,"IS","VectorStartColumn","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0053,0x0053,"IS","VectorColumnStep","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0060,0x0060,"IS","RangeTypeCode","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0062,0x0062,"IS","ReferenceTypeCode","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0070,0x0070,"DS","ObjectOrientation","3"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0072,0x0072,"DS","LightOrientation","3"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0075,0x0075,"DS","LightBrightness","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x0076,0x0076,"DS","LightContrast","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x007A,0x007A,"IS","OverlayThreshold","2"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x007B,0x007B,"IS","SurfaceThreshold","2"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x007C,0x007C,"IS","GreyScaleThreshold","2"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x00A0,0x00A0,"DS","Unknown","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x00A2,0x00A2,"LT","Unknown","1"],
-["SIEMENS CT VA0  GEN",0x0021,0x0021,"",0x00A7,0x00A7,"LT","Unknown","1"],
-["SIEMENS CT VA0  IDE",0x0009,0x0009,"",0x0010,0x0010,"LT","Unknown","1"],
-["SIEMENS CT VA0  IDE",0x0009,0x0009,"",0x0030,0x0030,"LT","Unknown","1"],
-["SIEMENS CT VA0  IDE",0x0009,0x0009,"",0x0031,0x0031,"LT","Unknown","1"],
-["SIEMENS CT VA0  IDE",0x0009,0x0009,"",0x0032,0x0032,"LT","Unknown","1"],
-["SIEMENS CT VA0  IDE",0x0009,0x0009,"",0x0034,0x0034,"LT","Unknown","1"],
-["SIEMENS CT VA0  IDE",0x0009,0x0009,"",0x0040,0x0040,"LT","Unknown","1"],
-["SIEMENS CT VA0  IDE",0x0009,0x0009,"",0x0042,0x0042,"LT","Unknown","1"],
-["SIEMENS CT VA0  IDE",0x0009,0x0009,"",0x0050,0x0050,"LT","Unknown","1"],
-["SIEMENS CT VA0  IDE",0x0009,0x0009,"",0x0051,0x0051,"LT","Unknown","1"],
-["SIEMENS CT VA0  ORI",0x0009,0x0009,"",0x0020,0x0020,"LT","Unknown","1"],
-["SIEMENS CT VA0  ORI",0x0009,0x0009,"",0x0030,0x0030,"LT","Unknown","1"],
-["SIEMENS CT VA0  OST",0x6021,0x6021,"",0x0000,0x0000,"LT","OsteoContourComment","1"],
-["SIEMENS CT VA0  OST",0x6021,0x6021,"",0x0010,0x0010,"US","OsteoContourBuffer","256"],
-["SIEMENS CT VA0  RAW",0x0021,0x0021,"",0x0010,0x0010,"UL","CreationMask","2"],
-["SIEMENS CT VA0  RAW",0x0021,0x0021,"",0x0020,0x0020,"UL","EvaluationMask","2"],
-["SIEMENS CT VA0  RAW",0x0021,0x0021,"",0x0030,0x0030,"US","ExtendedProcessingMask","7"],
-["SIEMENS CT VA0  RAW",0x0021,0x0021,"",0x0040,0x0040,"US","Unknown","1-n"],
-["SIEMENS CT VA0  RAW",0x0021,0x0021,"",0x0041,0x0041,"US","Unknown","1-n"],
-["SIEMENS CT VA0  RAW",0x0021,0x0021,"",0x0042,0x0042,"US","Unknown","1-n"],
-["SIEMENS CT VA0  RAW",0x0021,0x0021,"",0x0043,0x0043,"US","Unknown","1-n"],
-["SIEMENS CT VA0  RAW",0x0021,0x0021,"",0x0044,0x0044,"US","Unknown","1-n"],
-["SIEMENS CT VA0  RAW",0x0021,0x0021,"",0x0050,0x0050,"LT","Unknown","1"],
-["SIEMENS DICOM",0x0009,0x0009,"",0x0010,0x0010,"UN","Unknown","1"],
-["SIEMENS DICOM",0x0009,0x0009,"",0x0012,0x0012,"LT","Unknown","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0010,0x0010,"LT","MeasurementMode","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0011,0x0011,"LT","ImageType","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0015,0x0015,"LT","SoftwareVersion","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0020,0x0020,"LT","MPMCode","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0021,0x0021,"LT","Latitude","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0022,0x0022,"LT","Sensitivity","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0023,0x0023,"LT","EDR","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0024,0x0024,"LT","LFix","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0025,0x0025,"LT","SFix","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0026,0x0026,"LT","PresetMode","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0027,0x0027,"LT","Region","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0028,0x0028,"LT","Subregion","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0030,0x0030,"LT","Orientation","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0031,0x0031,"LT","MarkOnFilm","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0032,0x0032,"LT","RotationOnDRC","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0040,0x0040,"LT","ReaderType","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0041,0x0041,"LT","SubModality","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0042,0x0042,"LT","ReaderSerialNumber","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0050,0x0050,"LT","CassetteScale","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0051,0x0051,"LT","CassetteMatrix","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0052,0x0052,"LT","CassetteSubmatrix","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0053,0x0053,"LT","Barcode","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0060,0x0060,"LT","ContrastType","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0061,0x0061,"LT","RotationAmount","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0062,0x0062,"LT","RotationCenter","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0063,0x0063,"LT","DensityShift","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0064,0x0064,"US","FrequencyRank","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0065,0x0065,"LT","FrequencyEnhancement","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0066,0x0066,"LT","FrequencyType","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0067,0x0067,"LT","KernelLength","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0068,0x0068,"UL","KernelMode","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0069,0x0069,"UL","ConvolutionMode","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0070,0x0070,"LT","PLASource","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0071,0x0071,"LT","PLADestination","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0075,0x0075,"LT","UIDOriginalImage","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0076,0x0076,"LT","Unknown","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0080,0x0080,"LT","ReaderHeader","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x0090,0x0090,"LT","PLAOfSecondaryDestination","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x00A0,0x00A0,"DS","Unknown","1"],
-["SIEMENS DLR.01",0x0019,0x0019,"",0x00A1,0x00A1,"DS","Unknown","1"],
-["SIEMENS DLR.01",0x0041,0x0041,"",0x0010,0x0010,"US","NumberOfHardcopies","1"],
-["SIEMENS DLR.01",0x0041,0x0041,"",0x0020,0x0020,"LT","FilmFormat","1"],
-["SIEMENS DLR.01",0x0041,0x0041,"",0x0030,0x0030,"LT","FilmSize","1"],
-["SIEMENS DLR.01",0x0041,0x0041,"",0x0031,0x0031,"LT","FullFilmFormat","1"],
-["SIEMENS ISI",0x0003,0x0003,"",0x0008,0x0008,"US","ISICommandField","1"],
-["SIEMENS ISI",0x0003,0x0003,"",0x0011,0x0011,"US","AttachIDApplicationCode","1"],
-["SIEMENS ISI",0x0003,0x0003,"",0x0012,0x0012,"UL","AttachIDMessageCount","1"],
-["SIEMENS ISI",0x0003,0x0003,"",0x0013,0x0013,"DA","AttachIDDate","1"],
-["SIEMENS ISI",0x0003,0x0003,"",0x0014,0x0014,"TM","AttachIDTime","1"],
-["SIEMENS ISI",0x0003,0x0003,"",0x0020,0x0020,"US","MessageType","1"],
-["SIEMENS ISI",0x0003,0x0003,"",0x0030,0x0030,"DA","MaxWaitingDate","1"],
-["SIEMENS ISI",0x0003,0x0003,"",0x0031,0x0031,"TM","MaxWaitingTime","1"],
-["SIEMENS ISI",0x0009,0x0009,"",0x0001,0x0001,"UN","RISPatientInfoIMGEF","1"],
-["SIEMENS ISI",0x0011,0x0011,"",0x0003,0x0003,"LT","PatientUID","1"],
-["SIEMENS ISI",0x0011,0x0011,"",0x0004,0x0004,"LT","PatientID","1"],
-["SIEMENS ISI",0x0011,0x0011,"",0x000A,0x000A,"LT","CaseID","1"],
-["SIEMENS ISI",0x0011,0x0011,"",0x0022,0x0022,"LT","RequestID","1"],
-["SIEMENS ISI",0x0011,0x0011,"",0x0023,0x0023,"LT","ExaminationUID","1"],
-["SIEMENS ISI",0x0011,0x0011,"",0x00A1,0x00A1,"DA","PatientRegistrationDate","1"],
-["SIEMENS ISI",0x0011,0x0011,"",0x00A2,0x00A2,"TM","PatientRegistrationTime","1"],
-["SIEMENS ISI",0x0011,0x0011,"",0x00B0,0x00B0,"LT","PatientLastName","1"],
-["SIEMENS ISI",0x0011,0x0011,"",0x00B2,0x00B2,"LT","PatientFirstName","1"],
-["SIEMENS ISI",0x0011,0x0011,"",0x00B4,0x00B4,"LT","PatientHospitalStatus","1"],
-["SIEMENS ISI",0x0011,0x0011,"",0x00BC,0x00BC,"TM","CurrentLocationTime","1"],
-["SIEMENS ISI",0x0011,0x0011,"",0x00C0,0x00C0,"LT","PatientInsuranceStatus","1"],
-["SIEMENS ISI",0x0011,0x0011,"",0x00D0,0x00D0,"LT","PatientBillingType","1"],
-["SIEMENS ISI",0x0011,0x0011,"",0x00D2,0x00D2,"LT","PatientBillingAddress","1"],
-["SIEMENS ISI",0x0031,0x0031,"",0x0012,0x0012,"LT","ExaminationReason","1"],
-["SIEMENS ISI",0x0031,0x0031,"",0x0030,0x0030,"DA","RequestedDate","1"],
-["SIEMENS ISI",0x0031,0x0031,"",0x0032,0x0032,"TM","WorklistRequestStartTime","1"],
-["SIEMENS ISI",0x0031,0x0031,"",0x0033,0x0033,"TM","WorklistRequestEndTime","1"],
-["SIEMENS ISI",0x0031,0x0031,"",0x004A,0x004A,"TM","RequestedTime","1"],
-["SIEMENS ISI",0x0031,0x0031,"",0x0080,0x0080,"LT","RequestedLocation","1"],
-["SIEMENS ISI",0x0055,0x0055,"",0x0046,0x0046,"LT","CurrentWard","1"],
-["SIEMENS ISI",0x0193,0x0193,"",0x0002,0x0002,"DS","RISKey","1"],
-["SIEMENS ISI",0x0307,0x0307,"",0x0001,0x0001,"UN","RISWorklistIMGEF","1"],
-["SIEMENS ISI",0x0309,0x0309,"",0x0001,0x0001,"UN","RISReportIMGEF","1"],
-["SIEMENS ISI",0x4009,0x4009,"",0x0001,0x0001,"LT","ReportID","1"],
-["SIEMENS ISI",0x4009,0x4009,"",0x0020,0x0020,"LT","ReportStatus","1"],
-["SIEMENS ISI",0x4009,0x4009,"",0x0030,0x0030,"DA","ReportCreationDate","1"],
-["SIEMENS ISI",0x4009,0x4009,"",0x0070,0x0070,"LT","ReportApprovingPhysician","1"],
-["SIEMENS ISI",0x4009,0x4009,"",0x00E0,0x00E0,"LT","ReportText","1"],
-["SIEMENS ISI",0x4009,0x4009,"",0x00E1,0x00E1,"LT","ReportAuthor","1"],
-["SIEMENS ISI",0x4009,0x4009,"",0x00E3,0x00E3,"LT","ReportingRadiologist","1"],
-["SIEMENS MED DISPLAY",0x0029,0x0029,"",0x0004,0x0004,"LT","PhotometricInterpretation","1"],
-["SIEMENS MED DISPLAY",0x0029,0x0029,"",0x0010,0x0010,"US","RowsOfSubmatrix","1"],
-["SIEMENS MED DISPLAY",0x0029,0x0029,"",0x0011,0x0011,"US","ColumnsOfSubmatrix","1"],
-["SIEMENS MED DISPLAY",0x0029,0x0029,"",0x0020,0x0020,"US","Unknown","1"],
-["SIEMENS MED DISPLAY",0x0029,0x0029,"",0x0021,0x0021,"US","Unknown","1"],
-["SIEMENS MED DISPLAY",0x0029,0x0029,"",0x0050,0x0050,"US","OriginOfSubmatrix","1"],
-["SIEMENS MED DISPLAY",0x0029,0x0029,"",0x0099,0x0099,"LT","ShutterType","1"],
-["SIEMENS MED DISPLAY",0x0029,0x0029,"",0x00A0,0x00A0,"US","RowsOfRectangularShutter","1"],
-["SIEMENS MED DISPLAY",0x0029,0x0029,"",0x00A1,0x00A1,"US","ColumnsOfRectangularShutter","1"],
-["SIEMENS MED DISPLAY",0x0029,0x0029,"",0x00A2,0x00A2,"US","OriginOfRectangularShutter","1"],
-["SIEMENS MED DISPLAY",0x0029,0x0029,"",0x00B0,0x00B0,"US","RadiusOfCircularShutter","1"],
-["SIEMENS MED DISPLAY",0x0029,0x0029,"",0x00B2,0x00B2,"US","OriginOfCircularShutter","1"],
-["SIEMENS MED DISPLAY",0x0029,0x0029,"",0x00C1,0x00C1,"US","ContourOfIrregularShutter","1"],
-["SIEMENS MED HG",0x0029,0x0029,"",0x0010,0x0010,"US","ListOfGroupNumbers","1"],
-["SIEMENS MED HG",0x0029,0x0029,"",0x0015,0x0015,"LT","ListOfShadowOwnerCodes","1"],
-["SIEMENS MED HG",0x0029,0x0029,"",0x0020,0x0020,"US","ListOfElementNumbers","1"],
-["SIEMENS MED HG",0x0029,0x0029,"",0x0030,0x0030,"US","ListOfTotalDisplayLength","1"],
-["SIEMENS MED HG",0x0029,0x0029,"",0x0040,0x0040,"LT","ListOfDisplayPrefix","1"],
-["SIEMENS MED HG",0x0029,0x0029,"",0x0050,0x0050,"LT","ListOfDisplayPostfix","1"],
-["SIEMENS MED HG",0x0029,0x0029,"",0x0060,0x0060,"US","ListOfTextPosition","1"],
-["SIEMENS MED HG",0x0029,0x0029,"",0x0070,0x0070,"LT","ListOfTextConcatenation","1"],
-["SIEMENS MED MG",0x0029,0x0029,"",0x0010,0x0010,"US","ListOfGroupNumbers","1"],
-["SIEMENS MED MG",0x0029,0x0029,"",0x0015,0x0015,"LT","ListOfShadowOwnerCodes","1"],
-["SIEMENS MED MG",0x0029,0x0029,"",0x0020,0x0020,"US","ListOfElementNumbers","1"],
-["SIEMENS MED MG",0x0029,0x0029,"",0x0030,0x0030,"US","ListOfTotalDisplayLength","1"],
-["SIEMENS MED MG",0x0029,0x0029,"",0x0040,0x0040,"LT","ListOfDisplayPrefix","1"],
-["SIEMENS MED MG",0x0029,0x0029,"",0x0050,0x0050,"LT","ListOfDisplayPostfix","1"],
-["SIEMENS MED MG",0x0029,0x0029,"",0x0060,0x0060,"US","ListOfTextPosition","1"],
-["SIEMENS MED MG",0x0029,0x0029,"",0x0070,0x0070,"LT","ListOfTextConcatenation","1"],
-["SIEMENS MED",0x0009,0x0009,"",0x0010,0x0010,"LO","RecognitionCode","1"],
-["SIEMENS MED",0x0009,0x0009,"",0x0030,0x0030,"UL","ByteOffsetOfOriginalHeader","1"],
-["SIEMENS MED",0x0009,0x0009,"",0x0031,0x0031,"UL","LengthOfOriginalHeader","1"],
-["SIEMENS MED",0x0009,0x0009,"",0x0040,0x0040,"UL","ByteOffsetOfPixelmatrix","1"],
-["SIEMENS MED",0x0009,0x0009,"",0x0041,0x0041,"UL","LengthOfPixelmatrixInBytes","1"],
-["SIEMENS MED",0x0009,0x0009,"",0x0050,0x0050,"LT","Unknown","1"],
-["SIEMENS MED",0x0009,0x0009,"",0x0051,0x0051,"LT","Unknown","1"],
-["SIEMENS MED",0x0009,0x0009,"",0x00F5,0x00F5,"LT","PDMEFIDPlaceholder","1"],
-["SIEMENS MED",0x0009,0x0009,"",0x00F6,0x00F6,"LT","PDMDataObjectTypeExtension","1"],
-["SIEMENS MED",0x0021,0x0021,"",0x0010,0x0010,"DS","Zoom","1"],
-["SIEMENS MED",0x0021,0x0021,"",0x0011,0x0011,"DS","Target","2"],
-["SIEMENS MED",0x0021,0x0021,"",0x0012,0x0012,"IS","TubeAngle","1"],
-["SIEMENS MED",0x0021,0x0021,"",0x0020,0x0020,"US","ROIMask","1"],
-["SIEMENS MED",0x7001,0x7001,"",0x0010,0x0010,"LT","Dummy","1"],
-["SIEMENS MED",0x7003,0x7003,"",0x0010,0x0010,"LT","Header","1"],
-["SIEMENS MED",0x7005,0x7005,"",0x0010,0x0010,"LT","Dummy","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0008,0x0008,"CS","MedComHeaderType","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0009,0x0009,"LO","MedComHeaderVersion","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0010,0x0010,"OB","MedComHeaderInfo","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0020,0x0020,"OB","MedComHistoryInformation","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0031,0x0031,"LO","PMTFInformation1","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0032,0x0032,"UL","PMTFInformation2","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0033,0x0033,"UL","PMTFInformation3","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0034,0x0034,"CS","PMTFInformation4","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0035,0x0035,"UL","PMTFInformation5","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0040,0x0040,"SQ","ApplicationHeaderSequence","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0041,0x0041,"CS","ApplicationHeaderType","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0042,0x0042,"LO","ApplicationHeaderID","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0043,0x0043,"LO","ApplicationHeaderVersion","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0044,0x0044,"OB","ApplicationHeaderInfo","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0050,0x0050,"LO","WorkflowControlFlags","8"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0051,0x0051,"CS","ArchiveManagementFlagKeepOnline","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0052,0x0052,"CS","ArchiveManagementFlagDoNotArchive","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0053,0x0053,"CS","ImageLocationStatus","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0054,0x0054,"DS","EstimatedRetrieveTime","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0055,0x0055,"DS","DataSizeOfRetrievedImages","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0070,0x0070,"SQ","SiemensLinkSequence","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0071,0x0071,"AT","ReferencedTag","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0072,0x0072,"CS","ReferencedTagType","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0073,0x0073,"UL","ReferencedValueLength","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0074,0x0074,"CS","ReferencedObjectDeviceType","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0075,0x0075,"OB","ReferencedObjectDeviceLocation","1"],
-["SIEMENS MEDCOM HEADER",0x0029,0x0029,"",0x0076,0x0076,"OB","ReferencedObjectDeviceID","1"],
-["SIEMENS MEDCOM HEADER2",0x0029,0x0029,"",0x0060,0x0060,"LO","SeriesWorkflowStatus","1"],
-["SIEMENS MEDCOM OOG",0x0029,0x0029,"",0x0008,0x0008,"CS","MEDCOMOOGType","1"],
-["SIEMENS MEDCOM OOG",0x0029,0x0029,"",0x0009,0x0009,"LO","MEDCOMOOGVersion","1"],
-["SIEMENS MEDCOM OOG",0x0029,0x0029,"",0x0010,0x0010,"OB","MEDCOMOOGInfo","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0012,0x0012,"DS","MagneticFieldStrength","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0014,0x0014,"DS","ADCVoltage","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0016,0x0016,"DS","ADCOffset","2"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0020,0x0020,"DS","TransmitterAmplitude","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0021,0x0021,"IS","NumberOfTransmitterAmplitudes","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0022,0x0022,"DS","TransmitterAttenuator","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0024,0x0024,"DS","TransmitterCalibration","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0026,0x0026,"DS","TransmitterReference","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0050,0x0050,"DS","ReceiverTotalGain","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0051,0x0051,"DS","ReceiverAmplifierGain","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0052,0x0052,"DS","ReceiverPreamplifierGain","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0054,0x0054,"DS","ReceiverCableAttenuation","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0055,0x0055,"DS","ReceiverReferenceGain","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0056,0x0056,"DS","ReceiverFilterFrequency","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0060,0x0060,"DS","ReconstructionScaleFactor","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0062,0x0062,"DS","ReferenceScaleFactor","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0070,0x0070,"DS","PhaseGradientAmplitude","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0071,0x0071,"DS","ReadoutGradientAmplitude","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0072,0x0072,"DS","SelectionGradientAmplitude","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0080,0x0080,"DS","GradientDelayTime","3"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0082,0x0082,"DS","TotalGradientDelayTime","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0090,0x0090,"LT","SensitivityCorrectionLabel","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0091,0x0091,"DS","SaturationPhaseEncodingVectorCoronalComponent","6"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x0092,0x0092,"DS","SaturationReadoutVectorCoronalComponent","6"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00A0,0x00A0,"US","RFWatchdogMask","3"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00A1,0x00A1,"DS","EPIReconstructionSlope","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00A2,0x00A2,"DS","RFPowerErrorIndicator","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00A5,0x00A5,"DS","SpecificAbsorptionRateWholeBody","3"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00A6,0x00A6,"DS","SpecificEnergyDose","3"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00B0,0x00B0,"UL","AdjustmentStatusMask","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00C1,0x00C1,"DS","EPICapacity","6"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00C2,0x00C2,"DS","EPIInductance","3"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00C3,0x00C3,"IS","EPISwitchConfigurationCode","1-n"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00C4,0x00C4,"IS","EPISwitchHardwareCode","1-n"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00C5,0x00C5,"DS","EPISwitchDelayTime","1-n"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00D1,0x00D1,"DS","FlowSensitivity","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00D2,0x00D2,"LT","CalculationSubmode","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00D3,0x00D3,"DS","FieldOfViewRatio","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00D4,0x00D4,"IS","BaseRawMatrixSize","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00D5,0x00D5,"IS","2DOversamplingLines","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00D6,0x00D6,"IS","3DPhaseOversamplingPartitions","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00D7,0x00D7,"IS","EchoLinePosition","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00D8,0x00D8,"IS","EchoColumnPosition","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00D9,0x00D9,"IS","LinesPerSegment","1"],
-["SIEMENS MR VA0  COAD",0x0019,0x0019,"",0x00DA,0x00DA,"LT","PhaseCodingDirection","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0010,0x0010,"DS","TotalMeasurementTimeNominal","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0011,0x0011,"DS","TotalMeasurementTimeCurrent","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0012,0x0012,"DS","StartDelayTime","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0013,0x0013,"DS","DwellTime","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0014,0x0014,"IS","NumberOfPhases","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0016,0x0016,"UL","SequenceControlMask","2"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0018,0x0018,"UL","MeasurementStatusMask","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0020,0x0020,"IS","NumberOfFourierLinesNominal","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0021,0x0021,"IS","NumberOfFourierLinesCurrent","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0026,0x0026,"IS","NumberOfFourierLinesAfterZero","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0028,0x0028,"IS","FirstMeasuredFourierLine","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0030,0x0030,"IS","AcquisitionColumns","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0031,0x0031,"IS","ReconstructionColumns","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0040,0x0040,"IS","ArrayCoilElementNumber","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0041,0x0041,"UL","ArrayCoilElementSelectMask","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0042,0x0042,"UL","ArrayCoilElementDataMask","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0043,0x0043,"IS","ArrayCoilElementToADCConnect","1-n"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0044,0x0044,"DS","ArrayCoilElementNoiseLevel","1-n"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0045,0x0045,"IS","ArrayCoilADCPairNumber","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0046,0x0046,"UL","ArrayCoilCombinationMask","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0050,0x0050,"IS","NumberOfAverages","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0060,0x0060,"DS","FlipAngle","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0070,0x0070,"IS","NumberOfPrescans","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0081,0x0081,"LT","FilterTypeForRawData","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0082,0x0082,"DS","FilterParameterForRawData","1-n"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0083,0x0083,"LT","FilterTypeForImageData","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0084,0x0084,"DS","FilterParameterForImageData","1-n"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0085,0x0085,"LT","FilterTypeForPhaseCorrection","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0086,0x0086,"DS","FilterParameterForPhaseCorrection","1-n"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0087,0x0087,"LT","NormalizationFilterTypeForImageData","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0088,0x0088,"DS","NormalizationFilterParameterForImageData","1-n"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0090,0x0090,"IS","NumberOfSaturationRegions","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0091,0x0091,"DS","SaturationPhaseEncodingVectorSagittalComponent","6"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0092,0x0092,"DS","SaturationReadoutVectorSagittalComponent","6"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0093,0x0093,"DS","EPIStimulationMonitorMode","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0094,0x0094,"DS","ImageRotationAngle","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0096,0x0096,"UL","CoilIDMask","3"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0097,0x0097,"UL","CoilClassMask","2"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x0098,0x0098,"DS","CoilPosition","3"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x00A0,0x00A0,"DS","EPIReconstructionPhase","1"],
-["SIEMENS MR VA0  GEN",0x0019,0x0019,"",0x00A1,0x00A1,"DS","EPIReconstructionSlope","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0020,0x0020,"IS","PhaseCorrectionRowsSequence","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0021,0x0021,"IS","PhaseCorrectionColumnsSequence","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0022,0x0022,"IS","PhaseCorrectionRowsReconstruction","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0024,0x0024,"IS","PhaseCorrectionColumnsReconstruction","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0030,0x0030,"IS","NumberOf3DRawPartitionsNominal","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0031,0x0031,"IS","NumberOf3DRawPartitionsCurrent","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0034,0x0034,"IS","NumberOf3DImagePartitions","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0036,0x0036,"IS","Actual3DImagePartitionNumber","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0039,0x0039,"DS","SlabThickness","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0040,0x0040,"IS","NumberOfSlicesNominal","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0041,0x0041,"IS","NumberOfSlicesCurrent","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0042,0x0042,"IS","CurrentSliceNumber","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0043,0x0043,"IS","CurrentGroupNumber","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0044,0x0044,"DS","CurrentSliceDistanceFactor","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0045,0x0045,"IS","MIPStartRow","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0046,0x0046,"IS","MIPStopRow","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0047,0x0047,"IS","MIPStartColumn","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0048,0x0048,"IS","MIPStartColumn","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0049,0x0049,"IS","MIPStartSlice Name=","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x004A,0x004A,"IS","MIPStartSlice","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x004F,0x004F,"LT","OrderofSlices","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0050,0x0050,"US","SignalMask","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0052,0x0052,"DS","DelayAfterTrigger","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0053,0x0053,"IS","RRInterval","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0054,0x0054,"DS","NumberOfTriggerPulses","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0056,0x0056,"DS","RepetitionTimeEffective","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0057,0x0057,"LT","GatePhase","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0058,0x0058,"DS","GateThreshold","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0059,0x0059,"DS","GatedRatio","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0060,0x0060,"IS","NumberOfInterpolatedImages","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0070,0x0070,"IS","NumberOfEchoes","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0072,0x0072,"DS","SecondEchoTime","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0073,0x0073,"DS","SecondRepetitionTime","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0080,0x0080,"IS","CardiacCode","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0091,0x0091,"DS","SaturationPhaseEncodingVectorTransverseComponent","6"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0092,0x0092,"DS","SaturationReadoutVectorTransverseComponent","6"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0093,0x0093,"DS","EPIChangeValueOfMagnitude","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0094,0x0094,"DS","EPIChangeValueOfXComponent","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0095,0x0095,"DS","EPIChangeValueOfYComponent","1"],
-["SIEMENS MR VA0  GEN",0x0021,0x0021,"",0x0096,0x0096,"DS","EPIChangeValueOfZComponent","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0000,0x0000,"LT","SequenceType","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0001,0x0001,"IS","VectorSizeOriginal","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0002,0x0002,"IS","VectorSizeExtended","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0003,0x0003,"DS","AcquiredSpectralRange","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0004,0x0004,"DS","VOIPosition","3"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0005,0x0005,"DS","VOISize","3"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0006,0x0006,"IS","CSIMatrixSizeOriginal","3"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0007,0x0007,"IS","CSIMatrixSizeExtended","3"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0008,0x0008,"DS","SpatialGridShift","3"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0009,0x0009,"DS","SignalLimitsMinimum","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0010,0x0010,"DS","SignalLimitsMaximum","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0011,0x0011,"DS","SpecInfoMask","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0012,0x0012,"DS","EPITimeRateOfChangeOfMagnitude","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0013,0x0013,"DS","EPITimeRateOfChangeOfXComponent","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0014,0x0014,"DS","EPITimeRateOfChangeOfYComponent","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0015,0x0015,"DS","EPITimeRateOfChangeOfZComponent","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0016,0x0016,"DS","EPITimeRateOfChangeLegalLimit1","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0017,0x0017,"DS","EPIOperationModeFlag","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0018,0x0018,"DS","EPIFieldCalculationSafetyFactor","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0019,0x0019,"DS","EPILegalLimit1OfChangeValue","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0020,0x0020,"DS","EPILegalLimit2OfChangeValue","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0021,0x0021,"DS","EPIRiseTime","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0030,0x0030,"DS","ArrayCoilADCOffset","16"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0031,0x0031,"DS","ArrayCoilPreamplifierGain","16"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0050,0x0050,"LT","SaturationType","1"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0051,0x0051,"DS","SaturationNormalVector","3"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0052,0x0052,"DS","SaturationPositionVector","3"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0053,0x0053,"DS","SaturationThickness","6"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0054,0x0054,"DS","SaturationWidth","6"],
-["SIEMENS MR VA0  RAW",0x0021,0x0021,"",0x0055,0x0055,"DS","SaturationDistance","6"],
-["SIEMENS NUMARIS II",0x7FE3,0x7FE3,"",0x0000,0x0000,"LT","ImageGraphicsFormatCode","1"],
-["SIEMENS NUMARIS II",0x7FE3,0x7FE3,"",0x0010,0x0010,"OB","ImageGraphics","1"],
-["SIEMENS NUMARIS II",0x7FE3,0x7FE3,"",0x0020,0x0020,"OB","ImageGraphicsDummy","1"],
-["SIEMENS RA GEN",0x0011,0x0011,"",0x0020,0x0020,"SL","FluoroTimer","1"],
-["SIEMENS RA GEN",0x0011,0x0011,"",0x0025,0x0025,"SL","PtopDoseAreaProduct","1"],
-["SIEMENS RA GEN",0x0011,0x0011,"",0x0026,0x0026,"SL","PtopTotalSkinDose","1"],
-["SIEMENS RA GEN",0x0011,0x0011,"",0x0030,0x0030,"LT","Unknown","1"],
-["SIEMENS RA GEN",0x0011,0x0011,"",0x0035,0x0035,"LO","PatientInitialPuckCounter","1"],
-["SIEMENS RA GEN",0x0011,0x0011,"",0x0040,0x0040,"SS","SPIDataObjectType","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0015,0x0015,"LO","AcquiredPlane","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x001F,0x001F,"SS","DefaultTableIsoCenterHeight","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0020,0x0020,"SL","SceneFlag","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0022,0x0022,"SL","RefPhotofileFlag","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0024,0x0024,"LO","SceneName","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0026,0x0026,"SS","AcquisitionIndex","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0028,0x0028,"SS","MixedPulseMode","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x002A,0x002A,"SS","NoOfPositions","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x002C,0x002C,"SS","NoOfPhases","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x002E,0x002E,"SS","FrameRateForPositions","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0030,0x0030,"SS","NoOfFramesForPositions","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0032,0x0032,"SS","SteppingDirection","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0034,0x0034,"US","Unknown","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0036,0x0036,"US","Unknown","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0038,0x0038,"US","Unknown","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x003A,0x003A,"US","Unknown","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x003C,0x003C,"US","Unknown","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x003E,0x003E,"US","Unknown","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0040,0x0040,"US","Unknown","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0042,0x0042,"US","Unknown","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0044,0x0044,"SS","ImageTransferDelay","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0046,0x0046,"SL","InversFlag","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0048,0x0048,"US","Unknown","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x004A,0x004A,"US","Unknown","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x004C,0x004C,"SS","BlankingCircleDiameter","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0050,0x0050,"SL","StandDataValid","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0052,0x0052,"SS","TableTilt","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0054,0x0054,"SS","TableAxisRotation","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0056,0x0056,"SS","TableLongitudalPosition","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0058,0x0058,"SS","TableSideOffset","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x005A,0x005A,"SS","TableIsoCenterHeight","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x005C,0x005C,"UN","Unknown","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x005E,0x005E,"SL","CollimationDataValid","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0060,0x0060,"SL","PeriSequenceNo","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0062,0x0062,"SL","PeriTotalScenes","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0064,0x0064,"SL","PeriOverlapTop","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0066,0x0066,"SL","PeriOverlapBottom","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0068,0x0068,"SL","RawImageNumber","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x006A,0x006A,"SL","XRayDataValid","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0070,0x0070,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0072,0x0072,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0074,0x0074,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0076,0x0076,"SL","FillingAverageFactor","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0078,0x0078,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x007A,0x007A,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x007C,0x007C,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x007E,0x007E,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0080,0x0080,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0082,0x0082,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0084,0x0084,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0086,0x0086,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0088,0x0088,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x008A,0x008A,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x008C,0x008C,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x008E,0x008E,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0092,0x0092,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0094,0x0094,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0096,0x0096,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x0098,0x0098,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x009A,0x009A,"US","Unknown","1-n"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x009C,0x009C,"SL","IntensifierLevelCalibrationFactor","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x009E,0x009E,"SL","NativeReviewFlag","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x00A2,0x00A2,"SL","SceneNumber","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x00A4,0x00A4,"SS","AcquisitionMode","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x00A5,0x00A5,"SS","AcquisitonFrameRate","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x00A6,0x00A6,"SL","ECGFlag","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x00A7,0x00A7,"SL","AdditionalSceneData","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x00A8,0x00A8,"SL","FileCopyFlag","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x00A9,0x00A9,"SL","PhlebovisionFlag","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x00AA,0x00AA,"SL","Co2Flag","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x00AB,0x00AB,"SS","MaxSpeed","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x00AC,0x00AC,"SS","StepWidth","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x00AD,0x00AD,"SL","DigitalAcquisitionZoom","1"],
-["SIEMENS RA GEN",0x0019,0x0019,"",0x00FF,0x00FF,"SS","Internal","1-n"],
-["SIEMENS RA GEN",0x0021,0x0021,"",0x0015,0x0015,"SS","ImagesInStudy","1"],
-["SIEMENS RA GEN",0x0021,0x0021,"",0x0020,0x0020,"SS","ScenesInStudy","1"],
-["SIEMENS RA GEN",0x0021,0x0021,"",0x0025,0x0025,"SS","ImagesInPhotofile","1"],
-["SIEMENS RA GEN",0x0021,0x0021,"",0x0027,0x0027,"SS","PlaneBImagesExist","1"],
-["SIEMENS RA GEN",0x0021,0x0021,"",0x0028,0x0028,"SS","NoOf2MBChunks","1"],
-["SIEMENS RA GEN",0x0021,0x0021,"",0x0030,0x0030,"SS","ImagesInAllScenes","1"],
-["SIEMENS RA GEN",0x0021,0x0021,"",0x0040,0x0040,"SS","ArchiveSWInternalVersion","1"],
-["SIEMENS RA PLANE A",0x0011,0x0011,"",0x0028,0x0028,"SL","FluoroTimerA","1"],
-["SIEMENS RA PLANE A",0x0011,0x0011,"",0x0029,0x0029,"SL","FluoroSkinDoseA","1"],
-["SIEMENS RA PLANE A",0x0011,0x0011,"",0x002A,0x002A,"SL","TotalSkinDoseA","1"],
-["SIEMENS RA PLANE A",0x0011,0x0011,"",0x002B,0x002B,"SL","FluoroDoseAreaProductA","1"],
-["SIEMENS RA PLANE A",0x0011,0x0011,"",0x002C,0x002C,"SL","TotalDoseAreaProductA","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0015,0x0015,"LT","OfflineUID","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0018,0x0018,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0019,0x0019,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x001A,0x001A,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x001B,0x001B,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x001C,0x001C,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x001D,0x001D,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x001E,0x001E,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x001F,0x001F,"SS","Internal","1-n"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0020,0x0020,"SS","SystemCalibFactorPlaneA","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0022,0x0022,"SS","XRayParameterSetNo","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0024,0x0024,"SS","XRaySystem","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0026,0x0026,"US","Unknown","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0028,0x0028,"SS","AcquiredDisplayMode","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x002A,0x002A,"SS","AcquisitionDelay","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x002C,0x002C,"US","Unknown","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x002E,0x002E,"SS","MaxFramesLimit","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0030,0x0030,"US","MaximumFrameSizeNIU","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0032,0x0032,"SS","SubtractedFilterType","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0034,0x0034,"SS","FilterFactorNative","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0036,0x0036,"SS","AnatomicBackgroundFactor","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0038,0x0038,"SS","WindowUpperLimitNative","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x003A,0x003A,"SS","WindowLowerLimitNative","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x003C,0x003C,"SS","WindowBrightnessPhase1","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x003E,0x003E,"SS","WindowBrightnessPhase2","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0040,0x0040,"SS","WindowContrastPhase1","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0042,0x0042,"SS","WindowContrastPhase2","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0044,0x0044,"SS","FilterFactorSub","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0046,0x0046,"SS","PeakOpacified","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0048,0x0048,"SL","MaskFrame","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x004A,0x004A,"SL","BIHFrame","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x004C,0x004C,"SS","CentBeamAngulationCaudCran","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x004E,0x004E,"SS","CentBeamAngulationLRAnterior","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0050,0x0050,"SS","LongitudinalPosition","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0052,0x0052,"SS","SideOffset","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0054,0x0054,"SS","IsoCenterHeight","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0056,0x0056,"SS","ImageTwist","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0058,0x0058,"SS","SourceImageDistance","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x005A,0x005A,"SS","MechanicalMagnificationFactor","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x005C,0x005C,"SL","CalibrationFlag","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x005E,0x005E,"SL","CalibrationAngleCranCaud","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0060,0x0060,"SL","CalibrationAngleRAOLAO","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0062,0x0062,"SL","CalibrationTableToFloorDist","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0064,0x0064,"SL","CalibrationIsocenterToFloorDist","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0066,0x0066,"SL","CalibrationIsocenterToSourceDist","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0068,0x0068,"SL","CalibrationSourceToII","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x006A,0x006A,"SL","CalibrationIIZoom","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x006C,0x006C,"SL","CalibrationIIField","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x006E,0x006E,"SL","CalibrationFactor","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0070,0x0070,"SL","CalibrationObjectToImageDistance","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0072,0x0072,"SL","CalibrationSystemFactor","1-n"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0074,0x0074,"SL","CalibrationSystemCorrection","1-n"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0076,0x0076,"SL","CalibrationSystemIIFormats","1-n"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0078,0x0078,"SL","CalibrationGantryDataValid","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x007A,0x007A,"SS","CollimatorSquareBreadth","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x007C,0x007C,"SS","CollimatorSquareHeight","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x007E,0x007E,"SS","CollimatorSquareDiameter","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0080,0x0080,"SS","CollimaterFingerTurnAngle","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0082,0x0082,"SS","CollimaterFingerPosition","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0084,0x0084,"SS","CollimaterDiaphragmTurnAngle","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0086,0x0086,"SS","CollimaterDiaphragmPosition1","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0088,0x0088,"SS","CollimaterDiaphragmPosition2","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x008A,0x008A,"SS","CollimaterDiaphragmMode","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x008C,0x008C,"SS","CollimaterBeamLimitBreadth","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x008E,0x008E,"SS","CollimaterBeamLimitHeight","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0090,0x0090,"SS","CollimaterBeamLimitDiameter","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0092,0x0092,"SS","X-RayControlMOde","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0094,0x0094,"SS","X-RaySystem","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0096,0x0096,"SS","FocalSpot","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x0098,0x0098,"SS","ExposureControl","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x009A,0x009A,"SL","XRayVoltage","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x009C,0x009C,"SL","XRayCurrent","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x009E,0x009E,"SL","XRayCurrentTimeProduct","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00A0,0x00A0,"SL","XRayPulseTime","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00A2,0x00A2,"SL","XRaySceneTimeFluoroClock","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00A4,0x00A4,"SS","MaximumPulseRate","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00A6,0x00A6,"SS","PulsesPerScene","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00A8,0x00A8,"SL","DoseAreaProductOfScene","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00AA,0x00AA,"SS","Dose","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00AC,0x00AC,"SS","DoseRate","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00AE,0x00AE,"SL","IIToCoverDistance","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00B0,0x00B0,"SS","LastFramePhase1","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00B1,0x00B1,"SS","FrameRatePhase1","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00B2,0x00B2,"SS","LastFramePhase2","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00B3,0x00B3,"SS","FrameRatePhase2","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00B4,0x00B4,"SS","LastFramePhase3","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00B5,0x00B5,"SS","FrameRatePhase3","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00B6,0x00B6,"SS","LastFramePhase4","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00B7,0x00B7,"SS","FrameRatePhase4","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00B8,0x00B8,"SS","GammaOfNativeImage","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00B9,0x00B9,"SS","GammaOfTVSystem","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00BB,0x00BB,"SL","PixelshiftX","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00BC,0x00BC,"SL","PixelshiftY","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00BD,0x00BD,"SL","MaskAverageFactor","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00BE,0x00BE,"SL","BlankingCircleFlag","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00BF,0x00BF,"SL","CircleRowStart","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00C0,0x00C0,"SL","CircleRowEnd","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00C1,0x00C1,"SL","CircleColumnStart","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00C2,0x00C2,"SL","CircleColumnEnd","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00C3,0x00C3,"SL","CircleDiameter","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00C4,0x00C4,"SL","RectangularCollimaterFlag","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00C5,0x00C5,"SL","RectangleRowStart","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00C6,0x00C6,"SL","RectangleRowEnd","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00C7,0x00C7,"SL","RectangleColumnStart","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00C8,0x00C8,"SL","RectangleColumnEnd","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00C9,0x00C9,"SL","RectangleAngulation","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00CA,0x00CA,"SL","IrisCollimatorFlag","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00CB,0x00CB,"SL","IrisRowStart","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00CC,0x00CC,"SL","IrisRowEnd","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00CD,0x00CD,"SL","IrisColumnStart","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00CE,0x00CE,"SL","IrisColumnEnd","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00CF,0x00CF,"SL","IrisAngulation","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00D1,0x00D1,"SS","NumberOfFramesPlane","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00D2,0x00D2,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00D3,0x00D3,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00D4,0x00D4,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00D5,0x00D5,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00D6,0x00D6,"SS","Internal","1-n"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00D7,0x00D7,"SS","Internal","1-n"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00D8,0x00D8,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00D9,0x00D9,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00DA,0x00DA,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00DB,0x00DB,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00DC,0x00DC,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00DD,0x00DD,"SL","AnatomicBackground","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00DE,0x00DE,"SL","AutoWindowBase","1-n"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00DF,0x00DF,"SS","Internal","1"],
-["SIEMENS RA PLANE A",0x0019,0x0019,"",0x00E0,0x00E0,"SL","Internal","1"],
-["SIEMENS RA PLANE B",0x0011,0x0011,"",0x0028,0x0028,"SL","FluoroTimerB","1"],
-["SIEMENS RA PLANE B",0x0011,0x0011,"",0x0029,0x0029,"SL","FluoroSkinDoseB","1"],
-["SIEMENS RA PLANE B",0x0011,0x0011,"",0x002A,0x002A,"SL","TotalSkinDoseB","1"],
-["SIEMENS RA PLANE B",0x0011,0x0011,"",0x002B,0x002B,"SL","FluoroDoseAreaProductB","1"],
-["SIEMENS RA PLANE B",0x0011,0x0011,"",0x002C,0x002C,"SL","TotalDoseAreaProductB","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0018,0x0018,"SS","Internal","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0019,0x0019,"SS","Internal","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x001A,0x001A,"SS","Internal","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x001B,0x001B,"SS","Internal","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x001C,0x001C,"SS","Internal","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x001D,0x001D,"SS","Internal","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x001E,0x001E,"SS","Internal","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x001F,0x001F,"SS","Internal","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0020,0x0020,"SL","SystemCalibFactorPlaneB","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0022,0x0022,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0024,0x0024,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0026,0x0026,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0028,0x0028,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x002A,0x002A,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x002C,0x002C,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x002E,0x002E,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0030,0x0030,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0032,0x0032,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0034,0x0034,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0036,0x0036,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0038,0x0038,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x003A,0x003A,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x003C,0x003C,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x003E,0x003E,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0040,0x0040,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0042,0x0042,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0044,0x0044,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0046,0x0046,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0048,0x0048,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x004A,0x004A,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x004C,0x004C,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x004E,0x004E,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0050,0x0050,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0052,0x0052,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0054,0x0054,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0056,0x0056,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0058,0x0058,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x005A,0x005A,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x005C,0x005C,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x005E,0x005E,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0060,0x0060,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0062,0x0062,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0064,0x0064,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0066,0x0066,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0068,0x0068,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x006A,0x006A,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x006C,0x006C,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x006E,0x006E,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0070,0x0070,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0072,0x0072,"UN","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0074,0x0074,"UN","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0076,0x0076,"UN","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0078,0x0078,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x007A,0x007A,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x007C,0x007C,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x007E,0x007E,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0080,0x0080,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0082,0x0082,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0084,0x0084,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0086,0x0086,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0088,0x0088,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x008A,0x008A,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x008C,0x008C,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x008E,0x008E,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0090,0x0090,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0092,0x0092,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0094,0x0094,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0096,0x0096,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x0098,0x0098,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x009A,0x009A,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x009C,0x009C,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x009E,0x009E,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x00A0,0x00A0,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x00A2,0x00A2,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x00A4,0x00A4,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x00A6,0x00A6,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x00A8,0x00A8,"US","Unknown","1-n"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x00AA,0x00AA,"US","Unknown","1"],
-["SIEMENS RA PLANE B",0x0019,0x0019,"",0x00AC,0x00AC,"US","Unknown","1"],
-["SIEMENS RIS",0x0011,0x0011,"",0x0010,0x0010,"LT","PatientUID","1"],
-["SIEMENS RIS",0x0011,0x0011,"",0x0011,0x0011,"LT","PatientID","1"],
-["SIEMENS RIS",0x0011,0x0011,"",0x0020,0x0020,"DA","PatientRegistrationDate","1"],
-["SIEMENS RIS",0x0011,0x0011,"",0x0021,0x0021,"TM","PatientRegistrationTime","1"],
-["SIEMENS RIS",0x0011,0x0011,"",0x0030,0x0030,"LT","PatientnameRIS","1"],
-["SIEMENS RIS",0x0011,0x0011,"",0x0031,0x0031,"LT","PatientprenameRIS","1"],
-["SIEMENS RIS",0x0011,0x0011,"",0x0040,0x0040,"LT","PatientHospitalStatus","1"],
-["SIEMENS RIS",0x0011,0x0011,"",0x0041,0x0041,"LT","MedicalAlerts","1"],
-["SIEMENS RIS",0x0011,0x0011,"",0x0042,0x0042,"LT","ContrastAllergies","1"],
-["SIEMENS RIS",0x0031,0x0031,"",0x0010,0x0010,"LT","RequestUID","1"],
-["SIEMENS RIS",0x0031,0x0031,"",0x0045,0x0045,"LT","RequestingPhysician","1"],
-["SIEMENS RIS",0x0031,0x0031,"",0x0050,0x0050,"LT","RequestedPhysician","1"],
-["SIEMENS RIS",0x0033,0x0033,"",0x0010,0x0010,"LT","PatientStudyUID","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0000,0x0000,"US","AcquisitionType","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0001,0x0001,"US","AcquisitionMode","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0002,0x0002,"US","FootswitchIndex","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0003,0x0003,"US","AcquisitionRoom","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0004,0x0004,"SL","CurrentTimeProduct","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0005,0x0005,"SL","Dose","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0006,0x0006,"SL","SkinDosePercent","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0007,0x0007,"SL","SkinDoseAccumulation","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0008,0x0008,"SL","SkinDoseRate","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x000A,0x000A,"UL","CopperFilter","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x000B,0x000B,"US","MeasuringField","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x000C,0x000C,"SS","PostBlankingCircle","3"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x000D,0x000D,"SS","DynaAngles","2-2n"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x000E,0x000E,"SS","TotalSteps","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x000F,0x000F,"SL","DynaXRayInfo","3-3n"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0010,0x0010,"US","ModalityLUTInputGamma","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0011,0x0011,"US","ModalityLUTOutputGamma","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0012,0x0012,"OB","SH_STPAR","1-n"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0013,0x0013,"US","AcquisitionZoom","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0014,0x0014,"SS","DynaAngulationStepWidth","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0015,0x0015,"US","Harmonization","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0016,0x0016,"US","DRSingleFlag","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0017,0x0017,"SL","SourceToIsocenter","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0018,0x0018,"US","PressureData","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0019,0x0019,"SL","ECGIndexArray","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x001A,0x001A,"US","FDFlag","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x001B,0x001B,"OB","SH_ZOOM","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x001C,0x001C,"OB","SH_COLPAR","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x001D,0x001D,"US","K_Factor","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x001E,0x001E,"US","EVE","8"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x001F,0x001F,"SL","TotalSceneTime","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0020,0x0020,"US","RestoreFlag","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0021,0x0021,"US","StandMovementFlag","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0022,0x0022,"US","FDRows","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0023,0x0023,"US","FDColumns","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0024,0x0024,"US","TableMovementFlag","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0025,0x0025,"LO","OriginalOrganProgramName","1"],
-["SIEMENS SMS-AX  ACQ 1.0",0x0021,0x0021,"",0x0026,0x0026,"DS","CrispyXPIFilter","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0000,0x0000,"US","ViewNative","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0001,0x0001,"US","OriginalSeriesNumber","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0002,0x0002,"US","OriginalImageNumber","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0003,0x0003,"US","WinCenter","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0004,0x0004,"US","WinWidth","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0005,0x0005,"US","WinBrightness","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0006,0x0006,"US","WinContrast","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0007,0x0007,"US","OriginalFrameNumber","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0008,0x0008,"US","OriginalMaskFrameNumber","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0009,0x0009,"US","Opac","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x000A,0x000A,"US","OriginalNumberOfFrames","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x000B,0x000B,"DS","OriginalSceneDuration","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x000C,0x000C,"LO","IdentifierLOID","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x000D,0x000D,"SS","OriginalSceneVFRInfo","1-n"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x000E,0x000E,"SS","OriginalFrameECGPosition","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x000F,0x000F,"SS","OriginalECG1stFrameOffset_retired","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0010,0x0010,"SS","ZoomFlag","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0011,0x0011,"US","Flex","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0012,0x0012,"US","NumberOfMaskFrames","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0013,0x0013,"US","NumberOfFillFrames","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0014,0x0014,"US","SeriesNumber","1"],
-["SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0",0x0025,0x0025,"",0x0015,0x0015,"IS","ImageNumber","1"],
-["SIEMENS SMS-AX  QUANT 1.0",0x0023,0x0023,"",0x0000,0x0000,"DS","HorizontalCalibrationPixelSize","2"],
-["SIEMENS SMS-AX  QUANT 1.0",0x0023,0x0023,"",0x0001,0x0001,"DS","VerticalCalibrationPixelSize","2"],
-["SIEMENS SMS-AX  QUANT 1.0",0x0023,0x0023,"",0x0002,0x0002,"LO","CalibrationObject","1"],
-["SIEMENS SMS-AX  QUANT 1.0",0x0023,0x0023,"",0x0003,0x0003,"DS","CalibrationObjectSize","1"],
-["SIEMENS SMS-AX  QUANT 1.0",0x0023,0x0023,"",0x0004,0x0004,"LO","CalibrationMethod","1"],
-["SIEMENS SMS-AX  QUANT 1.0",0x0023,0x0023,"",0x0005,0x0005,"ST","Filename","1"],
-["SIEMENS SMS-AX  QUANT 1.0",0x0023,0x0023,"",0x0006,0x0006,"IS","FrameNumber","1"],
-["SIEMENS SMS-AX  QUANT 1.0",0x0023,0x0023,"",0x0007,0x0007,"IS","CalibrationFactorMultiplicity","2"],
-["SIEMENS SMS-AX  QUANT 1.0",0x0023,0x0023,"",0x0008,0x0008,"IS","CalibrationTODValue","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0000,0x0000,"US","ReviewMode","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0001,0x0001,"US","AnatomicalBackgroundPercent","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0002,0x0002,"US","NumberOfPhases","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0003,0x0003,"US","ApplyAnatomicalBackground","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0004,0x0004,"SS","PixelShiftArray","4-4n"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0005,0x0005,"US","Brightness","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0006,0x0006,"US","Contrast","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0007,0x0007,"US","Enabled","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0008,0x0008,"US","NativeEdgeEnhancementPercentGain","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0009,0x0009,"SS","NativeEdgeEnhancementLUTIndex","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x000A,0x000A,"SS","NativeEdgeEnhancementKernelSize","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x000B,0x000B,"US","SubtrEdgeEnhancementPercentGain","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x000C,0x000C,"SS","SubtrEdgeEnhancementLUTIndex","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x000D,0x000D,"SS","SubtrEdgeEnhancementKernelSize","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x000E,0x000E,"US","FadePercent","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x000F,0x000F,"US","FlippedBeforeLateralityApplied","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0010,0x0010,"US","ApplyFade","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0012,0x0012,"US","Zoom","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0013,0x0013,"SS","PanX","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0014,0x0014,"SS","PanY","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0015,0x0015,"SS","NativeEdgeEnhancementAdvPercGain","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0016,0x0016,"SS","SubtrEdgeEnhancementAdvPercGain","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x0017,0x0017,"US","InvertFlag","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x001A,0x001A,"OB","Quant1KOverlay","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x001B,0x001B,"US","OriginalResolution","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x001C,0x001C,"DS","AutoWindowCenter","1"],
-["SIEMENS SMS-AX  VIEW 1.0",0x0019,0x0019,"",0x001D,0x001D,"DS","AutoWindowWidth","1"],
-["SIENET",0x0009,0x0009,"",0x0001,0x0001,"US","SIENETCommandField","1"],
-["SIENET",0x0009,0x0009,"",0x0014,0x0014,"LT","ReceiverPLA","1"],
-["SIENET",0x0009,0x0009,"",0x0016,0x0016,"US","TransferPriority","1"],
-["SIENET",0x0009,0x0009,"",0x0029,0x0029,"LT","ActualUser","1"],
-["SIENET",0x0095,0x0095,"",0x0001,0x0001,"LT","ExaminationFolderID","1"],
-["SIENET",0x0095,0x0095,"",0x0004,0x0004,"UL","FolderReportedStatus","1"],
-["SIENET",0x0095,0x0095,"",0x0005,0x0005,"LT","FolderReportingRadiologist","1"],
-["SIENET",0x0095,0x0095,"",0x0007,0x0007,"LT","SIENETISAPLA","1"],
-["SIENET",0x0099,0x0099,"",0x0002,0x0002,"UL","DataObjectAttributes","1"],
-["SPI RELEASE 1",0x0009,0x0009,"",0x0010,0x0010,"LT","Comments","1"],
-["SPI RELEASE 1",0x0009,0x0009,"",0x0015,0x0015,"LO","SPIImageUID","1"],
-["SPI RELEASE 1",0x0009,0x0009,"",0x0040,0x0040,"US","DataObjectType","1"],
-["SPI RELEASE 1",0x0009,0x0009,"",0x0041,0x0041,"LO","DataObjectSubtype","1"],
-["SPI RELEASE 1",0x0029,0x0029,"",0x0060,0x0060,"LT","CompressionAlgorithm","1"],
-["SPI Release 1",0x0009,0x0009,"",0x0010,0x0010,"LT","Comments","1"],
-["SPI Release 1",0x0009,0x0009,"",0x0015,0x0015,"LO","SPIImageUID","1"],
-["SPI Release 1",0x0009,0x0009,"",0x0040,0x0040,"US","DataObjectType","1"],
-["SPI Release 1",0x0009,0x0009,"",0x0041,0x0041,"LO","DataObjectSubtype","1"],
-["SPI Release 1",0x0011,0x0011,"",0x0010,0x0010,"LO","Organ","1"],
-["SPI Release 1",0x0011,0x0011,"",0x0015,0x0015,"LO","AllergyIndication","1"],
-["SPI Release 1",0x0011,0x0011,"",0x0020,0x0020,"LO","Pregnancy","1"],
-["SPI Release 1",0x0029,0x0029,"",0x0060,0x0060,"LT","CompressionAlgorithm","1"],
-["SPI",0x0009,0x0009,"",0x0010,0x0010,"LO","Comments","1"],
-["SPI",0x0009,0x0009,"",0x0015,0x0015,"LO","SPIImageUID","1"],
-["SPI",0x0009,0x0009,"",0x0040,0x0040,"US","DataObjectType","1"],
-["SPI",0x0009,0x0009,"",0x0041,0x0041,"LT","DataObjectSubtype","1"],
-["SPI",0x0011,0x0011,"",0x0010,0x0010,"LT","Organ","1"],
-["SPI",0x0011,0x0011,"",0x0015,0x0015,"LT","AllergyIndication","1"],
-["SPI",0x0011,0x0011,"",0x0020,0x0020,"LT","Pregnancy","1"],
-["SPI",0x0029,0x0029,"",0x0060,0x0060,"LT","CompressionAlgorithm","1"],
-["SPI RELEASE 1",0x0011,0x0011,"",0x0010,0x0010,"LO","Organ","1"],
-["SPI RELEASE 1",0x0011,0x0011,"",0x0015,0x0015,"LO","AllergyIndication","1"],
-["SPI RELEASE 1",0x0011,0x0011,"",0x0020,0x0020,"LO","Pregnancy","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x0000,0x0000,"LT","DataObjectRecognitionCode","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x0004,0x0004,"LO","ImageDataConsistence","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x0008,0x0008,"US","Unknown","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x0012,0x0012,"LO","Unknown","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x0015,0x0015,"LO","UniqueIdentifier","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x0016,0x0016,"LO","Unknown","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x0018,0x0018,"LO","Unknown","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x0021,0x0021,"LT","Unknown","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x0031,0x0031,"LT","PACSUniqueIdentifier","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x0034,0x0034,"LT","ClusterUniqueIdentifier","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x0038,0x0038,"LT","SystemUniqueIdentifier","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x0039,0x0039,"LT","Unknown","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x0051,0x0051,"LT","StudyUniqueIdentifier","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x0061,0x0061,"LT","SeriesUniqueIdentifier","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x0091,0x0091,"LT","Unknown","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x00F2,0x00F2,"LT","Unknown","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x00F3,0x00F3,"UN","Unknown","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x00F4,0x00F4,"LT","Unknown","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x00F5,0x00F5,"UN","Unknown","1"],
-["SPI-P Release 1",0x0009,0x0009,"",0x00F7,0x00F7,"LT","Unknown","1"],
-["SPI-P Release 1",0x0011,0x0011,"",0x0010,0x0010,"LT","PatientEntryID","1"],
-["SPI-P Release 1",0x0011,0x0011,"",0x0021,0x0021,"UN","Unknown","1"],
-["SPI-P Release 1",0x0011,0x0011,"",0x0022,0x0022,"UN","Unknown","1"],
-["SPI-P Release 1",0x0011,0x0011,"",0x0031,0x0031,"UN","Unknown","1"],
-["SPI-P Release 1",0x0011,0x0011,"",0x0032,0x0032,"UN","Unknown","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0000,0x0000,"UN","Unknown","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0001,0x0001,"UN","Unknown","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0002,0x0002,"UN","Unknown","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0010,0x0010,"US","MainsFrequency","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0025,0x0025,"LT","OriginalPixelDataQuality","1-n"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0030,0x0030,"US","ECGTriggering","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0031,0x0031,"UN","ECG1Offset","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0032,0x0032,"UN","ECG2Offset1","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0033,0x0033,"UN","ECG2Offset2","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0050,0x0050,"US","VideoScanMode","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0051,0x0051,"US","VideoLineRate","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0060,0x0060,"US","XrayTechnique","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0061,0x0061,"DS","ImageIdentifierFromat","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0062,0x0062,"US","IrisDiaphragm","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0063,0x0063,"CS","Filter","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0064,0x0064,"CS","CineParallel","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0065,0x0065,"CS","CineMaster","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0070,0x0070,"US","ExposureChannel","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0071,0x0071,"UN","ExposureChannelFirstImage","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0072,0x0072,"US","ProcessingChannel","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0080,0x0080,"DS","AcquisitionDelay","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0081,0x0081,"UN","RelativeImageTime","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x0090,0x0090,"CS","VideoWhiteCompression","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x00A0,0x00A0,"US","Angulation","1"],
-["SPI-P Release 1",0x0019,0x0019,"",0x00A1,0x00A1,"US","Rotation","1"],
-["SPI-P Release 1",0x0021,0x0021,"",0x0012,0x0012,"LT","SeriesUniqueIdentifier","1"],
-["SPI-P Release 1",0x0021,0x0021,"",0x0014,0x0014,"LT","Unknown","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0000,0x0000,"DS","Unknown","4"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0020,0x0020,"DS","PixelAspectRatio","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0025,0x0025,"LO","ProcessedPixelDataQuality","1-n"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0030,0x0030,"LT","Unknown","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0038,0x0038,"US","Unknown","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0060,0x0060,"LT","Unknown","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0061,0x0061,"LT","Unknown","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0067,0x0067,"LT","Unknown","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0070,0x0070,"LT","WindowID","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0071,0x0071,"CS","VideoInvertSubtracted","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0072,0x0072,"CS","VideoInvertNonsubtracted","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0077,0x0077,"CS","WindowSelectStatus","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0078,0x0078,"LT","ECGDisplayPrintingID","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0079,0x0079,"CS","ECGDisplayPrinting","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x007E,0x007E,"CS","ECGDisplayPrintingEnableStatus","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x007F,0x007F,"CS","ECGDisplayPrintingSelectStatus","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0080,0x0080,"LT","PhysiologicalDisplayID","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x0081,0x0081,"US","PreferredPhysiologicalChannelDisplay","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x008E,0x008E,"CS","PhysiologicalDisplayEnableStatus","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x008F,0x008F,"CS","PhysiologicalDisplaySelectStatus","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x00C0,0x00C0,"LT","FunctionalShutterID","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x00C1,0x00C1,"US","FieldOfShutter","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x00C5,0x00C5,"LT","FieldOfShutterRectangle","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x00CE,0x00CE,"CS","ShutterEnableStatus","1"],
-["SPI-P Release 1",0x0029,0x0029,"",0x00CF,0x00CF,"CS","ShutterSelectStatus","1"],
-["SPI-P Release 1",0x7FE1,0x7FE1,"",0x0010,0x0010,"OB|OW","PixelData","1"],
-["SPI-P Release 1;1",0x0009,0x0009,"",0x00C0,0x00C0,"LT","Unknown","1"],
-["SPI-P Release 1;1",0x0009,0x0009,"",0x00C1,0x00C1,"LT","Unknown","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0000,0x0000,"UN","PhysiologicalDataType","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0001,0x0001,"UN","PhysiologicalDataChannelAndKind","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0002,0x0002,"US","SampleBitsAllocated","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0003,0x0003,"US","SampleBitsStored","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0004,0x0004,"US","SampleHighBit","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0005,0x0005,"US","SampleRepresentation","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0006,0x0006,"UN","SmallestSampleValue","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0007,0x0007,"UN","LargestSampleValue","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0008,0x0008,"UN","NumberOfSamples","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0009,0x0009,"UN","SampleData","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x000A,0x000A,"UN","SampleRate","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0010,0x0010,"UN","PhysiologicalDataType2","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0011,0x0011,"UN","PhysiologicalDataChannelAndKind2","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0012,0x0012,"US","SampleBitsAllocated2","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0013,0x0013,"US","SampleBitsStored2","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0014,0x0014,"US","SampleHighBit2","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0015,0x0015,"US","SampleRepresentation2","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0016,0x0016,"UN","SmallestSampleValue2","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0017,0x0017,"UN","LargestSampleValue2","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0018,0x0018,"UN","NumberOfSamples2","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x0019,0x0019,"UN","SampleData2","1"],
-["SPI-P Release 1;1",0x0019,0x0019,"",0x001A,0x001A,"UN","SampleRate2","1"],
-["SPI-P Release 1;1",0x0029,0x0029,"",0x0000,0x0000,"LT","ZoomID","1"],
-["SPI-P Release 1;1",0x0029,0x0029,"",0x0001,0x0001,"DS","ZoomRectangle","1-n"],
-["SPI-P Release 1;1",0x0029,0x0029,"",0x0003,0x0003,"DS","ZoomFactor","1"],
-["SPI-P Release 1;1",0x0029,0x0029,"",0x0004,0x0004,"US","ZoomFunction","1"],
-["SPI-P Release 1;1",0x0029,0x0029,"",0x000E,0x000E,"CS","ZoomEnableStatus","1"],
-["SPI-P Release 1;1",0x0029,0x0029,"",0x000F,0x000F,"CS","ZoomSelectStatus","1"],
-["SPI-P Release 1;1",0x0029,0x0029,"",0x0040,0x0040,"LT","MagnifyingGlassID","1"],
-["SPI-P Release 1;1",0x0029,0x0029,"",0x0041,0x0041,"DS","MagnifyingGlassRectangle","1-n"],
-["SPI-P Release 1;1",0x0029,0x0029,"",0x0043,0x0043,"DS","MagnifyingGlassFactor","1"],
-["SPI-P Release 1;1",0x0029,0x0029,"",0x0044,0x0044,"US","MagnifyingGlassFunction","1"],
-["SPI-P Release 1;1",0x0029,0x0029,"",0x004E,0x004E,"CS","MagnifyingGlassEnableStatus","1"],
-["SPI-P Release 1;1",0x0029,0x0029,"",0x004F,0x004F,"CS","MagnifyingGlassSelectStatus","1"],
-["SPI-P Release 1;2",0x0029,0x0029,"",0x0000,0x0000,"LT","SubtractionMaskID","1"],
-["SPI-P Release 1;2",0x0029,0x0029,"",0x0004,0x0004,"UN","MaskingFunction","1"],
-["SPI-P Release 1;2",0x0029,0x0029,"",0x000C,0x000C,"UN","ProprietaryMaskingParameters","1"],
-["SPI-P Release 1;2",0x0029,0x0029,"",0x001E,0x001E,"CS","SubtractionMaskEnableStatus","1"],
-["SPI-P Release 1;2",0x0029,0x0029,"",0x001F,0x001F,"CS","SubtractionMaskSelectStatus","1"],
-["SPI-P Release 1;3",0x0029,0x0029,"",0x0000,0x0000,"LT","ImageEnhancementID","1"],
-["SPI-P Release 1;3",0x0029,0x0029,"",0x0001,0x0001,"LT","ImageEnhancement","1"],
-["SPI-P Release 1;3",0x0029,0x0029,"",0x0002,0x0002,"LT","ConvolutionID","1"],
-["SPI-P Release 1;3",0x0029,0x0029,"",0x0003,0x0003,"LT","ConvolutionType","1"],
-["SPI-P Release 1;3",0x0029,0x0029,"",0x0004,0x0004,"LT","ConvolutionKernelSizeID","1"],
-["SPI-P Release 1;3",0x0029,0x0029,"",0x0005,0x0005,"US","ConvolutionKernelSize","2"],
-["SPI-P Release 1;3",0x0029,0x0029,"",0x0006,0x0006,"US","ConvolutionKernel","1-n"],
-["SPI-P Release 1;3",0x0029,0x0029,"",0x000C,0x000C,"DS","EnhancementGain","1"],
-["SPI-P Release 1;3",0x0029,0x0029,"",0x001E,0x001E,"CS","ImageEnhancementEnableStatus","1"],
-["SPI-P Release 1;3",0x0029,0x0029,"",0x001F,0x001F,"CS","ImageEnhancementSelectStatus","1"],
-["SPI-P Release 2;1",0x0011,0x0011,"",0x0018,0x0018,"LT","Unknown","1"],
-["SPI-P Release 2;1",0x0023,0x0023,"",0x000D,0x000D,"UI","Unknown","1"],
-["SPI-P Release 2;1",0x0023,0x0023,"",0x000E,0x000E,"UI","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0009,0x0009,"",0x0000,0x0000,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0009,0x0009,"",0x0010,0x0010,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0009,0x0009,"",0x0020,0x0020,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0009,0x0009,"",0x0030,0x0030,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0009,0x0009,"",0x0040,0x0040,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0009,0x0009,"",0x0050,0x0050,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0009,0x0009,"",0x0060,0x0060,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0009,0x0009,"",0x0070,0x0070,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0009,0x0009,"",0x0075,0x0075,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0009,0x0009,"",0x0080,0x0080,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0009,0x0009,"",0x0090,0x0090,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x0008,0x0008,"IS","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x0009,0x0009,"IS","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x000A,0x000A,"IS","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x0010,0x0010,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x0020,0x0020,"TM","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x0050,0x0050,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x0060,0x0060,"DS","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x0061,0x0061,"US","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x0063,0x0063,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x0064,0x0064,"US","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x0065,0x0065,"IS","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x0070,0x0070,"LT","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x0080,0x0080,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x0081,0x0081,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x0090,0x0090,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x00A0,0x00A0,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x00A1,0x00A1,"US","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x00A2,0x00A2,"US","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x00A3,0x00A3,"US","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x00B0,0x00B0,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0019,0x0019,"",0x00B1,0x00B1,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0021,0x0021,"",0x0020,0x0020,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0021,0x0021,"",0x0030,0x0030,"DS","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0021,0x0021,"",0x0040,0x0040,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0021,0x0021,"",0x0050,0x0050,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0021,0x0021,"",0x0060,0x0060,"DS","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0021,0x0021,"",0x0070,0x0070,"DS","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0021,0x0021,"",0x0080,0x0080,"DS","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0021,0x0021,"",0x0090,0x0090,"DS","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0021,0x0021,"",0x00A0,0x00A0,"US","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0021,0x0021,"",0x00A1,0x00A1,"DS","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0021,0x0021,"",0x00A2,0x00A2,"DS","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0021,0x0021,"",0x00A3,0x00A3,"LT","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0021,0x0021,"",0x00A4,0x00A4,"LT","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0021,0x0021,"",0x00B0,0x00B0,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0021,0x0021,"",0x00C0,0x00C0,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0029,0x0029,"",0x0010,0x0010,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0029,0x0029,"",0x0030,0x0030,"UL","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0029,0x0029,"",0x0031,0x0031,"UL","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0029,0x0029,"",0x0032,0x0032,"UL","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0029,0x0029,"",0x0033,0x0033,"UL","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0029,0x0029,"",0x0080,0x0080,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0029,0x0029,"",0x0090,0x0090,"LO","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0029,0x0029,"",0x00D0,0x00D0,"IS","Unknown","1"],
-["SPI-P-GV-CT Release 1",0x0029,0x0029,"",0x00D1,0x00D1,"IS","Unknown","1"],
-["SPI-P-PCR Release 2",0x0019,0x0019,"",0x0030,0x0030,"US","Unknown","1"],
-["SPI-P-Private-CWS Release 1",0x0021,0x0021,"",0x0000,0x0000,"LT","WindowOfImagesID","1"],
-["SPI-P-Private-CWS Release 1",0x0021,0x0021,"",0x0001,0x0001,"CS","WindowOfImagesType","1"],
-["SPI-P-Private-CWS Release 1",0x0021,0x0021,"",0x0002,0x0002,"IS","WindowOfImagesScope","1-n"],
-["SPI-P-Private-DCI Release 1",0x0019,0x0019,"",0x0010,0x0010,"UN","ECGTimeMapDataBitsAllocated","1"],
-["SPI-P-Private-DCI Release 1",0x0019,0x0019,"",0x0011,0x0011,"UN","ECGTimeMapDataBitsStored","1"],
-["SPI-P-Private-DCI Release 1",0x0019,0x0019,"",0x0012,0x0012,"UN","ECGTimeMapDataHighBit","1"],
-["SPI-P-Private-DCI Release 1",0x0019,0x0019,"",0x0013,0x0013,"UN","ECGTimeMapDataRepresentation","1"],
-["SPI-P-Private-DCI Release 1",0x0019,0x0019,"",0x0014,0x0014,"UN","ECGTimeMapDataSmallestDataValue","1"],
-["SPI-P-Private-DCI Release 1",0x0019,0x0019,"",0x0015,0x0015,"UN","ECGTimeMapDataLargestDataValue","1"],
-["SPI-P-Private-DCI Release 1",0x0019,0x0019,"",0x0016,0x0016,"UN","ECGTimeMapDataNumberOfDataValues","1"],
-["SPI-P-Private-DCI Release 1",0x0019,0x0019,"",0x0017,0x0017,"UN","ECGTimeMapData","1"],
-["SPI-P-Private_CDS Release 1",0x0021,0x0021,"",0x0040,0x0040,"IS","Unknown","1"],
-["SPI-P-Private_CDS Release 1",0x0029,0x0029,"",0x0000,0x0000,"UN","Unknown","1"],
-["SPI-P-Private_ICS Release 1",0x0019,0x0019,"",0x0030,0x0030,"DS","Unknown","1"],
-["SPI-P-Private_ICS Release 1",0x0019,0x0019,"",0x0031,0x0031,"LO","Unknown","1"],
-["SPI-P-Private_ICS Release 1",0x0029,0x0029,"",0x0008,0x0008,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1",0x0029,0x0029,"",0x000F,0x000F,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1",0x0029,0x0029,"",0x0010,0x0010,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1",0x0029,0x0029,"",0x001B,0x001B,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1",0x0029,0x0029,"",0x001C,0x001C,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1",0x0029,0x0029,"",0x0021,0x0021,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1",0x0029,0x0029,"",0x0043,0x0043,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1",0x0029,0x0029,"",0x0044,0x0044,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1",0x0029,0x0029,"",0x004C,0x004C,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1",0x0029,0x0029,"",0x0067,0x0067,"LO","Unknown","1"],
-["SPI-P-Private_ICS Release 1",0x0029,0x0029,"",0x0068,0x0068,"US","Unknown","1"],
-["SPI-P-Private_ICS Release 1",0x0029,0x0029,"",0x006A,0x006A,"LO","Unknown","1"],
-["SPI-P-Private_ICS Release 1",0x0029,0x0029,"",0x006B,0x006B,"US","Unknown","1"],
-["SPI-P-Private_ICS Release 1;1",0x0029,0x0029,"",0x0000,0x0000,"SL","Unknown","1"],
-["SPI-P-Private_ICS Release 1;1",0x0029,0x0029,"",0x0005,0x0005,"FL","Unknown","1"],
-["SPI-P-Private_ICS Release 1;1",0x0029,0x0029,"",0x0006,0x0006,"FL","Unknown","1"],
-["SPI-P-Private_ICS Release 1;1",0x0029,0x0029,"",0x0020,0x0020,"FL","Unknown","1"],
-["SPI-P-Private_ICS Release 1;1",0x0029,0x0029,"",0x0021,0x0021,"FL","Unknown","1"],
-["SPI-P-Private_ICS Release 1;1",0x0029,0x0029,"",0x00CD,0x00CD,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1;2",0x0029,0x0029,"",0x0000,0x0000,"FD","Unknown","1"],
-["SPI-P-Private_ICS Release 1;2",0x0029,0x0029,"",0x0001,0x0001,"FD","Unknown","1"],
-["SPI-P-Private_ICS Release 1;2",0x0029,0x0029,"",0x0002,0x0002,"FD","Unknown","1"],
-["SPI-P-Private_ICS Release 1;2",0x0029,0x0029,"",0x0003,0x0003,"SL","Unknown","1"],
-["SPI-P-Private_ICS Release 1;2",0x0029,0x0029,"",0x0004,0x0004,"SL","Unknown","1"],
-["SPI-P-Private_ICS Release 1;2",0x0029,0x0029,"",0x0005,0x0005,"SL","Unknown","1"],
-["SPI-P-Private_ICS Release 1;3",0x0029,0x0029,"",0x00C0,0x00C0,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1;3",0x0029,0x0029,"",0x00C1,0x00C1,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1;3",0x0029,0x0029,"",0x00C2,0x00C2,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1;3",0x0029,0x0029,"",0x00C3,0x00C3,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1;3",0x0029,0x0029,"",0x00C4,0x00C4,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1;3",0x0029,0x0029,"",0x00C5,0x00C5,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1;4",0x0029,0x0029,"",0x0002,0x0002,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1;4",0x0029,0x0029,"",0x009A,0x009A,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1;4",0x0029,0x0029,"",0x00E0,0x00E0,"SQ","Unknown","1"],
-["SPI-P-Private_ICS Release 1;5",0x0029,0x0029,"",0x0050,0x0050,"CS","Unknown","1"],
-["SPI-P-Private_ICS Release 1;5",0x0029,0x0029,"",0x0055,0x0055,"CS","Unknown","1"],
-["SPI-P-XSB-DCI Release 1",0x0019,0x0019,"",0x0010,0x0010,"LT","VideoBeamBoost","1"],
-["SPI-P-XSB-DCI Release 1",0x0019,0x0019,"",0x0011,0x0011,"US","ChannelGeneratingVideoSync","1"],
-["SPI-P-XSB-DCI Release 1",0x0019,0x0019,"",0x0012,0x0012,"US","VideoGain","1"],
-["SPI-P-XSB-DCI Release 1",0x0019,0x0019,"",0x0013,0x0013,"US","VideoOffset","1"],
-["SPI-P-XSB-DCI Release 1",0x0019,0x0019,"",0x0020,0x0020,"DS","RTDDataCompressionFactor","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0011,0x0011,"IS","AnnotationName","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0012,0x0012,"LT","AnnotationFont","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0013,0x0013,"LT","AnnotationTextForegroundColor","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0014,0x0014,"LT","AnnotationTextBackgroundColor","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0015,0x0015,"UL","AnnotationTextBackingMode","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0016,0x0016,"UL","AnnotationTextJustification","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0017,0x0017,"UL","AnnotationTextLocation","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0018,0x0018,"LT","AnnotationTextString","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0019,0x0019,"UL","AnnotationTextAttachMode","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0020,0x0020,"UL","AnnotationTextCursorMode","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0021,0x0021,"UL","AnnotationTextShadowOffsetX","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0022,0x0022,"UL","AnnotationTextShadowOffsetY","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0023,0x0023,"LT","AnnotationLineColor","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0024,0x0024,"UL","AnnotationLineThickness","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0025,0x0025,"UL","AnnotationLineType","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0026,0x0026,"UL","AnnotationLineStyle","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0027,0x0027,"UL","AnnotationLineDashLength","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0028,0x0028,"UL","AnnotationLineAttachMode","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0029,0x0029,"UL","AnnotationLinePointCount","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0030,0x0030,"FD","AnnotationLinePoints","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0031,0x0031,"UL","AnnotationLineControlSize","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0032,0x0032,"LT","AnnotationMarkerColor","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0033,0x0033,"UL","AnnotationMarkerType","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0034,0x0034,"UL","AnnotationMarkerSize","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0035,0x0035,"FD","AnnotationMarkerLocation","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0036,0x0036,"UL","AnnotationMarkerAttachMode","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0037,0x0037,"LT","AnnotationGeomColor","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0038,0x0038,"UL","AnnotationGeomThickness","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0039,0x0039,"UL","AnnotationGeomLineStyle","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0040,0x0040,"UL","AnnotationGeomDashLength","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0041,0x0041,"UL","AnnotationGeomFillPattern","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0042,0x0042,"UL","AnnotationInteractivity","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0043,0x0043,"FD","AnnotationArrowLength","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0044,0x0044,"FD","AnnotationArrowAngle","1"],
-["Silhouette Annot V1.0",0x0029,0x0029,"",0x0045,0x0045,"UL","AnnotationDontSave","1"],
-["Silhouette Graphics Export V1.0",0x0029,0x0029,"",0x0000,0x0000,"UI","Unknown","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0011,0x0011,"IS","LineName","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0012,0x0012,"LT","LineNameFont","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0013,0x0013,"UL","LineNameDisplay","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0014,0x0014,"LT","LineNormalColor","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0015,0x0015,"UL","LineType","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0016,0x0016,"UL","LineThickness","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0017,0x0017,"UL","LineStyle","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0018,0x0018,"UL","LineDashLength","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0019,0x0019,"UL","LineInteractivity","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0020,0x0020,"LT","LineMeasurementColor","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0021,0x0021,"LT","LineMeasurementFont","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0022,0x0022,"UL","LineMeasurementDashLength","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0023,0x0023,"UL","LinePointSpace","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0024,0x0024,"FD","LinePoints","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0025,0x0025,"UL","LineControlPointSize","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0026,0x0026,"UL","LineControlPointSpace","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0027,0x0027,"FD","LineControlPoints","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0028,0x0028,"LT","LineLabel","1"],
-["Silhouette Line V1.0",0x0029,0x0029,"",0x0029,0x0029,"UL","LineDontSave","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0011,0x0011,"IS","ROIName","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0012,0x0012,"LT","ROINameFont","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0013,0x0013,"LT","ROINormalColor","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0014,0x0014,"UL","ROIFillPattern","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0015,0x0015,"UL","ROIBpSeg","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0016,0x0016,"UN","ROIBpSegPairs","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0017,0x0017,"UL","ROISeedSpace","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0018,0x0018,"UN","ROISeeds","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0019,0x0019,"UL","ROILineThickness","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0020,0x0020,"UL","ROILineStyle","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0021,0x0021,"UL","ROILineDashLength","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0022,0x0022,"UL","ROIInteractivity","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0023,0x0023,"UL","ROINamePosition","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0024,0x0024,"UL","ROINameDisplay","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0025,0x0025,"LT","ROILabel","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0026,0x0026,"UL","ROIShape","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0027,0x0027,"FD","ROIShapeTilt","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0028,0x0028,"UL","ROIShapePointsCount","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0029,0x0029,"UL","ROIShapePointsSpace","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0030,0x0030,"FD","ROIShapePoints","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0031,0x0031,"UL","ROIShapeControlPointsCount","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0032,0x0032,"UL","ROIShapeControlPointsSpace","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0033,0x0033,"FD","ROIShapeControlPoints","1"],
-["Silhouette ROI V1.0",0x0029,0x0029,"",0x0034,0x0034,"UL","ROIDontSave","1"],
-["Silhouette Sequence Ids V1.0",0x0029,0x0029,"",0x0041,0x0041,"SQ","Unknown","1"],
-["Silhouette Sequence Ids V1.0",0x0029,0x0029,"",0x0042,0x0042,"SQ","Unknown","1"],
-["Silhouette Sequence Ids V1.0",0x0029,0x0029,"",0x0043,0x0043,"SQ","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0013,0x0013,"UL","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0014,0x0014,"UL","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0017,0x0017,"UN","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0018,0x0018,"UN","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0019,0x0019,"UL","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x001A,0x001A,"UN","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x001B,0x001B,"UL","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x001C,0x001C,"UL","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x001D,0x001D,"UN","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x001E,0x001E,"UN","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0021,0x0021,"US","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0022,0x0022,"US","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0023,0x0023,"US","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0024,0x0024,"US","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0025,0x0025,"US","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0027,0x0027,"UN","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0028,0x0028,"UN","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0029,0x0029,"UN","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0030,0x0030,"UN","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0052,0x0052,"US","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0053,0x0053,"LT","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0054,0x0054,"UN","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0055,0x0055,"LT","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0056,0x0056,"LT","Unknown","1"],
-["Silhouette V1.0",0x0029,0x0029,"",0x0057,0x0057,"UN","Unknown","1"],
-["SONOWAND AS",0x0135,0x0135,"",0x0010,0x0010,"LO","UltrasoundScannerName","1"],
-["SONOWAND AS",0x0135,0x0135,"",0x0011,0x0011,"LO","TransducerSerial","1"],
-["SONOWAND AS",0x0135,0x0135,"",0x0012,0x0012,"LO","ProbeApplication","1"],
-["SVISION",0x0017,0x0017,"",0x0000,0x0000,"LO","ExtendedBodyPart","1"],
-["SVISION",0x0017,0x0017,"",0x0010,0x0010,"LO","ExtendedViewPosition","1"],
-["SVISION",0x0017,0x0017,"",0x00F0,0x00F0,"IS","ImagesSOPClass","1"],
-["SVISION",0x0019,0x0019,"",0x0000,0x0000,"IS","AECField","1"],
-["SVISION",0x0019,0x0019,"",0x0001,0x0001,"IS","AECFilmScreen","1"],
-["SVISION",0x0019,0x0019,"",0x0002,0x0002,"IS","AECDensity","1"],
-["SVISION",0x0019,0x0019,"",0x0010,0x0010,"IS","PatientThickness","1"],
-["SVISION",0x0019,0x0019,"",0x0018,0x0018,"IS","BeamDistance","1"],
-["SVISION",0x0019,0x0019,"",0x0020,0x0020,"IS","WorkstationNumber","1"],
-["SVISION",0x0019,0x0019,"",0x0028,0x0028,"IS","TubeNumber","1"],
-["SVISION",0x0019,0x0019,"",0x0030,0x0030,"IS","BuckyGrid","1"],
-["SVISION",0x0019,0x0019,"",0x0034,0x0034,"IS","Focus","1"],
-["SVISION",0x0019,0x0019,"",0x0038,0x0038,"IS","Child","1"],
-["SVISION",0x0019,0x0019,"",0x0040,0x0040,"IS","CollimatorDistanceX","1"],
-["SVISION",0x0019,0x0019,"",0x0041,0x0041,"IS","CollimatorDistanceY","1"],
-["SVISION",0x0019,0x0019,"",0x0050,0x0050,"IS","CentralBeamHeight","1"],
-["SVISION",0x0019,0x0019,"",0x0060,0x0060,"IS","BuckyAngle","1"],
-["SVISION",0x0019,0x0019,"",0x0068,0x0068,"IS","CArmAngle","1"],
-["SVISION",0x0019,0x0019,"",0x0069,0x0069,"IS","CollimatorAngle","1"],
-["SVISION",0x0019,0x0019,"",0x0070,0x0070,"IS","FilterNumber","1"],
-["SVISION",0x0019,0x0019,"",0x0074,0x0074,"LO","FilterMaterial1","1"],
-["SVISION",0x0019,0x0019,"",0x0075,0x0075,"LO","FilterMaterial2","1"],
-["SVISION",0x0019,0x0019,"",0x0078,0x0078,"DS","FilterThickness1","1"],
-["SVISION",0x0019,0x0019,"",0x0079,0x0079,"DS","FilterThickness2","1"],
-["SVISION",0x0019,0x0019,"",0x0080,0x0080,"IS","BuckyFormat","1"],
-["SVISION",0x0019,0x0019,"",0x0081,0x0081,"IS","ObjectPosition","1"],
-["SVISION",0x0019,0x0019,"",0x0090,0x0090,"LO","DeskCommand","1"],
-["SVISION",0x0019,0x0019,"",0x00A0,0x00A0,"DS","ExtendedExposureTime","1"],
-["SVISION",0x0019,0x0019,"",0x00A1,0x00A1,"DS","ActualExposureTime","1"],
-["SVISION",0x0019,0x0019,"",0x00A8,0x00A8,"DS","ExtendedXRayTubeCurrent","1"],
-["SVISION",0x0021,0x0021,"",0x0000,0x0000,"DS","NoiseReduction","1"],
-["SVISION",0x0021,0x0021,"",0x0001,0x0001,"DS","ContrastAmplification","1"],
-["SVISION",0x0021,0x0021,"",0x0002,0x0002,"DS","EdgeContrastBoosting","1"],
-["SVISION",0x0021,0x0021,"",0x0003,0x0003,"DS","LatitudeReduction","1"],
-["SVISION",0x0021,0x0021,"",0x0010,0x0010,"LO","FindRangeAlgorithm","1"],
-["SVISION",0x0021,0x0021,"",0x0011,0x0011,"DS","ThresholdCAlgorithm","1"],
-["SVISION",0x0021,0x0021,"",0x0020,0x0020,"LO","SensometricCurve","1"],
-["SVISION",0x0021,0x0021,"",0x0030,0x0030,"DS","LowerWindowOffset","1"],
-["SVISION",0x0021,0x0021,"",0x0031,0x0031,"DS","UpperWindowOffset","1"],
-["SVISION",0x0021,0x0021,"",0x0040,0x0040,"DS","MinPrintableDensity","1"],
-["SVISION",0x0021,0x0021,"",0x0041,0x0041,"DS","MaxPrintableDensity","1"],
-["SVISION",0x0021,0x0021,"",0x0090,0x0090,"DS","Brightness","1"],
-["SVISION",0x0021,0x0021,"",0x0091,0x0091,"DS","Contrast","1"],
-["SVISION",0x0021,0x0021,"",0x0092,0x0092,"DS","ShapeFactor","1"],
-["SVISION",0x0023,0x0023,"",0x0000,0x0000,"LO","ImageLaterality","1"],
-["SVISION",0x0023,0x0023,"",0x0001,0x0001,"IS","LetterPosition","1"],
-["SVISION",0x0023,0x0023,"",0x0002,0x0002,"IS","BurnedInAnnotation","1"],
-["SVISION",0x0023,0x0023,"",0x0003,0x0003,"LO","Unknown","1"],
-["SVISION",0x0023,0x0023,"",0x00F0,0x00F0,"IS","ImageSOPClass","1"],
-["SVISION",0x0025,0x0025,"",0x0000,0x0000,"IS","OriginalImage","1"],
-["SVISION",0x0025,0x0025,"",0x0001,0x0001,"IS","NotProcessedImage","1"],
-["SVISION",0x0025,0x0025,"",0x0002,0x0002,"IS","CutOutImage","1"],
-["SVISION",0x0025,0x0025,"",0x0003,0x0003,"IS","DuplicatedImage","1"],
-["SVISION",0x0025,0x0025,"",0x0004,0x0004,"IS","StoredImage","1"],
-["SVISION",0x0025,0x0025,"",0x0005,0x0005,"IS","RetrievedImage","1"],
-["SVISION",0x0025,0x0025,"",0x0006,0x0006,"IS","RemoteImage","1"],
-["SVISION",0x0025,0x0025,"",0x0007,0x0007,"IS","MediaStoredImage","1"],
-["SVISION",0x0025,0x0025,"",0x0008,0x0008,"IS","ImageState","1"],
-["SVISION",0x0025,0x0025,"",0x0020,0x0020,"LO","SourceImageFile","1"],
-["SVISION",0x0025,0x0025,"",0x0021,0x0021,"UI","Unknown","1"],
-["SVISION",0x0027,0x0027,"",0x0000,0x0000,"IS","NumberOfSeries","1"],
-["SVISION",0x0027,0x0027,"",0x0001,0x0001,"IS","NumberOfStudies","1"],
-["SVISION",0x0027,0x0027,"",0x0010,0x0010,"DT","OldestSeries","1"],
-["SVISION",0x0027,0x0027,"",0x0011,0x0011,"DT","NewestSeries","1"],
-["SVISION",0x0027,0x0027,"",0x0012,0x0012,"DT","OldestStudy","1"],
-["SVISION",0x0027,0x0027,"",0x0013,0x0013,"DT","NewestStudy","1"],
-["TOSHIBA_MEC_1.0",0x0009,0x0009,"",0x0001,0x0001,"LT","Unknown","1"],
-["TOSHIBA_MEC_1.0",0x0009,0x0009,"",0x0002,0x0002,"US","Unknown","1-n"],
-["TOSHIBA_MEC_1.0",0x0009,0x0009,"",0x0003,0x0003,"US","Unknown","1-n"],
-["TOSHIBA_MEC_1.0",0x0009,0x0009,"",0x0004,0x0004,"US","Unknown","1-n"],
-["TOSHIBA_MEC_1.0",0x0011,0x0011,"",0x0001,0x0001,"LT","Unknown","1"],
-["TOSHIBA_MEC_1.0",0x0011,0x0011,"",0x0002,0x0002,"US","Unknown","1-n"],
-["TOSHIBA_MEC_1.0",0x0019,0x0019,"",0x0001,0x0001,"US","Unknown","1-n"],
-["TOSHIBA_MEC_1.0",0x0019,0x0019,"",0x0002,0x0002,"US","Unknown","1-n"],
-["TOSHIBA_MEC_1.0",0x0021,0x0021,"",0x0001,0x0001,"US","Unknown","1-n"],
-["TOSHIBA_MEC_1.0",0x0021,0x0021,"",0x0002,0x0002,"US","Unknown","1-n"],
-["TOSHIBA_MEC_1.0",0x0021,0x0021,"",0x0003,0x0003,"US","Unknown","1-n"],
-["TOSHIBA_MEC_1.0",0x7FF1,0x7FF1,"",0x0001,0x0001,"US","Unknown","1-n"],
-["TOSHIBA_MEC_1.0",0x7FF1,0x7FF1,"",0x0002,0x0002,"US","Unknown","1-n"],
-["TOSHIBA_MEC_1.0",0x7FF1,0x7FF1,"",0x0003,0x0003,"US","Unknown","1-n"],
-["TOSHIBA_MEC_1.0",0x7FF1,0x7FF1,"",0x0010,0x0010,"US","Unknown","1-n"],
-["TOSHIBA_MEC_CT_1.0",0x0019,0x0019,"",0x0001,0x0001,"IS","Unknown","1"],
-["TOSHIBA_MEC_CT_1.0",0x0019,0x0019,"",0x0002,0x0002,"IS","Unknown","1"],
-["TOSHIBA_MEC_CT_1.0",0x0019,0x0019,"",0x0003,0x0003,"US","Unknown","1-n"],
-["TOSHIBA_MEC_CT_1.0",0x0019,0x0019,"",0x0004,0x0004,"LT","Unknown","1"],
-["TOSHIBA_MEC_CT_1.0",0x0019,0x0019,"",0x0005,0x0005,"LT","Unknown","1"],
-["TOSHIBA_MEC_CT_1.0",0x0019,0x0019,"",0x0006,0x0006,"US","Unknown","1-n"],
-["TOSHIBA_MEC_CT_1.0",0x0019,0x0019,"",0x0007,0x0007,"US","Unknown","1-n"],
-["TOSHIBA_MEC_CT_1.0",0x0019,0x0019,"",0x0008,0x0008,"LT","OrientationHeadFeet","1"],
-["TOSHIBA_MEC_CT_1.0",0x0019,0x0019,"",0x0009,0x0009,"LT","ViewDirection","1"],
-["TOSHIBA_MEC_CT_1.0",0x0019,0x0019,"",0x000A,0x000A,"LT","OrientationSupineProne","1"],
-["TOSHIBA_MEC_CT_1.0",0x0019,0x0019,"",0x000B,0x000B,"DS","Unknown","1"],
-["TOSHIBA_MEC_CT_1.0",0x0019,0x0019,"",0x000C,0x000C,"US","Unknown","1-n"],
-["TOSHIBA_MEC_CT_1.0",0x0019,0x0019,"",0x000D,0x000D,"TM","Time","1"],
-["TOSHIBA_MEC_CT_1.0",0x0019,0x0019,"",0x000E,0x000E,"DS","Unknown","1"],
-["TOSHIBA_MEC_CT_1.0",0x7FF1,0x7FF1,"",0x0001,0x0001,"US","Unknown","1-n"],
-["TOSHIBA_MEC_CT_1.0",0x7FF1,0x7FF1,"",0x0002,0x0002,"US","Unknown","1-n"],
-["TOSHIBA_MEC_CT_1.0",0x7FF1,0x7FF1,"",0x0003,0x0003,"IS","Unknown","1"],
-["TOSHIBA_MEC_CT_1.0",0x7FF1,0x7FF1,"",0x0004,0x0004,"IS","Unknown","1"],
-["TOSHIBA_MEC_CT_1.0",0x7FF1,0x7FF1,"",0x0005,0x0005,"US","Unknown","1-n"],
-["TOSHIBA_MEC_CT_1.0",0x7FF1,0x7FF1,"",0x0007,0x0007,"US","Unknown","1-n"],
-["TOSHIBA_MEC_CT_1.0",0x7FF1,0x7FF1,"",0x0008,0x0008,"US","Unknown","1-n"],
-["TOSHIBA_MEC_CT_1.0",0x7FF1,0x7FF1,"",0x0009,0x0009,"US","Unknown","1-n"],
-["TOSHIBA_MEC_CT_1.0",0x7FF1,0x7FF1,"",0x000A,0x000A,"LT","Unknown","1"],
-["TOSHIBA_MEC_CT_1.0",0x7FF1,0x7FF1,"",0x000B,0x000B,"US","Unknown","1-n"],
-["TOSHIBA_MEC_CT_1.0",0x7FF1,0x7FF1,"",0x000C,0x000C,"US","Unknown","1-n"],
-["TOSHIBA_MEC_CT_1.0",0x7FF1,0x7FF1,"",0x000D,0x000D,"US","Unknown","1-n"],
-];
+export const PRIVATE_ELEMENTS: string = `
+1.2.840.113681	0019	0019		0010	ST	CRImageParamsCommon	1
+1.2.840.113681	0019	0019		0011	ST	CRImageIPParamsSingle	1
+1.2.840.113681	0019	0019		0012	ST	CRImageIPParamsLeft	1
+1.2.840.113681	0019	0019		0013	ST	CRImageIPParamsRight	1
+1.2.840.113708.794.1.1.2.0	0087	0087		0010	CS	MediaType	1
+1.2.840.113708.794.1.1.2.0	0087	0087		0020	CS	MediaLocation	1
+1.2.840.113708.794.1.1.2.0	0087	0087		0050	IS	EstimatedRetrieveTime	1
+ACUSON	0009	0009		0000	IS	Unknown	1
+ACUSON	0009	0009		0001	IS	Unknown	1
+ACUSON	0009	0009		0002	UN	Unknown	1
+ACUSON	0009	0009		0003	UN	Unknown	1
+ACUSON	0009	0009		0004	UN	Unknown	1
+ACUSON	0009	0009		0005	UN	Unknown	1
+ACUSON	0009	0009		0006	UN	Unknown	1
+ACUSON	0009	0009		0007	UN	Unknown	1
+ACUSON	0009	0009		0008	LT	Unknown	1
+ACUSON	0009	0009		0009	LT	Unknown	1
+ACUSON	0009	0009		000A	IS	Unknown	1
+ACUSON	0009	0009		000B	IS	Unknown	1
+ACUSON	0009	0009		000C	IS	Unknown	1
+ACUSON	0009	0009		000D	IS	Unknown	1
+ACUSON	0009	0009		000E	IS	Unknown	1
+ACUSON	0009	0009		000F	UN	Unknown	1
+ACUSON	0009	0009		0010	IS	Unknown	1
+ACUSON	0009	0009		0011	UN	Unknown	1
+ACUSON	0009	0009		0012	IS	Unknown	1
+ACUSON	0009	0009		0013	IS	Unknown	1
+ACUSON	0009	0009		0014	LT	Unknown	1
+ACUSON	0009	0009		0015	UN	Unknown	1
+AEGIS_DICOM_2.00	0003	0003		0000	US	Unknown	1-n
+AEGIS_DICOM_2.00	0005	0005		0000	US	Unknown	1-n
+AEGIS_DICOM_2.00	0009	0009		0000	US	Unknown	1-n
+AEGIS_DICOM_2.00	0019	0019		0000	US	Unknown	1-n
+AEGIS_DICOM_2.00	0029	0029		0000	US	Unknown	1-n
+AEGIS_DICOM_2.00	1369	1369		0000	US	Unknown	1-n
+AGFA	0009	0009		0010	LO	Unknown	1
+AGFA	0009	0009		0011	LO	Unknown	1
+AGFA	0009	0009		0013	LO	Unknown	1
+AGFA	0009	0009		0014	LO	Unknown	1
+AGFA	0009	0009		0015	LO	Unknown	1
+AGFA PACS Archive Mirroring 1.0	0031	0031		0000	CS	StudyStatus	1
+AGFA PACS Archive Mirroring 1.0	0031	0031		0001	UL	DateTimeVerified	1
+CAMTRONICS	0029	0029		0010	LT	Commentline	1
+CAMTRONICS	0029	0029		0020	DS	EdgeEnhancementCoefficient	1
+CAMTRONICS	0029	0029		0050	LT	SceneText	1
+CAMTRONICS	0029	0029		0060	LT	ImageText	1
+CAMTRONICS	0029	0029		0070	IS	PixelShiftHorizontal	1
+CAMTRONICS	0029	0029		0080	IS	PixelShiftVertical	1
+CAMTRONICS	0029	0029		0090	IS	Unknown	1
+CAMTRONICS IP	0029	0029		0010	LT	Unknown	1
+CAMTRONICS IP	0029	0029		0020	UN	Unknown	1
+CAMTRONICS IP	0029	0029		0030	UN	Unknown	1
+CAMTRONICS IP	0029	0029		0040	UN	Unknown	1
+CARDIO-D.R. 1.0	0009	0009		0000	UL	FileLocation	1
+CARDIO-D.R. 1.0	0009	0009		0001	UL	FileSize	1
+CARDIO-D.R. 1.0	0009	0009		0040	SQ	AlternateImageSequence	1
+CARDIO-D.R. 1.0	0019	0019		0000	CS	ImageBlankingShape	1
+CARDIO-D.R. 1.0	0019	0019		0002	IS	ImageBlankingLeftVerticalEdge	1
+CARDIO-D.R. 1.0	0019	0019		0004	IS	ImageBlankingRightVerticalEdge	1
+CARDIO-D.R. 1.0	0019	0019		0006	IS	ImageBlankingUpperHorizontalEdge	1
+CARDIO-D.R. 1.0	0019	0019		0008	IS	ImageBlankingLowerHorizontalEdge	1
+CARDIO-D.R. 1.0	0019	0019		0010	IS	CenterOfCircularImageBlanking	1
+CARDIO-D.R. 1.0	0019	0019		0012	IS	RadiusOfCircularImageBlanking	1
+CARDIO-D.R. 1.0	0019	0019		0030	UL	MaximumImageFrameSize	1
+CARDIO-D.R. 1.0	0021	0021		0013	IS	ImageSequenceNumber	1
+CARDIO-D.R. 1.0	0029	0029		0000	SQ	EdgeEnhancementSequence	1
+CARDIO-D.R. 1.0	0029	0029		0001	US	ConvolutionKernelSize	2
+CARDIO-D.R. 1.0	0029	0029		0002	DS	ConvolutionKernelCoefficients	1-n
+CARDIO-D.R. 1.0	0029	0029		0003	DS	EdgeEnhancementGain	1
+CMR42 CIRCLECVI	0025	0025		1010	LO	WorkspaceID	1
+CMR42 CIRCLECVI	0025	0025		1020	LO	WorkspaceTimeString	1
+CMR42 CIRCLECVI	0025	0025		1030	OB	WorkspaceStream	1
+DCMTK_ANONYMIZER	0009	0009		0000	SQ	AnonymizerUIDMap	1
+DCMTK_ANONYMIZER	0009	0009		0010	UI	AnonymizerUIDKey	1
+DCMTK_ANONYMIZER	0009	0009		0020	UI	AnonymizerUIDValue	1
+DCMTK_ANONYMIZER	0009	0009		0030	SQ	AnonymizerPatientIDMap	1
+DCMTK_ANONYMIZER	0009	0009		0040	LO	AnonymizerPatientIDKey	1
+DCMTK_ANONYMIZER	0009	0009		0050	LO	AnonymizerPatientIDValue	1
+DIDI TO PCR 1.1	0019	0019		0022	UN	RouteAET	1
+DIDI TO PCR 1.1	0019	0019		0023	DS	PCRPrintScale	1
+DIDI TO PCR 1.1	0019	0019		0024	UN	PCRPrintJobEnd	1
+DIDI TO PCR 1.1	0019	0019		0025	IS	PCRNoFilmCopies	1
+DIDI TO PCR 1.1	0019	0019		0026	IS	PCRFilmLayoutPosition	1
+DIDI TO PCR 1.1	0019	0019		0027	UN	PCRPrintReportName	1
+DIDI TO PCR 1.1	0019	0019		0070	UN	RADProtocolPrinter	1
+DIDI TO PCR 1.1	0019	0019		0071	UN	RADProtocolMedium	1
+DIDI TO PCR 1.1	0019	0019		0090	LO	UnprocessedFlag	1
+DIDI TO PCR 1.1	0019	0019		0091	UN	KeyValues	1
+DIDI TO PCR 1.1	0019	0019		0092	UN	DestinationPostprocessingFunction	1
+DIDI TO PCR 1.1	0019	0019		00A0	UN	Version	1
+DIDI TO PCR 1.1	0019	0019		00A1	UN	RangingMode	1
+DIDI TO PCR 1.1	0019	0019		00A2	UN	AbdomenBrightness	1
+DIDI TO PCR 1.1	0019	0019		00A3	UN	FixedBrightness	1
+DIDI TO PCR 1.1	0019	0019		00A4	UN	DetailContrast	1
+DIDI TO PCR 1.1	0019	0019		00A5	UN	ContrastBalance	1
+DIDI TO PCR 1.1	0019	0019		00A6	UN	StructureBoost	1
+DIDI TO PCR 1.1	0019	0019		00A7	UN	StructurePreference	1
+DIDI TO PCR 1.1	0019	0019		00A8	UN	NoiseRobustness	1
+DIDI TO PCR 1.1	0019	0019		00A9	UN	NoiseDoseLimit	1
+DIDI TO PCR 1.1	0019	0019		00AA	UN	NoiseDoseStep	1
+DIDI TO PCR 1.1	0019	0019		00AB	UN	NoiseFrequencyLimit	1
+DIDI TO PCR 1.1	0019	0019		00AC	UN	WeakContrastLimit	1
+DIDI TO PCR 1.1	0019	0019		00AD	UN	StrongContrastLimit	1
+DIDI TO PCR 1.1	0019	0019		00AE	UN	StructureBoostOffset	1
+DIDI TO PCR 1.1	0019	0019		00AF	UN	SmoothGain	1
+DIDI TO PCR 1.1	0019	0019		00B0	UN	MeasureField1	1
+DIDI TO PCR 1.1	0019	0019		00B1	UN	MeasureField2	1
+DIDI TO PCR 1.1	0019	0019		00B2	UN	KeyPercentile1	1
+DIDI TO PCR 1.1	0019	0019		00B3	UN	KeyPercentile2	1
+DIDI TO PCR 1.1	0019	0019		00B4	UN	DensityLUT	1
+DIDI TO PCR 1.1	0019	0019		00B5	UN	Brightness	1
+DIDI TO PCR 1.1	0019	0019		00B6	UN	Gamma	1
+DIDI TO PCR 1.1	0089	0089		0010	SQ	Unknown	1
+DIGISCAN IMAGE	0029	0029		0031	US	Unknown	1-n
+DIGISCAN IMAGE	0029	0029		0032	US	Unknown	1-n
+DIGISCAN IMAGE	0029	0029		0033	LT	Unknown	1
+DIGISCAN IMAGE	0029	0029		0034	LT	Unknown	1
+DLX_ANNOT_01	7001	70FF	o	0004	ST	TextAnnotation	1
+DLX_ANNOT_01	7001	70FF	o	0005	IS	Box	2
+DLX_ANNOT_01	7001	70FF	o	0007	IS	ArrowEnd	2
+DLX_EXAMS_01	0015	0015		0001	DS	StenosisCalibrationRatio	1
+DLX_EXAMS_01	0015	0015		0002	DS	StenosisMagnification	1
+DLX_EXAMS_01	0015	0015		0003	DS	CardiacCalibrationRatio	1
+DLX_LKUP_01	6001	60FF	o	0001	US	GrayPaletteColorLookupTableDescriptor	3
+DLX_LKUP_01	6001	60FF	o	0002	US	GrayPaletteColorLookupTableData	1
+DLX_PATNT_01	0011	0011		0001	LT	PatientDOB	1
+DLX_SERIE_01	0019	0019		0001	DS	AngleValueLArm	1
+DLX_SERIE_01	0019	0019		0002	DS	AngleValuePArm	1
+DLX_SERIE_01	0019	0019		0003	DS	AngleValueCArm	1
+DLX_SERIE_01	0019	0019		0004	CS	AngleLabelLArm	1
+DLX_SERIE_01	0019	0019		0005	CS	AngleLabelPArm	1
+DLX_SERIE_01	0019	0019		0006	CS	AngleLabelCArm	1
+DLX_SERIE_01	0019	0019		0007	ST	ProcedureName	1
+DLX_SERIE_01	0019	0019		0008	ST	ExamName	1
+DLX_SERIE_01	0019	0019		0009	SH	PatientSize	1
+DLX_SERIE_01	0019	0019		000A	IS	RecordView	1
+DLX_SERIE_01	0019	0019		0010	DS	InjectorDelay	1
+DLX_SERIE_01	0019	0019		0011	CS	AutoInject	1
+DLX_SERIE_01	0019	0019		0014	IS	AcquisitionMode	1
+DLX_SERIE_01	0019	0019		0015	CS	CameraRotationEnabled	1
+DLX_SERIE_01	0019	0019		0016	CS	ReverseSweep	1
+DLX_SERIE_01	0019	0019		0017	IS	SpatialFilterStrength	1
+DLX_SERIE_01	0019	0019		0018	IS	ZoomFactor	1
+DLX_SERIE_01	0019	0019		0019	IS	XZoomCenter	1
+DLX_SERIE_01	0019	0019		001A	IS	YZoomCenter	1
+DLX_SERIE_01	0019	0019		001B	DS	Focus	1
+DLX_SERIE_01	0019	0019		001C	CS	Dose	1
+DLX_SERIE_01	0019	0019		001D	IS	SideMark	1
+DLX_SERIE_01	0019	0019		001E	IS	PercentageLandscape	1
+DLX_SERIE_01	0019	0019		001F	DS	ExposureDuration	1
+ELSCINT1	00E1	00E1		0001	US	DataDictionaryVersion	1
+ELSCINT1	00E1	00E1		0014	LT	Unknown	1
+ELSCINT1	00E1	00E1		0022	DS	Unknown	2
+ELSCINT1	00E1	00E1		0023	DS	Unknown	2
+ELSCINT1	00E1	00E1		0024	LT	Unknown	1
+ELSCINT1	00E1	00E1		0025	LT	Unknown	1
+ELSCINT1	00E1	00E1		0040	SH	OffsetFromCTMRImages	1
+ELSCINT1	0601	0601		0000	SH	ImplementationVersion	1
+ELSCINT1	0601	0601		0020	DS	RelativeTablePosition	1
+ELSCINT1	0601	0601		0021	DS	RelativeTableHeight	1
+ELSCINT1	0601	0601		0030	SH	SurviewDirection	1
+ELSCINT1	0601	0601		0031	DS	SurviewLength	1
+ELSCINT1	0601	0601		0050	SH	ImageViewType	1
+ELSCINT1	0601	0601		0070	DS	BatchNumber	1
+ELSCINT1	0601	0601		0071	DS	BatchSize	1
+ELSCINT1	0601	0601		0072	DS	BatchSliceNumber	1
+FDMS 1.0	0009	0009		0004	SH	ImageControlUnit	1
+FDMS 1.0	0009	0009		0005	OW	ImageUID	1
+FDMS 1.0	0009	0009		0006	OW	RouteImageUID	1
+FDMS 1.0	0009	0009		0008	UL	ImageDisplayInformationVersionNo	1
+FDMS 1.0	0009	0009		0009	UL	PatientInformationVersionNo	1
+FDMS 1.0	0009	0009		000C	OW	FilmUID	1
+FDMS 1.0	0009	0009		0010	CS	ExposureUnitTypeCode	1
+FDMS 1.0	0009	0009		0080	LO	KanjiHospitalName	1
+FDMS 1.0	0009	0009		0090	ST	DistributionCode	1
+FDMS 1.0	0009	0009		0092	SH	KanjiDepartmentName	1
+FDMS 1.0	0009	0009		00F0	CS	BlackeningProcessFlag	1
+FDMS 1.0	0019	0019		0015	LO	KanjiBodyPartForExposure	1
+FDMS 1.0	0019	0019		0032	LO	KanjiMenuName	1
+FDMS 1.0	0019	0019		0040	CS	ImageProcessingType	1
+FDMS 1.0	0019	0019		0050	CS	EDRMode	1
+FDMS 1.0	0019	0019		0060	SH	RadiographersCode	1
+FDMS 1.0	0019	0019		0070	IS	SplitExposureFormat	1
+FDMS 1.0	0019	0019		0071	IS	NoOfSplitExposureFrames	1
+FDMS 1.0	0019	0019		0080	IS	ReadingPositionSpecification	1
+FDMS 1.0	0019	0019		0081	IS	ReadingSensitivityCenter	1
+FDMS 1.0	0019	0019		0090	SH	FilmAnnotationCharacterString1	1
+FDMS 1.0	0019	0019		0091	SH	FilmAnnotationCharacterString2	1
+FDMS 1.0	0021	0021		0010	CS	FCRImageID	1
+FDMS 1.0	0021	0021		0030	CS	SetNo	1
+FDMS 1.0	0021	0021		0040	IS	ImageNoInTheSet	1
+FDMS 1.0	0021	0021		0050	CS	PairProcessingInformation	1
+FDMS 1.0	0021	0021		0080	OB	EquipmentTypeSpecificInformation	1
+FDMS 1.0	0023	0023		0010	SQ	Unknown	1
+FDMS 1.0	0023	0023		0020	SQ	Unknown	1
+FDMS 1.0	0023	0023		0030	SQ	Unknown	1
+FDMS 1.0	0025	0025		0010	US	RelativeLightEmissionAmountSk	1
+FDMS 1.0	0025	0025		0011	US	TermOfCorrectionForEachIPTypeSt	1
+FDMS 1.0	0025	0025		0012	US	ReadingGainGp	1
+FDMS 1.0	0025	0025		0013	US	Unknown	1
+FDMS 1.0	0025	0025		0015	CS	Unknown	1
+FDMS 1.0	0025	0025		0020	US	Unknown	2
+FDMS 1.0	0025	0025		0021	US	Unknown	1
+FDMS 1.0	0025	0025		0030	US	Unknown	1
+FDMS 1.0	0025	0025		0031	SS	Unknown	1
+FDMS 1.0	0025	0025		0032	US	Unknown	1
+FDMS 1.0	0025	0025		0033	SS	Unknown	1
+FDMS 1.0	0025	0025		0034	SS	Unknown	1
+FDMS 1.0	0025	0025		0040	US	Unknown	1
+FDMS 1.0	0025	0025		0041	US	Unknown	1
+FDMS 1.0	0025	0025		0042	US	Unknown	1
+FDMS 1.0	0025	0025		0043	US	Unknown	1
+FDMS 1.0	0025	0025		0050	US	Unknown	1
+FDMS 1.0	0025	0025		0051	US	Unknown	1
+FDMS 1.0	0025	0025		0052	US	Unknown	1
+FDMS 1.0	0025	0025		0053	US	Unknown	1
+FDMS 1.0	0025	0025		0060	US	Unknown	1
+FDMS 1.0	0025	0025		0061	US	Unknown	1
+FDMS 1.0	0025	0025		0062	US	Unknown	1
+FDMS 1.0	0025	0025		0063	CS	Unknown	1
+FDMS 1.0	0025	0025		0070	US	Unknown	1
+FDMS 1.0	0025	0025		0071	US	Unknown	1
+FDMS 1.0	0025	0025		0072	US	Unknown	1
+FDMS 1.0	0025	0025		0073	US	Unknown	1-n
+FDMS 1.0	0025	0025		0074	US	Unknown	1-n
+FDMS 1.0	0025	0025		0080	US	Unknown	1
+FDMS 1.0	0025	0025		0081	US	Unknown	1
+FDMS 1.0	0025	0025		0082	US	Unknown	1
+FDMS 1.0	0025	0025		0083	US	Unknown	1-n
+FDMS 1.0	0025	0025		0084	US	Unknown	1-n
+FDMS 1.0	0025	0025		0090	US	Unknown	1
+FDMS 1.0	0025	0025		0091	US	Unknown	1
+FDMS 1.0	0025	0025		0092	US	Unknown	1
+FDMS 1.0	0025	0025		0093	US	Unknown	1
+FDMS 1.0	0025	0025		0094	US	Unknown	1
+FDMS 1.0	0025	0025		0095	US	Unknown	1
+FDMS 1.0	0025	0025		0096	CS	Unknown	1
+FDMS 1.0	0025	0025		00A0	US	Unknown	1
+FDMS 1.0	0025	0025		00A1	SS	Unknown	1
+FDMS 1.0	0025	0025		00A2	US	Unknown	1
+FDMS 1.0	0025	0025		00A3	SS	Unknown	1
+FDMS 1.0	0027	0027		0010	SQ	Unknown	1
+FDMS 1.0	0027	0027		0020	SQ	Unknown	1
+FDMS 1.0	0027	0027		0030	SQ	Unknown	1
+FDMS 1.0	0027	0027		0040	SQ	Unknown	1
+FDMS 1.0	0027	0027		0050	SQ	Unknown	1
+FDMS 1.0	0027	0027		0060	SQ	Unknown	1
+FDMS 1.0	0027	0027		0070	SQ	Unknown	1
+FDMS 1.0	0027	0027		0080	SQ	Unknown	1
+FDMS 1.0	0027	0027		00A0	IS	Unknown	1
+FDMS 1.0	0027	0027		00A1	CS	Unknown	2
+FDMS 1.0	0027	0027		00A2	CS	Unknown	2
+FDMS 1.0	0027	0027		00A3	SS	Unknown	1-n
+FDMS 1.0	0029	0029		0020	CS	ImageScanningDirection	1
+FDMS 1.0	0029	0029		0030	CS	ExtendedReadingSizeValue	1
+FDMS 1.0	0029	0029		0034	US	MagnificationReductionRatio	1
+FDMS 1.0	0029	0029		0044	CS	LineDensityCode	1
+FDMS 1.0	0029	0029		0050	CS	DataCompressionCode	1
+FDMS 1.0	2011	2011		0011	CS	ImagePosition SpecifyingFlag	1
+FDMS 1.0	50F1	50F1		0006	CS	EnergySubtractionParam	1
+FDMS 1.0	50F1	50F1		0007	CS	SubtractionRegistrationResult	1
+FDMS 1.0	50F1	50F1		0008	CS	EnergySubtractionParam2	1
+FDMS 1.0	50F1	50F1		0009	SL	AfinConversionCoefficient	1
+FDMS 1.0	50F1	50F1		0010	CS	FilmOutputFormat	1
+FDMS 1.0	50F1	50F1		0020	CS	ImageProcessingModificationFlag	1
+FFP DATA	0009	0009		0001	UN	CRHeaderInformation	1
+GE ??? From Adantage Review CS	0019	0019		0030	LO	CREDRMode	1
+GE ??? From Adantage Review CS	0019	0019		0040	LO	CRLatitude	1
+GE ??? From Adantage Review CS	0019	0019		0050	LO	CRGroupNumber	1
+GE ??? From Adantage Review CS	0019	0019		0070	LO	CRImageSerialNumber	1
+GE ??? From Adantage Review CS	0019	0019		0080	LO	CRBarCodeNumber	1
+GE ??? From Adantage Review CS	0019	0019		0090	LO	CRFilmOutputExposures	1
+GEMS_ACQU_01	0009	0009		0024	DS	Unknown	1
+GEMS_ACQU_01	0009	0009		0025	US	Unknown	1
+GEMS_ACQU_01	0009	0009		003E	US	Unknown	1
+GEMS_ACQU_01	0009	0009		003F	US	Unknown	1
+GEMS_ACQU_01	0009	0009		0042	US	Unknown	1
+GEMS_ACQU_01	0009	0009		0043	US	Unknown	1
+GEMS_ACQU_01	0009	0009		00F8	US	Unknown	1
+GEMS_ACQU_01	0009	0009		00FB	IS	Unknown	1
+GEMS_ACQU_01	0019	0019		0001	LT	Unknown	1
+GEMS_ACQU_01	0019	0019		0002	SL	NumberOfCellsInDetector	1
+GEMS_ACQU_01	0019	0019		0003	DS	CellNumberAtTheta	1
+GEMS_ACQU_01	0019	0019		0004	DS	CellSpacing	1
+GEMS_ACQU_01	0019	0019		0005	LT	Unknown	1
+GEMS_ACQU_01	0019	0019		0006	UN	Unknown	1
+GEMS_ACQU_01	0019	0019		000E	US	Unknown	1
+GEMS_ACQU_01	0019	0019		000F	DS	HorizontalFrameOfReference	1
+GEMS_ACQU_01	0019	0019		0011	SS	SeriesContrast	1
+GEMS_ACQU_01	0019	0019		0012	SS	LastPseq	1
+GEMS_ACQU_01	0019	0019		0013	SS	StartNumberForBaseline	1
+GEMS_ACQU_01	0019	0019		0014	SS	End NumberForBaseline	1
+GEMS_ACQU_01	0019	0019		0015	SS	StartNumberForEnhancedScans	1
+GEMS_ACQU_01	0019	0019		0016	SS	EndNumberForEnhancedScans	1
+GEMS_ACQU_01	0019	0019		0017	SS	SeriesPlane	1
+GEMS_ACQU_01	0019	0019		0018	LO	FirstScanRAS	1
+GEMS_ACQU_01	0019	0019		0019	DS	FirstScanLocation	1
+GEMS_ACQU_01	0019	0019		001A	LO	LastScanRAS	1
+GEMS_ACQU_01	0019	0019		001B	DS	LastScanLocation	1
+GEMS_ACQU_01	0019	0019		001E	DS	DisplayFieldOfView	1
+GEMS_ACQU_01	0019	0019		0020	DS	Unknown	1
+GEMS_ACQU_01	0019	0019		0022	DS	Unknown	1
+GEMS_ACQU_01	0019	0019		0023	DS	TableSpeed	1
+GEMS_ACQU_01	0019	0019		0024	DS	MidScanTime	1
+GEMS_ACQU_01	0019	0019		0025	SS	MidScanFlag	1
+GEMS_ACQU_01	0019	0019		0026	SL	DegreesOfAzimuth	1
+GEMS_ACQU_01	0019	0019		0027	DS	GantryPeriod	1
+GEMS_ACQU_01	0019	0019		002A	DS	XrayOnPosition	1
+GEMS_ACQU_01	0019	0019		002B	DS	XrayOffPosition	1
+GEMS_ACQU_01	0019	0019		002C	SL	NumberOfTriggers	1
+GEMS_ACQU_01	0019	0019		002D	US	Unknown	1
+GEMS_ACQU_01	0019	0019		002E	DS	AngleOfFirstView	1
+GEMS_ACQU_01	0019	0019		002F	DS	TriggerFrequency	1
+GEMS_ACQU_01	0019	0019		0039	SS	ScanFOVType	1
+GEMS_ACQU_01	0019	0019		003A	IS	Unknown	1
+GEMS_ACQU_01	0019	0019		003B	LT	Unknown	1
+GEMS_ACQU_01	0019	0019		003C	UN	Unknown	1
+GEMS_ACQU_01	0019	0019		003E	UN	Unknown	1
+GEMS_ACQU_01	0019	0019		003F	UN	Unknown	1
+GEMS_ACQU_01	0019	0019		0040	SS	StatReconFlag	1
+GEMS_ACQU_01	0019	0019		0041	SS	ComputeType	1
+GEMS_ACQU_01	0019	0019		0042	SS	SegmentNumber	1
+GEMS_ACQU_01	0019	0019		0043	SS	TotalSegmentsRequested	1
+GEMS_ACQU_01	0019	0019		0044	DS	InterscanDelay	1
+GEMS_ACQU_01	0019	0019		0047	SS	ViewCompressionFactor	1
+GEMS_ACQU_01	0019	0019		0048	US	Unknown	1
+GEMS_ACQU_01	0019	0019		0049	US	Unknown	1
+GEMS_ACQU_01	0019	0019		004A	SS	TotalNumberOfRefChannels	1
+GEMS_ACQU_01	0019	0019		004B	SL	DataSizeForScanData	1
+GEMS_ACQU_01	0019	0019		0052	SS	ReconPostProcessingFlag	1
+GEMS_ACQU_01	0019	0019		0054	UN	Unknown	1
+GEMS_ACQU_01	0019	0019		0057	SS	CTWaterNumber	1
+GEMS_ACQU_01	0019	0019		0058	SS	CTBoneNumber	1
+GEMS_ACQU_01	0019	0019		005A	FL	AcquisitionDuration	1
+GEMS_ACQU_01	0019	0019		005D	US	Unknown	1
+GEMS_ACQU_01	0019	0019		005E	SL	NumberOfChannels1To512	1
+GEMS_ACQU_01	0019	0019		005F	SL	IncrementBetweenChannels	1
+GEMS_ACQU_01	0019	0019		0060	SL	StartingView	1
+GEMS_ACQU_01	0019	0019		0061	SL	NumberOfViews	1
+GEMS_ACQU_01	0019	0019		0062	SL	IncrementBetweenViews	1
+GEMS_ACQU_01	0019	0019		006A	SS	DependantOnNumberOfViewsProcessed	1
+GEMS_ACQU_01	0019	0019		006B	SS	FieldOfViewInDetectorCells	1
+GEMS_ACQU_01	0019	0019		0070	SS	ValueOfBackProjectionButton	1
+GEMS_ACQU_01	0019	0019		0071	SS	SetIfFatqEstimatesWereUsed	1
+GEMS_ACQU_01	0019	0019		0072	DS	ZChannelAvgOverViews	1
+GEMS_ACQU_01	0019	0019		0073	DS	AvgOfLeftRefChannelsOverViews	1
+GEMS_ACQU_01	0019	0019		0074	DS	MaxLeftChannelOverViews	1
+GEMS_ACQU_01	0019	0019		0075	DS	AvgOfRightRefChannelsOverViews	1
+GEMS_ACQU_01	0019	0019		0076	DS	MaxRightChannelOverViews	1
+GEMS_ACQU_01	0019	0019		007D	DS	SecondEcho	1
+GEMS_ACQU_01	0019	0019		007E	SS	NumberOfEchos	1
+GEMS_ACQU_01	0019	0019		007F	DS	TableDelta	1
+GEMS_ACQU_01	0019	0019		0081	SS	Contiguous	1
+GEMS_ACQU_01	0019	0019		0082	US	Unknown	1
+GEMS_ACQU_01	0019	0019		0083	DS	Unknown	1
+GEMS_ACQU_01	0019	0019		0084	DS	PeakSAR	1
+GEMS_ACQU_01	0019	0019		0085	SS	MonitorSAR	1
+GEMS_ACQU_01	0019	0019		0086	US	Unknown	1
+GEMS_ACQU_01	0019	0019		0087	DS	CardiacRepetition Time	1
+GEMS_ACQU_01	0019	0019		0088	SS	ImagesPerCardiacCycle	1
+GEMS_ACQU_01	0019	0019		008A	SS	ActualReceiveGainAnalog	1
+GEMS_ACQU_01	0019	0019		008B	SS	ActualReceiveGainDigital	1
+GEMS_ACQU_01	0019	0019		008D	DS	DelayAfterTrigger	1
+GEMS_ACQU_01	0019	0019		008F	SS	SwapPhaseFrequency	1
+GEMS_ACQU_01	0019	0019		0090	SS	PauseInterval	1
+GEMS_ACQU_01	0019	0019		0091	DS	PulseTime	1
+GEMS_ACQU_01	0019	0019		0092	SL	SliceOffsetOnFrequencyAxis	1
+GEMS_ACQU_01	0019	0019		0093	DS	CenterFrequency	1
+GEMS_ACQU_01	0019	0019		0094	SS	TransmitGain	1
+GEMS_ACQU_01	0019	0019		0095	SS	AnalogReceiverGain	1
+GEMS_ACQU_01	0019	0019		0096	SS	DigitalReceiverGain	1
+GEMS_ACQU_01	0019	0019		0097	SL	BitmapDefiningCVs	1
+GEMS_ACQU_01	0019	0019		0098	SS	CenterFrequencyMethod	1
+GEMS_ACQU_01	0019	0019		0099	US	Unknown	1
+GEMS_ACQU_01	0019	0019		009B	SS	PulseSequenceMode	1
+GEMS_ACQU_01	0019	0019		009C	LO	PulseSequenceName	1
+GEMS_ACQU_01	0019	0019		009D	DT	PulseSequenceDate	1
+GEMS_ACQU_01	0019	0019		009E	LO	InternalPulseSequenceName	1
+GEMS_ACQU_01	0019	0019		009F	SS	TransmittingCoil	1
+GEMS_ACQU_01	0019	0019		00A0	SS	SurfaceCoilType	1
+GEMS_ACQU_01	0019	0019		00A1	SS	ExtremityCoilFlag	1
+GEMS_ACQU_01	0019	0019		00A2	SL	RawDataRunNumber	1
+GEMS_ACQU_01	0019	0019		00A3	UL	CalibratedFieldStrength	1
+GEMS_ACQU_01	0019	0019		00A4	SS	SATFatWaterBone	1
+GEMS_ACQU_01	0019	0019		00A5	DS	ReceiveBandwidth	1
+GEMS_ACQU_01	0019	0019		00A7	DS	UserData0	1
+GEMS_ACQU_01	0019	0019		00A8	DS	UserData1	1
+GEMS_ACQU_01	0019	0019		00A9	DS	UserData2	1
+GEMS_ACQU_01	0019	0019		00AA	DS	UserData3	1
+GEMS_ACQU_01	0019	0019		00AB	DS	UserData4	1
+GEMS_ACQU_01	0019	0019		00AC	DS	UserData5	1
+GEMS_ACQU_01	0019	0019		00AD	DS	UserData6	1
+GEMS_ACQU_01	0019	0019		00AE	DS	UserData7	1
+GEMS_ACQU_01	0019	0019		00AF	DS	UserData8	1
+GEMS_ACQU_01	0019	0019		00B0	DS	UserData9	1
+GEMS_ACQU_01	0019	0019		00B1	DS	UserData10	1
+GEMS_ACQU_01	0019	0019		00B2	DS	UserData11	1
+GEMS_ACQU_01	0019	0019		00B3	DS	UserData12	1
+GEMS_ACQU_01	0019	0019		00B4	DS	UserData13	1
+GEMS_ACQU_01	0019	0019		00B5	DS	UserData14	1
+GEMS_ACQU_01	0019	0019		00B6	DS	UserData15	1
+GEMS_ACQU_01	0019	0019		00B7	DS	UserData16	1
+GEMS_ACQU_01	0019	0019		00B8	DS	UserData17	1
+GEMS_ACQU_01	0019	0019		00B9	DS	UserData18	1
+GEMS_ACQU_01	0019	0019		00BA	DS	UserData19	1
+GEMS_ACQU_01	0019	0019		00BB	DS	UserData20	1
+GEMS_ACQU_01	0019	0019		00BC	DS	UserData21	1
+GEMS_ACQU_01	0019	0019		00BD	DS	UserData22	1
+GEMS_ACQU_01	0019	0019		00BE	DS	ProjectionAngle	1
+GEMS_ACQU_01	0019	0019		00C0	SS	SaturationPlanes	1
+GEMS_ACQU_01	0019	0019		00C1	SS	SurfaceCoilIntensityCorrectionFlag	1
+GEMS_ACQU_01	0019	0019		00C2	SS	SATLocationR	1
+GEMS_ACQU_01	0019	0019		00C3	SS	SATLocationL	1
+GEMS_ACQU_01	0019	0019		00C4	SS	SATLocationA	1
+GEMS_ACQU_01	0019	0019		00C5	SS	SATLocationP	1
+GEMS_ACQU_01	0019	0019		00C6	SS	SATLocationH	1
+GEMS_ACQU_01	0019	0019		00C7	SS	SATLocationF	1
+GEMS_ACQU_01	0019	0019		00C8	SS	SATThicknessRL	1
+GEMS_ACQU_01	0019	0019		00C9	SS	SATThicknessAP	1
+GEMS_ACQU_01	0019	0019		00CA	SS	SATThicknessHF	1
+GEMS_ACQU_01	0019	0019		00CB	SS	PrescribedFlowAxis	1
+GEMS_ACQU_01	0019	0019		00CC	SS	VelocityEncoding	1
+GEMS_ACQU_01	0019	0019		00CD	SS	ThicknessDisclaimer	1
+GEMS_ACQU_01	0019	0019		00CE	SS	PrescanType	1
+GEMS_ACQU_01	0019	0019		00CF	SS	PrescanStatus	1
+GEMS_ACQU_01	0019	0019		00D0	SH	RawDataType	1
+GEMS_ACQU_01	0019	0019		00D2	SS	ProjectionAlgorithm	1
+GEMS_ACQU_01	0019	0019		00D3	SH	ProjectionAlgorithm	1
+GEMS_ACQU_01	0019	0019		00D4	US	Unknown	1
+GEMS_ACQU_01	0019	0019		00D5	SS	FractionalEcho	1
+GEMS_ACQU_01	0019	0019		00D6	SS	PrepPulse	1
+GEMS_ACQU_01	0019	0019		00D7	SS	CardiacPhases	1
+GEMS_ACQU_01	0019	0019		00D8	SS	VariableEchoFlag	1
+GEMS_ACQU_01	0019	0019		00D9	DS	ConcatenatedSAT	1
+GEMS_ACQU_01	0019	0019		00DA	SS	ReferenceChannelUsed	1
+GEMS_ACQU_01	0019	0019		00DB	DS	BackProjectorCoefficient	1
+GEMS_ACQU_01	0019	0019		00DC	SS	PrimarySpeedCorrectionUsed	1
+GEMS_ACQU_01	0019	0019		00DD	SS	OverrangeCorrectionUsed	1
+GEMS_ACQU_01	0019	0019		00DE	DS	DynamicZAlphaValue	1
+GEMS_ACQU_01	0019	0019		00DF	DS	UserData23	1
+GEMS_ACQU_01	0019	0019		00E0	DS	UserData24	1
+GEMS_ACQU_01	0019	0019		00E1	DS	Unknown	1
+GEMS_ACQU_01	0019	0019		00E2	DS	VelocityEncodeScale	1
+GEMS_ACQU_01	0019	0019		00E3	LT	Unknown	1
+GEMS_ACQU_01	0019	0019		00E4	LT	Unknown	1
+GEMS_ACQU_01	0019	0019		00E5	IS	Unknown	1
+GEMS_ACQU_01	0019	0019		00E6	US	Unknown	1
+GEMS_ACQU_01	0019	0019		00E8	DS	Unknown	1
+GEMS_ACQU_01	0019	0019		00E9	DS	Unknown	1
+GEMS_ACQU_01	0019	0019		00EB	DS	Unknown	1
+GEMS_ACQU_01	0019	0019		00EC	US	Unknown	1
+GEMS_ACQU_01	0019	0019		00F0	UN	Unknown	1
+GEMS_ACQU_01	0019	0019		00F1	LT	Unknown	1
+GEMS_ACQU_01	0019	0019		00F2	SS	FastPhases	1
+GEMS_ACQU_01	0019	0019		00F3	LT	Unknown	1
+GEMS_ACQU_01	0019	0019		00F4	LT	Unknown	1
+GEMS_ACQU_01	0019	0019		00F9	DS	TransmitGain	1
+GEMS_ACRQA_1.0 BLOCK1	0023	0023		0000	LO	CRExposureMenuCode	1
+GEMS_ACRQA_1.0 BLOCK1	0023	0023		0010	LO	CRExposureMenuString	1
+GEMS_ACRQA_1.0 BLOCK1	0023	0023		0020	LO	CREDRMode	1
+GEMS_ACRQA_1.0 BLOCK1	0023	0023		0030	LO	CRLatitude	1
+GEMS_ACRQA_1.0 BLOCK1	0023	0023		0040	LO	CRGroupNumber	1
+GEMS_ACRQA_1.0 BLOCK1	0023	0023		0050	US	CRImageSerialNumber	1
+GEMS_ACRQA_1.0 BLOCK1	0023	0023		0060	LO	CRBarCodeNumber	1
+GEMS_ACRQA_1.0 BLOCK1	0023	0023		0070	LO	CRFilmOutputExposure	1
+GEMS_ACRQA_1.0 BLOCK1	0023	0023		0080	LO	CRFilmFormat	1
+GEMS_ACRQA_1.0 BLOCK1	0023	0023		0090	LO	CRSShiftString	1
+GEMS_ACRQA_1.0 BLOCK2	0023	0023		0000	US	CRSShift	1
+GEMS_ACRQA_1.0 BLOCK2	0023	0023		0010	DS	CRCShift	1
+GEMS_ACRQA_1.0 BLOCK2	0023	0023		0020	DS	CRGT	1
+GEMS_ACRQA_1.0 BLOCK2	0023	0023		0030	DS	CRGA	1
+GEMS_ACRQA_1.0 BLOCK2	0023	0023		0040	DS	CRGC	1
+GEMS_ACRQA_1.0 BLOCK2	0023	0023		0050	DS	CRGS	1
+GEMS_ACRQA_1.0 BLOCK2	0023	0023		0060	DS	CRRT	1
+GEMS_ACRQA_1.0 BLOCK2	0023	0023		0070	DS	CRRE	1
+GEMS_ACRQA_1.0 BLOCK2	0023	0023		0080	US	CRRN	1
+GEMS_ACRQA_1.0 BLOCK2	0023	0023		0090	DS	CRDRT	1
+GEMS_ACRQA_1.0 BLOCK3	0023	0023		0000	DS	CRDRE	1
+GEMS_ACRQA_1.0 BLOCK3	0023	0023		0010	US	CRDRN	1
+GEMS_ACRQA_1.0 BLOCK3	0023	0023		0020	DS	CRORE	1
+GEMS_ACRQA_1.0 BLOCK3	0023	0023		0030	US	CRORN	1
+GEMS_ACRQA_1.0 BLOCK3	0023	0023		0040	US	CRORD	1
+GEMS_ACRQA_1.0 BLOCK3	0023	0023		0050	LO	CRCassetteSize	1
+GEMS_ACRQA_1.0 BLOCK3	0023	0023		0060	LO	CRMachineID	1
+GEMS_ACRQA_1.0 BLOCK3	0023	0023		0070	LO	CRMachineType	1
+GEMS_ACRQA_1.0 BLOCK3	0023	0023		0080	LO	CRTechnicianCode	1
+GEMS_ACRQA_1.0 BLOCK3	0023	0023		0090	LO	CREnergySubtractionParameters	1
+GEMS_ACRQA_2.0 BLOCK1	0023	0023		0000	LO	CRExposureMenuCode	1
+GEMS_ACRQA_2.0 BLOCK1	0023	0023		0010	LO	CRExposureMenuString	1
+GEMS_ACRQA_2.0 BLOCK1	0023	0023		0020	LO	CREDRMode	1
+GEMS_ACRQA_2.0 BLOCK1	0023	0023		0030	LO	CRLatitude	1
+GEMS_ACRQA_2.0 BLOCK1	0023	0023		0040	LO	CRGroupNumber	1
+GEMS_ACRQA_2.0 BLOCK1	0023	0023		0050	US	CRImageSerialNumber	1
+GEMS_ACRQA_2.0 BLOCK1	0023	0023		0060	LO	CRBarCodeNumber	1
+GEMS_ACRQA_2.0 BLOCK1	0023	0023		0070	LO	CRFilmOutputExposure	1
+GEMS_ACRQA_2.0 BLOCK1	0023	0023		0080	LO	CRFilmFormat	1
+GEMS_ACRQA_2.0 BLOCK1	0023	0023		0090	LO	CRSShiftString	1
+GEMS_ACRQA_2.0 BLOCK2	0023	0023		0000	US	CRSShift	1
+GEMS_ACRQA_2.0 BLOCK2	0023	0023		0010	LO	CRCShift	1
+GEMS_ACRQA_2.0 BLOCK2	0023	0023		0020	LO	CRGT	1
+GEMS_ACRQA_2.0 BLOCK2	0023	0023		0030	DS	CRGA	1
+GEMS_ACRQA_2.0 BLOCK2	0023	0023		0040	DS	CRGC	1
+GEMS_ACRQA_2.0 BLOCK2	0023	0023		0050	DS	CRGS	1
+GEMS_ACRQA_2.0 BLOCK2	0023	0023		0060	LO	CRRT	1
+GEMS_ACRQA_2.0 BLOCK2	0023	0023		0070	DS	CRRE	1
+GEMS_ACRQA_2.0 BLOCK2	0023	0023		0080	US	CRRN	1
+GEMS_ACRQA_2.0 BLOCK2	0023	0023		0090	DS	CRDRT	1
+GEMS_ACRQA_2.0 BLOCK3	0023	0023		0000	DS	CRDRE	1
+GEMS_ACRQA_2.0 BLOCK3	0023	0023		0010	US	CRDRN	1
+GEMS_ACRQA_2.0 BLOCK3	0023	0023		0020	DS	CRORE	1
+GEMS_ACRQA_2.0 BLOCK3	0023	0023		0030	US	CRORN	1
+GEMS_ACRQA_2.0 BLOCK3	0023	0023		0040	US	CRORD	1
+GEMS_ACRQA_2.0 BLOCK3	0023	0023		0050	LO	CRCassetteSize	1
+GEMS_ACRQA_2.0 BLOCK3	0023	0023		0060	LO	CRMachineID	1
+GEMS_ACRQA_2.0 BLOCK3	0023	0023		0070	LO	CRMachineType	1
+GEMS_ACRQA_2.0 BLOCK3	0023	0023		0080	LO	CRTechnicianCode	1
+GEMS_ACRQA_2.0 BLOCK3	0023	0023		0090	LO	CREnergySubtractionParameters	1
+GEMS_ACRQA_2.0 BLOCK3	0023	0023		00F0	LO	CRDistributionCode	1
+GEMS_ACRQA_2.0 BLOCK3	0023	0023		00FF	US	CRShuttersApplied	1
+GEMS_ADWSoft_3D1	0047	0047		0001	SQ	Reconstruction Parameters Sequence	1
+GEMS_ADWSoft_3D1	0047	0047		0050	UL	VolumeVoxelCount	1
+GEMS_ADWSoft_3D1	0047	0047		0051	UL	VolumeSegmentCount	1
+GEMS_ADWSoft_3D1	0047	0047		0053	US	VolumeSliceSize	1
+GEMS_ADWSoft_3D1	0047	0047		0054	US	VolumeSliceCount	1
+GEMS_ADWSoft_3D1	0047	0047		0055	SL	VolumeThresholdValue	1
+GEMS_ADWSoft_3D1	0047	0047		0057	DS	VolumeVoxelRatio	1
+GEMS_ADWSoft_3D1	0047	0047		0058	DS	VolumeVoxelSize	1
+GEMS_ADWSoft_3D1	0047	0047		0059	US	VolumeZPositionSize	1
+GEMS_ADWSoft_3D1	0047	0047		0060	DS	VolumeBaseLine	9
+GEMS_ADWSoft_3D1	0047	0047		0061	DS	VolumeCenterPoint	3
+GEMS_ADWSoft_3D1	0047	0047		0063	SL	VolumeSkewBase	1
+GEMS_ADWSoft_3D1	0047	0047		0064	DS	VolumeRegistrationTransformRotationMatrix	9
+GEMS_ADWSoft_3D1	0047	0047		0065	DS	VolumeRegistrationTransformTranslationVector	3
+GEMS_ADWSoft_3D1	0047	0047		0070	DS	KVPList	1-n
+GEMS_ADWSoft_3D1	0047	0047		0071	IS	XRayTubeCurrentList	1-n
+GEMS_ADWSoft_3D1	0047	0047		0072	IS	ExposureList	1-n
+GEMS_ADWSoft_3D1	0047	0047		0080	LO	AcquisitionDLXIdentifier	1
+GEMS_ADWSoft_3D1	0047	0047		0085	SQ	AcquisitionDLX2DSeriesSequence	1
+GEMS_ADWSoft_3D1	0047	0047		0089	DS	ContrastAgentVolumeList	1-n
+GEMS_ADWSoft_3D1	0047	0047		008A	US	NumberOfInjections	1
+GEMS_ADWSoft_3D1	0047	0047		008B	US	FrameCount	1
+GEMS_ADWSoft_3D1	0047	0047		0091	LO	XA3DReconstructionAlgorithmName	1
+GEMS_ADWSoft_3D1	0047	0047		0092	CS	XA3DReconstructionAlgorithmVersion	1
+GEMS_ADWSoft_3D1	0047	0047		0093	DA	DLXCalibrationDate	1
+GEMS_ADWSoft_3D1	0047	0047		0094	TM	DLXCalibrationTime	1
+GEMS_ADWSoft_3D1	0047	0047		0095	CS	DLXCalibrationStatus	1
+GEMS_ADWSoft_3D1	0047	0047		0096	IS	UsedFrames	1-n
+GEMS_ADWSoft_3D1	0047	0047		0098	US	TransformCount	1
+GEMS_ADWSoft_3D1	0047	0047		0099	SQ	TransformSequence	1
+GEMS_ADWSoft_3D1	0047	0047		009A	DS	TransformRotationMatrix	9
+GEMS_ADWSoft_3D1	0047	0047		009B	DS	TransformTranslationVector	3
+GEMS_ADWSoft_3D1	0047	0047		009C	LO	TransformLabel	1
+GEMS_ADWSoft_3D1	0047	0047		00B0	SQ	WireframeList	1
+GEMS_ADWSoft_3D1	0047	0047		00B1	US	WireframeCount	1
+GEMS_ADWSoft_3D1	0047	0047		00B2	US	LocationSystem	1
+GEMS_ADWSoft_3D1	0047	0047		00B5	LO	WireframeName	1
+GEMS_ADWSoft_3D1	0047	0047		00B6	LO	WireframeGroupName	1
+GEMS_ADWSoft_3D1	0047	0047		00B7	LO	WireframeColor	1
+GEMS_ADWSoft_3D1	0047	0047		00B8	SL	WireframeAttributes	1
+GEMS_ADWSoft_3D1	0047	0047		00B9	SL	WireframePointCount	1
+GEMS_ADWSoft_3D1	0047	0047		00BA	SL	WireframeTimestamp	1
+GEMS_ADWSoft_3D1	0047	0047		00BB	SQ	WireframePointList	1
+GEMS_ADWSoft_3D1	0047	0047		00BC	DS	WireframePointsCoordinates	3
+GEMS_ADWSoft_3D1	0047	0047		00C0	DS	VolumeUpperLeftHighCornerRAS	3
+GEMS_ADWSoft_3D1	0047	0047		00C1	DS	VolumeSliceToRASRotationMatrix	9
+GEMS_ADWSoft_3D1	0047	0047		00C2	DS	VolumeUpperLeftHighCornerTLOC	1
+GEMS_ADWSoft_3D1	0047	0047		00D1	OB	VolumeSegmentList	1
+GEMS_ADWSoft_3D1	0047	0047		00D2	OB	VolumeGradientList	1
+GEMS_ADWSoft_3D1	0047	0047		00D3	OB	VolumeDensityList	1
+GEMS_ADWSoft_3D1	0047	0047		00D4	OB	VolumeZPositionList	1
+GEMS_ADWSoft_3D1	0047	0047		00D5	OB	VolumeOriginalIndexList	1
+GEMS_ADWSoft_DPO	0039	0039		0080	IS	PrivateEntityNumber	1
+GEMS_ADWSoft_DPO	0039	0039		0085	DA	PrivateEntityDate	1
+GEMS_ADWSoft_DPO	0039	0039		0090	TM	PrivateEntityTime	1
+GEMS_ADWSoft_DPO	0039	0039		0095	LO	PrivateEntityLaunchCommand	1
+GEMS_ADWSoft_DPO	0039	0039		00AA	CS	PrivateEntityType	1
+GEMS_CTHD_01	0033	0033		0002	UN	Unknown	1
+GEMS_DRS_1	0037	0037		0010	LO	ReferringDepartment	1
+GEMS_DRS_1	0037	0037		0020	US	ScreenNumber	1
+GEMS_DRS_1	0037	0037		0040	SH	LeftOrientation	1
+GEMS_DRS_1	0037	0037		0042	SH	RightOrientation	1
+GEMS_DRS_1	0037	0037		0050	CS	Inversion	1
+GEMS_DRS_1	0037	0037		0060	US	DSA	1
+GEMS_GENIE_1	0009	0009		0010	LO	Unknown	1
+GEMS_GENIE_1	0009	0009		0011	SL	StudyFlags	1
+GEMS_GENIE_1	0009	0009		0012	SL	StudyType	1
+GEMS_GENIE_1	0009	0009		001E	UI	Unknown	1
+GEMS_GENIE_1	0009	0009		0020	LO	Unknown	1
+GEMS_GENIE_1	0009	0009		0021	SL	SeriesFlags	1
+GEMS_GENIE_1	0009	0009		0022	SH	UserOrientation	1
+GEMS_GENIE_1	0009	0009		0023	SL	InitiationType	1
+GEMS_GENIE_1	0009	0009		0024	SL	InitiationDelay	1
+GEMS_GENIE_1	0009	0009		0025	SL	InitiationCountRate	1
+GEMS_GENIE_1	0009	0009		0026	SL	NumberEnergySets	1
+GEMS_GENIE_1	0009	0009		0027	SL	NumberDetectors	1
+GEMS_GENIE_1	0009	0009		0029	SL	Unknown	1
+GEMS_GENIE_1	0009	0009		002A	SL	Unknown	1
+GEMS_GENIE_1	0009	0009		002C	LO	SeriesComments	1
+GEMS_GENIE_1	0009	0009		002D	SL	TrackBeatAverage	1
+GEMS_GENIE_1	0009	0009		002E	FD	DistancePrescribed	1
+GEMS_GENIE_1	0009	0009		0030	LO	Unknown	1
+GEMS_GENIE_1	0009	0009		0035	SL	GantryLocusType	1
+GEMS_GENIE_1	0009	0009		0037	SL	StartingHeartRate	1
+GEMS_GENIE_1	0009	0009		0038	SL	RRWindowWidth	1
+GEMS_GENIE_1	0009	0009		0039	SL	RRWindowOffset	1
+GEMS_GENIE_1	0009	0009		003A	SL	PercentCycleImaged	1
+GEMS_GENIE_1	0009	0009		0040	LO	Unknown	1
+GEMS_GENIE_1	0009	0009		0041	SL	PatientFlags	1
+GEMS_GENIE_1	0009	0009		0042	DA	PatientCreationDate	1
+GEMS_GENIE_1	0009	0009		0043	TM	PatientCreationTime	1
+GEMS_GENIE_1	0011	0011		000A	SL	SeriesType	1
+GEMS_GENIE_1	0011	0011		000B	SL	EffectiveSeriesDuration	1
+GEMS_GENIE_1	0011	0011		000C	SL	NumBeats	1
+GEMS_GENIE_1	0011	0011		000D	LO	RadioNuclideName	1
+GEMS_GENIE_1	0011	0011		0010	LO	Unknown	1
+GEMS_GENIE_1	0011	0011		0012	LO	DatasetName	1
+GEMS_GENIE_1	0011	0011		0013	SL	DatasetType	1
+GEMS_GENIE_1	0011	0011		0015	SL	DetectorNumber	1
+GEMS_GENIE_1	0011	0011		0016	SL	EnergyNumber	1
+GEMS_GENIE_1	0011	0011		0017	SL	RRIntervalWindowNumber	1
+GEMS_GENIE_1	0011	0011		0018	SL	MGBinNumber	1
+GEMS_GENIE_1	0011	0011		0019	FD	RadiusOfRotation	1
+GEMS_GENIE_1	0011	0011		001A	SL	DetectorCountZone	1
+GEMS_GENIE_1	0011	0011		001B	SL	NumEnergyWindows	1
+GEMS_GENIE_1	0011	0011		001C	SL	EnergyOffset	4
+GEMS_GENIE_1	0011	0011		001D	SL	EnergyRange	1
+GEMS_GENIE_1	0011	0011		001F	SL	ImageOrientation	1
+GEMS_GENIE_1	0011	0011		0023	SL	UseFOVMask	1
+GEMS_GENIE_1	0011	0011		0024	SL	FOVMaskYCutoffAngle	1
+GEMS_GENIE_1	0011	0011		0025	SL	FOVMaskCutoffAngle	1
+GEMS_GENIE_1	0011	0011		0026	SL	TableOrientation	1
+GEMS_GENIE_1	0011	0011		0027	SL	ROITopLeft	2
+GEMS_GENIE_1	0011	0011		0028	SL	ROIBottomRight	2
+GEMS_GENIE_1	0011	0011		0030	LO	Unknown	1
+GEMS_GENIE_1	0011	0011		0033	LO	EnergyCorrectName	1
+GEMS_GENIE_1	0011	0011		0034	LO	SpatialCorrectName	1
+GEMS_GENIE_1	0011	0011		0035	LO	TuningCalibName	1
+GEMS_GENIE_1	0011	0011		0036	LO	UniformityCorrectName	1
+GEMS_GENIE_1	0011	0011		0037	LO	AcquisitionSpecificCorrectName	1
+GEMS_GENIE_1	0011	0011		0038	SL	ByteOrder	1
+GEMS_GENIE_1	0011	0011		003A	SL	PictureFormat	1
+GEMS_GENIE_1	0011	0011		003B	FD	PixelScale	1
+GEMS_GENIE_1	0011	0011		003C	FD	PixelOffset	1
+GEMS_GENIE_1	0011	0011		003E	SL	FOVShape	1
+GEMS_GENIE_1	0011	0011		003F	SL	DatasetFlags	1
+GEMS_GENIE_1	0011	0011		0044	FD	ThresholdCenter	1
+GEMS_GENIE_1	0011	0011		0045	FD	ThresholdWidth	1
+GEMS_GENIE_1	0011	0011		0046	SL	InterpolationType	1
+GEMS_GENIE_1	0011	0011		0055	FD	Period	1
+GEMS_GENIE_1	0011	0011		0056	FD	ElapsedTime	1
+GEMS_GENIE_1	0013	0013		0010	FD	DigitalFOV	2
+GEMS_GENIE_1	0013	0013		0011	SL	Unknown	1
+GEMS_GENIE_1	0013	0013		0012	SL	Unknown	1
+GEMS_GENIE_1	0013	0013		0016	SL	AutoTrackPeak	1
+GEMS_GENIE_1	0013	0013		0017	SL	AutoTrackWidth	1
+GEMS_GENIE_1	0013	0013		0018	FD	TransmissionScanTime	1
+GEMS_GENIE_1	0013	0013		0019	FD	TransmissionMaskWidth	1
+GEMS_GENIE_1	0013	0013		001A	FD	CopperAttenuatorThickness	1
+GEMS_GENIE_1	0013	0013		001C	FD	Unknown	1
+GEMS_GENIE_1	0013	0013		001D	FD	Unknown	1
+GEMS_GENIE_1	0013	0013		001E	FD	TomoViewOffset	1-n
+GEMS_GENIE_1	0013	0013		0026	LT	StudyComments	1
+GEMS_GNHD_01	0033	0033		0001	UN	Unknown	1
+GEMS_GNHD_01	0033	0033		0002	UN	Unknown	1
+GEMS_IDEN_01	0009	0009		0001	LO	FullFidelity	1
+GEMS_IDEN_01	0009	0009		0002	SH	SuiteId	1
+GEMS_IDEN_01	0009	0009		0004	SH	ProductId	1
+GEMS_IDEN_01	0009	0009		0017	LT	Unknown	1
+GEMS_IDEN_01	0009	0009		001A	US	Unknown	1
+GEMS_IDEN_01	0009	0009		0020	US	Unknown	1
+GEMS_IDEN_01	0009	0009		0027	SL	ImageActualDate	1
+GEMS_IDEN_01	0009	0009		002F	LT	Unknown	1
+GEMS_IDEN_01	0009	0009		0030	SH	ServiceId	1
+GEMS_IDEN_01	0009	0009		0031	SH	MobileLocationNumber	1
+GEMS_IDEN_01	0009	0009		00E2	LT	Unknown	1
+GEMS_IDEN_01	0009	0009		00E3	UI	EquipmentUID	1
+GEMS_IDEN_01	0009	0009		00E6	SH	GenesisVersionNow	1
+GEMS_IDEN_01	0009	0009		00E7	UL	ExamRecordChecksum	1
+GEMS_IDEN_01	0009	0009		00E8	UL	Unknown	1
+GEMS_IDEN_01	0009	0009		00E9	SL	ActualSeriesDataTimeStamp	1
+GEMS_IMAG_01	0027	0027		0006	SL	ImageArchiveFlag	1
+GEMS_IMAG_01	0027	0027		0010	SS	ScoutType	1
+GEMS_IMAG_01	0027	0027		001C	SL	VmaMamp	1
+GEMS_IMAG_01	0027	0027		001D	SS	VmaPhase	1
+GEMS_IMAG_01	0027	0027		001E	SL	VmaMod	1
+GEMS_IMAG_01	0027	0027		001F	SL	VmaClip	1
+GEMS_IMAG_01	0027	0027		0020	SS	SmartScanOnOffFlag	1
+GEMS_IMAG_01	0027	0027		0030	SH	ForeignImageRevision	1
+GEMS_IMAG_01	0027	0027		0031	SS	ImagingMode	1
+GEMS_IMAG_01	0027	0027		0032	SS	PulseSequence	1
+GEMS_IMAG_01	0027	0027		0033	SL	ImagingOptions	1
+GEMS_IMAG_01	0027	0027		0035	SS	PlaneType	1
+GEMS_IMAG_01	0027	0027		0036	SL	ObliquePlane	1
+GEMS_IMAG_01	0027	0027		0040	SH	RASLetterOfImageLocation	1
+GEMS_IMAG_01	0027	0027		0041	FL	ImageLocation	1
+GEMS_IMAG_01	0027	0027		0042	FL	CenterRCoordOfPlaneImage	1
+GEMS_IMAG_01	0027	0027		0043	FL	CenterACoordOfPlaneImage	1
+GEMS_IMAG_01	0027	0027		0044	FL	CenterSCoordOfPlaneImage	1
+GEMS_IMAG_01	0027	0027		0045	FL	NormalRCoord	1
+GEMS_IMAG_01	0027	0027		0046	FL	NormalACoord	1
+GEMS_IMAG_01	0027	0027		0047	FL	NormalSCoord	1
+GEMS_IMAG_01	0027	0027		0048	FL	RCoordOfTopRightCorner	1
+GEMS_IMAG_01	0027	0027		0049	FL	ACoordOfTopRightCorner	1
+GEMS_IMAG_01	0027	0027		004A	FL	SCoordOfTopRightCorner	1
+GEMS_IMAG_01	0027	0027		004B	FL	RCoordOfBottomRightCorner	1
+GEMS_IMAG_01	0027	0027		004C	FL	ACoordOfBottomRightCorner	1
+GEMS_IMAG_01	0027	0027		004D	FL	SCoordOfBottomRightCorner	1
+GEMS_IMAG_01	0027	0027		0050	FL	TableStartLocation	1
+GEMS_IMAG_01	0027	0027		0051	FL	TableEndLocation	1
+GEMS_IMAG_01	0027	0027		0052	SH	RASLetterForSideOfImage	1
+GEMS_IMAG_01	0027	0027		0053	SH	RASLetterForAnteriorPosterior	1
+GEMS_IMAG_01	0027	0027		0054	SH	RASLetterForScoutStartLoc	1
+GEMS_IMAG_01	0027	0027		0055	SH	RASLetterForScoutEndLoc	1
+GEMS_IMAG_01	0027	0027		0060	FL	ImageDimensionX	1
+GEMS_IMAG_01	0027	0027		0061	FL	ImageDimensionY	1
+GEMS_IMAG_01	0027	0027		0062	FL	NumberOfExcitations	1
+GEMS_IMPS_01	0029	0029		0004	SL	LowerRangeOfPixels	1
+GEMS_IMPS_01	0029	0029		0005	DS	LowerRangeOfPixels	1
+GEMS_IMPS_01	0029	0029		0006	DS	LowerRangeOfPixels	1
+GEMS_IMPS_01	0029	0029		0007	SL	LowerRangeOfPixels	1
+GEMS_IMPS_01	0029	0029		0008	SH	LowerRangeOfPixels	1
+GEMS_IMPS_01	0029	0029		0009	SH	LowerRangeOfPixels	1
+GEMS_IMPS_01	0029	0029		000A	SS	LowerRangeOfPixels	1
+GEMS_IMPS_01	0029	0029		0015	SL	LowerRangeOfPixels	1
+GEMS_IMPS_01	0029	0029		0016	SL	LowerRangeOfPixels	1
+GEMS_IMPS_01	0029	0029		0017	SL	LowerRangeOfPixels	1
+GEMS_IMPS_01	0029	0029		0018	SL	UpperRangeOfPixels	1
+GEMS_IMPS_01	0029	0029		001A	SL	LengthOfTotalHeaderInBytes	1
+GEMS_IMPS_01	0029	0029		0026	SS	VersionOfHeaderStructure	1
+GEMS_IMPS_01	0029	0029		0034	SL	AdvantageCompOverflow	1
+GEMS_IMPS_01	0029	0029		0035	SL	AdvantageCompUnderflow	1
+GEMS_PARM_01	0043	0043		0001	SS	BitmapOfPrescanOptions	1
+GEMS_PARM_01	0043	0043		0002	SS	GradientOffsetInX	1
+GEMS_PARM_01	0043	0043		0003	SS	GradientOffsetInY	1
+GEMS_PARM_01	0043	0043		0004	SS	GradientOffsetInZ	1
+GEMS_PARM_01	0043	0043		0005	SS	ImageIsOriginalOrUnoriginal	1
+GEMS_PARM_01	0043	0043		0006	SS	NumberOfEPIShots	1
+GEMS_PARM_01	0043	0043		0007	SS	ViewsPerSegment	1
+GEMS_PARM_01	0043	0043		0008	SS	RespiratoryRateInBPM	1
+GEMS_PARM_01	0043	0043		0009	SS	RespiratoryTriggerPoint	1
+GEMS_PARM_01	0043	0043		000A	SS	TypeOfReceiverUsed	1
+GEMS_PARM_01	0043	0043		000B	DS	PeakRateOfChangeOfGradientField	1
+GEMS_PARM_01	0043	0043		000C	DS	LimitsInUnitsOfPercent	1
+GEMS_PARM_01	0043	0043		000D	DS	PSDEstimatedLimit	1
+GEMS_PARM_01	0043	0043		000E	DS	PSDEstimatedLimitInTeslaPerSecond	1
+GEMS_PARM_01	0043	0043		000F	DS	SARAvgHead	1
+GEMS_PARM_01	0043	0043		0010	US	WindowValue	1
+GEMS_PARM_01	0043	0043		0011	US	TotalInputViews	1
+GEMS_PARM_01	0043	0043		0012	SS	XrayChain	3
+GEMS_PARM_01	0043	0043		0013	SS	ReconKernelParameters	5
+GEMS_PARM_01	0043	0043		0014	SS	CalibrationParameters	3
+GEMS_PARM_01	0043	0043		0015	SS	TotalOutputViews	3
+GEMS_PARM_01	0043	0043		0016	SS	NumberOfOverranges	5
+GEMS_PARM_01	0043	0043		0017	DS	IBHImageScaleFactors	1
+GEMS_PARM_01	0043	0043		0018	DS	BBHCoefficients	3
+GEMS_PARM_01	0043	0043		0019	SS	NumberOfBBHChainsToBlend	1
+GEMS_PARM_01	0043	0043		001A	SL	StartingChannelNumber	1
+GEMS_PARM_01	0043	0043		001B	SS	PPScanParameters	1
+GEMS_PARM_01	0043	0043		001C	SS	GEImageIntegrity	1
+GEMS_PARM_01	0043	0043		001D	SS	LevelValue	1
+GEMS_PARM_01	0043	0043		001E	DS	DeltaStartTime	1
+GEMS_PARM_01	0043	0043		001F	SL	MaxOverrangesInAView	1
+GEMS_PARM_01	0043	0043		0020	DS	AvgOverrangesAllViews	1
+GEMS_PARM_01	0043	0043		0021	SS	CorrectedAfterglowTerms	1
+GEMS_PARM_01	0043	0043		0025	SS	ReferenceChannels	6
+GEMS_PARM_01	0043	0043		0026	US	NoViewsRefChannelsBlocked	6
+GEMS_PARM_01	0043	0043		0027	SH	ScanPitchRatio	1
+GEMS_PARM_01	0043	0043		0028	OB	UniqueImageIdentifier	1
+GEMS_PARM_01	0043	0043		0029	OB	HistogramTables	1
+GEMS_PARM_01	0043	0043		002A	OB	UserDefinedData	1
+GEMS_PARM_01	0043	0043		002B	SS	PrivateScanOptions	4
+GEMS_PARM_01	0043	0043		002C	SS	EffectiveEchoSpacing	1
+GEMS_PARM_01	0043	0043		002D	SH	StringSlopField1	1
+GEMS_PARM_01	0043	0043		002E	SH	StringSlopField2	1
+GEMS_PARM_01	0043	0043		002F	SS	RawDataType	1
+GEMS_PARM_01	0043	0043		0030	SS	RawDataType	1
+GEMS_PARM_01	0043	0043		0031	DS	RACoordOfTargetReconCentre	2
+GEMS_PARM_01	0043	0043		0032	SS	RawDataType	1
+GEMS_PARM_01	0043	0043		0033	FL	NegScanSpacing	1
+GEMS_PARM_01	0043	0043		0034	IS	OffsetFrequency	1
+GEMS_PARM_01	0043	0043		0035	UL	UserUsageTag	1
+GEMS_PARM_01	0043	0043		0036	UL	UserFillMapMSW	1
+GEMS_PARM_01	0043	0043		0037	UL	UserFillMapLSW	1
+GEMS_PARM_01	0043	0043		0038	FL	User25ToUser48	24
+GEMS_PARM_01	0043	0043		0039	IS	SlopInteger6ToSlopInteger9	4
+GEMS_PARM_01	0043	0043		0040	FL	TriggerOnPosition	4
+GEMS_PARM_01	0043	0043		0041	FL	DegreeOfRotation	4
+GEMS_PARM_01	0043	0043		0042	SL	DASTriggerSource	4
+GEMS_PARM_01	0043	0043		0043	SL	DASFpaGain	4
+GEMS_PARM_01	0043	0043		0044	SL	DASOutputSource	4
+GEMS_PARM_01	0043	0043		0045	SL	DASAdInput	4
+GEMS_PARM_01	0043	0043		0046	SL	DASCalMode	4
+GEMS_PARM_01	0043	0043		0047	SL	DASCalFrequency	4
+GEMS_PARM_01	0043	0043		0048	SL	DASRegXm	4
+GEMS_PARM_01	0043	0043		0049	SL	DASAutoZero	4
+GEMS_PARM_01	0043	0043		004A	SS	StartingChannelOfView	4
+GEMS_PARM_01	0043	0043		004B	SL	DASXmPattern	4
+GEMS_PARM_01	0043	0043		004C	SS	TGGCTriggerMode	4
+GEMS_PARM_01	0043	0043		004D	FL	StartScanToXrayOnDelay	4
+GEMS_PARM_01	0043	0043		004E	FL	DurationOfXrayOn	4
+GEMS_PARM_01	0043	0043		0060	IS	SlopInteger10ToSlopInteger17	8
+GEMS_PARM_01	0043	0043		0061	UI	ScannerStudyEntityUID	1
+GEMS_PARM_01	0043	0043		0062	SH	ScannerStudyID	1
+GEMS_PARM_01	0043	0043		006F	DS	ScannerTableEntry	3
+GEMS_PARM_01	0043	0043		0070	LO	ParadigmName	1
+GEMS_PARM_01	0043	0043		0071	ST	ParadigmDescription	1
+GEMS_PARM_01	0043	0043		0072	UI	ParadigmUID	1
+GEMS_PARM_01	0043	0043		0073	US	ExperimentType	1
+GEMS_PARM_01	0043	0043		0074	US	NumberOfRestVolumes	1
+GEMS_PARM_01	0043	0043		0075	US	NumberOfActiveVolumes	1
+GEMS_PARM_01	0043	0043		0076	US	NumberOfDummyScans	1
+GEMS_PARM_01	0043	0043		0077	SH	ApplicationName	1
+GEMS_PARM_01	0043	0043		0078	SH	ApplicationVersion	1
+GEMS_PARM_01	0043	0043		0079	US	SlicesPerVolume	1
+GEMS_PARM_01	0043	0043		007A	US	ExpectedTimePoints	1
+GEMS_PARM_01	0043	0043		007B	FL	RegressorValues	1-n
+GEMS_PARM_01	0043	0043		007C	FL	DelayAfterSliceGroup	1
+GEMS_PARM_01	0043	0043		007D	US	ReconModeFlagWord	1
+GEMS_PARM_01	0043	0043		007E	LO	PACCSpecificInformation	1-n
+GEMS_PARM_01	0043	0043		007F	DS	EDWIScaleFactor	1-n
+GEMS_PARM_01	0043	0043		0080	LO	CoilIDData	1-n
+GEMS_PARM_01	0043	0043		0081	LO	GECoilName	1
+GEMS_PARM_01	0043	0043		0082	LO	SystemConfigurationInformation	1-n
+GEMS_PARM_01	0043	0043		0083	DS	AssetRFactors	1-2
+GEMS_PARM_01	0043	0043		0084	LO	AdditionalAssetData	5-n
+GEMS_PARM_01	0043	0043		0085	UT	DebugDataTextFormat	1
+GEMS_PARM_01	0043	0043		0086	OB	DebugDataBinaryFormat	1
+GEMS_PARM_01	0043	0043		0087	UT	ScannerSoftwareVersionLongForm	1
+GEMS_PARM_01	0043	0043		0088	UI	PUREAcquisitionCalibrationSeriesUID	1
+GEMS_PARM_01	0043	0043		0089	LO	GoverningBodydBdtAndSARDefinition	3
+GEMS_PARM_01	0043	0043		008A	CS	PrivateInPlanePhaseEncodingDirection	1
+GEMS_PARM_01	0043	0043		008B	OB	FMRIBinaryDataBlock	1
+GEMS_PARM_01	0043	0043		008C	DS	VoxelLocation	6
+GEMS_PARM_01	0043	0043		008D	DS	SATBandLocations	7-7n
+GEMS_PARM_01	0043	0043		008E	DS	SpectroPrescanValues	3
+GEMS_PARM_01	0043	0043		008F	DS	SpectroParameters	3
+GEMS_PARM_01	0043	0043		0090	LO	SARDefinition	1-n
+GEMS_PARM_01	0043	0043		0091	DS	SARValue	1-n
+GEMS_PARM_01	0043	0043		0092	LO	ImageErrorText	1
+GEMS_PARM_01	0043	0043		0093	DS	SpectroQuantitationValues	1-n
+GEMS_PARM_01	0043	0043		0094	DS	SpectroRatioValues	1-n
+GEMS_PARM_01	0043	0043		0095	LO	PrescanReuseString	1
+GEMS_PARM_01	0043	0043		0096	CS	ContentQualification	1
+GEMS_PARM_01	0043	0043		0097	LO	ImageFilteringParameters	9
+GEMS_PARM_01	0043	0043		0098	UI	ASSETAcquisitionCalibrationSeriesUID	1
+GEMS_PARM_01	0043	0043		0099	LO	ExtendedOptions	1-n
+GEMS_PARM_01	0043	0043		009A	IS	RxStackIdentification	1
+GEMS_PARM_01	0043	0043		009B	DS	NPWFactor	1
+GEMS_PARM_01	0043	0043		009C	OB	ResearchTag1	1
+GEMS_PARM_01	0043	0043		009D	OB	ResearchTag2	1
+GEMS_PARM_01	0043	0043		009E	OB	ResearchTag3	1
+GEMS_PARM_01	0043	0043		009F	OB	ResearchTag4	1
+GEMS_PATI_01	0011	0011		0010	SS	PatientStatus	1
+GEMS_RELA_01	0021	0021		0003	SS	SeriesFromWhichPrescribed	1
+GEMS_RELA_01	0021	0021		0005	SH	GenesisVersionNow	1
+GEMS_RELA_01	0021	0021		0007	UL	SeriesRecordChecksum	1
+GEMS_RELA_01	0021	0021		0015	US	Unknown	1
+GEMS_RELA_01	0021	0021		0016	SS	Unknown	1
+GEMS_RELA_01	0021	0021		0018	SH	GenesisVersionNow	1
+GEMS_RELA_01	0021	0021		0019	UL	AcqReconRecordChecksum	1
+GEMS_RELA_01	0021	0021		0020	DS	TableStartLocation	1
+GEMS_RELA_01	0021	0021		0035	SS	SeriesFromWhichPrescribed	1
+GEMS_RELA_01	0021	0021		0036	SS	ImageFromWhichPrescribed	1
+GEMS_RELA_01	0021	0021		0037	SS	ScreenFormat	1
+GEMS_RELA_01	0021	0021		004A	LO	AnatomicalReferenceForScout	1
+GEMS_RELA_01	0021	0021		004E	US	Unknown	1
+GEMS_RELA_01	0021	0021		004F	SS	LocationsInAcquisition	1
+GEMS_RELA_01	0021	0021		0050	SS	GraphicallyPrescribed	1
+GEMS_RELA_01	0021	0021		0051	DS	RotationFromSourceXRot	1
+GEMS_RELA_01	0021	0021		0052	DS	RotationFromSourceYRot	1
+GEMS_RELA_01	0021	0021		0053	DS	RotationFromSourceZRot	1
+GEMS_RELA_01	0021	0021		0054	SH	ImagePosition	3
+GEMS_RELA_01	0021	0021		0055	SH	ImageOrientation	6
+GEMS_RELA_01	0021	0021		0056	SL	IntegerSlop	1
+GEMS_RELA_01	0021	0021		0057	SL	IntegerSlop	1
+GEMS_RELA_01	0021	0021		0058	SL	IntegerSlop	1
+GEMS_RELA_01	0021	0021		0059	SL	IntegerSlop	1
+GEMS_RELA_01	0021	0021		005A	SL	IntegerSlop	1
+GEMS_RELA_01	0021	0021		005B	DS	FloatSlop	1
+GEMS_RELA_01	0021	0021		005C	DS	FloatSlop	1
+GEMS_RELA_01	0021	0021		005D	DS	FloatSlop	1
+GEMS_RELA_01	0021	0021		005E	DS	FloatSlop	1
+GEMS_RELA_01	0021	0021		005F	DS	FloatSlop	1
+GEMS_RELA_01	0021	0021		0070	LT	Unknown	1
+GEMS_RELA_01	0021	0021		0071	LT	Unknown	1
+GEMS_RELA_01	0021	0021		0081	DS	AutoWindowLevelAlpha	1
+GEMS_RELA_01	0021	0021		0082	DS	AutoWindowLevelBeta	1
+GEMS_RELA_01	0021	0021		0083	DS	AutoWindowLevelWindow	1
+GEMS_RELA_01	0021	0021		0084	DS	AutoWindowLevelLevel	1
+GEMS_RELA_01	0021	0021		0090	SS	TubeFocalSpotPosition	1
+GEMS_RELA_01	0021	0021		0091	SS	BiopsyPosition	1
+GEMS_RELA_01	0021	0021		0092	FL	BiopsyTLocation	1
+GEMS_RELA_01	0021	0021		0093	FL	BiopsyRefLocation	1
+GEMS_SENO_02	0045	0045		0004	CS	AES	1
+GEMS_SENO_02	0045	0045		0006	DS	Angulation	1
+GEMS_SENO_02	0045	0045		0009	DS	RealMagnificationFactor	1
+GEMS_SENO_02	0045	0045		000B	CS	SenographType	1
+GEMS_SENO_02	0045	0045		000C	DS	IntegrationTime	1
+GEMS_SENO_02	0045	0045		000D	DS	ROIOriginXY	1
+GEMS_SENO_02	0045	0045		0011	DS	ReceptorSizeCmXY	2
+GEMS_SENO_02	0045	0045		0012	IS	ReceptorSizePixelsXY	2
+GEMS_SENO_02	0045	0045		0013	ST	Screen	1
+GEMS_SENO_02	0045	0045		0014	DS	PixelPitchMicrons	1
+GEMS_SENO_02	0045	0045		0015	IS	PixelDepthBits	1
+GEMS_SENO_02	0045	0045		0016	IS	BinningFactorXY	2
+GEMS_SENO_02	0045	0045		001B	CS	ClinicalView	1
+GEMS_SENO_02	0045	0045		001D	DS	MeanOfRawGrayLevels	1
+GEMS_SENO_02	0045	0045		001E	DS	MeanOfOffsetGrayLevels	1
+GEMS_SENO_02	0045	0045		001F	DS	MeanOfCorrectedGrayLevels	1
+GEMS_SENO_02	0045	0045		0020	DS	MeanOfRegionGrayLevels	1
+GEMS_SENO_02	0045	0045		0021	DS	MeanOfLogRegionGrayLevels	1
+GEMS_SENO_02	0045	0045		0022	DS	StandardDeviationOfRawGrayLevels	1
+GEMS_SENO_02	0045	0045		0023	DS	StandardDeviationOfCorrectedGrayLevels	1
+GEMS_SENO_02	0045	0045		0024	DS	StandardDeviationOfRegionGrayLevels	1
+GEMS_SENO_02	0045	0045		0025	DS	StandardDeviationOfLogRegionGrayLevels	1
+GEMS_SENO_02	0045	0045		0026	OB	MAOBuffer	1
+GEMS_SENO_02	0045	0045		0027	IS	SetNumber	1
+GEMS_SENO_02	0045	0045		0028	CS	WindowingType	1
+GEMS_SENO_02	0045	0045		0029	DS	WindowingParameters	1-n
+GEMS_SENO_02	0045	0045		002A	IS	CrosshairCursorXCoordinates	1
+GEMS_SENO_02	0045	0045		002B	IS	CrosshairCursorYCoordinates	1
+GEMS_SENO_02	0045	0045		0039	US	VignetteRows	1
+GEMS_SENO_02	0045	0045		003A	US	VignetteColumns	1
+GEMS_SENO_02	0045	0045		003B	US	VignetteBitsAllocated	1
+GEMS_SENO_02	0045	0045		003C	US	VignetteBitsStored	1
+GEMS_SENO_02	0045	0045		003D	US	VignetteHighBit	1
+GEMS_SENO_02	0045	0045		003E	US	VignettePixelRepresentation	1
+GEMS_SENO_02	0045	0045		003F	OB	VignettePixelData	1
+GEMS_SERS_01	0025	0025		0006	SS	LastPulseSequenceUsed	1
+GEMS_SERS_01	0025	0025		0007	SL	ImagesInSeries	1
+GEMS_SERS_01	0025	0025		0010	SL	LandmarkCounter	1
+GEMS_SERS_01	0025	0025		0011	SS	NumberOfAcquisitions	1
+GEMS_SERS_01	0025	0025		0014	SL	IndicatesNumberOfUpdatesToHeader	1
+GEMS_SERS_01	0025	0025		0017	SL	SeriesCompleteFlag	1
+GEMS_SERS_01	0025	0025		0018	SL	NumberOfImagesArchived	1
+GEMS_SERS_01	0025	0025		0019	SL	LastImageNumberUsed	1
+GEMS_SERS_01	0025	0025		001A	SH	PrimaryReceiverSuiteAndHost	1
+GEMS_STDY_01	0023	0023		0001	SL	NumberOfSeriesInStudy	1
+GEMS_STDY_01	0023	0023		0002	SL	NumberOfUnarchivedSeries	1
+GEMS_STDY_01	0023	0023		0010	SS	ReferenceImageField	1
+GEMS_STDY_01	0023	0023		0050	SS	SummaryImage	1
+GEMS_STDY_01	0023	0023		0070	FD	StartTimeSecsInFirstAxial	1
+GEMS_STDY_01	0023	0023		0074	SL	NumberOfUpdatesToHeader	1
+GEMS_STDY_01	0023	0023		007D	SS	IndicatesIfStudyHasCompleteInfo	1
+GEMS_Ultrasound_MovieGroup_001	7FE1	7FE1		1060	OB|OW	IllegalPrivatePixelSequence	1
+GEMS_YMHD_01	0033	0033		0005	UN	Unknown	1
+GEMS_YMHD_01	0033	0033		0006	UN	Unknown	1
+GE_GENESIS_REV3.0	0019	0019		0039	SS	AxialType	1
+GE_GENESIS_REV3.0	0019	0019		008F	SS	SwapPhaseFrequency	1
+GE_GENESIS_REV3.0	0019	0019		009C	SS	PulseSequenceName	1
+GE_GENESIS_REV3.0	0019	0019		009F	SS	CoilType	1
+GE_GENESIS_REV3.0	0019	0019		00A4	SS	SATFatWaterBone	1
+GE_GENESIS_REV3.0	0019	0019		00C0	SS	BitmapOfSATSelections	1
+GE_GENESIS_REV3.0	0019	0019		00C1	SS	SurfaceCoilIntensityCorrectionFlag	1
+GE_GENESIS_REV3.0	0019	0019		00CB	SS	PhaseContrastFlowAxis	1
+GE_GENESIS_REV3.0	0019	0019		00CC	SS	PhaseContrastVelocityEncoding	1
+GE_GENESIS_REV3.0	0019	0019		00D5	SS	FractionalEcho	1
+GE_GENESIS_REV3.0	0019	0019		00D8	SS	VariableEchoFlag	1
+GE_GENESIS_REV3.0	0019	0019		00D9	DS	ConcatenatedSat	1
+GE_GENESIS_REV3.0	0019	0019		00F2	SS	NumberOfPhases	1
+GE_GENESIS_REV3.0	0043	0043		001E	DS	DeltaStartTime	1
+GE_GENESIS_REV3.0	0043	0043		0027	SH	ScanPitchRatio	1
+INTEGRIS 1.0	0041	0041		0020	FL	AccumulatedFluoroscopyDose	1
+INTEGRIS 1.0	0041	0041		0030	FL	AccumulatedExposureDose	1
+INTEGRIS 1.0	0041	0041		0040	FL	TotalDose	1
+INTEGRIS 1.0	0041	0041		0041	FL	TotalNumberOfFrames	1
+INTEGRIS 1.0	0041	0041		0050	SQ	ExposureInformationSequence	1
+INTEGRIS 1.0	0009	0009		0008	CS	ExposureChannel	1-n
+INTEGRIS 1.0	0009	0009		0032	TM	ExposureStartTime	1
+INTEGRIS 1.0	0019	0019		0000	LO	APRName	1
+INTEGRIS 1.0	0019	0019		0040	DS	FrameRate	1
+INTEGRIS 1.0	0021	0021		0012	IS	ExposureNumber	1
+INTEGRIS 1.0	0029	0029		0008	IS	NumberOfExposureResults	1
+INTELERAD MEDICAL SYSTEMS	0029	0029		0001	FD	ImageCompressionFraction	1
+INTELERAD MEDICAL SYSTEMS	0029	0029		0002	FD	ImageQuality	1
+INTELERAD MEDICAL SYSTEMS	0029	0029		0003	FD	ImageBytesTransferred	1
+INTELERAD MEDICAL SYSTEMS	0029	0029		0010	SH	J2cParameterType	1
+INTELERAD MEDICAL SYSTEMS	0029	0029		0011	US	J2cPixelRepresentation	1
+INTELERAD MEDICAL SYSTEMS	0029	0029		0012	US	J2cBitsAllocated	1
+INTELERAD MEDICAL SYSTEMS	0029	0029		0013	US	J2cPixelShiftValue	1
+INTELERAD MEDICAL SYSTEMS	0029	0029		0014	US	J2cPlanarConfiguration	1
+INTELERAD MEDICAL SYSTEMS	0029	0029		0015	DS	J2cRescaleIntercept	1
+INTELERAD MEDICAL SYSTEMS	0029	0029		0020	LO	PixelDataMD5SumPerFrame	1
+INTELERAD MEDICAL SYSTEMS	0029	0029		0021	US	HistogramPercentileLabels	1
+INTELERAD MEDICAL SYSTEMS	0029	0029		0022	FD	HistogramPercentileValues	1
+INTELERAD MEDICAL SYSTEMS	3F01	3F01		0001	LO	InstitutionCode	1
+INTELERAD MEDICAL SYSTEMS	3F01	3F01		0002	LO	RoutedTransferAE	1
+INTELERAD MEDICAL SYSTEMS	3F01	3F01		0003	LO	SourceAE	1
+INTELERAD MEDICAL SYSTEMS	3F01	3F01		0004	SH	DeferredValidation	1
+INTELERAD MEDICAL SYSTEMS	3F01	3F01		0005	LO	SeriesOwner	1
+INTELERAD MEDICAL SYSTEMS	3F01	3F01		0006	LO	OrderGroupNumber	1
+INTELERAD MEDICAL SYSTEMS	3F01	3F01		0007	SH	StrippedPixelData	1
+INTELERAD MEDICAL SYSTEMS	3F01	3F01		0008	SH	PendingMoveRequest	1
+ISG shadow	0029	0029		0070	IS	Unknown	1
+ISG shadow	0029	0029		0080	IS	Unknown	1
+ISG shadow	0029	0029		0090	IS	Unknown	1
+ISI	0009	0009		0001	UN	SIENETGeneralPurposeIMGEF	1
+MERGE TECHNOLOGIES, INC.	0009	0009		0000	OB	Unknown	1
+OCULUS Optikgeraete GmbH	0029	0029		1010	OB	OriginalMeasuringData	1
+OCULUS Optikgeraete GmbH	0029	0029		1012	UL	OriginalMeasuringDataLength	1
+OCULUS Optikgeraete GmbH	0029	0029		1020	OB	OriginalMeasuringRawData	1
+OCULUS Optikgeraete GmbH	0029	0029		1022	UL	OriginalMeasuringRawDataLength	1
+PAPYRUS	0009	0009		0000	LT	OriginalFileName	1
+PAPYRUS	0009	0009		0010	LT	OriginalFileLocation	1
+PAPYRUS	0009	0009		0018	LT	DataSetIdentifier	1
+PAPYRUS	0041	0041		0000	LT	PapyrusComments	1-n
+PAPYRUS	0041	0041		0010	US	FolderType	1
+PAPYRUS	0041	0041		0011	LT	PatientFolderDataSetID	1
+PAPYRUS	0041	0041		0020	LT	FolderName	1
+PAPYRUS	0041	0041		0030	DA	CreationDate	1
+PAPYRUS	0041	0041		0032	TM	CreationTime	1
+PAPYRUS	0041	0041		0034	DA	ModifiedDate	1
+PAPYRUS	0041	0041		0036	TM	ModifiedTime	1
+PAPYRUS	0041	0041		0040	LT	OwnerName	1-n
+PAPYRUS	0041	0041		0050	LT	FolderStatus	1
+PAPYRUS	0041	0041		0060	UL	NumberOfImages	1
+PAPYRUS	0041	0041		0062	UL	NumberOfOther	1
+PAPYRUS	0041	0041		00A0	LT	ExternalFolderElementDSID	1-n
+PAPYRUS	0041	0041		00A1	US	ExternalFolderElementDataSetType	1-n
+PAPYRUS	0041	0041		00A2	LT	ExternalFolderElementFileLocation	1-n
+PAPYRUS	0041	0041		00A3	UL	ExternalFolderElementLength	1-n
+PAPYRUS	0041	0041		00B0	LT	InternalFolderElementDSID	1-n
+PAPYRUS	0041	0041		00B1	US	InternalFolderElementDataSetType	1-n
+PAPYRUS	0041	0041		00B2	UL	InternalOffsetToDataSet	1-n
+PAPYRUS	0041	0041		00B3	UL	InternalOffsetToImage	1-n
+PAPYRUS 3.0	0041	0041		0000	LT	PapyrusComments	1
+PAPYRUS 3.0	0041	0041		0010	SQ	PointerSequence	1
+PAPYRUS 3.0	0041	0041		0011	UL	ImagePointer	1
+PAPYRUS 3.0	0041	0041		0012	UL	PixelOffset	1
+PAPYRUS 3.0	0041	0041		0013	SQ	ImageIdentifierSequence	1
+PAPYRUS 3.0	0041	0041		0014	SQ	ExternalFileReferenceSequence	1
+PAPYRUS 3.0	0041	0041		0015	US	NumberOfImages	1
+PAPYRUS 3.0	0041	0041		0021	UI	ReferencedSOPClassUID	1
+PAPYRUS 3.0	0041	0041		0022	UI	ReferencedSOPInstanceUID	1
+PAPYRUS 3.0	0041	0041		0031	LT	ReferencedFileName	1
+PAPYRUS 3.0	0041	0041		0032	LT	ReferencedFilePath	1-n
+PAPYRUS 3.0	0041	0041		0041	UI	ReferencedImageSOPClassUID	1
+PAPYRUS 3.0	0041	0041		0042	UI	ReferencedImageSOPInstanceUID	1
+PAPYRUS 3.0	0041	0041		0050	SQ	ImageSequence	1
+PAPYRUS 3.0	6001	60FF	o	0000	IS	OverlayID	1
+PAPYRUS 3.0	6001	60FF	o	0001	LT	LinkedOverlays	1-n
+PAPYRUS 3.0	6001	60FF	o	0010	US	OverlayRows	1
+PAPYRUS 3.0	6001	60FF	o	0011	US	OverlayColumns	1
+PAPYRUS 3.0	6001	60FF	o	0040	LO	OverlayType	1
+PAPYRUS 3.0	6001	60FF	o	0050	US	OverlayOrigin	1-n
+PAPYRUS 3.0	6001	60FF	o	0060	LO	Editable	1
+PAPYRUS 3.0	6001	60FF	o	0070	LO	OverlayFont	1
+PAPYRUS 3.0	6001	60FF	o	0072	LO	OverlayStyle	1
+PAPYRUS 3.0	6001	60FF	o	0074	US	OverlayFontSize	1
+PAPYRUS 3.0	6001	60FF	o	0076	LO	OverlayColor	1
+PAPYRUS 3.0	6001	60FF	o	0078	US	ShadowSize	1
+PAPYRUS 3.0	6001	60FF	o	0080	LO	FillPattern	1
+PAPYRUS 3.0	6001	60FF	o	0082	US	OverlayPenSize	1
+PAPYRUS 3.0	6001	60FF	o	00A0	LO	Label	1
+PAPYRUS 3.0	6001	60FF	o	00A2	LT	PostItText	1
+PAPYRUS 3.0	6001	60FF	o	00A4	US	AnchorPoint	2
+PAPYRUS 3.0	6001	60FF	o	00B0	LO	ROIType	1
+PAPYRUS 3.0	6001	60FF	o	00B2	LT	AttachedAnnotation	1
+PAPYRUS 3.0	6001	60FF	o	00BA	US	ContourPoints	1-n
+PAPYRUS 3.0	6001	60FF	o	00BC	US	MaskData	1-n
+PAPYRUS 3.0	6001	60FF	o	00C0	SQ	UINOverlaySequence	1
+PHILIPS IMAGING DD 001	2001	2001		0001	FL	ChemicalShift	1
+PHILIPS IMAGING DD 001	2001	2001		0002	IS	ChemicalShiftNumberMR	1
+PHILIPS IMAGING DD 001	2001	2001		0003	FL	DiffusionBFactor	1
+PHILIPS IMAGING DD 001	2001	2001		0004	CS	DiffusionDirection	1
+PHILIPS IMAGING DD 001	2001	2001		0006	CS	ImageEnhanced	1
+PHILIPS IMAGING DD 001	2001	2001		0007	CS	ImageTypeEDES	1
+PHILIPS IMAGING DD 001	2001	2001		0008	IS	PhaseNumber	1
+PHILIPS IMAGING DD 001	2001	2001		0009	FL	ImagePrepulseDelay	1
+PHILIPS IMAGING DD 001	2001	2001		000A	IS	SliceNumberMR	1
+PHILIPS IMAGING DD 001	2001	2001		000B	CS	SliceOrientation	1
+PHILIPS IMAGING DD 001	2001	2001		000C	CS	ArrhythmiaRejection	1
+PHILIPS IMAGING DD 001	2001	2001		000E	CS	CardiacCycled	1
+PHILIPS IMAGING DD 001	2001	2001		000F	SS	CardiacGateWidth	1
+PHILIPS IMAGING DD 001	2001	2001		0010	CS	CardiacSync	1
+PHILIPS IMAGING DD 001	2001	2001		0011	FL	DiffusionEchoTime	1
+PHILIPS IMAGING DD 001	2001	2001		0012	CS	DynamicSeries	1
+PHILIPS IMAGING DD 001	2001	2001		0013	SL	EPIFactor	1
+PHILIPS IMAGING DD 001	2001	2001		0014	SL	NumberOfEchoes	1
+PHILIPS IMAGING DD 001	2001	2001		0015	SS	NumberOfLocations	1
+PHILIPS IMAGING DD 001	2001	2001		0016	SS	NumberOfPCDirections	1
+PHILIPS IMAGING DD 001	2001	2001		0017	SL	NumberOfPhasesMR	1
+PHILIPS IMAGING DD 001	2001	2001		0018	SL	NumberOfSlicesMR	1
+PHILIPS IMAGING DD 001	2001	2001		0019	CS	PartialMatrixScanned	1
+PHILIPS IMAGING DD 001	2001	2001		001A	FL	PCVelocity	1-n
+PHILIPS IMAGING DD 001	2001	2001		001B	FL	PrepulseDelay	1
+PHILIPS IMAGING DD 001	2001	2001		001C	CS	PrepulseType	1
+PHILIPS IMAGING DD 001	2001	2001		001D	IS	ReconstructionNumberMR	1
+PHILIPS IMAGING DD 001	2001	2001		001F	CS	RespirationSync	1
+PHILIPS IMAGING DD 001	2001	2001		0020	LO	ScanningTechnique	1
+PHILIPS IMAGING DD 001	2001	2001		0021	CS	SPIR	1
+PHILIPS IMAGING DD 001	2001	2001		0022	FL	WaterFatShift	1
+PHILIPS IMAGING DD 001	2001	2001		0023	DS	FlipAnglePhilips	1
+PHILIPS IMAGING DD 001	2001	2001		0024	CS	SeriesIsInteractive	1
+PHILIPS IMAGING DD 001	2001	2001		0025	SH	EchoTimeDisplayMR	1
+PHILIPS IMAGING DD 001	2001	2001		0026	CS	PresentationStateSubtractionActive	1
+PHILIPS IMAGING DD 001	2001	2001		002D	SS	StackNumberOfSlices	1
+PHILIPS IMAGING DD 001	2001	2001		0032	FL	StackRadialAngle	1
+PHILIPS IMAGING DD 001	2001	2001		0033	CS	StackRadialAxis	1
+PHILIPS IMAGING DD 001	2001	2001		0035	SS	StackSliceNumber	1
+PHILIPS IMAGING DD 001	2001	2001		0036	CS	StackType	1
+PHILIPS IMAGING DD 001	2001	2001		003F	CS	ZoomMode	1
+PHILIPS IMAGING DD 001	2001	2001		0058	UL	ContrastTransferTaste	1
+PHILIPS IMAGING DD 001	2001	2001		005F	SQ	StackSequence	1
+PHILIPS IMAGING DD 001	2001	2001		0060	SL	NumberOfStacks	1
+PHILIPS IMAGING DD 001	2001	2001		0061	CS	SeriesTransmitted	1
+PHILIPS IMAGING DD 001	2001	2001		0062	CS	SeriesCommitted	1
+PHILIPS IMAGING DD 001	2001	2001		0063	CS	ExaminationSource	1
+PHILIPS IMAGING DD 001	2001	2001		0067	CS	LinearPresentationGLTrafoShapeSub	1
+PHILIPS IMAGING DD 001	2001	2001		0077	CS	GLTrafoType	1
+PHILIPS IMAGING DD 001	2001	2001		007B	IS	AcquisitionNumber	1
+PHILIPS IMAGING DD 001	2001	2001		0081	IS	NumberOfDynamicScans	1
+PHILIPS IMAGING DD 001	2001	2001		009F	US	PixelProcessingKernelSize	1
+PHILIPS IMAGING DD 001	2001	2001		00A1	CS	IsRawImage	1
+PHILIPS IMAGING DD 001	2001	2001		00F1	FL	ProspectiveMotionCorrection	1
+PHILIPS IMAGING DD 001	2001	2001		00F2	FL	RetrospectiveMotionCorrection	1
+PHILIPS MR	0009	0009		0010	LO	SPIRelease	1
+PHILIPS MR	0009	0009		0012	LO	Unknown	1
+PHILIPS MR IMAGING DD 001	2005	2005		0005	CS	SynergyReconstructionType	1
+PHILIPS MR IMAGING DD 001	2005	2005		001E	SH	MIPProtocol	1
+PHILIPS MR IMAGING DD 001	2005	2005		001F	SH	MPRProtocol	1
+PHILIPS MR IMAGING DD 001	2005	2005		0020	SL	NumberOfChemicalShifts	1
+PHILIPS MR IMAGING DD 001	2005	2005		002D	SS	NumberOfStackSlices	1
+PHILIPS MR IMAGING DD 001	2005	2005		0083	SQ	Unknown	1
+PHILIPS MR IMAGING DD 001	2005	2005		00A1	CS	SyncraScanType	1
+PHILIPS MR IMAGING DD 001	2005	2005		00B0	FL	DiffusionDirectionRL	1
+PHILIPS MR IMAGING DD 001	2005	2005		00B1	FL	DiffusionDirectionAP	1
+PHILIPS MR IMAGING DD 001	2005	2005		00B2	FL	DiffusionDirectionFH	1
+PHILIPS MR R5.5/PART	0019	0019		1000	DS	FieldOfView	1
+PHILIPS MR R5.6/PART	0019	0019		1000	DS	FieldOfView	1
+PHILIPS MR SPECTRO;1	0019	0019		0001	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0002	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0003	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0004	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0005	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0006	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0007	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0008	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0009	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0010	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0012	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0013	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0014	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0015	US	Unknown	1-n
+PHILIPS MR SPECTRO;1	0019	0019		0016	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0017	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0018	UN	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0020	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0021	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0022	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0023	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0024	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0025	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0026	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0027	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0028	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0029	IS	Unknown	1-n
+PHILIPS MR SPECTRO;1	0019	0019		0031	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0032	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0041	LT	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0042	IS	Unknown	2
+PHILIPS MR SPECTRO;1	0019	0019		0043	IS	Unknown	2
+PHILIPS MR SPECTRO;1	0019	0019		0045	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0046	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0047	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0048	IS	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0049	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0050	UN	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0060	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0061	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0070	UN	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0071	IS	Unknown	1-n
+PHILIPS MR SPECTRO;1	0019	0019		0072	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0073	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0074	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0076	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0077	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0078	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0079	US	Unknown	1
+PHILIPS MR SPECTRO;1	0019	0019		0080	IS	Unknown	1
+PHILIPS MR/LAST	0019	0019		0009	DS	MainMagneticField	1
+PHILIPS MR/LAST	0019	0019		000E	IS	FlowCompensation	1
+PHILIPS MR/LAST	0019	0019		00B1	IS	MinimumRRInterval	1
+PHILIPS MR/LAST	0019	0019		00B2	IS	MaximumRRInterval	1
+PHILIPS MR/LAST	0019	0019		00B3	IS	NumberOfRejections	1
+PHILIPS MR/LAST	0019	0019		00B4	IS	NumberOfRRIntervals	1-n
+PHILIPS MR/LAST	0019	0019		00B5	IS	ArrhythmiaRejection	1
+PHILIPS MR/LAST	0019	0019		00C0	DS	Unknown	1-n
+PHILIPS MR/LAST	0019	0019		00C6	IS	CycledMultipleSlice	1
+PHILIPS MR/LAST	0019	0019		00CE	IS	REST	1
+PHILIPS MR/LAST	0019	0019		00D5	DS	Unknown	1
+PHILIPS MR/LAST	0019	0019		00D6	IS	FourierInterpolation	1
+PHILIPS MR/LAST	0019	0019		00D9	IS	Unknown	1-n
+PHILIPS MR/LAST	0019	0019		00E0	IS	Prepulse	1
+PHILIPS MR/LAST	0019	0019		00E1	DS	PrepulseDelay	1
+PHILIPS MR/LAST	0019	0019		00E2	IS	Unknown	1
+PHILIPS MR/LAST	0019	0019		00E3	DS	Unknown	1
+PHILIPS MR/LAST	0019	0019		00F0	LT	WSProtocolString1	1
+PHILIPS MR/LAST	0019	0019		00F1	LT	WSProtocolString2	1
+PHILIPS MR/LAST	0019	0019		00F2	LT	WSProtocolString3	1
+PHILIPS MR/LAST	0019	0019		00F3	LT	WSProtocolString4	1
+PHILIPS MR/LAST	0021	0021		0000	IS	Unknown	1
+PHILIPS MR/LAST	0021	0021		0010	IS	Unknown	1
+PHILIPS MR/LAST	0021	0021		0020	IS	Unknown	1
+PHILIPS MR/LAST	0021	0021		0021	DS	SliceGap	1
+PHILIPS MR/LAST	0021	0021		0022	DS	StackRadialAngle	1
+PHILIPS MR/LAST	0027	0027		0000	US	Unknown	1
+PHILIPS MR/LAST	0027	0027		0011	US	Unknown	1-n
+PHILIPS MR/LAST	0027	0027		0012	DS	Unknown	1-n
+PHILIPS MR/LAST	0027	0027		0013	DS	Unknown	1-n
+PHILIPS MR/LAST	0027	0027		0014	DS	Unknown	1-n
+PHILIPS MR/LAST	0027	0027		0015	DS	Unknown	1-n
+PHILIPS MR/LAST	0027	0027		0016	LO	Unknown	1
+PHILIPS MR/LAST	0029	0029		0010	DS	FPMin	1
+PHILIPS MR/LAST	0029	0029		0020	DS	FPMax	1
+PHILIPS MR/LAST	0029	0029		0030	DS	ScaledMinimum	1
+PHILIPS MR/LAST	0029	0029		0040	DS	ScaledMaximum	1
+PHILIPS MR/LAST	0029	0029		0050	DS	WindowMinimum	1
+PHILIPS MR/LAST	0029	0029		0060	DS	WindowMaximum	1
+PHILIPS MR/LAST	0029	0029		0061	IS	Unknown	1
+PHILIPS MR/LAST	0029	0029		0070	DS	Unknown	1
+PHILIPS MR/LAST	0029	0029		0071	DS	Unknown	1
+PHILIPS MR/LAST	0029	0029		0072	IS	Unknown	1
+PHILIPS MR/LAST	0029	0029		0080	IS	ViewCenter	1
+PHILIPS MR/LAST	0029	0029		0081	IS	ViewSize	1
+PHILIPS MR/LAST	0029	0029		0082	IS	ViewZoom	1
+PHILIPS MR/LAST	0029	0029		0083	IS	ViewTransform	1
+PHILIPS MR/LAST	6001	6001		0000	LT	Unknown	1
+PHILIPS MR/PART	0019	0019		1000	DS	FieldOfView	1
+PHILIPS MR/PART	0019	0019		1005	DS	CCAngulation	1
+PHILIPS MR/PART	0019	0019		1006	DS	APAngulation	1
+PHILIPS MR/PART	0019	0019		1007	DS	LRAngulation	1
+PHILIPS MR/PART	0019	0019		1008	IS	PatientPosition	1
+PHILIPS MR/PART	0019	0019		1009	IS	PatientOrientation	1
+PHILIPS MR/PART	0019	0019		100A	IS	SliceOrientation	1
+PHILIPS MR/PART	0019	0019		100B	DS	LROffcenter	1
+PHILIPS MR/PART	0019	0019		100C	DS	CCOffcenter	1
+PHILIPS MR/PART	0019	0019		100D	DS	APOffcenter	1
+PHILIPS MR/PART	0019	0019		100E	DS	Unknown	1
+PHILIPS MR/PART	0019	0019		100F	IS	NumberOfSlices	1
+PHILIPS MR/PART	0019	0019		1010	DS	SliceFactor	1
+PHILIPS MR/PART	0019	0019		1011	DS	EchoTimes	1-n
+PHILIPS MR/PART	0019	0019		1015	IS	DynamicStudy	1
+PHILIPS MR/PART	0019	0019		1018	DS	HeartbeatInterval	1
+PHILIPS MR/PART	0019	0019		1019	DS	RepetitionTimeFFE	1
+PHILIPS MR/PART	0019	0019		101A	DS	FFEFlipAngle	1
+PHILIPS MR/PART	0019	0019		101B	IS	NumberOfScans	1
+PHILIPS MR/PART	0019	0019		1021	DS	Unknown	1-n
+PHILIPS MR/PART	0019	0019		1022	DS	DynamicScanTimeBegin	1
+PHILIPS MR/PART	0019	0019		1024	IS	Unknown	1
+PHILIPS MR/PART	0019	0019		1064	DS	RepetitionTimeSE	1
+PHILIPS MR/PART	0019	0019		1065	DS	RepetitionTimeIR	1
+PHILIPS MR/PART	0019	0019		1069	IS	NumberOfPhases	1
+PHILIPS MR/PART	0019	0019		106A	IS	CardiacFrequency	1
+PHILIPS MR/PART	0019	0019		106B	DS	InversionDelay	1
+PHILIPS MR/PART	0019	0019		106C	DS	GateDelay	1
+PHILIPS MR/PART	0019	0019		106D	DS	GateWidth	1
+PHILIPS MR/PART	0019	0019		106E	DS	TriggerDelayTime	1
+PHILIPS MR/PART	0019	0019		1080	IS	NumberOfChemicalShifts	1
+PHILIPS MR/PART	0019	0019		1081	DS	ChemicalShift	1
+PHILIPS MR/PART	0019	0019		1084	IS	NumberOfRows	1
+PHILIPS MR/PART	0019	0019		1085	IS	NumberOfSamples	1
+PHILIPS MR/PART	0019	0019		1094	LO	MagnetizationTransferContrast	1
+PHILIPS MR/PART	0019	0019		1095	LO	SpectralPresaturationWithInversionRecovery	1
+PHILIPS MR/PART	0019	0019		1096	IS	Unknown	1
+PHILIPS MR/PART	0019	0019		1097	LO	Unknown	1
+PHILIPS MR/PART	0019	0019		10A0	IS	Unknown	1
+PHILIPS MR/PART	0019	0019		10A1	DS	Unknown	1
+PHILIPS MR/PART	0019	0019		10A3	DS	Unknown	1
+PHILIPS MR/PART	0019	0019		10A4	CS	Unknown	1
+PHILIPS MR/PART	0019	0019		10C8	IS	Unknown	1
+PHILIPS MR/PART	0019	0019		10C9	IS	FoldoverDirectionTransverse	1
+PHILIPS MR/PART	0019	0019		10CA	IS	FoldoverDirectionSagittal	1
+PHILIPS MR/PART	0019	0019		10CB	IS	FoldoverDirectionCoronal	1
+PHILIPS MR/PART	0019	0019		10CC	IS	Unknown	1
+PHILIPS MR/PART	0019	0019		10CD	IS	Unknown	1
+PHILIPS MR/PART	0019	0019		10CE	IS	Unknown	1
+PHILIPS MR/PART	0019	0019		10CF	IS	NumberOfEchoes	1
+PHILIPS MR/PART	0019	0019		10D0	IS	ScanResolution	1
+PHILIPS MR/PART	0019	0019		10D2	LO	WaterFatShift	2
+PHILIPS MR/PART	0019	0019		10D4	IS	ArtifactReduction	1
+PHILIPS MR/PART	0019	0019		10D5	IS	Unknown	1
+PHILIPS MR/PART	0019	0019		10D6	IS	Unknown	1
+PHILIPS MR/PART	0019	0019		10D7	DS	ScanPercentage	1
+PHILIPS MR/PART	0019	0019		10D8	IS	Halfscan	1
+PHILIPS MR/PART	0019	0019		10D9	IS	EPIFactor	1
+PHILIPS MR/PART	0019	0019		10DA	IS	TurboFactor	1
+PHILIPS MR/PART	0019	0019		10DB	IS	Unknown	1
+PHILIPS MR/PART	0019	0019		10E0	IS	PercentageOfScanCompleted	1
+PHILIPS MR/PART	0019	0019		10E1	IS	Unknown	1
+PHILIPS MR/PART	0019	0019		1100	IS	NumberOfStacks	1
+PHILIPS MR/PART	0019	0019		1101	IS	StackType	1-n
+PHILIPS MR/PART	0019	0019		1102	IS	Unknown	1-n
+PHILIPS MR/PART	0019	0019		110B	DS	LROffcenter	1
+PHILIPS MR/PART	0019	0019		110C	DS	CCOffcenter	1
+PHILIPS MR/PART	0019	0019		110D	DS	APOffcenter	1
+PHILIPS MR/PART	0019	0019		1145	IS	ReconstructionResolution	1
+PHILIPS MR/PART	0019	0019		11FC	IS	ResonanceFrequency	1
+PHILIPS MR/PART	0019	0019		12C0	DS	TriggerDelayTimes	1
+PHILIPS MR/PART	0019	0019		12E0	IS	PrepulseType	1
+PHILIPS MR/PART	0019	0019		12E1	DS	PrepulseDelay	1
+PHILIPS MR/PART	0019	0019		12E3	DS	PhaseContrastVelocity	1
+PHILIPS MR/PART	0021	0021		1000	IS	ReconstructionNumber	1
+PHILIPS MR/PART	0021	0021		1010	IS	ImageType	1
+PHILIPS MR/PART	0021	0021		1020	IS	SliceNumber	1
+PHILIPS MR/PART	0021	0021		1030	IS	EchoNumber	1
+PHILIPS MR/PART	0021	0021		1031	DS	PatientReferenceID	1
+PHILIPS MR/PART	0021	0021		1035	IS	ChemicalShiftNumber	1
+PHILIPS MR/PART	0021	0021		1040	IS	PhaseNumber	1
+PHILIPS MR/PART	0021	0021		1050	IS	DynamicScanNumber	1
+PHILIPS MR/PART	0021	0021		1060	IS	NumberOfRowsInObject	1
+PHILIPS MR/PART	0021	0021		1061	IS	RowNumber	1-n
+PHILIPS MR/PART	0021	0021		1062	IS	Unknown	1-n
+PHILIPS MR/PART	0021	0021		1100	DA	ScanDate	1
+PHILIPS MR/PART	0021	0021		1110	TM	ScanTime	1
+PHILIPS MR/PART	0021	0021		1221	IS	SliceGap	1
+PHILIPS MR/PART	0029	0029		0000	DS	Unknown	2
+PHILIPS MR/PART	0029	0029		0004	US	Unknown	1
+PHILIPS MR/PART	0029	0029		0010	DS	Unknown	1
+PHILIPS MR/PART	0029	0029		0011	DS	Unknown	1
+PHILIPS MR/PART	0029	0029		0020	LO	Unknown	1
+PHILIPS MR/PART	0029	0029		0031	DS	Unknown	2
+PHILIPS MR/PART	0029	0029		0032	DS	Unknown	2
+PHILIPS MR/PART	0029	0029		00C3	IS	ScanResolution	1
+PHILIPS MR/PART	0029	0029		00C4	IS	FieldOfView	1
+PHILIPS MR/PART	0029	0029		00D5	LT	SliceThickness	1
+PHILIPS-MR-1	0019	0019		0011	IS	ChemicalShiftNumber	1
+PHILIPS-MR-1	0019	0019		0012	IS	PhaseNumber	1
+PHILIPS-MR-1	0021	0021		0001	IS	ReconstructionNumber	1
+PHILIPS-MR-1	0021	0021		0002	IS	SliceNumber	1
+Philips Imaging DD 001	2001	2001		0001	FL	ChemicalShift	1
+Philips Imaging DD 001	2001	2001		0002	IS	ChemicalShiftNumberMR	1
+Philips Imaging DD 001	2001	2001		0003	FL	DiffusionBFactor	1
+Philips Imaging DD 001	2001	2001		0004	CS	DiffusionDirection	1
+Philips Imaging DD 001	2001	2001		0006	CS	ImageEnhanced	1
+Philips Imaging DD 001	2001	2001		0007	CS	ImageTypeEDES	1
+Philips Imaging DD 001	2001	2001		0008	IS	PhaseNumber	1
+Philips Imaging DD 001	2001	2001		0009	FL	ImagePrepulseDelay	1
+Philips Imaging DD 001	2001	2001		000A	IS	SliceNumberMR	1
+Philips Imaging DD 001	2001	2001		000B	CS	SliceOrientation	1
+Philips Imaging DD 001	2001	2001		000C	CS	ArrhythmiaRejection	1
+Philips Imaging DD 001	2001	2001		000E	CS	CardiacCycled	1
+Philips Imaging DD 001	2001	2001		000F	SS	CardiacGateWidth	1
+Philips Imaging DD 001	2001	2001		0010	CS	CardiacSync	1
+Philips Imaging DD 001	2001	2001		0011	FL	DiffusionEchoTime	1
+Philips Imaging DD 001	2001	2001		0012	CS	DynamicSeries	1
+Philips Imaging DD 001	2001	2001		0013	SL	EPIFactor	1
+Philips Imaging DD 001	2001	2001		0014	SL	NumberOfEchoes	1
+Philips Imaging DD 001	2001	2001		0015	SS	NumberOfLocations	1
+Philips Imaging DD 001	2001	2001		0016	SS	NumberOfPCDirections	1
+Philips Imaging DD 001	2001	2001		0017	SL	NumberOfPhasesMR	1
+Philips Imaging DD 001	2001	2001		0018	SL	NumberOfSlicesMR	1
+Philips Imaging DD 001	2001	2001		0019	CS	PartialMatrixScanned	1
+Philips Imaging DD 001	2001	2001		001A	FL	PCVelocity	1-n
+Philips Imaging DD 001	2001	2001		001B	FL	PrepulseDelay	1
+Philips Imaging DD 001	2001	2001		001C	CS	PrepulseType	1
+Philips Imaging DD 001	2001	2001		001D	IS	ReconstructionNumberMR	1
+Philips Imaging DD 001	2001	2001		001F	CS	RespirationSync	1
+Philips Imaging DD 001	2001	2001		0020	LO	ScanningTechnique	1
+Philips Imaging DD 001	2001	2001		0021	CS	SPIR	1
+Philips Imaging DD 001	2001	2001		0022	FL	WaterFatShift	1
+Philips Imaging DD 001	2001	2001		0023	DS	FlipAnglePhilips	1
+Philips Imaging DD 001	2001	2001		0024	CS	SeriesIsInteractive	1
+Philips Imaging DD 001	2001	2001		0025	SH	EchoTimeDisplayMR	1
+Philips Imaging DD 001	2001	2001		0026	CS	PresentationStateSubtractionActive	1
+Philips Imaging DD 001	2001	2001		002D	SS	StackNumberOfSlices	1
+Philips Imaging DD 001	2001	2001		0032	FL	StackRadialAngle	1
+Philips Imaging DD 001	2001	2001		0033	CS	StackRadialAxis	1
+Philips Imaging DD 001	2001	2001		0035	SS	StackSliceNumber	1
+Philips Imaging DD 001	2001	2001		0036	CS	StackType	1
+Philips Imaging DD 001	2001	2001		003F	CS	ZoomMode	1
+Philips Imaging DD 001	2001	2001		0058	UL	ContrastTransferTaste	1
+Philips Imaging DD 001	2001	2001		005F	SQ	StackSequence	1
+Philips Imaging DD 001	2001	2001		0060	SL	NumberOfStacks	1
+Philips Imaging DD 001	2001	2001		0061	CS	SeriesTransmitted	1
+Philips Imaging DD 001	2001	2001		0062	CS	SeriesCommitted	1
+Philips Imaging DD 001	2001	2001		0063	CS	ExaminationSource	1
+Philips Imaging DD 001	2001	2001		0067	CS	LinearPresentationGLTrafoShapeSub	1
+Philips Imaging DD 001	2001	2001		0077	CS	GLTrafoType	1
+Philips Imaging DD 001	2001	2001		007B	IS	AcquisitionNumber	1
+Philips Imaging DD 001	2001	2001		0081	IS	NumberOfDynamicScans	1
+Philips Imaging DD 001	2001	2001		009F	US	PixelProcessingKernelSize	1
+Philips Imaging DD 001	2001	2001		00A1	CS	IsRawImage	1
+Philips Imaging DD 001	2001	2001		00F1	FL	ProspectiveMotionCorrection	1
+Philips Imaging DD 001	2001	2001		00F2	FL	RetrospectiveMotionCorrection	1
+Philips MR Imaging DD 001	2005	2005		0005	CS	SynergyReconstructionType	1
+Philips MR Imaging DD 001	2005	2005		001E	SH	MIPProtocol	1
+Philips MR Imaging DD 001	2005	2005		001F	SH	MPRProtocol	1
+Philips MR Imaging DD 001	2005	2005		0020	SL	NumberOfChemicalShifts	1
+Philips MR Imaging DD 001	2005	2005		002D	SS	NumberOfStackSlices	1
+Philips MR Imaging DD 001	2005	2005		0083	SQ	Unknown	1
+Philips MR Imaging DD 001	2005	2005		00A1	CS	SyncraScanType	1
+Philips MR Imaging DD 001	2005	2005		00B0	FL	DiffusionDirectionRL	1
+Philips MR Imaging DD 001	2005	2005		00B1	FL	DiffusionDirectionAP	1
+Philips MR Imaging DD 001	2005	2005		00B2	FL	DiffusionDirectionFH	1
+Philips MR Imaging DD 005	2005	2005		0002	SQ	Unknown	1
+Picker NM Private Group	7001	7001		0001	UI	Unknown	1
+Picker NM Private Group	7001	7001		0002	OB	Unknown	1
+SIEMENS CM VA0  ACQU	0019	0019		0010	LT	ParameterFileName	1
+SIEMENS CM VA0  ACQU	0019	0019		0011	LO	SequenceFileName	1
+SIEMENS CM VA0  ACQU	0019	0019		0012	LT	SequenceFileOwner	1
+SIEMENS CM VA0  ACQU	0019	0019		0013	LT	SequenceDescription	1
+SIEMENS CM VA0  ACQU	0019	0019		0014	LT	EPIFileName	1
+SIEMENS CM VA0  CMS	0009	0009		0000	DS	NumberOfMeasurements	1
+SIEMENS CM VA0  CMS	0009	0009		0010	LT	StorageMode	1
+SIEMENS CM VA0  CMS	0009	0009		0012	UL	EvaluationMaskImage	1
+SIEMENS CM VA0  CMS	0009	0009		0026	DA	LastMoveDate	1
+SIEMENS CM VA0  CMS	0009	0009		0027	TM	LastMoveTime	1
+SIEMENS CM VA0  CMS	0011	0011		000A	LT	Unknown	1
+SIEMENS CM VA0  CMS	0011	0011		0010	DA	RegistrationDate	1
+SIEMENS CM VA0  CMS	0011	0011		0011	TM	RegistrationTime	1
+SIEMENS CM VA0  CMS	0011	0011		0022	LT	Unknown	1
+SIEMENS CM VA0  CMS	0011	0011		0023	DS	UsedPatientWeight	1
+SIEMENS CM VA0  CMS	0011	0011		0040	IS	OrganCode	1
+SIEMENS CM VA0  CMS	0013	0013		0000	LT	ModifyingPhysician	1
+SIEMENS CM VA0  CMS	0013	0013		0010	DA	ModificationDate	1
+SIEMENS CM VA0  CMS	0013	0013		0012	TM	ModificationTime	1
+SIEMENS CM VA0  CMS	0013	0013		0020	LO	PatientName	1
+SIEMENS CM VA0  CMS	0013	0013		0022	LO	PatientId	1
+SIEMENS CM VA0  CMS	0013	0013		0030	DA	PatientBirthdate	1
+SIEMENS CM VA0  CMS	0013	0013		0031	DS	PatientWeight	1
+SIEMENS CM VA0  CMS	0013	0013		0032	LT	PatientsMaidenName	1
+SIEMENS CM VA0  CMS	0013	0013		0033	LT	ReferringPhysician	1
+SIEMENS CM VA0  CMS	0013	0013		0034	LT	AdmittingDiagnosis	1
+SIEMENS CM VA0  CMS	0013	0013		0035	LO	PatientSex	1
+SIEMENS CM VA0  CMS	0013	0013		0040	LO	ProcedureDescription	1
+SIEMENS CM VA0  CMS	0013	0013		0042	LO	RestDirection	1
+SIEMENS CM VA0  CMS	0013	0013		0044	LO	PatientPosition	1
+SIEMENS CM VA0  CMS	0013	0013		0046	LT	ViewDirection	1
+SIEMENS CM VA0  CMS	0013	0013		0050	LT	Unknown	1
+SIEMENS CM VA0  CMS	0013	0013		0051	LT	Unknown	1
+SIEMENS CM VA0  CMS	0013	0013		0052	LT	Unknown	1
+SIEMENS CM VA0  CMS	0013	0013		0053	LT	Unknown	1
+SIEMENS CM VA0  CMS	0013	0013		0054	LT	Unknown	1
+SIEMENS CM VA0  CMS	0013	0013		0055	LT	Unknown	1
+SIEMENS CM VA0  CMS	0013	0013		0056	LT	Unknown	1
+SIEMENS CM VA0  CMS	0019	0019		0010	DS	NetFrequency	1
+SIEMENS CM VA0  CMS	0019	0019		0020	LT	MeasurementMode	1
+SIEMENS CM VA0  CMS	0019	0019		0030	LT	CalculationMode	1
+SIEMENS CM VA0  CMS	0019	0019		0050	IS	NoiseLevel	1
+SIEMENS CM VA0  CMS	0019	0019		0060	IS	NumberOfDataBytes	1
+SIEMENS CM VA0  CMS	0021	0021		0020	DS	FoV	2
+SIEMENS CM VA0  CMS	0021	0021		0022	DS	ImageMagnificationFactor	1
+SIEMENS CM VA0  CMS	0021	0021		0024	DS	ImageScrollOffset	2
+SIEMENS CM VA0  CMS	0021	0021		0026	IS	ImagePixelOffset	1
+SIEMENS CM VA0  CMS	0021	0021		0030	LT	ViewDirection	1
+SIEMENS CM VA0  CMS	0021	0021		0032	CS	PatientRestDirection	1
+SIEMENS CM VA0  CMS	0021	0021		0060	DS	ImagePosition	3
+SIEMENS CM VA0  CMS	0021	0021		0061	DS	ImageNormal	3
+SIEMENS CM VA0  CMS	0021	0021		0063	DS	ImageDistance	1
+SIEMENS CM VA0  CMS	0021	0021		0065	US	ImagePositioningHistoryMask	1
+SIEMENS CM VA0  CMS	0021	0021		006A	DS	ImageRow	3
+SIEMENS CM VA0  CMS	0021	0021		006B	DS	ImageColumn	3
+SIEMENS CM VA0  CMS	0021	0021		0070	LT	PatientOrientationSet1	3
+SIEMENS CM VA0  CMS	0021	0021		0071	LT	PatientOrientationSet2	3
+SIEMENS CM VA0  CMS	0021	0021		0080	LT	StudyName	1
+SIEMENS CM VA0  CMS	0021	0021		0082	LT	StudyType	3
+SIEMENS CM VA0  CMS	0029	0029		0010	LT	WindowStyle	1
+SIEMENS CM VA0  CMS	0029	0029		0011	LT	Unknown	1
+SIEMENS CM VA0  CMS	0029	0029		0013	LT	Unknown	1
+SIEMENS CM VA0  CMS	0029	0029		0020	LT	PixelQualityCode	3
+SIEMENS CM VA0  CMS	0029	0029		0022	IS	PixelQualityValue	3
+SIEMENS CM VA0  CMS	0029	0029		0050	LT	ArchiveCode	1
+SIEMENS CM VA0  CMS	0029	0029		0051	LT	ExposureCode	1
+SIEMENS CM VA0  CMS	0029	0029		0052	LT	SortCode	1
+SIEMENS CM VA0  CMS	0029	0029		0053	LT	Unknown	1
+SIEMENS CM VA0  CMS	0029	0029		0060	LT	Splash	1
+SIEMENS CM VA0  CMS	0051	0051		0010	LT	ImageText	1-n
+SIEMENS CM VA0  CMS	6021	6021		0000	LT	ImageGraphicsFormatCode	1
+SIEMENS CM VA0  CMS	6021	6021		0010	LT	ImageGraphics	1
+SIEMENS CM VA0  CMS	7FE1	7FE1		0000	OB	BinaryData	1-n
+SIEMENS CM VA0  LAB	0009	0009		0010	LT	GeneratorIdentificationLabel	1
+SIEMENS CM VA0  LAB	0009	0009		0011	LT	GantryIdentificationLabel	1
+SIEMENS CM VA0  LAB	0009	0009		0012	LT	X-RayTubeIdentificationLabel	1
+SIEMENS CM VA0  LAB	0009	0009		0013	LT	DetectorIdentificationLabel	1
+SIEMENS CM VA0  LAB	0009	0009		0014	LT	DASIdentificationLabel	1
+SIEMENS CM VA0  LAB	0009	0009		0015	LT	SMIIdentificationLabel	1
+SIEMENS CM VA0  LAB	0009	0009		0016	LT	CPUIdentificationLabel	1
+SIEMENS CM VA0  LAB	0009	0009		0020	LT	HeaderVersion	1
+SIEMENS CSA HEADER	0029	0029		0008	CS	CSAImageHeaderType	1
+SIEMENS CSA HEADER	0029	0029		0009	LO	CSAImageHeaderVersion	1
+SIEMENS CSA HEADER	0029	0029		0010	OB	CSAImageHeaderInfo	1
+SIEMENS CSA HEADER	0029	0029		0018	CS	CSASeriesHeaderType	1
+SIEMENS CSA HEADER	0029	0029		0019	LO	CSASeriesHeaderVersion	1
+SIEMENS CSA HEADER	0029	0029		0020	OB	CSASeriesHeaderInfo	1
+SIEMENS CSA NON-IMAGE	0029	0029		0008	CS	CSADataType	1
+SIEMENS CSA NON-IMAGE	0029	0029		0009	LO	CSADataVersion	1
+SIEMENS CSA NON-IMAGE	0029	0029		0010	OB	CSADataInfo	1
+SIEMENS CSA NON-IMAGE	7FE1	7FE1		0010	OB	CSAData	1
+SIEMENS CT VA0  COAD	0019	0019		0010	DS	DistanceSourceToSourceSideCollimator	1
+SIEMENS CT VA0  COAD	0019	0019		0011	DS	DistanceSourceToDetectorSideCollimator	1
+SIEMENS CT VA0  COAD	0019	0019		0020	IS	NumberOfPossibleChannels	1
+SIEMENS CT VA0  COAD	0019	0019		0021	IS	MeanChannelNumber	1
+SIEMENS CT VA0  COAD	0019	0019		0022	DS	DetectorSpacing	1
+SIEMENS CT VA0  COAD	0019	0019		0023	DS	DetectorCenter	1
+SIEMENS CT VA0  COAD	0019	0019		0024	DS	ReadingIntegrationTime	1
+SIEMENS CT VA0  COAD	0019	0019		0050	DS	DetectorAlignment	1
+SIEMENS CT VA0  COAD	0019	0019		0052	DS	Unknown	1
+SIEMENS CT VA0  COAD	0019	0019		0054	DS	Unknown	1
+SIEMENS CT VA0  COAD	0019	0019		0060	DS	FocusAlignment	1
+SIEMENS CT VA0  COAD	0019	0019		0065	UL	FocalSpotDeflectionAmplitude	1
+SIEMENS CT VA0  COAD	0019	0019		0066	UL	FocalSpotDeflectionPhase	1
+SIEMENS CT VA0  COAD	0019	0019		0067	UL	FocalSpotDeflectionOffset	1
+SIEMENS CT VA0  COAD	0019	0019		0070	DS	WaterScalingFactor	1
+SIEMENS CT VA0  COAD	0019	0019		0071	DS	InterpolationFactor	1
+SIEMENS CT VA0  COAD	0019	0019		0080	LT	PatientRegion	1
+SIEMENS CT VA0  COAD	0019	0019		0082	LT	PatientPhaseOfLife	1
+SIEMENS CT VA0  COAD	0019	0019		0090	DS	OsteoOffset	1
+SIEMENS CT VA0  COAD	0019	0019		0092	DS	OsteoRegressionLineSlope	1
+SIEMENS CT VA0  COAD	0019	0019		0093	DS	OsteoRegressionLineIntercept	1
+SIEMENS CT VA0  COAD	0019	0019		0094	DS	OsteoStandardizationCode	1
+SIEMENS CT VA0  COAD	0019	0019		0096	IS	OsteoPhantomNumber	1
+SIEMENS CT VA0  COAD	0019	0019		00A3	US	Unknown	1-n
+SIEMENS CT VA0  COAD	0019	0019		00A4	DS	Unknown	1
+SIEMENS CT VA0  COAD	0019	0019		00A5	DS	Unknown	1
+SIEMENS CT VA0  COAD	0019	0019		00A6	US	Unknown	1-n
+SIEMENS CT VA0  COAD	0019	0019		00A7	US	Unknown	1-n
+SIEMENS CT VA0  COAD	0019	0019		00A8	US	Unknown	1-n
+SIEMENS CT VA0  COAD	0019	0019		00A9	DS	Unknown	1
+SIEMENS CT VA0  COAD	0019	0019		00AA	LT	Unknown	1
+SIEMENS CT VA0  COAD	0019	0019		00AB	DS	Unknown	1
+SIEMENS CT VA0  COAD	0019	0019		00AC	DS	Unknown	1
+SIEMENS CT VA0  COAD	0019	0019		00AD	DS	Unknown	1
+SIEMENS CT VA0  COAD	0019	0019		00AE	DS	Unknown	1
+SIEMENS CT VA0  COAD	0019	0019		00AF	DS	Unknown	1
+SIEMENS CT VA0  COAD	0019	0019		00B0	DS	FeedPerRotation	1
+SIEMENS CT VA0  COAD	0019	0019		00BD	IS	PulmoTriggerLevel	1
+SIEMENS CT VA0  COAD	0019	0019		00BE	DS	ExpiratoricReserveVolume	1
+SIEMENS CT VA0  COAD	0019	0019		00BF	DS	VitalCapacity	1
+SIEMENS CT VA0  COAD	0019	0019		00C0	DS	PulmoWater	1
+SIEMENS CT VA0  COAD	0019	0019		00C1	DS	PulmoAir	1
+SIEMENS CT VA0  COAD	0019	0019		00C2	DA	PulmoDate	1
+SIEMENS CT VA0  COAD	0019	0019		00C3	TM	PulmoTime	1
+SIEMENS CT VA0  GEN	0019	0019		0010	DS	SourceSideCollimatorAperture	1
+SIEMENS CT VA0  GEN	0019	0019		0011	DS	DetectorSideCollimatorAperture	1
+SIEMENS CT VA0  GEN	0019	0019		0020	DS	ExposureTime	1
+SIEMENS CT VA0  GEN	0019	0019		0021	DS	ExposureCurrent	1
+SIEMENS CT VA0  GEN	0019	0019		0025	DS	KVPGeneratorPowerCurrent	1
+SIEMENS CT VA0  GEN	0019	0019		0026	DS	GeneratorVoltage	1
+SIEMENS CT VA0  GEN	0019	0019		0040	UL	MasterControlMask	1
+SIEMENS CT VA0  GEN	0019	0019		0042	US	ProcessingMask	5
+SIEMENS CT VA0  GEN	0019	0019		0044	US	Unknown	1-n
+SIEMENS CT VA0  GEN	0019	0019		0045	US	Unknown	1-n
+SIEMENS CT VA0  GEN	0019	0019		0062	IS	NumberOfVirtuellChannels	1
+SIEMENS CT VA0  GEN	0019	0019		0070	IS	NumberOfReadings	1
+SIEMENS CT VA0  GEN	0019	0019		0071	LT	Unknown	1-n
+SIEMENS CT VA0  GEN	0019	0019		0074	IS	NumberOfProjections	1
+SIEMENS CT VA0  GEN	0019	0019		0075	IS	NumberOfBytes	1
+SIEMENS CT VA0  GEN	0019	0019		0080	LT	ReconstructionAlgorithmSet	1
+SIEMENS CT VA0  GEN	0019	0019		0081	LT	ReconstructionAlgorithmIndex	1
+SIEMENS CT VA0  GEN	0019	0019		0082	LT	RegenerationSoftwareVersion	1
+SIEMENS CT VA0  GEN	0019	0019		0088	DS	Unknown	1
+SIEMENS CT VA0  GEN	0021	0021		0010	IS	RotationAngle	1
+SIEMENS CT VA0  GEN	0021	0021		0011	IS	StartAngle	1
+SIEMENS CT VA0  GEN	0021	0021		0020	US	Unknown	1-n
+SIEMENS CT VA0  GEN	0021	0021		0030	IS	TopogramTubePosition	1
+SIEMENS CT VA0  GEN	0021	0021		0032	DS	LengthOfTopogram	1
+SIEMENS CT VA0  GEN	0021	0021		0034	DS	TopogramCorrectionFactor	1
+SIEMENS CT VA0  GEN	0021	0021		0036	DS	MaximumTablePosition	1
+SIEMENS CT VA0  GEN	0021	0021		0040	IS	TableMoveDirectionCode	1
+SIEMENS CT VA0  GEN	0021	0021		0045	IS	VOIStartRow	1
+SIEMENS CT VA0  GEN	0021	0021		0046	IS	VOIStopRow	1
+SIEMENS CT VA0  GEN	0021	0021		0047	IS	VOIStartColumn	1
+SIEMENS CT VA0  GEN	0021	0021		0048	IS	VOIStopColumn	1
+SIEMENS CT VA0  GEN	0021	0021		0049	IS	VOIStartSlice	1
+SIEMENS CT VA0  GEN	0021	0021		004A	IS	VOIStopSlice	1
+SIEMENS CT VA0  GEN	0021	0021		0050	IS	VectorStartRow	1
+SIEMENS CT VA0  GEN	0021	0021		0051	IS	VectorRowStep	1
+SIEMENS CT VA0  GEN	0021	0021		0052	IS	VectorStartColumn	1
+SIEMENS CT VA0  GEN	0021	0021		0053	IS	VectorColumnStep	1
+SIEMENS CT VA0  GEN	0021	0021		0060	IS	RangeTypeCode	1
+SIEMENS CT VA0  GEN	0021	0021		0062	IS	ReferenceTypeCode	1
+SIEMENS CT VA0  GEN	0021	0021		0070	DS	ObjectOrientation	3
+SIEMENS CT VA0  GEN	0021	0021		0072	DS	LightOrientation	3
+SIEMENS CT VA0  GEN	0021	0021		0075	DS	LightBrightness	1
+SIEMENS CT VA0  GEN	0021	0021		0076	DS	LightContrast	1
+SIEMENS CT VA0  GEN	0021	0021		007A	IS	OverlayThreshold	2
+SIEMENS CT VA0  GEN	0021	0021		007B	IS	SurfaceThreshold	2
+SIEMENS CT VA0  GEN	0021	0021		007C	IS	GreyScaleThreshold	2
+SIEMENS CT VA0  GEN	0021	0021		00A0	DS	Unknown	1
+SIEMENS CT VA0  GEN	0021	0021		00A2	LT	Unknown	1
+SIEMENS CT VA0  GEN	0021	0021		00A7	LT	Unknown	1
+SIEMENS CT VA0  IDE	0009	0009		0010	LT	Unknown	1
+SIEMENS CT VA0  IDE	0009	0009		0030	LT	Unknown	1
+SIEMENS CT VA0  IDE	0009	0009		0031	LT	Unknown	1
+SIEMENS CT VA0  IDE	0009	0009		0032	LT	Unknown	1
+SIEMENS CT VA0  IDE	0009	0009		0034	LT	Unknown	1
+SIEMENS CT VA0  IDE	0009	0009		0040	LT	Unknown	1
+SIEMENS CT VA0  IDE	0009	0009		0042	LT	Unknown	1
+SIEMENS CT VA0  IDE	0009	0009		0050	LT	Unknown	1
+SIEMENS CT VA0  IDE	0009	0009		0051	LT	Unknown	1
+SIEMENS CT VA0  ORI	0009	0009		0020	LT	Unknown	1
+SIEMENS CT VA0  ORI	0009	0009		0030	LT	Unknown	1
+SIEMENS CT VA0  OST	6021	6021		0000	LT	OsteoContourComment	1
+SIEMENS CT VA0  OST	6021	6021		0010	US	OsteoContourBuffer	256
+SIEMENS CT VA0  RAW	0021	0021		0010	UL	CreationMask	2
+SIEMENS CT VA0  RAW	0021	0021		0020	UL	EvaluationMask	2
+SIEMENS CT VA0  RAW	0021	0021		0030	US	ExtendedProcessingMask	7
+SIEMENS CT VA0  RAW	0021	0021		0040	US	Unknown	1-n
+SIEMENS CT VA0  RAW	0021	0021		0041	US	Unknown	1-n
+SIEMENS CT VA0  RAW	0021	0021		0042	US	Unknown	1-n
+SIEMENS CT VA0  RAW	0021	0021		0043	US	Unknown	1-n
+SIEMENS CT VA0  RAW	0021	0021		0044	US	Unknown	1-n
+SIEMENS CT VA0  RAW	0021	0021		0050	LT	Unknown	1
+SIEMENS DICOM	0009	0009		0010	UN	Unknown	1
+SIEMENS DICOM	0009	0009		0012	LT	Unknown	1
+SIEMENS DLR.01	0019	0019		0010	LT	MeasurementMode	1
+SIEMENS DLR.01	0019	0019		0011	LT	ImageType	1
+SIEMENS DLR.01	0019	0019		0015	LT	SoftwareVersion	1
+SIEMENS DLR.01	0019	0019		0020	LT	MPMCode	1
+SIEMENS DLR.01	0019	0019		0021	LT	Latitude	1
+SIEMENS DLR.01	0019	0019		0022	LT	Sensitivity	1
+SIEMENS DLR.01	0019	0019		0023	LT	EDR	1
+SIEMENS DLR.01	0019	0019		0024	LT	LFix	1
+SIEMENS DLR.01	0019	0019		0025	LT	SFix	1
+SIEMENS DLR.01	0019	0019		0026	LT	PresetMode	1
+SIEMENS DLR.01	0019	0019		0027	LT	Region	1
+SIEMENS DLR.01	0019	0019		0028	LT	Subregion	1
+SIEMENS DLR.01	0019	0019		0030	LT	Orientation	1
+SIEMENS DLR.01	0019	0019		0031	LT	MarkOnFilm	1
+SIEMENS DLR.01	0019	0019		0032	LT	RotationOnDRC	1
+SIEMENS DLR.01	0019	0019		0040	LT	ReaderType	1
+SIEMENS DLR.01	0019	0019		0041	LT	SubModality	1
+SIEMENS DLR.01	0019	0019		0042	LT	ReaderSerialNumber	1
+SIEMENS DLR.01	0019	0019		0050	LT	CassetteScale	1
+SIEMENS DLR.01	0019	0019		0051	LT	CassetteMatrix	1
+SIEMENS DLR.01	0019	0019		0052	LT	CassetteSubmatrix	1
+SIEMENS DLR.01	0019	0019		0053	LT	Barcode	1
+SIEMENS DLR.01	0019	0019		0060	LT	ContrastType	1
+SIEMENS DLR.01	0019	0019		0061	LT	RotationAmount	1
+SIEMENS DLR.01	0019	0019		0062	LT	RotationCenter	1
+SIEMENS DLR.01	0019	0019		0063	LT	DensityShift	1
+SIEMENS DLR.01	0019	0019		0064	US	FrequencyRank	1
+SIEMENS DLR.01	0019	0019		0065	LT	FrequencyEnhancement	1
+SIEMENS DLR.01	0019	0019		0066	LT	FrequencyType	1
+SIEMENS DLR.01	0019	0019		0067	LT	KernelLength	1
+SIEMENS DLR.01	0019	0019		0068	UL	KernelMode	1
+SIEMENS DLR.01	0019	0019		0069	UL	ConvolutionMode	1
+SIEMENS DLR.01	0019	0019		0070	LT	PLASource	1
+SIEMENS DLR.01	0019	0019		0071	LT	PLADestination	1
+SIEMENS DLR.01	0019	0019		0075	LT	UIDOriginalImage	1
+SIEMENS DLR.01	0019	0019		0076	LT	Unknown	1
+SIEMENS DLR.01	0019	0019		0080	LT	ReaderHeader	1
+SIEMENS DLR.01	0019	0019		0090	LT	PLAOfSecondaryDestination	1
+SIEMENS DLR.01	0019	0019		00A0	DS	Unknown	1
+SIEMENS DLR.01	0019	0019		00A1	DS	Unknown	1
+SIEMENS DLR.01	0041	0041		0010	US	NumberOfHardcopies	1
+SIEMENS DLR.01	0041	0041		0020	LT	FilmFormat	1
+SIEMENS DLR.01	0041	0041		0030	LT	FilmSize	1
+SIEMENS DLR.01	0041	0041		0031	LT	FullFilmFormat	1
+SIEMENS ISI	0003	0003		0008	US	ISICommandField	1
+SIEMENS ISI	0003	0003		0011	US	AttachIDApplicationCode	1
+SIEMENS ISI	0003	0003		0012	UL	AttachIDMessageCount	1
+SIEMENS ISI	0003	0003		0013	DA	AttachIDDate	1
+SIEMENS ISI	0003	0003		0014	TM	AttachIDTime	1
+SIEMENS ISI	0003	0003		0020	US	MessageType	1
+SIEMENS ISI	0003	0003		0030	DA	MaxWaitingDate	1
+SIEMENS ISI	0003	0003		0031	TM	MaxWaitingTime	1
+SIEMENS ISI	0009	0009		0001	UN	RISPatientInfoIMGEF	1
+SIEMENS ISI	0011	0011		0003	LT	PatientUID	1
+SIEMENS ISI	0011	0011		0004	LT	PatientID	1
+SIEMENS ISI	0011	0011		000A	LT	CaseID	1
+SIEMENS ISI	0011	0011		0022	LT	RequestID	1
+SIEMENS ISI	0011	0011		0023	LT	ExaminationUID	1
+SIEMENS ISI	0011	0011		00A1	DA	PatientRegistrationDate	1
+SIEMENS ISI	0011	0011		00A2	TM	PatientRegistrationTime	1
+SIEMENS ISI	0011	0011		00B0	LT	PatientLastName	1
+SIEMENS ISI	0011	0011		00B2	LT	PatientFirstName	1
+SIEMENS ISI	0011	0011		00B4	LT	PatientHospitalStatus	1
+SIEMENS ISI	0011	0011		00BC	TM	CurrentLocationTime	1
+SIEMENS ISI	0011	0011		00C0	LT	PatientInsuranceStatus	1
+SIEMENS ISI	0011	0011		00D0	LT	PatientBillingType	1
+SIEMENS ISI	0011	0011		00D2	LT	PatientBillingAddress	1
+SIEMENS ISI	0031	0031		0012	LT	ExaminationReason	1
+SIEMENS ISI	0031	0031		0030	DA	RequestedDate	1
+SIEMENS ISI	0031	0031		0032	TM	WorklistRequestStartTime	1
+SIEMENS ISI	0031	0031		0033	TM	WorklistRequestEndTime	1
+SIEMENS ISI	0031	0031		004A	TM	RequestedTime	1
+SIEMENS ISI	0031	0031		0080	LT	RequestedLocation	1
+SIEMENS ISI	0055	0055		0046	LT	CurrentWard	1
+SIEMENS ISI	0193	0193		0002	DS	RISKey	1
+SIEMENS ISI	0307	0307		0001	UN	RISWorklistIMGEF	1
+SIEMENS ISI	0309	0309		0001	UN	RISReportIMGEF	1
+SIEMENS ISI	4009	4009		0001	LT	ReportID	1
+SIEMENS ISI	4009	4009		0020	LT	ReportStatus	1
+SIEMENS ISI	4009	4009		0030	DA	ReportCreationDate	1
+SIEMENS ISI	4009	4009		0070	LT	ReportApprovingPhysician	1
+SIEMENS ISI	4009	4009		00E0	LT	ReportText	1
+SIEMENS ISI	4009	4009		00E1	LT	ReportAuthor	1
+SIEMENS ISI	4009	4009		00E3	LT	ReportingRadiologist	1
+SIEMENS MED	0009	0009		0010	LO	RecognitionCode	1
+SIEMENS MED	0009	0009		0030	UL	ByteOffsetOfOriginalHeader	1
+SIEMENS MED	0009	0009		0031	UL	LengthOfOriginalHeader	1
+SIEMENS MED	0009	0009		0040	UL	ByteOffsetOfPixelmatrix	1
+SIEMENS MED	0009	0009		0041	UL	LengthOfPixelmatrixInBytes	1
+SIEMENS MED	0009	0009		0050	LT	Unknown	1
+SIEMENS MED	0009	0009		0051	LT	Unknown	1
+SIEMENS MED	0009	0009		00F5	LT	PDMEFIDPlaceholder	1
+SIEMENS MED	0009	0009		00F6	LT	PDMDataObjectTypeExtension	1
+SIEMENS MED	0021	0021		0010	DS	Zoom	1
+SIEMENS MED	0021	0021		0011	DS	Target	2
+SIEMENS MED	0021	0021		0012	IS	TubeAngle	1
+SIEMENS MED	0021	0021		0020	US	ROIMask	1
+SIEMENS MED	7001	7001		0010	LT	Dummy	1
+SIEMENS MED	7003	7003		0010	LT	Header	1
+SIEMENS MED	7005	7005		0010	LT	Dummy	1
+SIEMENS MED DISPLAY	0029	0029		0004	LT	PhotometricInterpretation	1
+SIEMENS MED DISPLAY	0029	0029		0010	US	RowsOfSubmatrix	1
+SIEMENS MED DISPLAY	0029	0029		0011	US	ColumnsOfSubmatrix	1
+SIEMENS MED DISPLAY	0029	0029		0020	US	Unknown	1
+SIEMENS MED DISPLAY	0029	0029		0021	US	Unknown	1
+SIEMENS MED DISPLAY	0029	0029		0050	US	OriginOfSubmatrix	1
+SIEMENS MED DISPLAY	0029	0029		0099	LT	ShutterType	1
+SIEMENS MED DISPLAY	0029	0029		00A0	US	RowsOfRectangularShutter	1
+SIEMENS MED DISPLAY	0029	0029		00A1	US	ColumnsOfRectangularShutter	1
+SIEMENS MED DISPLAY	0029	0029		00A2	US	OriginOfRectangularShutter	1
+SIEMENS MED DISPLAY	0029	0029		00B0	US	RadiusOfCircularShutter	1
+SIEMENS MED DISPLAY	0029	0029		00B2	US	OriginOfCircularShutter	1
+SIEMENS MED DISPLAY	0029	0029		00C1	US	ContourOfIrregularShutter	1
+SIEMENS MED HG	0029	0029		0010	US	ListOfGroupNumbers	1
+SIEMENS MED HG	0029	0029		0015	LT	ListOfShadowOwnerCodes	1
+SIEMENS MED HG	0029	0029		0020	US	ListOfElementNumbers	1
+SIEMENS MED HG	0029	0029		0030	US	ListOfTotalDisplayLength	1
+SIEMENS MED HG	0029	0029		0040	LT	ListOfDisplayPrefix	1
+SIEMENS MED HG	0029	0029		0050	LT	ListOfDisplayPostfix	1
+SIEMENS MED HG	0029	0029		0060	US	ListOfTextPosition	1
+SIEMENS MED HG	0029	0029		0070	LT	ListOfTextConcatenation	1
+SIEMENS MED MG	0029	0029		0010	US	ListOfGroupNumbers	1
+SIEMENS MED MG	0029	0029		0015	LT	ListOfShadowOwnerCodes	1
+SIEMENS MED MG	0029	0029		0020	US	ListOfElementNumbers	1
+SIEMENS MED MG	0029	0029		0030	US	ListOfTotalDisplayLength	1
+SIEMENS MED MG	0029	0029		0040	LT	ListOfDisplayPrefix	1
+SIEMENS MED MG	0029	0029		0050	LT	ListOfDisplayPostfix	1
+SIEMENS MED MG	0029	0029		0060	US	ListOfTextPosition	1
+SIEMENS MED MG	0029	0029		0070	LT	ListOfTextConcatenation	1
+SIEMENS MEDCOM HEADER	0029	0029		0008	CS	MedComHeaderType	1
+SIEMENS MEDCOM HEADER	0029	0029		0009	LO	MedComHeaderVersion	1
+SIEMENS MEDCOM HEADER	0029	0029		0010	OB	MedComHeaderInfo	1
+SIEMENS MEDCOM HEADER	0029	0029		0020	OB	MedComHistoryInformation	1
+SIEMENS MEDCOM HEADER	0029	0029		0031	LO	PMTFInformation1	1
+SIEMENS MEDCOM HEADER	0029	0029		0032	UL	PMTFInformation2	1
+SIEMENS MEDCOM HEADER	0029	0029		0033	UL	PMTFInformation3	1
+SIEMENS MEDCOM HEADER	0029	0029		0034	CS	PMTFInformation4	1
+SIEMENS MEDCOM HEADER	0029	0029		0035	UL	PMTFInformation5	1
+SIEMENS MEDCOM HEADER	0029	0029		0040	SQ	ApplicationHeaderSequence	1
+SIEMENS MEDCOM HEADER	0029	0029		0041	CS	ApplicationHeaderType	1
+SIEMENS MEDCOM HEADER	0029	0029		0042	LO	ApplicationHeaderID	1
+SIEMENS MEDCOM HEADER	0029	0029		0043	LO	ApplicationHeaderVersion	1
+SIEMENS MEDCOM HEADER	0029	0029		0044	OB	ApplicationHeaderInfo	1
+SIEMENS MEDCOM HEADER	0029	0029		0050	LO	WorkflowControlFlags	8
+SIEMENS MEDCOM HEADER	0029	0029		0051	CS	ArchiveManagementFlagKeepOnline	1
+SIEMENS MEDCOM HEADER	0029	0029		0052	CS	ArchiveManagementFlagDoNotArchive	1
+SIEMENS MEDCOM HEADER	0029	0029		0053	CS	ImageLocationStatus	1
+SIEMENS MEDCOM HEADER	0029	0029		0054	DS	EstimatedRetrieveTime	1
+SIEMENS MEDCOM HEADER	0029	0029		0055	DS	DataSizeOfRetrievedImages	1
+SIEMENS MEDCOM HEADER	0029	0029		0070	SQ	SiemensLinkSequence	1
+SIEMENS MEDCOM HEADER	0029	0029		0071	AT	ReferencedTag	1
+SIEMENS MEDCOM HEADER	0029	0029		0072	CS	ReferencedTagType	1
+SIEMENS MEDCOM HEADER	0029	0029		0073	UL	ReferencedValueLength	1
+SIEMENS MEDCOM HEADER	0029	0029		0074	CS	ReferencedObjectDeviceType	1
+SIEMENS MEDCOM HEADER	0029	0029		0075	OB	ReferencedObjectDeviceLocation	1
+SIEMENS MEDCOM HEADER	0029	0029		0076	OB	ReferencedObjectDeviceID	1
+SIEMENS MEDCOM HEADER2	0029	0029		0060	LO	SeriesWorkflowStatus	1
+SIEMENS MEDCOM OOG	0029	0029		0008	CS	MEDCOMOOGType	1
+SIEMENS MEDCOM OOG	0029	0029		0009	LO	MEDCOMOOGVersion	1
+SIEMENS MEDCOM OOG	0029	0029		0010	OB	MEDCOMOOGInfo	1
+SIEMENS MR VA0  COAD	0019	0019		0012	DS	MagneticFieldStrength	1
+SIEMENS MR VA0  COAD	0019	0019		0014	DS	ADCVoltage	1
+SIEMENS MR VA0  COAD	0019	0019		0016	DS	ADCOffset	2
+SIEMENS MR VA0  COAD	0019	0019		0020	DS	TransmitterAmplitude	1
+SIEMENS MR VA0  COAD	0019	0019		0021	IS	NumberOfTransmitterAmplitudes	1
+SIEMENS MR VA0  COAD	0019	0019		0022	DS	TransmitterAttenuator	1
+SIEMENS MR VA0  COAD	0019	0019		0024	DS	TransmitterCalibration	1
+SIEMENS MR VA0  COAD	0019	0019		0026	DS	TransmitterReference	1
+SIEMENS MR VA0  COAD	0019	0019		0050	DS	ReceiverTotalGain	1
+SIEMENS MR VA0  COAD	0019	0019		0051	DS	ReceiverAmplifierGain	1
+SIEMENS MR VA0  COAD	0019	0019		0052	DS	ReceiverPreamplifierGain	1
+SIEMENS MR VA0  COAD	0019	0019		0054	DS	ReceiverCableAttenuation	1
+SIEMENS MR VA0  COAD	0019	0019		0055	DS	ReceiverReferenceGain	1
+SIEMENS MR VA0  COAD	0019	0019		0056	DS	ReceiverFilterFrequency	1
+SIEMENS MR VA0  COAD	0019	0019		0060	DS	ReconstructionScaleFactor	1
+SIEMENS MR VA0  COAD	0019	0019		0062	DS	ReferenceScaleFactor	1
+SIEMENS MR VA0  COAD	0019	0019		0070	DS	PhaseGradientAmplitude	1
+SIEMENS MR VA0  COAD	0019	0019		0071	DS	ReadoutGradientAmplitude	1
+SIEMENS MR VA0  COAD	0019	0019		0072	DS	SelectionGradientAmplitude	1
+SIEMENS MR VA0  COAD	0019	0019		0080	DS	GradientDelayTime	3
+SIEMENS MR VA0  COAD	0019	0019		0082	DS	TotalGradientDelayTime	1
+SIEMENS MR VA0  COAD	0019	0019		0090	LT	SensitivityCorrectionLabel	1
+SIEMENS MR VA0  COAD	0019	0019		0091	DS	SaturationPhaseEncodingVectorCoronalComponent	6
+SIEMENS MR VA0  COAD	0019	0019		0092	DS	SaturationReadoutVectorCoronalComponent	6
+SIEMENS MR VA0  COAD	0019	0019		00A0	US	RFWatchdogMask	3
+SIEMENS MR VA0  COAD	0019	0019		00A1	DS	EPIReconstructionSlope	1
+SIEMENS MR VA0  COAD	0019	0019		00A2	DS	RFPowerErrorIndicator	1
+SIEMENS MR VA0  COAD	0019	0019		00A5	DS	SpecificAbsorptionRateWholeBody	3
+SIEMENS MR VA0  COAD	0019	0019		00A6	DS	SpecificEnergyDose	3
+SIEMENS MR VA0  COAD	0019	0019		00B0	UL	AdjustmentStatusMask	1
+SIEMENS MR VA0  COAD	0019	0019		00C1	DS	EPICapacity	6
+SIEMENS MR VA0  COAD	0019	0019		00C2	DS	EPIInductance	3
+SIEMENS MR VA0  COAD	0019	0019		00C3	IS	EPISwitchConfigurationCode	1-n
+SIEMENS MR VA0  COAD	0019	0019		00C4	IS	EPISwitchHardwareCode	1-n
+SIEMENS MR VA0  COAD	0019	0019		00C5	DS	EPISwitchDelayTime	1-n
+SIEMENS MR VA0  COAD	0019	0019		00D1	DS	FlowSensitivity	1
+SIEMENS MR VA0  COAD	0019	0019		00D2	LT	CalculationSubmode	1
+SIEMENS MR VA0  COAD	0019	0019		00D3	DS	FieldOfViewRatio	1
+SIEMENS MR VA0  COAD	0019	0019		00D4	IS	BaseRawMatrixSize	1
+SIEMENS MR VA0  COAD	0019	0019		00D5	IS	2DOversamplingLines	1
+SIEMENS MR VA0  COAD	0019	0019		00D6	IS	3DPhaseOversamplingPartitions	1
+SIEMENS MR VA0  COAD	0019	0019		00D7	IS	EchoLinePosition	1
+SIEMENS MR VA0  COAD	0019	0019		00D8	IS	EchoColumnPosition	1
+SIEMENS MR VA0  COAD	0019	0019		00D9	IS	LinesPerSegment	1
+SIEMENS MR VA0  COAD	0019	0019		00DA	LT	PhaseCodingDirection	1
+SIEMENS MR VA0  GEN	0019	0019		0010	DS	TotalMeasurementTimeNominal	1
+SIEMENS MR VA0  GEN	0019	0019		0011	DS	TotalMeasurementTimeCurrent	1
+SIEMENS MR VA0  GEN	0019	0019		0012	DS	StartDelayTime	1
+SIEMENS MR VA0  GEN	0019	0019		0013	DS	DwellTime	1
+SIEMENS MR VA0  GEN	0019	0019		0014	IS	NumberOfPhases	1
+SIEMENS MR VA0  GEN	0019	0019		0016	UL	SequenceControlMask	2
+SIEMENS MR VA0  GEN	0019	0019		0018	UL	MeasurementStatusMask	1
+SIEMENS MR VA0  GEN	0019	0019		0020	IS	NumberOfFourierLinesNominal	1
+SIEMENS MR VA0  GEN	0019	0019		0021	IS	NumberOfFourierLinesCurrent	1
+SIEMENS MR VA0  GEN	0019	0019		0026	IS	NumberOfFourierLinesAfterZero	1
+SIEMENS MR VA0  GEN	0019	0019		0028	IS	FirstMeasuredFourierLine	1
+SIEMENS MR VA0  GEN	0019	0019		0030	IS	AcquisitionColumns	1
+SIEMENS MR VA0  GEN	0019	0019		0031	IS	ReconstructionColumns	1
+SIEMENS MR VA0  GEN	0019	0019		0040	IS	ArrayCoilElementNumber	1
+SIEMENS MR VA0  GEN	0019	0019		0041	UL	ArrayCoilElementSelectMask	1
+SIEMENS MR VA0  GEN	0019	0019		0042	UL	ArrayCoilElementDataMask	1
+SIEMENS MR VA0  GEN	0019	0019		0043	IS	ArrayCoilElementToADCConnect	1-n
+SIEMENS MR VA0  GEN	0019	0019		0044	DS	ArrayCoilElementNoiseLevel	1-n
+SIEMENS MR VA0  GEN	0019	0019		0045	IS	ArrayCoilADCPairNumber	1
+SIEMENS MR VA0  GEN	0019	0019		0046	UL	ArrayCoilCombinationMask	1
+SIEMENS MR VA0  GEN	0019	0019		0050	IS	NumberOfAverages	1
+SIEMENS MR VA0  GEN	0019	0019		0060	DS	FlipAngle	1
+SIEMENS MR VA0  GEN	0019	0019		0070	IS	NumberOfPrescans	1
+SIEMENS MR VA0  GEN	0019	0019		0081	LT	FilterTypeForRawData	1
+SIEMENS MR VA0  GEN	0019	0019		0082	DS	FilterParameterForRawData	1-n
+SIEMENS MR VA0  GEN	0019	0019		0083	LT	FilterTypeForImageData	1
+SIEMENS MR VA0  GEN	0019	0019		0084	DS	FilterParameterForImageData	1-n
+SIEMENS MR VA0  GEN	0019	0019		0085	LT	FilterTypeForPhaseCorrection	1
+SIEMENS MR VA0  GEN	0019	0019		0086	DS	FilterParameterForPhaseCorrection	1-n
+SIEMENS MR VA0  GEN	0019	0019		0087	LT	NormalizationFilterTypeForImageData	1
+SIEMENS MR VA0  GEN	0019	0019		0088	DS	NormalizationFilterParameterForImageData	1-n
+SIEMENS MR VA0  GEN	0019	0019		0090	IS	NumberOfSaturationRegions	1
+SIEMENS MR VA0  GEN	0019	0019		0091	DS	SaturationPhaseEncodingVectorSagittalComponent	6
+SIEMENS MR VA0  GEN	0019	0019		0092	DS	SaturationReadoutVectorSagittalComponent	6
+SIEMENS MR VA0  GEN	0019	0019		0093	DS	EPIStimulationMonitorMode	1
+SIEMENS MR VA0  GEN	0019	0019		0094	DS	ImageRotationAngle	1
+SIEMENS MR VA0  GEN	0019	0019		0096	UL	CoilIDMask	3
+SIEMENS MR VA0  GEN	0019	0019		0097	UL	CoilClassMask	2
+SIEMENS MR VA0  GEN	0019	0019		0098	DS	CoilPosition	3
+SIEMENS MR VA0  GEN	0019	0019		00A0	DS	EPIReconstructionPhase	1
+SIEMENS MR VA0  GEN	0019	0019		00A1	DS	EPIReconstructionSlope	1
+SIEMENS MR VA0  GEN	0021	0021		0020	IS	PhaseCorrectionRowsSequence	1
+SIEMENS MR VA0  GEN	0021	0021		0021	IS	PhaseCorrectionColumnsSequence	1
+SIEMENS MR VA0  GEN	0021	0021		0022	IS	PhaseCorrectionRowsReconstruction	1
+SIEMENS MR VA0  GEN	0021	0021		0024	IS	PhaseCorrectionColumnsReconstruction	1
+SIEMENS MR VA0  GEN	0021	0021		0030	IS	NumberOf3DRawPartitionsNominal	1
+SIEMENS MR VA0  GEN	0021	0021		0031	IS	NumberOf3DRawPartitionsCurrent	1
+SIEMENS MR VA0  GEN	0021	0021		0034	IS	NumberOf3DImagePartitions	1
+SIEMENS MR VA0  GEN	0021	0021		0036	IS	Actual3DImagePartitionNumber	1
+SIEMENS MR VA0  GEN	0021	0021		0039	DS	SlabThickness	1
+SIEMENS MR VA0  GEN	0021	0021		0040	IS	NumberOfSlicesNominal	1
+SIEMENS MR VA0  GEN	0021	0021		0041	IS	NumberOfSlicesCurrent	1
+SIEMENS MR VA0  GEN	0021	0021		0042	IS	CurrentSliceNumber	1
+SIEMENS MR VA0  GEN	0021	0021		0043	IS	CurrentGroupNumber	1
+SIEMENS MR VA0  GEN	0021	0021		0044	DS	CurrentSliceDistanceFactor	1
+SIEMENS MR VA0  GEN	0021	0021		0045	IS	MIPStartRow	1
+SIEMENS MR VA0  GEN	0021	0021		0046	IS	MIPStopRow	1
+SIEMENS MR VA0  GEN	0021	0021		0047	IS	MIPStartColumn	1
+SIEMENS MR VA0  GEN	0021	0021		0048	IS	MIPStartColumn	1
+SIEMENS MR VA0  GEN	0021	0021		0049	IS	MIPStartSlice Name=	1
+SIEMENS MR VA0  GEN	0021	0021		004A	IS	MIPStartSlice	1
+SIEMENS MR VA0  GEN	0021	0021		004F	LT	OrderofSlices	1
+SIEMENS MR VA0  GEN	0021	0021		0050	US	SignalMask	1
+SIEMENS MR VA0  GEN	0021	0021		0052	DS	DelayAfterTrigger	1
+SIEMENS MR VA0  GEN	0021	0021		0053	IS	RRInterval	1
+SIEMENS MR VA0  GEN	0021	0021		0054	DS	NumberOfTriggerPulses	1
+SIEMENS MR VA0  GEN	0021	0021		0056	DS	RepetitionTimeEffective	1
+SIEMENS MR VA0  GEN	0021	0021		0057	LT	GatePhase	1
+SIEMENS MR VA0  GEN	0021	0021		0058	DS	GateThreshold	1
+SIEMENS MR VA0  GEN	0021	0021		0059	DS	GatedRatio	1
+SIEMENS MR VA0  GEN	0021	0021		0060	IS	NumberOfInterpolatedImages	1
+SIEMENS MR VA0  GEN	0021	0021		0070	IS	NumberOfEchoes	1
+SIEMENS MR VA0  GEN	0021	0021		0072	DS	SecondEchoTime	1
+SIEMENS MR VA0  GEN	0021	0021		0073	DS	SecondRepetitionTime	1
+SIEMENS MR VA0  GEN	0021	0021		0080	IS	CardiacCode	1
+SIEMENS MR VA0  GEN	0021	0021		0091	DS	SaturationPhaseEncodingVectorTransverseComponent	6
+SIEMENS MR VA0  GEN	0021	0021		0092	DS	SaturationReadoutVectorTransverseComponent	6
+SIEMENS MR VA0  GEN	0021	0021		0093	DS	EPIChangeValueOfMagnitude	1
+SIEMENS MR VA0  GEN	0021	0021		0094	DS	EPIChangeValueOfXComponent	1
+SIEMENS MR VA0  GEN	0021	0021		0095	DS	EPIChangeValueOfYComponent	1
+SIEMENS MR VA0  GEN	0021	0021		0096	DS	EPIChangeValueOfZComponent	1
+SIEMENS MR VA0  RAW	0021	0021		0000	LT	SequenceType	1
+SIEMENS MR VA0  RAW	0021	0021		0001	IS	VectorSizeOriginal	1
+SIEMENS MR VA0  RAW	0021	0021		0002	IS	VectorSizeExtended	1
+SIEMENS MR VA0  RAW	0021	0021		0003	DS	AcquiredSpectralRange	1
+SIEMENS MR VA0  RAW	0021	0021		0004	DS	VOIPosition	3
+SIEMENS MR VA0  RAW	0021	0021		0005	DS	VOISize	3
+SIEMENS MR VA0  RAW	0021	0021		0006	IS	CSIMatrixSizeOriginal	3
+SIEMENS MR VA0  RAW	0021	0021		0007	IS	CSIMatrixSizeExtended	3
+SIEMENS MR VA0  RAW	0021	0021		0008	DS	SpatialGridShift	3
+SIEMENS MR VA0  RAW	0021	0021		0009	DS	SignalLimitsMinimum	1
+SIEMENS MR VA0  RAW	0021	0021		0010	DS	SignalLimitsMaximum	1
+SIEMENS MR VA0  RAW	0021	0021		0011	DS	SpecInfoMask	1
+SIEMENS MR VA0  RAW	0021	0021		0012	DS	EPITimeRateOfChangeOfMagnitude	1
+SIEMENS MR VA0  RAW	0021	0021		0013	DS	EPITimeRateOfChangeOfXComponent	1
+SIEMENS MR VA0  RAW	0021	0021		0014	DS	EPITimeRateOfChangeOfYComponent	1
+SIEMENS MR VA0  RAW	0021	0021		0015	DS	EPITimeRateOfChangeOfZComponent	1
+SIEMENS MR VA0  RAW	0021	0021		0016	DS	EPITimeRateOfChangeLegalLimit1	1
+SIEMENS MR VA0  RAW	0021	0021		0017	DS	EPIOperationModeFlag	1
+SIEMENS MR VA0  RAW	0021	0021		0018	DS	EPIFieldCalculationSafetyFactor	1
+SIEMENS MR VA0  RAW	0021	0021		0019	DS	EPILegalLimit1OfChangeValue	1
+SIEMENS MR VA0  RAW	0021	0021		0020	DS	EPILegalLimit2OfChangeValue	1
+SIEMENS MR VA0  RAW	0021	0021		0021	DS	EPIRiseTime	1
+SIEMENS MR VA0  RAW	0021	0021		0030	DS	ArrayCoilADCOffset	16
+SIEMENS MR VA0  RAW	0021	0021		0031	DS	ArrayCoilPreamplifierGain	16
+SIEMENS MR VA0  RAW	0021	0021		0050	LT	SaturationType	1
+SIEMENS MR VA0  RAW	0021	0021		0051	DS	SaturationNormalVector	3
+SIEMENS MR VA0  RAW	0021	0021		0052	DS	SaturationPositionVector	3
+SIEMENS MR VA0  RAW	0021	0021		0053	DS	SaturationThickness	6
+SIEMENS MR VA0  RAW	0021	0021		0054	DS	SaturationWidth	6
+SIEMENS MR VA0  RAW	0021	0021		0055	DS	SaturationDistance	6
+SIEMENS NUMARIS II	7FE3	7FE3		0000	LT	ImageGraphicsFormatCode	1
+SIEMENS NUMARIS II	7FE3	7FE3		0010	OB	ImageGraphics	1
+SIEMENS NUMARIS II	7FE3	7FE3		0020	OB	ImageGraphicsDummy	1
+SIEMENS RA GEN	0011	0011		0020	SL	FluoroTimer	1
+SIEMENS RA GEN	0011	0011		0025	SL	PtopDoseAreaProduct	1
+SIEMENS RA GEN	0011	0011		0026	SL	PtopTotalSkinDose	1
+SIEMENS RA GEN	0011	0011		0030	LT	Unknown	1
+SIEMENS RA GEN	0011	0011		0035	LO	PatientInitialPuckCounter	1
+SIEMENS RA GEN	0011	0011		0040	SS	SPIDataObjectType	1
+SIEMENS RA GEN	0019	0019		0015	LO	AcquiredPlane	1
+SIEMENS RA GEN	0019	0019		001F	SS	DefaultTableIsoCenterHeight	1
+SIEMENS RA GEN	0019	0019		0020	SL	SceneFlag	1
+SIEMENS RA GEN	0019	0019		0022	SL	RefPhotofileFlag	1
+SIEMENS RA GEN	0019	0019		0024	LO	SceneName	1
+SIEMENS RA GEN	0019	0019		0026	SS	AcquisitionIndex	1
+SIEMENS RA GEN	0019	0019		0028	SS	MixedPulseMode	1
+SIEMENS RA GEN	0019	0019		002A	SS	NoOfPositions	1
+SIEMENS RA GEN	0019	0019		002C	SS	NoOfPhases	1
+SIEMENS RA GEN	0019	0019		002E	SS	FrameRateForPositions	1-n
+SIEMENS RA GEN	0019	0019		0030	SS	NoOfFramesForPositions	1-n
+SIEMENS RA GEN	0019	0019		0032	SS	SteppingDirection	1
+SIEMENS RA GEN	0019	0019		0034	US	Unknown	1
+SIEMENS RA GEN	0019	0019		0036	US	Unknown	1
+SIEMENS RA GEN	0019	0019		0038	US	Unknown	1
+SIEMENS RA GEN	0019	0019		003A	US	Unknown	1
+SIEMENS RA GEN	0019	0019		003C	US	Unknown	1
+SIEMENS RA GEN	0019	0019		003E	US	Unknown	1
+SIEMENS RA GEN	0019	0019		0040	US	Unknown	1
+SIEMENS RA GEN	0019	0019		0042	US	Unknown	1
+SIEMENS RA GEN	0019	0019		0044	SS	ImageTransferDelay	1
+SIEMENS RA GEN	0019	0019		0046	SL	InversFlag	1
+SIEMENS RA GEN	0019	0019		0048	US	Unknown	1
+SIEMENS RA GEN	0019	0019		004A	US	Unknown	1
+SIEMENS RA GEN	0019	0019		004C	SS	BlankingCircleDiameter	1
+SIEMENS RA GEN	0019	0019		0050	SL	StandDataValid	1
+SIEMENS RA GEN	0019	0019		0052	SS	TableTilt	1
+SIEMENS RA GEN	0019	0019		0054	SS	TableAxisRotation	1
+SIEMENS RA GEN	0019	0019		0056	SS	TableLongitudalPosition	1
+SIEMENS RA GEN	0019	0019		0058	SS	TableSideOffset	1
+SIEMENS RA GEN	0019	0019		005A	SS	TableIsoCenterHeight	1
+SIEMENS RA GEN	0019	0019		005C	UN	Unknown	1
+SIEMENS RA GEN	0019	0019		005E	SL	CollimationDataValid	1
+SIEMENS RA GEN	0019	0019		0060	SL	PeriSequenceNo	1
+SIEMENS RA GEN	0019	0019		0062	SL	PeriTotalScenes	1
+SIEMENS RA GEN	0019	0019		0064	SL	PeriOverlapTop	1
+SIEMENS RA GEN	0019	0019		0066	SL	PeriOverlapBottom	1
+SIEMENS RA GEN	0019	0019		0068	SL	RawImageNumber	1
+SIEMENS RA GEN	0019	0019		006A	SL	XRayDataValid	1
+SIEMENS RA GEN	0019	0019		0070	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		0072	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		0074	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		0076	SL	FillingAverageFactor	1
+SIEMENS RA GEN	0019	0019		0078	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		007A	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		007C	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		007E	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		0080	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		0082	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		0084	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		0086	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		0088	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		008A	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		008C	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		008E	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		0092	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		0094	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		0096	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		0098	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		009A	US	Unknown	1-n
+SIEMENS RA GEN	0019	0019		009C	SL	IntensifierLevelCalibrationFactor	1
+SIEMENS RA GEN	0019	0019		009E	SL	NativeReviewFlag	1
+SIEMENS RA GEN	0019	0019		00A2	SL	SceneNumber	1
+SIEMENS RA GEN	0019	0019		00A4	SS	AcquisitionMode	1
+SIEMENS RA GEN	0019	0019		00A5	SS	AcquisitonFrameRate	1
+SIEMENS RA GEN	0019	0019		00A6	SL	ECGFlag	1
+SIEMENS RA GEN	0019	0019		00A7	SL	AdditionalSceneData	1
+SIEMENS RA GEN	0019	0019		00A8	SL	FileCopyFlag	1
+SIEMENS RA GEN	0019	0019		00A9	SL	PhlebovisionFlag	1
+SIEMENS RA GEN	0019	0019		00AA	SL	Co2Flag	1
+SIEMENS RA GEN	0019	0019		00AB	SS	MaxSpeed	1
+SIEMENS RA GEN	0019	0019		00AC	SS	StepWidth	1
+SIEMENS RA GEN	0019	0019		00AD	SL	DigitalAcquisitionZoom	1
+SIEMENS RA GEN	0019	0019		00FF	SS	Internal	1-n
+SIEMENS RA GEN	0021	0021		0015	SS	ImagesInStudy	1
+SIEMENS RA GEN	0021	0021		0020	SS	ScenesInStudy	1
+SIEMENS RA GEN	0021	0021		0025	SS	ImagesInPhotofile	1
+SIEMENS RA GEN	0021	0021		0027	SS	PlaneBImagesExist	1
+SIEMENS RA GEN	0021	0021		0028	SS	NoOf2MBChunks	1
+SIEMENS RA GEN	0021	0021		0030	SS	ImagesInAllScenes	1
+SIEMENS RA GEN	0021	0021		0040	SS	ArchiveSWInternalVersion	1
+SIEMENS RA PLANE A	0011	0011		0028	SL	FluoroTimerA	1
+SIEMENS RA PLANE A	0011	0011		0029	SL	FluoroSkinDoseA	1
+SIEMENS RA PLANE A	0011	0011		002A	SL	TotalSkinDoseA	1
+SIEMENS RA PLANE A	0011	0011		002B	SL	FluoroDoseAreaProductA	1
+SIEMENS RA PLANE A	0011	0011		002C	SL	TotalDoseAreaProductA	1
+SIEMENS RA PLANE A	0019	0019		0015	LT	OfflineUID	1
+SIEMENS RA PLANE A	0019	0019		0018	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		0019	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		001A	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		001B	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		001C	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		001D	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		001E	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		001F	SS	Internal	1-n
+SIEMENS RA PLANE A	0019	0019		0020	SS	SystemCalibFactorPlaneA	1
+SIEMENS RA PLANE A	0019	0019		0022	SS	XRayParameterSetNo	1
+SIEMENS RA PLANE A	0019	0019		0024	SS	XRaySystem	1
+SIEMENS RA PLANE A	0019	0019		0026	US	Unknown	1
+SIEMENS RA PLANE A	0019	0019		0028	SS	AcquiredDisplayMode	1
+SIEMENS RA PLANE A	0019	0019		002A	SS	AcquisitionDelay	1
+SIEMENS RA PLANE A	0019	0019		002C	US	Unknown	1
+SIEMENS RA PLANE A	0019	0019		002E	SS	MaxFramesLimit	1
+SIEMENS RA PLANE A	0019	0019		0030	US	MaximumFrameSizeNIU	1
+SIEMENS RA PLANE A	0019	0019		0032	SS	SubtractedFilterType	1
+SIEMENS RA PLANE A	0019	0019		0034	SS	FilterFactorNative	1
+SIEMENS RA PLANE A	0019	0019		0036	SS	AnatomicBackgroundFactor	1
+SIEMENS RA PLANE A	0019	0019		0038	SS	WindowUpperLimitNative	1
+SIEMENS RA PLANE A	0019	0019		003A	SS	WindowLowerLimitNative	1
+SIEMENS RA PLANE A	0019	0019		003C	SS	WindowBrightnessPhase1	1
+SIEMENS RA PLANE A	0019	0019		003E	SS	WindowBrightnessPhase2	1
+SIEMENS RA PLANE A	0019	0019		0040	SS	WindowContrastPhase1	1
+SIEMENS RA PLANE A	0019	0019		0042	SS	WindowContrastPhase2	1
+SIEMENS RA PLANE A	0019	0019		0044	SS	FilterFactorSub	1
+SIEMENS RA PLANE A	0019	0019		0046	SS	PeakOpacified	1
+SIEMENS RA PLANE A	0019	0019		0048	SL	MaskFrame	1
+SIEMENS RA PLANE A	0019	0019		004A	SL	BIHFrame	1
+SIEMENS RA PLANE A	0019	0019		004C	SS	CentBeamAngulationCaudCran	1
+SIEMENS RA PLANE A	0019	0019		004E	SS	CentBeamAngulationLRAnterior	1
+SIEMENS RA PLANE A	0019	0019		0050	SS	LongitudinalPosition	1
+SIEMENS RA PLANE A	0019	0019		0052	SS	SideOffset	1
+SIEMENS RA PLANE A	0019	0019		0054	SS	IsoCenterHeight	1
+SIEMENS RA PLANE A	0019	0019		0056	SS	ImageTwist	1
+SIEMENS RA PLANE A	0019	0019		0058	SS	SourceImageDistance	1
+SIEMENS RA PLANE A	0019	0019		005A	SS	MechanicalMagnificationFactor	1
+SIEMENS RA PLANE A	0019	0019		005C	SL	CalibrationFlag	1
+SIEMENS RA PLANE A	0019	0019		005E	SL	CalibrationAngleCranCaud	1
+SIEMENS RA PLANE A	0019	0019		0060	SL	CalibrationAngleRAOLAO	1
+SIEMENS RA PLANE A	0019	0019		0062	SL	CalibrationTableToFloorDist	1
+SIEMENS RA PLANE A	0019	0019		0064	SL	CalibrationIsocenterToFloorDist	1
+SIEMENS RA PLANE A	0019	0019		0066	SL	CalibrationIsocenterToSourceDist	1
+SIEMENS RA PLANE A	0019	0019		0068	SL	CalibrationSourceToII	1
+SIEMENS RA PLANE A	0019	0019		006A	SL	CalibrationIIZoom	1
+SIEMENS RA PLANE A	0019	0019		006C	SL	CalibrationIIField	1
+SIEMENS RA PLANE A	0019	0019		006E	SL	CalibrationFactor	1
+SIEMENS RA PLANE A	0019	0019		0070	SL	CalibrationObjectToImageDistance	1
+SIEMENS RA PLANE A	0019	0019		0072	SL	CalibrationSystemFactor	1-n
+SIEMENS RA PLANE A	0019	0019		0074	SL	CalibrationSystemCorrection	1-n
+SIEMENS RA PLANE A	0019	0019		0076	SL	CalibrationSystemIIFormats	1-n
+SIEMENS RA PLANE A	0019	0019		0078	SL	CalibrationGantryDataValid	1
+SIEMENS RA PLANE A	0019	0019		007A	SS	CollimatorSquareBreadth	1
+SIEMENS RA PLANE A	0019	0019		007C	SS	CollimatorSquareHeight	1
+SIEMENS RA PLANE A	0019	0019		007E	SS	CollimatorSquareDiameter	1
+SIEMENS RA PLANE A	0019	0019		0080	SS	CollimaterFingerTurnAngle	1
+SIEMENS RA PLANE A	0019	0019		0082	SS	CollimaterFingerPosition	1
+SIEMENS RA PLANE A	0019	0019		0084	SS	CollimaterDiaphragmTurnAngle	1
+SIEMENS RA PLANE A	0019	0019		0086	SS	CollimaterDiaphragmPosition1	1
+SIEMENS RA PLANE A	0019	0019		0088	SS	CollimaterDiaphragmPosition2	1
+SIEMENS RA PLANE A	0019	0019		008A	SS	CollimaterDiaphragmMode	1
+SIEMENS RA PLANE A	0019	0019		008C	SS	CollimaterBeamLimitBreadth	1
+SIEMENS RA PLANE A	0019	0019		008E	SS	CollimaterBeamLimitHeight	1
+SIEMENS RA PLANE A	0019	0019		0090	SS	CollimaterBeamLimitDiameter	1
+SIEMENS RA PLANE A	0019	0019		0092	SS	X-RayControlMOde	1
+SIEMENS RA PLANE A	0019	0019		0094	SS	X-RaySystem	1
+SIEMENS RA PLANE A	0019	0019		0096	SS	FocalSpot	1
+SIEMENS RA PLANE A	0019	0019		0098	SS	ExposureControl	1
+SIEMENS RA PLANE A	0019	0019		009A	SL	XRayVoltage	1
+SIEMENS RA PLANE A	0019	0019		009C	SL	XRayCurrent	1
+SIEMENS RA PLANE A	0019	0019		009E	SL	XRayCurrentTimeProduct	1
+SIEMENS RA PLANE A	0019	0019		00A0	SL	XRayPulseTime	1
+SIEMENS RA PLANE A	0019	0019		00A2	SL	XRaySceneTimeFluoroClock	1
+SIEMENS RA PLANE A	0019	0019		00A4	SS	MaximumPulseRate	1
+SIEMENS RA PLANE A	0019	0019		00A6	SS	PulsesPerScene	1
+SIEMENS RA PLANE A	0019	0019		00A8	SL	DoseAreaProductOfScene	1
+SIEMENS RA PLANE A	0019	0019		00AA	SS	Dose	1
+SIEMENS RA PLANE A	0019	0019		00AC	SS	DoseRate	1
+SIEMENS RA PLANE A	0019	0019		00AE	SL	IIToCoverDistance	1
+SIEMENS RA PLANE A	0019	0019		00B0	SS	LastFramePhase1	1
+SIEMENS RA PLANE A	0019	0019		00B1	SS	FrameRatePhase1	1
+SIEMENS RA PLANE A	0019	0019		00B2	SS	LastFramePhase2	1
+SIEMENS RA PLANE A	0019	0019		00B3	SS	FrameRatePhase2	1
+SIEMENS RA PLANE A	0019	0019		00B4	SS	LastFramePhase3	1
+SIEMENS RA PLANE A	0019	0019		00B5	SS	FrameRatePhase3	1
+SIEMENS RA PLANE A	0019	0019		00B6	SS	LastFramePhase4	1
+SIEMENS RA PLANE A	0019	0019		00B7	SS	FrameRatePhase4	1
+SIEMENS RA PLANE A	0019	0019		00B8	SS	GammaOfNativeImage	1
+SIEMENS RA PLANE A	0019	0019		00B9	SS	GammaOfTVSystem	1
+SIEMENS RA PLANE A	0019	0019		00BB	SL	PixelshiftX	1
+SIEMENS RA PLANE A	0019	0019		00BC	SL	PixelshiftY	1
+SIEMENS RA PLANE A	0019	0019		00BD	SL	MaskAverageFactor	1
+SIEMENS RA PLANE A	0019	0019		00BE	SL	BlankingCircleFlag	1
+SIEMENS RA PLANE A	0019	0019		00BF	SL	CircleRowStart	1
+SIEMENS RA PLANE A	0019	0019		00C0	SL	CircleRowEnd	1
+SIEMENS RA PLANE A	0019	0019		00C1	SL	CircleColumnStart	1
+SIEMENS RA PLANE A	0019	0019		00C2	SL	CircleColumnEnd	1
+SIEMENS RA PLANE A	0019	0019		00C3	SL	CircleDiameter	1
+SIEMENS RA PLANE A	0019	0019		00C4	SL	RectangularCollimaterFlag	1
+SIEMENS RA PLANE A	0019	0019		00C5	SL	RectangleRowStart	1
+SIEMENS RA PLANE A	0019	0019		00C6	SL	RectangleRowEnd	1
+SIEMENS RA PLANE A	0019	0019		00C7	SL	RectangleColumnStart	1
+SIEMENS RA PLANE A	0019	0019		00C8	SL	RectangleColumnEnd	1
+SIEMENS RA PLANE A	0019	0019		00C9	SL	RectangleAngulation	1
+SIEMENS RA PLANE A	0019	0019		00CA	SL	IrisCollimatorFlag	1
+SIEMENS RA PLANE A	0019	0019		00CB	SL	IrisRowStart	1
+SIEMENS RA PLANE A	0019	0019		00CC	SL	IrisRowEnd	1
+SIEMENS RA PLANE A	0019	0019		00CD	SL	IrisColumnStart	1
+SIEMENS RA PLANE A	0019	0019		00CE	SL	IrisColumnEnd	1
+SIEMENS RA PLANE A	0019	0019		00CF	SL	IrisAngulation	1
+SIEMENS RA PLANE A	0019	0019		00D1	SS	NumberOfFramesPlane	1
+SIEMENS RA PLANE A	0019	0019		00D2	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		00D3	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		00D4	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		00D5	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		00D6	SS	Internal	1-n
+SIEMENS RA PLANE A	0019	0019		00D7	SS	Internal	1-n
+SIEMENS RA PLANE A	0019	0019		00D8	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		00D9	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		00DA	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		00DB	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		00DC	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		00DD	SL	AnatomicBackground	1
+SIEMENS RA PLANE A	0019	0019		00DE	SL	AutoWindowBase	1-n
+SIEMENS RA PLANE A	0019	0019		00DF	SS	Internal	1
+SIEMENS RA PLANE A	0019	0019		00E0	SL	Internal	1
+SIEMENS RA PLANE B	0011	0011		0028	SL	FluoroTimerB	1
+SIEMENS RA PLANE B	0011	0011		0029	SL	FluoroSkinDoseB	1
+SIEMENS RA PLANE B	0011	0011		002A	SL	TotalSkinDoseB	1
+SIEMENS RA PLANE B	0011	0011		002B	SL	FluoroDoseAreaProductB	1
+SIEMENS RA PLANE B	0011	0011		002C	SL	TotalDoseAreaProductB	1
+SIEMENS RA PLANE B	0019	0019		0018	SS	Internal	1
+SIEMENS RA PLANE B	0019	0019		0019	SS	Internal	1
+SIEMENS RA PLANE B	0019	0019		001A	SS	Internal	1
+SIEMENS RA PLANE B	0019	0019		001B	SS	Internal	1
+SIEMENS RA PLANE B	0019	0019		001C	SS	Internal	1
+SIEMENS RA PLANE B	0019	0019		001D	SS	Internal	1
+SIEMENS RA PLANE B	0019	0019		001E	SS	Internal	1
+SIEMENS RA PLANE B	0019	0019		001F	SS	Internal	1
+SIEMENS RA PLANE B	0019	0019		0020	SL	SystemCalibFactorPlaneB	1-n
+SIEMENS RA PLANE B	0019	0019		0022	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0024	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0026	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0028	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		002A	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		002C	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		002E	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0030	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0032	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0034	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0036	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0038	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		003A	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		003C	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		003E	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0040	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0042	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0044	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0046	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0048	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		004A	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		004C	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		004E	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		0050	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0052	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0054	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0056	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0058	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		005A	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		005C	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		005E	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		0060	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		0062	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		0064	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		0066	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		0068	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		006A	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		006C	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		006E	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		0070	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		0072	UN	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0074	UN	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0076	UN	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0078	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		007A	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		007C	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		007E	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0080	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0082	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0084	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0086	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0088	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		008A	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		008C	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		008E	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0090	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0092	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0094	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0096	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		0098	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		009A	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		009C	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		009E	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		00A0	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		00A2	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		00A4	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		00A6	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		00A8	US	Unknown	1-n
+SIEMENS RA PLANE B	0019	0019		00AA	US	Unknown	1
+SIEMENS RA PLANE B	0019	0019		00AC	US	Unknown	1
+SIEMENS RIS	0011	0011		0010	LT	PatientUID	1
+SIEMENS RIS	0011	0011		0011	LT	PatientID	1
+SIEMENS RIS	0011	0011		0020	DA	PatientRegistrationDate	1
+SIEMENS RIS	0011	0011		0021	TM	PatientRegistrationTime	1
+SIEMENS RIS	0011	0011		0030	LT	PatientnameRIS	1
+SIEMENS RIS	0011	0011		0031	LT	PatientprenameRIS	1
+SIEMENS RIS	0011	0011		0040	LT	PatientHospitalStatus	1
+SIEMENS RIS	0011	0011		0041	LT	MedicalAlerts	1
+SIEMENS RIS	0011	0011		0042	LT	ContrastAllergies	1
+SIEMENS RIS	0031	0031		0010	LT	RequestUID	1
+SIEMENS RIS	0031	0031		0045	LT	RequestingPhysician	1
+SIEMENS RIS	0031	0031		0050	LT	RequestedPhysician	1
+SIEMENS RIS	0033	0033		0010	LT	PatientStudyUID	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0000	US	AcquisitionType	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0001	US	AcquisitionMode	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0002	US	FootswitchIndex	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0003	US	AcquisitionRoom	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0004	SL	CurrentTimeProduct	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0005	SL	Dose	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0006	SL	SkinDosePercent	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0007	SL	SkinDoseAccumulation	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0008	SL	SkinDoseRate	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		000A	UL	CopperFilter	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		000B	US	MeasuringField	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		000C	SS	PostBlankingCircle	3
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		000D	SS	DynaAngles	2-2n
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		000E	SS	TotalSteps	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		000F	SL	DynaXRayInfo	3-3n
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0010	US	ModalityLUTInputGamma	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0011	US	ModalityLUTOutputGamma	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0012	OB	SH_STPAR	1-n
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0013	US	AcquisitionZoom	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0014	SS	DynaAngulationStepWidth	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0015	US	Harmonization	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0016	US	DRSingleFlag	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0017	SL	SourceToIsocenter	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0018	US	PressureData	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0019	SL	ECGIndexArray	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		001A	US	FDFlag	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		001B	OB	SH_ZOOM	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		001C	OB	SH_COLPAR	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		001D	US	K_Factor	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		001E	US	EVE	8
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		001F	SL	TotalSceneTime	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0020	US	RestoreFlag	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0021	US	StandMovementFlag	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0022	US	FDRows	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0023	US	FDColumns	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0024	US	TableMovementFlag	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0025	LO	OriginalOrganProgramName	1
+SIEMENS SMS-AX  ACQ 1.0	0021	0021		0026	DS	CrispyXPIFilter	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0000	US	ViewNative	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0001	US	OriginalSeriesNumber	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0002	US	OriginalImageNumber	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0003	US	WinCenter	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0004	US	WinWidth	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0005	US	WinBrightness	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0006	US	WinContrast	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0007	US	OriginalFrameNumber	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0008	US	OriginalMaskFrameNumber	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0009	US	Opac	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		000A	US	OriginalNumberOfFrames	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		000B	DS	OriginalSceneDuration	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		000C	LO	IdentifierLOID	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		000D	SS	OriginalSceneVFRInfo	1-n
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		000E	SS	OriginalFrameECGPosition	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		000F	SS	OriginalECG1stFrameOffset_retired	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0010	SS	ZoomFlag	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0011	US	Flex	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0012	US	NumberOfMaskFrames	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0013	US	NumberOfFillFrames	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0014	US	SeriesNumber	1
+SIEMENS SMS-AX  ORIGINAL IMAGE INFO 1.0	0025	0025		0015	IS	ImageNumber	1
+SIEMENS SMS-AX  QUANT 1.0	0023	0023		0000	DS	HorizontalCalibrationPixelSize	2
+SIEMENS SMS-AX  QUANT 1.0	0023	0023		0001	DS	VerticalCalibrationPixelSize	2
+SIEMENS SMS-AX  QUANT 1.0	0023	0023		0002	LO	CalibrationObject	1
+SIEMENS SMS-AX  QUANT 1.0	0023	0023		0003	DS	CalibrationObjectSize	1
+SIEMENS SMS-AX  QUANT 1.0	0023	0023		0004	LO	CalibrationMethod	1
+SIEMENS SMS-AX  QUANT 1.0	0023	0023		0005	ST	Filename	1
+SIEMENS SMS-AX  QUANT 1.0	0023	0023		0006	IS	FrameNumber	1
+SIEMENS SMS-AX  QUANT 1.0	0023	0023		0007	IS	CalibrationFactorMultiplicity	2
+SIEMENS SMS-AX  QUANT 1.0	0023	0023		0008	IS	CalibrationTODValue	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0000	US	ReviewMode	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0001	US	AnatomicalBackgroundPercent	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0002	US	NumberOfPhases	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0003	US	ApplyAnatomicalBackground	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0004	SS	PixelShiftArray	4-4n
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0005	US	Brightness	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0006	US	Contrast	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0007	US	Enabled	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0008	US	NativeEdgeEnhancementPercentGain	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0009	SS	NativeEdgeEnhancementLUTIndex	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		000A	SS	NativeEdgeEnhancementKernelSize	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		000B	US	SubtrEdgeEnhancementPercentGain	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		000C	SS	SubtrEdgeEnhancementLUTIndex	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		000D	SS	SubtrEdgeEnhancementKernelSize	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		000E	US	FadePercent	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		000F	US	FlippedBeforeLateralityApplied	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0010	US	ApplyFade	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0012	US	Zoom	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0013	SS	PanX	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0014	SS	PanY	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0015	SS	NativeEdgeEnhancementAdvPercGain	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0016	SS	SubtrEdgeEnhancementAdvPercGain	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		0017	US	InvertFlag	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		001A	OB	Quant1KOverlay	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		001B	US	OriginalResolution	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		001C	DS	AutoWindowCenter	1
+SIEMENS SMS-AX  VIEW 1.0	0019	0019		001D	DS	AutoWindowWidth	1
+SIENET	0009	0009		0001	US	SIENETCommandField	1
+SIENET	0009	0009		0014	LT	ReceiverPLA	1
+SIENET	0009	0009		0016	US	TransferPriority	1
+SIENET	0009	0009		0029	LT	ActualUser	1
+SIENET	0095	0095		0001	LT	ExaminationFolderID	1
+SIENET	0095	0095		0004	UL	FolderReportedStatus	1
+SIENET	0095	0095		0005	LT	FolderReportingRadiologist	1
+SIENET	0095	0095		0007	LT	SIENETISAPLA	1
+SIENET	0099	0099		0002	UL	DataObjectAttributes	1
+SONOWAND AS	0135	0135		0010	LO	UltrasoundScannerName	1
+SONOWAND AS	0135	0135		0011	LO	TransducerSerial	1
+SONOWAND AS	0135	0135		0012	LO	ProbeApplication	1
+SPI	0009	0009		0010	LO	Comments	1
+SPI	0009	0009		0015	LO	SPIImageUID	1
+SPI	0009	0009		0040	US	DataObjectType	1
+SPI	0009	0009		0041	LT	DataObjectSubtype	1
+SPI	0011	0011		0010	LT	Organ	1
+SPI	0011	0011		0015	LT	AllergyIndication	1
+SPI	0011	0011		0020	LT	Pregnancy	1
+SPI	0029	0029		0060	LT	CompressionAlgorithm	1
+SPI RELEASE 1	0009	0009		0010	LT	Comments	1
+SPI RELEASE 1	0009	0009		0015	LO	SPIImageUID	1
+SPI RELEASE 1	0009	0009		0040	US	DataObjectType	1
+SPI RELEASE 1	0009	0009		0041	LO	DataObjectSubtype	1
+SPI RELEASE 1	0029	0029		0060	LT	CompressionAlgorithm	1
+SPI RELEASE 1	0011	0011		0010	LO	Organ	1
+SPI RELEASE 1	0011	0011		0015	LO	AllergyIndication	1
+SPI RELEASE 1	0011	0011		0020	LO	Pregnancy	1
+SPI Release 1	0009	0009		0010	LT	Comments	1
+SPI Release 1	0009	0009		0015	LO	SPIImageUID	1
+SPI Release 1	0009	0009		0040	US	DataObjectType	1
+SPI Release 1	0009	0009		0041	LO	DataObjectSubtype	1
+SPI Release 1	0011	0011		0010	LO	Organ	1
+SPI Release 1	0011	0011		0015	LO	AllergyIndication	1
+SPI Release 1	0011	0011		0020	LO	Pregnancy	1
+SPI Release 1	0029	0029		0060	LT	CompressionAlgorithm	1
+SPI-P Release 1	0009	0009		0000	LT	DataObjectRecognitionCode	1
+SPI-P Release 1	0009	0009		0004	LO	ImageDataConsistence	1
+SPI-P Release 1	0009	0009		0008	US	Unknown	1
+SPI-P Release 1	0009	0009		0012	LO	Unknown	1
+SPI-P Release 1	0009	0009		0015	LO	UniqueIdentifier	1
+SPI-P Release 1	0009	0009		0016	LO	Unknown	1
+SPI-P Release 1	0009	0009		0018	LO	Unknown	1
+SPI-P Release 1	0009	0009		0021	LT	Unknown	1
+SPI-P Release 1	0009	0009		0031	LT	PACSUniqueIdentifier	1
+SPI-P Release 1	0009	0009		0034	LT	ClusterUniqueIdentifier	1
+SPI-P Release 1	0009	0009		0038	LT	SystemUniqueIdentifier	1
+SPI-P Release 1	0009	0009		0039	LT	Unknown	1
+SPI-P Release 1	0009	0009		0051	LT	StudyUniqueIdentifier	1
+SPI-P Release 1	0009	0009		0061	LT	SeriesUniqueIdentifier	1
+SPI-P Release 1	0009	0009		0091	LT	Unknown	1
+SPI-P Release 1	0009	0009		00F2	LT	Unknown	1
+SPI-P Release 1	0009	0009		00F3	UN	Unknown	1
+SPI-P Release 1	0009	0009		00F4	LT	Unknown	1
+SPI-P Release 1	0009	0009		00F5	UN	Unknown	1
+SPI-P Release 1	0009	0009		00F7	LT	Unknown	1
+SPI-P Release 1	0011	0011		0010	LT	PatientEntryID	1
+SPI-P Release 1	0011	0011		0021	UN	Unknown	1
+SPI-P Release 1	0011	0011		0022	UN	Unknown	1
+SPI-P Release 1	0011	0011		0031	UN	Unknown	1
+SPI-P Release 1	0011	0011		0032	UN	Unknown	1
+SPI-P Release 1	0019	0019		0000	UN	Unknown	1
+SPI-P Release 1	0019	0019		0001	UN	Unknown	1
+SPI-P Release 1	0019	0019		0002	UN	Unknown	1
+SPI-P Release 1	0019	0019		0010	US	MainsFrequency	1
+SPI-P Release 1	0019	0019		0025	LT	OriginalPixelDataQuality	1-n
+SPI-P Release 1	0019	0019		0030	US	ECGTriggering	1
+SPI-P Release 1	0019	0019		0031	UN	ECG1Offset	1
+SPI-P Release 1	0019	0019		0032	UN	ECG2Offset1	1
+SPI-P Release 1	0019	0019		0033	UN	ECG2Offset2	1
+SPI-P Release 1	0019	0019		0050	US	VideoScanMode	1
+SPI-P Release 1	0019	0019		0051	US	VideoLineRate	1
+SPI-P Release 1	0019	0019		0060	US	XrayTechnique	1
+SPI-P Release 1	0019	0019		0061	DS	ImageIdentifierFromat	1
+SPI-P Release 1	0019	0019		0062	US	IrisDiaphragm	1
+SPI-P Release 1	0019	0019		0063	CS	Filter	1
+SPI-P Release 1	0019	0019		0064	CS	CineParallel	1
+SPI-P Release 1	0019	0019		0065	CS	CineMaster	1
+SPI-P Release 1	0019	0019		0070	US	ExposureChannel	1
+SPI-P Release 1	0019	0019		0071	UN	ExposureChannelFirstImage	1
+SPI-P Release 1	0019	0019		0072	US	ProcessingChannel	1
+SPI-P Release 1	0019	0019		0080	DS	AcquisitionDelay	1
+SPI-P Release 1	0019	0019		0081	UN	RelativeImageTime	1
+SPI-P Release 1	0019	0019		0090	CS	VideoWhiteCompression	1
+SPI-P Release 1	0019	0019		00A0	US	Angulation	1
+SPI-P Release 1	0019	0019		00A1	US	Rotation	1
+SPI-P Release 1	0021	0021		0012	LT	SeriesUniqueIdentifier	1
+SPI-P Release 1	0021	0021		0014	LT	Unknown	1
+SPI-P Release 1	0029	0029		0000	DS	Unknown	4
+SPI-P Release 1	0029	0029		0020	DS	PixelAspectRatio	1
+SPI-P Release 1	0029	0029		0025	LO	ProcessedPixelDataQuality	1-n
+SPI-P Release 1	0029	0029		0030	LT	Unknown	1
+SPI-P Release 1	0029	0029		0038	US	Unknown	1
+SPI-P Release 1	0029	0029		0060	LT	Unknown	1
+SPI-P Release 1	0029	0029		0061	LT	Unknown	1
+SPI-P Release 1	0029	0029		0067	LT	Unknown	1
+SPI-P Release 1	0029	0029		0070	LT	WindowID	1
+SPI-P Release 1	0029	0029		0071	CS	VideoInvertSubtracted	1
+SPI-P Release 1	0029	0029		0072	CS	VideoInvertNonsubtracted	1
+SPI-P Release 1	0029	0029		0077	CS	WindowSelectStatus	1
+SPI-P Release 1	0029	0029		0078	LT	ECGDisplayPrintingID	1
+SPI-P Release 1	0029	0029		0079	CS	ECGDisplayPrinting	1
+SPI-P Release 1	0029	0029		007E	CS	ECGDisplayPrintingEnableStatus	1
+SPI-P Release 1	0029	0029		007F	CS	ECGDisplayPrintingSelectStatus	1
+SPI-P Release 1	0029	0029		0080	LT	PhysiologicalDisplayID	1
+SPI-P Release 1	0029	0029		0081	US	PreferredPhysiologicalChannelDisplay	1
+SPI-P Release 1	0029	0029		008E	CS	PhysiologicalDisplayEnableStatus	1
+SPI-P Release 1	0029	0029		008F	CS	PhysiologicalDisplaySelectStatus	1
+SPI-P Release 1	0029	0029		00C0	LT	FunctionalShutterID	1
+SPI-P Release 1	0029	0029		00C1	US	FieldOfShutter	1
+SPI-P Release 1	0029	0029		00C5	LT	FieldOfShutterRectangle	1
+SPI-P Release 1	0029	0029		00CE	CS	ShutterEnableStatus	1
+SPI-P Release 1	0029	0029		00CF	CS	ShutterSelectStatus	1
+SPI-P Release 1	7FE1	7FE1		0010	OB|OW	PixelData	1
+SPI-P Release 1;1	0009	0009		00C0	LT	Unknown	1
+SPI-P Release 1;1	0009	0009		00C1	LT	Unknown	1
+SPI-P Release 1;1	0019	0019		0000	UN	PhysiologicalDataType	1
+SPI-P Release 1;1	0019	0019		0001	UN	PhysiologicalDataChannelAndKind	1
+SPI-P Release 1;1	0019	0019		0002	US	SampleBitsAllocated	1
+SPI-P Release 1;1	0019	0019		0003	US	SampleBitsStored	1
+SPI-P Release 1;1	0019	0019		0004	US	SampleHighBit	1
+SPI-P Release 1;1	0019	0019		0005	US	SampleRepresentation	1
+SPI-P Release 1;1	0019	0019		0006	UN	SmallestSampleValue	1
+SPI-P Release 1;1	0019	0019		0007	UN	LargestSampleValue	1
+SPI-P Release 1;1	0019	0019		0008	UN	NumberOfSamples	1
+SPI-P Release 1;1	0019	0019		0009	UN	SampleData	1
+SPI-P Release 1;1	0019	0019		000A	UN	SampleRate	1
+SPI-P Release 1;1	0019	0019		0010	UN	PhysiologicalDataType2	1
+SPI-P Release 1;1	0019	0019		0011	UN	PhysiologicalDataChannelAndKind2	1
+SPI-P Release 1;1	0019	0019		0012	US	SampleBitsAllocated2	1
+SPI-P Release 1;1	0019	0019		0013	US	SampleBitsStored2	1
+SPI-P Release 1;1	0019	0019		0014	US	SampleHighBit2	1
+SPI-P Release 1;1	0019	0019		0015	US	SampleRepresentation2	1
+SPI-P Release 1;1	0019	0019		0016	UN	SmallestSampleValue2	1
+SPI-P Release 1;1	0019	0019		0017	UN	LargestSampleValue2	1
+SPI-P Release 1;1	0019	0019		0018	UN	NumberOfSamples2	1
+SPI-P Release 1;1	0019	0019		0019	UN	SampleData2	1
+SPI-P Release 1;1	0019	0019		001A	UN	SampleRate2	1
+SPI-P Release 1;1	0029	0029		0000	LT	ZoomID	1
+SPI-P Release 1;1	0029	0029		0001	DS	ZoomRectangle	1-n
+SPI-P Release 1;1	0029	0029		0003	DS	ZoomFactor	1
+SPI-P Release 1;1	0029	0029		0004	US	ZoomFunction	1
+SPI-P Release 1;1	0029	0029		000E	CS	ZoomEnableStatus	1
+SPI-P Release 1;1	0029	0029		000F	CS	ZoomSelectStatus	1
+SPI-P Release 1;1	0029	0029		0040	LT	MagnifyingGlassID	1
+SPI-P Release 1;1	0029	0029		0041	DS	MagnifyingGlassRectangle	1-n
+SPI-P Release 1;1	0029	0029		0043	DS	MagnifyingGlassFactor	1
+SPI-P Release 1;1	0029	0029		0044	US	MagnifyingGlassFunction	1
+SPI-P Release 1;1	0029	0029		004E	CS	MagnifyingGlassEnableStatus	1
+SPI-P Release 1;1	0029	0029		004F	CS	MagnifyingGlassSelectStatus	1
+SPI-P Release 1;2	0029	0029		0000	LT	SubtractionMaskID	1
+SPI-P Release 1;2	0029	0029		0004	UN	MaskingFunction	1
+SPI-P Release 1;2	0029	0029		000C	UN	ProprietaryMaskingParameters	1
+SPI-P Release 1;2	0029	0029		001E	CS	SubtractionMaskEnableStatus	1
+SPI-P Release 1;2	0029	0029		001F	CS	SubtractionMaskSelectStatus	1
+SPI-P Release 1;3	0029	0029		0000	LT	ImageEnhancementID	1
+SPI-P Release 1;3	0029	0029		0001	LT	ImageEnhancement	1
+SPI-P Release 1;3	0029	0029		0002	LT	ConvolutionID	1
+SPI-P Release 1;3	0029	0029		0003	LT	ConvolutionType	1
+SPI-P Release 1;3	0029	0029		0004	LT	ConvolutionKernelSizeID	1
+SPI-P Release 1;3	0029	0029		0005	US	ConvolutionKernelSize	2
+SPI-P Release 1;3	0029	0029		0006	US	ConvolutionKernel	1-n
+SPI-P Release 1;3	0029	0029		000C	DS	EnhancementGain	1
+SPI-P Release 1;3	0029	0029		001E	CS	ImageEnhancementEnableStatus	1
+SPI-P Release 1;3	0029	0029		001F	CS	ImageEnhancementSelectStatus	1
+SPI-P Release 2;1	0011	0011		0018	LT	Unknown	1
+SPI-P Release 2;1	0023	0023		000D	UI	Unknown	1
+SPI-P Release 2;1	0023	0023		000E	UI	Unknown	1
+SPI-P-GV-CT Release 1	0009	0009		0000	LO	Unknown	1
+SPI-P-GV-CT Release 1	0009	0009		0010	LO	Unknown	1
+SPI-P-GV-CT Release 1	0009	0009		0020	LO	Unknown	1
+SPI-P-GV-CT Release 1	0009	0009		0030	LO	Unknown	1
+SPI-P-GV-CT Release 1	0009	0009		0040	LO	Unknown	1
+SPI-P-GV-CT Release 1	0009	0009		0050	LO	Unknown	1
+SPI-P-GV-CT Release 1	0009	0009		0060	LO	Unknown	1
+SPI-P-GV-CT Release 1	0009	0009		0070	LO	Unknown	1
+SPI-P-GV-CT Release 1	0009	0009		0075	LO	Unknown	1
+SPI-P-GV-CT Release 1	0009	0009		0080	LO	Unknown	1
+SPI-P-GV-CT Release 1	0009	0009		0090	LO	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		0008	IS	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		0009	IS	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		000A	IS	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		0010	LO	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		0020	TM	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		0050	LO	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		0060	DS	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		0061	US	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		0063	LO	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		0064	US	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		0065	IS	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		0070	LT	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		0080	LO	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		0081	LO	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		0090	LO	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		00A0	LO	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		00A1	US	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		00A2	US	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		00A3	US	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		00B0	LO	Unknown	1
+SPI-P-GV-CT Release 1	0019	0019		00B1	LO	Unknown	1
+SPI-P-GV-CT Release 1	0021	0021		0020	LO	Unknown	1
+SPI-P-GV-CT Release 1	0021	0021		0030	DS	Unknown	1
+SPI-P-GV-CT Release 1	0021	0021		0040	LO	Unknown	1
+SPI-P-GV-CT Release 1	0021	0021		0050	LO	Unknown	1
+SPI-P-GV-CT Release 1	0021	0021		0060	DS	Unknown	1
+SPI-P-GV-CT Release 1	0021	0021		0070	DS	Unknown	1
+SPI-P-GV-CT Release 1	0021	0021		0080	DS	Unknown	1
+SPI-P-GV-CT Release 1	0021	0021		0090	DS	Unknown	1
+SPI-P-GV-CT Release 1	0021	0021		00A0	US	Unknown	1
+SPI-P-GV-CT Release 1	0021	0021		00A1	DS	Unknown	1
+SPI-P-GV-CT Release 1	0021	0021		00A2	DS	Unknown	1
+SPI-P-GV-CT Release 1	0021	0021		00A3	LT	Unknown	1
+SPI-P-GV-CT Release 1	0021	0021		00A4	LT	Unknown	1
+SPI-P-GV-CT Release 1	0021	0021		00B0	LO	Unknown	1
+SPI-P-GV-CT Release 1	0021	0021		00C0	LO	Unknown	1
+SPI-P-GV-CT Release 1	0029	0029		0010	LO	Unknown	1
+SPI-P-GV-CT Release 1	0029	0029		0030	UL	Unknown	1
+SPI-P-GV-CT Release 1	0029	0029		0031	UL	Unknown	1
+SPI-P-GV-CT Release 1	0029	0029		0032	UL	Unknown	1
+SPI-P-GV-CT Release 1	0029	0029		0033	UL	Unknown	1
+SPI-P-GV-CT Release 1	0029	0029		0080	LO	Unknown	1
+SPI-P-GV-CT Release 1	0029	0029		0090	LO	Unknown	1
+SPI-P-GV-CT Release 1	0029	0029		00D0	IS	Unknown	1
+SPI-P-GV-CT Release 1	0029	0029		00D1	IS	Unknown	1
+SPI-P-PCR Release 2	0019	0019		0030	US	Unknown	1
+SPI-P-Private-CWS Release 1	0021	0021		0000	LT	WindowOfImagesID	1
+SPI-P-Private-CWS Release 1	0021	0021		0001	CS	WindowOfImagesType	1
+SPI-P-Private-CWS Release 1	0021	0021		0002	IS	WindowOfImagesScope	1-n
+SPI-P-Private-DCI Release 1	0019	0019		0010	UN	ECGTimeMapDataBitsAllocated	1
+SPI-P-Private-DCI Release 1	0019	0019		0011	UN	ECGTimeMapDataBitsStored	1
+SPI-P-Private-DCI Release 1	0019	0019		0012	UN	ECGTimeMapDataHighBit	1
+SPI-P-Private-DCI Release 1	0019	0019		0013	UN	ECGTimeMapDataRepresentation	1
+SPI-P-Private-DCI Release 1	0019	0019		0014	UN	ECGTimeMapDataSmallestDataValue	1
+SPI-P-Private-DCI Release 1	0019	0019		0015	UN	ECGTimeMapDataLargestDataValue	1
+SPI-P-Private-DCI Release 1	0019	0019		0016	UN	ECGTimeMapDataNumberOfDataValues	1
+SPI-P-Private-DCI Release 1	0019	0019		0017	UN	ECGTimeMapData	1
+SPI-P-Private_CDS Release 1	0021	0021		0040	IS	Unknown	1
+SPI-P-Private_CDS Release 1	0029	0029		0000	UN	Unknown	1
+SPI-P-Private_ICS Release 1	0019	0019		0030	DS	Unknown	1
+SPI-P-Private_ICS Release 1	0019	0019		0031	LO	Unknown	1
+SPI-P-Private_ICS Release 1	0029	0029		0008	SQ	Unknown	1
+SPI-P-Private_ICS Release 1	0029	0029		000F	SQ	Unknown	1
+SPI-P-Private_ICS Release 1	0029	0029		0010	SQ	Unknown	1
+SPI-P-Private_ICS Release 1	0029	0029		001B	SQ	Unknown	1
+SPI-P-Private_ICS Release 1	0029	0029		001C	SQ	Unknown	1
+SPI-P-Private_ICS Release 1	0029	0029		0021	SQ	Unknown	1
+SPI-P-Private_ICS Release 1	0029	0029		0043	SQ	Unknown	1
+SPI-P-Private_ICS Release 1	0029	0029		0044	SQ	Unknown	1
+SPI-P-Private_ICS Release 1	0029	0029		004C	SQ	Unknown	1
+SPI-P-Private_ICS Release 1	0029	0029		0067	LO	Unknown	1
+SPI-P-Private_ICS Release 1	0029	0029		0068	US	Unknown	1
+SPI-P-Private_ICS Release 1	0029	0029		006A	LO	Unknown	1
+SPI-P-Private_ICS Release 1	0029	0029		006B	US	Unknown	1
+SPI-P-Private_ICS Release 1;1	0029	0029		0000	SL	Unknown	1
+SPI-P-Private_ICS Release 1;1	0029	0029		0005	FL	Unknown	1
+SPI-P-Private_ICS Release 1;1	0029	0029		0006	FL	Unknown	1
+SPI-P-Private_ICS Release 1;1	0029	0029		0020	FL	Unknown	1
+SPI-P-Private_ICS Release 1;1	0029	0029		0021	FL	Unknown	1
+SPI-P-Private_ICS Release 1;1	0029	0029		00CD	SQ	Unknown	1
+SPI-P-Private_ICS Release 1;2	0029	0029		0000	FD	Unknown	1
+SPI-P-Private_ICS Release 1;2	0029	0029		0001	FD	Unknown	1
+SPI-P-Private_ICS Release 1;2	0029	0029		0002	FD	Unknown	1
+SPI-P-Private_ICS Release 1;2	0029	0029		0003	SL	Unknown	1
+SPI-P-Private_ICS Release 1;2	0029	0029		0004	SL	Unknown	1
+SPI-P-Private_ICS Release 1;2	0029	0029		0005	SL	Unknown	1
+SPI-P-Private_ICS Release 1;3	0029	0029		00C0	SQ	Unknown	1
+SPI-P-Private_ICS Release 1;3	0029	0029		00C1	SQ	Unknown	1
+SPI-P-Private_ICS Release 1;3	0029	0029		00C2	SQ	Unknown	1
+SPI-P-Private_ICS Release 1;3	0029	0029		00C3	SQ	Unknown	1
+SPI-P-Private_ICS Release 1;3	0029	0029		00C4	SQ	Unknown	1
+SPI-P-Private_ICS Release 1;3	0029	0029		00C5	SQ	Unknown	1
+SPI-P-Private_ICS Release 1;4	0029	0029		0002	SQ	Unknown	1
+SPI-P-Private_ICS Release 1;4	0029	0029		009A	SQ	Unknown	1
+SPI-P-Private_ICS Release 1;4	0029	0029		00E0	SQ	Unknown	1
+SPI-P-Private_ICS Release 1;5	0029	0029		0050	CS	Unknown	1
+SPI-P-Private_ICS Release 1;5	0029	0029		0055	CS	Unknown	1
+SPI-P-XSB-DCI Release 1	0019	0019		0010	LT	VideoBeamBoost	1
+SPI-P-XSB-DCI Release 1	0019	0019		0011	US	ChannelGeneratingVideoSync	1
+SPI-P-XSB-DCI Release 1	0019	0019		0012	US	VideoGain	1
+SPI-P-XSB-DCI Release 1	0019	0019		0013	US	VideoOffset	1
+SPI-P-XSB-DCI Release 1	0019	0019		0020	DS	RTDDataCompressionFactor	1
+SVISION	0017	0017		0000	LO	ExtendedBodyPart	1
+SVISION	0017	0017		0010	LO	ExtendedViewPosition	1
+SVISION	0017	0017		00F0	IS	ImagesSOPClass	1
+SVISION	0019	0019		0000	IS	AECField	1
+SVISION	0019	0019		0001	IS	AECFilmScreen	1
+SVISION	0019	0019		0002	IS	AECDensity	1
+SVISION	0019	0019		0010	IS	PatientThickness	1
+SVISION	0019	0019		0018	IS	BeamDistance	1
+SVISION	0019	0019		0020	IS	WorkstationNumber	1
+SVISION	0019	0019		0028	IS	TubeNumber	1
+SVISION	0019	0019		0030	IS	BuckyGrid	1
+SVISION	0019	0019		0034	IS	Focus	1
+SVISION	0019	0019		0038	IS	Child	1
+SVISION	0019	0019		0040	IS	CollimatorDistanceX	1
+SVISION	0019	0019		0041	IS	CollimatorDistanceY	1
+SVISION	0019	0019		0050	IS	CentralBeamHeight	1
+SVISION	0019	0019		0060	IS	BuckyAngle	1
+SVISION	0019	0019		0068	IS	CArmAngle	1
+SVISION	0019	0019		0069	IS	CollimatorAngle	1
+SVISION	0019	0019		0070	IS	FilterNumber	1
+SVISION	0019	0019		0074	LO	FilterMaterial1	1
+SVISION	0019	0019		0075	LO	FilterMaterial2	1
+SVISION	0019	0019		0078	DS	FilterThickness1	1
+SVISION	0019	0019		0079	DS	FilterThickness2	1
+SVISION	0019	0019		0080	IS	BuckyFormat	1
+SVISION	0019	0019		0081	IS	ObjectPosition	1
+SVISION	0019	0019		0090	LO	DeskCommand	1
+SVISION	0019	0019		00A0	DS	ExtendedExposureTime	1
+SVISION	0019	0019		00A1	DS	ActualExposureTime	1
+SVISION	0019	0019		00A8	DS	ExtendedXRayTubeCurrent	1
+SVISION	0021	0021		0000	DS	NoiseReduction	1
+SVISION	0021	0021		0001	DS	ContrastAmplification	1
+SVISION	0021	0021		0002	DS	EdgeContrastBoosting	1
+SVISION	0021	0021		0003	DS	LatitudeReduction	1
+SVISION	0021	0021		0010	LO	FindRangeAlgorithm	1
+SVISION	0021	0021		0011	DS	ThresholdCAlgorithm	1
+SVISION	0021	0021		0020	LO	SensometricCurve	1
+SVISION	0021	0021		0030	DS	LowerWindowOffset	1
+SVISION	0021	0021		0031	DS	UpperWindowOffset	1
+SVISION	0021	0021		0040	DS	MinPrintableDensity	1
+SVISION	0021	0021		0041	DS	MaxPrintableDensity	1
+SVISION	0021	0021		0090	DS	Brightness	1
+SVISION	0021	0021		0091	DS	Contrast	1
+SVISION	0021	0021		0092	DS	ShapeFactor	1
+SVISION	0023	0023		0000	LO	ImageLaterality	1
+SVISION	0023	0023		0001	IS	LetterPosition	1
+SVISION	0023	0023		0002	IS	BurnedInAnnotation	1
+SVISION	0023	0023		0003	LO	Unknown	1
+SVISION	0023	0023		00F0	IS	ImageSOPClass	1
+SVISION	0025	0025		0000	IS	OriginalImage	1
+SVISION	0025	0025		0001	IS	NotProcessedImage	1
+SVISION	0025	0025		0002	IS	CutOutImage	1
+SVISION	0025	0025		0003	IS	DuplicatedImage	1
+SVISION	0025	0025		0004	IS	StoredImage	1
+SVISION	0025	0025		0005	IS	RetrievedImage	1
+SVISION	0025	0025		0006	IS	RemoteImage	1
+SVISION	0025	0025		0007	IS	MediaStoredImage	1
+SVISION	0025	0025		0008	IS	ImageState	1
+SVISION	0025	0025		0020	LO	SourceImageFile	1
+SVISION	0025	0025		0021	UI	Unknown	1
+SVISION	0027	0027		0000	IS	NumberOfSeries	1
+SVISION	0027	0027		0001	IS	NumberOfStudies	1
+SVISION	0027	0027		0010	DT	OldestSeries	1
+SVISION	0027	0027		0011	DT	NewestSeries	1
+SVISION	0027	0027		0012	DT	OldestStudy	1
+SVISION	0027	0027		0013	DT	NewestStudy	1
+Silhouette Annot V1.0	0029	0029		0011	IS	AnnotationName	1
+Silhouette Annot V1.0	0029	0029		0012	LT	AnnotationFont	1
+Silhouette Annot V1.0	0029	0029		0013	LT	AnnotationTextForegroundColor	1
+Silhouette Annot V1.0	0029	0029		0014	LT	AnnotationTextBackgroundColor	1
+Silhouette Annot V1.0	0029	0029		0015	UL	AnnotationTextBackingMode	1
+Silhouette Annot V1.0	0029	0029		0016	UL	AnnotationTextJustification	1
+Silhouette Annot V1.0	0029	0029		0017	UL	AnnotationTextLocation	1
+Silhouette Annot V1.0	0029	0029		0018	LT	AnnotationTextString	1
+Silhouette Annot V1.0	0029	0029		0019	UL	AnnotationTextAttachMode	1
+Silhouette Annot V1.0	0029	0029		0020	UL	AnnotationTextCursorMode	1
+Silhouette Annot V1.0	0029	0029		0021	UL	AnnotationTextShadowOffsetX	1
+Silhouette Annot V1.0	0029	0029		0022	UL	AnnotationTextShadowOffsetY	1
+Silhouette Annot V1.0	0029	0029		0023	LT	AnnotationLineColor	1
+Silhouette Annot V1.0	0029	0029		0024	UL	AnnotationLineThickness	1
+Silhouette Annot V1.0	0029	0029		0025	UL	AnnotationLineType	1
+Silhouette Annot V1.0	0029	0029		0026	UL	AnnotationLineStyle	1
+Silhouette Annot V1.0	0029	0029		0027	UL	AnnotationLineDashLength	1
+Silhouette Annot V1.0	0029	0029		0028	UL	AnnotationLineAttachMode	1
+Silhouette Annot V1.0	0029	0029		0029	UL	AnnotationLinePointCount	1
+Silhouette Annot V1.0	0029	0029		0030	FD	AnnotationLinePoints	1
+Silhouette Annot V1.0	0029	0029		0031	UL	AnnotationLineControlSize	1
+Silhouette Annot V1.0	0029	0029		0032	LT	AnnotationMarkerColor	1
+Silhouette Annot V1.0	0029	0029		0033	UL	AnnotationMarkerType	1
+Silhouette Annot V1.0	0029	0029		0034	UL	AnnotationMarkerSize	1
+Silhouette Annot V1.0	0029	0029		0035	FD	AnnotationMarkerLocation	1
+Silhouette Annot V1.0	0029	0029		0036	UL	AnnotationMarkerAttachMode	1
+Silhouette Annot V1.0	0029	0029		0037	LT	AnnotationGeomColor	1
+Silhouette Annot V1.0	0029	0029		0038	UL	AnnotationGeomThickness	1
+Silhouette Annot V1.0	0029	0029		0039	UL	AnnotationGeomLineStyle	1
+Silhouette Annot V1.0	0029	0029		0040	UL	AnnotationGeomDashLength	1
+Silhouette Annot V1.0	0029	0029		0041	UL	AnnotationGeomFillPattern	1
+Silhouette Annot V1.0	0029	0029		0042	UL	AnnotationInteractivity	1
+Silhouette Annot V1.0	0029	0029		0043	FD	AnnotationArrowLength	1
+Silhouette Annot V1.0	0029	0029		0044	FD	AnnotationArrowAngle	1
+Silhouette Annot V1.0	0029	0029		0045	UL	AnnotationDontSave	1
+Silhouette Graphics Export V1.0	0029	0029		0000	UI	Unknown	1
+Silhouette Line V1.0	0029	0029		0011	IS	LineName	1
+Silhouette Line V1.0	0029	0029		0012	LT	LineNameFont	1
+Silhouette Line V1.0	0029	0029		0013	UL	LineNameDisplay	1
+Silhouette Line V1.0	0029	0029		0014	LT	LineNormalColor	1
+Silhouette Line V1.0	0029	0029		0015	UL	LineType	1
+Silhouette Line V1.0	0029	0029		0016	UL	LineThickness	1
+Silhouette Line V1.0	0029	0029		0017	UL	LineStyle	1
+Silhouette Line V1.0	0029	0029		0018	UL	LineDashLength	1
+Silhouette Line V1.0	0029	0029		0019	UL	LineInteractivity	1
+Silhouette Line V1.0	0029	0029		0020	LT	LineMeasurementColor	1
+Silhouette Line V1.0	0029	0029		0021	LT	LineMeasurementFont	1
+Silhouette Line V1.0	0029	0029		0022	UL	LineMeasurementDashLength	1
+Silhouette Line V1.0	0029	0029		0023	UL	LinePointSpace	1
+Silhouette Line V1.0	0029	0029		0024	FD	LinePoints	1
+Silhouette Line V1.0	0029	0029		0025	UL	LineControlPointSize	1
+Silhouette Line V1.0	0029	0029		0026	UL	LineControlPointSpace	1
+Silhouette Line V1.0	0029	0029		0027	FD	LineControlPoints	1
+Silhouette Line V1.0	0029	0029		0028	LT	LineLabel	1
+Silhouette Line V1.0	0029	0029		0029	UL	LineDontSave	1
+Silhouette ROI V1.0	0029	0029		0011	IS	ROIName	1
+Silhouette ROI V1.0	0029	0029		0012	LT	ROINameFont	1
+Silhouette ROI V1.0	0029	0029		0013	LT	ROINormalColor	1
+Silhouette ROI V1.0	0029	0029		0014	UL	ROIFillPattern	1
+Silhouette ROI V1.0	0029	0029		0015	UL	ROIBpSeg	1
+Silhouette ROI V1.0	0029	0029		0016	UN	ROIBpSegPairs	1
+Silhouette ROI V1.0	0029	0029		0017	UL	ROISeedSpace	1
+Silhouette ROI V1.0	0029	0029		0018	UN	ROISeeds	1
+Silhouette ROI V1.0	0029	0029		0019	UL	ROILineThickness	1
+Silhouette ROI V1.0	0029	0029		0020	UL	ROILineStyle	1
+Silhouette ROI V1.0	0029	0029		0021	UL	ROILineDashLength	1
+Silhouette ROI V1.0	0029	0029		0022	UL	ROIInteractivity	1
+Silhouette ROI V1.0	0029	0029		0023	UL	ROINamePosition	1
+Silhouette ROI V1.0	0029	0029		0024	UL	ROINameDisplay	1
+Silhouette ROI V1.0	0029	0029		0025	LT	ROILabel	1
+Silhouette ROI V1.0	0029	0029		0026	UL	ROIShape	1
+Silhouette ROI V1.0	0029	0029		0027	FD	ROIShapeTilt	1
+Silhouette ROI V1.0	0029	0029		0028	UL	ROIShapePointsCount	1
+Silhouette ROI V1.0	0029	0029		0029	UL	ROIShapePointsSpace	1
+Silhouette ROI V1.0	0029	0029		0030	FD	ROIShapePoints	1
+Silhouette ROI V1.0	0029	0029		0031	UL	ROIShapeControlPointsCount	1
+Silhouette ROI V1.0	0029	0029		0032	UL	ROIShapeControlPointsSpace	1
+Silhouette ROI V1.0	0029	0029		0033	FD	ROIShapeControlPoints	1
+Silhouette ROI V1.0	0029	0029		0034	UL	ROIDontSave	1
+Silhouette Sequence Ids V1.0	0029	0029		0041	SQ	Unknown	1
+Silhouette Sequence Ids V1.0	0029	0029		0042	SQ	Unknown	1
+Silhouette Sequence Ids V1.0	0029	0029		0043	SQ	Unknown	1
+Silhouette V1.0	0029	0029		0013	UL	Unknown	1
+Silhouette V1.0	0029	0029		0014	UL	Unknown	1
+Silhouette V1.0	0029	0029		0017	UN	Unknown	1
+Silhouette V1.0	0029	0029		0018	UN	Unknown	1
+Silhouette V1.0	0029	0029		0019	UL	Unknown	1
+Silhouette V1.0	0029	0029		001A	UN	Unknown	1
+Silhouette V1.0	0029	0029		001B	UL	Unknown	1
+Silhouette V1.0	0029	0029		001C	UL	Unknown	1
+Silhouette V1.0	0029	0029		001D	UN	Unknown	1
+Silhouette V1.0	0029	0029		001E	UN	Unknown	1
+Silhouette V1.0	0029	0029		0021	US	Unknown	1
+Silhouette V1.0	0029	0029		0022	US	Unknown	1
+Silhouette V1.0	0029	0029		0023	US	Unknown	1
+Silhouette V1.0	0029	0029		0024	US	Unknown	1
+Silhouette V1.0	0029	0029		0025	US	Unknown	1
+Silhouette V1.0	0029	0029		0027	UN	Unknown	1
+Silhouette V1.0	0029	0029		0028	UN	Unknown	1
+Silhouette V1.0	0029	0029		0029	UN	Unknown	1
+Silhouette V1.0	0029	0029		0030	UN	Unknown	1
+Silhouette V1.0	0029	0029		0052	US	Unknown	1
+Silhouette V1.0	0029	0029		0053	LT	Unknown	1
+Silhouette V1.0	0029	0029		0054	UN	Unknown	1
+Silhouette V1.0	0029	0029		0055	LT	Unknown	1
+Silhouette V1.0	0029	0029		0056	LT	Unknown	1
+Silhouette V1.0	0029	0029		0057	UN	Unknown	1
+TOSHIBA_MEC_1.0	0009	0009		0001	LT	Unknown	1
+TOSHIBA_MEC_1.0	0009	0009		0002	US	Unknown	1-n
+TOSHIBA_MEC_1.0	0009	0009		0003	US	Unknown	1-n
+TOSHIBA_MEC_1.0	0009	0009		0004	US	Unknown	1-n
+TOSHIBA_MEC_1.0	0011	0011		0001	LT	Unknown	1
+TOSHIBA_MEC_1.0	0011	0011		0002	US	Unknown	1-n
+TOSHIBA_MEC_1.0	0019	0019		0001	US	Unknown	1-n
+TOSHIBA_MEC_1.0	0019	0019		0002	US	Unknown	1-n
+TOSHIBA_MEC_1.0	0021	0021		0001	US	Unknown	1-n
+TOSHIBA_MEC_1.0	0021	0021		0002	US	Unknown	1-n
+TOSHIBA_MEC_1.0	0021	0021		0003	US	Unknown	1-n
+TOSHIBA_MEC_1.0	7FF1	7FF1		0001	US	Unknown	1-n
+TOSHIBA_MEC_1.0	7FF1	7FF1		0002	US	Unknown	1-n
+TOSHIBA_MEC_1.0	7FF1	7FF1		0003	US	Unknown	1-n
+TOSHIBA_MEC_1.0	7FF1	7FF1		0010	US	Unknown	1-n
+TOSHIBA_MEC_CT_1.0	0019	0019		0001	IS	Unknown	1
+TOSHIBA_MEC_CT_1.0	0019	0019		0002	IS	Unknown	1
+TOSHIBA_MEC_CT_1.0	0019	0019		0003	US	Unknown	1-n
+TOSHIBA_MEC_CT_1.0	0019	0019		0004	LT	Unknown	1
+TOSHIBA_MEC_CT_1.0	0019	0019		0005	LT	Unknown	1
+TOSHIBA_MEC_CT_1.0	0019	0019		0006	US	Unknown	1-n
+TOSHIBA_MEC_CT_1.0	0019	0019		0007	US	Unknown	1-n
+TOSHIBA_MEC_CT_1.0	0019	0019		0008	LT	OrientationHeadFeet	1
+TOSHIBA_MEC_CT_1.0	0019	0019		0009	LT	ViewDirection	1
+TOSHIBA_MEC_CT_1.0	0019	0019		000A	LT	OrientationSupineProne	1
+TOSHIBA_MEC_CT_1.0	0019	0019		000B	DS	Unknown	1
+TOSHIBA_MEC_CT_1.0	0019	0019		000C	US	Unknown	1-n
+TOSHIBA_MEC_CT_1.0	0019	0019		000D	TM	Time	1
+TOSHIBA_MEC_CT_1.0	0019	0019		000E	DS	Unknown	1
+TOSHIBA_MEC_CT_1.0	7FF1	7FF1		0001	US	Unknown	1-n
+TOSHIBA_MEC_CT_1.0	7FF1	7FF1		0002	US	Unknown	1-n
+TOSHIBA_MEC_CT_1.0	7FF1	7FF1		0003	IS	Unknown	1
+TOSHIBA_MEC_CT_1.0	7FF1	7FF1		0004	IS	Unknown	1
+TOSHIBA_MEC_CT_1.0	7FF1	7FF1		0005	US	Unknown	1-n
+TOSHIBA_MEC_CT_1.0	7FF1	7FF1		0007	US	Unknown	1-n
+TOSHIBA_MEC_CT_1.0	7FF1	7FF1		0008	US	Unknown	1-n
+TOSHIBA_MEC_CT_1.0	7FF1	7FF1		0009	US	Unknown	1-n
+TOSHIBA_MEC_CT_1.0	7FF1	7FF1		000A	LT	Unknown	1
+TOSHIBA_MEC_CT_1.0	7FF1	7FF1		000B	US	Unknown	1-n
+TOSHIBA_MEC_CT_1.0	7FF1	7FF1		000C	US	Unknown	1-n
+TOSHIBA_MEC_CT_1.0	7FF1	7FF1		000D	US	Unknown	1-n
+`;

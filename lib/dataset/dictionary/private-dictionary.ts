@@ -9,9 +9,11 @@
  * (DcmHashDict::get, then the repeating entries' contains): the exact element number, then its low byte (private.dic
  * mostly lists low bytes); entries over a range of groups (6001-o-60FF) match after the single-group ones.
  *
- * The table (226 KB of source) is loaded on first use: data without private elements never pays for it.
+ * The table is generated (private-dictionary.generated.ts) as one string, one entry a line, grouped by creator. At
+ * import only where each creator's lines are is read (130 creators); a creator's entries are made on its first
+ * lookup and then kept: data without private elements, or with a few creators, never pays for the rest.
  */
-import { PRIVATE_ELEMENTS, type PrivateRow } from './private-dictionary.generated';
+import { PRIVATE_ELEMENTS } from './private-dictionary.generated';
 
 export interface PrivateEntry {
   creator: string;
@@ -23,54 +25,74 @@ export interface PrivateEntry {
   vm: string;
 }
 
-interface Index {
-  /** creator → (group << 16 | element) → entry, for the single-group rows. */
-  exact: Map<string, Map<number, PrivateEntry>>;
-  /** creator → rows over a range of groups, in file order. */
-  ranges: Map<string, { row: PrivateRow; entry: PrivateEntry }[]>;
+/** A row over a range of groups: lo-hi, 'o' odd or 'e' even or '' any, the element as written. */
+interface RangeRow {
+  lo: number;
+  hi: number;
+  parity: string;
+  element: number;
+  entry: PrivateEntry;
 }
 
-
-function entryOf(row: PrivateRow): PrivateEntry {
-  const vrs = row[6].split('|');
-  return { creator: row[0], name: row[7], vr: vrs[0] as string, vrs, vm: row[8] };
+interface CreatorIndex {
+  /** (group << 16 | element) → entry, for the single-group rows. */
+  exact: Map<number, PrivateEntry>;
+  /** The rows over a range of groups, in private.dic's order. */
+  ranges: RangeRow[];
 }
 
-function build(): Index {
-  const exact = new Map<string, Map<number, PrivateEntry>>();
-  const ranges = new Map<string, { row: PrivateRow; entry: PrivateEntry }[]>();
-  for (const row of PRIVATE_ELEMENTS) {
-    const [creator, group, upperGroup, , element, upperElement] = row;
-    if (group === upperGroup && element === upperElement) {
-      let m = exact.get(creator);
-      if (!m) exact.set(creator, (m = new Map()));
-      m.set(((group << 16) | element) >>> 0, entryOf(row));
-    } else {
-      let list = ranges.get(creator);
-      if (!list) ranges.set(creator, (list = []));
-      list.push({ row, entry: entryOf(row) });
-    }
+/** creator → [start, end) of its lines in PRIVATE_ELEMENTS (the generator writes a creator's lines together). */
+const BLOCKS: ReadonlyMap<string, readonly [number, number]> = ((): Map<string, [number, number]> => {
+  const blocks = new Map<string, [number, number]>();
+  let current = '';
+  let block: [number, number] = [0, 0];
+  for (let at = PRIVATE_ELEMENTS.indexOf('\n') + 1; at < PRIVATE_ELEMENTS.length; ) {
+    const next = PRIVATE_ELEMENTS.indexOf('\n', at) + 1;
+    if (blocks.size === 0 || !PRIVATE_ELEMENTS.startsWith(current + '\t', at)) {
+      current = PRIVATE_ELEMENTS.slice(at, PRIVATE_ELEMENTS.indexOf('\t', at));
+      blocks.set(current, (block = [at, next]));
+    } else block[1] = next;
+    at = next;
   }
-  return { exact, ranges };
-}
+  return blocks;
+})();
 
-/** Built at import (about 15 ms), not on the first private tag in the middle of a transfer. */
-const INDEX: Index = build();
+/** The entries of the creators looked up so far (only creators private.dic knows, so it stays small). */
+const CREATORS = new Map<string, CreatorIndex>();
+
+function creatorIndex(creator: string): CreatorIndex | undefined {
+  let ix = CREATORS.get(creator);
+  if (ix) return ix;
+  const block = BLOCKS.get(creator);
+  if (!block) return undefined;
+  ix = { exact: new Map(), ranges: [] };
+  for (const line of PRIVATE_ELEMENTS.slice(block[0], block[1] - 1).split('\n')) {
+    const [, g, upper, parity, el, vrs, name, vm] = line.split('\t') as string[];
+    const group = parseInt(g as string, 16);
+    const upperGroup = parseInt(upper as string, 16);
+    const element = parseInt(el as string, 16);
+    const list = (vrs as string).split('|');
+    const entry: PrivateEntry = { creator, name: name as string, vr: list[0] as string, vrs: list, vm: vm as string };
+    if (group === upperGroup) ix.exact.set(((group << 16) | element) >>> 0, entry);
+    else ix.ranges.push({ lo: group, hi: upperGroup, parity: parity as string, element, entry });
+  }
+  CREATORS.set(creator, ix);
+  return ix;
+}
 
 /** The private.dic entry of `tag` under private creator `creator`, matched as DCMTK matches it. */
 export function lookupPrivateTag(tag: number, creator: string): PrivateEntry | undefined {
-  const ix = INDEX;
+  const ix = creatorIndex(creator);
+  if (!ix) return undefined;
   const group = tag >>> 16;
   const element = tag & 0xffff;
-  const m = ix.exact.get(creator);
-  const hit = m?.get(tag >>> 0) ?? m?.get(((group << 16) | (element & 0xff)) >>> 0);
+  const hit = ix.exact.get(tag >>> 0) ?? ix.exact.get(((group << 16) | (element & 0xff)) >>> 0);
   if (hit) return hit;
-  for (const { row, entry } of ix.ranges.get(creator) ?? []) {
-    const [, lo, hi, parity, elo, ehi] = row;
+  for (const { lo, hi, parity, element: e, entry } of ix.ranges) {
     if (parity === 'o' && group % 2 === 0) continue;
     if (parity === 'e' && group % 2 === 1) continue;
     if (group < lo || group > hi) continue;
-    if ((element >= elo && element <= ehi) || ((element & 0xff) >= elo && (element & 0xff) <= ehi)) return entry;
+    if (element === e || (element & 0xff) === e) return entry;
   }
   return undefined;
 }
