@@ -13,7 +13,6 @@
 import { join } from 'node:path';
 import { DATA_FILES } from './importers';
 import { compareUids, readTsv, TsvFile } from './tsv';
-import { wordsOf } from '../../lib/dataset/dictionary/keyword-words';
 
 export interface GeneratedFile {
   path: string;
@@ -68,6 +67,19 @@ export interface Tables {
   aliases: [string, number, number][];
   stats: Record<string, number>;
   conflicts: string[];
+}
+
+/**
+ * A keyword split into words, as a stand-in for the name dicom.dic does not carry: 'PatientID' -> 'Patient ID',
+ * 'SOPClassUID' -> 'SOP Class UID', 'XRay3DAcquisitionSequence' -> 'X Ray 3D Acquisition Sequence'.
+ */
+function wordsOf(keyword: string): string {
+  return keyword
+    .replace(/_/g, ' ')
+    .replace(/([a-z])([A-Z0-9])/g, '$1 $2')
+    .replace(/([A-Z0-9]+)([A-Z][a-z])/g, '$1 $2')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 export function buildDictionary(dataDir: string): Tables & { sources: string[] } {
@@ -146,18 +158,17 @@ export function renderDictionary(dataDir: string): GeneratedFile {
   const t = buildDictionary(dataDir);
   const exact = t.dictionary.filter((r) => r.mask === 0xffffffff);
   const masked = t.dictionary.filter((r) => r.mask !== 0xffffffff);
-  for (const r of t.dictionary) if (r.name !== wordsOf(r.keyword)) throw new Error(`${r.keyword}: the name is not the keyword's words`);
-  const fields = (r: Row): string[] => [r.keyword, r.vrs, r.vm, r.retired ? '1' : '0'];
+  const fields = (r: Row): string[] => [r.keyword, r.name, r.vrs, r.vm, r.retired ? '1' : '0'];
   const text =
     HEADER('scripts/data/' + DATA_FILES.dcmtkDictionary, t.sources) +
     `
 /**
- * The single-tag rows, sorted by tag, one a line: tag (8 hex digits), keyword, VRs ('|'-separated, the first is the
- * default), VM, retired ('1' or '0'), separated by tabs. No name: it is the keyword split into words (wordsOf).
+ * The single-tag rows, sorted by tag, one a line: tag (8 hex digits), keyword, name (the keyword split into words:
+ * dicom.dic has none), VRs ('|'-separated, the first is the default), VM, retired ('1' or '0'), separated by tabs.
  */
 export const ELEMENTS: string = ${tableText(exact.map((r) => [hex8(r.value), ...fields(r)]))};
 
-/** The repeating-group rows, one a line: value, mask (8 hex digits each; a tag t matches when (t & mask) === value), keyword, VRs, VM, retired. */
+/** The repeating-group rows, one a line: value, mask (8 hex digits each; a tag t matches when (t & mask) === value), keyword, name, VRs, VM, retired. */
 export const REPEATING: string = ${tableText(masked.map((r) => [hex8(r.value), hex8(r.mask), ...fields(r)]))};
 
 /** DCMTK's spellings of retired keywords (RETIRED_X for X), one a line: keyword, value, mask (8 hex digits each). */

@@ -4,5005 +4,5005 @@
 /* eslint-disable */
 
 /**
- * The single-tag rows, sorted by tag, one a line: tag (8 hex digits), keyword, VRs ('|'-separated, the first is the
- * default), VM, retired ('1' or '0'), separated by tabs. No name: it is the keyword split into words (wordsOf).
+ * The single-tag rows, sorted by tag, one a line: tag (8 hex digits), keyword, name (the keyword split into words:
+ * dicom.dic has none), VRs ('|'-separated, the first is the default), VM, retired ('1' or '0'), separated by tabs.
  */
 export const ELEMENTS: string = `
-00000000	CommandGroupLength	UL	1	0
-00000001	CommandLengthToEnd	UL	1	1
-00000002	AffectedSOPClassUID	UI	1	0
-00000003	RequestedSOPClassUID	UI	1	0
-00000010	CommandRecognitionCode	SH	1	1
-00000100	CommandField	US	1	0
-00000110	MessageID	US	1	0
-00000120	MessageIDBeingRespondedTo	US	1	0
-00000200	Initiator	AE	1	1
-00000300	Receiver	AE	1	1
-00000400	FindLocation	AE	1	1
-00000600	MoveDestination	AE	1	0
-00000700	Priority	US	1	0
-00000800	CommandDataSetType	US	1	0
-00000850	NumberOfMatches	US	1	1
-00000860	ResponseSequenceNumber	US	1	1
-00000900	Status	US	1	0
-00000901	OffendingElement	AT	1-n	0
-00000902	ErrorComment	LO	1	0
-00000903	ErrorID	US	1	0
-00001000	AffectedSOPInstanceUID	UI	1	0
-00001001	RequestedSOPInstanceUID	UI	1	0
-00001002	EventTypeID	US	1	0
-00001005	AttributeIdentifierList	AT	1-n	0
-00001008	ActionTypeID	US	1	0
-00001020	NumberOfRemainingSuboperations	US	1	0
-00001021	NumberOfCompletedSuboperations	US	1	0
-00001022	NumberOfFailedSuboperations	US	1	0
-00001023	NumberOfWarningSuboperations	US	1	0
-00001030	MoveOriginatorApplicationEntityTitle	AE	1	0
-00001031	MoveOriginatorMessageID	US	1	0
-00004000	DialogReceiver	LT	1	1
-00004010	TerminalType	LT	1	1
-00005010	MessageSetID	SH	1	1
-00005020	EndMessageID	SH	1	1
-00005110	DisplayFormat	LT	1	1
-00005120	PagePositionID	LT	1	1
-00005130	TextFormatID	CS	1	1
-00005140	NormalReverse	CS	1	1
-00005150	AddGrayScale	CS	1	1
-00005160	Borders	CS	1	1
-00005170	Copies	IS	1	1
-00005180	CommandMagnificationType	CS	1	1
-00005190	Erase	CS	1	1
-000051A0	Print	CS	1	1
-000051B0	Overlays	US	1-n	1
-00020000	FileMetaInformationGroupLength	UL	1	0
-00020001	FileMetaInformationVersion	OB	1	0
-00020002	MediaStorageSOPClassUID	UI	1	0
-00020003	MediaStorageSOPInstanceUID	UI	1	0
-00020010	TransferSyntaxUID	UI	1	0
-00020012	ImplementationClassUID	UI	1	0
-00020013	ImplementationVersionName	SH	1	0
-00020016	SourceApplicationEntityTitle	AE	1	0
-00020017	SendingApplicationEntityTitle	AE	1	0
-00020018	ReceivingApplicationEntityTitle	AE	1	0
-00020026	SourcePresentationAddress	UR	1	0
-00020027	SendingPresentationAddress	UR	1	0
-00020028	ReceivingPresentationAddress	UR	1	0
-00020031	RTVMetaInformationVersion	OB	1	0
-00020032	RTVCommunicationSOPClassUID	UI	1	0
-00020033	RTVCommunicationSOPInstanceUID	UI	1	0
-00020035	RTVSourceIdentifier	OB	1	0
-00020036	RTVFlowIdentifier	OB	1	0
-00020037	RTVFlowRTPSamplingRate	UL	1	0
-00020038	RTVFlowActualFrameDuration	FD	1	0
-00020100	PrivateInformationCreatorUID	UI	1	0
-00020102	PrivateInformation	OB	1	0
-00041130	FileSetID	CS	1	0
-00041141	FileSetDescriptorFileID	CS	1-8	0
-00041142	SpecificCharacterSetOfFileSetDescriptorFile	CS	1	0
-00041200	OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity	UL	1	0
-00041202	OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity	UL	1	0
-00041212	FileSetConsistencyFlag	US	1	0
-00041220	DirectoryRecordSequence	SQ	1	0
-00041400	OffsetOfTheNextDirectoryRecord	UL	1	0
-00041410	RecordInUseFlag	US	1	0
-00041420	OffsetOfReferencedLowerLevelDirectoryEntity	UL	1	0
-00041430	DirectoryRecordType	CS	1	0
-00041432	PrivateRecordUID	UI	1	0
-00041500	ReferencedFileID	CS	1-8	0
-00041504	MRDRDirectoryRecordOffset	UL	1	1
-00041510	ReferencedSOPClassUIDInFile	UI	1	0
-00041511	ReferencedSOPInstanceUIDInFile	UI	1	0
-00041512	ReferencedTransferSyntaxUIDInFile	UI	1	0
-0004151A	ReferencedRelatedGeneralSOPClassUIDInFile	UI	1-n	0
-00041600	NumberOfReferences	UL	1	1
-00060001	CurrentFrameFunctionalGroupsSequence	SQ	1	0
-00080001	LengthToEnd	UL	1	1
-00080005	SpecificCharacterSet	CS	1-n	0
-00080006	LanguageCodeSequence	SQ	1	0
-00080008	ImageType	CS	2-n	0
-00080010	RecognitionCode	SH	1	1
-00080012	InstanceCreationDate	DA	1	0
-00080013	InstanceCreationTime	TM	1	0
-00080014	InstanceCreatorUID	UI	1	0
-00080015	InstanceCoercionDateTime	DT	1	0
-00080016	SOPClassUID	UI	1	0
-00080017	AcquisitionUID	UI	1	0
-00080018	SOPInstanceUID	UI	1	0
-00080019	PyramidUID	UI	1	0
-0008001A	RelatedGeneralSOPClassUID	UI	1-n	0
-0008001B	OriginalSpecializedSOPClassUID	UI	1	0
-00080020	StudyDate	DA	1	0
-00080021	SeriesDate	DA	1	0
-00080022	AcquisitionDate	DA	1	0
-00080023	ContentDate	DA	1	0
-00080024	OverlayDate	DA	1	1
-00080025	CurveDate	DA	1	1
-0008002A	AcquisitionDateTime	DT	1	0
-00080030	StudyTime	TM	1	0
-00080031	SeriesTime	TM	1	0
-00080032	AcquisitionTime	TM	1	0
-00080033	ContentTime	TM	1	0
-00080034	OverlayTime	TM	1	1
-00080035	CurveTime	TM	1	1
-00080040	DataSetType	US	1	1
-00080041	DataSetSubtype	LO	1	1
-00080042	NuclearMedicineSeriesType	CS	1	1
-00080050	AccessionNumber	SH	1	0
-00080051	IssuerOfAccessionNumberSequence	SQ	1	0
-00080052	QueryRetrieveLevel	CS	1	0
-00080053	QueryRetrieveView	CS	1	0
-00080054	RetrieveAETitle	AE	1-n	0
-00080055	StationAETitle	AE	1	0
-00080056	InstanceAvailability	CS	1	0
-00080058	FailedSOPInstanceUIDList	UI	1-n	0
-00080060	Modality	CS	1	0
-00080061	ModalitiesInStudy	CS	1-n	0
-00080062	SOPClassesInStudy	UI	1-n	0
-00080063	AnatomicRegionsInStudyCodeSequence	SQ	1	0
-00080064	ConversionType	CS	1	0
-00080068	PresentationIntentType	CS	1	0
-00080070	Manufacturer	LO	1	0
-00080080	InstitutionName	LO	1	0
-00080081	InstitutionAddress	ST	1	0
-00080082	InstitutionCodeSequence	SQ	1	0
-00080090	ReferringPhysicianName	PN	1	0
-00080092	ReferringPhysicianAddress	ST	1	0
-00080094	ReferringPhysicianTelephoneNumbers	SH	1-n	0
-00080096	ReferringPhysicianIdentificationSequence	SQ	1	0
-0008009C	ConsultingPhysicianName	PN	1-n	0
-0008009D	ConsultingPhysicianIdentificationSequence	SQ	1	0
-00080100	CodeValue	SH	1	0
-00080101	ExtendedCodeValue	LO	1	0
-00080102	CodingSchemeDesignator	SH	1	0
-00080103	CodingSchemeVersion	SH	1	0
-00080104	CodeMeaning	LO	1	0
-00080105	MappingResource	CS	1	0
-00080106	ContextGroupVersion	DT	1	0
-00080107	ContextGroupLocalVersion	DT	1	0
-00080108	ExtendedCodeMeaning	LT	1	0
-00080109	CodingSchemeResourcesSequence	SQ	1	0
-0008010A	CodingSchemeURLType	CS	1	0
-0008010B	ContextGroupExtensionFlag	CS	1	0
-0008010C	CodingSchemeUID	UI	1	0
-0008010D	ContextGroupExtensionCreatorUID	UI	1	0
-0008010E	CodingSchemeURL	UR	1	0
-0008010F	ContextIdentifier	CS	1	0
-00080110	CodingSchemeIdentificationSequence	SQ	1	0
-00080112	CodingSchemeRegistry	LO	1	0
-00080114	CodingSchemeExternalID	ST	1	0
-00080115	CodingSchemeName	ST	1	0
-00080116	CodingSchemeResponsibleOrganization	ST	1	0
-00080117	ContextUID	UI	1	0
-00080118	MappingResourceUID	UI	1	0
-00080119	LongCodeValue	UC	1	0
-00080120	URNCodeValue	UR	1	0
-00080121	EquivalentCodeSequence	SQ	1	0
-00080122	MappingResourceName	LO	1	0
-00080123	ContextGroupIdentificationSequence	SQ	1	0
-00080124	MappingResourceIdentificationSequence	SQ	1	0
-00080201	TimezoneOffsetFromUTC	SH	1	0
-00080220	ResponsibleGroupCodeSequence	SQ	1	0
-00080221	EquipmentModality	CS	1	0
-00080222	ManufacturerRelatedModelGroup	LO	1	0
-00080300	PrivateDataElementCharacteristicsSequence	SQ	1	0
-00080301	PrivateGroupReference	US	1	0
-00080302	PrivateCreatorReference	LO	1	0
-00080303	BlockIdentifyingInformationStatus	CS	1	0
-00080304	NonidentifyingPrivateElements	US	1-n	0
-00080305	DeidentificationActionSequence	SQ	1	0
-00080306	IdentifyingPrivateElements	US	1-n	0
-00080307	DeidentificationAction	CS	1	0
-00080308	PrivateDataElement	US	1	0
-00080309	PrivateDataElementValueMultiplicity	UL	1-3	0
-0008030A	PrivateDataElementValueRepresentation	CS	1	0
-0008030B	PrivateDataElementNumberOfItems	UL	1-2	0
-0008030C	PrivateDataElementName	UC	1	0
-0008030D	PrivateDataElementKeyword	UC	1	0
-0008030E	PrivateDataElementDescription	UT	1	0
-0008030F	PrivateDataElementEncoding	UT	1	0
-00080310	PrivateDataElementDefinitionSequence	SQ	1	0
-00081000	NetworkID	AE	1	1
-00081010	StationName	SH	1	0
-00081030	StudyDescription	LO	1	0
-00081032	ProcedureCodeSequence	SQ	1	0
-0008103E	SeriesDescription	LO	1	0
-0008103F	SeriesDescriptionCodeSequence	SQ	1	0
-00081040	InstitutionalDepartmentName	LO	1	0
-00081041	InstitutionalDepartmentTypeCodeSequence	SQ	1	0
-00081048	PhysiciansOfRecord	PN	1-n	0
-00081049	PhysiciansOfRecordIdentificationSequence	SQ	1	0
-00081050	PerformingPhysicianName	PN	1-n	0
-00081052	PerformingPhysicianIdentificationSequence	SQ	1	0
-00081060	NameOfPhysiciansReadingStudy	PN	1-n	0
-00081062	PhysiciansReadingStudyIdentificationSequence	SQ	1	0
-00081070	OperatorsName	PN	1-n	0
-00081072	OperatorIdentificationSequence	SQ	1	0
-00081080	AdmittingDiagnosesDescription	LO	1-n	0
-00081084	AdmittingDiagnosesCodeSequence	SQ	1	0
-00081088	PyramidDescription	LO	1	0
-00081090	ManufacturerModelName	LO	1	0
-00081100	ReferencedResultsSequence	SQ	1	1
-00081110	ReferencedStudySequence	SQ	1	0
-00081111	ReferencedPerformedProcedureStepSequence	SQ	1	0
-00081115	ReferencedSeriesSequence	SQ	1	0
-00081120	ReferencedPatientSequence	SQ	1	0
-00081125	ReferencedVisitSequence	SQ	1	0
-00081130	ReferencedOverlaySequence	SQ	1	1
-00081134	ReferencedStereometricInstanceSequence	SQ	1	0
-0008113A	ReferencedWaveformSequence	SQ	1	0
-00081140	ReferencedImageSequence	SQ	1	0
-00081145	ReferencedCurveSequence	SQ	1	1
-0008114A	ReferencedInstanceSequence	SQ	1	0
-0008114B	ReferencedRealWorldValueMappingInstanceSequence	SQ	1	0
-00081150	ReferencedSOPClassUID	UI	1	0
-00081155	ReferencedSOPInstanceUID	UI	1	0
-00081156	DefinitionSourceSequence	SQ	1	0
-0008115A	SOPClassesSupported	UI	1-n	0
-00081160	ReferencedFrameNumber	IS	1-n	0
-00081161	SimpleFrameList	UL	1-n	0
-00081162	CalculatedFrameList	UL	3-3n	0
-00081163	TimeRange	FD	2	0
-00081164	FrameExtractionSequence	SQ	1	0
-00081167	MultiFrameSourceSOPInstanceUID	UI	1	0
-00081190	RetrieveURL	UR	1	0
-00081195	TransactionUID	UI	1	0
-00081196	WarningReason	US	1	0
-00081197	FailureReason	US	1	0
-00081198	FailedSOPSequence	SQ	1	0
-00081199	ReferencedSOPSequence	SQ	1	0
-0008119A	OtherFailuresSequence	SQ	1	0
-00081200	StudiesContainingOtherReferencedInstancesSequence	SQ	1	0
-00081250	RelatedSeriesSequence	SQ	1	0
-00082110	LossyImageCompressionRetired	CS	1	1
-00082111	DerivationDescription	ST	1	0
-00082112	SourceImageSequence	SQ	1	0
-00082120	StageName	SH	1	0
-00082122	StageNumber	IS	1	0
-00082124	NumberOfStages	IS	1	0
-00082127	ViewName	SH	1	0
-00082128	ViewNumber	IS	1	0
-00082129	NumberOfEventTimers	IS	1	0
-0008212A	NumberOfViewsInStage	IS	1	0
-00082130	EventElapsedTimes	DS	1-n	0
-00082132	EventTimerNames	LO	1-n	0
-00082133	EventTimerSequence	SQ	1	0
-00082134	EventTimeOffset	FD	1	0
-00082135	EventCodeSequence	SQ	1	0
-00082142	StartTrim	IS	1	0
-00082143	StopTrim	IS	1	0
-00082144	RecommendedDisplayFrameRate	IS	1	0
-00082200	TransducerPosition	CS	1	1
-00082204	TransducerOrientation	CS	1	1
-00082208	AnatomicStructure	CS	1	1
-00082218	AnatomicRegionSequence	SQ	1	0
-00082220	AnatomicRegionModifierSequence	SQ	1	0
-00082228	PrimaryAnatomicStructureSequence	SQ	1	0
-00082229	AnatomicStructureSpaceOrRegionSequence	SQ	1	1
-00082230	PrimaryAnatomicStructureModifierSequence	SQ	1	0
-00082240	TransducerPositionSequence	SQ	1	1
-00082242	TransducerPositionModifierSequence	SQ	1	1
-00082244	TransducerOrientationSequence	SQ	1	1
-00082246	TransducerOrientationModifierSequence	SQ	1	1
-00082251	AnatomicStructureSpaceOrRegionCodeSequenceTrial	SQ	1	1
-00082253	AnatomicPortalOfEntranceCodeSequenceTrial	SQ	1	1
-00082255	AnatomicApproachDirectionCodeSequenceTrial	SQ	1	1
-00082256	AnatomicPerspectiveDescriptionTrial	ST	1	1
-00082257	AnatomicPerspectiveCodeSequenceTrial	SQ	1	1
-00082258	AnatomicLocationOfExaminingInstrumentDescriptionTrial	ST	1	1
-00082259	AnatomicLocationOfExaminingInstrumentCodeSequenceTrial	SQ	1	1
-0008225A	AnatomicStructureSpaceOrRegionModifierCodeSequenceTrial	SQ	1	1
-0008225C	OnAxisBackgroundAnatomicStructureCodeSequenceTrial	SQ	1	1
-00083001	AlternateRepresentationSequence	SQ	1	0
-00083002	AvailableTransferSyntaxUID	UI	1-n	0
-00083010	IrradiationEventUID	UI	1-n	0
-00083011	SourceIrradiationEventSequence	SQ	1	0
-00083012	RadiopharmaceuticalAdministrationEventUID	UI	1	0
-00084000	IdentifyingComments	LT	1	1
-00089007	FrameType	CS	4	0
-00089092	ReferencedImageEvidenceSequence	SQ	1	0
-00089121	ReferencedRawDataSequence	SQ	1	0
-00089123	CreatorVersionUID	UI	1	0
-00089124	DerivationImageSequence	SQ	1	0
-00089154	SourceImageEvidenceSequence	SQ	1	0
-00089205	PixelPresentation	CS	1	0
-00089206	VolumetricProperties	CS	1	0
-00089207	VolumeBasedCalculationTechnique	CS	1	0
-00089208	ComplexImageComponent	CS	1	0
-00089209	AcquisitionContrast	CS	1	0
-00089215	DerivationCodeSequence	SQ	1	0
-00089237	ReferencedPresentationStateSequence	SQ	1	0
-00089410	ReferencedOtherPlaneSequence	SQ	1	0
-00089458	FrameDisplaySequence	SQ	1	0
-00089459	RecommendedDisplayFrameRateInFloat	FL	1	0
-00089460	SkipFrameRangeFlag	CS	1	0
-00100010	PatientName	PN	1	0
-00100020	PatientID	LO	1	0
-00100021	IssuerOfPatientID	LO	1	0
-00100022	TypeOfPatientID	CS	1	0
-00100024	IssuerOfPatientIDQualifiersSequence	SQ	1	0
-00100026	SourcePatientGroupIdentificationSequence	SQ	1	0
-00100027	GroupOfPatientsIdentificationSequence	SQ	1	0
-00100028	SubjectRelativePositionInImage	US	3	0
-00100030	PatientBirthDate	DA	1	0
-00100032	PatientBirthTime	TM	1	0
-00100033	PatientBirthDateInAlternativeCalendar	LO	1	0
-00100034	PatientDeathDateInAlternativeCalendar	LO	1	0
-00100035	PatientAlternativeCalendar	CS	1	0
-00100040	PatientSex	CS	1	0
-00100050	PatientInsurancePlanCodeSequence	SQ	1	0
-00100101	PatientPrimaryLanguageCodeSequence	SQ	1	0
-00100102	PatientPrimaryLanguageModifierCodeSequence	SQ	1	0
-00100200	QualityControlSubject	CS	1	0
-00100201	QualityControlSubjectTypeCodeSequence	SQ	1	0
-00100212	StrainDescription	UC	1	0
-00100213	StrainNomenclature	LO	1	0
-00100214	StrainStockNumber	LO	1	0
-00100215	StrainSourceRegistryCodeSequence	SQ	1	0
-00100216	StrainStockSequence	SQ	1	0
-00100217	StrainSource	LO	1	0
-00100218	StrainAdditionalInformation	UT	1	0
-00100219	StrainCodeSequence	SQ	1	0
-00100221	GeneticModificationsSequence	SQ	1	0
-00100222	GeneticModificationsDescription	UC	1	0
-00100223	GeneticModificationsNomenclature	LO	1	0
-00100229	GeneticModificationsCodeSequence	SQ	1	0
-00101000	OtherPatientIDs	LO	1-n	1
-00101001	OtherPatientNames	PN	1-n	0
-00101002	OtherPatientIDsSequence	SQ	1	0
-00101005	PatientBirthName	PN	1	0
-00101010	PatientAge	AS	1	0
-00101020	PatientSize	DS	1	0
-00101021	PatientSizeCodeSequence	SQ	1	0
-00101022	PatientBodyMassIndex	DS	1	0
-00101023	MeasuredAPDimension	DS	1	0
-00101024	MeasuredLateralDimension	DS	1	0
-00101030	PatientWeight	DS	1	0
-00101040	PatientAddress	LO	1	0
-00101050	InsurancePlanIdentification	LO	1-n	1
-00101060	PatientMotherBirthName	PN	1	0
-00101080	MilitaryRank	LO	1	0
-00101081	BranchOfService	LO	1	0
-00101090	MedicalRecordLocator	LO	1	1
-00101100	ReferencedPatientPhotoSequence	SQ	1	0
-00102000	MedicalAlerts	LO	1-n	0
-00102110	Allergies	LO	1-n	0
-00102150	CountryOfResidence	LO	1	0
-00102152	RegionOfResidence	LO	1	0
-00102154	PatientTelephoneNumbers	SH	1-n	0
-00102155	PatientTelecomInformation	LT	1	0
-00102160	EthnicGroup	SH	1	0
-00102180	Occupation	SH	1	0
-001021A0	SmokingStatus	CS	1	0
-001021B0	AdditionalPatientHistory	LT	1	0
-001021C0	PregnancyStatus	US	1	0
-001021D0	LastMenstrualDate	DA	1	0
-001021F0	PatientReligiousPreference	LO	1	0
-00102201	PatientSpeciesDescription	LO	1	0
-00102202	PatientSpeciesCodeSequence	SQ	1	0
-00102203	PatientSexNeutered	CS	1	0
-00102210	AnatomicalOrientationType	CS	1	0
-00102292	PatientBreedDescription	LO	1	0
-00102293	PatientBreedCodeSequence	SQ	1	0
-00102294	BreedRegistrationSequence	SQ	1	0
-00102295	BreedRegistrationNumber	LO	1	0
-00102296	BreedRegistryCodeSequence	SQ	1	0
-00102297	ResponsiblePerson	PN	1	0
-00102298	ResponsiblePersonRole	CS	1	0
-00102299	ResponsibleOrganization	LO	1	0
-00104000	PatientComments	LT	1	0
-00109431	ExaminedBodyThickness	FL	1	0
-00120010	ClinicalTrialSponsorName	LO	1	0
-00120020	ClinicalTrialProtocolID	LO	1	0
-00120021	ClinicalTrialProtocolName	LO	1	0
-00120030	ClinicalTrialSiteID	LO	1	0
-00120031	ClinicalTrialSiteName	LO	1	0
-00120040	ClinicalTrialSubjectID	LO	1	0
-00120042	ClinicalTrialSubjectReadingID	LO	1	0
-00120050	ClinicalTrialTimePointID	LO	1	0
-00120051	ClinicalTrialTimePointDescription	ST	1	0
-00120052	LongitudinalTemporalOffsetFromEvent	FD	1	0
-00120053	LongitudinalTemporalEventType	CS	1	0
-00120060	ClinicalTrialCoordinatingCenterName	LO	1	0
-00120062	PatientIdentityRemoved	CS	1	0
-00120063	DeidentificationMethod	LO	1-n	0
-00120064	DeidentificationMethodCodeSequence	SQ	1	0
-00120071	ClinicalTrialSeriesID	LO	1	0
-00120072	ClinicalTrialSeriesDescription	LO	1	0
-00120081	ClinicalTrialProtocolEthicsCommitteeName	LO	1	0
-00120082	ClinicalTrialProtocolEthicsCommitteeApprovalNumber	LO	1	0
-00120083	ConsentForClinicalTrialUseSequence	SQ	1	0
-00120084	DistributionType	CS	1	0
-00120085	ConsentForDistributionFlag	CS	1	0
-00120086	EthicsCommitteeApprovalEffectivenessStartDate	DA	1	0
-00120087	EthicsCommitteeApprovalEffectivenessEndDate	DA	1	0
-00140023	CADFileFormat	ST	1	1
-00140024	ComponentReferenceSystem	ST	1	1
-00140025	ComponentManufacturingProcedure	ST	1	0
-00140028	ComponentManufacturer	ST	1	0
-00140030	MaterialThickness	DS	1-n	0
-00140032	MaterialPipeDiameter	DS	1-n	0
-00140034	MaterialIsolationDiameter	DS	1-n	0
-00140042	MaterialGrade	ST	1	0
-00140044	MaterialPropertiesDescription	ST	1	0
-00140045	MaterialPropertiesFileFormatRetired	ST	1	1
-00140046	MaterialNotes	LT	1	0
-00140050	ComponentShape	CS	1	0
-00140052	CurvatureType	CS	1	0
-00140054	OuterDiameter	DS	1	0
-00140056	InnerDiameter	DS	1	0
-00140100	ComponentWelderIDs	LO	1-n	0
-00140101	SecondaryApprovalStatus	CS	1	0
-00140102	SecondaryReviewDate	DA	1	0
-00140103	SecondaryReviewTime	TM	1	0
-00140104	SecondaryReviewerName	PN	1	0
-00140105	RepairID	ST	1	0
-00140106	MultipleComponentApprovalSequence	SQ	1	0
-00140107	OtherApprovalStatus	CS	1-n	0
-00140108	OtherSecondaryApprovalStatus	CS	1-n	0
-00141010	ActualEnvironmentalConditions	ST	1	0
-00141020	ExpiryDate	DA	1	0
-00141040	EnvironmentalConditions	ST	1	0
-00142002	EvaluatorSequence	SQ	1	0
-00142004	EvaluatorNumber	IS	1	0
-00142006	EvaluatorName	PN	1	0
-00142008	EvaluationAttempt	IS	1	0
-00142012	IndicationSequence	SQ	1	0
-00142014	IndicationNumber	IS	1	0
-00142016	IndicationLabel	SH	1	0
-00142018	IndicationDescription	ST	1	0
-0014201A	IndicationType	CS	1-n	0
-0014201C	IndicationDisposition	CS	1	0
-0014201E	IndicationROISequence	SQ	1	0
-00142030	IndicationPhysicalPropertySequence	SQ	1	0
-00142032	PropertyLabel	SH	1	0
-00142202	CoordinateSystemNumberOfAxes	IS	1	0
-00142204	CoordinateSystemAxesSequence	SQ	1	0
-00142206	CoordinateSystemAxisDescription	ST	1	0
-00142208	CoordinateSystemDataSetMapping	CS	1	0
-0014220A	CoordinateSystemAxisNumber	IS	1	0
-0014220C	CoordinateSystemAxisType	CS	1	0
-0014220E	CoordinateSystemAxisUnits	CS	1	0
-00142210	CoordinateSystemAxisValues	OB	1	0
-00142220	CoordinateSystemTransformSequence	SQ	1	0
-00142222	TransformDescription	ST	1	0
-00142224	TransformNumberOfAxes	IS	1	0
-00142226	TransformOrderOfAxes	IS	1-n	0
-00142228	TransformedAxisUnits	CS	1	0
-0014222A	CoordinateSystemTransformRotationAndScaleMatrix	DS	1-n	0
-0014222C	CoordinateSystemTransformTranslationMatrix	DS	1-n	0
-00143011	InternalDetectorFrameTime	DS	1	0
-00143012	NumberOfFramesIntegrated	DS	1	0
-00143020	DetectorTemperatureSequence	SQ	1	0
-00143022	SensorName	ST	1	0
-00143024	HorizontalOffsetOfSensor	DS	1	0
-00143026	VerticalOffsetOfSensor	DS	1	0
-00143028	SensorTemperature	DS	1	0
-00143040	DarkCurrentSequence	SQ	1	0
-00143050	DarkCurrentCounts	OB|OW	1	0
-00143060	GainCorrectionReferenceSequence	SQ	1	0
-00143070	AirCounts	OB|OW	1	0
-00143071	KVUsedInGainCalibration	DS	1	0
-00143072	MAUsedInGainCalibration	DS	1	0
-00143073	NumberOfFramesUsedForIntegration	DS	1	0
-00143074	FilterMaterialUsedInGainCalibration	LO	1	0
-00143075	FilterThicknessUsedInGainCalibration	DS	1	0
-00143076	DateOfGainCalibration	DA	1	0
-00143077	TimeOfGainCalibration	TM	1	0
-00143080	BadPixelImage	OB	1	0
-00143099	CalibrationNotes	LT	1	0
-00143100	LinearityCorrectionTechnique	LT	1	0
-00143101	BeamHardeningCorrectionTechnique	LT	1	0
-00144002	PulserEquipmentSequence	SQ	1	0
-00144004	PulserType	CS	1	0
-00144006	PulserNotes	LT	1	0
-00144008	ReceiverEquipmentSequence	SQ	1	0
-0014400A	AmplifierType	CS	1	0
-0014400C	ReceiverNotes	LT	1	0
-0014400E	PreAmplifierEquipmentSequence	SQ	1	0
-0014400F	PreAmplifierNotes	LT	1	0
-00144010	TransmitTransducerSequence	SQ	1	0
-00144011	ReceiveTransducerSequence	SQ	1	0
-00144012	NumberOfElements	US	1	0
-00144013	ElementShape	CS	1	0
-00144014	ElementDimensionA	DS	1	0
-00144015	ElementDimensionB	DS	1	0
-00144016	ElementPitchA	DS	1	0
-00144017	MeasuredBeamDimensionA	DS	1	0
-00144018	MeasuredBeamDimensionB	DS	1	0
-00144019	LocationOfMeasuredBeamDiameter	DS	1	0
-0014401A	NominalFrequency	DS	1	0
-0014401B	MeasuredCenterFrequency	DS	1	0
-0014401C	MeasuredBandwidth	DS	1	0
-0014401D	ElementPitchB	DS	1	0
-00144020	PulserSettingsSequence	SQ	1	0
-00144022	PulseWidth	DS	1	0
-00144024	ExcitationFrequency	DS	1	0
-00144026	ModulationType	CS	1	0
-00144028	Damping	DS	1	0
-00144030	ReceiverSettingsSequence	SQ	1	0
-00144031	AcquiredSoundpathLength	DS	1	0
-00144032	AcquisitionCompressionType	CS	1	0
-00144033	AcquisitionSampleSize	IS	1	0
-00144034	RectifierSmoothing	DS	1	0
-00144035	DACSequence	SQ	1	0
-00144036	DACType	CS	1	0
-00144038	DACGainPoints	DS	1-n	0
-0014403A	DACTimePoints	DS	1-n	0
-0014403C	DACAmplitude	DS	1-n	0
-00144040	PreAmplifierSettingsSequence	SQ	1	0
-00144050	TransmitTransducerSettingsSequence	SQ	1	0
-00144051	ReceiveTransducerSettingsSequence	SQ	1	0
-00144052	IncidentAngle	DS	1	0
-00144054	CouplingTechnique	ST	1	0
-00144056	CouplingMedium	ST	1	0
-00144057	CouplingVelocity	DS	1	0
-00144058	ProbeCenterLocationX	DS	1	0
-00144059	ProbeCenterLocationZ	DS	1	0
-0014405A	SoundPathLength	DS	1	0
-0014405C	DelayLawIdentifier	ST	1	0
-00144060	GateSettingsSequence	SQ	1	0
-00144062	GateThreshold	DS	1	0
-00144064	VelocityOfSound	DS	1	0
-00144070	CalibrationSettingsSequence	SQ	1	0
-00144072	CalibrationProcedure	ST	1	0
-00144074	ProcedureVersion	SH	1	0
-00144076	ProcedureCreationDate	DA	1	0
-00144078	ProcedureExpirationDate	DA	1	0
-0014407A	ProcedureLastModifiedDate	DA	1	0
-0014407C	CalibrationTime	TM	1-n	0
-0014407E	CalibrationDate	DA	1-n	0
-00144080	ProbeDriveEquipmentSequence	SQ	1	0
-00144081	DriveType	CS	1	0
-00144082	ProbeDriveNotes	LT	1	0
-00144083	DriveProbeSequence	SQ	1	0
-00144084	ProbeInductance	DS	1	0
-00144085	ProbeResistance	DS	1	0
-00144086	ReceiveProbeSequence	SQ	1	0
-00144087	ProbeDriveSettingsSequence	SQ	1	0
-00144088	BridgeResistors	DS	1	0
-00144089	ProbeOrientationAngle	DS	1	0
-0014408B	UserSelectedGainY	DS	1	0
-0014408C	UserSelectedPhase	DS	1	0
-0014408D	UserSelectedOffsetX	DS	1	0
-0014408E	UserSelectedOffsetY	DS	1	0
-00144091	ChannelSettingsSequence	SQ	1	0
-00144092	ChannelThreshold	DS	1	0
-0014409A	ScannerSettingsSequence	SQ	1	0
-0014409B	ScanProcedure	ST	1	0
-0014409C	TranslationRateX	DS	1	0
-0014409D	TranslationRateY	DS	1	0
-0014409F	ChannelOverlap	DS	1	0
-001440A0	ImageQualityIndicatorType	LO	1-n	0
-001440A1	ImageQualityIndicatorMaterial	LO	1-n	0
-001440A2	ImageQualityIndicatorSize	LO	1-n	0
-00145002	LINACEnergy	IS	1	0
-00145004	LINACOutput	IS	1	0
-00145100	ActiveAperture	US	1	0
-00145101	TotalAperture	DS	1	0
-00145102	ApertureElevation	DS	1	0
-00145103	MainLobeAngle	DS	1	0
-00145104	MainRoofAngle	DS	1	0
-00145105	ConnectorType	CS	1	0
-00145106	WedgeModelNumber	SH	1	0
-00145107	WedgeAngleFloat	DS	1	0
-00145108	WedgeRoofAngle	DS	1	0
-00145109	WedgeElement1Position	CS	1	0
-0014510A	WedgeMaterialVelocity	DS	1	0
-0014510B	WedgeMaterial	SH	1	0
-0014510C	WedgeOffsetZ	DS	1	0
-0014510D	WedgeOriginOffsetX	DS	1	0
-0014510E	WedgeTimeDelay	DS	1	0
-0014510F	WedgeName	SH	1	0
-00145110	WedgeManufacturerName	SH	1	0
-00145111	WedgeDescription	LO	1	0
-00145112	NominalBeamAngle	DS	1	0
-00145113	WedgeOffsetX	DS	1	0
-00145114	WedgeOffsetY	DS	1	0
-00145115	WedgeTotalLength	DS	1	0
-00145116	WedgeInContactLength	DS	1	0
-00145117	WedgeFrontGap	DS	1	0
-00145118	WedgeTotalHeight	DS	1	0
-00145119	WedgeFrontHeight	DS	1	0
-0014511A	WedgeRearHeight	DS	1	0
-0014511B	WedgeTotalWidth	DS	1	0
-0014511C	WedgeInContactWidth	DS	1	0
-0014511D	WedgeChamferHeight	DS	1	0
-0014511E	WedgeCurve	CS	1	0
-0014511F	RadiusAlongWedge	DS	1	0
-00160001	WhitePoint	DS	1	0
-00160002	PrimaryChromaticities	DS	3	0
-00160003	BatteryLevel	UT	1	0
-00160004	ExposureTimeInSeconds	DS	1	0
-00160005	FNumber	DS	1	0
-00160006	OECFRows	IS	1	0
-00160007	OECFColumns	IS	1	0
-00160008	OECFColumnNames	UC	1-n	0
-00160009	OECFValues	DS	1-n	0
-0016000A	SpatialFrequencyResponseRows	IS	1	0
-0016000B	SpatialFrequencyResponseColumns	IS	1	0
-0016000C	SpatialFrequencyResponseColumnNames	UC	1-n	0
-0016000D	SpatialFrequencyResponseValues	DS	1-n	0
-0016000E	ColorFilterArrayPatternRows	IS	1	0
-0016000F	ColorFilterArrayPatternColumns	IS	1	0
-00160010	ColorFilterArrayPatternValues	DS	1-n	0
-00160011	FlashFiringStatus	US	1	0
-00160012	FlashReturnStatus	US	1	0
-00160013	FlashMode	US	1	0
-00160014	FlashFunctionPresent	US	1	0
-00160015	FlashRedEyeMode	US	1	0
-00160016	ExposureProgram	US	1	0
-00160017	SpectralSensitivity	UT	1	0
-00160018	PhotographicSensitivity	IS	1	0
-00160019	SelfTimerMode	IS	1	0
-0016001A	SensitivityType	US	1	0
-0016001B	StandardOutputSensitivity	IS	1	0
-0016001C	RecommendedExposureIndex	IS	1	0
-0016001D	ISOSpeed	IS	1	0
-0016001E	ISOSpeedLatitudeyyy	IS	1	0
-0016001F	ISOSpeedLatitudezzz	IS	1	0
-00160020	EXIFVersion	UT	1	0
-00160021	ShutterSpeedValue	DS	1	0
-00160022	ApertureValue	DS	1	0
-00160023	BrightnessValue	DS	1	0
-00160024	ExposureBiasValue	DS	1	0
-00160025	MaxApertureValue	DS	1	0
-00160026	SubjectDistance	DS	1	0
-00160027	MeteringMode	US	1	0
-00160028	LightSource	US	1	0
-00160029	FocalLength	DS	1	0
-0016002A	SubjectArea	IS	2-4	0
-0016002B	MakerNote	OB	1	0
-00160030	Temperature	DS	1	0
-00160031	Humidity	DS	1	0
-00160032	Pressure	DS	1	0
-00160033	WaterDepth	DS	1	0
-00160034	Acceleration	DS	1	0
-00160035	CameraElevationAngle	DS	1	0
-00160036	FlashEnergy	DS	1-2	0
-00160037	SubjectLocation	IS	2	0
-00160038	PhotographicExposureIndex	DS	1	0
-00160039	SensingMethod	US	1	0
-0016003A	FileSource	US	1	0
-0016003B	SceneType	US	1	0
-00160041	CustomRendered	US	1	0
-00160042	ExposureMode	US	1	0
-00160043	WhiteBalance	US	1	0
-00160044	DigitalZoomRatio	DS	1	0
-00160045	FocalLengthIn35mmFilm	IS	1	0
-00160046	SceneCaptureType	US	1	0
-00160047	GainControl	US	1	0
-00160048	Contrast	US	1	0
-00160049	Saturation	US	1	0
-0016004A	Sharpness	US	1	0
-0016004B	DeviceSettingDescription	OB	1	0
-0016004C	SubjectDistanceRange	US	1	0
-0016004D	CameraOwnerName	UT	1	0
-0016004E	LensSpecification	DS	4	0
-0016004F	LensMake	UT	1	0
-00160050	LensModel	UT	1	0
-00160051	LensSerialNumber	UT	1	0
-00160061	InteroperabilityIndex	CS	1	0
-00160062	InteroperabilityVersion	OB	1	0
-00160070	GPSVersionID	OB	1	0
-00160071	GPSLatitudeRef	CS	1	0
-00160072	GPSLatitude	DS	3	0
-00160073	GPSLongitudeRef	CS	1	0
-00160074	GPSLongitude	DS	3	0
-00160075	GPSAltitudeRef	US	1	0
-00160076	GPSAltitude	DS	1	0
-00160077	GPSTimeStamp	DT	1	0
-00160078	GPSSatellites	UT	1	0
-00160079	GPSStatus	CS	1	0
-0016007A	GPSMeasureMode	CS	1	0
-0016007B	GPSDOP	DS	1	0
-0016007C	GPSSpeedRef	CS	1	0
-0016007D	GPSSpeed	DS	1	0
-0016007E	GPSTrackRef	CS	1	0
-0016007F	GPSTrack	DS	1	0
-00160080	GPSImgDirectionRef	CS	1	0
-00160081	GPSImgDirection	DS	1	0
-00160082	GPSMapDatum	UT	1	0
-00160083	GPSDestLatitudeRef	CS	1	0
-00160084	GPSDestLatitude	DS	3	0
-00160085	GPSDestLongitudeRef	CS	1	0
-00160086	GPSDestLongitude	DS	3	0
-00160087	GPSDestBearingRef	CS	1	0
-00160088	GPSDestBearing	DS	1	0
-00160089	GPSDestDistanceRef	CS	1	0
-0016008A	GPSDestDistance	DS	1	0
-0016008B	GPSProcessingMethod	OB	1	0
-0016008C	GPSAreaInformation	OB	1	0
-0016008D	GPSDateStamp	DT	1	0
-0016008E	GPSDifferential	IS	1	0
-00161001	LightSourcePolarization	CS	1	0
-00161002	EmitterColorTemperature	DS	1	0
-00161003	ContactMethod	CS	1	0
-00161004	ImmersionMedia	CS	1-n	0
-00161005	OpticalMagnificationFactor	DS	1	0
-00180010	ContrastBolusAgent	LO	1	0
-00180012	ContrastBolusAgentSequence	SQ	1	0
-00180013	ContrastBolusT1Relaxivity	FL	1	0
-00180014	ContrastBolusAdministrationRouteSequence	SQ	1	0
-00180015	BodyPartExamined	CS	1	0
-00180020	ScanningSequence	CS	1-n	0
-00180021	SequenceVariant	CS	1-n	0
-00180022	ScanOptions	CS	1-n	0
-00180023	MRAcquisitionType	CS	1	0
-00180024	SequenceName	SH	1	0
-00180025	AngioFlag	CS	1	0
-00180026	InterventionDrugInformationSequence	SQ	1	0
-00180027	InterventionDrugStopTime	TM	1	0
-00180028	InterventionDrugDose	DS	1	0
-00180029	InterventionDrugCodeSequence	SQ	1	0
-0018002A	AdditionalDrugSequence	SQ	1	0
-00180030	Radionuclide	LO	1-n	1
-00180031	Radiopharmaceutical	LO	1	0
-00180032	EnergyWindowCenterline	DS	1	1
-00180033	EnergyWindowTotalWidth	DS	1-n	1
-00180034	InterventionDrugName	LO	1	0
-00180035	InterventionDrugStartTime	TM	1	0
-00180036	InterventionSequence	SQ	1	0
-00180037	TherapyType	CS	1	1
-00180038	InterventionStatus	CS	1	0
-00180039	TherapyDescription	CS	1	1
-0018003A	InterventionDescription	ST	1	0
-00180040	CineRate	IS	1	0
-00180042	InitialCineRunState	CS	1	0
-00180050	SliceThickness	DS	1	0
-00180060	KVP	DS	1	0
-00180070	CountsAccumulated	IS	1	0
-00180071	AcquisitionTerminationCondition	CS	1	0
-00180072	EffectiveDuration	DS	1	0
-00180073	AcquisitionStartCondition	CS	1	0
-00180074	AcquisitionStartConditionData	IS	1	0
-00180075	AcquisitionTerminationConditionData	IS	1	0
-00180080	RepetitionTime	DS	1	0
-00180081	EchoTime	DS	1	0
-00180082	InversionTime	DS	1	0
-00180083	NumberOfAverages	DS	1	0
-00180084	ImagingFrequency	DS	1	0
-00180085	ImagedNucleus	SH	1	0
-00180086	EchoNumbers	IS	1-n	0
-00180087	MagneticFieldStrength	DS	1	0
-00180088	SpacingBetweenSlices	DS	1	0
-00180089	NumberOfPhaseEncodingSteps	IS	1	0
-00180090	DataCollectionDiameter	DS	1	0
-00180091	EchoTrainLength	IS	1	0
-00180093	PercentSampling	DS	1	0
-00180094	PercentPhaseFieldOfView	DS	1	0
-00180095	PixelBandwidth	DS	1	0
-00181000	DeviceSerialNumber	LO	1	0
-00181002	DeviceUID	UI	1	0
-00181003	DeviceID	LO	1	0
-00181004	PlateID	LO	1	0
-00181005	GeneratorID	LO	1	0
-00181006	GridID	LO	1	0
-00181007	CassetteID	LO	1	0
-00181008	GantryID	LO	1	0
-00181009	UniqueDeviceIdentifier	UT	1	0
-0018100A	UDISequence	SQ	1	0
-0018100B	ManufacturerDeviceClassUID	UI	1-n	0
-00181010	SecondaryCaptureDeviceID	LO	1	0
-00181011	HardcopyCreationDeviceID	LO	1	1
-00181012	DateOfSecondaryCapture	DA	1	0
-00181014	TimeOfSecondaryCapture	TM	1	0
-00181016	SecondaryCaptureDeviceManufacturer	LO	1	0
-00181017	HardcopyDeviceManufacturer	LO	1	1
-00181018	SecondaryCaptureDeviceManufacturerModelName	LO	1	0
-00181019	SecondaryCaptureDeviceSoftwareVersions	LO	1-n	0
-0018101A	HardcopyDeviceSoftwareVersion	LO	1-n	1
-0018101B	HardcopyDeviceManufacturerModelName	LO	1	1
-00181020	SoftwareVersions	LO	1-n	0
-00181022	VideoImageFormatAcquired	SH	1	0
-00181023	DigitalImageFormatAcquired	LO	1	0
-00181030	ProtocolName	LO	1	0
-00181040	ContrastBolusRoute	LO	1	0
-00181041	ContrastBolusVolume	DS	1	0
-00181042	ContrastBolusStartTime	TM	1	0
-00181043	ContrastBolusStopTime	TM	1	0
-00181044	ContrastBolusTotalDose	DS	1	0
-00181045	SyringeCounts	IS	1	0
-00181046	ContrastFlowRate	DS	1-n	0
-00181047	ContrastFlowDuration	DS	1-n	0
-00181048	ContrastBolusIngredient	CS	1	0
-00181049	ContrastBolusIngredientConcentration	DS	1	0
-00181050	SpatialResolution	DS	1	0
-00181060	TriggerTime	DS	1	0
-00181061	TriggerSourceOrType	LO	1	0
-00181062	NominalInterval	IS	1	0
-00181063	FrameTime	DS	1	0
-00181064	CardiacFramingType	LO	1	0
-00181065	FrameTimeVector	DS	1-n	0
-00181066	FrameDelay	DS	1	0
-00181067	ImageTriggerDelay	DS	1	0
-00181068	MultiplexGroupTimeOffset	DS	1	0
-00181069	TriggerTimeOffset	DS	1	0
-0018106A	SynchronizationTrigger	CS	1	0
-0018106C	SynchronizationChannel	US	2	0
-0018106E	TriggerSamplePosition	UL	1	0
-00181070	RadiopharmaceuticalRoute	LO	1	0
-00181071	RadiopharmaceuticalVolume	DS	1	0
-00181072	RadiopharmaceuticalStartTime	TM	1	0
-00181073	RadiopharmaceuticalStopTime	TM	1	0
-00181074	RadionuclideTotalDose	DS	1	0
-00181075	RadionuclideHalfLife	DS	1	0
-00181076	RadionuclidePositronFraction	DS	1	0
-00181077	RadiopharmaceuticalSpecificActivity	DS	1	0
-00181078	RadiopharmaceuticalStartDateTime	DT	1	0
-00181079	RadiopharmaceuticalStopDateTime	DT	1	0
-00181080	BeatRejectionFlag	CS	1	0
-00181081	LowRRValue	IS	1	0
-00181082	HighRRValue	IS	1	0
-00181083	IntervalsAcquired	IS	1	0
-00181084	IntervalsRejected	IS	1	0
-00181085	PVCRejection	LO	1	0
-00181086	SkipBeats	IS	1	0
-00181088	HeartRate	IS	1	0
-00181090	CardiacNumberOfImages	IS	1	0
-00181094	TriggerWindow	IS	1	0
-00181100	ReconstructionDiameter	DS	1	0
-00181110	DistanceSourceToDetector	DS	1	0
-00181111	DistanceSourceToPatient	DS	1	0
-00181114	EstimatedRadiographicMagnificationFactor	DS	1	0
-00181120	GantryDetectorTilt	DS	1	0
-00181121	GantryDetectorSlew	DS	1	0
-00181130	TableHeight	DS	1	0
-00181131	TableTraverse	DS	1	0
-00181134	TableMotion	CS	1	0
-00181135	TableVerticalIncrement	DS	1-n	0
-00181136	TableLateralIncrement	DS	1-n	0
-00181137	TableLongitudinalIncrement	DS	1-n	0
-00181138	TableAngle	DS	1	0
-0018113A	TableType	CS	1	0
-00181140	RotationDirection	CS	1	0
-00181141	AngularPosition	DS	1	1
-00181142	RadialPosition	DS	1-n	0
-00181143	ScanArc	DS	1	0
-00181144	AngularStep	DS	1	0
-00181145	CenterOfRotationOffset	DS	1	0
-00181146	RotationOffset	DS	1-n	1
-00181147	FieldOfViewShape	CS	1	0
-00181149	FieldOfViewDimensions	IS	1-2	0
-00181150	ExposureTime	IS	1	0
-00181151	XRayTubeCurrent	IS	1	0
-00181152	Exposure	IS	1	0
-00181153	ExposureInuAs	IS	1	0
-00181154	AveragePulseWidth	DS	1	0
-00181155	RadiationSetting	CS	1	0
-00181156	RectificationType	CS	1	0
-0018115A	RadiationMode	CS	1	0
-0018115E	ImageAndFluoroscopyAreaDoseProduct	DS	1	0
-00181160	FilterType	SH	1	0
-00181161	TypeOfFilters	LO	1-n	0
-00181162	IntensifierSize	DS	1	0
-00181164	ImagerPixelSpacing	DS	2	0
-00181166	Grid	CS	1-n	0
-00181170	GeneratorPower	IS	1	0
-00181180	CollimatorGridName	SH	1	0
-00181181	CollimatorType	CS	1	0
-00181182	FocalDistance	IS	1-2	0
-00181183	XFocusCenter	DS	1-2	0
-00181184	YFocusCenter	DS	1-2	0
-00181190	FocalSpots	DS	1-n	0
-00181191	AnodeTargetMaterial	CS	1	0
-001811A0	BodyPartThickness	DS	1	0
-001811A2	CompressionForce	DS	1	0
-001811A3	CompressionPressure	DS	1	0
-001811A4	PaddleDescription	LO	1	0
-001811A5	CompressionContactArea	DS	1	0
-001811B0	AcquisitionMode	LO	1	0
-001811B1	DoseModeName	LO	1	0
-001811B2	AcquiredSubtractionMaskFlag	CS	1	0
-001811B3	FluoroscopyPersistenceFlag	CS	1	0
-001811B4	FluoroscopyLastImageHoldPersistenceFlag	CS	1	0
-001811B5	UpperLimitNumberOfPersistentFluoroscopyFrames	IS	1	0
-001811B6	ContrastBolusAutoInjectionTriggerFlag	CS	1	0
-001811B7	ContrastBolusInjectionDelay	FD	1	0
-001811B8	XAAcquisitionPhaseDetailsSequence	SQ	1	0
-001811B9	XAAcquisitionFrameRate	FD	1	0
-001811BA	XAPlaneDetailsSequence	SQ	1	0
-001811BB	AcquisitionFieldOfViewLabel	LO	1	0
-001811BC	XRayFilterDetailsSequence	SQ	1	0
-001811BD	XAAcquisitionDuration	FD	1	0
-001811BE	ReconstructionPipelineType	CS	1	0
-001811BF	ImageFilterDetailsSequence	SQ	1	0
-001811C0	AppliedMaskSubtractionFlag	CS	1	0
-001811C1	RequestedSeriesDescriptionCodeSequence	SQ	1	0
-00181200	DateOfLastCalibration	DA	1-n	0
-00181201	TimeOfLastCalibration	TM	1-n	0
-00181202	DateTimeOfLastCalibration	DT	1	0
-00181203	CalibrationDateTime	DT	1	0
-00181210	ConvolutionKernel	SH	1-n	0
-00181240	UpperLowerPixelValues	IS	1-n	1
-00181242	ActualFrameDuration	IS	1	0
-00181243	CountRate	IS	1	0
-00181244	PreferredPlaybackSequencing	US	1	0
-00181250	ReceiveCoilName	SH	1	0
-00181251	TransmitCoilName	SH	1	0
-00181260	PlateType	SH	1	0
-00181261	PhosphorType	LO	1	0
-00181271	WaterEquivalentDiameter	FD	1	0
-00181272	WaterEquivalentDiameterCalculationMethodCodeSequence	SQ	1	0
-00181300	ScanVelocity	DS	1	0
-00181301	WholeBodyTechnique	CS	1-n	0
-00181302	ScanLength	IS	1	0
-00181310	AcquisitionMatrix	US	4	0
-00181312	InPlanePhaseEncodingDirection	CS	1	0
-00181314	FlipAngle	DS	1	0
-00181315	VariableFlipAngleFlag	CS	1	0
-00181316	SAR	DS	1	0
-00181318	dBdt	DS	1	0
-00181320	B1rms	FL	1	0
-00181400	AcquisitionDeviceProcessingDescription	LO	1	0
-00181401	AcquisitionDeviceProcessingCode	LO	1	0
-00181402	CassetteOrientation	CS	1	0
-00181403	CassetteSize	CS	1	0
-00181404	ExposuresOnPlate	US	1	0
-00181405	RelativeXRayExposure	IS	1	0
-00181411	ExposureIndex	DS	1	0
-00181412	TargetExposureIndex	DS	1	0
-00181413	DeviationIndex	DS	1	0
-00181450	ColumnAngulation	DS	1	0
-00181460	TomoLayerHeight	DS	1	0
-00181470	TomoAngle	DS	1	0
-00181480	TomoTime	DS	1	0
-00181490	TomoType	CS	1	0
-00181491	TomoClass	CS	1	0
-00181495	NumberOfTomosynthesisSourceImages	IS	1	0
-00181500	PositionerMotion	CS	1	0
-00181508	PositionerType	CS	1	0
-00181510	PositionerPrimaryAngle	DS	1	0
-00181511	PositionerSecondaryAngle	DS	1	0
-00181520	PositionerPrimaryAngleIncrement	DS	1-n	0
-00181521	PositionerSecondaryAngleIncrement	DS	1-n	0
-00181530	DetectorPrimaryAngle	DS	1	0
-00181531	DetectorSecondaryAngle	DS	1	0
-00181600	ShutterShape	CS	1-3	0
-00181602	ShutterLeftVerticalEdge	IS	1	0
-00181604	ShutterRightVerticalEdge	IS	1	0
-00181606	ShutterUpperHorizontalEdge	IS	1	0
-00181608	ShutterLowerHorizontalEdge	IS	1	0
-00181610	CenterOfCircularShutter	IS	2	0
-00181612	RadiusOfCircularShutter	IS	1	0
-00181620	VerticesOfThePolygonalShutter	IS	2-2n	0
-00181622	ShutterPresentationValue	US	1	0
-00181623	ShutterOverlayGroup	US	1	0
-00181624	ShutterPresentationColorCIELabValue	US	3	0
-00181630	OutlineShapeType	CS	1	0
-00181631	OutlineLeftVerticalEdge	FD	1	0
-00181632	OutlineRightVerticalEdge	FD	1	0
-00181633	OutlineUpperHorizontalEdge	FD	1	0
-00181634	OutlineLowerHorizontalEdge	FD	1	0
-00181635	CenterOfCircularOutline	FD	2	0
-00181636	DiameterOfCircularOutline	FD	1	0
-00181637	NumberOfPolygonalVertices	UL	1	0
-00181638	VerticesOfThePolygonalOutline	OF	1	0
-00181700	CollimatorShape	CS	1-3	0
-00181702	CollimatorLeftVerticalEdge	IS	1	0
-00181704	CollimatorRightVerticalEdge	IS	1	0
-00181706	CollimatorUpperHorizontalEdge	IS	1	0
-00181708	CollimatorLowerHorizontalEdge	IS	1	0
-00181710	CenterOfCircularCollimator	IS	2	0
-00181712	RadiusOfCircularCollimator	IS	1	0
-00181720	VerticesOfThePolygonalCollimator	IS	2-2n	0
-00181800	AcquisitionTimeSynchronized	CS	1	0
-00181801	TimeSource	SH	1	0
-00181802	TimeDistributionProtocol	CS	1	0
-00181803	NTPSourceAddress	LO	1	0
-00182001	PageNumberVector	IS	1-n	0
-00182002	FrameLabelVector	SH	1-n	0
-00182003	FramePrimaryAngleVector	DS	1-n	0
-00182004	FrameSecondaryAngleVector	DS	1-n	0
-00182005	SliceLocationVector	DS	1-n	0
-00182006	DisplayWindowLabelVector	SH	1-n	0
-00182010	NominalScannedPixelSpacing	DS	2	0
-00182020	DigitizingDeviceTransportDirection	CS	1	0
-00182030	RotationOfScannedFilm	DS	1	0
-00182041	BiopsyTargetSequence	SQ	1	0
-00182042	TargetUID	UI	1	0
-00182043	LocalizingCursorPosition	FL	2	0
-00182044	CalculatedTargetPosition	FL	3	0
-00182045	TargetLabel	SH	1	0
-00182046	DisplayedZValue	FL	1	0
-00183100	IVUSAcquisition	CS	1	0
-00183101	IVUSPullbackRate	DS	1	0
-00183102	IVUSGatedRate	DS	1	0
-00183103	IVUSPullbackStartFrameNumber	IS	1	0
-00183104	IVUSPullbackStopFrameNumber	IS	1	0
-00183105	LesionNumber	IS	1-n	0
-00184000	AcquisitionComments	LT	1	1
-00185000	OutputPower	SH	1-n	0
-00185010	TransducerData	LO	1-n	0
-00185011	TransducerIdentificationSequence	SQ	1	0
-00185012	FocusDepth	DS	1	0
-00185020	ProcessingFunction	LO	1	0
-00185021	PostprocessingFunction	LO	1	1
-00185022	MechanicalIndex	DS	1	0
-00185024	BoneThermalIndex	DS	1	0
-00185026	CranialThermalIndex	DS	1	0
-00185027	SoftTissueThermalIndex	DS	1	0
-00185028	SoftTissueFocusThermalIndex	DS	1	0
-00185029	SoftTissueSurfaceThermalIndex	DS	1	0
-00185030	DynamicRange	DS	1	1
-00185040	TotalGain	DS	1	1
-00185050	DepthOfScanField	IS	1	0
-00185100	PatientPosition	CS	1	0
-00185101	ViewPosition	CS	1	0
-00185104	ProjectionEponymousNameCodeSequence	SQ	1	0
-00185210	ImageTransformationMatrix	DS	6	1
-00185212	ImageTranslationVector	DS	3	1
-00186000	Sensitivity	DS	1	0
-00186011	SequenceOfUltrasoundRegions	SQ	1	0
-00186012	RegionSpatialFormat	US	1	0
-00186014	RegionDataType	US	1	0
-00186016	RegionFlags	UL	1	0
-00186018	RegionLocationMinX0	UL	1	0
-0018601A	RegionLocationMinY0	UL	1	0
-0018601C	RegionLocationMaxX1	UL	1	0
-0018601E	RegionLocationMaxY1	UL	1	0
-00186020	ReferencePixelX0	SL	1	0
-00186022	ReferencePixelY0	SL	1	0
-00186024	PhysicalUnitsXDirection	US	1	0
-00186026	PhysicalUnitsYDirection	US	1	0
-00186028	ReferencePixelPhysicalValueX	FD	1	0
-0018602A	ReferencePixelPhysicalValueY	FD	1	0
-0018602C	PhysicalDeltaX	FD	1	0
-0018602E	PhysicalDeltaY	FD	1	0
-00186030	TransducerFrequency	UL	1	0
-00186031	TransducerType	CS	1	0
-00186032	PulseRepetitionFrequency	UL	1	0
-00186034	DopplerCorrectionAngle	FD	1	0
-00186036	SteeringAngle	FD	1	0
-00186038	DopplerSampleVolumeXPositionRetired	UL	1	1
-00186039	DopplerSampleVolumeXPosition	SL	1	0
-0018603A	DopplerSampleVolumeYPositionRetired	UL	1	1
-0018603B	DopplerSampleVolumeYPosition	SL	1	0
-0018603C	TMLinePositionX0Retired	UL	1	1
-0018603D	TMLinePositionX0	SL	1	0
-0018603E	TMLinePositionY0Retired	UL	1	1
-0018603F	TMLinePositionY0	SL	1	0
-00186040	TMLinePositionX1Retired	UL	1	1
-00186041	TMLinePositionX1	SL	1	0
-00186042	TMLinePositionY1Retired	UL	1	1
-00186043	TMLinePositionY1	SL	1	0
-00186044	PixelComponentOrganization	US	1	0
-00186046	PixelComponentMask	UL	1	0
-00186048	PixelComponentRangeStart	UL	1	0
-0018604A	PixelComponentRangeStop	UL	1	0
-0018604C	PixelComponentPhysicalUnits	US	1	0
-0018604E	PixelComponentDataType	US	1	0
-00186050	NumberOfTableBreakPoints	UL	1	0
-00186052	TableOfXBreakPoints	UL	1-n	0
-00186054	TableOfYBreakPoints	FD	1-n	0
-00186056	NumberOfTableEntries	UL	1	0
-00186058	TableOfPixelValues	UL	1-n	0
-0018605A	TableOfParameterValues	FL	1-n	0
-00186060	RWaveTimeVector	FL	1-n	0
-00186070	ActiveImageAreaOverlayGroup	US	1	0
-00187000	DetectorConditionsNominalFlag	CS	1	0
-00187001	DetectorTemperature	DS	1	0
-00187004	DetectorType	CS	1	0
-00187005	DetectorConfiguration	CS	1	0
-00187006	DetectorDescription	LT	1	0
-00187008	DetectorMode	LT	1	0
-0018700A	DetectorID	SH	1	0
-0018700C	DateOfLastDetectorCalibration	DA	1	0
-0018700E	TimeOfLastDetectorCalibration	TM	1	0
-00187010	ExposuresOnDetectorSinceLastCalibration	IS	1	0
-00187011	ExposuresOnDetectorSinceManufactured	IS	1	0
-00187012	DetectorTimeSinceLastExposure	DS	1	0
-00187014	DetectorActiveTime	DS	1	0
-00187016	DetectorActivationOffsetFromExposure	DS	1	0
-0018701A	DetectorBinning	DS	2	0
-00187020	DetectorElementPhysicalSize	DS	2	0
-00187022	DetectorElementSpacing	DS	2	0
-00187024	DetectorActiveShape	CS	1	0
-00187026	DetectorActiveDimensions	DS	1-2	0
-00187028	DetectorActiveOrigin	DS	2	0
-0018702A	DetectorManufacturerName	LO	1	0
-0018702B	DetectorManufacturerModelName	LO	1	0
-00187030	FieldOfViewOrigin	DS	2	0
-00187032	FieldOfViewRotation	DS	1	0
-00187034	FieldOfViewHorizontalFlip	CS	1	0
-00187036	PixelDataAreaOriginRelativeToFOV	FL	2	0
-00187038	PixelDataAreaRotationAngleRelativeToFOV	FL	1	0
-00187040	GridAbsorbingMaterial	LT	1	0
-00187041	GridSpacingMaterial	LT	1	0
-00187042	GridThickness	DS	1	0
-00187044	GridPitch	DS	1	0
-00187046	GridAspectRatio	IS	2	0
-00187048	GridPeriod	DS	1	0
-0018704C	GridFocalDistance	DS	1	0
-00187050	FilterMaterial	CS	1-n	0
-00187052	FilterThicknessMinimum	DS	1-n	0
-00187054	FilterThicknessMaximum	DS	1-n	0
-00187056	FilterBeamPathLengthMinimum	FL	1-n	0
-00187058	FilterBeamPathLengthMaximum	FL	1-n	0
-00187060	ExposureControlMode	CS	1	0
-00187062	ExposureControlModeDescription	LT	1	0
-00187064	ExposureStatus	CS	1	0
-00187065	PhototimerSetting	DS	1	0
-00188150	ExposureTimeInuS	DS	1	0
-00188151	XRayTubeCurrentInuA	DS	1	0
-00189004	ContentQualification	CS	1	0
-00189005	PulseSequenceName	SH	1	0
-00189006	MRImagingModifierSequence	SQ	1	0
-00189008	EchoPulseSequence	CS	1	0
-00189009	InversionRecovery	CS	1	0
-00189010	FlowCompensation	CS	1	0
-00189011	MultipleSpinEcho	CS	1	0
-00189012	MultiPlanarExcitation	CS	1	0
-00189014	PhaseContrast	CS	1	0
-00189015	TimeOfFlightContrast	CS	1	0
-00189016	Spoiling	CS	1	0
-00189017	SteadyStatePulseSequence	CS	1	0
-00189018	EchoPlanarPulseSequence	CS	1	0
-00189019	TagAngleFirstAxis	FD	1	0
-00189020	MagnetizationTransfer	CS	1	0
-00189021	T2Preparation	CS	1	0
-00189022	BloodSignalNulling	CS	1	0
-00189024	SaturationRecovery	CS	1	0
-00189025	SpectrallySelectedSuppression	CS	1	0
-00189026	SpectrallySelectedExcitation	CS	1	0
-00189027	SpatialPresaturation	CS	1	0
-00189028	Tagging	CS	1	0
-00189029	OversamplingPhase	CS	1	0
-00189030	TagSpacingFirstDimension	FD	1	0
-00189032	GeometryOfKSpaceTraversal	CS	1	0
-00189033	SegmentedKSpaceTraversal	CS	1	0
-00189034	RectilinearPhaseEncodeReordering	CS	1	0
-00189035	TagThickness	FD	1	0
-00189036	PartialFourierDirection	CS	1	0
-00189037	CardiacSynchronizationTechnique	CS	1	0
-00189041	ReceiveCoilManufacturerName	LO	1	0
-00189042	MRReceiveCoilSequence	SQ	1	0
-00189043	ReceiveCoilType	CS	1	0
-00189044	QuadratureReceiveCoil	CS	1	0
-00189045	MultiCoilDefinitionSequence	SQ	1	0
-00189046	MultiCoilConfiguration	LO	1	0
-00189047	MultiCoilElementName	SH	1	0
-00189048	MultiCoilElementUsed	CS	1	0
-00189049	MRTransmitCoilSequence	SQ	1	0
-00189050	TransmitCoilManufacturerName	LO	1	0
-00189051	TransmitCoilType	CS	1	0
-00189052	SpectralWidth	FD	1-2	0
-00189053	ChemicalShiftReference	FD	1-2	0
-00189054	VolumeLocalizationTechnique	CS	1	0
-00189058	MRAcquisitionFrequencyEncodingSteps	US	1	0
-00189059	Decoupling	CS	1	0
-00189060	DecoupledNucleus	CS	1-2	0
-00189061	DecouplingFrequency	FD	1-2	0
-00189062	DecouplingMethod	CS	1	0
-00189063	DecouplingChemicalShiftReference	FD	1-2	0
-00189064	KSpaceFiltering	CS	1	0
-00189065	TimeDomainFiltering	CS	1-2	0
-00189066	NumberOfZeroFills	US	1-2	0
-00189067	BaselineCorrection	CS	1	0
-00189069	ParallelReductionFactorInPlane	FD	1	0
-00189070	CardiacRRIntervalSpecified	FD	1	0
-00189073	AcquisitionDuration	FD	1	0
-00189074	FrameAcquisitionDateTime	DT	1	0
-00189075	DiffusionDirectionality	CS	1	0
-00189076	DiffusionGradientDirectionSequence	SQ	1	0
-00189077	ParallelAcquisition	CS	1	0
-00189078	ParallelAcquisitionTechnique	CS	1	0
-00189079	InversionTimes	FD	1-n	0
-00189080	MetaboliteMapDescription	ST	1	0
-00189081	PartialFourier	CS	1	0
-00189082	EffectiveEchoTime	FD	1	0
-00189083	MetaboliteMapCodeSequence	SQ	1	0
-00189084	ChemicalShiftSequence	SQ	1	0
-00189085	CardiacSignalSource	CS	1	0
-00189087	DiffusionBValue	FD	1	0
-00189089	DiffusionGradientOrientation	FD	3	0
-00189090	VelocityEncodingDirection	FD	3	0
-00189091	VelocityEncodingMinimumValue	FD	1	0
-00189092	VelocityEncodingAcquisitionSequence	SQ	1	0
-00189093	NumberOfKSpaceTrajectories	US	1	0
-00189094	CoverageOfKSpace	CS	1	0
-00189095	SpectroscopyAcquisitionPhaseRows	UL	1	0
-00189096	ParallelReductionFactorInPlaneRetired	FD	1	1
-00189098	TransmitterFrequency	FD	1-2	0
-00189100	ResonantNucleus	CS	1-2	0
-00189101	FrequencyCorrection	CS	1	0
-00189103	MRSpectroscopyFOVGeometrySequence	SQ	1	0
-00189104	SlabThickness	FD	1	0
-00189105	SlabOrientation	FD	3	0
-00189106	MidSlabPosition	FD	3	0
-00189107	MRSpatialSaturationSequence	SQ	1	0
-00189112	MRTimingAndRelatedParametersSequence	SQ	1	0
-00189114	MREchoSequence	SQ	1	0
-00189115	MRModifierSequence	SQ	1	0
-00189117	MRDiffusionSequence	SQ	1	0
-00189118	CardiacSynchronizationSequence	SQ	1	0
-00189119	MRAveragesSequence	SQ	1	0
-00189125	MRFOVGeometrySequence	SQ	1	0
-00189126	VolumeLocalizationSequence	SQ	1	0
-00189127	SpectroscopyAcquisitionDataColumns	UL	1	0
-00189147	DiffusionAnisotropyType	CS	1	0
-00189151	FrameReferenceDateTime	DT	1	0
-00189152	MRMetaboliteMapSequence	SQ	1	0
-00189155	ParallelReductionFactorOutOfPlane	FD	1	0
-00189159	SpectroscopyAcquisitionOutOfPlanePhaseSteps	UL	1	0
-00189166	BulkMotionStatus	CS	1	1
-00189168	ParallelReductionFactorSecondInPlane	FD	1	0
-00189169	CardiacBeatRejectionTechnique	CS	1	0
-00189170	RespiratoryMotionCompensationTechnique	CS	1	0
-00189171	RespiratorySignalSource	CS	1	0
-00189172	BulkMotionCompensationTechnique	CS	1	0
-00189173	BulkMotionSignalSource	CS	1	0
-00189174	ApplicableSafetyStandardAgency	CS	1	0
-00189175	ApplicableSafetyStandardDescription	LO	1	0
-00189176	OperatingModeSequence	SQ	1	0
-00189177	OperatingModeType	CS	1	0
-00189178	OperatingMode	CS	1	0
-00189179	SpecificAbsorptionRateDefinition	CS	1	0
-00189180	GradientOutputType	CS	1	0
-00189181	SpecificAbsorptionRateValue	FD	1	0
-00189182	GradientOutput	FD	1	0
-00189183	FlowCompensationDirection	CS	1	0
-00189184	TaggingDelay	FD	1	0
-00189185	RespiratoryMotionCompensationTechniqueDescription	ST	1	0
-00189186	RespiratorySignalSourceID	SH	1	0
-00189195	ChemicalShiftMinimumIntegrationLimitInHz	FD	1	1
-00189196	ChemicalShiftMaximumIntegrationLimitInHz	FD	1	1
-00189197	MRVelocityEncodingSequence	SQ	1	0
-00189198	FirstOrderPhaseCorrection	CS	1	0
-00189199	WaterReferencedPhaseCorrection	CS	1	0
-00189200	MRSpectroscopyAcquisitionType	CS	1	0
-00189214	RespiratoryCyclePosition	CS	1	0
-00189217	VelocityEncodingMaximumValue	FD	1	0
-00189218	TagSpacingSecondDimension	FD	1	0
-00189219	TagAngleSecondAxis	SS	1	0
-00189220	FrameAcquisitionDuration	FD	1	0
-00189226	MRImageFrameTypeSequence	SQ	1	0
-00189227	MRSpectroscopyFrameTypeSequence	SQ	1	0
-00189231	MRAcquisitionPhaseEncodingStepsInPlane	US	1	0
-00189232	MRAcquisitionPhaseEncodingStepsOutOfPlane	US	1	0
-00189234	SpectroscopyAcquisitionPhaseColumns	UL	1	0
-00189236	CardiacCyclePosition	CS	1	0
-00189239	SpecificAbsorptionRateSequence	SQ	1	0
-00189240	RFEchoTrainLength	US	1	0
-00189241	GradientEchoTrainLength	US	1	0
-00189250	ArterialSpinLabelingContrast	CS	1	0
-00189251	MRArterialSpinLabelingSequence	SQ	1	0
-00189252	ASLTechniqueDescription	LO	1	0
-00189253	ASLSlabNumber	US	1	0
-00189254	ASLSlabThickness	FD	1	0
-00189255	ASLSlabOrientation	FD	3	0
-00189256	ASLMidSlabPosition	FD	3	0
-00189257	ASLContext	CS	1	0
-00189258	ASLPulseTrainDuration	UL	1	0
-00189259	ASLCrusherFlag	CS	1	0
-0018925A	ASLCrusherFlowLimit	FD	1	0
-0018925B	ASLCrusherDescription	LO	1	0
-0018925C	ASLBolusCutoffFlag	CS	1	0
-0018925D	ASLBolusCutoffTimingSequence	SQ	1	0
-0018925E	ASLBolusCutoffTechnique	LO	1	0
-0018925F	ASLBolusCutoffDelayTime	UL	1	0
-00189260	ASLSlabSequence	SQ	1	0
-00189295	ChemicalShiftMinimumIntegrationLimitInppm	FD	1	0
-00189296	ChemicalShiftMaximumIntegrationLimitInppm	FD	1	0
-00189297	WaterReferenceAcquisition	CS	1	0
-00189298	EchoPeakPosition	IS	1	0
-00189301	CTAcquisitionTypeSequence	SQ	1	0
-00189302	AcquisitionType	CS	1	0
-00189303	TubeAngle	FD	1	0
-00189304	CTAcquisitionDetailsSequence	SQ	1	0
-00189305	RevolutionTime	FD	1	0
-00189306	SingleCollimationWidth	FD	1	0
-00189307	TotalCollimationWidth	FD	1	0
-00189308	CTTableDynamicsSequence	SQ	1	0
-00189309	TableSpeed	FD	1	0
-00189310	TableFeedPerRotation	FD	1	0
-00189311	SpiralPitchFactor	FD	1	0
-00189312	CTGeometrySequence	SQ	1	0
-00189313	DataCollectionCenterPatient	FD	3	0
-00189314	CTReconstructionSequence	SQ	1	0
-00189315	ReconstructionAlgorithm	CS	1	0
-00189316	ConvolutionKernelGroup	CS	1	0
-00189317	ReconstructionFieldOfView	FD	2	0
-00189318	ReconstructionTargetCenterPatient	FD	3	0
-00189319	ReconstructionAngle	FD	1	0
-00189320	ImageFilter	SH	1	0
-00189321	CTExposureSequence	SQ	1	0
-00189322	ReconstructionPixelSpacing	FD	2	0
-00189323	ExposureModulationType	CS	1-n	0
-00189324	EstimatedDoseSaving	FD	1	1
-00189325	CTXRayDetailsSequence	SQ	1	0
-00189326	CTPositionSequence	SQ	1	0
-00189327	TablePosition	FD	1	0
-00189328	ExposureTimeInms	FD	1	0
-00189329	CTImageFrameTypeSequence	SQ	1	0
-00189330	XRayTubeCurrentInmA	FD	1	0
-00189332	ExposureInmAs	FD	1	0
-00189333	ConstantVolumeFlag	CS	1	0
-00189334	FluoroscopyFlag	CS	1	0
-00189335	DistanceSourceToDataCollectionCenter	FD	1	0
-00189337	ContrastBolusAgentNumber	US	1	0
-00189338	ContrastBolusIngredientCodeSequence	SQ	1	0
-00189340	ContrastAdministrationProfileSequence	SQ	1	0
-00189341	ContrastBolusUsageSequence	SQ	1	0
-00189342	ContrastBolusAgentAdministered	CS	1	0
-00189343	ContrastBolusAgentDetected	CS	1	0
-00189344	ContrastBolusAgentPhase	CS	1	0
-00189345	CTDIvol	FD	1	0
-00189346	CTDIPhantomTypeCodeSequence	SQ	1	0
-00189351	CalciumScoringMassFactorPatient	FL	1	0
-00189352	CalciumScoringMassFactorDevice	FL	3	0
-00189353	EnergyWeightingFactor	FL	1	0
-00189360	CTAdditionalXRaySourceSequence	SQ	1	0
-00189361	MultienergyCTAcquisition	CS	1	0
-00189362	MultienergyCTAcquisitionSequence	SQ	1	0
-00189363	MultienergyCTProcessingSequence	SQ	1	0
-00189364	MultienergyCTCharacteristicsSequence	SQ	1	0
-00189365	MultienergyCTXRaySourceSequence	SQ	1	0
-00189366	XRaySourceIndex	US	1	0
-00189367	XRaySourceID	UC	1	0
-00189368	MultienergySourceTechnique	CS	1	0
-00189369	SourceStartDateTime	DT	1	0
-0018936A	SourceEndDateTime	DT	1	0
-0018936B	SwitchingPhaseNumber	US	1	0
-0018936C	SwitchingPhaseNominalDuration	DS	1	0
-0018936D	SwitchingPhaseTransitionDuration	DS	1	0
-0018936E	EffectiveBinEnergy	DS	1	0
-0018936F	MultienergyCTXRayDetectorSequence	SQ	1	0
-00189370	XRayDetectorIndex	US	1	0
-00189371	XRayDetectorID	UC	1	0
-00189372	MultienergyDetectorType	CS	1	0
-00189373	XRayDetectorLabel	ST	1	0
-00189374	NominalMaxEnergy	DS	1	0
-00189375	NominalMinEnergy	DS	1	0
-00189376	ReferencedXRayDetectorIndex	US	1-n	0
-00189377	ReferencedXRaySourceIndex	US	1-n	0
-00189378	ReferencedPathIndex	US	1-n	0
-00189379	MultienergyCTPathSequence	SQ	1	0
-0018937A	MultienergyCTPathIndex	US	1	0
-0018937B	MultienergyAcquisitionDescription	UT	1	0
-0018937C	MonoenergeticEnergyEquivalent	FD	1	0
-0018937D	MaterialCodeSequence	SQ	1	0
-0018937E	DecompositionMethod	CS	1	0
-0018937F	DecompositionDescription	UT	1	0
-00189380	DecompositionAlgorithmIdentificationSequence	SQ	1	0
-00189381	DecompositionMaterialSequence	SQ	1	0
-00189382	MaterialAttenuationSequence	SQ	1	0
-00189383	PhotonEnergy	DS	1	0
-00189384	XRayMassAttenuationCoefficient	DS	1	0
-00189401	ProjectionPixelCalibrationSequence	SQ	1	0
-00189402	DistanceSourceToIsocenter	FL	1	0
-00189403	DistanceObjectToTableTop	FL	1	0
-00189404	ObjectPixelSpacingInCenterOfBeam	FL	2	0
-00189405	PositionerPositionSequence	SQ	1	0
-00189406	TablePositionSequence	SQ	1	0
-00189407	CollimatorShapeSequence	SQ	1	0
-00189410	PlanesInAcquisition	CS	1	0
-00189412	XAXRFFrameCharacteristicsSequence	SQ	1	0
-00189417	FrameAcquisitionSequence	SQ	1	0
-00189420	XRayReceptorType	CS	1	0
-00189423	AcquisitionProtocolName	LO	1	0
-00189424	AcquisitionProtocolDescription	LT	1	0
-00189425	ContrastBolusIngredientOpaque	CS	1	0
-00189426	DistanceReceptorPlaneToDetectorHousing	FL	1	0
-00189427	IntensifierActiveShape	CS	1	0
-00189428	IntensifierActiveDimensions	FL	1-2	0
-00189429	PhysicalDetectorSize	FL	2	0
-00189430	PositionOfIsocenterProjection	FL	2	0
-00189432	FieldOfViewSequence	SQ	1	0
-00189433	FieldOfViewDescription	LO	1	0
-00189434	ExposureControlSensingRegionsSequence	SQ	1	0
-00189435	ExposureControlSensingRegionShape	CS	1	0
-00189436	ExposureControlSensingRegionLeftVerticalEdge	SS	1	0
-00189437	ExposureControlSensingRegionRightVerticalEdge	SS	1	0
-00189438	ExposureControlSensingRegionUpperHorizontalEdge	SS	1	0
-00189439	ExposureControlSensingRegionLowerHorizontalEdge	SS	1	0
-00189440	CenterOfCircularExposureControlSensingRegion	SS	2	0
-00189441	RadiusOfCircularExposureControlSensingRegion	US	1	0
-00189442	VerticesOfThePolygonalExposureControlSensingRegion	SS	2-n	0
-00189447	ColumnAngulationPatient	FL	1	0
-00189449	BeamAngle	FL	1	0
-00189451	FrameDetectorParametersSequence	SQ	1	0
-00189452	CalculatedAnatomyThickness	FL	1	0
-00189455	CalibrationSequence	SQ	1	0
-00189456	ObjectThicknessSequence	SQ	1	0
-00189457	PlaneIdentification	CS	1	0
-00189461	FieldOfViewDimensionsInFloat	FL	1-2	0
-00189462	IsocenterReferenceSystemSequence	SQ	1	0
-00189463	PositionerIsocenterPrimaryAngle	FL	1	0
-00189464	PositionerIsocenterSecondaryAngle	FL	1	0
-00189465	PositionerIsocenterDetectorRotationAngle	FL	1	0
-00189466	TableXPositionToIsocenter	FL	1	0
-00189467	TableYPositionToIsocenter	FL	1	0
-00189468	TableZPositionToIsocenter	FL	1	0
-00189469	TableHorizontalRotationAngle	FL	1	0
-00189470	TableHeadTiltAngle	FL	1	0
-00189471	TableCradleTiltAngle	FL	1	0
-00189472	FrameDisplayShutterSequence	SQ	1	0
-00189473	AcquiredImageAreaDoseProduct	FL	1	0
-00189474	CArmPositionerTabletopRelationship	CS	1	0
-00189476	XRayGeometrySequence	SQ	1	0
-00189477	IrradiationEventIdentificationSequence	SQ	1	0
-00189504	XRay3DFrameTypeSequence	SQ	1	0
-00189506	ContributingSourcesSequence	SQ	1	0
-00189507	XRay3DAcquisitionSequence	SQ	1	0
-00189508	PrimaryPositionerScanArc	FL	1	0
-00189509	SecondaryPositionerScanArc	FL	1	0
-00189510	PrimaryPositionerScanStartAngle	FL	1	0
-00189511	SecondaryPositionerScanStartAngle	FL	1	0
-00189514	PrimaryPositionerIncrement	FL	1	0
-00189515	SecondaryPositionerIncrement	FL	1	0
-00189516	StartAcquisitionDateTime	DT	1	0
-00189517	EndAcquisitionDateTime	DT	1	0
-00189518	PrimaryPositionerIncrementSign	SS	1	0
-00189519	SecondaryPositionerIncrementSign	SS	1	0
-00189524	ApplicationName	LO	1	0
-00189525	ApplicationVersion	LO	1	0
-00189526	ApplicationManufacturer	LO	1	0
-00189527	AlgorithmType	CS	1	0
-00189528	AlgorithmDescription	LO	1	0
-00189530	XRay3DReconstructionSequence	SQ	1	0
-00189531	ReconstructionDescription	LO	1	0
-00189538	PerProjectionAcquisitionSequence	SQ	1	0
-00189541	DetectorPositionSequence	SQ	1	0
-00189542	XRayAcquisitionDoseSequence	SQ	1	0
-00189543	XRaySourceIsocenterPrimaryAngle	FD	1	0
-00189544	XRaySourceIsocenterSecondaryAngle	FD	1	0
-00189545	BreastSupportIsocenterPrimaryAngle	FD	1	0
-00189546	BreastSupportIsocenterSecondaryAngle	FD	1	0
-00189547	BreastSupportXPositionToIsocenter	FD	1	0
-00189548	BreastSupportYPositionToIsocenter	FD	1	0
-00189549	BreastSupportZPositionToIsocenter	FD	1	0
-00189550	DetectorIsocenterPrimaryAngle	FD	1	0
-00189551	DetectorIsocenterSecondaryAngle	FD	1	0
-00189552	DetectorXPositionToIsocenter	FD	1	0
-00189553	DetectorYPositionToIsocenter	FD	1	0
-00189554	DetectorZPositionToIsocenter	FD	1	0
-00189555	XRayGridSequence	SQ	1	0
-00189556	XRayFilterSequence	SQ	1	0
-00189557	DetectorActiveAreaTLHCPosition	FD	3	0
-00189558	DetectorActiveAreaOrientation	FD	6	0
-00189559	PositionerPrimaryAngleDirection	CS	1	0
-00189601	DiffusionBMatrixSequence	SQ	1	0
-00189602	DiffusionBValueXX	FD	1	0
-00189603	DiffusionBValueXY	FD	1	0
-00189604	DiffusionBValueXZ	FD	1	0
-00189605	DiffusionBValueYY	FD	1	0
-00189606	DiffusionBValueYZ	FD	1	0
-00189607	DiffusionBValueZZ	FD	1	0
-00189621	FunctionalMRSequence	SQ	1	0
-00189622	FunctionalSettlingPhaseFramesPresent	CS	1	0
-00189623	FunctionalSyncPulse	DT	1	0
-00189624	SettlingPhaseFrame	CS	1	0
-00189701	DecayCorrectionDateTime	DT	1	0
-00189715	StartDensityThreshold	FD	1	0
-00189716	StartRelativeDensityDifferenceThreshold	FD	1	0
-00189717	StartCardiacTriggerCountThreshold	FD	1	0
-00189718	StartRespiratoryTriggerCountThreshold	FD	1	0
-00189719	TerminationCountsThreshold	FD	1	0
-00189720	TerminationDensityThreshold	FD	1	0
-00189721	TerminationRelativeDensityThreshold	FD	1	0
-00189722	TerminationTimeThreshold	FD	1	0
-00189723	TerminationCardiacTriggerCountThreshold	FD	1	0
-00189724	TerminationRespiratoryTriggerCountThreshold	FD	1	0
-00189725	DetectorGeometry	CS	1	0
-00189726	TransverseDetectorSeparation	FD	1	0
-00189727	AxialDetectorDimension	FD	1	0
-00189729	RadiopharmaceuticalAgentNumber	US	1	0
-00189732	PETFrameAcquisitionSequence	SQ	1	0
-00189733	PETDetectorMotionDetailsSequence	SQ	1	0
-00189734	PETTableDynamicsSequence	SQ	1	0
-00189735	PETPositionSequence	SQ	1	0
-00189736	PETFrameCorrectionFactorsSequence	SQ	1	0
-00189737	RadiopharmaceuticalUsageSequence	SQ	1	0
-00189738	AttenuationCorrectionSource	CS	1	0
-00189739	NumberOfIterations	US	1	0
-00189740	NumberOfSubsets	US	1	0
-00189749	PETReconstructionSequence	SQ	1	0
-00189751	PETFrameTypeSequence	SQ	1	0
-00189755	TimeOfFlightInformationUsed	CS	1	0
-00189756	ReconstructionType	CS	1	0
-00189758	DecayCorrected	CS	1	0
-00189759	AttenuationCorrected	CS	1	0
-00189760	ScatterCorrected	CS	1	0
-00189761	DeadTimeCorrected	CS	1	0
-00189762	GantryMotionCorrected	CS	1	0
-00189763	PatientMotionCorrected	CS	1	0
-00189764	CountLossNormalizationCorrected	CS	1	0
-00189765	RandomsCorrected	CS	1	0
-00189766	NonUniformRadialSamplingCorrected	CS	1	0
-00189767	SensitivityCalibrated	CS	1	0
-00189768	DetectorNormalizationCorrection	CS	1	0
-00189769	IterativeReconstructionMethod	CS	1	0
-00189770	AttenuationCorrectionTemporalRelationship	CS	1	0
-00189771	PatientPhysiologicalStateSequence	SQ	1	0
-00189772	PatientPhysiologicalStateCodeSequence	SQ	1	0
-00189801	DepthsOfFocus	FD	1-n	0
-00189803	ExcludedIntervalsSequence	SQ	1	0
-00189804	ExclusionStartDateTime	DT	1	0
-00189805	ExclusionDuration	FD	1	0
-00189806	USImageDescriptionSequence	SQ	1	0
-00189807	ImageDataTypeSequence	SQ	1	0
-00189808	DataType	CS	1	0
-00189809	TransducerScanPatternCodeSequence	SQ	1	0
-0018980B	AliasedDataType	CS	1	0
-0018980C	PositionMeasuringDeviceUsed	CS	1	0
-0018980D	TransducerGeometryCodeSequence	SQ	1	0
-0018980E	TransducerBeamSteeringCodeSequence	SQ	1	0
-0018980F	TransducerApplicationCodeSequence	SQ	1	0
-00189810	ZeroVelocityPixelValue	US|SS	1	0
-00189900	ReferenceLocationLabel	LO	1	0
-00189901	ReferenceLocationDescription	UT	1	0
-00189902	ReferenceBasisCodeSequence	SQ	1	0
-00189903	ReferenceGeometryCodeSequence	SQ	1	0
-00189904	OffsetDistance	DS	1	0
-00189905	OffsetDirection	CS	1	0
-00189906	PotentialScheduledProtocolCodeSequence	SQ	1	0
-00189907	PotentialRequestedProcedureCodeSequence	SQ	1	0
-00189908	PotentialReasonsForProcedure	UC	1-n	0
-00189909	PotentialReasonsForProcedureCodeSequence	SQ	1	0
-0018990A	PotentialDiagnosticTasks	UC	1-n	0
-0018990B	ContraindicationsCodeSequence	SQ	1	0
-0018990C	ReferencedDefinedProtocolSequence	SQ	1	0
-0018990D	ReferencedPerformedProtocolSequence	SQ	1	0
-0018990E	PredecessorProtocolSequence	SQ	1	0
-0018990F	ProtocolPlanningInformation	UT	1	0
-00189910	ProtocolDesignRationale	UT	1	0
-00189911	PatientSpecificationSequence	SQ	1	0
-00189912	ModelSpecificationSequence	SQ	1	0
-00189913	ParametersSpecificationSequence	SQ	1	0
-00189914	InstructionSequence	SQ	1	0
-00189915	InstructionIndex	US	1	0
-00189916	InstructionText	LO	1	0
-00189917	InstructionDescription	UT	1	0
-00189918	InstructionPerformedFlag	CS	1	0
-00189919	InstructionPerformedDateTime	DT	1	0
-0018991A	InstructionPerformanceComment	UT	1	0
-0018991B	PatientPositioningInstructionSequence	SQ	1	0
-0018991C	PositioningMethodCodeSequence	SQ	1	0
-0018991D	PositioningLandmarkSequence	SQ	1	0
-0018991E	TargetFrameOfReferenceUID	UI	1	0
-0018991F	AcquisitionProtocolElementSpecificationSequence	SQ	1	0
-00189920	AcquisitionProtocolElementSequence	SQ	1	0
-00189921	ProtocolElementNumber	US	1	0
-00189922	ProtocolElementName	LO	1	0
-00189923	ProtocolElementCharacteristicsSummary	UT	1	0
-00189924	ProtocolElementPurpose	UT	1	0
-00189930	AcquisitionMotion	CS	1	0
-00189931	AcquisitionStartLocationSequence	SQ	1	0
-00189932	AcquisitionEndLocationSequence	SQ	1	0
-00189933	ReconstructionProtocolElementSpecificationSequence	SQ	1	0
-00189934	ReconstructionProtocolElementSequence	SQ	1	0
-00189935	StorageProtocolElementSpecificationSequence	SQ	1	0
-00189936	StorageProtocolElementSequence	SQ	1	0
-00189937	RequestedSeriesDescription	LO	1	0
-00189938	SourceAcquisitionProtocolElementNumber	US	1-n	0
-00189939	SourceAcquisitionBeamNumber	US	1-n	0
-0018993A	SourceReconstructionProtocolElementNumber	US	1-n	0
-0018993B	ReconstructionStartLocationSequence	SQ	1	0
-0018993C	ReconstructionEndLocationSequence	SQ	1	0
-0018993D	ReconstructionAlgorithmSequence	SQ	1	0
-0018993E	ReconstructionTargetCenterLocationSequence	SQ	1	0
-00189941	ImageFilterDescription	UT	1	0
-00189942	CTDIvolNotificationTrigger	FD	1	0
-00189943	DLPNotificationTrigger	FD	1	0
-00189944	AutoKVPSelectionType	CS	1	0
-00189945	AutoKVPUpperBound	FD	1	0
-00189946	AutoKVPLowerBound	FD	1	0
-00189947	ProtocolDefinedPatientPosition	CS	1	0
-0018A001	ContributingEquipmentSequence	SQ	1	0
-0018A002	ContributionDateTime	DT	1	0
-0018A003	ContributionDescription	ST	1	0
-0020000D	StudyInstanceUID	UI	1	0
-0020000E	SeriesInstanceUID	UI	1	0
-00200010	StudyID	SH	1	0
-00200011	SeriesNumber	IS	1	0
-00200012	AcquisitionNumber	IS	1	0
-00200013	InstanceNumber	IS	1	0
-00200014	IsotopeNumber	IS	1	1
-00200015	PhaseNumber	IS	1	1
-00200016	IntervalNumber	IS	1	1
-00200017	TimeSlotNumber	IS	1	1
-00200018	AngleNumber	IS	1	1
-00200019	ItemNumber	IS	1	0
-00200020	PatientOrientation	CS	2	0
-00200022	OverlayNumber	IS	1	1
-00200024	CurveNumber	IS	1	1
-00200026	LUTNumber	IS	1	1
-00200027	PyramidLabel	LO	1	0
-00200030	ImagePosition	DS	3	1
-00200032	ImagePositionPatient	DS	3	0
-00200035	ImageOrientation	DS	6	1
-00200037	ImageOrientationPatient	DS	6	0
-00200050	Location	DS	1	1
-00200052	FrameOfReferenceUID	UI	1	0
-00200060	Laterality	CS	1	0
-00200062	ImageLaterality	CS	1	0
-00200070	ImageGeometryType	LO	1	1
-00200080	MaskingImage	CS	1-n	1
-002000AA	ReportNumber	IS	1	1
-00200100	TemporalPositionIdentifier	IS	1	0
-00200105	NumberOfTemporalPositions	IS	1	0
-00200110	TemporalResolution	DS	1	0
-00200200	SynchronizationFrameOfReferenceUID	UI	1	0
-00200242	SOPInstanceUIDOfConcatenationSource	UI	1	0
-00201000	SeriesInStudy	IS	1	1
-00201001	AcquisitionsInSeries	IS	1	1
-00201002	ImagesInAcquisition	IS	1	0
-00201003	ImagesInSeries	IS	1	1
-00201004	AcquisitionsInStudy	IS	1	1
-00201005	ImagesInStudy	IS	1	1
-00201020	Reference	LO	1-n	1
-0020103F	TargetPositionReferenceIndicator	LO	1	0
-00201040	PositionReferenceIndicator	LO	1	0
-00201041	SliceLocation	DS	1	0
-00201070	OtherStudyNumbers	IS	1-n	1
-00201200	NumberOfPatientRelatedStudies	IS	1	0
-00201202	NumberOfPatientRelatedSeries	IS	1	0
-00201204	NumberOfPatientRelatedInstances	IS	1	0
-00201206	NumberOfStudyRelatedSeries	IS	1	0
-00201208	NumberOfStudyRelatedInstances	IS	1	0
-00201209	NumberOfSeriesRelatedInstances	IS	1	0
-00203401	ModifyingDeviceID	CS	1	1
-00203402	ModifiedImageID	CS	1	1
-00203403	ModifiedImageDate	DA	1	1
-00203404	ModifyingDeviceManufacturer	LO	1	1
-00203405	ModifiedImageTime	TM	1	1
-00203406	ModifiedImageDescription	LO	1	1
-00204000	ImageComments	LT	1	0
-00205000	OriginalImageIdentification	AT	1-n	1
-00205002	OriginalImageIdentificationNomenclature	LO	1-n	1
-00209056	StackID	SH	1	0
-00209057	InStackPositionNumber	UL	1	0
-00209071	FrameAnatomySequence	SQ	1	0
-00209072	FrameLaterality	CS	1	0
-00209111	FrameContentSequence	SQ	1	0
-00209113	PlanePositionSequence	SQ	1	0
-00209116	PlaneOrientationSequence	SQ	1	0
-00209128	TemporalPositionIndex	UL	1	0
-00209153	NominalCardiacTriggerDelayTime	FD	1	0
-00209154	NominalCardiacTriggerTimePriorToRPeak	FL	1	0
-00209155	ActualCardiacTriggerTimePriorToRPeak	FL	1	0
-00209156	FrameAcquisitionNumber	US	1	0
-00209157	DimensionIndexValues	UL	1-n	0
-00209158	FrameComments	LT	1	0
-00209161	ConcatenationUID	UI	1	0
-00209162	InConcatenationNumber	US	1	0
-00209163	InConcatenationTotalNumber	US	1	0
-00209164	DimensionOrganizationUID	UI	1	0
-00209165	DimensionIndexPointer	AT	1	0
-00209167	FunctionalGroupPointer	AT	1	0
-00209170	UnassignedSharedConvertedAttributesSequence	SQ	1	0
-00209171	UnassignedPerFrameConvertedAttributesSequence	SQ	1	0
-00209172	ConversionSourceAttributesSequence	SQ	1	0
-00209213	DimensionIndexPrivateCreator	LO	1	0
-00209221	DimensionOrganizationSequence	SQ	1	0
-00209222	DimensionIndexSequence	SQ	1	0
-00209228	ConcatenationFrameOffsetNumber	UL	1	0
-00209238	FunctionalGroupPrivateCreator	LO	1	0
-00209241	NominalPercentageOfCardiacPhase	FL	1	0
-00209245	NominalPercentageOfRespiratoryPhase	FL	1	0
-00209246	StartingRespiratoryAmplitude	FL	1	0
-00209247	StartingRespiratoryPhase	CS	1	0
-00209248	EndingRespiratoryAmplitude	FL	1	0
-00209249	EndingRespiratoryPhase	CS	1	0
-00209250	RespiratoryTriggerType	CS	1	0
-00209251	RRIntervalTimeNominal	FD	1	0
-00209252	ActualCardiacTriggerDelayTime	FD	1	0
-00209253	RespiratorySynchronizationSequence	SQ	1	0
-00209254	RespiratoryIntervalTime	FD	1	0
-00209255	NominalRespiratoryTriggerDelayTime	FD	1	0
-00209256	RespiratoryTriggerDelayThreshold	FD	1	0
-00209257	ActualRespiratoryTriggerDelayTime	FD	1	0
-00209301	ImagePositionVolume	FD	3	0
-00209302	ImageOrientationVolume	FD	6	0
-00209307	UltrasoundAcquisitionGeometry	CS	1	0
-00209308	ApexPosition	FD	3	0
-00209309	VolumeToTransducerMappingMatrix	FD	16	0
-0020930A	VolumeToTableMappingMatrix	FD	16	0
-0020930B	VolumeToTransducerRelationship	CS	1	0
-0020930C	PatientFrameOfReferenceSource	CS	1	0
-0020930D	TemporalPositionTimeOffset	FD	1	0
-0020930E	PlanePositionVolumeSequence	SQ	1	0
-0020930F	PlaneOrientationVolumeSequence	SQ	1	0
-00209310	TemporalPositionSequence	SQ	1	0
-00209311	DimensionOrganizationType	CS	1	0
-00209312	VolumeFrameOfReferenceUID	UI	1	0
-00209313	TableFrameOfReferenceUID	UI	1	0
-00209421	DimensionDescriptionLabel	LO	1	0
-00209450	PatientOrientationInFrameSequence	SQ	1	0
-00209453	FrameLabel	LO	1	0
-00209518	AcquisitionIndex	US	1-n	0
-00209529	ContributingSOPInstancesReferenceSequence	SQ	1	0
-00209536	ReconstructionIndex	US	1	0
-00220001	LightPathFilterPassThroughWavelength	US	1	0
-00220002	LightPathFilterPassBand	US	2	0
-00220003	ImagePathFilterPassThroughWavelength	US	1	0
-00220004	ImagePathFilterPassBand	US	2	0
-00220005	PatientEyeMovementCommanded	CS	1	0
-00220006	PatientEyeMovementCommandCodeSequence	SQ	1	0
-00220007	SphericalLensPower	FL	1	0
-00220008	CylinderLensPower	FL	1	0
-00220009	CylinderAxis	FL	1	0
-0022000A	EmmetropicMagnification	FL	1	0
-0022000B	IntraOcularPressure	FL	1	0
-0022000C	HorizontalFieldOfView	FL	1	0
-0022000D	PupilDilated	CS	1	0
-0022000E	DegreeOfDilation	FL	1	0
-00220010	StereoBaselineAngle	FL	1	0
-00220011	StereoBaselineDisplacement	FL	1	0
-00220012	StereoHorizontalPixelOffset	FL	1	0
-00220013	StereoVerticalPixelOffset	FL	1	0
-00220014	StereoRotation	FL	1	0
-00220015	AcquisitionDeviceTypeCodeSequence	SQ	1	0
-00220016	IlluminationTypeCodeSequence	SQ	1	0
-00220017	LightPathFilterTypeStackCodeSequence	SQ	1	0
-00220018	ImagePathFilterTypeStackCodeSequence	SQ	1	0
-00220019	LensesCodeSequence	SQ	1	0
-0022001A	ChannelDescriptionCodeSequence	SQ	1	0
-0022001B	RefractiveStateSequence	SQ	1	0
-0022001C	MydriaticAgentCodeSequence	SQ	1	0
-0022001D	RelativeImagePositionCodeSequence	SQ	1	0
-0022001E	CameraAngleOfView	FL	1	0
-00220020	StereoPairsSequence	SQ	1	0
-00220021	LeftImageSequence	SQ	1	0
-00220022	RightImageSequence	SQ	1	0
-00220028	StereoPairsPresent	CS	1	0
-00220030	AxialLengthOfTheEye	FL	1	0
-00220031	OphthalmicFrameLocationSequence	SQ	1	0
-00220032	ReferenceCoordinates	FL	2-2n	0
-00220035	DepthSpatialResolution	FL	1	0
-00220036	MaximumDepthDistortion	FL	1	0
-00220037	AlongScanSpatialResolution	FL	1	0
-00220038	MaximumAlongScanDistortion	FL	1	0
-00220039	OphthalmicImageOrientation	CS	1	0
-00220041	DepthOfTransverseImage	FL	1	0
-00220042	MydriaticAgentConcentrationUnitsSequence	SQ	1	0
-00220048	AcrossScanSpatialResolution	FL	1	0
-00220049	MaximumAcrossScanDistortion	FL	1	0
-0022004E	MydriaticAgentConcentration	DS	1	0
-00220055	IlluminationWaveLength	FL	1	0
-00220056	IlluminationPower	FL	1	0
-00220057	IlluminationBandwidth	FL	1	0
-00220058	MydriaticAgentSequence	SQ	1	0
-00221007	OphthalmicAxialMeasurementsRightEyeSequence	SQ	1	0
-00221008	OphthalmicAxialMeasurementsLeftEyeSequence	SQ	1	0
-00221009	OphthalmicAxialMeasurementsDeviceType	CS	1	0
-00221010	OphthalmicAxialLengthMeasurementsType	CS	1	0
-00221012	OphthalmicAxialLengthSequence	SQ	1	0
-00221019	OphthalmicAxialLength	FL	1	0
-00221024	LensStatusCodeSequence	SQ	1	0
-00221025	VitreousStatusCodeSequence	SQ	1	0
-00221028	IOLFormulaCodeSequence	SQ	1	0
-00221029	IOLFormulaDetail	LO	1	0
-00221033	KeratometerIndex	FL	1	0
-00221035	SourceOfOphthalmicAxialLengthCodeSequence	SQ	1	0
-00221036	SourceOfCornealSizeDataCodeSequence	SQ	1	0
-00221037	TargetRefraction	FL	1	0
-00221039	RefractiveProcedureOccurred	CS	1	0
-00221040	RefractiveSurgeryTypeCodeSequence	SQ	1	0
-00221044	OphthalmicUltrasoundMethodCodeSequence	SQ	1	0
-00221045	SurgicallyInducedAstigmatismSequence	SQ	1	0
-00221046	TypeOfOpticalCorrection	CS	1	0
-00221047	ToricIOLPowerSequence	SQ	1	0
-00221048	PredictedToricErrorSequence	SQ	1	0
-00221049	PreSelectedForImplantation	CS	1	0
-0022104A	ToricIOLPowerForExactEmmetropiaSequence	SQ	1	0
-0022104B	ToricIOLPowerForExactTargetRefractionSequence	SQ	1	0
-00221050	OphthalmicAxialLengthMeasurementsSequence	SQ	1	0
-00221053	IOLPower	FL	1	0
-00221054	PredictedRefractiveError	FL	1	0
-00221059	OphthalmicAxialLengthVelocity	FL	1	0
-00221065	LensStatusDescription	LO	1	0
-00221066	VitreousStatusDescription	LO	1	0
-00221090	IOLPowerSequence	SQ	1	0
-00221092	LensConstantSequence	SQ	1	0
-00221093	IOLManufacturer	LO	1	0
-00221094	LensConstantDescription	LO	1	1
-00221095	ImplantName	LO	1	0
-00221096	KeratometryMeasurementTypeCodeSequence	SQ	1	0
-00221097	ImplantPartNumber	LO	1	0
-00221100	ReferencedOphthalmicAxialMeasurementsSequence	SQ	1	0
-00221101	OphthalmicAxialLengthMeasurementsSegmentNameCodeSequence	SQ	1	0
-00221103	RefractiveErrorBeforeRefractiveSurgeryCodeSequence	SQ	1	0
-00221121	IOLPowerForExactEmmetropia	FL	1	0
-00221122	IOLPowerForExactTargetRefraction	FL	1	0
-00221125	AnteriorChamberDepthDefinitionCodeSequence	SQ	1	0
-00221127	LensThicknessSequence	SQ	1	0
-00221128	AnteriorChamberDepthSequence	SQ	1	0
-0022112A	CalculationCommentSequence	SQ	1	0
-0022112B	CalculationCommentType	CS	1	0
-0022112C	CalculationComment	LT	1	0
-00221130	LensThickness	FL	1	0
-00221131	AnteriorChamberDepth	FL	1	0
-00221132	SourceOfLensThicknessDataCodeSequence	SQ	1	0
-00221133	SourceOfAnteriorChamberDepthDataCodeSequence	SQ	1	0
-00221134	SourceOfRefractiveMeasurementsSequence	SQ	1	0
-00221135	SourceOfRefractiveMeasurementsCodeSequence	SQ	1	0
-00221140	OphthalmicAxialLengthMeasurementModified	CS	1	0
-00221150	OphthalmicAxialLengthDataSourceCodeSequence	SQ	1	0
-00221153	OphthalmicAxialLengthAcquisitionMethodCodeSequence	SQ	1	1
-00221155	SignalToNoiseRatio	FL	1	0
-00221159	OphthalmicAxialLengthDataSourceDescription	LO	1	0
-00221210	OphthalmicAxialLengthMeasurementsTotalLengthSequence	SQ	1	0
-00221211	OphthalmicAxialLengthMeasurementsSegmentalLengthSequence	SQ	1	0
-00221212	OphthalmicAxialLengthMeasurementsLengthSummationSequence	SQ	1	0
-00221220	UltrasoundOphthalmicAxialLengthMeasurementsSequence	SQ	1	0
-00221225	OpticalOphthalmicAxialLengthMeasurementsSequence	SQ	1	0
-00221230	UltrasoundSelectedOphthalmicAxialLengthSequence	SQ	1	0
-00221250	OphthalmicAxialLengthSelectionMethodCodeSequence	SQ	1	0
-00221255	OpticalSelectedOphthalmicAxialLengthSequence	SQ	1	0
-00221257	SelectedSegmentalOphthalmicAxialLengthSequence	SQ	1	0
-00221260	SelectedTotalOphthalmicAxialLengthSequence	SQ	1	0
-00221262	OphthalmicAxialLengthQualityMetricSequence	SQ	1	0
-00221265	OphthalmicAxialLengthQualityMetricTypeCodeSequence	SQ	1	1
-00221273	OphthalmicAxialLengthQualityMetricTypeDescription	LO	1	1
-00221300	IntraocularLensCalculationsRightEyeSequence	SQ	1	0
-00221310	IntraocularLensCalculationsLeftEyeSequence	SQ	1	0
-00221330	ReferencedOphthalmicAxialLengthMeasurementQCImageSequence	SQ	1	0
-00221415	OphthalmicMappingDeviceType	CS	1	0
-00221420	AcquisitionMethodCodeSequence	SQ	1	0
-00221423	AcquisitionMethodAlgorithmSequence	SQ	1	0
-00221436	OphthalmicThicknessMapTypeCodeSequence	SQ	1	0
-00221443	OphthalmicThicknessMappingNormalsSequence	SQ	1	0
-00221445	RetinalThicknessDefinitionCodeSequence	SQ	1	0
-00221450	PixelValueMappingToCodedConceptSequence	SQ	1	0
-00221452	MappedPixelValue	US|SS	1	0
-00221454	PixelValueMappingExplanation	LO	1	0
-00221458	OphthalmicThicknessMapQualityThresholdSequence	SQ	1	0
-00221460	OphthalmicThicknessMapThresholdQualityRating	FL	1	0
-00221463	AnatomicStructureReferencePoint	FL	2	0
-00221465	RegistrationToLocalizerSequence	SQ	1	0
-00221466	RegisteredLocalizerUnits	CS	1	0
-00221467	RegisteredLocalizerTopLeftHandCorner	FL	2	0
-00221468	RegisteredLocalizerBottomRightHandCorner	FL	2	0
-00221470	OphthalmicThicknessMapQualityRatingSequence	SQ	1	0
-00221472	RelevantOPTAttributesSequence	SQ	1	0
-00221512	TransformationMethodCodeSequence	SQ	1	0
-00221513	TransformationAlgorithmSequence	SQ	1	0
-00221515	OphthalmicAxialLengthMethod	CS	1	0
-00221517	OphthalmicFOV	FL	1	0
-00221518	TwoDimensionalToThreeDimensionalMapSequence	SQ	1	0
-00221525	WideFieldOphthalmicPhotographyQualityRatingSequence	SQ	1	0
-00221526	WideFieldOphthalmicPhotographyQualityThresholdSequence	SQ	1	0
-00221527	WideFieldOphthalmicPhotographyThresholdQualityRating	FL	1	0
-00221528	XCoordinatesCenterPixelViewAngle	FL	1	0
-00221529	YCoordinatesCenterPixelViewAngle	FL	1	0
-00221530	NumberOfMapPoints	UL	1	0
-00221531	TwoDimensionalToThreeDimensionalMapData	OF	1	0
-00221612	DerivationAlgorithmSequence	SQ	1	0
-00221615	OphthalmicImageTypeCodeSequence	SQ	1	0
-00221616	OphthalmicImageTypeDescription	LO	1	0
-00221618	ScanPatternTypeCodeSequence	SQ	1	0
-00221620	ReferencedSurfaceMeshIdentificationSequence	SQ	1	0
-00221622	OphthalmicVolumetricPropertiesFlag	CS	1	0
-00221624	OphthalmicAnatomicReferencePointXCoordinate	FL	1	0
-00221626	OphthalmicAnatomicReferencePointYCoordinate	FL	1	0
-00221628	OphthalmicEnFaceImageQualityRatingSequence	SQ	1	0
-00221630	QualityThreshold	DS	1	0
-00221640	OCTBscanAnalysisAcquisitionParametersSequence	SQ	1	0
-00221642	NumberOfBscansPerFrame	UL	1	0
-00221643	BscanSlabThickness	FL	1	0
-00221644	DistanceBetweenBscanSlabs	FL	1	0
-00221645	BscanCycleTime	FL	1	0
-00221646	BscanCycleTimeVector	FL	1-n	0
-00221649	AscanRate	FL	1	0
-00221650	BscanRate	FL	1	0
-00221658	SurfaceMeshZPixelOffset	UL	1	0
-00240010	VisualFieldHorizontalExtent	FL	1	0
-00240011	VisualFieldVerticalExtent	FL	1	0
-00240012	VisualFieldShape	CS	1	0
-00240016	ScreeningTestModeCodeSequence	SQ	1	0
-00240018	MaximumStimulusLuminance	FL	1	0
-00240020	BackgroundLuminance	FL	1	0
-00240021	StimulusColorCodeSequence	SQ	1	0
-00240024	BackgroundIlluminationColorCodeSequence	SQ	1	0
-00240025	StimulusArea	FL	1	0
-00240028	StimulusPresentationTime	FL	1	0
-00240032	FixationSequence	SQ	1	0
-00240033	FixationMonitoringCodeSequence	SQ	1	0
-00240034	VisualFieldCatchTrialSequence	SQ	1	0
-00240035	FixationCheckedQuantity	US	1	0
-00240036	PatientNotProperlyFixatedQuantity	US	1	0
-00240037	PresentedVisualStimuliDataFlag	CS	1	0
-00240038	NumberOfVisualStimuli	US	1	0
-00240039	ExcessiveFixationLossesDataFlag	CS	1	0
-00240040	ExcessiveFixationLosses	CS	1	0
-00240042	StimuliRetestingQuantity	US	1	0
-00240044	CommentsOnPatientPerformanceOfVisualField	LT	1	0
-00240045	FalseNegativesEstimateFlag	CS	1	0
-00240046	FalseNegativesEstimate	FL	1	0
-00240048	NegativeCatchTrialsQuantity	US	1	0
-00240050	FalseNegativesQuantity	US	1	0
-00240051	ExcessiveFalseNegativesDataFlag	CS	1	0
-00240052	ExcessiveFalseNegatives	CS	1	0
-00240053	FalsePositivesEstimateFlag	CS	1	0
-00240054	FalsePositivesEstimate	FL	1	0
-00240055	CatchTrialsDataFlag	CS	1	0
-00240056	PositiveCatchTrialsQuantity	US	1	0
-00240057	TestPointNormalsDataFlag	CS	1	0
-00240058	TestPointNormalsSequence	SQ	1	0
-00240059	GlobalDeviationProbabilityNormalsFlag	CS	1	0
-00240060	FalsePositivesQuantity	US	1	0
-00240061	ExcessiveFalsePositivesDataFlag	CS	1	0
-00240062	ExcessiveFalsePositives	CS	1	0
-00240063	VisualFieldTestNormalsFlag	CS	1	0
-00240064	ResultsNormalsSequence	SQ	1	0
-00240065	AgeCorrectedSensitivityDeviationAlgorithmSequence	SQ	1	0
-00240066	GlobalDeviationFromNormal	FL	1	0
-00240067	GeneralizedDefectSensitivityDeviationAlgorithmSequence	SQ	1	0
-00240068	LocalizedDeviationFromNormal	FL	1	0
-00240069	PatientReliabilityIndicator	LO	1	0
-00240070	VisualFieldMeanSensitivity	FL	1	0
-00240071	GlobalDeviationProbability	FL	1	0
-00240072	LocalDeviationProbabilityNormalsFlag	CS	1	0
-00240073	LocalizedDeviationProbability	FL	1	0
-00240074	ShortTermFluctuationCalculated	CS	1	0
-00240075	ShortTermFluctuation	FL	1	0
-00240076	ShortTermFluctuationProbabilityCalculated	CS	1	0
-00240077	ShortTermFluctuationProbability	FL	1	0
-00240078	CorrectedLocalizedDeviationFromNormalCalculated	CS	1	0
-00240079	CorrectedLocalizedDeviationFromNormal	FL	1	0
-00240080	CorrectedLocalizedDeviationFromNormalProbabilityCalculated	CS	1	0
-00240081	CorrectedLocalizedDeviationFromNormalProbability	FL	1	0
-00240083	GlobalDeviationProbabilitySequence	SQ	1	0
-00240085	LocalizedDeviationProbabilitySequence	SQ	1	0
-00240086	FovealSensitivityMeasured	CS	1	0
-00240087	FovealSensitivity	FL	1	0
-00240088	VisualFieldTestDuration	FL	1	0
-00240089	VisualFieldTestPointSequence	SQ	1	0
-00240090	VisualFieldTestPointXCoordinate	FL	1	0
-00240091	VisualFieldTestPointYCoordinate	FL	1	0
-00240092	AgeCorrectedSensitivityDeviationValue	FL	1	0
-00240093	StimulusResults	CS	1	0
-00240094	SensitivityValue	FL	1	0
-00240095	RetestStimulusSeen	CS	1	0
-00240096	RetestSensitivityValue	FL	1	0
-00240097	VisualFieldTestPointNormalsSequence	SQ	1	0
-00240098	QuantifiedDefect	FL	1	0
-00240100	AgeCorrectedSensitivityDeviationProbabilityValue	FL	1	0
-00240102	GeneralizedDefectCorrectedSensitivityDeviationFlag	CS	1	0
-00240103	GeneralizedDefectCorrectedSensitivityDeviationValue	FL	1	0
-00240104	GeneralizedDefectCorrectedSensitivityDeviationProbabilityValue	FL	1	0
-00240105	MinimumSensitivityValue	FL	1	0
-00240106	BlindSpotLocalized	CS	1	0
-00240107	BlindSpotXCoordinate	FL	1	0
-00240108	BlindSpotYCoordinate	FL	1	0
-00240110	VisualAcuityMeasurementSequence	SQ	1	0
-00240112	RefractiveParametersUsedOnPatientSequence	SQ	1	0
-00240113	MeasurementLaterality	CS	1	0
-00240114	OphthalmicPatientClinicalInformationLeftEyeSequence	SQ	1	0
-00240115	OphthalmicPatientClinicalInformationRightEyeSequence	SQ	1	0
-00240117	FovealPointNormativeDataFlag	CS	1	0
-00240118	FovealPointProbabilityValue	FL	1	0
-00240120	ScreeningBaselineMeasured	CS	1	0
-00240122	ScreeningBaselineMeasuredSequence	SQ	1	0
-00240124	ScreeningBaselineType	CS	1	0
-00240126	ScreeningBaselineValue	FL	1	0
-00240202	AlgorithmSource	LO	1	0
-00240306	DataSetName	LO	1	0
-00240307	DataSetVersion	LO	1	0
-00240308	DataSetSource	LO	1	0
-00240309	DataSetDescription	LO	1	0
-00240317	VisualFieldTestReliabilityGlobalIndexSequence	SQ	1	0
-00240320	VisualFieldGlobalResultsIndexSequence	SQ	1	0
-00240325	DataObservationSequence	SQ	1	0
-00240338	IndexNormalsFlag	CS	1	0
-00240341	IndexProbability	FL	1	0
-00240344	IndexProbabilitySequence	SQ	1	0
-00280002	SamplesPerPixel	US	1	0
-00280003	SamplesPerPixelUsed	US	1	0
-00280004	PhotometricInterpretation	CS	1	0
-00280005	ImageDimensions	US	1	1
-00280006	PlanarConfiguration	US	1	0
-00280008	NumberOfFrames	IS	1	0
-00280009	FrameIncrementPointer	AT	1-n	0
-0028000A	FrameDimensionPointer	AT	1-n	0
-00280010	Rows	US	1	0
-00280011	Columns	US	1	0
-00280012	Planes	US	1	1
-00280014	UltrasoundColorDataPresent	US	1	0
-00280030	PixelSpacing	DS	2	0
-00280031	ZoomFactor	DS	2	0
-00280032	ZoomCenter	DS	2	0
-00280034	PixelAspectRatio	IS	2	0
-00280040	ImageFormat	CS	1	1
-00280050	ManipulatedImage	LO	1-n	1
-00280051	CorrectedImage	CS	1-n	0
-0028005F	CompressionRecognitionCode	LO	1	1
-00280060	CompressionCode	CS	1	1
-00280061	CompressionOriginator	SH	1	1
-00280062	CompressionLabel	LO	1	1
-00280063	CompressionDescription	SH	1	1
-00280065	CompressionSequence	CS	1-n	1
-00280066	CompressionStepPointers	AT	1-n	1
-00280068	RepeatInterval	US	1	1
-00280069	BitsGrouped	US	1	1
-00280070	PerimeterTable	US	1-n	1
-00280071	PerimeterValue	US|SS	1	1
-00280080	PredictorRows	US	1	1
-00280081	PredictorColumns	US	1	1
-00280082	PredictorConstants	US	1-n	1
-00280090	BlockedPixels	CS	1	1
-00280091	BlockRows	US	1	1
-00280092	BlockColumns	US	1	1
-00280093	RowOverlap	US	1	1
-00280094	ColumnOverlap	US	1	1
-00280100	BitsAllocated	US	1	0
-00280101	BitsStored	US	1	0
-00280102	HighBit	US	1	0
-00280103	PixelRepresentation	US	1	0
-00280104	SmallestValidPixelValue	US|SS	1	1
-00280105	LargestValidPixelValue	US|SS	1	1
-00280106	SmallestImagePixelValue	US|SS	1	0
-00280107	LargestImagePixelValue	US|SS	1	0
-00280108	SmallestPixelValueInSeries	US|SS	1	0
-00280109	LargestPixelValueInSeries	US|SS	1	0
-00280110	SmallestImagePixelValueInPlane	US|SS	1	1
-00280111	LargestImagePixelValueInPlane	US|SS	1	1
-00280120	PixelPaddingValue	US|SS	1	0
-00280121	PixelPaddingRangeLimit	US|SS	1	0
-00280122	FloatPixelPaddingValue	FL	1	0
-00280123	DoubleFloatPixelPaddingValue	FD	1	0
-00280124	FloatPixelPaddingRangeLimit	FL	1	0
-00280125	DoubleFloatPixelPaddingRangeLimit	FD	1	0
-00280200	ImageLocation	US	1	1
-00280300	QualityControlImage	CS	1	0
-00280301	BurnedInAnnotation	CS	1	0
-00280302	RecognizableVisualFeatures	CS	1	0
-00280303	LongitudinalTemporalInformationModified	CS	1	0
-00280304	ReferencedColorPaletteInstanceUID	UI	1	0
-00280400	TransformLabel	LO	1	1
-00280401	TransformVersionNumber	LO	1	1
-00280402	NumberOfTransformSteps	US	1	1
-00280403	SequenceOfCompressedData	LO	1-n	1
-00280404	DetailsOfCoefficients	AT	1-n	1
-00280410	RowsForNthOrderCoefficients	US	1	1
-00280411	ColumnsForNthOrderCoefficients	US	1	1
-00280412	CoefficientCoding	LO	1-n	1
-00280413	CoefficientCodingPointers	AT	1-n	1
-00280700	DCTLabel	LO	1	1
-00280701	DataBlockDescription	CS	1-n	1
-00280702	DataBlock	AT	1-n	1
-00280710	NormalizationFactorFormat	US	1	1
-00280720	ZonalMapNumberFormat	US	1	1
-00280721	ZonalMapLocation	AT	1-n	1
-00280722	ZonalMapFormat	US	1	1
-00280730	AdaptiveMapFormat	US	1	1
-00280740	CodeNumberFormat	US	1	1
-00280800	CodeLabel	CS	1-n	1
-00280802	NumberOfTables	US	1	1
-00280803	CodeTableLocation	AT	1-n	1
-00280804	BitsForCodeWord	US	1	1
-00280808	ImageDataLocation	AT	1-n	1
-00280A02	PixelSpacingCalibrationType	CS	1	0
-00280A04	PixelSpacingCalibrationDescription	LO	1	0
-00281040	PixelIntensityRelationship	CS	1	0
-00281041	PixelIntensityRelationshipSign	SS	1	0
-00281050	WindowCenter	DS	1-n	0
-00281051	WindowWidth	DS	1-n	0
-00281052	RescaleIntercept	DS	1	0
-00281053	RescaleSlope	DS	1	0
-00281054	RescaleType	LO	1	0
-00281055	WindowCenterWidthExplanation	LO	1-n	0
-00281056	VOILUTFunction	CS	1	0
-00281080	GrayScale	CS	1	1
-00281090	RecommendedViewingMode	CS	1	0
-00281100	GrayLookupTableDescriptor	US|SS	3	1
-00281101	RedPaletteColorLookupTableDescriptor	US|SS	3	0
-00281102	GreenPaletteColorLookupTableDescriptor	US|SS	3	0
-00281103	BluePaletteColorLookupTableDescriptor	US|SS	3	0
-00281104	AlphaPaletteColorLookupTableDescriptor	US	3	0
-00281111	LargeRedPaletteColorLookupTableDescriptor	US|SS	4	1
-00281112	LargeGreenPaletteColorLookupTableDescriptor	US|SS	4	1
-00281113	LargeBluePaletteColorLookupTableDescriptor	US|SS	4	1
-00281199	PaletteColorLookupTableUID	UI	1	0
-00281200	GrayLookupTableData	US|SS|OW	1-n	1
-00281201	RedPaletteColorLookupTableData	OW	1	0
-00281202	GreenPaletteColorLookupTableData	OW	1	0
-00281203	BluePaletteColorLookupTableData	OW	1	0
-00281204	AlphaPaletteColorLookupTableData	OW	1	0
-00281211	LargeRedPaletteColorLookupTableData	OW	1	1
-00281212	LargeGreenPaletteColorLookupTableData	OW	1	1
-00281213	LargeBluePaletteColorLookupTableData	OW	1	1
-00281214	LargePaletteColorLookupTableUID	UI	1	1
-00281221	SegmentedRedPaletteColorLookupTableData	OW	1	0
-00281222	SegmentedGreenPaletteColorLookupTableData	OW	1	0
-00281223	SegmentedBluePaletteColorLookupTableData	OW	1	0
-00281224	SegmentedAlphaPaletteColorLookupTableData	OW	1	0
-00281230	StoredValueColorRangeSequence	SQ	1	0
-00281231	MinimumStoredValueMapped	FD	1	0
-00281232	MaximumStoredValueMapped	FD	1	0
-00281300	BreastImplantPresent	CS	1	0
-00281350	PartialView	CS	1	0
-00281351	PartialViewDescription	ST	1	0
-00281352	PartialViewCodeSequence	SQ	1	0
-0028135A	SpatialLocationsPreserved	CS	1	0
-00281401	DataFrameAssignmentSequence	SQ	1	0
-00281402	DataPathAssignment	CS	1	0
-00281403	BitsMappedToColorLookupTable	US	1	0
-00281404	BlendingLUT1Sequence	SQ	1	0
-00281405	BlendingLUT1TransferFunction	CS	1	0
-00281406	BlendingWeightConstant	FD	1	0
-00281407	BlendingLookupTableDescriptor	US	3	0
-00281408	BlendingLookupTableData	OW	1	0
-0028140B	EnhancedPaletteColorLookupTableSequence	SQ	1	0
-0028140C	BlendingLUT2Sequence	SQ	1	0
-0028140D	BlendingLUT2TransferFunction	CS	1	0
-0028140E	DataPathID	CS	1	0
-0028140F	RGBLUTTransferFunction	CS	1	0
-00281410	AlphaLUTTransferFunction	CS	1	0
-00282000	ICCProfile	OB	1	0
-00282002	ColorSpace	CS	1	0
-00282110	LossyImageCompression	CS	1	0
-00282112	LossyImageCompressionRatio	DS	1-n	0
-00282114	LossyImageCompressionMethod	CS	1-n	0
-00283000	ModalityLUTSequence	SQ	1	0
-00283002	LUTDescriptor	US|SS	3	0
-00283003	LUTExplanation	LO	1	0
-00283004	ModalityLUTType	LO	1	0
-00283006	LUTData	US|SS|OW	1-n	0
-00283010	VOILUTSequence	SQ	1	0
-00283110	SoftcopyVOILUTSequence	SQ	1	0
-00284000	ImagePresentationComments	LT	1	1
-00285000	BiPlaneAcquisitionSequence	SQ	1	1
-00286010	RepresentativeFrameNumber	US	1	0
-00286020	FrameNumbersOfInterest	US	1-n	0
-00286022	FrameOfInterestDescription	LO	1-n	0
-00286023	FrameOfInterestType	CS	1-n	0
-00286030	MaskPointers	US	1-n	1
-00286040	RWavePointer	US	1-n	0
-00286100	MaskSubtractionSequence	SQ	1	0
-00286101	MaskOperation	CS	1	0
-00286102	ApplicableFrameRange	US	2-2n	0
-00286110	MaskFrameNumbers	US	1-n	0
-00286112	ContrastFrameAveraging	US	1	0
-00286114	MaskSubPixelShift	FL	2	0
-00286120	TIDOffset	SS	1	0
-00286190	MaskOperationExplanation	ST	1	0
-00287000	EquipmentAdministratorSequence	SQ	1	0
-00287001	NumberOfDisplaySubsystems	US	1	0
-00287002	CurrentConfigurationID	US	1	0
-00287003	DisplaySubsystemID	US	1	0
-00287004	DisplaySubsystemName	SH	1	0
-00287005	DisplaySubsystemDescription	LO	1	0
-00287006	SystemStatus	CS	1	0
-00287007	SystemStatusComment	LO	1	0
-00287008	TargetLuminanceCharacteristicsSequence	SQ	1	0
-00287009	LuminanceCharacteristicsID	US	1	0
-0028700A	DisplaySubsystemConfigurationSequence	SQ	1	0
-0028700B	ConfigurationID	US	1	0
-0028700C	ConfigurationName	SH	1	0
-0028700D	ConfigurationDescription	LO	1	0
-0028700E	ReferencedTargetLuminanceCharacteristicsID	US	1	0
-0028700F	QAResultsSequence	SQ	1	0
-00287010	DisplaySubsystemQAResultsSequence	SQ	1	0
-00287011	ConfigurationQAResultsSequence	SQ	1	0
-00287012	MeasurementEquipmentSequence	SQ	1	0
-00287013	MeasurementFunctions	CS	1-n	0
-00287014	MeasurementEquipmentType	CS	1	0
-00287015	VisualEvaluationResultSequence	SQ	1	0
-00287016	DisplayCalibrationResultSequence	SQ	1	0
-00287017	DDLValue	US	1	0
-00287018	CIExyWhitePoint	FL	2	0
-00287019	DisplayFunctionType	CS	1	0
-0028701A	GammaValue	FL	1	0
-0028701B	NumberOfLuminancePoints	US	1	0
-0028701C	LuminanceResponseSequence	SQ	1	0
-0028701D	TargetMinimumLuminance	FL	1	0
-0028701E	TargetMaximumLuminance	FL	1	0
-0028701F	LuminanceValue	FL	1	0
-00287020	LuminanceResponseDescription	LO	1	0
-00287021	WhitePointFlag	CS	1	0
-00287022	DisplayDeviceTypeCodeSequence	SQ	1	0
-00287023	DisplaySubsystemSequence	SQ	1	0
-00287024	LuminanceResultSequence	SQ	1	0
-00287025	AmbientLightValueSource	CS	1	0
-00287026	MeasuredCharacteristics	CS	1-n	0
-00287027	LuminanceUniformityResultSequence	SQ	1	0
-00287028	VisualEvaluationTestSequence	SQ	1	0
-00287029	TestResult	CS	1	0
-0028702A	TestResultComment	LO	1	0
-0028702B	TestImageValidation	CS	1	0
-0028702C	TestPatternCodeSequence	SQ	1	0
-0028702D	MeasurementPatternCodeSequence	SQ	1	0
-0028702E	VisualEvaluationMethodCodeSequence	SQ	1	0
-00287FE0	PixelDataProviderURL	UR	1	0
-00289001	DataPointRows	UL	1	0
-00289002	DataPointColumns	UL	1	0
-00289003	SignalDomainColumns	CS	1	0
-00289099	LargestMonochromePixelValue	US	1	1
-00289108	DataRepresentation	CS	1	0
-00289110	PixelMeasuresSequence	SQ	1	0
-00289132	FrameVOILUTSequence	SQ	1	0
-00289145	PixelValueTransformationSequence	SQ	1	0
-00289235	SignalDomainRows	CS	1	0
-00289411	DisplayFilterPercentage	FL	1	0
-00289415	FramePixelShiftSequence	SQ	1	0
-00289416	SubtractionItemID	US	1	0
-00289422	PixelIntensityRelationshipLUTSequence	SQ	1	0
-00289443	FramePixelDataPropertiesSequence	SQ	1	0
-00289444	GeometricalProperties	CS	1	0
-00289445	GeometricMaximumDistortion	FL	1	0
-00289446	ImageProcessingApplied	CS	1-n	0
-00289454	MaskSelectionMode	CS	1	0
-00289474	LUTFunction	CS	1	0
-00289478	MaskVisibilityPercentage	FL	1	0
-00289501	PixelShiftSequence	SQ	1	0
-00289502	RegionPixelShiftSequence	SQ	1	0
-00289503	VerticesOfTheRegion	SS	2-2n	0
-00289505	MultiFramePresentationSequence	SQ	1	0
-00289506	PixelShiftFrameRange	US	2-2n	0
-00289507	LUTFrameRange	US	2-2n	0
-00289520	ImageToEquipmentMappingMatrix	DS	16	0
-00289537	EquipmentCoordinateSystemIdentification	CS	1	0
-0032000A	StudyStatusID	CS	1	1
-0032000C	StudyPriorityID	CS	1	1
-00320012	StudyIDIssuer	LO	1	1
-00320032	StudyVerifiedDate	DA	1	1
-00320033	StudyVerifiedTime	TM	1	1
-00320034	StudyReadDate	DA	1	1
-00320035	StudyReadTime	TM	1	1
-00321000	ScheduledStudyStartDate	DA	1	1
-00321001	ScheduledStudyStartTime	TM	1	1
-00321010	ScheduledStudyStopDate	DA	1	1
-00321011	ScheduledStudyStopTime	TM	1	1
-00321020	ScheduledStudyLocation	LO	1	1
-00321021	ScheduledStudyLocationAETitle	AE	1-n	1
-00321030	ReasonForStudy	LO	1	1
-00321031	RequestingPhysicianIdentificationSequence	SQ	1	0
-00321032	RequestingPhysician	PN	1	0
-00321033	RequestingService	LO	1	0
-00321034	RequestingServiceCodeSequence	SQ	1	0
-00321040	StudyArrivalDate	DA	1	1
-00321041	StudyArrivalTime	TM	1	1
-00321050	StudyCompletionDate	DA	1	1
-00321051	StudyCompletionTime	TM	1	1
-00321055	StudyComponentStatusID	CS	1	1
-00321060	RequestedProcedureDescription	LO	1	0
-00321064	RequestedProcedureCodeSequence	SQ	1	0
-00321065	RequestedLateralityCodeSequence	SQ	1	0
-00321066	ReasonForVisit	UT	1	0
-00321067	ReasonForVisitCodeSequence	SQ	1	0
-00321070	RequestedContrastAgent	LO	1	0
-00324000	StudyComments	LT	1	1
-00340001	FlowIdentifierSequence	SQ	1	0
-00340002	FlowIdentifier	OB	1	0
-00340003	FlowTransferSyntaxUID	UI	1	0
-00340004	FlowRTPSamplingRate	UL	1	0
-00340005	SourceIdentifier	OB	1	0
-00340007	FrameOriginTimestamp	OB	1	0
-00340008	IncludesImagingSubject	CS	1	0
-00340009	FrameUsefulnessGroupSequence	SQ	1	0
-0034000A	RealTimeBulkDataFlowSequence	SQ	1	0
-0034000B	CameraPositionGroupSequence	SQ	1	0
-0034000C	IncludesInformation	CS	1	0
-0034000D	TimeOfFrameGroupSequence	SQ	1	0
-00380004	ReferencedPatientAliasSequence	SQ	1	0
-00380008	VisitStatusID	CS	1	0
-00380010	AdmissionID	LO	1	0
-00380011	IssuerOfAdmissionID	LO	1	1
-00380014	IssuerOfAdmissionIDSequence	SQ	1	0
-00380016	RouteOfAdmissions	LO	1	0
-0038001A	ScheduledAdmissionDate	DA	1	1
-0038001B	ScheduledAdmissionTime	TM	1	1
-0038001C	ScheduledDischargeDate	DA	1	1
-0038001D	ScheduledDischargeTime	TM	1	1
-0038001E	ScheduledPatientInstitutionResidence	LO	1	1
-00380020	AdmittingDate	DA	1	0
-00380021	AdmittingTime	TM	1	0
-00380030	DischargeDate	DA	1	1
-00380032	DischargeTime	TM	1	1
-00380040	DischargeDiagnosisDescription	LO	1	1
-00380044	DischargeDiagnosisCodeSequence	SQ	1	1
-00380050	SpecialNeeds	LO	1	0
-00380060	ServiceEpisodeID	LO	1	0
-00380061	IssuerOfServiceEpisodeID	LO	1	1
-00380062	ServiceEpisodeDescription	LO	1	0
-00380064	IssuerOfServiceEpisodeIDSequence	SQ	1	0
-00380100	PertinentDocumentsSequence	SQ	1	0
-00380101	PertinentResourcesSequence	SQ	1	0
-00380102	ResourceDescription	LO	1	0
-00380300	CurrentPatientLocation	LO	1	0
-00380400	PatientInstitutionResidence	LO	1	0
-00380500	PatientState	LO	1	0
-00380502	PatientClinicalTrialParticipationSequence	SQ	1	0
-00384000	VisitComments	LT	1	0
-003A0004	WaveformOriginality	CS	1	0
-003A0005	NumberOfWaveformChannels	US	1	0
-003A0010	NumberOfWaveformSamples	UL	1	0
-003A001A	SamplingFrequency	DS	1	0
-003A0020	MultiplexGroupLabel	SH	1	0
-003A0200	ChannelDefinitionSequence	SQ	1	0
-003A0202	WaveformChannelNumber	IS	1	0
-003A0203	ChannelLabel	SH	1	0
-003A0205	ChannelStatus	CS	1-n	0
-003A0208	ChannelSourceSequence	SQ	1	0
-003A0209	ChannelSourceModifiersSequence	SQ	1	0
-003A020A	SourceWaveformSequence	SQ	1	0
-003A020C	ChannelDerivationDescription	LO	1	0
-003A0210	ChannelSensitivity	DS	1	0
-003A0211	ChannelSensitivityUnitsSequence	SQ	1	0
-003A0212	ChannelSensitivityCorrectionFactor	DS	1	0
-003A0213	ChannelBaseline	DS	1	0
-003A0214	ChannelTimeSkew	DS	1	0
-003A0215	ChannelSampleSkew	DS	1	0
-003A0218	ChannelOffset	DS	1	0
-003A021A	WaveformBitsStored	US	1	0
-003A0220	FilterLowFrequency	DS	1	0
-003A0221	FilterHighFrequency	DS	1	0
-003A0222	NotchFilterFrequency	DS	1	0
-003A0223	NotchFilterBandwidth	DS	1	0
-003A0230	WaveformDataDisplayScale	FL	1	0
-003A0231	WaveformDisplayBackgroundCIELabValue	US	3	0
-003A0240	WaveformPresentationGroupSequence	SQ	1	0
-003A0241	PresentationGroupNumber	US	1	0
-003A0242	ChannelDisplaySequence	SQ	1	0
-003A0244	ChannelRecommendedDisplayCIELabValue	US	3	0
-003A0245	ChannelPosition	FL	1	0
-003A0246	DisplayShadingFlag	CS	1	0
-003A0247	FractionalChannelDisplayScale	FL	1	0
-003A0248	AbsoluteChannelDisplayScale	FL	1	0
-003A0300	MultiplexedAudioChannelsDescriptionCodeSequence	SQ	1	0
-003A0301	ChannelIdentificationCode	IS	1	0
-003A0302	ChannelMode	CS	1	0
-003A0310	MultiplexGroupUID	UI	1	0
-003A0311	PowerlineFrequency	DS	1	0
-003A0312	ChannelImpedanceSequence	SQ	1	0
-003A0313	ImpedanceValue	DS	1	0
-003A0314	ImpedanceMeasurementDateTime	DT	1	0
-003A0315	ImpedanceMeasurementFrequency	DS	1	0
-003A0316	ImpedanceMeasurementCurrentType	CS	1	0
-00400001	ScheduledStationAETitle	AE	1-n	0
-00400002	ScheduledProcedureStepStartDate	DA	1	0
-00400003	ScheduledProcedureStepStartTime	TM	1	0
-00400004	ScheduledProcedureStepEndDate	DA	1	0
-00400005	ScheduledProcedureStepEndTime	TM	1	0
-00400006	ScheduledPerformingPhysicianName	PN	1	0
-00400007	ScheduledProcedureStepDescription	LO	1	0
-00400008	ScheduledProtocolCodeSequence	SQ	1	0
-00400009	ScheduledProcedureStepID	SH	1	0
-0040000A	StageCodeSequence	SQ	1	0
-0040000B	ScheduledPerformingPhysicianIdentificationSequence	SQ	1	0
-00400010	ScheduledStationName	SH	1-n	0
-00400011	ScheduledProcedureStepLocation	SH	1	0
-00400012	PreMedication	LO	1	0
-00400020	ScheduledProcedureStepStatus	CS	1	0
-00400026	OrderPlacerIdentifierSequence	SQ	1	0
-00400027	OrderFillerIdentifierSequence	SQ	1	0
-00400031	LocalNamespaceEntityID	UT	1	0
-00400032	UniversalEntityID	UT	1	0
-00400033	UniversalEntityIDType	CS	1	0
-00400035	IdentifierTypeCode	CS	1	0
-00400036	AssigningFacilitySequence	SQ	1	0
-00400039	AssigningJurisdictionCodeSequence	SQ	1	0
-0040003A	AssigningAgencyOrDepartmentCodeSequence	SQ	1	0
-00400100	ScheduledProcedureStepSequence	SQ	1	0
-00400220	ReferencedNonImageCompositeSOPInstanceSequence	SQ	1	0
-00400241	PerformedStationAETitle	AE	1	0
-00400242	PerformedStationName	SH	1	0
-00400243	PerformedLocation	SH	1	0
-00400244	PerformedProcedureStepStartDate	DA	1	0
-00400245	PerformedProcedureStepStartTime	TM	1	0
-00400250	PerformedProcedureStepEndDate	DA	1	0
-00400251	PerformedProcedureStepEndTime	TM	1	0
-00400252	PerformedProcedureStepStatus	CS	1	0
-00400253	PerformedProcedureStepID	SH	1	0
-00400254	PerformedProcedureStepDescription	LO	1	0
-00400255	PerformedProcedureTypeDescription	LO	1	0
-00400260	PerformedProtocolCodeSequence	SQ	1	0
-00400261	PerformedProtocolType	CS	1	0
-00400270	ScheduledStepAttributesSequence	SQ	1	0
-00400275	RequestAttributesSequence	SQ	1	0
-00400280	CommentsOnThePerformedProcedureStep	ST	1	0
-00400281	PerformedProcedureStepDiscontinuationReasonCodeSequence	SQ	1	0
-00400293	QuantitySequence	SQ	1	0
-00400294	Quantity	DS	1	0
-00400295	MeasuringUnitsSequence	SQ	1	0
-00400296	BillingItemSequence	SQ	1	0
-00400300	TotalTimeOfFluoroscopy	US	1	1
-00400301	TotalNumberOfExposures	US	1	1
-00400302	EntranceDose	US	1	0
-00400303	ExposedArea	US	1-2	0
-00400306	DistanceSourceToEntrance	DS	1	0
-00400307	DistanceSourceToSupport	DS	1	1
-0040030E	ExposureDoseSequence	SQ	1	1
-00400310	CommentsOnRadiationDose	ST	1	0
-00400312	XRayOutput	DS	1	0
-00400314	HalfValueLayer	DS	1	0
-00400316	OrganDose	DS	1	0
-00400318	OrganExposed	CS	1	0
-00400320	BillingProcedureStepSequence	SQ	1	0
-00400321	FilmConsumptionSequence	SQ	1	0
-00400324	BillingSuppliesAndDevicesSequence	SQ	1	0
-00400330	ReferencedProcedureStepSequence	SQ	1	1
-00400340	PerformedSeriesSequence	SQ	1	0
-00400400	CommentsOnTheScheduledProcedureStep	LT	1	0
-00400440	ProtocolContextSequence	SQ	1	0
-00400441	ContentItemModifierSequence	SQ	1	0
-00400500	ScheduledSpecimenSequence	SQ	1	0
-0040050A	SpecimenAccessionNumber	LO	1	1
-00400512	ContainerIdentifier	LO	1	0
-00400513	IssuerOfTheContainerIdentifierSequence	SQ	1	0
-00400515	AlternateContainerIdentifierSequence	SQ	1	0
-00400518	ContainerTypeCodeSequence	SQ	1	0
-0040051A	ContainerDescription	LO	1	0
-00400520	ContainerComponentSequence	SQ	1	0
-00400550	SpecimenSequence	SQ	1	1
-00400551	SpecimenIdentifier	LO	1	0
-00400552	SpecimenDescriptionSequenceTrial	SQ	1	1
-00400553	SpecimenDescriptionTrial	ST	1	1
-00400554	SpecimenUID	UI	1	0
-00400555	AcquisitionContextSequence	SQ	1	0
-00400556	AcquisitionContextDescription	ST	1	0
-00400560	SpecimenDescriptionSequence	SQ	1	0
-00400562	IssuerOfTheSpecimenIdentifierSequence	SQ	1	0
-0040059A	SpecimenTypeCodeSequence	SQ	1	0
-00400600	SpecimenShortDescription	LO	1	0
-00400602	SpecimenDetailedDescription	UT	1	0
-00400610	SpecimenPreparationSequence	SQ	1	0
-00400612	SpecimenPreparationStepContentItemSequence	SQ	1	0
-00400620	SpecimenLocalizationContentItemSequence	SQ	1	0
-004006FA	SlideIdentifier	LO	1	1
-00400710	WholeSlideMicroscopyImageFrameTypeSequence	SQ	1	0
-0040071A	ImageCenterPointCoordinatesSequence	SQ	1	0
-0040072A	XOffsetInSlideCoordinateSystem	DS	1	0
-0040073A	YOffsetInSlideCoordinateSystem	DS	1	0
-0040074A	ZOffsetInSlideCoordinateSystem	DS	1	0
-004008D8	PixelSpacingSequence	SQ	1	1
-004008DA	CoordinateSystemAxisCodeSequence	SQ	1	1
-004008EA	MeasurementUnitsCodeSequence	SQ	1	0
-004009F8	VitalStainCodeSequenceTrial	SQ	1	1
-00401001	RequestedProcedureID	SH	1	0
-00401002	ReasonForTheRequestedProcedure	LO	1	0
-00401003	RequestedProcedurePriority	SH	1	0
-00401004	PatientTransportArrangements	LO	1	0
-00401005	RequestedProcedureLocation	LO	1	0
-00401006	PlacerOrderNumberProcedure	SH	1	1
-00401007	FillerOrderNumberProcedure	SH	1	1
-00401008	ConfidentialityCode	LO	1	0
-00401009	ReportingPriority	SH	1	0
-0040100A	ReasonForRequestedProcedureCodeSequence	SQ	1	0
-00401010	NamesOfIntendedRecipientsOfResults	PN	1-n	0
-00401011	IntendedRecipientsOfResultsIdentificationSequence	SQ	1	0
-00401012	ReasonForPerformedProcedureCodeSequence	SQ	1	0
-00401060	RequestedProcedureDescriptionTrial	LO	1	1
-00401101	PersonIdentificationCodeSequence	SQ	1	0
-00401102	PersonAddress	ST	1	0
-00401103	PersonTelephoneNumbers	LO	1-n	0
-00401104	PersonTelecomInformation	LT	1	0
-00401400	RequestedProcedureComments	LT	1	0
-00402001	ReasonForTheImagingServiceRequest	LO	1	1
-00402004	IssueDateOfImagingServiceRequest	DA	1	0
-00402005	IssueTimeOfImagingServiceRequest	TM	1	0
-00402006	PlacerOrderNumberImagingServiceRequestRetired	SH	1	1
-00402007	FillerOrderNumberImagingServiceRequestRetired	SH	1	1
-00402008	OrderEnteredBy	PN	1	0
-00402009	OrderEntererLocation	SH	1	0
-00402010	OrderCallbackPhoneNumber	SH	1	0
-00402011	OrderCallbackTelecomInformation	LT	1	0
-00402016	PlacerOrderNumberImagingServiceRequest	LO	1	0
-00402017	FillerOrderNumberImagingServiceRequest	LO	1	0
-00402400	ImagingServiceRequestComments	LT	1	0
-00403001	ConfidentialityConstraintOnPatientDataDescription	LO	1	0
-00404001	GeneralPurposeScheduledProcedureStepStatus	CS	1	1
-00404002	GeneralPurposePerformedProcedureStepStatus	CS	1	1
-00404003	GeneralPurposeScheduledProcedureStepPriority	CS	1	1
-00404004	ScheduledProcessingApplicationsCodeSequence	SQ	1	1
-00404005	ScheduledProcedureStepStartDateTime	DT	1	0
-00404006	MultipleCopiesFlag	CS	1	1
-00404007	PerformedProcessingApplicationsCodeSequence	SQ	1	1
-00404008	ScheduledProcedureStepExpirationDateTime	DT	1	0
-00404009	HumanPerformerCodeSequence	SQ	1	0
-00404010	ScheduledProcedureStepModificationDateTime	DT	1	0
-00404011	ExpectedCompletionDateTime	DT	1	0
-00404015	ResultingGeneralPurposePerformedProcedureStepsSequence	SQ	1	1
-00404016	ReferencedGeneralPurposeScheduledProcedureStepSequence	SQ	1	1
-00404018	ScheduledWorkitemCodeSequence	SQ	1	0
-00404019	PerformedWorkitemCodeSequence	SQ	1	0
-00404020	InputAvailabilityFlag	CS	1	1
-00404021	InputInformationSequence	SQ	1	0
-00404022	RelevantInformationSequence	SQ	1	1
-00404023	ReferencedGeneralPurposeScheduledProcedureStepTransactionUID	UI	1	1
-00404025	ScheduledStationNameCodeSequence	SQ	1	0
-00404026	ScheduledStationClassCodeSequence	SQ	1	0
-00404027	ScheduledStationGeographicLocationCodeSequence	SQ	1	0
-00404028	PerformedStationNameCodeSequence	SQ	1	0
-00404029	PerformedStationClassCodeSequence	SQ	1	0
-00404030	PerformedStationGeographicLocationCodeSequence	SQ	1	0
-00404031	RequestedSubsequentWorkitemCodeSequence	SQ	1	1
-00404032	NonDICOMOutputCodeSequence	SQ	1	1
-00404033	OutputInformationSequence	SQ	1	0
-00404034	ScheduledHumanPerformersSequence	SQ	1	0
-00404035	ActualHumanPerformersSequence	SQ	1	0
-00404036	HumanPerformerOrganization	LO	1	0
-00404037	HumanPerformerName	PN	1	0
-00404040	RawDataHandling	CS	1	0
-00404041	InputReadinessState	CS	1	0
-00404050	PerformedProcedureStepStartDateTime	DT	1	0
-00404051	PerformedProcedureStepEndDateTime	DT	1	0
-00404052	ProcedureStepCancellationDateTime	DT	1	0
-00404070	OutputDestinationSequence	SQ	1	0
-00404071	DICOMStorageSequence	SQ	1	0
-00404072	STOWRSStorageSequence	SQ	1	0
-00404073	StorageURL	UR	1	0
-00404074	XDSStorageSequence	SQ	1	0
-00408302	EntranceDoseInmGy	DS	1	0
-00408303	EntranceDoseDerivation	CS	1	0
-00409092	ParametricMapFrameTypeSequence	SQ	1	0
-00409094	ReferencedImageRealWorldValueMappingSequence	SQ	1	0
-00409096	RealWorldValueMappingSequence	SQ	1	0
-00409098	PixelValueMappingCodeSequence	SQ	1	0
-00409210	LUTLabel	SH	1	0
-00409211	RealWorldValueLastValueMapped	US|SS	1	0
-00409212	RealWorldValueLUTData	FD	1-n	0
-00409213	DoubleFloatRealWorldValueLastValueMapped	FD	1	0
-00409214	DoubleFloatRealWorldValueFirstValueMapped	FD	1	0
-00409216	RealWorldValueFirstValueMapped	US|SS	1	0
-00409220	QuantityDefinitionSequence	SQ	1	0
-00409224	RealWorldValueIntercept	FD	1	0
-00409225	RealWorldValueSlope	FD	1	0
-0040A007	FindingsFlagTrial	CS	1	1
-0040A010	RelationshipType	CS	1	0
-0040A020	FindingsSequenceTrial	SQ	1	1
-0040A021	FindingsGroupUIDTrial	UI	1	1
-0040A022	ReferencedFindingsGroupUIDTrial	UI	1	1
-0040A023	FindingsGroupRecordingDateTrial	DA	1	1
-0040A024	FindingsGroupRecordingTimeTrial	TM	1	1
-0040A026	FindingsSourceCategoryCodeSequenceTrial	SQ	1	1
-0040A027	VerifyingOrganization	LO	1	0
-0040A028	DocumentingOrganizationIdentifierCodeSequenceTrial	SQ	1	1
-0040A030	VerificationDateTime	DT	1	0
-0040A032	ObservationDateTime	DT	1	0
-0040A033	ObservationStartDateTime	DT	1	0
-0040A040	ValueType	CS	1	0
-0040A043	ConceptNameCodeSequence	SQ	1	0
-0040A047	MeasurementPrecisionDescriptionTrial	LO	1	1
-0040A050	ContinuityOfContent	CS	1	0
-0040A057	UrgencyOrPriorityAlertsTrial	CS	1-n	1
-0040A060	SequencingIndicatorTrial	LO	1	1
-0040A066	DocumentIdentifierCodeSequenceTrial	SQ	1	1
-0040A067	DocumentAuthorTrial	PN	1	1
-0040A068	DocumentAuthorIdentifierCodeSequenceTrial	SQ	1	1
-0040A070	IdentifierCodeSequenceTrial	SQ	1	1
-0040A073	VerifyingObserverSequence	SQ	1	0
-0040A074	ObjectBinaryIdentifierTrial	OB	1	1
-0040A075	VerifyingObserverName	PN	1	0
-0040A076	DocumentingObserverIdentifierCodeSequenceTrial	SQ	1	1
-0040A078	AuthorObserverSequence	SQ	1	0
-0040A07A	ParticipantSequence	SQ	1	0
-0040A07C	CustodialOrganizationSequence	SQ	1	0
-0040A080	ParticipationType	CS	1	0
-0040A082	ParticipationDateTime	DT	1	0
-0040A084	ObserverType	CS	1	0
-0040A085	ProcedureIdentifierCodeSequenceTrial	SQ	1	1
-0040A088	VerifyingObserverIdentificationCodeSequence	SQ	1	0
-0040A089	ObjectDirectoryBinaryIdentifierTrial	OB	1	1
-0040A090	EquivalentCDADocumentSequence	SQ	1	1
-0040A0B0	ReferencedWaveformChannels	US	2-2n	0
-0040A110	DateOfDocumentOrVerbalTransactionTrial	DA	1	1
-0040A112	TimeOfDocumentCreationOrVerbalTransactionTrial	TM	1	1
-0040A120	DateTime	DT	1	0
-0040A121	Date	DA	1	0
-0040A122	Time	TM	1	0
-0040A123	PersonName	PN	1	0
-0040A124	UID	UI	1	0
-0040A125	ReportStatusIDTrial	CS	2	1
-0040A130	TemporalRangeType	CS	1	0
-0040A132	ReferencedSamplePositions	UL	1-n	0
-0040A136	ReferencedFrameNumbers	US	1-n	1
-0040A138	ReferencedTimeOffsets	DS	1-n	0
-0040A13A	ReferencedDateTime	DT	1-n	0
-0040A160	TextValue	UT	1	0
-0040A161	FloatingPointValue	FD	1-n	0
-0040A162	RationalNumeratorValue	SL	1-n	0
-0040A163	RationalDenominatorValue	UL	1-n	0
-0040A167	ObservationCategoryCodeSequenceTrial	SQ	1	1
-0040A168	ConceptCodeSequence	SQ	1	0
-0040A16A	BibliographicCitationTrial	ST	1	1
-0040A170	PurposeOfReferenceCodeSequence	SQ	1	0
-0040A171	ObservationUID	UI	1	0
-0040A172	ReferencedObservationUIDTrial	UI	1	1
-0040A173	ReferencedObservationClassTrial	CS	1	1
-0040A174	ReferencedObjectObservationClassTrial	CS	1	1
-0040A180	AnnotationGroupNumber	US	1	0
-0040A192	ObservationDateTrial	DA	1	1
-0040A193	ObservationTimeTrial	TM	1	1
-0040A194	MeasurementAutomationTrial	CS	1	1
-0040A195	ModifierCodeSequence	SQ	1	0
-0040A224	IdentificationDescriptionTrial	ST	1	1
-0040A290	CoordinatesSetGeometricTypeTrial	CS	1	1
-0040A296	AlgorithmCodeSequenceTrial	SQ	1	1
-0040A297	AlgorithmDescriptionTrial	ST	1	1
-0040A29A	PixelCoordinatesSetTrial	SL	2-2n	1
-0040A300	MeasuredValueSequence	SQ	1	0
-0040A301	NumericValueQualifierCodeSequence	SQ	1	0
-0040A307	CurrentObserverTrial	PN	1	1
-0040A30A	NumericValue	DS	1-n	0
-0040A313	ReferencedAccessionSequenceTrial	SQ	1	1
-0040A33A	ReportStatusCommentTrial	ST	1	1
-0040A340	ProcedureContextSequenceTrial	SQ	1	1
-0040A352	VerbalSourceTrial	PN	1	1
-0040A353	AddressTrial	ST	1	1
-0040A354	TelephoneNumberTrial	LO	1	1
-0040A358	VerbalSourceIdentifierCodeSequenceTrial	SQ	1	1
-0040A360	PredecessorDocumentsSequence	SQ	1	0
-0040A370	ReferencedRequestSequence	SQ	1	0
-0040A372	PerformedProcedureCodeSequence	SQ	1	0
-0040A375	CurrentRequestedProcedureEvidenceSequence	SQ	1	0
-0040A380	ReportDetailSequenceTrial	SQ	1	1
-0040A385	PertinentOtherEvidenceSequence	SQ	1	0
-0040A390	HL7StructuredDocumentReferenceSequence	SQ	1	0
-0040A402	ObservationSubjectUIDTrial	UI	1	1
-0040A403	ObservationSubjectClassTrial	CS	1	1
-0040A404	ObservationSubjectTypeCodeSequenceTrial	SQ	1	1
-0040A491	CompletionFlag	CS	1	0
-0040A492	CompletionFlagDescription	LO	1	0
-0040A493	VerificationFlag	CS	1	0
-0040A494	ArchiveRequested	CS	1	0
-0040A496	PreliminaryFlag	CS	1	0
-0040A504	ContentTemplateSequence	SQ	1	0
-0040A525	IdenticalDocumentsSequence	SQ	1	0
-0040A600	ObservationSubjectContextFlagTrial	CS	1	1
-0040A601	ObserverContextFlagTrial	CS	1	1
-0040A603	ProcedureContextFlagTrial	CS	1	1
-0040A730	ContentSequence	SQ	1	0
-0040A731	RelationshipSequenceTrial	SQ	1	1
-0040A732	RelationshipTypeCodeSequenceTrial	SQ	1	1
-0040A744	LanguageCodeSequenceTrial	SQ	1	1
-0040A801	TabulatedValuesSequence	SQ	1	0
-0040A802	NumberOfTableRows	UL	1	0
-0040A803	NumberOfTableColumns	UL	1	0
-0040A804	TableRowNumber	UL	1	0
-0040A805	TableColumnNumber	UL	1	0
-0040A806	TableRowDefinitionSequence	SQ	1	0
-0040A807	TableColumnDefinitionSequence	SQ	1	0
-0040A808	CellValuesSequence	SQ	1	0
-0040A992	UniformResourceLocatorTrial	ST	1	1
-0040B020	WaveformAnnotationSequence	SQ	1	0
-0040DB00	TemplateIdentifier	CS	1	0
-0040DB06	TemplateVersion	DT	1	1
-0040DB07	TemplateLocalVersion	DT	1	1
-0040DB0B	TemplateExtensionFlag	CS	1	1
-0040DB0C	TemplateExtensionOrganizationUID	UI	1	1
-0040DB0D	TemplateExtensionCreatorUID	UI	1	1
-0040DB73	ReferencedContentItemIdentifier	UL	1-n	0
-0040E001	HL7InstanceIdentifier	ST	1	0
-0040E004	HL7DocumentEffectiveTime	DT	1	0
-0040E006	HL7DocumentTypeCodeSequence	SQ	1	0
-0040E008	DocumentClassCodeSequence	SQ	1	0
-0040E010	RetrieveURI	UR	1	0
-0040E011	RetrieveLocationUID	UI	1	0
-0040E020	TypeOfInstances	CS	1	0
-0040E021	DICOMRetrievalSequence	SQ	1	0
-0040E022	DICOMMediaRetrievalSequence	SQ	1	0
-0040E023	WADORetrievalSequence	SQ	1	0
-0040E024	XDSRetrievalSequence	SQ	1	0
-0040E025	WADORSRetrievalSequence	SQ	1	0
-0040E030	RepositoryUniqueID	UI	1	0
-0040E031	HomeCommunityID	UI	1	0
-00420010	DocumentTitle	ST	1	0
-00420011	EncapsulatedDocument	OB	1	0
-00420012	MIMETypeOfEncapsulatedDocument	LO	1	0
-00420013	SourceInstanceSequence	SQ	1	0
-00420014	ListOfMIMETypes	LO	1-n	0
-00420015	EncapsulatedDocumentLength	UL	1	0
-00440001	ProductPackageIdentifier	ST	1	0
-00440002	SubstanceAdministrationApproval	CS	1	0
-00440003	ApprovalStatusFurtherDescription	LT	1	0
-00440004	ApprovalStatusDateTime	DT	1	0
-00440007	ProductTypeCodeSequence	SQ	1	0
-00440008	ProductName	LO	1-n	0
-00440009	ProductDescription	LT	1	0
-0044000A	ProductLotIdentifier	LO	1	0
-0044000B	ProductExpirationDateTime	DT	1	0
-00440010	SubstanceAdministrationDateTime	DT	1	0
-00440011	SubstanceAdministrationNotes	LO	1	0
-00440012	SubstanceAdministrationDeviceID	LO	1	0
-00440013	ProductParameterSequence	SQ	1	0
-00440019	SubstanceAdministrationParameterSequence	SQ	1	0
-00440100	ApprovalSequence	SQ	1	0
-00440101	AssertionCodeSequence	SQ	1	0
-00440102	AssertionUID	UI	1	0
-00440103	AsserterIdentificationSequence	SQ	1	0
-00440104	AssertionDateTime	DT	1	0
-00440105	AssertionExpirationDateTime	DT	1	0
-00440106	AssertionComments	UT	1	0
-00440107	RelatedAssertionSequence	SQ	1	0
-00440108	ReferencedAssertionUID	UI	1	0
-00440109	ApprovalSubjectSequence	SQ	1	0
-0044010A	OrganizationalRoleCodeSequence	SQ	1	0
-00460012	LensDescription	LO	1	0
-00460014	RightLensSequence	SQ	1	0
-00460015	LeftLensSequence	SQ	1	0
-00460016	UnspecifiedLateralityLensSequence	SQ	1	0
-00460018	CylinderSequence	SQ	1	0
-00460028	PrismSequence	SQ	1	0
-00460030	HorizontalPrismPower	FD	1	0
-00460032	HorizontalPrismBase	CS	1	0
-00460034	VerticalPrismPower	FD	1	0
-00460036	VerticalPrismBase	CS	1	0
-00460038	LensSegmentType	CS	1	0
-00460040	OpticalTransmittance	FD	1	0
-00460042	ChannelWidth	FD	1	0
-00460044	PupilSize	FD	1	0
-00460046	CornealSize	FD	1	0
-00460047	CornealSizeSequence	SQ	1	0
-00460050	AutorefractionRightEyeSequence	SQ	1	0
-00460052	AutorefractionLeftEyeSequence	SQ	1	0
-00460060	DistancePupillaryDistance	FD	1	0
-00460062	NearPupillaryDistance	FD	1	0
-00460063	IntermediatePupillaryDistance	FD	1	0
-00460064	OtherPupillaryDistance	FD	1	0
-00460070	KeratometryRightEyeSequence	SQ	1	0
-00460071	KeratometryLeftEyeSequence	SQ	1	0
-00460074	SteepKeratometricAxisSequence	SQ	1	0
-00460075	RadiusOfCurvature	FD	1	0
-00460076	KeratometricPower	FD	1	0
-00460077	KeratometricAxis	FD	1	0
-00460080	FlatKeratometricAxisSequence	SQ	1	0
-00460092	BackgroundColor	CS	1	0
-00460094	Optotype	CS	1	0
-00460095	OptotypePresentation	CS	1	0
-00460097	SubjectiveRefractionRightEyeSequence	SQ	1	0
-00460098	SubjectiveRefractionLeftEyeSequence	SQ	1	0
-00460100	AddNearSequence	SQ	1	0
-00460101	AddIntermediateSequence	SQ	1	0
-00460102	AddOtherSequence	SQ	1	0
-00460104	AddPower	FD	1	0
-00460106	ViewingDistance	FD	1	0
-00460110	CorneaMeasurementsSequence	SQ	1	0
-00460111	SourceOfCorneaMeasurementDataCodeSequence	SQ	1	0
-00460112	SteepCornealAxisSequence	SQ	1	0
-00460113	FlatCornealAxisSequence	SQ	1	0
-00460114	CornealPower	FD	1	0
-00460115	CornealAxis	FD	1	0
-00460116	CorneaMeasurementMethodCodeSequence	SQ	1	0
-00460117	RefractiveIndexOfCornea	FL	1	0
-00460118	RefractiveIndexOfAqueousHumor	FL	1	0
-00460121	VisualAcuityTypeCodeSequence	SQ	1	0
-00460122	VisualAcuityRightEyeSequence	SQ	1	0
-00460123	VisualAcuityLeftEyeSequence	SQ	1	0
-00460124	VisualAcuityBothEyesOpenSequence	SQ	1	0
-00460125	ViewingDistanceType	CS	1	0
-00460135	VisualAcuityModifiers	SS	2	0
-00460137	DecimalVisualAcuity	FD	1	0
-00460139	OptotypeDetailedDefinition	LO	1	0
-00460145	ReferencedRefractiveMeasurementsSequence	SQ	1	0
-00460146	SpherePower	FD	1	0
-00460147	CylinderPower	FD	1	0
-00460201	CornealTopographySurface	CS	1	0
-00460202	CornealVertexLocation	FL	2	0
-00460203	PupilCentroidXCoordinate	FL	1	0
-00460204	PupilCentroidYCoordinate	FL	1	0
-00460205	EquivalentPupilRadius	FL	1	0
-00460207	CornealTopographyMapTypeCodeSequence	SQ	1	0
-00460208	VerticesOfTheOutlineOfPupil	IS	2-2n	0
-00460210	CornealTopographyMappingNormalsSequence	SQ	1	0
-00460211	MaximumCornealCurvatureSequence	SQ	1	0
-00460212	MaximumCornealCurvature	FL	1	0
-00460213	MaximumCornealCurvatureLocation	FL	2	0
-00460215	MinimumKeratometricSequence	SQ	1	0
-00460218	SimulatedKeratometricCylinderSequence	SQ	1	0
-00460220	AverageCornealPower	FL	1	0
-00460224	CornealISValue	FL	1	0
-00460227	AnalyzedArea	FL	1	0
-00460230	SurfaceRegularityIndex	FL	1	0
-00460232	SurfaceAsymmetryIndex	FL	1	0
-00460234	CornealEccentricityIndex	FL	1	0
-00460236	KeratoconusPredictionIndex	FL	1	0
-00460238	DecimalPotentialVisualAcuity	FL	1	0
-00460242	CornealTopographyMapQualityEvaluation	CS	1	0
-00460244	SourceImageCornealProcessedDataSequence	SQ	1	0
-00460247	CornealPointLocation	FL	3	0
-00460248	CornealPointEstimated	CS	1	0
-00460249	AxialPower	FL	1	0
-00460250	TangentialPower	FL	1	0
-00460251	RefractivePower	FL	1	0
-00460252	RelativeElevation	FL	1	0
-00460253	CornealWavefront	FL	1	0
-00480001	ImagedVolumeWidth	FL	1	0
-00480002	ImagedVolumeHeight	FL	1	0
-00480003	ImagedVolumeDepth	FL	1	0
-00480006	TotalPixelMatrixColumns	UL	1	0
-00480007	TotalPixelMatrixRows	UL	1	0
-00480008	TotalPixelMatrixOriginSequence	SQ	1	0
-00480010	SpecimenLabelInImage	CS	1	0
-00480011	FocusMethod	CS	1	0
-00480012	ExtendedDepthOfField	CS	1	0
-00480013	NumberOfFocalPlanes	US	1	0
-00480014	DistanceBetweenFocalPlanes	FL	1	0
-00480015	RecommendedAbsentPixelCIELabValue	US	3	0
-00480100	IlluminatorTypeCodeSequence	SQ	1	0
-00480102	ImageOrientationSlide	DS	6	0
-00480105	OpticalPathSequence	SQ	1	0
-00480106	OpticalPathIdentifier	SH	1	0
-00480107	OpticalPathDescription	ST	1	0
-00480108	IlluminationColorCodeSequence	SQ	1	0
-00480110	SpecimenReferenceSequence	SQ	1	0
-00480111	CondenserLensPower	DS	1	0
-00480112	ObjectiveLensPower	DS	1	0
-00480113	ObjectiveLensNumericalAperture	DS	1	0
-00480120	PaletteColorLookupTableSequence	SQ	1	0
-00480200	ReferencedImageNavigationSequence	SQ	1	1
-00480201	TopLeftHandCornerOfLocalizerArea	US	2	1
-00480202	BottomRightHandCornerOfLocalizerArea	US	2	1
-00480207	OpticalPathIdentificationSequence	SQ	1	0
-0048021A	PlanePositionSlideSequence	SQ	1	0
-0048021E	ColumnPositionInTotalImagePixelMatrix	SL	1	0
-0048021F	RowPositionInTotalImagePixelMatrix	SL	1	0
-00480301	PixelOriginInterpretation	CS	1	0
-00480302	NumberOfOpticalPaths	UL	1	0
-00480303	TotalPixelMatrixFocalPlanes	UL	1	0
-00500004	CalibrationImage	CS	1	0
-00500010	DeviceSequence	SQ	1	0
-00500012	ContainerComponentTypeCodeSequence	SQ	1	0
-00500013	ContainerComponentThickness	FD	1	0
-00500014	DeviceLength	DS	1	0
-00500015	ContainerComponentWidth	FD	1	0
-00500016	DeviceDiameter	DS	1	0
-00500017	DeviceDiameterUnits	CS	1	0
-00500018	DeviceVolume	DS	1	0
-00500019	InterMarkerDistance	DS	1	0
-0050001A	ContainerComponentMaterial	CS	1	0
-0050001B	ContainerComponentID	LO	1	0
-0050001C	ContainerComponentLength	FD	1	0
-0050001D	ContainerComponentDiameter	FD	1	0
-0050001E	ContainerComponentDescription	LO	1	0
-00500020	DeviceDescription	LO	1	0
-00500021	LongDeviceDescription	ST	1	0
-00520001	ContrastBolusIngredientPercentByVolume	FL	1	0
-00520002	OCTFocalDistance	FD	1	0
-00520003	BeamSpotSize	FD	1	0
-00520004	EffectiveRefractiveIndex	FD	1	0
-00520006	OCTAcquisitionDomain	CS	1	0
-00520007	OCTOpticalCenterWavelength	FD	1	0
-00520008	AxialResolution	FD	1	0
-00520009	RangingDepth	FD	1	0
-00520011	ALineRate	FD	1	0
-00520012	ALinesPerFrame	US	1	0
-00520013	CatheterRotationalRate	FD	1	0
-00520014	ALinePixelSpacing	FD	1	0
-00520016	ModeOfPercutaneousAccessSequence	SQ	1	0
-00520025	IntravascularOCTFrameTypeSequence	SQ	1	0
-00520026	OCTZOffsetApplied	CS	1	0
-00520027	IntravascularFrameContentSequence	SQ	1	0
-00520028	IntravascularLongitudinalDistance	FD	1	0
-00520029	IntravascularOCTFrameContentSequence	SQ	1	0
-00520030	OCTZOffsetCorrection	SS	1	0
-00520031	CatheterDirectionOfRotation	CS	1	0
-00520033	SeamLineLocation	FD	1	0
-00520034	FirstALineLocation	FD	1	0
-00520036	SeamLineIndex	US	1	0
-00520038	NumberOfPaddedALines	US	1	0
-00520039	InterpolationType	CS	1	0
-0052003A	RefractiveIndexApplied	CS	1	0
-00540010	EnergyWindowVector	US	1-n	0
-00540011	NumberOfEnergyWindows	US	1	0
-00540012	EnergyWindowInformationSequence	SQ	1	0
-00540013	EnergyWindowRangeSequence	SQ	1	0
-00540014	EnergyWindowLowerLimit	DS	1	0
-00540015	EnergyWindowUpperLimit	DS	1	0
-00540016	RadiopharmaceuticalInformationSequence	SQ	1	0
-00540017	ResidualSyringeCounts	IS	1	0
-00540018	EnergyWindowName	SH	1	0
-00540020	DetectorVector	US	1-n	0
-00540021	NumberOfDetectors	US	1	0
-00540022	DetectorInformationSequence	SQ	1	0
-00540030	PhaseVector	US	1-n	0
-00540031	NumberOfPhases	US	1	0
-00540032	PhaseInformationSequence	SQ	1	0
-00540033	NumberOfFramesInPhase	US	1	0
-00540036	PhaseDelay	IS	1	0
-00540038	PauseBetweenFrames	IS	1	0
-00540039	PhaseDescription	CS	1	0
-00540050	RotationVector	US	1-n	0
-00540051	NumberOfRotations	US	1	0
-00540052	RotationInformationSequence	SQ	1	0
-00540053	NumberOfFramesInRotation	US	1	0
-00540060	RRIntervalVector	US	1-n	0
-00540061	NumberOfRRIntervals	US	1	0
-00540062	GatedInformationSequence	SQ	1	0
-00540063	DataInformationSequence	SQ	1	0
-00540070	TimeSlotVector	US	1-n	0
-00540071	NumberOfTimeSlots	US	1	0
-00540072	TimeSlotInformationSequence	SQ	1	0
-00540073	TimeSlotTime	DS	1	0
-00540080	SliceVector	US	1-n	0
-00540081	NumberOfSlices	US	1	0
-00540090	AngularViewVector	US	1-n	0
-00540100	TimeSliceVector	US	1-n	0
-00540101	NumberOfTimeSlices	US	1	0
-00540200	StartAngle	DS	1	0
-00540202	TypeOfDetectorMotion	CS	1	0
-00540210	TriggerVector	IS	1-n	0
-00540211	NumberOfTriggersInPhase	US	1	0
-00540220	ViewCodeSequence	SQ	1	0
-00540222	ViewModifierCodeSequence	SQ	1	0
-00540300	RadionuclideCodeSequence	SQ	1	0
-00540302	AdministrationRouteCodeSequence	SQ	1	0
-00540304	RadiopharmaceuticalCodeSequence	SQ	1	0
-00540306	CalibrationDataSequence	SQ	1	0
-00540308	EnergyWindowNumber	US	1	0
-00540400	ImageID	SH	1	0
-00540410	PatientOrientationCodeSequence	SQ	1	0
-00540412	PatientOrientationModifierCodeSequence	SQ	1	0
-00540414	PatientGantryRelationshipCodeSequence	SQ	1	0
-00540500	SliceProgressionDirection	CS	1	0
-00540501	ScanProgressionDirection	CS	1	0
-00541000	SeriesType	CS	2	0
-00541001	Units	CS	1	0
-00541002	CountsSource	CS	1	0
-00541004	ReprojectionMethod	CS	1	0
-00541006	SUVType	CS	1	0
-00541100	RandomsCorrectionMethod	CS	1	0
-00541101	AttenuationCorrectionMethod	LO	1	0
-00541102	DecayCorrection	CS	1	0
-00541103	ReconstructionMethod	LO	1	0
-00541104	DetectorLinesOfResponseUsed	LO	1	0
-00541105	ScatterCorrectionMethod	LO	1	0
-00541200	AxialAcceptance	DS	1	0
-00541201	AxialMash	IS	2	0
-00541202	TransverseMash	IS	1	0
-00541203	DetectorElementSize	DS	2	0
-00541210	CoincidenceWindowWidth	DS	1	0
-00541220	SecondaryCountsType	CS	1-n	0
-00541300	FrameReferenceTime	DS	1	0
-00541310	PrimaryPromptsCountsAccumulated	IS	1	0
-00541311	SecondaryCountsAccumulated	IS	1-n	0
-00541320	SliceSensitivityFactor	DS	1	0
-00541321	DecayFactor	DS	1	0
-00541322	DoseCalibrationFactor	DS	1	0
-00541323	ScatterFractionFactor	DS	1	0
-00541324	DeadTimeFactor	DS	1	0
-00541330	ImageIndex	US	1	0
-00541400	CountsIncluded	CS	1-n	1
-00541401	DeadTimeCorrectionFlag	CS	1	1
-00603000	HistogramSequence	SQ	1	0
-00603002	HistogramNumberOfBins	US	1	0
-00603004	HistogramFirstBinValue	US|SS	1	0
-00603006	HistogramLastBinValue	US|SS	1	0
-00603008	HistogramBinWidth	US	1	0
-00603010	HistogramExplanation	LO	1	0
-00603020	HistogramData	UL	1-n	0
-00620001	SegmentationType	CS	1	0
-00620002	SegmentSequence	SQ	1	0
-00620003	SegmentedPropertyCategoryCodeSequence	SQ	1	0
-00620004	SegmentNumber	US	1	0
-00620005	SegmentLabel	LO	1	0
-00620006	SegmentDescription	ST	1	0
-00620007	SegmentationAlgorithmIdentificationSequence	SQ	1	0
-00620008	SegmentAlgorithmType	CS	1	0
-00620009	SegmentAlgorithmName	LO	1-n	0
-0062000A	SegmentIdentificationSequence	SQ	1	0
-0062000B	ReferencedSegmentNumber	US	1-n	0
-0062000C	RecommendedDisplayGrayscaleValue	US	1	0
-0062000D	RecommendedDisplayCIELabValue	US	3	0
-0062000E	MaximumFractionalValue	US	1	0
-0062000F	SegmentedPropertyTypeCodeSequence	SQ	1	0
-00620010	SegmentationFractionalType	CS	1	0
-00620011	SegmentedPropertyTypeModifierCodeSequence	SQ	1	0
-00620012	UsedSegmentsSequence	SQ	1	0
-00620013	SegmentsOverlap	CS	1	0
-00620020	TrackingID	UT	1	0
-00620021	TrackingUID	UI	1	0
-00640002	DeformableRegistrationSequence	SQ	1	0
-00640003	SourceFrameOfReferenceUID	UI	1	0
-00640005	DeformableRegistrationGridSequence	SQ	1	0
-00640007	GridDimensions	UL	3	0
-00640008	GridResolution	FD	3	0
-00640009	VectorGridData	OF	1	0
-0064000F	PreDeformationMatrixRegistrationSequence	SQ	1	0
-00640010	PostDeformationMatrixRegistrationSequence	SQ	1	0
-00660001	NumberOfSurfaces	UL	1	0
-00660002	SurfaceSequence	SQ	1	0
-00660003	SurfaceNumber	UL	1	0
-00660004	SurfaceComments	LT	1	0
-00660009	SurfaceProcessing	CS	1	0
-0066000A	SurfaceProcessingRatio	FL	1	0
-0066000B	SurfaceProcessingDescription	LO	1	0
-0066000C	RecommendedPresentationOpacity	FL	1	0
-0066000D	RecommendedPresentationType	CS	1	0
-0066000E	FiniteVolume	CS	1	0
-00660010	Manifold	CS	1	0
-00660011	SurfacePointsSequence	SQ	1	0
-00660012	SurfacePointsNormalsSequence	SQ	1	0
-00660013	SurfaceMeshPrimitivesSequence	SQ	1	0
-00660015	NumberOfSurfacePoints	UL	1	0
-00660016	PointCoordinatesData	OF	1	0
-00660017	PointPositionAccuracy	FL	3	0
-00660018	MeanPointDistance	FL	1	0
-00660019	MaximumPointDistance	FL	1	0
-0066001A	PointsBoundingBoxCoordinates	FL	6	0
-0066001B	AxisOfRotation	FL	3	0
-0066001C	CenterOfRotation	FL	3	0
-0066001E	NumberOfVectors	UL	1	0
-0066001F	VectorDimensionality	US	1	0
-00660020	VectorAccuracy	FL	1-n	0
-00660021	VectorCoordinateData	OF	1	0
-00660022	DoublePointCoordinatesData	OD	1	0
-00660023	TrianglePointIndexList	OW	1	1
-00660024	EdgePointIndexList	OW	1	1
-00660025	VertexPointIndexList	OW	1	1
-00660026	TriangleStripSequence	SQ	1	0
-00660027	TriangleFanSequence	SQ	1	0
-00660028	LineSequence	SQ	1	0
-00660029	PrimitivePointIndexList	OW	1	1
-0066002A	SurfaceCount	UL	1	0
-0066002B	ReferencedSurfaceSequence	SQ	1	0
-0066002C	ReferencedSurfaceNumber	UL	1	0
-0066002D	SegmentSurfaceGenerationAlgorithmIdentificationSequence	SQ	1	0
-0066002E	SegmentSurfaceSourceInstanceSequence	SQ	1	0
-0066002F	AlgorithmFamilyCodeSequence	SQ	1	0
-00660030	AlgorithmNameCodeSequence	SQ	1	0
-00660031	AlgorithmVersion	LO	1	0
-00660032	AlgorithmParameters	LT	1	0
-00660034	FacetSequence	SQ	1	0
-00660035	SurfaceProcessingAlgorithmIdentificationSequence	SQ	1	0
-00660036	AlgorithmName	LO	1	0
-00660037	RecommendedPointRadius	FL	1	0
-00660038	RecommendedLineThickness	FL	1	0
-00660040	LongPrimitivePointIndexList	OL	1	0
-00660041	LongTrianglePointIndexList	OL	1	0
-00660042	LongEdgePointIndexList	OL	1	0
-00660043	LongVertexPointIndexList	OL	1	0
-00660101	TrackSetSequence	SQ	1	0
-00660102	TrackSequence	SQ	1	0
-00660103	RecommendedDisplayCIELabValueList	OW	1	0
-00660104	TrackingAlgorithmIdentificationSequence	SQ	1	0
-00660105	TrackSetNumber	UL	1	0
-00660106	TrackSetLabel	LO	1	0
-00660107	TrackSetDescription	UT	1	0
-00660108	TrackSetAnatomicalTypeCodeSequence	SQ	1	0
-00660121	MeasurementsSequence	SQ	1	0
-00660124	TrackSetStatisticsSequence	SQ	1	0
-00660125	FloatingPointValues	OF	1	0
-00660129	TrackPointIndexList	OL	1	0
-00660130	TrackStatisticsSequence	SQ	1	0
-00660132	MeasurementValuesSequence	SQ	1	0
-00660133	DiffusionAcquisitionCodeSequence	SQ	1	0
-00660134	DiffusionModelCodeSequence	SQ	1	0
-00686210	ImplantSize	LO	1	0
-00686221	ImplantTemplateVersion	LO	1	0
-00686222	ReplacedImplantTemplateSequence	SQ	1	0
-00686223	ImplantType	CS	1	0
-00686224	DerivationImplantTemplateSequence	SQ	1	0
-00686225	OriginalImplantTemplateSequence	SQ	1	0
-00686226	EffectiveDateTime	DT	1	0
-00686230	ImplantTargetAnatomySequence	SQ	1	0
-00686260	InformationFromManufacturerSequence	SQ	1	0
-00686265	NotificationFromManufacturerSequence	SQ	1	0
-00686270	InformationIssueDateTime	DT	1	0
-00686280	InformationSummary	ST	1	0
-006862A0	ImplantRegulatoryDisapprovalCodeSequence	SQ	1	0
-006862A5	OverallTemplateSpatialTolerance	FD	1	0
-006862C0	HPGLDocumentSequence	SQ	1	0
-006862D0	HPGLDocumentID	US	1	0
-006862D5	HPGLDocumentLabel	LO	1	0
-006862E0	ViewOrientationCodeSequence	SQ	1	0
-006862F0	ViewOrientationModifierCodeSequence	SQ	1	0
-006862F2	HPGLDocumentScaling	FD	1	0
-00686300	HPGLDocument	OB	1	0
-00686310	HPGLContourPenNumber	US	1	0
-00686320	HPGLPenSequence	SQ	1	0
-00686330	HPGLPenNumber	US	1	0
-00686340	HPGLPenLabel	LO	1	0
-00686345	HPGLPenDescription	ST	1	0
-00686346	RecommendedRotationPoint	FD	2	0
-00686347	BoundingRectangle	FD	4	0
-00686350	ImplantTemplate3DModelSurfaceNumber	US	1-n	0
-00686360	SurfaceModelDescriptionSequence	SQ	1	0
-00686380	SurfaceModelLabel	LO	1	0
-00686390	SurfaceModelScalingFactor	FD	1	0
-006863A0	MaterialsCodeSequence	SQ	1	0
-006863A4	CoatingMaterialsCodeSequence	SQ	1	0
-006863A8	ImplantTypeCodeSequence	SQ	1	0
-006863AC	FixationMethodCodeSequence	SQ	1	0
-006863B0	MatingFeatureSetsSequence	SQ	1	0
-006863C0	MatingFeatureSetID	US	1	0
-006863D0	MatingFeatureSetLabel	LO	1	0
-006863E0	MatingFeatureSequence	SQ	1	0
-006863F0	MatingFeatureID	US	1	0
-00686400	MatingFeatureDegreeOfFreedomSequence	SQ	1	0
-00686410	DegreeOfFreedomID	US	1	0
-00686420	DegreeOfFreedomType	CS	1	0
-00686430	TwoDMatingFeatureCoordinatesSequence	SQ	1	0
-00686440	ReferencedHPGLDocumentID	US	1	0
-00686450	TwoDMatingPoint	FD	2	0
-00686460	TwoDMatingAxes	FD	4	0
-00686470	TwoDDegreeOfFreedomSequence	SQ	1	0
-00686490	ThreeDDegreeOfFreedomAxis	FD	3	0
-006864A0	RangeOfFreedom	FD	2	0
-006864C0	ThreeDMatingPoint	FD	3	0
-006864D0	ThreeDMatingAxes	FD	9	0
-006864F0	TwoDDegreeOfFreedomAxis	FD	3	0
-00686500	PlanningLandmarkPointSequence	SQ	1	0
-00686510	PlanningLandmarkLineSequence	SQ	1	0
-00686520	PlanningLandmarkPlaneSequence	SQ	1	0
-00686530	PlanningLandmarkID	US	1	0
-00686540	PlanningLandmarkDescription	LO	1	0
-00686545	PlanningLandmarkIdentificationCodeSequence	SQ	1	0
-00686550	TwoDPointCoordinatesSequence	SQ	1	0
-00686560	TwoDPointCoordinates	FD	2	0
-00686590	ThreeDPointCoordinates	FD	3	0
-006865A0	TwoDLineCoordinatesSequence	SQ	1	0
-006865B0	TwoDLineCoordinates	FD	4	0
-006865D0	ThreeDLineCoordinates	FD	6	0
-006865E0	TwoDPlaneCoordinatesSequence	SQ	1	0
-006865F0	TwoDPlaneIntersection	FD	4	0
-00686610	ThreeDPlaneOrigin	FD	3	0
-00686620	ThreeDPlaneNormal	FD	3	0
-00687001	ModelModification	CS	1	0
-00687002	ModelMirroring	CS	1	0
-00687003	ModelUsageCodeSequence	SQ	1	0
-00687004	ModelGroupUID	UI	1	0
-00687005	RelativeURIReferenceWithinEncapsulatedDocument	UR	1	0
-006A0001	AnnotationCoordinateType	CS	1	0
-006A0002	AnnotationGroupSequence	SQ	1	0
-006A0003	AnnotationGroupUID	UI	1	0
-006A0005	AnnotationGroupLabel	LO	1	0
-006A0006	AnnotationGroupDescription	UT	1	0
-006A0007	AnnotationGroupGenerationType	CS	1	0
-006A0008	AnnotationGroupAlgorithmIdentificationSequence	SQ	1	0
-006A0009	AnnotationPropertyCategoryCodeSequence	SQ	1	0
-006A000A	AnnotationPropertyTypeCodeSequence	SQ	1	0
-006A000B	AnnotationPropertyTypeModifierCodeSequence	SQ	1	0
-006A000C	NumberOfAnnotations	UL	1	0
-006A000D	AnnotationAppliesToAllOpticalPaths	CS	1	0
-006A000E	ReferencedOpticalPathIdentifier	SH	1-n	0
-006A000F	AnnotationAppliesToAllZPlanes	CS	1	0
-006A0010	CommonZCoordinateValue	FD	1-n	0
-006A0011	AnnotationIndexList	OL	1	0
-00700001	GraphicAnnotationSequence	SQ	1	0
-00700002	GraphicLayer	CS	1	0
-00700003	BoundingBoxAnnotationUnits	CS	1	0
-00700004	AnchorPointAnnotationUnits	CS	1	0
-00700005	GraphicAnnotationUnits	CS	1	0
-00700006	UnformattedTextValue	ST	1	0
-00700008	TextObjectSequence	SQ	1	0
-00700009	GraphicObjectSequence	SQ	1	0
-00700010	BoundingBoxTopLeftHandCorner	FL	2	0
-00700011	BoundingBoxBottomRightHandCorner	FL	2	0
-00700012	BoundingBoxTextHorizontalJustification	CS	1	0
-00700014	AnchorPoint	FL	2	0
-00700015	AnchorPointVisibility	CS	1	0
-00700020	GraphicDimensions	US	1	0
-00700021	NumberOfGraphicPoints	US	1	0
-00700022	GraphicData	FL	2-n	0
-00700023	GraphicType	CS	1	0
-00700024	GraphicFilled	CS	1	0
-00700040	ImageRotationRetired	IS	1	1
-00700041	ImageHorizontalFlip	CS	1	0
-00700042	ImageRotation	US	1	0
-00700050	DisplayedAreaTopLeftHandCornerTrial	US	2	1
-00700051	DisplayedAreaBottomRightHandCornerTrial	US	2	1
-00700052	DisplayedAreaTopLeftHandCorner	SL	2	0
-00700053	DisplayedAreaBottomRightHandCorner	SL	2	0
-0070005A	DisplayedAreaSelectionSequence	SQ	1	0
-00700060	GraphicLayerSequence	SQ	1	0
-00700062	GraphicLayerOrder	IS	1	0
-00700066	GraphicLayerRecommendedDisplayGrayscaleValue	US	1	0
-00700067	GraphicLayerRecommendedDisplayRGBValue	US	3	1
-00700068	GraphicLayerDescription	LO	1	0
-00700080	ContentLabel	CS	1	0
-00700081	ContentDescription	LO	1	0
-00700082	PresentationCreationDate	DA	1	0
-00700083	PresentationCreationTime	TM	1	0
-00700084	ContentCreatorName	PN	1	0
-00700086	ContentCreatorIdentificationCodeSequence	SQ	1	0
-00700087	AlternateContentDescriptionSequence	SQ	1	0
-00700100	PresentationSizeMode	CS	1	0
-00700101	PresentationPixelSpacing	DS	2	0
-00700102	PresentationPixelAspectRatio	IS	2	0
-00700103	PresentationPixelMagnificationRatio	FL	1	0
-00700207	GraphicGroupLabel	LO	1	0
-00700208	GraphicGroupDescription	ST	1	0
-00700209	CompoundGraphicSequence	SQ	1	0
-00700226	CompoundGraphicInstanceID	UL	1	0
-00700227	FontName	LO	1	0
-00700228	FontNameType	CS	1	0
-00700229	CSSFontName	LO	1	0
-00700230	RotationAngle	FD	1	0
-00700231	TextStyleSequence	SQ	1	0
-00700232	LineStyleSequence	SQ	1	0
-00700233	FillStyleSequence	SQ	1	0
-00700234	GraphicGroupSequence	SQ	1	0
-00700241	TextColorCIELabValue	US	3	0
-00700242	HorizontalAlignment	CS	1	0
-00700243	VerticalAlignment	CS	1	0
-00700244	ShadowStyle	CS	1	0
-00700245	ShadowOffsetX	FL	1	0
-00700246	ShadowOffsetY	FL	1	0
-00700247	ShadowColorCIELabValue	US	3	0
-00700248	Underlined	CS	1	0
-00700249	Bold	CS	1	0
-00700250	Italic	CS	1	0
-00700251	PatternOnColorCIELabValue	US	3	0
-00700252	PatternOffColorCIELabValue	US	3	0
-00700253	LineThickness	FL	1	0
-00700254	LineDashingStyle	CS	1	0
-00700255	LinePattern	UL	1	0
-00700256	FillPattern	OB	1	0
-00700257	FillMode	CS	1	0
-00700258	ShadowOpacity	FL	1	0
-00700261	GapLength	FL	1	0
-00700262	DiameterOfVisibility	FL	1	0
-00700273	RotationPoint	FL	2	0
-00700274	TickAlignment	CS	1	0
-00700278	ShowTickLabel	CS	1	0
-00700279	TickLabelAlignment	CS	1	0
-00700282	CompoundGraphicUnits	CS	1	0
-00700284	PatternOnOpacity	FL	1	0
-00700285	PatternOffOpacity	FL	1	0
-00700287	MajorTicksSequence	SQ	1	0
-00700288	TickPosition	FL	1	0
-00700289	TickLabel	SH	1	0
-00700294	CompoundGraphicType	CS	1	0
-00700295	GraphicGroupID	UL	1	0
-00700306	ShapeType	CS	1	0
-00700308	RegistrationSequence	SQ	1	0
-00700309	MatrixRegistrationSequence	SQ	1	0
-0070030A	MatrixSequence	SQ	1	0
-0070030B	FrameOfReferenceToDisplayedCoordinateSystemTransformationMatrix	FD	16	0
-0070030C	FrameOfReferenceTransformationMatrixType	CS	1	0
-0070030D	RegistrationTypeCodeSequence	SQ	1	0
-0070030F	FiducialDescription	ST	1	0
-00700310	FiducialIdentifier	SH	1	0
-00700311	FiducialIdentifierCodeSequence	SQ	1	0
-00700312	ContourUncertaintyRadius	FD	1	0
-00700314	UsedFiducialsSequence	SQ	1	0
-00700318	GraphicCoordinatesDataSequence	SQ	1	0
-0070031A	FiducialUID	UI	1	0
-0070031B	ReferencedFiducialUID	UI	1	0
-0070031C	FiducialSetSequence	SQ	1	0
-0070031E	FiducialSequence	SQ	1	0
-0070031F	FiducialsPropertyCategoryCodeSequence	SQ	1	0
-00700401	GraphicLayerRecommendedDisplayCIELabValue	US	3	0
-00700402	BlendingSequence	SQ	1	0
-00700403	RelativeOpacity	FL	1	0
-00700404	ReferencedSpatialRegistrationSequence	SQ	1	0
-00700405	BlendingPosition	CS	1	0
-00701101	PresentationDisplayCollectionUID	UI	1	0
-00701102	PresentationSequenceCollectionUID	UI	1	0
-00701103	PresentationSequencePositionIndex	US	1	0
-00701104	RenderedImageReferenceSequence	SQ	1	0
-00701201	VolumetricPresentationStateInputSequence	SQ	1	0
-00701202	PresentationInputType	CS	1	0
-00701203	InputSequencePositionIndex	US	1	0
-00701204	Crop	CS	1	0
-00701205	CroppingSpecificationIndex	US	1-n	0
-00701206	CompositingMethod	CS	1	1
-00701207	VolumetricPresentationInputNumber	US	1	0
-00701208	ImageVolumeGeometry	CS	1	0
-00701209	VolumetricPresentationInputSetUID	UI	1	0
-0070120A	VolumetricPresentationInputSetSequence	SQ	1	0
-0070120B	GlobalCrop	CS	1	0
-0070120C	GlobalCroppingSpecificationIndex	US	1-n	0
-0070120D	RenderingMethod	CS	1	0
-00701301	VolumeCroppingSequence	SQ	1	0
-00701302	VolumeCroppingMethod	CS	1	0
-00701303	BoundingBoxCrop	FD	6	0
-00701304	ObliqueCroppingPlaneSequence	SQ	1	0
-00701305	Plane	FD	4	0
-00701306	PlaneNormal	FD	3	0
-00701309	CroppingSpecificationNumber	US	1	0
-00701501	MultiPlanarReconstructionStyle	CS	1	0
-00701502	MPRThicknessType	CS	1	0
-00701503	MPRSlabThickness	FD	1	0
-00701505	MPRTopLeftHandCorner	FD	3	0
-00701507	MPRViewWidthDirection	FD	3	0
-00701508	MPRViewWidth	FD	1	0
-0070150C	NumberOfVolumetricCurvePoints	UL	1	0
-0070150D	VolumetricCurvePoints	OD	1	0
-00701511	MPRViewHeightDirection	FD	3	0
-00701512	MPRViewHeight	FD	1	0
-00701602	RenderProjection	CS	1	0
-00701603	ViewpointPosition	FD	3	0
-00701604	ViewpointLookAtPoint	FD	3	0
-00701605	ViewpointUpDirection	FD	3	0
-00701606	RenderFieldOfView	FD	6	0
-00701607	SamplingStepSize	FD	1	0
-00701701	ShadingStyle	CS	1	0
-00701702	AmbientReflectionIntensity	FD	1	0
-00701703	LightDirection	FD	3	0
-00701704	DiffuseReflectionIntensity	FD	1	0
-00701705	SpecularReflectionIntensity	FD	1	0
-00701706	Shininess	FD	1	0
-00701801	PresentationStateClassificationComponentSequence	SQ	1	0
-00701802	ComponentType	CS	1	0
-00701803	ComponentInputSequence	SQ	1	0
-00701804	VolumetricPresentationInputIndex	US	1	0
-00701805	PresentationStateCompositorComponentSequence	SQ	1	0
-00701806	WeightingTransferFunctionSequence	SQ	1	0
-00701807	WeightingLookupTableDescriptor	US	3	0
-00701808	WeightingLookupTableData	OB	1	0
-00701901	VolumetricAnnotationSequence	SQ	1	0
-00701903	ReferencedStructuredContextSequence	SQ	1	0
-00701904	ReferencedContentItem	UI	1	0
-00701905	VolumetricPresentationInputAnnotationSequence	SQ	1	0
-00701907	AnnotationClipping	CS	1	0
-00701A01	PresentationAnimationStyle	CS	1	0
-00701A03	RecommendedAnimationRate	FD	1	0
-00701A04	AnimationCurveSequence	SQ	1	0
-00701A05	AnimationStepSize	FD	1	0
-00701A06	SwivelRange	FD	1	0
-00701A07	VolumetricCurveUpDirections	OD	1	0
-00701A08	VolumeStreamSequence	SQ	1	0
-00701A09	RGBATransferFunctionDescription	LO	1	0
-00701B01	AdvancedBlendingSequence	SQ	1	0
-00701B02	BlendingInputNumber	US	1	0
-00701B03	BlendingDisplayInputSequence	SQ	1	0
-00701B04	BlendingDisplaySequence	SQ	1	0
-00701B06	BlendingMode	CS	1	0
-00701B07	TimeSeriesBlending	CS	1	0
-00701B08	GeometryForDisplay	CS	1	0
-00701B11	ThresholdSequence	SQ	1	0
-00701B12	ThresholdValueSequence	SQ	1	0
-00701B13	ThresholdType	CS	1	0
-00701B14	ThresholdValue	FD	1	0
-00720002	HangingProtocolName	SH	1	0
-00720004	HangingProtocolDescription	LO	1	0
-00720006	HangingProtocolLevel	CS	1	0
-00720008	HangingProtocolCreator	LO	1	0
-0072000A	HangingProtocolCreationDateTime	DT	1	0
-0072000C	HangingProtocolDefinitionSequence	SQ	1	0
-0072000E	HangingProtocolUserIdentificationCodeSequence	SQ	1	0
-00720010	HangingProtocolUserGroupName	LO	1	0
-00720012	SourceHangingProtocolSequence	SQ	1	0
-00720014	NumberOfPriorsReferenced	US	1	0
-00720020	ImageSetsSequence	SQ	1	0
-00720022	ImageSetSelectorSequence	SQ	1	0
-00720024	ImageSetSelectorUsageFlag	CS	1	0
-00720026	SelectorAttribute	AT	1	0
-00720028	SelectorValueNumber	US	1	0
-00720030	TimeBasedImageSetsSequence	SQ	1	0
-00720032	ImageSetNumber	US	1	0
-00720034	ImageSetSelectorCategory	CS	1	0
-00720038	RelativeTime	US	2	0
-0072003A	RelativeTimeUnits	CS	1	0
-0072003C	AbstractPriorValue	SS	2	0
-0072003E	AbstractPriorCodeSequence	SQ	1	0
-00720040	ImageSetLabel	LO	1	0
-00720050	SelectorAttributeVR	CS	1	0
-00720052	SelectorSequencePointer	AT	1-n	0
-00720054	SelectorSequencePointerPrivateCreator	LO	1-n	0
-00720056	SelectorAttributePrivateCreator	LO	1	0
-0072005E	SelectorAEValue	AE	1-n	0
-0072005F	SelectorASValue	AS	1-n	0
-00720060	SelectorATValue	AT	1-n	0
-00720061	SelectorDAValue	DA	1-n	0
-00720062	SelectorCSValue	CS	1-n	0
-00720063	SelectorDTValue	DT	1-n	0
-00720064	SelectorISValue	IS	1-n	0
-00720065	SelectorOBValue	OB	1	0
-00720066	SelectorLOValue	LO	1-n	0
-00720067	SelectorOFValue	OF	1	0
-00720068	SelectorLTValue	LT	1	0
-00720069	SelectorOWValue	OW	1	0
-0072006A	SelectorPNValue	PN	1-n	0
-0072006B	SelectorTMValue	TM	1-n	0
-0072006C	SelectorSHValue	SH	1-n	0
-0072006D	SelectorUNValue	UN	1	0
-0072006E	SelectorSTValue	ST	1	0
-0072006F	SelectorUCValue	UC	1-n	0
-00720070	SelectorUTValue	UT	1	0
-00720071	SelectorURValue	UR	1	0
-00720072	SelectorDSValue	DS	1-n	0
-00720073	SelectorODValue	OD	1	0
-00720074	SelectorFDValue	FD	1-n	0
-00720075	SelectorOLValue	OL	1	0
-00720076	SelectorFLValue	FL	1-n	0
-00720078	SelectorULValue	UL	1-n	0
-0072007A	SelectorUSValue	US	1-n	0
-0072007C	SelectorSLValue	SL	1-n	0
-0072007E	SelectorSSValue	SS	1-n	0
-0072007F	SelectorUIValue	UI	1-n	0
-00720080	SelectorCodeSequenceValue	SQ	1	0
-00720081	SelectorOVValue	OV	1	0
-00720082	SelectorSVValue	SV	1-n	0
-00720083	SelectorUVValue	UV	1-n	0
-00720100	NumberOfScreens	US	1	0
-00720102	NominalScreenDefinitionSequence	SQ	1	0
-00720104	NumberOfVerticalPixels	US	1	0
-00720106	NumberOfHorizontalPixels	US	1	0
-00720108	DisplayEnvironmentSpatialPosition	FD	4	0
-0072010A	ScreenMinimumGrayscaleBitDepth	US	1	0
-0072010C	ScreenMinimumColorBitDepth	US	1	0
-0072010E	ApplicationMaximumRepaintTime	US	1	0
-00720200	DisplaySetsSequence	SQ	1	0
-00720202	DisplaySetNumber	US	1	0
-00720203	DisplaySetLabel	LO	1	0
-00720204	DisplaySetPresentationGroup	US	1	0
-00720206	DisplaySetPresentationGroupDescription	LO	1	0
-00720208	PartialDataDisplayHandling	CS	1	0
-00720210	SynchronizedScrollingSequence	SQ	1	0
-00720212	DisplaySetScrollingGroup	US	2-n	0
-00720214	NavigationIndicatorSequence	SQ	1	0
-00720216	NavigationDisplaySet	US	1	0
-00720218	ReferenceDisplaySets	US	1-n	0
-00720300	ImageBoxesSequence	SQ	1	0
-00720302	ImageBoxNumber	US	1	0
-00720304	ImageBoxLayoutType	CS	1	0
-00720306	ImageBoxTileHorizontalDimension	US	1	0
-00720308	ImageBoxTileVerticalDimension	US	1	0
-00720310	ImageBoxScrollDirection	CS	1	0
-00720312	ImageBoxSmallScrollType	CS	1	0
-00720314	ImageBoxSmallScrollAmount	US	1	0
-00720316	ImageBoxLargeScrollType	CS	1	0
-00720318	ImageBoxLargeScrollAmount	US	1	0
-00720320	ImageBoxOverlapPriority	US	1	0
-00720330	CineRelativeToRealTime	FD	1	0
-00720400	FilterOperationsSequence	SQ	1	0
-00720402	FilterByCategory	CS	1	0
-00720404	FilterByAttributePresence	CS	1	0
-00720406	FilterByOperator	CS	1	0
-00720420	StructuredDisplayBackgroundCIELabValue	US	3	0
-00720421	EmptyImageBoxCIELabValue	US	3	0
-00720422	StructuredDisplayImageBoxSequence	SQ	1	0
-00720424	StructuredDisplayTextBoxSequence	SQ	1	0
-00720427	ReferencedFirstFrameSequence	SQ	1	0
-00720430	ImageBoxSynchronizationSequence	SQ	1	0
-00720432	SynchronizedImageBoxList	US	2-n	0
-00720434	TypeOfSynchronization	CS	1	0
-00720500	BlendingOperationType	CS	1	0
-00720510	ReformattingOperationType	CS	1	0
-00720512	ReformattingThickness	FD	1	0
-00720514	ReformattingInterval	FD	1	0
-00720516	ReformattingOperationInitialViewDirection	CS	1	0
-00720520	ThreeDRenderingType	CS	1-n	0
-00720600	SortingOperationsSequence	SQ	1	0
-00720602	SortByCategory	CS	1	0
-00720604	SortingDirection	CS	1	0
-00720700	DisplaySetPatientOrientation	CS	2	0
-00720702	VOIType	CS	1	0
-00720704	PseudoColorType	CS	1	0
-00720705	PseudoColorPaletteInstanceReferenceSequence	SQ	1	0
-00720706	ShowGrayscaleInverted	CS	1	0
-00720710	ShowImageTrueSizeFlag	CS	1	0
-00720712	ShowGraphicAnnotationFlag	CS	1	0
-00720714	ShowPatientDemographicsFlag	CS	1	0
-00720716	ShowAcquisitionTechniquesFlag	CS	1	0
-00720717	DisplaySetHorizontalJustification	CS	1	0
-00720718	DisplaySetVerticalJustification	CS	1	0
-00740120	ContinuationStartMeterset	FD	1	0
-00740121	ContinuationEndMeterset	FD	1	0
-00741000	ProcedureStepState	CS	1	0
-00741002	ProcedureStepProgressInformationSequence	SQ	1	0
-00741004	ProcedureStepProgress	DS	1	0
-00741006	ProcedureStepProgressDescription	ST	1	0
-00741007	ProcedureStepProgressParametersSequence	SQ	1	0
-00741008	ProcedureStepCommunicationsURISequence	SQ	1	0
-0074100A	ContactURI	UR	1	0
-0074100C	ContactDisplayName	LO	1	0
-0074100E	ProcedureStepDiscontinuationReasonCodeSequence	SQ	1	0
-00741020	BeamTaskSequence	SQ	1	0
-00741022	BeamTaskType	CS	1	0
-00741024	BeamOrderIndexTrial	IS	1	1
-00741025	AutosequenceFlag	CS	1	0
-00741026	TableTopVerticalAdjustedPosition	FD	1	0
-00741027	TableTopLongitudinalAdjustedPosition	FD	1	0
-00741028	TableTopLateralAdjustedPosition	FD	1	0
-0074102A	PatientSupportAdjustedAngle	FD	1	0
-0074102B	TableTopEccentricAdjustedAngle	FD	1	0
-0074102C	TableTopPitchAdjustedAngle	FD	1	0
-0074102D	TableTopRollAdjustedAngle	FD	1	0
-00741030	DeliveryVerificationImageSequence	SQ	1	0
-00741032	VerificationImageTiming	CS	1	0
-00741034	DoubleExposureFlag	CS	1	0
-00741036	DoubleExposureOrdering	CS	1	0
-00741038	DoubleExposureMetersetTrial	DS	1	1
-0074103A	DoubleExposureFieldDeltaTrial	DS	4	1
-00741040	RelatedReferenceRTImageSequence	SQ	1	0
-00741042	GeneralMachineVerificationSequence	SQ	1	0
-00741044	ConventionalMachineVerificationSequence	SQ	1	0
-00741046	IonMachineVerificationSequence	SQ	1	0
-00741048	FailedAttributesSequence	SQ	1	0
-0074104A	OverriddenAttributesSequence	SQ	1	0
-0074104C	ConventionalControlPointVerificationSequence	SQ	1	0
-0074104E	IonControlPointVerificationSequence	SQ	1	0
-00741050	AttributeOccurrenceSequence	SQ	1	0
-00741052	AttributeOccurrencePointer	AT	1	0
-00741054	AttributeItemSelector	UL	1	0
-00741056	AttributeOccurrencePrivateCreator	LO	1	0
-00741057	SelectorSequencePointerItems	IS	1-n	0
-00741200	ScheduledProcedureStepPriority	CS	1	0
-00741202	WorklistLabel	LO	1	0
-00741204	ProcedureStepLabel	LO	1	0
-00741210	ScheduledProcessingParametersSequence	SQ	1	0
-00741212	PerformedProcessingParametersSequence	SQ	1	0
-00741216	UnifiedProcedureStepPerformedProcedureSequence	SQ	1	0
-00741220	RelatedProcedureStepSequence	SQ	1	1
-00741222	ProcedureStepRelationshipType	LO	1	1
-00741224	ReplacedProcedureStepSequence	SQ	1	0
-00741230	DeletionLock	LO	1	0
-00741234	ReceivingAE	AE	1	0
-00741236	RequestingAE	AE	1	0
-00741238	ReasonForCancellation	LT	1	0
-00741242	SCPStatus	CS	1	0
-00741244	SubscriptionListStatus	CS	1	0
-00741246	UnifiedProcedureStepListStatus	CS	1	0
-00741324	BeamOrderIndex	UL	1	0
-00741338	DoubleExposureMeterset	FD	1	0
-0074133A	DoubleExposureFieldDelta	FD	4	0
-00741401	BrachyTaskSequence	SQ	1	0
-00741402	ContinuationStartTotalReferenceAirKerma	DS	1	0
-00741403	ContinuationEndTotalReferenceAirKerma	DS	1	0
-00741404	ContinuationPulseNumber	IS	1	0
-00741405	ChannelDeliveryOrderSequence	SQ	1	0
-00741406	ReferencedChannelNumber	IS	1	0
-00741407	StartCumulativeTimeWeight	DS	1	0
-00741408	EndCumulativeTimeWeight	DS	1	0
-00741409	OmittedChannelSequence	SQ	1	0
-0074140A	ReasonForChannelOmission	CS	1	0
-0074140B	ReasonForChannelOmissionDescription	LO	1	0
-0074140C	ChannelDeliveryOrderIndex	IS	1	0
-0074140D	ChannelDeliveryContinuationSequence	SQ	1	0
-0074140E	OmittedApplicationSetupSequence	SQ	1	0
-00760001	ImplantAssemblyTemplateName	LO	1	0
-00760003	ImplantAssemblyTemplateIssuer	LO	1	0
-00760006	ImplantAssemblyTemplateVersion	LO	1	0
-00760008	ReplacedImplantAssemblyTemplateSequence	SQ	1	0
-0076000A	ImplantAssemblyTemplateType	CS	1	0
-0076000C	OriginalImplantAssemblyTemplateSequence	SQ	1	0
-0076000E	DerivationImplantAssemblyTemplateSequence	SQ	1	0
-00760010	ImplantAssemblyTemplateTargetAnatomySequence	SQ	1	0
-00760020	ProcedureTypeCodeSequence	SQ	1	0
-00760030	SurgicalTechnique	LO	1	0
-00760032	ComponentTypesSequence	SQ	1	0
-00760034	ComponentTypeCodeSequence	SQ	1	0
-00760036	ExclusiveComponentType	CS	1	0
-00760038	MandatoryComponentType	CS	1	0
-00760040	ComponentSequence	SQ	1	0
-00760055	ComponentID	US	1	0
-00760060	ComponentAssemblySequence	SQ	1	0
-00760070	Component1ReferencedID	US	1	0
-00760080	Component1ReferencedMatingFeatureSetID	US	1	0
-00760090	Component1ReferencedMatingFeatureID	US	1	0
-007600A0	Component2ReferencedID	US	1	0
-007600B0	Component2ReferencedMatingFeatureSetID	US	1	0
-007600C0	Component2ReferencedMatingFeatureID	US	1	0
-00780001	ImplantTemplateGroupName	LO	1	0
-00780010	ImplantTemplateGroupDescription	ST	1	0
-00780020	ImplantTemplateGroupIssuer	LO	1	0
-00780024	ImplantTemplateGroupVersion	LO	1	0
-00780026	ReplacedImplantTemplateGroupSequence	SQ	1	0
-00780028	ImplantTemplateGroupTargetAnatomySequence	SQ	1	0
-0078002A	ImplantTemplateGroupMembersSequence	SQ	1	0
-0078002E	ImplantTemplateGroupMemberID	US	1	0
-00780050	ThreeDImplantTemplateGroupMemberMatchingPoint	FD	3	0
-00780060	ThreeDImplantTemplateGroupMemberMatchingAxes	FD	9	0
-00780070	ImplantTemplateGroupMemberMatching2DCoordinatesSequence	SQ	1	0
-00780090	TwoDImplantTemplateGroupMemberMatchingPoint	FD	2	0
-007800A0	TwoDImplantTemplateGroupMemberMatchingAxes	FD	4	0
-007800B0	ImplantTemplateGroupVariationDimensionSequence	SQ	1	0
-007800B2	ImplantTemplateGroupVariationDimensionName	LO	1	0
-007800B4	ImplantTemplateGroupVariationDimensionRankSequence	SQ	1	0
-007800B6	ReferencedImplantTemplateGroupMemberID	US	1	0
-007800B8	ImplantTemplateGroupVariationDimensionRank	US	1	0
-00800001	SurfaceScanAcquisitionTypeCodeSequence	SQ	1	0
-00800002	SurfaceScanModeCodeSequence	SQ	1	0
-00800003	RegistrationMethodCodeSequence	SQ	1	0
-00800004	ShotDurationTime	FD	1	0
-00800005	ShotOffsetTime	FD	1	0
-00800006	SurfacePointPresentationValueData	US	1-n	0
-00800007	SurfacePointColorCIELabValueData	US	3-3n	0
-00800008	UVMappingSequence	SQ	1	0
-00800009	TextureLabel	SH	1	0
-00800010	UValueData	OF	1	0
-00800011	VValueData	OF	1	0
-00800012	ReferencedTextureSequence	SQ	1	0
-00800013	ReferencedSurfaceDataSequence	SQ	1	0
-00820001	AssessmentSummary	CS	1	0
-00820003	AssessmentSummaryDescription	UT	1	0
-00820004	AssessedSOPInstanceSequence	SQ	1	0
-00820005	ReferencedComparisonSOPInstanceSequence	SQ	1	0
-00820006	NumberOfAssessmentObservations	UL	1	0
-00820007	AssessmentObservationsSequence	SQ	1	0
-00820008	ObservationSignificance	CS	1	0
-0082000A	ObservationDescription	UT	1	0
-0082000C	StructuredConstraintObservationSequence	SQ	1	0
-00820010	AssessedAttributeValueSequence	SQ	1	0
-00820016	AssessmentSetID	LO	1	0
-00820017	AssessmentRequesterSequence	SQ	1	0
-00820018	SelectorAttributeName	LO	1	0
-00820019	SelectorAttributeKeyword	LO	1	0
-00820021	AssessmentTypeCodeSequence	SQ	1	0
-00820022	ObservationBasisCodeSequence	SQ	1	0
-00820023	AssessmentLabel	LO	1	0
-00820032	ConstraintType	CS	1	0
-00820033	SpecificationSelectionGuidance	UT	1	0
-00820034	ConstraintValueSequence	SQ	1	0
-00820035	RecommendedDefaultValueSequence	SQ	1	0
-00820036	ConstraintViolationSignificance	CS	1	0
-00820037	ConstraintViolationCondition	UT	1	0
-00820038	ModifiableConstraintFlag	CS	1	0
-00880130	StorageMediaFileSetID	SH	1	0
-00880140	StorageMediaFileSetUID	UI	1	0
-00880200	IconImageSequence	SQ	1	0
-00880904	TopicTitle	LO	1	1
-00880906	TopicSubject	ST	1	1
-00880910	TopicAuthor	LO	1	1
-00880912	TopicKeywords	LO	1-32	1
-01000410	SOPInstanceStatus	CS	1	0
-01000420	SOPAuthorizationDateTime	DT	1	0
-01000424	SOPAuthorizationComment	LT	1	0
-01000426	AuthorizationEquipmentCertificationNumber	LO	1	0
-04000005	MACIDNumber	US	1	0
-04000010	MACCalculationTransferSyntaxUID	UI	1	0
-04000015	MACAlgorithm	CS	1	0
-04000020	DataElementsSigned	AT	1-n	0
-04000100	DigitalSignatureUID	UI	1	0
-04000105	DigitalSignatureDateTime	DT	1	0
-04000110	CertificateType	CS	1	0
-04000115	CertificateOfSigner	OB	1	0
-04000120	Signature	OB	1	0
-04000305	CertifiedTimestampType	CS	1	0
-04000310	CertifiedTimestamp	OB	1	0
-04000401	DigitalSignaturePurposeCodeSequence	SQ	1	0
-04000402	ReferencedDigitalSignatureSequence	SQ	1	0
-04000403	ReferencedSOPInstanceMACSequence	SQ	1	0
-04000404	MAC	OB	1	0
-04000500	EncryptedAttributesSequence	SQ	1	0
-04000510	EncryptedContentTransferSyntaxUID	UI	1	0
-04000520	EncryptedContent	OB	1	0
-04000550	ModifiedAttributesSequence	SQ	1	0
-04000551	NonconformingModifiedAttributesSequence	SQ	1	0
-04000552	NonconformingDataElementValue	OB	1	0
-04000561	OriginalAttributesSequence	SQ	1	0
-04000562	AttributeModificationDateTime	DT	1	0
-04000563	ModifyingSystem	LO	1	0
-04000564	SourceOfPreviousValues	LO	1	0
-04000565	ReasonForTheAttributeModification	CS	1	0
-04000600	InstanceOriginStatus	CS	1	0
-10000010	EscapeTriplet	US	3	1
-10000011	RunLengthTriplet	US	3	1
-10000012	HuffmanTableSize	US	1	1
-10000013	HuffmanTableTriplet	US	3	1
-10000014	ShiftTableSize	US	1	1
-10000015	ShiftTableTriplet	US	3	1
-10100004	ZonalMap	US	1-n	1
-20000010	NumberOfCopies	IS	1	0
-2000001E	PrinterConfigurationSequence	SQ	1	0
-20000020	PrintPriority	CS	1	0
-20000030	MediumType	CS	1	0
-20000040	FilmDestination	CS	1	0
-20000050	FilmSessionLabel	LO	1	0
-20000060	MemoryAllocation	IS	1	0
-20000061	MaximumMemoryAllocation	IS	1	0
-20000062	ColorImagePrintingFlag	CS	1	1
-20000063	CollationFlag	CS	1	1
-20000065	AnnotationFlag	CS	1	1
-20000067	ImageOverlayFlag	CS	1	1
-20000069	PresentationLUTFlag	CS	1	1
-2000006A	ImageBoxPresentationLUTFlag	CS	1	1
-200000A0	MemoryBitDepth	US	1	0
-200000A1	PrintingBitDepth	US	1	0
-200000A2	MediaInstalledSequence	SQ	1	0
-200000A4	OtherMediaAvailableSequence	SQ	1	0
-200000A8	SupportedImageDisplayFormatsSequence	SQ	1	0
-20000500	ReferencedFilmBoxSequence	SQ	1	0
-20000510	ReferencedStoredPrintSequence	SQ	1	1
-20100010	ImageDisplayFormat	ST	1	0
-20100030	AnnotationDisplayFormatID	CS	1	0
-20100040	FilmOrientation	CS	1	0
-20100050	FilmSizeID	CS	1	0
-20100052	PrinterResolutionID	CS	1	0
-20100054	DefaultPrinterResolutionID	CS	1	0
-20100060	MagnificationType	CS	1	0
-20100080	SmoothingType	CS	1	0
-201000A6	DefaultMagnificationType	CS	1	0
-201000A7	OtherMagnificationTypesAvailable	CS	1-n	0
-201000A8	DefaultSmoothingType	CS	1	0
-201000A9	OtherSmoothingTypesAvailable	CS	1-n	0
-20100100	BorderDensity	CS	1	0
-20100110	EmptyImageDensity	CS	1	0
-20100120	MinDensity	US	1	0
-20100130	MaxDensity	US	1	0
-20100140	Trim	CS	1	0
-20100150	ConfigurationInformation	ST	1	0
-20100152	ConfigurationInformationDescription	LT	1	0
-20100154	MaximumCollatedFilms	IS	1	0
-2010015E	Illumination	US	1	0
-20100160	ReflectedAmbientLight	US	1	0
-20100376	PrinterPixelSpacing	DS	2	0
-20100500	ReferencedFilmSessionSequence	SQ	1	0
-20100510	ReferencedImageBoxSequence	SQ	1	0
-20100520	ReferencedBasicAnnotationBoxSequence	SQ	1	0
-20200010	ImageBoxPosition	US	1	0
-20200020	Polarity	CS	1	0
-20200030	RequestedImageSize	DS	1	0
-20200040	RequestedDecimateCropBehavior	CS	1	0
-20200050	RequestedResolutionID	CS	1	0
-202000A0	RequestedImageSizeFlag	CS	1	0
-202000A2	DecimateCropResult	CS	1	0
-20200110	BasicGrayscaleImageSequence	SQ	1	0
-20200111	BasicColorImageSequence	SQ	1	0
-20200130	ReferencedImageOverlayBoxSequence	SQ	1	1
-20200140	ReferencedVOILUTBoxSequence	SQ	1	1
-20300010	AnnotationPosition	US	1	0
-20300020	TextString	LO	1	0
-20400010	ReferencedOverlayPlaneSequence	SQ	1	1
-20400011	ReferencedOverlayPlaneGroups	US	1-99	1
-20400020	OverlayPixelDataSequence	SQ	1	1
-20400060	OverlayMagnificationType	CS	1	1
-20400070	OverlaySmoothingType	CS	1	1
-20400072	OverlayOrImageMagnification	CS	1	1
-20400074	MagnifyToNumberOfColumns	US	1	1
-20400080	OverlayForegroundDensity	CS	1	1
-20400082	OverlayBackgroundDensity	CS	1	1
-20400090	OverlayMode	CS	1	1
-20400100	ThresholdDensity	CS	1	1
-20400500	ReferencedImageBoxSequenceRetired	SQ	1	1
-20500010	PresentationLUTSequence	SQ	1	0
-20500020	PresentationLUTShape	CS	1	0
-20500500	ReferencedPresentationLUTSequence	SQ	1	0
-21000010	PrintJobID	SH	1	1
-21000020	ExecutionStatus	CS	1	0
-21000030	ExecutionStatusInfo	CS	1	0
-21000040	CreationDate	DA	1	0
-21000050	CreationTime	TM	1	0
-21000070	Originator	AE	1	0
-21000140	DestinationAE	AE	1	0
-21000160	OwnerID	SH	1	0
-21000170	NumberOfFilms	IS	1	0
-21000500	ReferencedPrintJobSequencePullStoredPrint	SQ	1	1
-21100010	PrinterStatus	CS	1	0
-21100020	PrinterStatusInfo	CS	1	0
-21100030	PrinterName	LO	1	0
-21100099	PrintQueueID	SH	1	1
-21200010	QueueStatus	CS	1	1
-21200050	PrintJobDescriptionSequence	SQ	1	1
-21200070	ReferencedPrintJobSequence	SQ	1	1
-21300010	PrintManagementCapabilitiesSequence	SQ	1	1
-21300015	PrinterCharacteristicsSequence	SQ	1	1
-21300030	FilmBoxContentSequence	SQ	1	1
-21300040	ImageBoxContentSequence	SQ	1	1
-21300050	AnnotationContentSequence	SQ	1	1
-21300060	ImageOverlayBoxContentSequence	SQ	1	1
-21300080	PresentationLUTContentSequence	SQ	1	1
-213000A0	ProposedStudySequence	SQ	1	0
-213000C0	OriginalImageSequence	SQ	1	0
-22000001	LabelUsingInformationExtractedFromInstances	CS	1	0
-22000002	LabelText	UT	1	0
-22000003	LabelStyleSelection	CS	1	0
-22000004	MediaDisposition	LT	1	0
-22000005	BarcodeValue	LT	1	0
-22000006	BarcodeSymbology	CS	1	0
-22000007	AllowMediaSplitting	CS	1	0
-22000008	IncludeNonDICOMObjects	CS	1	0
-22000009	IncludeDisplayApplication	CS	1	0
-2200000A	PreserveCompositeInstancesAfterMediaCreation	CS	1	0
-2200000B	TotalNumberOfPiecesOfMediaCreated	US	1	0
-2200000C	RequestedMediaApplicationProfile	LO	1	0
-2200000D	ReferencedStorageMediaSequence	SQ	1	0
-2200000E	FailureAttributes	AT	1-n	0
-2200000F	AllowLossyCompression	CS	1	0
-22000020	RequestPriority	CS	1	0
-30020002	RTImageLabel	SH	1	0
-30020003	RTImageName	LO	1	0
-30020004	RTImageDescription	ST	1	0
-3002000A	ReportedValuesOrigin	CS	1	0
-3002000C	RTImagePlane	CS	1	0
-3002000D	XRayImageReceptorTranslation	DS	3	0
-3002000E	XRayImageReceptorAngle	DS	1	0
-30020010	RTImageOrientation	DS	6	0
-30020011	ImagePlanePixelSpacing	DS	2	0
-30020012	RTImagePosition	DS	2	0
-30020020	RadiationMachineName	SH	1	0
-30020022	RadiationMachineSAD	DS	1	0
-30020024	RadiationMachineSSD	DS	1	0
-30020026	RTImageSID	DS	1	0
-30020028	SourceToReferenceObjectDistance	DS	1	0
-30020029	FractionNumber	IS	1	0
-30020030	ExposureSequence	SQ	1	0
-30020032	MetersetExposure	DS	1	0
-30020034	DiaphragmPosition	DS	4	0
-30020040	FluenceMapSequence	SQ	1	0
-30020041	FluenceDataSource	CS	1	0
-30020042	FluenceDataScale	DS	1	0
-30020050	PrimaryFluenceModeSequence	SQ	1	0
-30020051	FluenceMode	CS	1	0
-30020052	FluenceModeID	SH	1	0
-30040001	DVHType	CS	1	0
-30040002	DoseUnits	CS	1	0
-30040004	DoseType	CS	1	0
-30040005	SpatialTransformOfDose	CS	1	0
-30040006	DoseComment	LO	1	0
-30040008	NormalizationPoint	DS	3	0
-3004000A	DoseSummationType	CS	1	0
-3004000C	GridFrameOffsetVector	DS	2-n	0
-3004000E	DoseGridScaling	DS	1	0
-30040010	RTDoseROISequence	SQ	1	0
-30040012	DoseValue	DS	1	0
-30040014	TissueHeterogeneityCorrection	CS	1-3	0
-30040040	DVHNormalizationPoint	DS	3	0
-30040042	DVHNormalizationDoseValue	DS	1	0
-30040050	DVHSequence	SQ	1	0
-30040052	DVHDoseScaling	DS	1	0
-30040054	DVHVolumeUnits	CS	1	0
-30040056	DVHNumberOfBins	IS	1	0
-30040058	DVHData	DS	2-2n	0
-30040060	DVHReferencedROISequence	SQ	1	0
-30040062	DVHROIContributionType	CS	1	0
-30040070	DVHMinimumDose	DS	1	0
-30040072	DVHMaximumDose	DS	1	0
-30040074	DVHMeanDose	DS	1	0
-30060002	StructureSetLabel	SH	1	0
-30060004	StructureSetName	LO	1	0
-30060006	StructureSetDescription	ST	1	0
-30060008	StructureSetDate	DA	1	0
-30060009	StructureSetTime	TM	1	0
-30060010	ReferencedFrameOfReferenceSequence	SQ	1	0
-30060012	RTReferencedStudySequence	SQ	1	0
-30060014	RTReferencedSeriesSequence	SQ	1	0
-30060016	ContourImageSequence	SQ	1	0
-30060018	PredecessorStructureSetSequence	SQ	1	0
-30060020	StructureSetROISequence	SQ	1	0
-30060022	ROINumber	IS	1	0
-30060024	ReferencedFrameOfReferenceUID	UI	1	0
-30060026	ROIName	LO	1	0
-30060028	ROIDescription	ST	1	0
-3006002A	ROIDisplayColor	IS	3	0
-3006002C	ROIVolume	DS	1	0
-30060030	RTRelatedROISequence	SQ	1	0
-30060033	RTROIRelationship	CS	1	0
-30060036	ROIGenerationAlgorithm	CS	1	0
-30060037	ROIDerivationAlgorithmIdentificationSequence	SQ	1	0
-30060038	ROIGenerationDescription	LO	1	0
-30060039	ROIContourSequence	SQ	1	0
-30060040	ContourSequence	SQ	1	0
-30060042	ContourGeometricType	CS	1	0
-30060044	ContourSlabThickness	DS	1	1
-30060045	ContourOffsetVector	DS	3	1
-30060046	NumberOfContourPoints	IS	1	0
-30060048	ContourNumber	IS	1	0
-30060049	AttachedContours	IS	1-n	1
-3006004A	SourcePixelPlanesCharacteristicsSequence	SQ	1	0
-30060050	ContourData	DS	3-3n	0
-30060080	RTROIObservationsSequence	SQ	1	0
-30060082	ObservationNumber	IS	1	0
-30060084	ReferencedROINumber	IS	1	0
-30060085	ROIObservationLabel	SH	1	0
-30060086	RTROIIdentificationCodeSequence	SQ	1	0
-30060088	ROIObservationDescription	ST	1	0
-300600A0	RelatedRTROIObservationsSequence	SQ	1	0
-300600A4	RTROIInterpretedType	CS	1	0
-300600A6	ROIInterpreter	PN	1	0
-300600B0	ROIPhysicalPropertiesSequence	SQ	1	0
-300600B2	ROIPhysicalProperty	CS	1	0
-300600B4	ROIPhysicalPropertyValue	DS	1	0
-300600B6	ROIElementalCompositionSequence	SQ	1	0
-300600B7	ROIElementalCompositionAtomicNumber	US	1	0
-300600B8	ROIElementalCompositionAtomicMassFraction	FL	1	0
-300600B9	AdditionalRTROIIdentificationCodeSequence	SQ	1	1
-300600C0	FrameOfReferenceRelationshipSequence	SQ	1	1
-300600C2	RelatedFrameOfReferenceUID	UI	1	1
-300600C4	FrameOfReferenceTransformationType	CS	1	1
-300600C6	FrameOfReferenceTransformationMatrix	DS	16	0
-300600C8	FrameOfReferenceTransformationComment	LO	1	0
-300600C9	PatientLocationCoordinatesSequence	SQ	1	0
-300600CA	PatientLocationCoordinatesCodeSequence	SQ	1	0
-300600CB	PatientSupportPositionSequence	SQ	1	0
-30080010	MeasuredDoseReferenceSequence	SQ	1	0
-30080012	MeasuredDoseDescription	ST	1	0
-30080014	MeasuredDoseType	CS	1	0
-30080016	MeasuredDoseValue	DS	1	0
-30080020	TreatmentSessionBeamSequence	SQ	1	0
-30080021	TreatmentSessionIonBeamSequence	SQ	1	0
-30080022	CurrentFractionNumber	IS	1	0
-30080024	TreatmentControlPointDate	DA	1	0
-30080025	TreatmentControlPointTime	TM	1	0
-3008002A	TreatmentTerminationStatus	CS	1	0
-3008002B	TreatmentTerminationCode	SH	1	0
-3008002C	TreatmentVerificationStatus	CS	1	0
-30080030	ReferencedTreatmentRecordSequence	SQ	1	0
-30080032	SpecifiedPrimaryMeterset	DS	1	0
-30080033	SpecifiedSecondaryMeterset	DS	1	0
-30080036	DeliveredPrimaryMeterset	DS	1	0
-30080037	DeliveredSecondaryMeterset	DS	1	0
-3008003A	SpecifiedTreatmentTime	DS	1	0
-3008003B	DeliveredTreatmentTime	DS	1	0
-30080040	ControlPointDeliverySequence	SQ	1	0
-30080041	IonControlPointDeliverySequence	SQ	1	0
-30080042	SpecifiedMeterset	DS	1	0
-30080044	DeliveredMeterset	DS	1	0
-30080045	MetersetRateSet	FL	1	0
-30080046	MetersetRateDelivered	FL	1	0
-30080047	ScanSpotMetersetsDelivered	FL	1-n	0
-30080048	DoseRateDelivered	DS	1	0
-30080050	TreatmentSummaryCalculatedDoseReferenceSequence	SQ	1	0
-30080052	CumulativeDoseToDoseReference	DS	1	0
-30080054	FirstTreatmentDate	DA	1	0
-30080056	MostRecentTreatmentDate	DA	1	0
-3008005A	NumberOfFractionsDelivered	IS	1	0
-30080060	OverrideSequence	SQ	1	0
-30080061	ParameterSequencePointer	AT	1	0
-30080062	OverrideParameterPointer	AT	1	0
-30080063	ParameterItemIndex	IS	1	0
-30080064	MeasuredDoseReferenceNumber	IS	1	0
-30080065	ParameterPointer	AT	1	0
-30080066	OverrideReason	ST	1	0
-30080067	ParameterValueNumber	US	1	0
-30080068	CorrectedParameterSequence	SQ	1	0
-3008006A	CorrectionValue	FL	1	0
-30080070	CalculatedDoseReferenceSequence	SQ	1	0
-30080072	CalculatedDoseReferenceNumber	IS	1	0
-30080074	CalculatedDoseReferenceDescription	ST	1	0
-30080076	CalculatedDoseReferenceDoseValue	DS	1	0
-30080078	StartMeterset	DS	1	0
-3008007A	EndMeterset	DS	1	0
-30080080	ReferencedMeasuredDoseReferenceSequence	SQ	1	0
-30080082	ReferencedMeasuredDoseReferenceNumber	IS	1	0
-30080090	ReferencedCalculatedDoseReferenceSequence	SQ	1	0
-30080092	ReferencedCalculatedDoseReferenceNumber	IS	1	0
-300800A0	BeamLimitingDeviceLeafPairsSequence	SQ	1	0
-300800B0	RecordedWedgeSequence	SQ	1	0
-300800C0	RecordedCompensatorSequence	SQ	1	0
-300800D0	RecordedBlockSequence	SQ	1	0
-300800D1	RecordedBlockSlabSequence	SQ	1	0
-300800E0	TreatmentSummaryMeasuredDoseReferenceSequence	SQ	1	0
-300800F0	RecordedSnoutSequence	SQ	1	0
-300800F2	RecordedRangeShifterSequence	SQ	1	0
-300800F4	RecordedLateralSpreadingDeviceSequence	SQ	1	0
-300800F6	RecordedRangeModulatorSequence	SQ	1	0
-30080100	RecordedSourceSequence	SQ	1	0
-30080105	SourceSerialNumber	LO	1	0
-30080110	TreatmentSessionApplicationSetupSequence	SQ	1	0
-30080116	ApplicationSetupCheck	CS	1	0
-30080120	RecordedBrachyAccessoryDeviceSequence	SQ	1	0
-30080122	ReferencedBrachyAccessoryDeviceNumber	IS	1	0
-30080130	RecordedChannelSequence	SQ	1	0
-30080132	SpecifiedChannelTotalTime	DS	1	0
-30080134	DeliveredChannelTotalTime	DS	1	0
-30080136	SpecifiedNumberOfPulses	IS	1	0
-30080138	DeliveredNumberOfPulses	IS	1	0
-3008013A	SpecifiedPulseRepetitionInterval	DS	1	0
-3008013C	DeliveredPulseRepetitionInterval	DS	1	0
-30080140	RecordedSourceApplicatorSequence	SQ	1	0
-30080142	ReferencedSourceApplicatorNumber	IS	1	0
-30080150	RecordedChannelShieldSequence	SQ	1	0
-30080152	ReferencedChannelShieldNumber	IS	1	0
-30080160	BrachyControlPointDeliveredSequence	SQ	1	0
-30080162	SafePositionExitDate	DA	1	0
-30080164	SafePositionExitTime	TM	1	0
-30080166	SafePositionReturnDate	DA	1	0
-30080168	SafePositionReturnTime	TM	1	0
-30080171	PulseSpecificBrachyControlPointDeliveredSequence	SQ	1	0
-30080172	PulseNumber	US	1	0
-30080173	BrachyPulseControlPointDeliveredSequence	SQ	1	0
-30080200	CurrentTreatmentStatus	CS	1	0
-30080202	TreatmentStatusComment	ST	1	0
-30080220	FractionGroupSummarySequence	SQ	1	0
-30080223	ReferencedFractionNumber	IS	1	0
-30080224	FractionGroupType	CS	1	0
-30080230	BeamStopperPosition	CS	1	0
-30080240	FractionStatusSummarySequence	SQ	1	0
-30080250	TreatmentDate	DA	1	0
-30080251	TreatmentTime	TM	1	0
-300A0002	RTPlanLabel	SH	1	0
-300A0003	RTPlanName	LO	1	0
-300A0004	RTPlanDescription	ST	1	0
-300A0006	RTPlanDate	DA	1	0
-300A0007	RTPlanTime	TM	1	0
-300A0009	TreatmentProtocols	LO	1-n	0
-300A000A	PlanIntent	CS	1	0
-300A000B	TreatmentSites	LO	1-n	1
-300A000C	RTPlanGeometry	CS	1	0
-300A000E	PrescriptionDescription	ST	1	0
-300A0010	DoseReferenceSequence	SQ	1	0
-300A0012	DoseReferenceNumber	IS	1	0
-300A0013	DoseReferenceUID	UI	1	0
-300A0014	DoseReferenceStructureType	CS	1	0
-300A0015	NominalBeamEnergyUnit	CS	1	0
-300A0016	DoseReferenceDescription	LO	1	0
-300A0018	DoseReferencePointCoordinates	DS	3	0
-300A001A	NominalPriorDose	DS	1	0
-300A0020	DoseReferenceType	CS	1	0
-300A0021	ConstraintWeight	DS	1	0
-300A0022	DeliveryWarningDose	DS	1	0
-300A0023	DeliveryMaximumDose	DS	1	0
-300A0025	TargetMinimumDose	DS	1	0
-300A0026	TargetPrescriptionDose	DS	1	0
-300A0027	TargetMaximumDose	DS	1	0
-300A0028	TargetUnderdoseVolumeFraction	DS	1	0
-300A002A	OrganAtRiskFullVolumeDose	DS	1	0
-300A002B	OrganAtRiskLimitDose	DS	1	0
-300A002C	OrganAtRiskMaximumDose	DS	1	0
-300A002D	OrganAtRiskOverdoseVolumeFraction	DS	1	0
-300A0040	ToleranceTableSequence	SQ	1	0
-300A0042	ToleranceTableNumber	IS	1	0
-300A0043	ToleranceTableLabel	SH	1	0
-300A0044	GantryAngleTolerance	DS	1	0
-300A0046	BeamLimitingDeviceAngleTolerance	DS	1	0
-300A0048	BeamLimitingDeviceToleranceSequence	SQ	1	0
-300A004A	BeamLimitingDevicePositionTolerance	DS	1	0
-300A004B	SnoutPositionTolerance	FL	1	0
-300A004C	PatientSupportAngleTolerance	DS	1	0
-300A004E	TableTopEccentricAngleTolerance	DS	1	0
-300A004F	TableTopPitchAngleTolerance	FL	1	0
-300A0050	TableTopRollAngleTolerance	FL	1	0
-300A0051	TableTopVerticalPositionTolerance	DS	1	0
-300A0052	TableTopLongitudinalPositionTolerance	DS	1	0
-300A0053	TableTopLateralPositionTolerance	DS	1	0
-300A0055	RTPlanRelationship	CS	1	0
-300A0070	FractionGroupSequence	SQ	1	0
-300A0071	FractionGroupNumber	IS	1	0
-300A0072	FractionGroupDescription	LO	1	0
-300A0078	NumberOfFractionsPlanned	IS	1	0
-300A0079	NumberOfFractionPatternDigitsPerDay	IS	1	0
-300A007A	RepeatFractionCycleLength	IS	1	0
-300A007B	FractionPattern	LT	1	0
-300A0080	NumberOfBeams	IS	1	0
-300A0082	BeamDoseSpecificationPoint	DS	3	1
-300A0083	ReferencedDoseReferenceUID	UI	1	0
-300A0084	BeamDose	DS	1	0
-300A0086	BeamMeterset	DS	1	0
-300A0088	BeamDosePointDepth	FL	1	0
-300A0089	BeamDosePointEquivalentDepth	FL	1	0
-300A008A	BeamDosePointSSD	FL	1	0
-300A008B	BeamDoseMeaning	CS	1	0
-300A008C	BeamDoseVerificationControlPointSequence	SQ	1	0
-300A008D	AverageBeamDosePointDepth	FL	1	1
-300A008E	AverageBeamDosePointEquivalentDepth	FL	1	1
-300A008F	AverageBeamDosePointSSD	FL	1	1
-300A0090	BeamDoseType	CS	1	0
-300A0091	AlternateBeamDose	DS	1	0
-300A0092	AlternateBeamDoseType	CS	1	0
-300A0093	DepthValueAveragingFlag	CS	1	0
-300A0094	BeamDosePointSourceToExternalContourDistance	DS	1	0
-300A00A0	NumberOfBrachyApplicationSetups	IS	1	0
-300A00A2	BrachyApplicationSetupDoseSpecificationPoint	DS	3	0
-300A00A4	BrachyApplicationSetupDose	DS	1	0
-300A00B0	BeamSequence	SQ	1	0
-300A00B2	TreatmentMachineName	SH	1	0
-300A00B3	PrimaryDosimeterUnit	CS	1	0
-300A00B4	SourceAxisDistance	DS	1	0
-300A00B6	BeamLimitingDeviceSequence	SQ	1	0
-300A00B8	RTBeamLimitingDeviceType	CS	1	0
-300A00BA	SourceToBeamLimitingDeviceDistance	DS	1	0
-300A00BB	IsocenterToBeamLimitingDeviceDistance	FL	1	0
-300A00BC	NumberOfLeafJawPairs	IS	1	0
-300A00BE	LeafPositionBoundaries	DS	3-n	0
-300A00C0	BeamNumber	IS	1	0
-300A00C2	BeamName	LO	1	0
-300A00C3	BeamDescription	ST	1	0
-300A00C4	BeamType	CS	1	0
-300A00C5	BeamDeliveryDurationLimit	FD	1	0
-300A00C6	RadiationType	CS	1	0
-300A00C7	HighDoseTechniqueType	CS	1	0
-300A00C8	ReferenceImageNumber	IS	1	0
-300A00CA	PlannedVerificationImageSequence	SQ	1	0
-300A00CC	ImagingDeviceSpecificAcquisitionParameters	LO	1-n	0
-300A00CE	TreatmentDeliveryType	CS	1	0
-300A00D0	NumberOfWedges	IS	1	0
-300A00D1	WedgeSequence	SQ	1	0
-300A00D2	WedgeNumber	IS	1	0
-300A00D3	WedgeType	CS	1	0
-300A00D4	WedgeID	SH	1	0
-300A00D5	WedgeAngle	IS	1	0
-300A00D6	WedgeFactor	DS	1	0
-300A00D7	TotalWedgeTrayWaterEquivalentThickness	FL	1	0
-300A00D8	WedgeOrientation	DS	1	0
-300A00D9	IsocenterToWedgeTrayDistance	FL	1	0
-300A00DA	SourceToWedgeTrayDistance	DS	1	0
-300A00DB	WedgeThinEdgePosition	FL	1	0
-300A00DC	BolusID	SH	1	0
-300A00DD	BolusDescription	ST	1	0
-300A00DE	EffectiveWedgeAngle	DS	1	0
-300A00E0	NumberOfCompensators	IS	1	0
-300A00E1	MaterialID	SH	1	0
-300A00E2	TotalCompensatorTrayFactor	DS	1	0
-300A00E3	CompensatorSequence	SQ	1	0
-300A00E4	CompensatorNumber	IS	1	0
-300A00E5	CompensatorID	SH	1	0
-300A00E6	SourceToCompensatorTrayDistance	DS	1	0
-300A00E7	CompensatorRows	IS	1	0
-300A00E8	CompensatorColumns	IS	1	0
-300A00E9	CompensatorPixelSpacing	DS	2	0
-300A00EA	CompensatorPosition	DS	2	0
-300A00EB	CompensatorTransmissionData	DS	1-n	0
-300A00EC	CompensatorThicknessData	DS	1-n	0
-300A00ED	NumberOfBoli	IS	1	0
-300A00EE	CompensatorType	CS	1	0
-300A00EF	CompensatorTrayID	SH	1	0
-300A00F0	NumberOfBlocks	IS	1	0
-300A00F2	TotalBlockTrayFactor	DS	1	0
-300A00F3	TotalBlockTrayWaterEquivalentThickness	FL	1	0
-300A00F4	BlockSequence	SQ	1	0
-300A00F5	BlockTrayID	SH	1	0
-300A00F6	SourceToBlockTrayDistance	DS	1	0
-300A00F7	IsocenterToBlockTrayDistance	FL	1	0
-300A00F8	BlockType	CS	1	0
-300A00F9	AccessoryCode	LO	1	0
-300A00FA	BlockDivergence	CS	1	0
-300A00FB	BlockMountingPosition	CS	1	0
-300A00FC	BlockNumber	IS	1	0
-300A00FE	BlockName	LO	1	0
-300A0100	BlockThickness	DS	1	0
-300A0102	BlockTransmission	DS	1	0
-300A0104	BlockNumberOfPoints	IS	1	0
-300A0106	BlockData	DS	2-2n	0
-300A0107	ApplicatorSequence	SQ	1	0
-300A0108	ApplicatorID	SH	1	0
-300A0109	ApplicatorType	CS	1	0
-300A010A	ApplicatorDescription	LO	1	0
-300A010C	CumulativeDoseReferenceCoefficient	DS	1	0
-300A010E	FinalCumulativeMetersetWeight	DS	1	0
-300A0110	NumberOfControlPoints	IS	1	0
-300A0111	ControlPointSequence	SQ	1	0
-300A0112	ControlPointIndex	IS	1	0
-300A0114	NominalBeamEnergy	DS	1	0
-300A0115	DoseRateSet	DS	1	0
-300A0116	WedgePositionSequence	SQ	1	0
-300A0118	WedgePosition	CS	1	0
-300A011A	BeamLimitingDevicePositionSequence	SQ	1	0
-300A011C	LeafJawPositions	DS	2-2n	0
-300A011E	GantryAngle	DS	1	0
-300A011F	GantryRotationDirection	CS	1	0
-300A0120	BeamLimitingDeviceAngle	DS	1	0
-300A0121	BeamLimitingDeviceRotationDirection	CS	1	0
-300A0122	PatientSupportAngle	DS	1	0
-300A0123	PatientSupportRotationDirection	CS	1	0
-300A0124	TableTopEccentricAxisDistance	DS	1	0
-300A0125	TableTopEccentricAngle	DS	1	0
-300A0126	TableTopEccentricRotationDirection	CS	1	0
-300A0128	TableTopVerticalPosition	DS	1	0
-300A0129	TableTopLongitudinalPosition	DS	1	0
-300A012A	TableTopLateralPosition	DS	1	0
-300A012C	IsocenterPosition	DS	3	0
-300A012E	SurfaceEntryPoint	DS	3	0
-300A0130	SourceToSurfaceDistance	DS	1	0
-300A0131	AverageBeamDosePointSourceToExternalContourDistance	FL	1	0
-300A0132	SourceToExternalContourDistance	FL	1	0
-300A0133	ExternalContourEntryPoint	FL	3	0
-300A0134	CumulativeMetersetWeight	DS	1	0
-300A0140	TableTopPitchAngle	FL	1	0
-300A0142	TableTopPitchRotationDirection	CS	1	0
-300A0144	TableTopRollAngle	FL	1	0
-300A0146	TableTopRollRotationDirection	CS	1	0
-300A0148	HeadFixationAngle	FL	1	0
-300A014A	GantryPitchAngle	FL	1	0
-300A014C	GantryPitchRotationDirection	CS	1	0
-300A014E	GantryPitchAngleTolerance	FL	1	0
-300A0150	FixationEye	CS	1	0
-300A0151	ChairHeadFramePosition	DS	1	0
-300A0152	HeadFixationAngleTolerance	DS	1	0
-300A0153	ChairHeadFramePositionTolerance	DS	1	0
-300A0154	FixationLightAzimuthalAngleTolerance	DS	1	0
-300A0155	FixationLightPolarAngleTolerance	DS	1	0
-300A0180	PatientSetupSequence	SQ	1	0
-300A0182	PatientSetupNumber	IS	1	0
-300A0183	PatientSetupLabel	LO	1	0
-300A0184	PatientAdditionalPosition	LO	1	0
-300A0190	FixationDeviceSequence	SQ	1	0
-300A0192	FixationDeviceType	CS	1	0
-300A0194	FixationDeviceLabel	SH	1	0
-300A0196	FixationDeviceDescription	ST	1	0
-300A0198	FixationDevicePosition	SH	1	0
-300A0199	FixationDevicePitchAngle	FL	1	0
-300A019A	FixationDeviceRollAngle	FL	1	0
-300A01A0	ShieldingDeviceSequence	SQ	1	0
-300A01A2	ShieldingDeviceType	CS	1	0
-300A01A4	ShieldingDeviceLabel	SH	1	0
-300A01A6	ShieldingDeviceDescription	ST	1	0
-300A01A8	ShieldingDevicePosition	SH	1	0
-300A01B0	SetupTechnique	CS	1	0
-300A01B2	SetupTechniqueDescription	ST	1	0
-300A01B4	SetupDeviceSequence	SQ	1	0
-300A01B6	SetupDeviceType	CS	1	0
-300A01B8	SetupDeviceLabel	SH	1	0
-300A01BA	SetupDeviceDescription	ST	1	0
-300A01BC	SetupDeviceParameter	DS	1	0
-300A01D0	SetupReferenceDescription	ST	1	0
-300A01D2	TableTopVerticalSetupDisplacement	DS	1	0
-300A01D4	TableTopLongitudinalSetupDisplacement	DS	1	0
-300A01D6	TableTopLateralSetupDisplacement	DS	1	0
-300A0200	BrachyTreatmentTechnique	CS	1	0
-300A0202	BrachyTreatmentType	CS	1	0
-300A0206	TreatmentMachineSequence	SQ	1	0
-300A0210	SourceSequence	SQ	1	0
-300A0212	SourceNumber	IS	1	0
-300A0214	SourceType	CS	1	0
-300A0216	SourceManufacturer	LO	1	0
-300A0218	ActiveSourceDiameter	DS	1	0
-300A021A	ActiveSourceLength	DS	1	0
-300A021B	SourceModelID	SH	1	0
-300A021C	SourceDescription	LO	1	0
-300A0222	SourceEncapsulationNominalThickness	DS	1	0
-300A0224	SourceEncapsulationNominalTransmission	DS	1	0
-300A0226	SourceIsotopeName	LO	1	0
-300A0228	SourceIsotopeHalfLife	DS	1	0
-300A0229	SourceStrengthUnits	CS	1	0
-300A022A	ReferenceAirKermaRate	DS	1	0
-300A022B	SourceStrength	DS	1	0
-300A022C	SourceStrengthReferenceDate	DA	1	0
-300A022E	SourceStrengthReferenceTime	TM	1	0
-300A0230	ApplicationSetupSequence	SQ	1	0
-300A0232	ApplicationSetupType	CS	1	0
-300A0234	ApplicationSetupNumber	IS	1	0
-300A0236	ApplicationSetupName	LO	1	0
-300A0238	ApplicationSetupManufacturer	LO	1	0
-300A0240	TemplateNumber	IS	1	0
-300A0242	TemplateType	SH	1	0
-300A0244	TemplateName	LO	1	0
-300A0250	TotalReferenceAirKerma	DS	1	0
-300A0260	BrachyAccessoryDeviceSequence	SQ	1	0
-300A0262	BrachyAccessoryDeviceNumber	IS	1	0
-300A0263	BrachyAccessoryDeviceID	SH	1	0
-300A0264	BrachyAccessoryDeviceType	CS	1	0
-300A0266	BrachyAccessoryDeviceName	LO	1	0
-300A026A	BrachyAccessoryDeviceNominalThickness	DS	1	0
-300A026C	BrachyAccessoryDeviceNominalTransmission	DS	1	0
-300A0271	ChannelEffectiveLength	DS	1	0
-300A0272	ChannelInnerLength	DS	1	0
-300A0273	AfterloaderChannelID	SH	1	0
-300A0274	SourceApplicatorTipLength	DS	1	0
-300A0280	ChannelSequence	SQ	1	0
-300A0282	ChannelNumber	IS	1	0
-300A0284	ChannelLength	DS	1	0
-300A0286	ChannelTotalTime	DS	1	0
-300A0288	SourceMovementType	CS	1	0
-300A028A	NumberOfPulses	IS	1	0
-300A028C	PulseRepetitionInterval	DS	1	0
-300A0290	SourceApplicatorNumber	IS	1	0
-300A0291	SourceApplicatorID	SH	1	0
-300A0292	SourceApplicatorType	CS	1	0
-300A0294	SourceApplicatorName	LO	1	0
-300A0296	SourceApplicatorLength	DS	1	0
-300A0298	SourceApplicatorManufacturer	LO	1	0
-300A029C	SourceApplicatorWallNominalThickness	DS	1	0
-300A029E	SourceApplicatorWallNominalTransmission	DS	1	0
-300A02A0	SourceApplicatorStepSize	DS	1	0
-300A02A1	ApplicatorShapeReferencedROINumber	IS	1	0
-300A02A2	TransferTubeNumber	IS	1	0
-300A02A4	TransferTubeLength	DS	1	0
-300A02B0	ChannelShieldSequence	SQ	1	0
-300A02B2	ChannelShieldNumber	IS	1	0
-300A02B3	ChannelShieldID	SH	1	0
-300A02B4	ChannelShieldName	LO	1	0
-300A02B8	ChannelShieldNominalThickness	DS	1	0
-300A02BA	ChannelShieldNominalTransmission	DS	1	0
-300A02C8	FinalCumulativeTimeWeight	DS	1	0
-300A02D0	BrachyControlPointSequence	SQ	1	0
-300A02D2	ControlPointRelativePosition	DS	1	0
-300A02D4	ControlPoint3DPosition	DS	3	0
-300A02D6	CumulativeTimeWeight	DS	1	0
-300A02E0	CompensatorDivergence	CS	1	0
-300A02E1	CompensatorMountingPosition	CS	1	0
-300A02E2	SourceToCompensatorDistance	DS	1-n	0
-300A02E3	TotalCompensatorTrayWaterEquivalentThickness	FL	1	0
-300A02E4	IsocenterToCompensatorTrayDistance	FL	1	0
-300A02E5	CompensatorColumnOffset	FL	1	0
-300A02E6	IsocenterToCompensatorDistances	FL	1-n	0
-300A02E7	CompensatorRelativeStoppingPowerRatio	FL	1	0
-300A02E8	CompensatorMillingToolDiameter	FL	1	0
-300A02EA	IonRangeCompensatorSequence	SQ	1	0
-300A02EB	CompensatorDescription	LT	1	0
-300A0302	RadiationMassNumber	IS	1	0
-300A0304	RadiationAtomicNumber	IS	1	0
-300A0306	RadiationChargeState	SS	1	0
-300A0308	ScanMode	CS	1	0
-300A0309	ModulatedScanModeType	CS	1	0
-300A030A	VirtualSourceAxisDistances	FL	2	0
-300A030C	SnoutSequence	SQ	1	0
-300A030D	SnoutPosition	FL	1	0
-300A030F	SnoutID	SH	1	0
-300A0312	NumberOfRangeShifters	IS	1	0
-300A0314	RangeShifterSequence	SQ	1	0
-300A0316	RangeShifterNumber	IS	1	0
-300A0318	RangeShifterID	SH	1	0
-300A0320	RangeShifterType	CS	1	0
-300A0322	RangeShifterDescription	LO	1	0
-300A0330	NumberOfLateralSpreadingDevices	IS	1	0
-300A0332	LateralSpreadingDeviceSequence	SQ	1	0
-300A0334	LateralSpreadingDeviceNumber	IS	1	0
-300A0336	LateralSpreadingDeviceID	SH	1	0
-300A0338	LateralSpreadingDeviceType	CS	1	0
-300A033A	LateralSpreadingDeviceDescription	LO	1	0
-300A033C	LateralSpreadingDeviceWaterEquivalentThickness	FL	1	0
-300A0340	NumberOfRangeModulators	IS	1	0
-300A0342	RangeModulatorSequence	SQ	1	0
-300A0344	RangeModulatorNumber	IS	1	0
-300A0346	RangeModulatorID	SH	1	0
-300A0348	RangeModulatorType	CS	1	0
-300A034A	RangeModulatorDescription	LO	1	0
-300A034C	BeamCurrentModulationID	SH	1	0
-300A0350	PatientSupportType	CS	1	0
-300A0352	PatientSupportID	SH	1	0
-300A0354	PatientSupportAccessoryCode	LO	1	0
-300A0355	TrayAccessoryCode	LO	1	0
-300A0356	FixationLightAzimuthalAngle	FL	1	0
-300A0358	FixationLightPolarAngle	FL	1	0
-300A035A	MetersetRate	FL	1	0
-300A0360	RangeShifterSettingsSequence	SQ	1	0
-300A0362	RangeShifterSetting	LO	1	0
-300A0364	IsocenterToRangeShifterDistance	FL	1	0
-300A0366	RangeShifterWaterEquivalentThickness	FL	1	0
-300A0370	LateralSpreadingDeviceSettingsSequence	SQ	1	0
-300A0372	LateralSpreadingDeviceSetting	LO	1	0
-300A0374	IsocenterToLateralSpreadingDeviceDistance	FL	1	0
-300A0380	RangeModulatorSettingsSequence	SQ	1	0
-300A0382	RangeModulatorGatingStartValue	FL	1	0
-300A0384	RangeModulatorGatingStopValue	FL	1	0
-300A0386	RangeModulatorGatingStartWaterEquivalentThickness	FL	1	0
-300A0388	RangeModulatorGatingStopWaterEquivalentThickness	FL	1	0
-300A038A	IsocenterToRangeModulatorDistance	FL	1	0
-300A038F	ScanSpotTimeOffset	FL	1-n	0
-300A0390	ScanSpotTuneID	SH	1	0
-300A0391	ScanSpotPrescribedIndices	IS	1-n	0
-300A0392	NumberOfScanSpotPositions	IS	1	0
-300A0393	ScanSpotReordered	CS	1	0
-300A0394	ScanSpotPositionMap	FL	1-n	0
-300A0395	ScanSpotReorderingAllowed	CS	1	0
-300A0396	ScanSpotMetersetWeights	FL	1-n	0
-300A0398	ScanningSpotSize	FL	2	0
-300A0399	ScanSpotSizesDelivered	FL	2-2n	0
-300A039A	NumberOfPaintings	IS	1	0
-300A03A0	IonToleranceTableSequence	SQ	1	0
-300A03A2	IonBeamSequence	SQ	1	0
-300A03A4	IonBeamLimitingDeviceSequence	SQ	1	0
-300A03A6	IonBlockSequence	SQ	1	0
-300A03A8	IonControlPointSequence	SQ	1	0
-300A03AA	IonWedgeSequence	SQ	1	0
-300A03AC	IonWedgePositionSequence	SQ	1	0
-300A0401	ReferencedSetupImageSequence	SQ	1	0
-300A0402	SetupImageComment	ST	1	0
-300A0410	MotionSynchronizationSequence	SQ	1	0
-300A0412	ControlPointOrientation	FL	3	0
-300A0420	GeneralAccessorySequence	SQ	1	0
-300A0421	GeneralAccessoryID	SH	1	0
-300A0422	GeneralAccessoryDescription	ST	1	0
-300A0423	GeneralAccessoryType	CS	1	0
-300A0424	GeneralAccessoryNumber	IS	1	0
-300A0425	SourceToGeneralAccessoryDistance	FL	1	0
-300A0426	IsocenterToGeneralAccessoryDistance	DS	1	0
-300A0431	ApplicatorGeometrySequence	SQ	1	0
-300A0432	ApplicatorApertureShape	CS	1	0
-300A0433	ApplicatorOpening	FL	1	0
-300A0434	ApplicatorOpeningX	FL	1	0
-300A0435	ApplicatorOpeningY	FL	1	0
-300A0436	SourceToApplicatorMountingPositionDistance	FL	1	0
-300A0440	NumberOfBlockSlabItems	IS	1	0
-300A0441	BlockSlabSequence	SQ	1	0
-300A0442	BlockSlabThickness	DS	1	0
-300A0443	BlockSlabNumber	US	1	0
-300A0450	DeviceMotionControlSequence	SQ	1	0
-300A0451	DeviceMotionExecutionMode	CS	1	0
-300A0452	DeviceMotionObservationMode	CS	1	0
-300A0453	DeviceMotionParameterCodeSequence	SQ	1	0
-300A0501	DistalDepthFraction	FL	1	0
-300A0502	DistalDepth	FL	1	0
-300A0503	NominalRangeModulationFractions	FL	2	0
-300A0504	NominalRangeModulatedRegionDepths	FL	2	0
-300A0505	DepthDoseParametersSequence	SQ	1	0
-300A0506	DeliveredDepthDoseParametersSequence	SQ	1	0
-300A0507	DeliveredDistalDepthFraction	FL	1	0
-300A0508	DeliveredDistalDepth	FL	1	0
-300A0509	DeliveredNominalRangeModulationFractions	FL	2	0
-300A0510	DeliveredNominalRangeModulatedRegionDepths	FL	2	0
-300A0511	DeliveredReferenceDoseDefinition	CS	1	0
-300A0512	ReferenceDoseDefinition	CS	1	0
-300A0600	RTControlPointIndex	US	1	0
-300A0601	RadiationGenerationModeIndex	US	1	0
-300A0602	ReferencedDefinedDeviceIndex	US	1	0
-300A0603	RadiationDoseIdentificationIndex	US	1	0
-300A0604	NumberOfRTControlPoints	US	1	0
-300A0605	ReferencedRadiationGenerationModeIndex	US	1	0
-300A0606	TreatmentPositionIndex	US	1	0
-300A0607	ReferencedDeviceIndex	US	1	0
-300A0608	TreatmentPositionGroupLabel	LO	1	0
-300A0609	TreatmentPositionGroupUID	UI	1	0
-300A060A	TreatmentPositionGroupSequence	SQ	1	0
-300A060B	ReferencedTreatmentPositionIndex	US	1	0
-300A060C	ReferencedRadiationDoseIdentificationIndex	US	1	0
-300A060D	RTAccessoryHolderWaterEquivalentThickness	FD	1	0
-300A060E	ReferencedRTAccessoryHolderDeviceIndex	US	1	0
-300A060F	RTAccessoryHolderSlotExistenceFlag	CS	1	0
-300A0610	RTAccessoryHolderSlotSequence	SQ	1	0
-300A0611	RTAccessoryHolderSlotID	LO	1	0
-300A0612	RTAccessoryHolderSlotDistance	FD	1	0
-300A0613	RTAccessorySlotDistance	FD	1	0
-300A0614	RTAccessoryHolderDefinitionSequence	SQ	1	0
-300A0615	RTAccessoryDeviceSlotID	LO	1	0
-300A0616	RTRadiationSequence	SQ	1	0
-300A0617	RadiationDoseSequence	SQ	1	0
-300A0618	RadiationDoseIdentificationSequence	SQ	1	0
-300A0619	RadiationDoseIdentificationLabel	LO	1	0
-300A061A	ReferenceDoseType	CS	1	0
-300A061B	PrimaryDoseValueIndicator	CS	1	0
-300A061C	DoseValuesSequence	SQ	1	0
-300A061D	DoseValuePurpose	CS	1-n	0
-300A061E	ReferenceDosePointCoordinates	FD	3	0
-300A061F	RadiationDoseValuesParametersSequence	SQ	1	0
-300A0620	MetersetToDoseMappingSequence	SQ	1	0
-300A0621	ExpectedInVivoMeasurementValuesSequence	SQ	1	0
-300A0622	ExpectedInVivoMeasurementValueIndex	US	1	0
-300A0623	RadiationDoseInVivoMeasurementLabel	LO	1	0
-300A0624	RadiationDoseCentralAxisDisplacement	FD	2	0
-300A0625	RadiationDoseValue	FD	1	0
-300A0626	RadiationDoseSourceToSkinDistance	FD	1	0
-300A0627	RadiationDoseMeasurementPointCoordinates	FD	3	0
-300A0628	RadiationDoseSourceToExternalContourDistance	FD	1	0
-300A0629	RTToleranceSetSequence	SQ	1	0
-300A062A	RTToleranceSetLabel	LO	1	0
-300A062B	AttributeToleranceValuesSequence	SQ	1	0
-300A062C	ToleranceValue	FD	1	0
-300A062D	PatientSupportPositionToleranceSequence	SQ	1	0
-300A062E	TreatmentTimeLimit	FD	1	0
-300A062F	CArmPhotonElectronControlPointSequence	SQ	1	0
-300A0630	ReferencedRTRadiationSequence	SQ	1	0
-300A0631	ReferencedRTInstanceSequence	SQ	1	0
-300A0632	ReferencedRTPatientSetupSequence	SQ	1	1
-300A0634	SourceToPatientSurfaceDistance	FD	1	0
-300A0635	TreatmentMachineSpecialModeCodeSequence	SQ	1	0
-300A0636	IntendedNumberOfFractions	US	1	0
-300A0637	RTRadiationSetIntent	CS	1	0
-300A0638	RTRadiationPhysicalAndGeometricContentDetailFlag	CS	1	0
-300A0639	RTRecordFlag	CS	1	0
-300A063A	TreatmentDeviceIdentificationSequence	SQ	1	0
-300A063B	ReferencedRTPhysicianIntentSequence	SQ	1	0
-300A063C	CumulativeMeterset	FD	1	0
-300A063D	DeliveryRate	FD	1	0
-300A063E	DeliveryRateUnitSequence	SQ	1	0
-300A063F	TreatmentPositionSequence	SQ	1	0
-300A0640	RadiationSourceAxisDistance	FD	1	0
-300A0641	NumberOfRTBeamLimitingDevices	US	1	0
-300A0642	RTBeamLimitingDeviceProximalDistance	FD	1	0
-300A0643	RTBeamLimitingDeviceDistalDistance	FD	1	0
-300A0644	ParallelRTBeamDelimiterDeviceOrientationLabelCodeSequence	SQ	1	0
-300A0645	BeamModifierOrientationAngle	FD	1	0
-300A0646	FixedRTBeamDelimiterDeviceSequence	SQ	1	0
-300A0647	ParallelRTBeamDelimiterDeviceSequence	SQ	1	0
-300A0648	NumberOfParallelRTBeamDelimiters	US	1	0
-300A0649	ParallelRTBeamDelimiterBoundaries	FD	2-n	0
-300A064A	ParallelRTBeamDelimiterPositions	FD	2-n	0
-300A064B	RTBeamLimitingDeviceOffset	FD	2	0
-300A064C	RTBeamDelimiterGeometrySequence	SQ	1	0
-300A064D	RTBeamLimitingDeviceDefinitionSequence	SQ	1	0
-300A064E	ParallelRTBeamDelimiterOpeningMode	CS	1	0
-300A064F	ParallelRTBeamDelimiterLeafMountingSide	CS	1-n	0
-300A0650	PatientSetupUID	UI	1	1
-300A0651	WedgeDefinitionSequence	SQ	1	0
-300A0652	RadiationBeamWedgeAngle	FD	1	0
-300A0653	RadiationBeamWedgeThinEdgeDistance	FD	1	0
-300A0654	RadiationBeamEffectiveWedgeAngle	FD	1	0
-300A0655	NumberOfWedgePositions	US	1	0
-300A0656	RTBeamLimitingDeviceOpeningSequence	SQ	1	0
-300A0657	NumberOfRTBeamLimitingDeviceOpenings	US	1	0
-300A0658	RadiationDosimeterUnitSequence	SQ	1	0
-300A0659	RTDeviceDistanceReferenceLocationCodeSequence	SQ	1	0
-300A065A	RadiationDeviceConfigurationAndCommissioningKeySequence	SQ	1	0
-300A065B	PatientSupportPositionParameterSequence	SQ	1	0
-300A065C	PatientSupportPositionSpecificationMethod	CS	1	0
-300A065D	PatientSupportPositionDeviceParameterSequence	SQ	1	0
-300A065E	DeviceOrderIndex	US	1	0
-300A065F	PatientSupportPositionParameterOrderIndex	US	1	0
-300A0660	PatientSupportPositionDeviceToleranceSequence	SQ	1	0
-300A0661	PatientSupportPositionToleranceOrderIndex	US	1	0
-300A0662	CompensatorDefinitionSequence	SQ	1	0
-300A0663	CompensatorMapOrientation	CS	1	0
-300A0664	CompensatorProximalThicknessMap	OF	1	0
-300A0665	CompensatorDistalThicknessMap	OF	1	0
-300A0666	CompensatorBasePlaneOffset	FD	1	0
-300A0667	CompensatorShapeFabricationCodeSequence	SQ	1	0
-300A0668	CompensatorShapeSequence	SQ	1	0
-300A0669	RadiationBeamCompensatorMillingToolDiameter	FD	1	0
-300A066A	BlockDefinitionSequence	SQ	1	0
-300A066B	BlockEdgeData	OF	1	0
-300A066C	BlockOrientation	CS	1	0
-300A066D	RadiationBeamBlockThickness	FD	1	0
-300A066E	RadiationBeamBlockSlabThickness	FD	1	0
-300A066F	BlockEdgeDataSequence	SQ	1	0
-300A0670	NumberOfRTAccessoryHolders	US	1	0
-300A0671	GeneralAccessoryDefinitionSequence	SQ	1	0
-300A0672	NumberOfGeneralAccessories	US	1	0
-300A0673	BolusDefinitionSequence	SQ	1	0
-300A0674	NumberOfBoluses	US	1	0
-300A0675	EquipmentFrameOfReferenceUID	UI	1	0
-300A0676	EquipmentFrameOfReferenceDescription	ST	1	0
-300A0677	EquipmentReferencePointCoordinatesSequence	SQ	1	0
-300A0678	EquipmentReferencePointCodeSequence	SQ	1	0
-300A0679	RTBeamLimitingDeviceAngle	FD	1	0
-300A067A	SourceRollAngle	FD	1	0
-300A067B	RadiationGenerationModeSequence	SQ	1	0
-300A067C	RadiationGenerationModeLabel	SH	1	0
-300A067D	RadiationGenerationModeDescription	ST	1	0
-300A067E	RadiationGenerationModeMachineCodeSequence	SQ	1	0
-300A067F	RadiationTypeCodeSequence	SQ	1	0
-300A0680	NominalEnergy	DS	1	0
-300A0681	MinimumNominalEnergy	DS	1	0
-300A0682	MaximumNominalEnergy	DS	1	0
-300A0683	RadiationFluenceModifierCodeSequence	SQ	1	0
-300A0684	EnergyUnitCodeSequence	SQ	1	0
-300A0685	NumberOfRadiationGenerationModes	US	1	0
-300A0686	PatientSupportDevicesSequence	SQ	1	0
-300A0687	NumberOfPatientSupportDevices	US	1	0
-300A0688	RTBeamModifierDefinitionDistance	FD	1	0
-300A0689	BeamAreaLimitSequence	SQ	1	0
-300A068A	ReferencedRTPrescriptionSequence	SQ	1	0
-300A0700	TreatmentSessionUID	UI	1	0
-300A0701	RTRadiationUsage	CS	1	0
-300A0702	ReferencedRTRadiationSetSequence	SQ	1	0
-300A0703	ReferencedRTRadiationRecordSequence	SQ	1	0
-300A0704	RTRadiationSetDeliveryNumber	US	1	0
-300A0705	ClinicalFractionNumber	US	1	0
-300A0706	RTTreatmentFractionCompletionStatus	CS	1	0
-300A0707	RTRadiationSetUsage	CS	1	0
-300A0708	TreatmentDeliveryContinuationFlag	CS	1	0
-300A0709	TreatmentRecordContentOrigin	CS	1	0
-300A0714	RTTreatmentTerminationStatus	CS	1	0
-300A0715	RTTreatmentTerminationReasonCodeSequence	SQ	1	0
-300A0716	MachineSpecificTreatmentTerminationCodeSequence	SQ	1	0
-300A0722	RTRadiationSalvageRecordControlPointSequence	SQ	1	0
-300A0723	StartingMetersetValueKnownFlag	CS	1	0
-300A0730	TreatmentTerminationDescription	ST	1	0
-300A0731	TreatmentToleranceViolationSequence	SQ	1	0
-300A0732	TreatmentToleranceViolationCategory	CS	1	0
-300A0733	TreatmentToleranceViolationAttributeSequence	SQ	1	0
-300A0734	TreatmentToleranceViolationDescription	ST	1	0
-300A0735	TreatmentToleranceViolationIdentification	ST	1	0
-300A0736	TreatmentToleranceViolationDateTime	DT	1	0
-300A073A	RecordedRTControlPointDateTime	DT	1	0
-300A073B	ReferencedRadiationRTControlPointIndex	US	1	0
-300A073E	AlternateValueSequence	SQ	1	0
-300A073F	ConfirmationSequence	SQ	1	0
-300A0740	InterlockSequence	SQ	1	0
-300A0741	InterlockDateTime	DT	1	0
-300A0742	InterlockDescription	ST	1	0
-300A0743	InterlockOriginatingDeviceSequence	SQ	1	0
-300A0744	InterlockCodeSequence	SQ	1	0
-300A0745	InterlockResolutionCodeSequence	SQ	1	0
-300A0746	InterlockResolutionUserSequence	SQ	1	0
-300A0760	OverrideDateTime	DT	1	0
-300A0761	TreatmentToleranceViolationTypeCodeSequence	SQ	1	0
-300A0762	TreatmentToleranceViolationCauseCodeSequence	SQ	1	0
-300A0772	MeasuredMetersetToDoseMappingSequence	SQ	1	0
-300A0773	ReferencedExpectedInVivoMeasurementValueIndex	US	1	0
-300A0774	DoseMeasurementDeviceCodeSequence	SQ	1	0
-300A0780	AdditionalParameterRecordingInstanceSequence	SQ	1	0
-300A0783	InterlockOriginDescription	ST	1	0
-300A0784	RTPatientPositionScopeSequence	SQ	1	0
-300A0785	ReferencedTreatmentPositionGroupUID	UI	1	0
-300A0786	RadiationOrderIndex	US	1	0
-300A0787	OmittedRadiationSequence	SQ	1	0
-300A0788	ReasonForOmissionCodeSequence	SQ	1	0
-300A0789	RTDeliveryStartPatientPositionSequence	SQ	1	0
-300A078A	RTTreatmentPreparationPatientPositionSequence	SQ	1	0
-300A078B	ReferencedRTTreatmentPreparationSequence	SQ	1	0
-300A078C	ReferencedPatientSetupPhotoSequence	SQ	1	0
-300A078D	PatientTreatmentPreparationMethodCodeSequence	SQ	1	0
-300A078E	PatientTreatmentPreparationProcedureParameterDescription	LT	1	0
-300A078F	PatientTreatmentPreparationDeviceSequence	SQ	1	0
-300A0790	PatientTreatmentPreparationProcedureSequence	SQ	1	0
-300A0791	PatientTreatmentPreparationProcedureCodeSequence	SQ	1	0
-300A0792	PatientTreatmentPreparationMethodDescription	LT	1	0
-300A0793	PatientTreatmentPreparationProcedureParameterSequence	SQ	1	0
-300A0794	PatientSetupPhotoDescription	LT	1	0
-300A0795	PatientTreatmentPreparationProcedureIndex	US	1	0
-300A0796	ReferencedPatientSetupProcedureIndex	US	1	0
-300A0797	RTRadiationTaskSequence	SQ	1	0
-300A0798	RTPatientPositionDisplacementSequence	SQ	1	0
-300A0799	RTPatientPositionSequence	SQ	1	0
-300A079A	DisplacementReferenceLabel	LO	1	0
-300A079B	DisplacementMatrix	FD	16	0
-300A079C	PatientSupportDisplacementSequence	SQ	1	0
-300A079D	DisplacementReferenceLocationCodeSequence	SQ	1	0
-300A079E	RTRadiationSetDeliveryUsage	CS	1	0
-300C0002	ReferencedRTPlanSequence	SQ	1	0
-300C0004	ReferencedBeamSequence	SQ	1	0
-300C0006	ReferencedBeamNumber	IS	1	0
-300C0007	ReferencedReferenceImageNumber	IS	1	0
-300C0008	StartCumulativeMetersetWeight	DS	1	0
-300C0009	EndCumulativeMetersetWeight	DS	1	0
-300C000A	ReferencedBrachyApplicationSetupSequence	SQ	1	0
-300C000C	ReferencedBrachyApplicationSetupNumber	IS	1	0
-300C000E	ReferencedSourceNumber	IS	1	0
-300C0020	ReferencedFractionGroupSequence	SQ	1	0
-300C0022	ReferencedFractionGroupNumber	IS	1	0
-300C0040	ReferencedVerificationImageSequence	SQ	1	0
-300C0042	ReferencedReferenceImageSequence	SQ	1	0
-300C0050	ReferencedDoseReferenceSequence	SQ	1	0
-300C0051	ReferencedDoseReferenceNumber	IS	1	0
-300C0055	BrachyReferencedDoseReferenceSequence	SQ	1	0
-300C0060	ReferencedStructureSetSequence	SQ	1	0
-300C006A	ReferencedPatientSetupNumber	IS	1	0
-300C0080	ReferencedDoseSequence	SQ	1	0
-300C00A0	ReferencedToleranceTableNumber	IS	1	0
-300C00B0	ReferencedBolusSequence	SQ	1	0
-300C00C0	ReferencedWedgeNumber	IS	1	0
-300C00D0	ReferencedCompensatorNumber	IS	1	0
-300C00E0	ReferencedBlockNumber	IS	1	0
-300C00F0	ReferencedControlPointIndex	IS	1	0
-300C00F2	ReferencedControlPointSequence	SQ	1	0
-300C00F4	ReferencedStartControlPointIndex	IS	1	0
-300C00F6	ReferencedStopControlPointIndex	IS	1	0
-300C0100	ReferencedRangeShifterNumber	IS	1	0
-300C0102	ReferencedLateralSpreadingDeviceNumber	IS	1	0
-300C0104	ReferencedRangeModulatorNumber	IS	1	0
-300C0111	OmittedBeamTaskSequence	SQ	1	0
-300C0112	ReasonForOmission	CS	1	0
-300C0113	ReasonForOmissionDescription	LO	1	0
-300C0114	PrescriptionOverviewSequence	SQ	1	0
-300C0115	TotalPrescriptionDose	FL	1	0
-300C0116	PlanOverviewSequence	SQ	1	0
-300C0117	PlanOverviewIndex	US	1	0
-300C0118	ReferencedPlanOverviewIndex	US	1	0
-300C0119	NumberOfFractionsIncluded	US	1	0
-300C0120	DoseCalibrationConditionsSequence	SQ	1	0
-300C0121	AbsorbedDoseToMetersetRatio	FD	1	0
-300C0122	DelineatedRadiationFieldSize	FD	2	0
-300C0123	DoseCalibrationConditionsVerifiedFlag	CS	1	0
-300C0124	CalibrationReferencePointDepth	FD	1	0
-300C0125	GatingBeamHoldTransitionSequence	SQ	1	0
-300C0126	BeamHoldTransition	CS	1	0
-300C0127	BeamHoldTransitionDateTime	DT	1	0
-300C0128	BeamHoldOriginatingDeviceSequence	SQ	1	0
-300E0002	ApprovalStatus	CS	1	0
-300E0004	ReviewDate	DA	1	0
-300E0005	ReviewTime	TM	1	0
-300E0008	ReviewerName	PN	1	0
-30100001	RadiobiologicalDoseEffectSequence	SQ	1	0
-30100002	RadiobiologicalDoseEffectFlag	CS	1	0
-30100003	EffectiveDoseCalculationMethodCategoryCodeSequence	SQ	1	0
-30100004	EffectiveDoseCalculationMethodCodeSequence	SQ	1	0
-30100005	EffectiveDoseCalculationMethodDescription	LO	1	0
-30100006	ConceptualVolumeUID	UI	1	0
-30100007	OriginatingSOPInstanceReferenceSequence	SQ	1	0
-30100008	ConceptualVolumeConstituentSequence	SQ	1	0
-30100009	EquivalentConceptualVolumeInstanceReferenceSequence	SQ	1	0
-3010000A	EquivalentConceptualVolumesSequence	SQ	1	0
-3010000B	ReferencedConceptualVolumeUID	UI	1	0
-3010000C	ConceptualVolumeCombinationExpression	UT	1	0
-3010000D	ConceptualVolumeConstituentIndex	US	1	0
-3010000E	ConceptualVolumeCombinationFlag	CS	1	0
-3010000F	ConceptualVolumeCombinationDescription	ST	1	0
-30100010	ConceptualVolumeSegmentationDefinedFlag	CS	1	0
-30100011	ConceptualVolumeSegmentationReferenceSequence	SQ	1	0
-30100012	ConceptualVolumeConstituentSegmentationReferenceSequence	SQ	1	0
-30100013	ConstituentConceptualVolumeUID	UI	1	0
-30100014	DerivationConceptualVolumeSequence	SQ	1	0
-30100015	SourceConceptualVolumeUID	UI	1	0
-30100016	ConceptualVolumeDerivationAlgorithmSequence	SQ	1	0
-30100017	ConceptualVolumeDescription	ST	1	0
-30100018	SourceConceptualVolumeSequence	SQ	1	0
-30100019	AuthorIdentificationSequence	SQ	1	0
-3010001A	ManufacturerModelVersion	LO	1	0
-3010001B	DeviceAlternateIdentifier	UC	1	0
-3010001C	DeviceAlternateIdentifierType	CS	1	0
-3010001D	DeviceAlternateIdentifierFormat	LT	1	0
-3010001E	SegmentationCreationTemplateLabel	LO	1	0
-3010001F	SegmentationTemplateUID	UI	1	0
-30100020	ReferencedSegmentReferenceIndex	US	1	0
-30100021	SegmentReferenceSequence	SQ	1	0
-30100022	SegmentReferenceIndex	US	1	0
-30100023	DirectSegmentReferenceSequence	SQ	1	0
-30100024	CombinationSegmentReferenceSequence	SQ	1	0
-30100025	ConceptualVolumeSequence	SQ	1	0
-30100026	SegmentedRTAccessoryDeviceSequence	SQ	1	0
-30100027	SegmentCharacteristicsSequence	SQ	1	0
-30100028	RelatedSegmentCharacteristicsSequence	SQ	1	0
-30100029	SegmentCharacteristicsPrecedence	US	1	0
-3010002A	RTSegmentAnnotationSequence	SQ	1	0
-3010002B	SegmentAnnotationCategoryCodeSequence	SQ	1	0
-3010002C	SegmentAnnotationTypeCodeSequence	SQ	1	0
-3010002D	DeviceLabel	LO	1	0
-3010002E	DeviceTypeCodeSequence	SQ	1	0
-3010002F	SegmentAnnotationTypeModifierCodeSequence	SQ	1	0
-30100030	PatientEquipmentRelationshipCodeSequence	SQ	1	0
-30100031	ReferencedFiducialsUID	UI	1	0
-30100032	PatientTreatmentOrientationSequence	SQ	1	0
-30100033	UserContentLabel	SH	1	0
-30100034	UserContentLongLabel	LO	1	0
-30100035	EntityLabel	SH	1	0
-30100036	EntityName	LO	1	0
-30100037	EntityDescription	ST	1	0
-30100038	EntityLongLabel	LO	1	0
-30100039	DeviceIndex	US	1	0
-3010003A	RTTreatmentPhaseIndex	US	1	0
-3010003B	RTTreatmentPhaseUID	UI	1	0
-3010003C	RTPrescriptionIndex	US	1	0
-3010003D	RTSegmentAnnotationIndex	US	1	0
-3010003E	BasisRTTreatmentPhaseIndex	US	1	0
-3010003F	RelatedRTTreatmentPhaseIndex	US	1	0
-30100040	ReferencedRTTreatmentPhaseIndex	US	1	0
-30100041	ReferencedRTPrescriptionIndex	US	1	0
-30100042	ReferencedParentRTPrescriptionIndex	US	1	0
-30100043	ManufacturerDeviceIdentifier	ST	1	0
-30100044	InstanceLevelReferencedPerformedProcedureStepSequence	SQ	1	0
-30100045	RTTreatmentPhaseIntentPresenceFlag	CS	1	0
-30100046	RadiotherapyTreatmentType	CS	1	0
-30100047	TeletherapyRadiationType	CS	1-n	0
-30100048	BrachytherapySourceType	CS	1-n	0
-30100049	ReferencedRTTreatmentPhaseSequence	SQ	1	0
-3010004A	ReferencedDirectSegmentInstanceSequence	SQ	1	0
-3010004B	IntendedRTTreatmentPhaseSequence	SQ	1	0
-3010004C	IntendedPhaseStartDate	DA	1	0
-3010004D	IntendedPhaseEndDate	DA	1	0
-3010004E	RTTreatmentPhaseIntervalSequence	SQ	1	0
-3010004F	TemporalRelationshipIntervalAnchor	CS	1	0
-30100050	MinimumNumberOfIntervalDays	FD	1	0
-30100051	MaximumNumberOfIntervalDays	FD	1	0
-30100052	PertinentSOPClassesInStudy	UI	1-n	0
-30100053	PertinentSOPClassesInSeries	UI	1-n	0
-30100054	RTPrescriptionLabel	LO	1	0
-30100055	RTPhysicianIntentPredecessorSequence	SQ	1	0
-30100056	RTTreatmentApproachLabel	LO	1	0
-30100057	RTPhysicianIntentSequence	SQ	1	0
-30100058	RTPhysicianIntentIndex	US	1	0
-30100059	RTTreatmentIntentType	CS	1	0
-3010005A	RTPhysicianIntentNarrative	UT	1	0
-3010005B	RTProtocolCodeSequence	SQ	1	0
-3010005C	ReasonForSuperseding	ST	1	0
-3010005D	RTDiagnosisCodeSequence	SQ	1	0
-3010005E	ReferencedRTPhysicianIntentIndex	US	1	0
-3010005F	RTPhysicianIntentInputInstanceSequence	SQ	1	0
-30100060	RTAnatomicPrescriptionSequence	SQ	1	0
-30100061	PriorTreatmentDoseDescription	UT	1	0
-30100062	PriorTreatmentReferenceSequence	SQ	1	0
-30100063	DosimetricObjectiveEvaluationScope	CS	1	0
-30100064	TherapeuticRoleCategoryCodeSequence	SQ	1	0
-30100065	TherapeuticRoleTypeCodeSequence	SQ	1	0
-30100066	ConceptualVolumeOptimizationPrecedence	US	1	0
-30100067	ConceptualVolumeCategoryCodeSequence	SQ	1	0
-30100068	ConceptualVolumeBlockingConstraint	CS	1	0
-30100069	ConceptualVolumeTypeCodeSequence	SQ	1	0
-3010006A	ConceptualVolumeTypeModifierCodeSequence	SQ	1	0
-3010006B	RTPrescriptionSequence	SQ	1	0
-3010006C	DosimetricObjectiveSequence	SQ	1	0
-3010006D	DosimetricObjectiveTypeCodeSequence	SQ	1	0
-3010006E	DosimetricObjectiveUID	UI	1	0
-3010006F	ReferencedDosimetricObjectiveUID	UI	1	0
-30100070	DosimetricObjectiveParameterSequence	SQ	1	0
-30100071	ReferencedDosimetricObjectivesSequence	SQ	1	0
-30100073	AbsoluteDosimetricObjectiveFlag	CS	1	0
-30100074	DosimetricObjectiveWeight	FD	1	0
-30100075	DosimetricObjectivePurpose	CS	1	0
-30100076	PlanningInputInformationSequence	SQ	1	0
-30100077	TreatmentSite	LO	1	0
-30100078	TreatmentSiteCodeSequence	SQ	1	0
-30100079	FractionPatternSequence	SQ	1	0
-3010007A	TreatmentTechniqueNotes	UT	1	0
-3010007B	PrescriptionNotes	UT	1	0
-3010007C	NumberOfIntervalFractions	IS	1	0
-3010007D	NumberOfFractions	US	1	0
-3010007E	IntendedDeliveryDuration	US	1	0
-3010007F	FractionationNotes	UT	1	0
-30100080	RTTreatmentTechniqueCodeSequence	SQ	1	0
-30100081	PrescriptionNotesSequence	SQ	1	0
-30100082	FractionBasedRelationshipSequence	SQ	1	0
-30100083	FractionBasedRelationshipIntervalAnchor	CS	1	0
-30100084	MinimumHoursBetweenFractions	FD	1	0
-30100085	IntendedFractionStartTime	TM	1-n	0
-30100086	IntendedStartDayOfWeek	LT	1	0
-30100087	WeekdayFractionPatternSequence	SQ	1	0
-30100088	DeliveryTimeStructureCodeSequence	SQ	1	0
-30100089	TreatmentSiteModifierCodeSequence	SQ	1	0
-30100090	RoboticBaseLocationIndicator	CS	1	0
-30100091	RoboticPathNodeSetCodeSequence	SQ	1	0
-30100092	RoboticNodeIdentifier	UL	1	0
-30100093	RTTreatmentSourceCoordinates	FD	3	0
-30100094	RadiationSourceCoordinateSystemYawAngle	FD	1	0
-30100095	RadiationSourceCoordinateSystemRollAngle	FD	1	0
-30100096	RadiationSourceCoordinateSystemPitchAngle	FD	1	0
-30100097	RoboticPathControlPointSequence	SQ	1	0
-30100098	TomotherapeuticControlPointSequence	SQ	1	0
-30100099	TomotherapeuticLeafOpenDurations	FD	1-n	0
-3010009A	TomotherapeuticLeafInitialClosedDurations	FD	1-n	0
-40000010	Arbitrary	LT	1	1
-40004000	TextComments	LT	1	1
-40080040	ResultsID	SH	1	1
-40080042	ResultsIDIssuer	LO	1	1
-40080050	ReferencedInterpretationSequence	SQ	1	1
-400800FF	ReportProductionStatusTrial	CS	1	1
-40080100	InterpretationRecordedDate	DA	1	1
-40080101	InterpretationRecordedTime	TM	1	1
-40080102	InterpretationRecorder	PN	1	1
-40080103	ReferenceToRecordedSound	LO	1	1
-40080108	InterpretationTranscriptionDate	DA	1	1
-40080109	InterpretationTranscriptionTime	TM	1	1
-4008010A	InterpretationTranscriber	PN	1	1
-4008010B	InterpretationText	ST	1	1
-4008010C	InterpretationAuthor	PN	1	1
-40080111	InterpretationApproverSequence	SQ	1	1
-40080112	InterpretationApprovalDate	DA	1	1
-40080113	InterpretationApprovalTime	TM	1	1
-40080114	PhysicianApprovingInterpretation	PN	1	1
-40080115	InterpretationDiagnosisDescription	LT	1	1
-40080117	InterpretationDiagnosisCodeSequence	SQ	1	1
-40080118	ResultsDistributionListSequence	SQ	1	1
-40080119	DistributionName	PN	1	1
-4008011A	DistributionAddress	LO	1	1
-40080200	InterpretationID	SH	1	1
-40080202	InterpretationIDIssuer	LO	1	1
-40080210	InterpretationTypeID	CS	1	1
-40080212	InterpretationStatusID	CS	1	1
-40080300	Impressions	ST	1	1
-40084000	ResultsComments	ST	1	1
-40100001	LowEnergyDetectors	CS	1	0
-40100002	HighEnergyDetectors	CS	1	0
-40100004	DetectorGeometrySequence	SQ	1	0
-40101001	ThreatROIVoxelSequence	SQ	1	0
-40101004	ThreatROIBase	FL	3	0
-40101005	ThreatROIExtents	FL	3	0
-40101006	ThreatROIBitmap	OB	1	0
-40101007	RouteSegmentID	SH	1	0
-40101008	GantryType	CS	1	0
-40101009	OOIOwnerType	CS	1	0
-4010100A	RouteSegmentSequence	SQ	1	0
-40101010	PotentialThreatObjectID	US	1	0
-40101011	ThreatSequence	SQ	1	0
-40101012	ThreatCategory	CS	1	0
-40101013	ThreatCategoryDescription	LT	1	0
-40101014	ATDAbilityAssessment	CS	1	0
-40101015	ATDAssessmentFlag	CS	1	0
-40101016	ATDAssessmentProbability	FL	1	0
-40101017	Mass	FL	1	0
-40101018	Density	FL	1	0
-40101019	ZEffective	FL	1	0
-4010101A	BoardingPassID	SH	1	0
-4010101B	CenterOfMass	FL	3	0
-4010101C	CenterOfPTO	FL	3	0
-4010101D	BoundingPolygon	FL	6-n	0
-4010101E	RouteSegmentStartLocationID	SH	1	0
-4010101F	RouteSegmentEndLocationID	SH	1	0
-40101020	RouteSegmentLocationIDType	CS	1	0
-40101021	AbortReason	CS	1-n	0
-40101023	VolumeOfPTO	FL	1	0
-40101024	AbortFlag	CS	1	0
-40101025	RouteSegmentStartTime	DT	1	0
-40101026	RouteSegmentEndTime	DT	1	0
-40101027	TDRType	CS	1	0
-40101028	InternationalRouteSegment	CS	1	0
-40101029	ThreatDetectionAlgorithmAndVersion	LO	1-n	0
-4010102A	AssignedLocation	SH	1	0
-4010102B	AlarmDecisionTime	DT	1	0
-40101031	AlarmDecision	CS	1	0
-40101033	NumberOfTotalObjects	US	1	0
-40101034	NumberOfAlarmObjects	US	1	0
-40101037	PTORepresentationSequence	SQ	1	0
-40101038	ATDAssessmentSequence	SQ	1	0
-40101039	TIPType	CS	1	0
-4010103A	DICOSVersion	CS	1	0
-40101041	OOIOwnerCreationTime	DT	1	0
-40101042	OOIType	CS	1	0
-40101043	OOISize	FL	3	0
-40101044	AcquisitionStatus	CS	1	0
-40101045	BasisMaterialsCodeSequence	SQ	1	0
-40101046	PhantomType	CS	1	0
-40101047	OOIOwnerSequence	SQ	1	0
-40101048	ScanType	CS	1	0
-40101051	ItineraryID	LO	1	0
-40101052	ItineraryIDType	SH	1	0
-40101053	ItineraryIDAssigningAuthority	LO	1	0
-40101054	RouteID	SH	1	0
-40101055	RouteIDAssigningAuthority	SH	1	0
-40101056	InboundArrivalType	CS	1	0
-40101058	CarrierID	SH	1	0
-40101059	CarrierIDAssigningAuthority	CS	1	0
-40101060	SourceOrientation	FL	3	0
-40101061	SourcePosition	FL	3	0
-40101062	BeltHeight	FL	1	0
-40101064	AlgorithmRoutingCodeSequence	SQ	1	0
-40101067	TransportClassification	CS	1	0
-40101068	OOITypeDescriptor	LT	1	0
-40101069	TotalProcessingTime	FL	1	0
-4010106C	DetectorCalibrationData	OB	1	0
-4010106D	AdditionalScreeningPerformed	CS	1	0
-4010106E	AdditionalInspectionSelectionCriteria	CS	1	0
-4010106F	AdditionalInspectionMethodSequence	SQ	1	0
-40101070	AITDeviceType	CS	1	0
-40101071	QRMeasurementsSequence	SQ	1	0
-40101072	TargetMaterialSequence	SQ	1	0
-40101073	SNRThreshold	FD	1	0
-40101075	ImageScaleRepresentation	DS	1	0
-40101076	ReferencedPTOSequence	SQ	1	0
-40101077	ReferencedTDRInstanceSequence	SQ	1	0
-40101078	PTOLocationDescription	ST	1	0
-40101079	AnomalyLocatorIndicatorSequence	SQ	1	0
-4010107A	AnomalyLocatorIndicator	FL	3	0
-4010107B	PTORegionSequence	SQ	1	0
-4010107C	InspectionSelectionCriteria	CS	1	0
-4010107D	SecondaryInspectionMethodSequence	SQ	1	0
-4010107E	PRCSToRCSOrientation	DS	6	0
-4FFE0001	MACParametersSequence	SQ	1	0
-52009229	SharedFunctionalGroupsSequence	SQ	1	0
-52009230	PerFrameFunctionalGroupsSequence	SQ	1	0
-54000100	WaveformSequence	SQ	1	0
-54000110	ChannelMinimumValue	OB|OW	1	0
-54000112	ChannelMaximumValue	OB|OW	1	0
-54001004	WaveformBitsAllocated	US	1	0
-54001006	WaveformSampleInterpretation	CS	1	0
-5400100A	WaveformPaddingValue	OB|OW	1	0
-54001010	WaveformData	OB|OW	1	0
-56000010	FirstOrderPhaseCorrectionAngle	OF	1	0
-56000020	SpectroscopyData	OF	1	0
-7FE00001	ExtendedOffsetTable	OV	1	0
-7FE00002	ExtendedOffsetTableLengths	OV	1	0
-7FE00008	FloatPixelData	OF	1	0
-7FE00009	DoubleFloatPixelData	OD	1	0
-7FE00010	PixelData	OB|OW	1	0
-7FE00020	CoefficientsSDVN	OW	1	1
-7FE00030	CoefficientsSDHN	OW	1	1
-7FE00040	CoefficientsSDDN	OW	1	1
-FFFAFFFA	DigitalSignaturesSequence	SQ	1	0
-FFFCFFFC	DataSetTrailingPadding	OB	1	0
-FFFEE000	Item	NONE	1	0
-FFFEE00D	ItemDelimitationItem	NONE	1	0
-FFFEE0DD	SequenceDelimitationItem	NONE	1	0
+00000000	CommandGroupLength	Command Group Length	UL	1	0
+00000001	CommandLengthToEnd	Command Length To End	UL	1	1
+00000002	AffectedSOPClassUID	Affected SOP Class UID	UI	1	0
+00000003	RequestedSOPClassUID	Requested SOP Class UID	UI	1	0
+00000010	CommandRecognitionCode	Command Recognition Code	SH	1	1
+00000100	CommandField	Command Field	US	1	0
+00000110	MessageID	Message ID	US	1	0
+00000120	MessageIDBeingRespondedTo	Message ID Being Responded To	US	1	0
+00000200	Initiator	Initiator	AE	1	1
+00000300	Receiver	Receiver	AE	1	1
+00000400	FindLocation	Find Location	AE	1	1
+00000600	MoveDestination	Move Destination	AE	1	0
+00000700	Priority	Priority	US	1	0
+00000800	CommandDataSetType	Command Data Set Type	US	1	0
+00000850	NumberOfMatches	Number Of Matches	US	1	1
+00000860	ResponseSequenceNumber	Response Sequence Number	US	1	1
+00000900	Status	Status	US	1	0
+00000901	OffendingElement	Offending Element	AT	1-n	0
+00000902	ErrorComment	Error Comment	LO	1	0
+00000903	ErrorID	Error ID	US	1	0
+00001000	AffectedSOPInstanceUID	Affected SOP Instance UID	UI	1	0
+00001001	RequestedSOPInstanceUID	Requested SOP Instance UID	UI	1	0
+00001002	EventTypeID	Event Type ID	US	1	0
+00001005	AttributeIdentifierList	Attribute Identifier List	AT	1-n	0
+00001008	ActionTypeID	Action Type ID	US	1	0
+00001020	NumberOfRemainingSuboperations	Number Of Remaining Suboperations	US	1	0
+00001021	NumberOfCompletedSuboperations	Number Of Completed Suboperations	US	1	0
+00001022	NumberOfFailedSuboperations	Number Of Failed Suboperations	US	1	0
+00001023	NumberOfWarningSuboperations	Number Of Warning Suboperations	US	1	0
+00001030	MoveOriginatorApplicationEntityTitle	Move Originator Application Entity Title	AE	1	0
+00001031	MoveOriginatorMessageID	Move Originator Message ID	US	1	0
+00004000	DialogReceiver	Dialog Receiver	LT	1	1
+00004010	TerminalType	Terminal Type	LT	1	1
+00005010	MessageSetID	Message Set ID	SH	1	1
+00005020	EndMessageID	End Message ID	SH	1	1
+00005110	DisplayFormat	Display Format	LT	1	1
+00005120	PagePositionID	Page Position ID	LT	1	1
+00005130	TextFormatID	Text Format ID	CS	1	1
+00005140	NormalReverse	Normal Reverse	CS	1	1
+00005150	AddGrayScale	Add Gray Scale	CS	1	1
+00005160	Borders	Borders	CS	1	1
+00005170	Copies	Copies	IS	1	1
+00005180	CommandMagnificationType	Command Magnification Type	CS	1	1
+00005190	Erase	Erase	CS	1	1
+000051A0	Print	Print	CS	1	1
+000051B0	Overlays	Overlays	US	1-n	1
+00020000	FileMetaInformationGroupLength	File Meta Information Group Length	UL	1	0
+00020001	FileMetaInformationVersion	File Meta Information Version	OB	1	0
+00020002	MediaStorageSOPClassUID	Media Storage SOP Class UID	UI	1	0
+00020003	MediaStorageSOPInstanceUID	Media Storage SOP Instance UID	UI	1	0
+00020010	TransferSyntaxUID	Transfer Syntax UID	UI	1	0
+00020012	ImplementationClassUID	Implementation Class UID	UI	1	0
+00020013	ImplementationVersionName	Implementation Version Name	SH	1	0
+00020016	SourceApplicationEntityTitle	Source Application Entity Title	AE	1	0
+00020017	SendingApplicationEntityTitle	Sending Application Entity Title	AE	1	0
+00020018	ReceivingApplicationEntityTitle	Receiving Application Entity Title	AE	1	0
+00020026	SourcePresentationAddress	Source Presentation Address	UR	1	0
+00020027	SendingPresentationAddress	Sending Presentation Address	UR	1	0
+00020028	ReceivingPresentationAddress	Receiving Presentation Address	UR	1	0
+00020031	RTVMetaInformationVersion	RTV Meta Information Version	OB	1	0
+00020032	RTVCommunicationSOPClassUID	RTV Communication SOP Class UID	UI	1	0
+00020033	RTVCommunicationSOPInstanceUID	RTV Communication SOP Instance UID	UI	1	0
+00020035	RTVSourceIdentifier	RTV Source Identifier	OB	1	0
+00020036	RTVFlowIdentifier	RTV Flow Identifier	OB	1	0
+00020037	RTVFlowRTPSamplingRate	RTV Flow RTP Sampling Rate	UL	1	0
+00020038	RTVFlowActualFrameDuration	RTV Flow Actual Frame Duration	FD	1	0
+00020100	PrivateInformationCreatorUID	Private Information Creator UID	UI	1	0
+00020102	PrivateInformation	Private Information	OB	1	0
+00041130	FileSetID	File Set ID	CS	1	0
+00041141	FileSetDescriptorFileID	File Set Descriptor File ID	CS	1-8	0
+00041142	SpecificCharacterSetOfFileSetDescriptorFile	Specific Character Set Of File Set Descriptor File	CS	1	0
+00041200	OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity	Offset Of The First Directory Record Of The Root Directory Entity	UL	1	0
+00041202	OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity	Offset Of The Last Directory Record Of The Root Directory Entity	UL	1	0
+00041212	FileSetConsistencyFlag	File Set Consistency Flag	US	1	0
+00041220	DirectoryRecordSequence	Directory Record Sequence	SQ	1	0
+00041400	OffsetOfTheNextDirectoryRecord	Offset Of The Next Directory Record	UL	1	0
+00041410	RecordInUseFlag	Record In Use Flag	US	1	0
+00041420	OffsetOfReferencedLowerLevelDirectoryEntity	Offset Of Referenced Lower Level Directory Entity	UL	1	0
+00041430	DirectoryRecordType	Directory Record Type	CS	1	0
+00041432	PrivateRecordUID	Private Record UID	UI	1	0
+00041500	ReferencedFileID	Referenced File ID	CS	1-8	0
+00041504	MRDRDirectoryRecordOffset	MRDR Directory Record Offset	UL	1	1
+00041510	ReferencedSOPClassUIDInFile	Referenced SOP Class UID In File	UI	1	0
+00041511	ReferencedSOPInstanceUIDInFile	Referenced SOP Instance UID In File	UI	1	0
+00041512	ReferencedTransferSyntaxUIDInFile	Referenced Transfer Syntax UID In File	UI	1	0
+0004151A	ReferencedRelatedGeneralSOPClassUIDInFile	Referenced Related General SOP Class UID In File	UI	1-n	0
+00041600	NumberOfReferences	Number Of References	UL	1	1
+00060001	CurrentFrameFunctionalGroupsSequence	Current Frame Functional Groups Sequence	SQ	1	0
+00080001	LengthToEnd	Length To End	UL	1	1
+00080005	SpecificCharacterSet	Specific Character Set	CS	1-n	0
+00080006	LanguageCodeSequence	Language Code Sequence	SQ	1	0
+00080008	ImageType	Image Type	CS	2-n	0
+00080010	RecognitionCode	Recognition Code	SH	1	1
+00080012	InstanceCreationDate	Instance Creation Date	DA	1	0
+00080013	InstanceCreationTime	Instance Creation Time	TM	1	0
+00080014	InstanceCreatorUID	Instance Creator UID	UI	1	0
+00080015	InstanceCoercionDateTime	Instance Coercion Date Time	DT	1	0
+00080016	SOPClassUID	SOP Class UID	UI	1	0
+00080017	AcquisitionUID	Acquisition UID	UI	1	0
+00080018	SOPInstanceUID	SOP Instance UID	UI	1	0
+00080019	PyramidUID	Pyramid UID	UI	1	0
+0008001A	RelatedGeneralSOPClassUID	Related General SOP Class UID	UI	1-n	0
+0008001B	OriginalSpecializedSOPClassUID	Original Specialized SOP Class UID	UI	1	0
+00080020	StudyDate	Study Date	DA	1	0
+00080021	SeriesDate	Series Date	DA	1	0
+00080022	AcquisitionDate	Acquisition Date	DA	1	0
+00080023	ContentDate	Content Date	DA	1	0
+00080024	OverlayDate	Overlay Date	DA	1	1
+00080025	CurveDate	Curve Date	DA	1	1
+0008002A	AcquisitionDateTime	Acquisition Date Time	DT	1	0
+00080030	StudyTime	Study Time	TM	1	0
+00080031	SeriesTime	Series Time	TM	1	0
+00080032	AcquisitionTime	Acquisition Time	TM	1	0
+00080033	ContentTime	Content Time	TM	1	0
+00080034	OverlayTime	Overlay Time	TM	1	1
+00080035	CurveTime	Curve Time	TM	1	1
+00080040	DataSetType	Data Set Type	US	1	1
+00080041	DataSetSubtype	Data Set Subtype	LO	1	1
+00080042	NuclearMedicineSeriesType	Nuclear Medicine Series Type	CS	1	1
+00080050	AccessionNumber	Accession Number	SH	1	0
+00080051	IssuerOfAccessionNumberSequence	Issuer Of Accession Number Sequence	SQ	1	0
+00080052	QueryRetrieveLevel	Query Retrieve Level	CS	1	0
+00080053	QueryRetrieveView	Query Retrieve View	CS	1	0
+00080054	RetrieveAETitle	Retrieve AE Title	AE	1-n	0
+00080055	StationAETitle	Station AE Title	AE	1	0
+00080056	InstanceAvailability	Instance Availability	CS	1	0
+00080058	FailedSOPInstanceUIDList	Failed SOP Instance UID List	UI	1-n	0
+00080060	Modality	Modality	CS	1	0
+00080061	ModalitiesInStudy	Modalities In Study	CS	1-n	0
+00080062	SOPClassesInStudy	SOP Classes In Study	UI	1-n	0
+00080063	AnatomicRegionsInStudyCodeSequence	Anatomic Regions In Study Code Sequence	SQ	1	0
+00080064	ConversionType	Conversion Type	CS	1	0
+00080068	PresentationIntentType	Presentation Intent Type	CS	1	0
+00080070	Manufacturer	Manufacturer	LO	1	0
+00080080	InstitutionName	Institution Name	LO	1	0
+00080081	InstitutionAddress	Institution Address	ST	1	0
+00080082	InstitutionCodeSequence	Institution Code Sequence	SQ	1	0
+00080090	ReferringPhysicianName	Referring Physician Name	PN	1	0
+00080092	ReferringPhysicianAddress	Referring Physician Address	ST	1	0
+00080094	ReferringPhysicianTelephoneNumbers	Referring Physician Telephone Numbers	SH	1-n	0
+00080096	ReferringPhysicianIdentificationSequence	Referring Physician Identification Sequence	SQ	1	0
+0008009C	ConsultingPhysicianName	Consulting Physician Name	PN	1-n	0
+0008009D	ConsultingPhysicianIdentificationSequence	Consulting Physician Identification Sequence	SQ	1	0
+00080100	CodeValue	Code Value	SH	1	0
+00080101	ExtendedCodeValue	Extended Code Value	LO	1	0
+00080102	CodingSchemeDesignator	Coding Scheme Designator	SH	1	0
+00080103	CodingSchemeVersion	Coding Scheme Version	SH	1	0
+00080104	CodeMeaning	Code Meaning	LO	1	0
+00080105	MappingResource	Mapping Resource	CS	1	0
+00080106	ContextGroupVersion	Context Group Version	DT	1	0
+00080107	ContextGroupLocalVersion	Context Group Local Version	DT	1	0
+00080108	ExtendedCodeMeaning	Extended Code Meaning	LT	1	0
+00080109	CodingSchemeResourcesSequence	Coding Scheme Resources Sequence	SQ	1	0
+0008010A	CodingSchemeURLType	Coding Scheme URL Type	CS	1	0
+0008010B	ContextGroupExtensionFlag	Context Group Extension Flag	CS	1	0
+0008010C	CodingSchemeUID	Coding Scheme UID	UI	1	0
+0008010D	ContextGroupExtensionCreatorUID	Context Group Extension Creator UID	UI	1	0
+0008010E	CodingSchemeURL	Coding Scheme URL	UR	1	0
+0008010F	ContextIdentifier	Context Identifier	CS	1	0
+00080110	CodingSchemeIdentificationSequence	Coding Scheme Identification Sequence	SQ	1	0
+00080112	CodingSchemeRegistry	Coding Scheme Registry	LO	1	0
+00080114	CodingSchemeExternalID	Coding Scheme External ID	ST	1	0
+00080115	CodingSchemeName	Coding Scheme Name	ST	1	0
+00080116	CodingSchemeResponsibleOrganization	Coding Scheme Responsible Organization	ST	1	0
+00080117	ContextUID	Context UID	UI	1	0
+00080118	MappingResourceUID	Mapping Resource UID	UI	1	0
+00080119	LongCodeValue	Long Code Value	UC	1	0
+00080120	URNCodeValue	URN Code Value	UR	1	0
+00080121	EquivalentCodeSequence	Equivalent Code Sequence	SQ	1	0
+00080122	MappingResourceName	Mapping Resource Name	LO	1	0
+00080123	ContextGroupIdentificationSequence	Context Group Identification Sequence	SQ	1	0
+00080124	MappingResourceIdentificationSequence	Mapping Resource Identification Sequence	SQ	1	0
+00080201	TimezoneOffsetFromUTC	Timezone Offset From UTC	SH	1	0
+00080220	ResponsibleGroupCodeSequence	Responsible Group Code Sequence	SQ	1	0
+00080221	EquipmentModality	Equipment Modality	CS	1	0
+00080222	ManufacturerRelatedModelGroup	Manufacturer Related Model Group	LO	1	0
+00080300	PrivateDataElementCharacteristicsSequence	Private Data Element Characteristics Sequence	SQ	1	0
+00080301	PrivateGroupReference	Private Group Reference	US	1	0
+00080302	PrivateCreatorReference	Private Creator Reference	LO	1	0
+00080303	BlockIdentifyingInformationStatus	Block Identifying Information Status	CS	1	0
+00080304	NonidentifyingPrivateElements	Nonidentifying Private Elements	US	1-n	0
+00080305	DeidentificationActionSequence	Deidentification Action Sequence	SQ	1	0
+00080306	IdentifyingPrivateElements	Identifying Private Elements	US	1-n	0
+00080307	DeidentificationAction	Deidentification Action	CS	1	0
+00080308	PrivateDataElement	Private Data Element	US	1	0
+00080309	PrivateDataElementValueMultiplicity	Private Data Element Value Multiplicity	UL	1-3	0
+0008030A	PrivateDataElementValueRepresentation	Private Data Element Value Representation	CS	1	0
+0008030B	PrivateDataElementNumberOfItems	Private Data Element Number Of Items	UL	1-2	0
+0008030C	PrivateDataElementName	Private Data Element Name	UC	1	0
+0008030D	PrivateDataElementKeyword	Private Data Element Keyword	UC	1	0
+0008030E	PrivateDataElementDescription	Private Data Element Description	UT	1	0
+0008030F	PrivateDataElementEncoding	Private Data Element Encoding	UT	1	0
+00080310	PrivateDataElementDefinitionSequence	Private Data Element Definition Sequence	SQ	1	0
+00081000	NetworkID	Network ID	AE	1	1
+00081010	StationName	Station Name	SH	1	0
+00081030	StudyDescription	Study Description	LO	1	0
+00081032	ProcedureCodeSequence	Procedure Code Sequence	SQ	1	0
+0008103E	SeriesDescription	Series Description	LO	1	0
+0008103F	SeriesDescriptionCodeSequence	Series Description Code Sequence	SQ	1	0
+00081040	InstitutionalDepartmentName	Institutional Department Name	LO	1	0
+00081041	InstitutionalDepartmentTypeCodeSequence	Institutional Department Type Code Sequence	SQ	1	0
+00081048	PhysiciansOfRecord	Physicians Of Record	PN	1-n	0
+00081049	PhysiciansOfRecordIdentificationSequence	Physicians Of Record Identification Sequence	SQ	1	0
+00081050	PerformingPhysicianName	Performing Physician Name	PN	1-n	0
+00081052	PerformingPhysicianIdentificationSequence	Performing Physician Identification Sequence	SQ	1	0
+00081060	NameOfPhysiciansReadingStudy	Name Of Physicians Reading Study	PN	1-n	0
+00081062	PhysiciansReadingStudyIdentificationSequence	Physicians Reading Study Identification Sequence	SQ	1	0
+00081070	OperatorsName	Operators Name	PN	1-n	0
+00081072	OperatorIdentificationSequence	Operator Identification Sequence	SQ	1	0
+00081080	AdmittingDiagnosesDescription	Admitting Diagnoses Description	LO	1-n	0
+00081084	AdmittingDiagnosesCodeSequence	Admitting Diagnoses Code Sequence	SQ	1	0
+00081088	PyramidDescription	Pyramid Description	LO	1	0
+00081090	ManufacturerModelName	Manufacturer Model Name	LO	1	0
+00081100	ReferencedResultsSequence	Referenced Results Sequence	SQ	1	1
+00081110	ReferencedStudySequence	Referenced Study Sequence	SQ	1	0
+00081111	ReferencedPerformedProcedureStepSequence	Referenced Performed Procedure Step Sequence	SQ	1	0
+00081115	ReferencedSeriesSequence	Referenced Series Sequence	SQ	1	0
+00081120	ReferencedPatientSequence	Referenced Patient Sequence	SQ	1	0
+00081125	ReferencedVisitSequence	Referenced Visit Sequence	SQ	1	0
+00081130	ReferencedOverlaySequence	Referenced Overlay Sequence	SQ	1	1
+00081134	ReferencedStereometricInstanceSequence	Referenced Stereometric Instance Sequence	SQ	1	0
+0008113A	ReferencedWaveformSequence	Referenced Waveform Sequence	SQ	1	0
+00081140	ReferencedImageSequence	Referenced Image Sequence	SQ	1	0
+00081145	ReferencedCurveSequence	Referenced Curve Sequence	SQ	1	1
+0008114A	ReferencedInstanceSequence	Referenced Instance Sequence	SQ	1	0
+0008114B	ReferencedRealWorldValueMappingInstanceSequence	Referenced Real World Value Mapping Instance Sequence	SQ	1	0
+00081150	ReferencedSOPClassUID	Referenced SOP Class UID	UI	1	0
+00081155	ReferencedSOPInstanceUID	Referenced SOP Instance UID	UI	1	0
+00081156	DefinitionSourceSequence	Definition Source Sequence	SQ	1	0
+0008115A	SOPClassesSupported	SOP Classes Supported	UI	1-n	0
+00081160	ReferencedFrameNumber	Referenced Frame Number	IS	1-n	0
+00081161	SimpleFrameList	Simple Frame List	UL	1-n	0
+00081162	CalculatedFrameList	Calculated Frame List	UL	3-3n	0
+00081163	TimeRange	Time Range	FD	2	0
+00081164	FrameExtractionSequence	Frame Extraction Sequence	SQ	1	0
+00081167	MultiFrameSourceSOPInstanceUID	Multi Frame Source SOP Instance UID	UI	1	0
+00081190	RetrieveURL	Retrieve URL	UR	1	0
+00081195	TransactionUID	Transaction UID	UI	1	0
+00081196	WarningReason	Warning Reason	US	1	0
+00081197	FailureReason	Failure Reason	US	1	0
+00081198	FailedSOPSequence	Failed SOP Sequence	SQ	1	0
+00081199	ReferencedSOPSequence	Referenced SOP Sequence	SQ	1	0
+0008119A	OtherFailuresSequence	Other Failures Sequence	SQ	1	0
+00081200	StudiesContainingOtherReferencedInstancesSequence	Studies Containing Other Referenced Instances Sequence	SQ	1	0
+00081250	RelatedSeriesSequence	Related Series Sequence	SQ	1	0
+00082110	LossyImageCompressionRetired	Lossy Image Compression Retired	CS	1	1
+00082111	DerivationDescription	Derivation Description	ST	1	0
+00082112	SourceImageSequence	Source Image Sequence	SQ	1	0
+00082120	StageName	Stage Name	SH	1	0
+00082122	StageNumber	Stage Number	IS	1	0
+00082124	NumberOfStages	Number Of Stages	IS	1	0
+00082127	ViewName	View Name	SH	1	0
+00082128	ViewNumber	View Number	IS	1	0
+00082129	NumberOfEventTimers	Number Of Event Timers	IS	1	0
+0008212A	NumberOfViewsInStage	Number Of Views In Stage	IS	1	0
+00082130	EventElapsedTimes	Event Elapsed Times	DS	1-n	0
+00082132	EventTimerNames	Event Timer Names	LO	1-n	0
+00082133	EventTimerSequence	Event Timer Sequence	SQ	1	0
+00082134	EventTimeOffset	Event Time Offset	FD	1	0
+00082135	EventCodeSequence	Event Code Sequence	SQ	1	0
+00082142	StartTrim	Start Trim	IS	1	0
+00082143	StopTrim	Stop Trim	IS	1	0
+00082144	RecommendedDisplayFrameRate	Recommended Display Frame Rate	IS	1	0
+00082200	TransducerPosition	Transducer Position	CS	1	1
+00082204	TransducerOrientation	Transducer Orientation	CS	1	1
+00082208	AnatomicStructure	Anatomic Structure	CS	1	1
+00082218	AnatomicRegionSequence	Anatomic Region Sequence	SQ	1	0
+00082220	AnatomicRegionModifierSequence	Anatomic Region Modifier Sequence	SQ	1	0
+00082228	PrimaryAnatomicStructureSequence	Primary Anatomic Structure Sequence	SQ	1	0
+00082229	AnatomicStructureSpaceOrRegionSequence	Anatomic Structure Space Or Region Sequence	SQ	1	1
+00082230	PrimaryAnatomicStructureModifierSequence	Primary Anatomic Structure Modifier Sequence	SQ	1	0
+00082240	TransducerPositionSequence	Transducer Position Sequence	SQ	1	1
+00082242	TransducerPositionModifierSequence	Transducer Position Modifier Sequence	SQ	1	1
+00082244	TransducerOrientationSequence	Transducer Orientation Sequence	SQ	1	1
+00082246	TransducerOrientationModifierSequence	Transducer Orientation Modifier Sequence	SQ	1	1
+00082251	AnatomicStructureSpaceOrRegionCodeSequenceTrial	Anatomic Structure Space Or Region Code Sequence Trial	SQ	1	1
+00082253	AnatomicPortalOfEntranceCodeSequenceTrial	Anatomic Portal Of Entrance Code Sequence Trial	SQ	1	1
+00082255	AnatomicApproachDirectionCodeSequenceTrial	Anatomic Approach Direction Code Sequence Trial	SQ	1	1
+00082256	AnatomicPerspectiveDescriptionTrial	Anatomic Perspective Description Trial	ST	1	1
+00082257	AnatomicPerspectiveCodeSequenceTrial	Anatomic Perspective Code Sequence Trial	SQ	1	1
+00082258	AnatomicLocationOfExaminingInstrumentDescriptionTrial	Anatomic Location Of Examining Instrument Description Trial	ST	1	1
+00082259	AnatomicLocationOfExaminingInstrumentCodeSequenceTrial	Anatomic Location Of Examining Instrument Code Sequence Trial	SQ	1	1
+0008225A	AnatomicStructureSpaceOrRegionModifierCodeSequenceTrial	Anatomic Structure Space Or Region Modifier Code Sequence Trial	SQ	1	1
+0008225C	OnAxisBackgroundAnatomicStructureCodeSequenceTrial	On Axis Background Anatomic Structure Code Sequence Trial	SQ	1	1
+00083001	AlternateRepresentationSequence	Alternate Representation Sequence	SQ	1	0
+00083002	AvailableTransferSyntaxUID	Available Transfer Syntax UID	UI	1-n	0
+00083010	IrradiationEventUID	Irradiation Event UID	UI	1-n	0
+00083011	SourceIrradiationEventSequence	Source Irradiation Event Sequence	SQ	1	0
+00083012	RadiopharmaceuticalAdministrationEventUID	Radiopharmaceutical Administration Event UID	UI	1	0
+00084000	IdentifyingComments	Identifying Comments	LT	1	1
+00089007	FrameType	Frame Type	CS	4	0
+00089092	ReferencedImageEvidenceSequence	Referenced Image Evidence Sequence	SQ	1	0
+00089121	ReferencedRawDataSequence	Referenced Raw Data Sequence	SQ	1	0
+00089123	CreatorVersionUID	Creator Version UID	UI	1	0
+00089124	DerivationImageSequence	Derivation Image Sequence	SQ	1	0
+00089154	SourceImageEvidenceSequence	Source Image Evidence Sequence	SQ	1	0
+00089205	PixelPresentation	Pixel Presentation	CS	1	0
+00089206	VolumetricProperties	Volumetric Properties	CS	1	0
+00089207	VolumeBasedCalculationTechnique	Volume Based Calculation Technique	CS	1	0
+00089208	ComplexImageComponent	Complex Image Component	CS	1	0
+00089209	AcquisitionContrast	Acquisition Contrast	CS	1	0
+00089215	DerivationCodeSequence	Derivation Code Sequence	SQ	1	0
+00089237	ReferencedPresentationStateSequence	Referenced Presentation State Sequence	SQ	1	0
+00089410	ReferencedOtherPlaneSequence	Referenced Other Plane Sequence	SQ	1	0
+00089458	FrameDisplaySequence	Frame Display Sequence	SQ	1	0
+00089459	RecommendedDisplayFrameRateInFloat	Recommended Display Frame Rate In Float	FL	1	0
+00089460	SkipFrameRangeFlag	Skip Frame Range Flag	CS	1	0
+00100010	PatientName	Patient Name	PN	1	0
+00100020	PatientID	Patient ID	LO	1	0
+00100021	IssuerOfPatientID	Issuer Of Patient ID	LO	1	0
+00100022	TypeOfPatientID	Type Of Patient ID	CS	1	0
+00100024	IssuerOfPatientIDQualifiersSequence	Issuer Of Patient ID Qualifiers Sequence	SQ	1	0
+00100026	SourcePatientGroupIdentificationSequence	Source Patient Group Identification Sequence	SQ	1	0
+00100027	GroupOfPatientsIdentificationSequence	Group Of Patients Identification Sequence	SQ	1	0
+00100028	SubjectRelativePositionInImage	Subject Relative Position In Image	US	3	0
+00100030	PatientBirthDate	Patient Birth Date	DA	1	0
+00100032	PatientBirthTime	Patient Birth Time	TM	1	0
+00100033	PatientBirthDateInAlternativeCalendar	Patient Birth Date In Alternative Calendar	LO	1	0
+00100034	PatientDeathDateInAlternativeCalendar	Patient Death Date In Alternative Calendar	LO	1	0
+00100035	PatientAlternativeCalendar	Patient Alternative Calendar	CS	1	0
+00100040	PatientSex	Patient Sex	CS	1	0
+00100050	PatientInsurancePlanCodeSequence	Patient Insurance Plan Code Sequence	SQ	1	0
+00100101	PatientPrimaryLanguageCodeSequence	Patient Primary Language Code Sequence	SQ	1	0
+00100102	PatientPrimaryLanguageModifierCodeSequence	Patient Primary Language Modifier Code Sequence	SQ	1	0
+00100200	QualityControlSubject	Quality Control Subject	CS	1	0
+00100201	QualityControlSubjectTypeCodeSequence	Quality Control Subject Type Code Sequence	SQ	1	0
+00100212	StrainDescription	Strain Description	UC	1	0
+00100213	StrainNomenclature	Strain Nomenclature	LO	1	0
+00100214	StrainStockNumber	Strain Stock Number	LO	1	0
+00100215	StrainSourceRegistryCodeSequence	Strain Source Registry Code Sequence	SQ	1	0
+00100216	StrainStockSequence	Strain Stock Sequence	SQ	1	0
+00100217	StrainSource	Strain Source	LO	1	0
+00100218	StrainAdditionalInformation	Strain Additional Information	UT	1	0
+00100219	StrainCodeSequence	Strain Code Sequence	SQ	1	0
+00100221	GeneticModificationsSequence	Genetic Modifications Sequence	SQ	1	0
+00100222	GeneticModificationsDescription	Genetic Modifications Description	UC	1	0
+00100223	GeneticModificationsNomenclature	Genetic Modifications Nomenclature	LO	1	0
+00100229	GeneticModificationsCodeSequence	Genetic Modifications Code Sequence	SQ	1	0
+00101000	OtherPatientIDs	Other Patient I Ds	LO	1-n	1
+00101001	OtherPatientNames	Other Patient Names	PN	1-n	0
+00101002	OtherPatientIDsSequence	Other Patient I Ds Sequence	SQ	1	0
+00101005	PatientBirthName	Patient Birth Name	PN	1	0
+00101010	PatientAge	Patient Age	AS	1	0
+00101020	PatientSize	Patient Size	DS	1	0
+00101021	PatientSizeCodeSequence	Patient Size Code Sequence	SQ	1	0
+00101022	PatientBodyMassIndex	Patient Body Mass Index	DS	1	0
+00101023	MeasuredAPDimension	Measured AP Dimension	DS	1	0
+00101024	MeasuredLateralDimension	Measured Lateral Dimension	DS	1	0
+00101030	PatientWeight	Patient Weight	DS	1	0
+00101040	PatientAddress	Patient Address	LO	1	0
+00101050	InsurancePlanIdentification	Insurance Plan Identification	LO	1-n	1
+00101060	PatientMotherBirthName	Patient Mother Birth Name	PN	1	0
+00101080	MilitaryRank	Military Rank	LO	1	0
+00101081	BranchOfService	Branch Of Service	LO	1	0
+00101090	MedicalRecordLocator	Medical Record Locator	LO	1	1
+00101100	ReferencedPatientPhotoSequence	Referenced Patient Photo Sequence	SQ	1	0
+00102000	MedicalAlerts	Medical Alerts	LO	1-n	0
+00102110	Allergies	Allergies	LO	1-n	0
+00102150	CountryOfResidence	Country Of Residence	LO	1	0
+00102152	RegionOfResidence	Region Of Residence	LO	1	0
+00102154	PatientTelephoneNumbers	Patient Telephone Numbers	SH	1-n	0
+00102155	PatientTelecomInformation	Patient Telecom Information	LT	1	0
+00102160	EthnicGroup	Ethnic Group	SH	1	0
+00102180	Occupation	Occupation	SH	1	0
+001021A0	SmokingStatus	Smoking Status	CS	1	0
+001021B0	AdditionalPatientHistory	Additional Patient History	LT	1	0
+001021C0	PregnancyStatus	Pregnancy Status	US	1	0
+001021D0	LastMenstrualDate	Last Menstrual Date	DA	1	0
+001021F0	PatientReligiousPreference	Patient Religious Preference	LO	1	0
+00102201	PatientSpeciesDescription	Patient Species Description	LO	1	0
+00102202	PatientSpeciesCodeSequence	Patient Species Code Sequence	SQ	1	0
+00102203	PatientSexNeutered	Patient Sex Neutered	CS	1	0
+00102210	AnatomicalOrientationType	Anatomical Orientation Type	CS	1	0
+00102292	PatientBreedDescription	Patient Breed Description	LO	1	0
+00102293	PatientBreedCodeSequence	Patient Breed Code Sequence	SQ	1	0
+00102294	BreedRegistrationSequence	Breed Registration Sequence	SQ	1	0
+00102295	BreedRegistrationNumber	Breed Registration Number	LO	1	0
+00102296	BreedRegistryCodeSequence	Breed Registry Code Sequence	SQ	1	0
+00102297	ResponsiblePerson	Responsible Person	PN	1	0
+00102298	ResponsiblePersonRole	Responsible Person Role	CS	1	0
+00102299	ResponsibleOrganization	Responsible Organization	LO	1	0
+00104000	PatientComments	Patient Comments	LT	1	0
+00109431	ExaminedBodyThickness	Examined Body Thickness	FL	1	0
+00120010	ClinicalTrialSponsorName	Clinical Trial Sponsor Name	LO	1	0
+00120020	ClinicalTrialProtocolID	Clinical Trial Protocol ID	LO	1	0
+00120021	ClinicalTrialProtocolName	Clinical Trial Protocol Name	LO	1	0
+00120030	ClinicalTrialSiteID	Clinical Trial Site ID	LO	1	0
+00120031	ClinicalTrialSiteName	Clinical Trial Site Name	LO	1	0
+00120040	ClinicalTrialSubjectID	Clinical Trial Subject ID	LO	1	0
+00120042	ClinicalTrialSubjectReadingID	Clinical Trial Subject Reading ID	LO	1	0
+00120050	ClinicalTrialTimePointID	Clinical Trial Time Point ID	LO	1	0
+00120051	ClinicalTrialTimePointDescription	Clinical Trial Time Point Description	ST	1	0
+00120052	LongitudinalTemporalOffsetFromEvent	Longitudinal Temporal Offset From Event	FD	1	0
+00120053	LongitudinalTemporalEventType	Longitudinal Temporal Event Type	CS	1	0
+00120060	ClinicalTrialCoordinatingCenterName	Clinical Trial Coordinating Center Name	LO	1	0
+00120062	PatientIdentityRemoved	Patient Identity Removed	CS	1	0
+00120063	DeidentificationMethod	Deidentification Method	LO	1-n	0
+00120064	DeidentificationMethodCodeSequence	Deidentification Method Code Sequence	SQ	1	0
+00120071	ClinicalTrialSeriesID	Clinical Trial Series ID	LO	1	0
+00120072	ClinicalTrialSeriesDescription	Clinical Trial Series Description	LO	1	0
+00120081	ClinicalTrialProtocolEthicsCommitteeName	Clinical Trial Protocol Ethics Committee Name	LO	1	0
+00120082	ClinicalTrialProtocolEthicsCommitteeApprovalNumber	Clinical Trial Protocol Ethics Committee Approval Number	LO	1	0
+00120083	ConsentForClinicalTrialUseSequence	Consent For Clinical Trial Use Sequence	SQ	1	0
+00120084	DistributionType	Distribution Type	CS	1	0
+00120085	ConsentForDistributionFlag	Consent For Distribution Flag	CS	1	0
+00120086	EthicsCommitteeApprovalEffectivenessStartDate	Ethics Committee Approval Effectiveness Start Date	DA	1	0
+00120087	EthicsCommitteeApprovalEffectivenessEndDate	Ethics Committee Approval Effectiveness End Date	DA	1	0
+00140023	CADFileFormat	CAD File Format	ST	1	1
+00140024	ComponentReferenceSystem	Component Reference System	ST	1	1
+00140025	ComponentManufacturingProcedure	Component Manufacturing Procedure	ST	1	0
+00140028	ComponentManufacturer	Component Manufacturer	ST	1	0
+00140030	MaterialThickness	Material Thickness	DS	1-n	0
+00140032	MaterialPipeDiameter	Material Pipe Diameter	DS	1-n	0
+00140034	MaterialIsolationDiameter	Material Isolation Diameter	DS	1-n	0
+00140042	MaterialGrade	Material Grade	ST	1	0
+00140044	MaterialPropertiesDescription	Material Properties Description	ST	1	0
+00140045	MaterialPropertiesFileFormatRetired	Material Properties File Format Retired	ST	1	1
+00140046	MaterialNotes	Material Notes	LT	1	0
+00140050	ComponentShape	Component Shape	CS	1	0
+00140052	CurvatureType	Curvature Type	CS	1	0
+00140054	OuterDiameter	Outer Diameter	DS	1	0
+00140056	InnerDiameter	Inner Diameter	DS	1	0
+00140100	ComponentWelderIDs	Component Welder I Ds	LO	1-n	0
+00140101	SecondaryApprovalStatus	Secondary Approval Status	CS	1	0
+00140102	SecondaryReviewDate	Secondary Review Date	DA	1	0
+00140103	SecondaryReviewTime	Secondary Review Time	TM	1	0
+00140104	SecondaryReviewerName	Secondary Reviewer Name	PN	1	0
+00140105	RepairID	Repair ID	ST	1	0
+00140106	MultipleComponentApprovalSequence	Multiple Component Approval Sequence	SQ	1	0
+00140107	OtherApprovalStatus	Other Approval Status	CS	1-n	0
+00140108	OtherSecondaryApprovalStatus	Other Secondary Approval Status	CS	1-n	0
+00141010	ActualEnvironmentalConditions	Actual Environmental Conditions	ST	1	0
+00141020	ExpiryDate	Expiry Date	DA	1	0
+00141040	EnvironmentalConditions	Environmental Conditions	ST	1	0
+00142002	EvaluatorSequence	Evaluator Sequence	SQ	1	0
+00142004	EvaluatorNumber	Evaluator Number	IS	1	0
+00142006	EvaluatorName	Evaluator Name	PN	1	0
+00142008	EvaluationAttempt	Evaluation Attempt	IS	1	0
+00142012	IndicationSequence	Indication Sequence	SQ	1	0
+00142014	IndicationNumber	Indication Number	IS	1	0
+00142016	IndicationLabel	Indication Label	SH	1	0
+00142018	IndicationDescription	Indication Description	ST	1	0
+0014201A	IndicationType	Indication Type	CS	1-n	0
+0014201C	IndicationDisposition	Indication Disposition	CS	1	0
+0014201E	IndicationROISequence	Indication ROI Sequence	SQ	1	0
+00142030	IndicationPhysicalPropertySequence	Indication Physical Property Sequence	SQ	1	0
+00142032	PropertyLabel	Property Label	SH	1	0
+00142202	CoordinateSystemNumberOfAxes	Coordinate System Number Of Axes	IS	1	0
+00142204	CoordinateSystemAxesSequence	Coordinate System Axes Sequence	SQ	1	0
+00142206	CoordinateSystemAxisDescription	Coordinate System Axis Description	ST	1	0
+00142208	CoordinateSystemDataSetMapping	Coordinate System Data Set Mapping	CS	1	0
+0014220A	CoordinateSystemAxisNumber	Coordinate System Axis Number	IS	1	0
+0014220C	CoordinateSystemAxisType	Coordinate System Axis Type	CS	1	0
+0014220E	CoordinateSystemAxisUnits	Coordinate System Axis Units	CS	1	0
+00142210	CoordinateSystemAxisValues	Coordinate System Axis Values	OB	1	0
+00142220	CoordinateSystemTransformSequence	Coordinate System Transform Sequence	SQ	1	0
+00142222	TransformDescription	Transform Description	ST	1	0
+00142224	TransformNumberOfAxes	Transform Number Of Axes	IS	1	0
+00142226	TransformOrderOfAxes	Transform Order Of Axes	IS	1-n	0
+00142228	TransformedAxisUnits	Transformed Axis Units	CS	1	0
+0014222A	CoordinateSystemTransformRotationAndScaleMatrix	Coordinate System Transform Rotation And Scale Matrix	DS	1-n	0
+0014222C	CoordinateSystemTransformTranslationMatrix	Coordinate System Transform Translation Matrix	DS	1-n	0
+00143011	InternalDetectorFrameTime	Internal Detector Frame Time	DS	1	0
+00143012	NumberOfFramesIntegrated	Number Of Frames Integrated	DS	1	0
+00143020	DetectorTemperatureSequence	Detector Temperature Sequence	SQ	1	0
+00143022	SensorName	Sensor Name	ST	1	0
+00143024	HorizontalOffsetOfSensor	Horizontal Offset Of Sensor	DS	1	0
+00143026	VerticalOffsetOfSensor	Vertical Offset Of Sensor	DS	1	0
+00143028	SensorTemperature	Sensor Temperature	DS	1	0
+00143040	DarkCurrentSequence	Dark Current Sequence	SQ	1	0
+00143050	DarkCurrentCounts	Dark Current Counts	OB|OW	1	0
+00143060	GainCorrectionReferenceSequence	Gain Correction Reference Sequence	SQ	1	0
+00143070	AirCounts	Air Counts	OB|OW	1	0
+00143071	KVUsedInGainCalibration	KV Used In Gain Calibration	DS	1	0
+00143072	MAUsedInGainCalibration	MA Used In Gain Calibration	DS	1	0
+00143073	NumberOfFramesUsedForIntegration	Number Of Frames Used For Integration	DS	1	0
+00143074	FilterMaterialUsedInGainCalibration	Filter Material Used In Gain Calibration	LO	1	0
+00143075	FilterThicknessUsedInGainCalibration	Filter Thickness Used In Gain Calibration	DS	1	0
+00143076	DateOfGainCalibration	Date Of Gain Calibration	DA	1	0
+00143077	TimeOfGainCalibration	Time Of Gain Calibration	TM	1	0
+00143080	BadPixelImage	Bad Pixel Image	OB	1	0
+00143099	CalibrationNotes	Calibration Notes	LT	1	0
+00143100	LinearityCorrectionTechnique	Linearity Correction Technique	LT	1	0
+00143101	BeamHardeningCorrectionTechnique	Beam Hardening Correction Technique	LT	1	0
+00144002	PulserEquipmentSequence	Pulser Equipment Sequence	SQ	1	0
+00144004	PulserType	Pulser Type	CS	1	0
+00144006	PulserNotes	Pulser Notes	LT	1	0
+00144008	ReceiverEquipmentSequence	Receiver Equipment Sequence	SQ	1	0
+0014400A	AmplifierType	Amplifier Type	CS	1	0
+0014400C	ReceiverNotes	Receiver Notes	LT	1	0
+0014400E	PreAmplifierEquipmentSequence	Pre Amplifier Equipment Sequence	SQ	1	0
+0014400F	PreAmplifierNotes	Pre Amplifier Notes	LT	1	0
+00144010	TransmitTransducerSequence	Transmit Transducer Sequence	SQ	1	0
+00144011	ReceiveTransducerSequence	Receive Transducer Sequence	SQ	1	0
+00144012	NumberOfElements	Number Of Elements	US	1	0
+00144013	ElementShape	Element Shape	CS	1	0
+00144014	ElementDimensionA	Element Dimension A	DS	1	0
+00144015	ElementDimensionB	Element Dimension B	DS	1	0
+00144016	ElementPitchA	Element Pitch A	DS	1	0
+00144017	MeasuredBeamDimensionA	Measured Beam Dimension A	DS	1	0
+00144018	MeasuredBeamDimensionB	Measured Beam Dimension B	DS	1	0
+00144019	LocationOfMeasuredBeamDiameter	Location Of Measured Beam Diameter	DS	1	0
+0014401A	NominalFrequency	Nominal Frequency	DS	1	0
+0014401B	MeasuredCenterFrequency	Measured Center Frequency	DS	1	0
+0014401C	MeasuredBandwidth	Measured Bandwidth	DS	1	0
+0014401D	ElementPitchB	Element Pitch B	DS	1	0
+00144020	PulserSettingsSequence	Pulser Settings Sequence	SQ	1	0
+00144022	PulseWidth	Pulse Width	DS	1	0
+00144024	ExcitationFrequency	Excitation Frequency	DS	1	0
+00144026	ModulationType	Modulation Type	CS	1	0
+00144028	Damping	Damping	DS	1	0
+00144030	ReceiverSettingsSequence	Receiver Settings Sequence	SQ	1	0
+00144031	AcquiredSoundpathLength	Acquired Soundpath Length	DS	1	0
+00144032	AcquisitionCompressionType	Acquisition Compression Type	CS	1	0
+00144033	AcquisitionSampleSize	Acquisition Sample Size	IS	1	0
+00144034	RectifierSmoothing	Rectifier Smoothing	DS	1	0
+00144035	DACSequence	DAC Sequence	SQ	1	0
+00144036	DACType	DAC Type	CS	1	0
+00144038	DACGainPoints	DAC Gain Points	DS	1-n	0
+0014403A	DACTimePoints	DAC Time Points	DS	1-n	0
+0014403C	DACAmplitude	DAC Amplitude	DS	1-n	0
+00144040	PreAmplifierSettingsSequence	Pre Amplifier Settings Sequence	SQ	1	0
+00144050	TransmitTransducerSettingsSequence	Transmit Transducer Settings Sequence	SQ	1	0
+00144051	ReceiveTransducerSettingsSequence	Receive Transducer Settings Sequence	SQ	1	0
+00144052	IncidentAngle	Incident Angle	DS	1	0
+00144054	CouplingTechnique	Coupling Technique	ST	1	0
+00144056	CouplingMedium	Coupling Medium	ST	1	0
+00144057	CouplingVelocity	Coupling Velocity	DS	1	0
+00144058	ProbeCenterLocationX	Probe Center Location X	DS	1	0
+00144059	ProbeCenterLocationZ	Probe Center Location Z	DS	1	0
+0014405A	SoundPathLength	Sound Path Length	DS	1	0
+0014405C	DelayLawIdentifier	Delay Law Identifier	ST	1	0
+00144060	GateSettingsSequence	Gate Settings Sequence	SQ	1	0
+00144062	GateThreshold	Gate Threshold	DS	1	0
+00144064	VelocityOfSound	Velocity Of Sound	DS	1	0
+00144070	CalibrationSettingsSequence	Calibration Settings Sequence	SQ	1	0
+00144072	CalibrationProcedure	Calibration Procedure	ST	1	0
+00144074	ProcedureVersion	Procedure Version	SH	1	0
+00144076	ProcedureCreationDate	Procedure Creation Date	DA	1	0
+00144078	ProcedureExpirationDate	Procedure Expiration Date	DA	1	0
+0014407A	ProcedureLastModifiedDate	Procedure Last Modified Date	DA	1	0
+0014407C	CalibrationTime	Calibration Time	TM	1-n	0
+0014407E	CalibrationDate	Calibration Date	DA	1-n	0
+00144080	ProbeDriveEquipmentSequence	Probe Drive Equipment Sequence	SQ	1	0
+00144081	DriveType	Drive Type	CS	1	0
+00144082	ProbeDriveNotes	Probe Drive Notes	LT	1	0
+00144083	DriveProbeSequence	Drive Probe Sequence	SQ	1	0
+00144084	ProbeInductance	Probe Inductance	DS	1	0
+00144085	ProbeResistance	Probe Resistance	DS	1	0
+00144086	ReceiveProbeSequence	Receive Probe Sequence	SQ	1	0
+00144087	ProbeDriveSettingsSequence	Probe Drive Settings Sequence	SQ	1	0
+00144088	BridgeResistors	Bridge Resistors	DS	1	0
+00144089	ProbeOrientationAngle	Probe Orientation Angle	DS	1	0
+0014408B	UserSelectedGainY	User Selected Gain Y	DS	1	0
+0014408C	UserSelectedPhase	User Selected Phase	DS	1	0
+0014408D	UserSelectedOffsetX	User Selected Offset X	DS	1	0
+0014408E	UserSelectedOffsetY	User Selected Offset Y	DS	1	0
+00144091	ChannelSettingsSequence	Channel Settings Sequence	SQ	1	0
+00144092	ChannelThreshold	Channel Threshold	DS	1	0
+0014409A	ScannerSettingsSequence	Scanner Settings Sequence	SQ	1	0
+0014409B	ScanProcedure	Scan Procedure	ST	1	0
+0014409C	TranslationRateX	Translation Rate X	DS	1	0
+0014409D	TranslationRateY	Translation Rate Y	DS	1	0
+0014409F	ChannelOverlap	Channel Overlap	DS	1	0
+001440A0	ImageQualityIndicatorType	Image Quality Indicator Type	LO	1-n	0
+001440A1	ImageQualityIndicatorMaterial	Image Quality Indicator Material	LO	1-n	0
+001440A2	ImageQualityIndicatorSize	Image Quality Indicator Size	LO	1-n	0
+00145002	LINACEnergy	LINAC Energy	IS	1	0
+00145004	LINACOutput	LINAC Output	IS	1	0
+00145100	ActiveAperture	Active Aperture	US	1	0
+00145101	TotalAperture	Total Aperture	DS	1	0
+00145102	ApertureElevation	Aperture Elevation	DS	1	0
+00145103	MainLobeAngle	Main Lobe Angle	DS	1	0
+00145104	MainRoofAngle	Main Roof Angle	DS	1	0
+00145105	ConnectorType	Connector Type	CS	1	0
+00145106	WedgeModelNumber	Wedge Model Number	SH	1	0
+00145107	WedgeAngleFloat	Wedge Angle Float	DS	1	0
+00145108	WedgeRoofAngle	Wedge Roof Angle	DS	1	0
+00145109	WedgeElement1Position	Wedge Element 1 Position	CS	1	0
+0014510A	WedgeMaterialVelocity	Wedge Material Velocity	DS	1	0
+0014510B	WedgeMaterial	Wedge Material	SH	1	0
+0014510C	WedgeOffsetZ	Wedge Offset Z	DS	1	0
+0014510D	WedgeOriginOffsetX	Wedge Origin Offset X	DS	1	0
+0014510E	WedgeTimeDelay	Wedge Time Delay	DS	1	0
+0014510F	WedgeName	Wedge Name	SH	1	0
+00145110	WedgeManufacturerName	Wedge Manufacturer Name	SH	1	0
+00145111	WedgeDescription	Wedge Description	LO	1	0
+00145112	NominalBeamAngle	Nominal Beam Angle	DS	1	0
+00145113	WedgeOffsetX	Wedge Offset X	DS	1	0
+00145114	WedgeOffsetY	Wedge Offset Y	DS	1	0
+00145115	WedgeTotalLength	Wedge Total Length	DS	1	0
+00145116	WedgeInContactLength	Wedge In Contact Length	DS	1	0
+00145117	WedgeFrontGap	Wedge Front Gap	DS	1	0
+00145118	WedgeTotalHeight	Wedge Total Height	DS	1	0
+00145119	WedgeFrontHeight	Wedge Front Height	DS	1	0
+0014511A	WedgeRearHeight	Wedge Rear Height	DS	1	0
+0014511B	WedgeTotalWidth	Wedge Total Width	DS	1	0
+0014511C	WedgeInContactWidth	Wedge In Contact Width	DS	1	0
+0014511D	WedgeChamferHeight	Wedge Chamfer Height	DS	1	0
+0014511E	WedgeCurve	Wedge Curve	CS	1	0
+0014511F	RadiusAlongWedge	Radius Along Wedge	DS	1	0
+00160001	WhitePoint	White Point	DS	1	0
+00160002	PrimaryChromaticities	Primary Chromaticities	DS	3	0
+00160003	BatteryLevel	Battery Level	UT	1	0
+00160004	ExposureTimeInSeconds	Exposure Time In Seconds	DS	1	0
+00160005	FNumber	F Number	DS	1	0
+00160006	OECFRows	OECF Rows	IS	1	0
+00160007	OECFColumns	OECF Columns	IS	1	0
+00160008	OECFColumnNames	OECF Column Names	UC	1-n	0
+00160009	OECFValues	OECF Values	DS	1-n	0
+0016000A	SpatialFrequencyResponseRows	Spatial Frequency Response Rows	IS	1	0
+0016000B	SpatialFrequencyResponseColumns	Spatial Frequency Response Columns	IS	1	0
+0016000C	SpatialFrequencyResponseColumnNames	Spatial Frequency Response Column Names	UC	1-n	0
+0016000D	SpatialFrequencyResponseValues	Spatial Frequency Response Values	DS	1-n	0
+0016000E	ColorFilterArrayPatternRows	Color Filter Array Pattern Rows	IS	1	0
+0016000F	ColorFilterArrayPatternColumns	Color Filter Array Pattern Columns	IS	1	0
+00160010	ColorFilterArrayPatternValues	Color Filter Array Pattern Values	DS	1-n	0
+00160011	FlashFiringStatus	Flash Firing Status	US	1	0
+00160012	FlashReturnStatus	Flash Return Status	US	1	0
+00160013	FlashMode	Flash Mode	US	1	0
+00160014	FlashFunctionPresent	Flash Function Present	US	1	0
+00160015	FlashRedEyeMode	Flash Red Eye Mode	US	1	0
+00160016	ExposureProgram	Exposure Program	US	1	0
+00160017	SpectralSensitivity	Spectral Sensitivity	UT	1	0
+00160018	PhotographicSensitivity	Photographic Sensitivity	IS	1	0
+00160019	SelfTimerMode	Self Timer Mode	IS	1	0
+0016001A	SensitivityType	Sensitivity Type	US	1	0
+0016001B	StandardOutputSensitivity	Standard Output Sensitivity	IS	1	0
+0016001C	RecommendedExposureIndex	Recommended Exposure Index	IS	1	0
+0016001D	ISOSpeed	ISO Speed	IS	1	0
+0016001E	ISOSpeedLatitudeyyy	ISO Speed Latitudeyyy	IS	1	0
+0016001F	ISOSpeedLatitudezzz	ISO Speed Latitudezzz	IS	1	0
+00160020	EXIFVersion	EXIF Version	UT	1	0
+00160021	ShutterSpeedValue	Shutter Speed Value	DS	1	0
+00160022	ApertureValue	Aperture Value	DS	1	0
+00160023	BrightnessValue	Brightness Value	DS	1	0
+00160024	ExposureBiasValue	Exposure Bias Value	DS	1	0
+00160025	MaxApertureValue	Max Aperture Value	DS	1	0
+00160026	SubjectDistance	Subject Distance	DS	1	0
+00160027	MeteringMode	Metering Mode	US	1	0
+00160028	LightSource	Light Source	US	1	0
+00160029	FocalLength	Focal Length	DS	1	0
+0016002A	SubjectArea	Subject Area	IS	2-4	0
+0016002B	MakerNote	Maker Note	OB	1	0
+00160030	Temperature	Temperature	DS	1	0
+00160031	Humidity	Humidity	DS	1	0
+00160032	Pressure	Pressure	DS	1	0
+00160033	WaterDepth	Water Depth	DS	1	0
+00160034	Acceleration	Acceleration	DS	1	0
+00160035	CameraElevationAngle	Camera Elevation Angle	DS	1	0
+00160036	FlashEnergy	Flash Energy	DS	1-2	0
+00160037	SubjectLocation	Subject Location	IS	2	0
+00160038	PhotographicExposureIndex	Photographic Exposure Index	DS	1	0
+00160039	SensingMethod	Sensing Method	US	1	0
+0016003A	FileSource	File Source	US	1	0
+0016003B	SceneType	Scene Type	US	1	0
+00160041	CustomRendered	Custom Rendered	US	1	0
+00160042	ExposureMode	Exposure Mode	US	1	0
+00160043	WhiteBalance	White Balance	US	1	0
+00160044	DigitalZoomRatio	Digital Zoom Ratio	DS	1	0
+00160045	FocalLengthIn35mmFilm	Focal Length In 35mm Film	IS	1	0
+00160046	SceneCaptureType	Scene Capture Type	US	1	0
+00160047	GainControl	Gain Control	US	1	0
+00160048	Contrast	Contrast	US	1	0
+00160049	Saturation	Saturation	US	1	0
+0016004A	Sharpness	Sharpness	US	1	0
+0016004B	DeviceSettingDescription	Device Setting Description	OB	1	0
+0016004C	SubjectDistanceRange	Subject Distance Range	US	1	0
+0016004D	CameraOwnerName	Camera Owner Name	UT	1	0
+0016004E	LensSpecification	Lens Specification	DS	4	0
+0016004F	LensMake	Lens Make	UT	1	0
+00160050	LensModel	Lens Model	UT	1	0
+00160051	LensSerialNumber	Lens Serial Number	UT	1	0
+00160061	InteroperabilityIndex	Interoperability Index	CS	1	0
+00160062	InteroperabilityVersion	Interoperability Version	OB	1	0
+00160070	GPSVersionID	GPS Version ID	OB	1	0
+00160071	GPSLatitudeRef	GPS Latitude Ref	CS	1	0
+00160072	GPSLatitude	GPS Latitude	DS	3	0
+00160073	GPSLongitudeRef	GPS Longitude Ref	CS	1	0
+00160074	GPSLongitude	GPS Longitude	DS	3	0
+00160075	GPSAltitudeRef	GPS Altitude Ref	US	1	0
+00160076	GPSAltitude	GPS Altitude	DS	1	0
+00160077	GPSTimeStamp	GPS Time Stamp	DT	1	0
+00160078	GPSSatellites	GPS Satellites	UT	1	0
+00160079	GPSStatus	GPS Status	CS	1	0
+0016007A	GPSMeasureMode	GPS Measure Mode	CS	1	0
+0016007B	GPSDOP	GPSDOP	DS	1	0
+0016007C	GPSSpeedRef	GPS Speed Ref	CS	1	0
+0016007D	GPSSpeed	GPS Speed	DS	1	0
+0016007E	GPSTrackRef	GPS Track Ref	CS	1	0
+0016007F	GPSTrack	GPS Track	DS	1	0
+00160080	GPSImgDirectionRef	GPS Img Direction Ref	CS	1	0
+00160081	GPSImgDirection	GPS Img Direction	DS	1	0
+00160082	GPSMapDatum	GPS Map Datum	UT	1	0
+00160083	GPSDestLatitudeRef	GPS Dest Latitude Ref	CS	1	0
+00160084	GPSDestLatitude	GPS Dest Latitude	DS	3	0
+00160085	GPSDestLongitudeRef	GPS Dest Longitude Ref	CS	1	0
+00160086	GPSDestLongitude	GPS Dest Longitude	DS	3	0
+00160087	GPSDestBearingRef	GPS Dest Bearing Ref	CS	1	0
+00160088	GPSDestBearing	GPS Dest Bearing	DS	1	0
+00160089	GPSDestDistanceRef	GPS Dest Distance Ref	CS	1	0
+0016008A	GPSDestDistance	GPS Dest Distance	DS	1	0
+0016008B	GPSProcessingMethod	GPS Processing Method	OB	1	0
+0016008C	GPSAreaInformation	GPS Area Information	OB	1	0
+0016008D	GPSDateStamp	GPS Date Stamp	DT	1	0
+0016008E	GPSDifferential	GPS Differential	IS	1	0
+00161001	LightSourcePolarization	Light Source Polarization	CS	1	0
+00161002	EmitterColorTemperature	Emitter Color Temperature	DS	1	0
+00161003	ContactMethod	Contact Method	CS	1	0
+00161004	ImmersionMedia	Immersion Media	CS	1-n	0
+00161005	OpticalMagnificationFactor	Optical Magnification Factor	DS	1	0
+00180010	ContrastBolusAgent	Contrast Bolus Agent	LO	1	0
+00180012	ContrastBolusAgentSequence	Contrast Bolus Agent Sequence	SQ	1	0
+00180013	ContrastBolusT1Relaxivity	Contrast Bolus T1 Relaxivity	FL	1	0
+00180014	ContrastBolusAdministrationRouteSequence	Contrast Bolus Administration Route Sequence	SQ	1	0
+00180015	BodyPartExamined	Body Part Examined	CS	1	0
+00180020	ScanningSequence	Scanning Sequence	CS	1-n	0
+00180021	SequenceVariant	Sequence Variant	CS	1-n	0
+00180022	ScanOptions	Scan Options	CS	1-n	0
+00180023	MRAcquisitionType	MR Acquisition Type	CS	1	0
+00180024	SequenceName	Sequence Name	SH	1	0
+00180025	AngioFlag	Angio Flag	CS	1	0
+00180026	InterventionDrugInformationSequence	Intervention Drug Information Sequence	SQ	1	0
+00180027	InterventionDrugStopTime	Intervention Drug Stop Time	TM	1	0
+00180028	InterventionDrugDose	Intervention Drug Dose	DS	1	0
+00180029	InterventionDrugCodeSequence	Intervention Drug Code Sequence	SQ	1	0
+0018002A	AdditionalDrugSequence	Additional Drug Sequence	SQ	1	0
+00180030	Radionuclide	Radionuclide	LO	1-n	1
+00180031	Radiopharmaceutical	Radiopharmaceutical	LO	1	0
+00180032	EnergyWindowCenterline	Energy Window Centerline	DS	1	1
+00180033	EnergyWindowTotalWidth	Energy Window Total Width	DS	1-n	1
+00180034	InterventionDrugName	Intervention Drug Name	LO	1	0
+00180035	InterventionDrugStartTime	Intervention Drug Start Time	TM	1	0
+00180036	InterventionSequence	Intervention Sequence	SQ	1	0
+00180037	TherapyType	Therapy Type	CS	1	1
+00180038	InterventionStatus	Intervention Status	CS	1	0
+00180039	TherapyDescription	Therapy Description	CS	1	1
+0018003A	InterventionDescription	Intervention Description	ST	1	0
+00180040	CineRate	Cine Rate	IS	1	0
+00180042	InitialCineRunState	Initial Cine Run State	CS	1	0
+00180050	SliceThickness	Slice Thickness	DS	1	0
+00180060	KVP	KVP	DS	1	0
+00180070	CountsAccumulated	Counts Accumulated	IS	1	0
+00180071	AcquisitionTerminationCondition	Acquisition Termination Condition	CS	1	0
+00180072	EffectiveDuration	Effective Duration	DS	1	0
+00180073	AcquisitionStartCondition	Acquisition Start Condition	CS	1	0
+00180074	AcquisitionStartConditionData	Acquisition Start Condition Data	IS	1	0
+00180075	AcquisitionTerminationConditionData	Acquisition Termination Condition Data	IS	1	0
+00180080	RepetitionTime	Repetition Time	DS	1	0
+00180081	EchoTime	Echo Time	DS	1	0
+00180082	InversionTime	Inversion Time	DS	1	0
+00180083	NumberOfAverages	Number Of Averages	DS	1	0
+00180084	ImagingFrequency	Imaging Frequency	DS	1	0
+00180085	ImagedNucleus	Imaged Nucleus	SH	1	0
+00180086	EchoNumbers	Echo Numbers	IS	1-n	0
+00180087	MagneticFieldStrength	Magnetic Field Strength	DS	1	0
+00180088	SpacingBetweenSlices	Spacing Between Slices	DS	1	0
+00180089	NumberOfPhaseEncodingSteps	Number Of Phase Encoding Steps	IS	1	0
+00180090	DataCollectionDiameter	Data Collection Diameter	DS	1	0
+00180091	EchoTrainLength	Echo Train Length	IS	1	0
+00180093	PercentSampling	Percent Sampling	DS	1	0
+00180094	PercentPhaseFieldOfView	Percent Phase Field Of View	DS	1	0
+00180095	PixelBandwidth	Pixel Bandwidth	DS	1	0
+00181000	DeviceSerialNumber	Device Serial Number	LO	1	0
+00181002	DeviceUID	Device UID	UI	1	0
+00181003	DeviceID	Device ID	LO	1	0
+00181004	PlateID	Plate ID	LO	1	0
+00181005	GeneratorID	Generator ID	LO	1	0
+00181006	GridID	Grid ID	LO	1	0
+00181007	CassetteID	Cassette ID	LO	1	0
+00181008	GantryID	Gantry ID	LO	1	0
+00181009	UniqueDeviceIdentifier	Unique Device Identifier	UT	1	0
+0018100A	UDISequence	UDI Sequence	SQ	1	0
+0018100B	ManufacturerDeviceClassUID	Manufacturer Device Class UID	UI	1-n	0
+00181010	SecondaryCaptureDeviceID	Secondary Capture Device ID	LO	1	0
+00181011	HardcopyCreationDeviceID	Hardcopy Creation Device ID	LO	1	1
+00181012	DateOfSecondaryCapture	Date Of Secondary Capture	DA	1	0
+00181014	TimeOfSecondaryCapture	Time Of Secondary Capture	TM	1	0
+00181016	SecondaryCaptureDeviceManufacturer	Secondary Capture Device Manufacturer	LO	1	0
+00181017	HardcopyDeviceManufacturer	Hardcopy Device Manufacturer	LO	1	1
+00181018	SecondaryCaptureDeviceManufacturerModelName	Secondary Capture Device Manufacturer Model Name	LO	1	0
+00181019	SecondaryCaptureDeviceSoftwareVersions	Secondary Capture Device Software Versions	LO	1-n	0
+0018101A	HardcopyDeviceSoftwareVersion	Hardcopy Device Software Version	LO	1-n	1
+0018101B	HardcopyDeviceManufacturerModelName	Hardcopy Device Manufacturer Model Name	LO	1	1
+00181020	SoftwareVersions	Software Versions	LO	1-n	0
+00181022	VideoImageFormatAcquired	Video Image Format Acquired	SH	1	0
+00181023	DigitalImageFormatAcquired	Digital Image Format Acquired	LO	1	0
+00181030	ProtocolName	Protocol Name	LO	1	0
+00181040	ContrastBolusRoute	Contrast Bolus Route	LO	1	0
+00181041	ContrastBolusVolume	Contrast Bolus Volume	DS	1	0
+00181042	ContrastBolusStartTime	Contrast Bolus Start Time	TM	1	0
+00181043	ContrastBolusStopTime	Contrast Bolus Stop Time	TM	1	0
+00181044	ContrastBolusTotalDose	Contrast Bolus Total Dose	DS	1	0
+00181045	SyringeCounts	Syringe Counts	IS	1	0
+00181046	ContrastFlowRate	Contrast Flow Rate	DS	1-n	0
+00181047	ContrastFlowDuration	Contrast Flow Duration	DS	1-n	0
+00181048	ContrastBolusIngredient	Contrast Bolus Ingredient	CS	1	0
+00181049	ContrastBolusIngredientConcentration	Contrast Bolus Ingredient Concentration	DS	1	0
+00181050	SpatialResolution	Spatial Resolution	DS	1	0
+00181060	TriggerTime	Trigger Time	DS	1	0
+00181061	TriggerSourceOrType	Trigger Source Or Type	LO	1	0
+00181062	NominalInterval	Nominal Interval	IS	1	0
+00181063	FrameTime	Frame Time	DS	1	0
+00181064	CardiacFramingType	Cardiac Framing Type	LO	1	0
+00181065	FrameTimeVector	Frame Time Vector	DS	1-n	0
+00181066	FrameDelay	Frame Delay	DS	1	0
+00181067	ImageTriggerDelay	Image Trigger Delay	DS	1	0
+00181068	MultiplexGroupTimeOffset	Multiplex Group Time Offset	DS	1	0
+00181069	TriggerTimeOffset	Trigger Time Offset	DS	1	0
+0018106A	SynchronizationTrigger	Synchronization Trigger	CS	1	0
+0018106C	SynchronizationChannel	Synchronization Channel	US	2	0
+0018106E	TriggerSamplePosition	Trigger Sample Position	UL	1	0
+00181070	RadiopharmaceuticalRoute	Radiopharmaceutical Route	LO	1	0
+00181071	RadiopharmaceuticalVolume	Radiopharmaceutical Volume	DS	1	0
+00181072	RadiopharmaceuticalStartTime	Radiopharmaceutical Start Time	TM	1	0
+00181073	RadiopharmaceuticalStopTime	Radiopharmaceutical Stop Time	TM	1	0
+00181074	RadionuclideTotalDose	Radionuclide Total Dose	DS	1	0
+00181075	RadionuclideHalfLife	Radionuclide Half Life	DS	1	0
+00181076	RadionuclidePositronFraction	Radionuclide Positron Fraction	DS	1	0
+00181077	RadiopharmaceuticalSpecificActivity	Radiopharmaceutical Specific Activity	DS	1	0
+00181078	RadiopharmaceuticalStartDateTime	Radiopharmaceutical Start Date Time	DT	1	0
+00181079	RadiopharmaceuticalStopDateTime	Radiopharmaceutical Stop Date Time	DT	1	0
+00181080	BeatRejectionFlag	Beat Rejection Flag	CS	1	0
+00181081	LowRRValue	Low RR Value	IS	1	0
+00181082	HighRRValue	High RR Value	IS	1	0
+00181083	IntervalsAcquired	Intervals Acquired	IS	1	0
+00181084	IntervalsRejected	Intervals Rejected	IS	1	0
+00181085	PVCRejection	PVC Rejection	LO	1	0
+00181086	SkipBeats	Skip Beats	IS	1	0
+00181088	HeartRate	Heart Rate	IS	1	0
+00181090	CardiacNumberOfImages	Cardiac Number Of Images	IS	1	0
+00181094	TriggerWindow	Trigger Window	IS	1	0
+00181100	ReconstructionDiameter	Reconstruction Diameter	DS	1	0
+00181110	DistanceSourceToDetector	Distance Source To Detector	DS	1	0
+00181111	DistanceSourceToPatient	Distance Source To Patient	DS	1	0
+00181114	EstimatedRadiographicMagnificationFactor	Estimated Radiographic Magnification Factor	DS	1	0
+00181120	GantryDetectorTilt	Gantry Detector Tilt	DS	1	0
+00181121	GantryDetectorSlew	Gantry Detector Slew	DS	1	0
+00181130	TableHeight	Table Height	DS	1	0
+00181131	TableTraverse	Table Traverse	DS	1	0
+00181134	TableMotion	Table Motion	CS	1	0
+00181135	TableVerticalIncrement	Table Vertical Increment	DS	1-n	0
+00181136	TableLateralIncrement	Table Lateral Increment	DS	1-n	0
+00181137	TableLongitudinalIncrement	Table Longitudinal Increment	DS	1-n	0
+00181138	TableAngle	Table Angle	DS	1	0
+0018113A	TableType	Table Type	CS	1	0
+00181140	RotationDirection	Rotation Direction	CS	1	0
+00181141	AngularPosition	Angular Position	DS	1	1
+00181142	RadialPosition	Radial Position	DS	1-n	0
+00181143	ScanArc	Scan Arc	DS	1	0
+00181144	AngularStep	Angular Step	DS	1	0
+00181145	CenterOfRotationOffset	Center Of Rotation Offset	DS	1	0
+00181146	RotationOffset	Rotation Offset	DS	1-n	1
+00181147	FieldOfViewShape	Field Of View Shape	CS	1	0
+00181149	FieldOfViewDimensions	Field Of View Dimensions	IS	1-2	0
+00181150	ExposureTime	Exposure Time	IS	1	0
+00181151	XRayTubeCurrent	X Ray Tube Current	IS	1	0
+00181152	Exposure	Exposure	IS	1	0
+00181153	ExposureInuAs	Exposure Inu As	IS	1	0
+00181154	AveragePulseWidth	Average Pulse Width	DS	1	0
+00181155	RadiationSetting	Radiation Setting	CS	1	0
+00181156	RectificationType	Rectification Type	CS	1	0
+0018115A	RadiationMode	Radiation Mode	CS	1	0
+0018115E	ImageAndFluoroscopyAreaDoseProduct	Image And Fluoroscopy Area Dose Product	DS	1	0
+00181160	FilterType	Filter Type	SH	1	0
+00181161	TypeOfFilters	Type Of Filters	LO	1-n	0
+00181162	IntensifierSize	Intensifier Size	DS	1	0
+00181164	ImagerPixelSpacing	Imager Pixel Spacing	DS	2	0
+00181166	Grid	Grid	CS	1-n	0
+00181170	GeneratorPower	Generator Power	IS	1	0
+00181180	CollimatorGridName	Collimator Grid Name	SH	1	0
+00181181	CollimatorType	Collimator Type	CS	1	0
+00181182	FocalDistance	Focal Distance	IS	1-2	0
+00181183	XFocusCenter	X Focus Center	DS	1-2	0
+00181184	YFocusCenter	Y Focus Center	DS	1-2	0
+00181190	FocalSpots	Focal Spots	DS	1-n	0
+00181191	AnodeTargetMaterial	Anode Target Material	CS	1	0
+001811A0	BodyPartThickness	Body Part Thickness	DS	1	0
+001811A2	CompressionForce	Compression Force	DS	1	0
+001811A3	CompressionPressure	Compression Pressure	DS	1	0
+001811A4	PaddleDescription	Paddle Description	LO	1	0
+001811A5	CompressionContactArea	Compression Contact Area	DS	1	0
+001811B0	AcquisitionMode	Acquisition Mode	LO	1	0
+001811B1	DoseModeName	Dose Mode Name	LO	1	0
+001811B2	AcquiredSubtractionMaskFlag	Acquired Subtraction Mask Flag	CS	1	0
+001811B3	FluoroscopyPersistenceFlag	Fluoroscopy Persistence Flag	CS	1	0
+001811B4	FluoroscopyLastImageHoldPersistenceFlag	Fluoroscopy Last Image Hold Persistence Flag	CS	1	0
+001811B5	UpperLimitNumberOfPersistentFluoroscopyFrames	Upper Limit Number Of Persistent Fluoroscopy Frames	IS	1	0
+001811B6	ContrastBolusAutoInjectionTriggerFlag	Contrast Bolus Auto Injection Trigger Flag	CS	1	0
+001811B7	ContrastBolusInjectionDelay	Contrast Bolus Injection Delay	FD	1	0
+001811B8	XAAcquisitionPhaseDetailsSequence	XA Acquisition Phase Details Sequence	SQ	1	0
+001811B9	XAAcquisitionFrameRate	XA Acquisition Frame Rate	FD	1	0
+001811BA	XAPlaneDetailsSequence	XA Plane Details Sequence	SQ	1	0
+001811BB	AcquisitionFieldOfViewLabel	Acquisition Field Of View Label	LO	1	0
+001811BC	XRayFilterDetailsSequence	X Ray Filter Details Sequence	SQ	1	0
+001811BD	XAAcquisitionDuration	XA Acquisition Duration	FD	1	0
+001811BE	ReconstructionPipelineType	Reconstruction Pipeline Type	CS	1	0
+001811BF	ImageFilterDetailsSequence	Image Filter Details Sequence	SQ	1	0
+001811C0	AppliedMaskSubtractionFlag	Applied Mask Subtraction Flag	CS	1	0
+001811C1	RequestedSeriesDescriptionCodeSequence	Requested Series Description Code Sequence	SQ	1	0
+00181200	DateOfLastCalibration	Date Of Last Calibration	DA	1-n	0
+00181201	TimeOfLastCalibration	Time Of Last Calibration	TM	1-n	0
+00181202	DateTimeOfLastCalibration	Date Time Of Last Calibration	DT	1	0
+00181203	CalibrationDateTime	Calibration Date Time	DT	1	0
+00181210	ConvolutionKernel	Convolution Kernel	SH	1-n	0
+00181240	UpperLowerPixelValues	Upper Lower Pixel Values	IS	1-n	1
+00181242	ActualFrameDuration	Actual Frame Duration	IS	1	0
+00181243	CountRate	Count Rate	IS	1	0
+00181244	PreferredPlaybackSequencing	Preferred Playback Sequencing	US	1	0
+00181250	ReceiveCoilName	Receive Coil Name	SH	1	0
+00181251	TransmitCoilName	Transmit Coil Name	SH	1	0
+00181260	PlateType	Plate Type	SH	1	0
+00181261	PhosphorType	Phosphor Type	LO	1	0
+00181271	WaterEquivalentDiameter	Water Equivalent Diameter	FD	1	0
+00181272	WaterEquivalentDiameterCalculationMethodCodeSequence	Water Equivalent Diameter Calculation Method Code Sequence	SQ	1	0
+00181300	ScanVelocity	Scan Velocity	DS	1	0
+00181301	WholeBodyTechnique	Whole Body Technique	CS	1-n	0
+00181302	ScanLength	Scan Length	IS	1	0
+00181310	AcquisitionMatrix	Acquisition Matrix	US	4	0
+00181312	InPlanePhaseEncodingDirection	In Plane Phase Encoding Direction	CS	1	0
+00181314	FlipAngle	Flip Angle	DS	1	0
+00181315	VariableFlipAngleFlag	Variable Flip Angle Flag	CS	1	0
+00181316	SAR	SAR	DS	1	0
+00181318	dBdt	d Bdt	DS	1	0
+00181320	B1rms	B1rms	FL	1	0
+00181400	AcquisitionDeviceProcessingDescription	Acquisition Device Processing Description	LO	1	0
+00181401	AcquisitionDeviceProcessingCode	Acquisition Device Processing Code	LO	1	0
+00181402	CassetteOrientation	Cassette Orientation	CS	1	0
+00181403	CassetteSize	Cassette Size	CS	1	0
+00181404	ExposuresOnPlate	Exposures On Plate	US	1	0
+00181405	RelativeXRayExposure	Relative X Ray Exposure	IS	1	0
+00181411	ExposureIndex	Exposure Index	DS	1	0
+00181412	TargetExposureIndex	Target Exposure Index	DS	1	0
+00181413	DeviationIndex	Deviation Index	DS	1	0
+00181450	ColumnAngulation	Column Angulation	DS	1	0
+00181460	TomoLayerHeight	Tomo Layer Height	DS	1	0
+00181470	TomoAngle	Tomo Angle	DS	1	0
+00181480	TomoTime	Tomo Time	DS	1	0
+00181490	TomoType	Tomo Type	CS	1	0
+00181491	TomoClass	Tomo Class	CS	1	0
+00181495	NumberOfTomosynthesisSourceImages	Number Of Tomosynthesis Source Images	IS	1	0
+00181500	PositionerMotion	Positioner Motion	CS	1	0
+00181508	PositionerType	Positioner Type	CS	1	0
+00181510	PositionerPrimaryAngle	Positioner Primary Angle	DS	1	0
+00181511	PositionerSecondaryAngle	Positioner Secondary Angle	DS	1	0
+00181520	PositionerPrimaryAngleIncrement	Positioner Primary Angle Increment	DS	1-n	0
+00181521	PositionerSecondaryAngleIncrement	Positioner Secondary Angle Increment	DS	1-n	0
+00181530	DetectorPrimaryAngle	Detector Primary Angle	DS	1	0
+00181531	DetectorSecondaryAngle	Detector Secondary Angle	DS	1	0
+00181600	ShutterShape	Shutter Shape	CS	1-3	0
+00181602	ShutterLeftVerticalEdge	Shutter Left Vertical Edge	IS	1	0
+00181604	ShutterRightVerticalEdge	Shutter Right Vertical Edge	IS	1	0
+00181606	ShutterUpperHorizontalEdge	Shutter Upper Horizontal Edge	IS	1	0
+00181608	ShutterLowerHorizontalEdge	Shutter Lower Horizontal Edge	IS	1	0
+00181610	CenterOfCircularShutter	Center Of Circular Shutter	IS	2	0
+00181612	RadiusOfCircularShutter	Radius Of Circular Shutter	IS	1	0
+00181620	VerticesOfThePolygonalShutter	Vertices Of The Polygonal Shutter	IS	2-2n	0
+00181622	ShutterPresentationValue	Shutter Presentation Value	US	1	0
+00181623	ShutterOverlayGroup	Shutter Overlay Group	US	1	0
+00181624	ShutterPresentationColorCIELabValue	Shutter Presentation Color CIE Lab Value	US	3	0
+00181630	OutlineShapeType	Outline Shape Type	CS	1	0
+00181631	OutlineLeftVerticalEdge	Outline Left Vertical Edge	FD	1	0
+00181632	OutlineRightVerticalEdge	Outline Right Vertical Edge	FD	1	0
+00181633	OutlineUpperHorizontalEdge	Outline Upper Horizontal Edge	FD	1	0
+00181634	OutlineLowerHorizontalEdge	Outline Lower Horizontal Edge	FD	1	0
+00181635	CenterOfCircularOutline	Center Of Circular Outline	FD	2	0
+00181636	DiameterOfCircularOutline	Diameter Of Circular Outline	FD	1	0
+00181637	NumberOfPolygonalVertices	Number Of Polygonal Vertices	UL	1	0
+00181638	VerticesOfThePolygonalOutline	Vertices Of The Polygonal Outline	OF	1	0
+00181700	CollimatorShape	Collimator Shape	CS	1-3	0
+00181702	CollimatorLeftVerticalEdge	Collimator Left Vertical Edge	IS	1	0
+00181704	CollimatorRightVerticalEdge	Collimator Right Vertical Edge	IS	1	0
+00181706	CollimatorUpperHorizontalEdge	Collimator Upper Horizontal Edge	IS	1	0
+00181708	CollimatorLowerHorizontalEdge	Collimator Lower Horizontal Edge	IS	1	0
+00181710	CenterOfCircularCollimator	Center Of Circular Collimator	IS	2	0
+00181712	RadiusOfCircularCollimator	Radius Of Circular Collimator	IS	1	0
+00181720	VerticesOfThePolygonalCollimator	Vertices Of The Polygonal Collimator	IS	2-2n	0
+00181800	AcquisitionTimeSynchronized	Acquisition Time Synchronized	CS	1	0
+00181801	TimeSource	Time Source	SH	1	0
+00181802	TimeDistributionProtocol	Time Distribution Protocol	CS	1	0
+00181803	NTPSourceAddress	NTP Source Address	LO	1	0
+00182001	PageNumberVector	Page Number Vector	IS	1-n	0
+00182002	FrameLabelVector	Frame Label Vector	SH	1-n	0
+00182003	FramePrimaryAngleVector	Frame Primary Angle Vector	DS	1-n	0
+00182004	FrameSecondaryAngleVector	Frame Secondary Angle Vector	DS	1-n	0
+00182005	SliceLocationVector	Slice Location Vector	DS	1-n	0
+00182006	DisplayWindowLabelVector	Display Window Label Vector	SH	1-n	0
+00182010	NominalScannedPixelSpacing	Nominal Scanned Pixel Spacing	DS	2	0
+00182020	DigitizingDeviceTransportDirection	Digitizing Device Transport Direction	CS	1	0
+00182030	RotationOfScannedFilm	Rotation Of Scanned Film	DS	1	0
+00182041	BiopsyTargetSequence	Biopsy Target Sequence	SQ	1	0
+00182042	TargetUID	Target UID	UI	1	0
+00182043	LocalizingCursorPosition	Localizing Cursor Position	FL	2	0
+00182044	CalculatedTargetPosition	Calculated Target Position	FL	3	0
+00182045	TargetLabel	Target Label	SH	1	0
+00182046	DisplayedZValue	Displayed Z Value	FL	1	0
+00183100	IVUSAcquisition	IVUS Acquisition	CS	1	0
+00183101	IVUSPullbackRate	IVUS Pullback Rate	DS	1	0
+00183102	IVUSGatedRate	IVUS Gated Rate	DS	1	0
+00183103	IVUSPullbackStartFrameNumber	IVUS Pullback Start Frame Number	IS	1	0
+00183104	IVUSPullbackStopFrameNumber	IVUS Pullback Stop Frame Number	IS	1	0
+00183105	LesionNumber	Lesion Number	IS	1-n	0
+00184000	AcquisitionComments	Acquisition Comments	LT	1	1
+00185000	OutputPower	Output Power	SH	1-n	0
+00185010	TransducerData	Transducer Data	LO	1-n	0
+00185011	TransducerIdentificationSequence	Transducer Identification Sequence	SQ	1	0
+00185012	FocusDepth	Focus Depth	DS	1	0
+00185020	ProcessingFunction	Processing Function	LO	1	0
+00185021	PostprocessingFunction	Postprocessing Function	LO	1	1
+00185022	MechanicalIndex	Mechanical Index	DS	1	0
+00185024	BoneThermalIndex	Bone Thermal Index	DS	1	0
+00185026	CranialThermalIndex	Cranial Thermal Index	DS	1	0
+00185027	SoftTissueThermalIndex	Soft Tissue Thermal Index	DS	1	0
+00185028	SoftTissueFocusThermalIndex	Soft Tissue Focus Thermal Index	DS	1	0
+00185029	SoftTissueSurfaceThermalIndex	Soft Tissue Surface Thermal Index	DS	1	0
+00185030	DynamicRange	Dynamic Range	DS	1	1
+00185040	TotalGain	Total Gain	DS	1	1
+00185050	DepthOfScanField	Depth Of Scan Field	IS	1	0
+00185100	PatientPosition	Patient Position	CS	1	0
+00185101	ViewPosition	View Position	CS	1	0
+00185104	ProjectionEponymousNameCodeSequence	Projection Eponymous Name Code Sequence	SQ	1	0
+00185210	ImageTransformationMatrix	Image Transformation Matrix	DS	6	1
+00185212	ImageTranslationVector	Image Translation Vector	DS	3	1
+00186000	Sensitivity	Sensitivity	DS	1	0
+00186011	SequenceOfUltrasoundRegions	Sequence Of Ultrasound Regions	SQ	1	0
+00186012	RegionSpatialFormat	Region Spatial Format	US	1	0
+00186014	RegionDataType	Region Data Type	US	1	0
+00186016	RegionFlags	Region Flags	UL	1	0
+00186018	RegionLocationMinX0	Region Location Min X0	UL	1	0
+0018601A	RegionLocationMinY0	Region Location Min Y0	UL	1	0
+0018601C	RegionLocationMaxX1	Region Location Max X1	UL	1	0
+0018601E	RegionLocationMaxY1	Region Location Max Y1	UL	1	0
+00186020	ReferencePixelX0	Reference Pixel X0	SL	1	0
+00186022	ReferencePixelY0	Reference Pixel Y0	SL	1	0
+00186024	PhysicalUnitsXDirection	Physical Units X Direction	US	1	0
+00186026	PhysicalUnitsYDirection	Physical Units Y Direction	US	1	0
+00186028	ReferencePixelPhysicalValueX	Reference Pixel Physical Value X	FD	1	0
+0018602A	ReferencePixelPhysicalValueY	Reference Pixel Physical Value Y	FD	1	0
+0018602C	PhysicalDeltaX	Physical Delta X	FD	1	0
+0018602E	PhysicalDeltaY	Physical Delta Y	FD	1	0
+00186030	TransducerFrequency	Transducer Frequency	UL	1	0
+00186031	TransducerType	Transducer Type	CS	1	0
+00186032	PulseRepetitionFrequency	Pulse Repetition Frequency	UL	1	0
+00186034	DopplerCorrectionAngle	Doppler Correction Angle	FD	1	0
+00186036	SteeringAngle	Steering Angle	FD	1	0
+00186038	DopplerSampleVolumeXPositionRetired	Doppler Sample Volume X Position Retired	UL	1	1
+00186039	DopplerSampleVolumeXPosition	Doppler Sample Volume X Position	SL	1	0
+0018603A	DopplerSampleVolumeYPositionRetired	Doppler Sample Volume Y Position Retired	UL	1	1
+0018603B	DopplerSampleVolumeYPosition	Doppler Sample Volume Y Position	SL	1	0
+0018603C	TMLinePositionX0Retired	TM Line Position X0 Retired	UL	1	1
+0018603D	TMLinePositionX0	TM Line Position X0	SL	1	0
+0018603E	TMLinePositionY0Retired	TM Line Position Y0 Retired	UL	1	1
+0018603F	TMLinePositionY0	TM Line Position Y0	SL	1	0
+00186040	TMLinePositionX1Retired	TM Line Position X1 Retired	UL	1	1
+00186041	TMLinePositionX1	TM Line Position X1	SL	1	0
+00186042	TMLinePositionY1Retired	TM Line Position Y1 Retired	UL	1	1
+00186043	TMLinePositionY1	TM Line Position Y1	SL	1	0
+00186044	PixelComponentOrganization	Pixel Component Organization	US	1	0
+00186046	PixelComponentMask	Pixel Component Mask	UL	1	0
+00186048	PixelComponentRangeStart	Pixel Component Range Start	UL	1	0
+0018604A	PixelComponentRangeStop	Pixel Component Range Stop	UL	1	0
+0018604C	PixelComponentPhysicalUnits	Pixel Component Physical Units	US	1	0
+0018604E	PixelComponentDataType	Pixel Component Data Type	US	1	0
+00186050	NumberOfTableBreakPoints	Number Of Table Break Points	UL	1	0
+00186052	TableOfXBreakPoints	Table Of X Break Points	UL	1-n	0
+00186054	TableOfYBreakPoints	Table Of Y Break Points	FD	1-n	0
+00186056	NumberOfTableEntries	Number Of Table Entries	UL	1	0
+00186058	TableOfPixelValues	Table Of Pixel Values	UL	1-n	0
+0018605A	TableOfParameterValues	Table Of Parameter Values	FL	1-n	0
+00186060	RWaveTimeVector	R Wave Time Vector	FL	1-n	0
+00186070	ActiveImageAreaOverlayGroup	Active Image Area Overlay Group	US	1	0
+00187000	DetectorConditionsNominalFlag	Detector Conditions Nominal Flag	CS	1	0
+00187001	DetectorTemperature	Detector Temperature	DS	1	0
+00187004	DetectorType	Detector Type	CS	1	0
+00187005	DetectorConfiguration	Detector Configuration	CS	1	0
+00187006	DetectorDescription	Detector Description	LT	1	0
+00187008	DetectorMode	Detector Mode	LT	1	0
+0018700A	DetectorID	Detector ID	SH	1	0
+0018700C	DateOfLastDetectorCalibration	Date Of Last Detector Calibration	DA	1	0
+0018700E	TimeOfLastDetectorCalibration	Time Of Last Detector Calibration	TM	1	0
+00187010	ExposuresOnDetectorSinceLastCalibration	Exposures On Detector Since Last Calibration	IS	1	0
+00187011	ExposuresOnDetectorSinceManufactured	Exposures On Detector Since Manufactured	IS	1	0
+00187012	DetectorTimeSinceLastExposure	Detector Time Since Last Exposure	DS	1	0
+00187014	DetectorActiveTime	Detector Active Time	DS	1	0
+00187016	DetectorActivationOffsetFromExposure	Detector Activation Offset From Exposure	DS	1	0
+0018701A	DetectorBinning	Detector Binning	DS	2	0
+00187020	DetectorElementPhysicalSize	Detector Element Physical Size	DS	2	0
+00187022	DetectorElementSpacing	Detector Element Spacing	DS	2	0
+00187024	DetectorActiveShape	Detector Active Shape	CS	1	0
+00187026	DetectorActiveDimensions	Detector Active Dimensions	DS	1-2	0
+00187028	DetectorActiveOrigin	Detector Active Origin	DS	2	0
+0018702A	DetectorManufacturerName	Detector Manufacturer Name	LO	1	0
+0018702B	DetectorManufacturerModelName	Detector Manufacturer Model Name	LO	1	0
+00187030	FieldOfViewOrigin	Field Of View Origin	DS	2	0
+00187032	FieldOfViewRotation	Field Of View Rotation	DS	1	0
+00187034	FieldOfViewHorizontalFlip	Field Of View Horizontal Flip	CS	1	0
+00187036	PixelDataAreaOriginRelativeToFOV	Pixel Data Area Origin Relative To FOV	FL	2	0
+00187038	PixelDataAreaRotationAngleRelativeToFOV	Pixel Data Area Rotation Angle Relative To FOV	FL	1	0
+00187040	GridAbsorbingMaterial	Grid Absorbing Material	LT	1	0
+00187041	GridSpacingMaterial	Grid Spacing Material	LT	1	0
+00187042	GridThickness	Grid Thickness	DS	1	0
+00187044	GridPitch	Grid Pitch	DS	1	0
+00187046	GridAspectRatio	Grid Aspect Ratio	IS	2	0
+00187048	GridPeriod	Grid Period	DS	1	0
+0018704C	GridFocalDistance	Grid Focal Distance	DS	1	0
+00187050	FilterMaterial	Filter Material	CS	1-n	0
+00187052	FilterThicknessMinimum	Filter Thickness Minimum	DS	1-n	0
+00187054	FilterThicknessMaximum	Filter Thickness Maximum	DS	1-n	0
+00187056	FilterBeamPathLengthMinimum	Filter Beam Path Length Minimum	FL	1-n	0
+00187058	FilterBeamPathLengthMaximum	Filter Beam Path Length Maximum	FL	1-n	0
+00187060	ExposureControlMode	Exposure Control Mode	CS	1	0
+00187062	ExposureControlModeDescription	Exposure Control Mode Description	LT	1	0
+00187064	ExposureStatus	Exposure Status	CS	1	0
+00187065	PhototimerSetting	Phototimer Setting	DS	1	0
+00188150	ExposureTimeInuS	Exposure Time Inu S	DS	1	0
+00188151	XRayTubeCurrentInuA	X Ray Tube Current Inu A	DS	1	0
+00189004	ContentQualification	Content Qualification	CS	1	0
+00189005	PulseSequenceName	Pulse Sequence Name	SH	1	0
+00189006	MRImagingModifierSequence	MR Imaging Modifier Sequence	SQ	1	0
+00189008	EchoPulseSequence	Echo Pulse Sequence	CS	1	0
+00189009	InversionRecovery	Inversion Recovery	CS	1	0
+00189010	FlowCompensation	Flow Compensation	CS	1	0
+00189011	MultipleSpinEcho	Multiple Spin Echo	CS	1	0
+00189012	MultiPlanarExcitation	Multi Planar Excitation	CS	1	0
+00189014	PhaseContrast	Phase Contrast	CS	1	0
+00189015	TimeOfFlightContrast	Time Of Flight Contrast	CS	1	0
+00189016	Spoiling	Spoiling	CS	1	0
+00189017	SteadyStatePulseSequence	Steady State Pulse Sequence	CS	1	0
+00189018	EchoPlanarPulseSequence	Echo Planar Pulse Sequence	CS	1	0
+00189019	TagAngleFirstAxis	Tag Angle First Axis	FD	1	0
+00189020	MagnetizationTransfer	Magnetization Transfer	CS	1	0
+00189021	T2Preparation	T2 Preparation	CS	1	0
+00189022	BloodSignalNulling	Blood Signal Nulling	CS	1	0
+00189024	SaturationRecovery	Saturation Recovery	CS	1	0
+00189025	SpectrallySelectedSuppression	Spectrally Selected Suppression	CS	1	0
+00189026	SpectrallySelectedExcitation	Spectrally Selected Excitation	CS	1	0
+00189027	SpatialPresaturation	Spatial Presaturation	CS	1	0
+00189028	Tagging	Tagging	CS	1	0
+00189029	OversamplingPhase	Oversampling Phase	CS	1	0
+00189030	TagSpacingFirstDimension	Tag Spacing First Dimension	FD	1	0
+00189032	GeometryOfKSpaceTraversal	Geometry Of K Space Traversal	CS	1	0
+00189033	SegmentedKSpaceTraversal	Segmented K Space Traversal	CS	1	0
+00189034	RectilinearPhaseEncodeReordering	Rectilinear Phase Encode Reordering	CS	1	0
+00189035	TagThickness	Tag Thickness	FD	1	0
+00189036	PartialFourierDirection	Partial Fourier Direction	CS	1	0
+00189037	CardiacSynchronizationTechnique	Cardiac Synchronization Technique	CS	1	0
+00189041	ReceiveCoilManufacturerName	Receive Coil Manufacturer Name	LO	1	0
+00189042	MRReceiveCoilSequence	MR Receive Coil Sequence	SQ	1	0
+00189043	ReceiveCoilType	Receive Coil Type	CS	1	0
+00189044	QuadratureReceiveCoil	Quadrature Receive Coil	CS	1	0
+00189045	MultiCoilDefinitionSequence	Multi Coil Definition Sequence	SQ	1	0
+00189046	MultiCoilConfiguration	Multi Coil Configuration	LO	1	0
+00189047	MultiCoilElementName	Multi Coil Element Name	SH	1	0
+00189048	MultiCoilElementUsed	Multi Coil Element Used	CS	1	0
+00189049	MRTransmitCoilSequence	MR Transmit Coil Sequence	SQ	1	0
+00189050	TransmitCoilManufacturerName	Transmit Coil Manufacturer Name	LO	1	0
+00189051	TransmitCoilType	Transmit Coil Type	CS	1	0
+00189052	SpectralWidth	Spectral Width	FD	1-2	0
+00189053	ChemicalShiftReference	Chemical Shift Reference	FD	1-2	0
+00189054	VolumeLocalizationTechnique	Volume Localization Technique	CS	1	0
+00189058	MRAcquisitionFrequencyEncodingSteps	MR Acquisition Frequency Encoding Steps	US	1	0
+00189059	Decoupling	Decoupling	CS	1	0
+00189060	DecoupledNucleus	Decoupled Nucleus	CS	1-2	0
+00189061	DecouplingFrequency	Decoupling Frequency	FD	1-2	0
+00189062	DecouplingMethod	Decoupling Method	CS	1	0
+00189063	DecouplingChemicalShiftReference	Decoupling Chemical Shift Reference	FD	1-2	0
+00189064	KSpaceFiltering	K Space Filtering	CS	1	0
+00189065	TimeDomainFiltering	Time Domain Filtering	CS	1-2	0
+00189066	NumberOfZeroFills	Number Of Zero Fills	US	1-2	0
+00189067	BaselineCorrection	Baseline Correction	CS	1	0
+00189069	ParallelReductionFactorInPlane	Parallel Reduction Factor In Plane	FD	1	0
+00189070	CardiacRRIntervalSpecified	Cardiac RR Interval Specified	FD	1	0
+00189073	AcquisitionDuration	Acquisition Duration	FD	1	0
+00189074	FrameAcquisitionDateTime	Frame Acquisition Date Time	DT	1	0
+00189075	DiffusionDirectionality	Diffusion Directionality	CS	1	0
+00189076	DiffusionGradientDirectionSequence	Diffusion Gradient Direction Sequence	SQ	1	0
+00189077	ParallelAcquisition	Parallel Acquisition	CS	1	0
+00189078	ParallelAcquisitionTechnique	Parallel Acquisition Technique	CS	1	0
+00189079	InversionTimes	Inversion Times	FD	1-n	0
+00189080	MetaboliteMapDescription	Metabolite Map Description	ST	1	0
+00189081	PartialFourier	Partial Fourier	CS	1	0
+00189082	EffectiveEchoTime	Effective Echo Time	FD	1	0
+00189083	MetaboliteMapCodeSequence	Metabolite Map Code Sequence	SQ	1	0
+00189084	ChemicalShiftSequence	Chemical Shift Sequence	SQ	1	0
+00189085	CardiacSignalSource	Cardiac Signal Source	CS	1	0
+00189087	DiffusionBValue	Diffusion B Value	FD	1	0
+00189089	DiffusionGradientOrientation	Diffusion Gradient Orientation	FD	3	0
+00189090	VelocityEncodingDirection	Velocity Encoding Direction	FD	3	0
+00189091	VelocityEncodingMinimumValue	Velocity Encoding Minimum Value	FD	1	0
+00189092	VelocityEncodingAcquisitionSequence	Velocity Encoding Acquisition Sequence	SQ	1	0
+00189093	NumberOfKSpaceTrajectories	Number Of K Space Trajectories	US	1	0
+00189094	CoverageOfKSpace	Coverage Of K Space	CS	1	0
+00189095	SpectroscopyAcquisitionPhaseRows	Spectroscopy Acquisition Phase Rows	UL	1	0
+00189096	ParallelReductionFactorInPlaneRetired	Parallel Reduction Factor In Plane Retired	FD	1	1
+00189098	TransmitterFrequency	Transmitter Frequency	FD	1-2	0
+00189100	ResonantNucleus	Resonant Nucleus	CS	1-2	0
+00189101	FrequencyCorrection	Frequency Correction	CS	1	0
+00189103	MRSpectroscopyFOVGeometrySequence	MR Spectroscopy FOV Geometry Sequence	SQ	1	0
+00189104	SlabThickness	Slab Thickness	FD	1	0
+00189105	SlabOrientation	Slab Orientation	FD	3	0
+00189106	MidSlabPosition	Mid Slab Position	FD	3	0
+00189107	MRSpatialSaturationSequence	MR Spatial Saturation Sequence	SQ	1	0
+00189112	MRTimingAndRelatedParametersSequence	MR Timing And Related Parameters Sequence	SQ	1	0
+00189114	MREchoSequence	MR Echo Sequence	SQ	1	0
+00189115	MRModifierSequence	MR Modifier Sequence	SQ	1	0
+00189117	MRDiffusionSequence	MR Diffusion Sequence	SQ	1	0
+00189118	CardiacSynchronizationSequence	Cardiac Synchronization Sequence	SQ	1	0
+00189119	MRAveragesSequence	MR Averages Sequence	SQ	1	0
+00189125	MRFOVGeometrySequence	MRFOV Geometry Sequence	SQ	1	0
+00189126	VolumeLocalizationSequence	Volume Localization Sequence	SQ	1	0
+00189127	SpectroscopyAcquisitionDataColumns	Spectroscopy Acquisition Data Columns	UL	1	0
+00189147	DiffusionAnisotropyType	Diffusion Anisotropy Type	CS	1	0
+00189151	FrameReferenceDateTime	Frame Reference Date Time	DT	1	0
+00189152	MRMetaboliteMapSequence	MR Metabolite Map Sequence	SQ	1	0
+00189155	ParallelReductionFactorOutOfPlane	Parallel Reduction Factor Out Of Plane	FD	1	0
+00189159	SpectroscopyAcquisitionOutOfPlanePhaseSteps	Spectroscopy Acquisition Out Of Plane Phase Steps	UL	1	0
+00189166	BulkMotionStatus	Bulk Motion Status	CS	1	1
+00189168	ParallelReductionFactorSecondInPlane	Parallel Reduction Factor Second In Plane	FD	1	0
+00189169	CardiacBeatRejectionTechnique	Cardiac Beat Rejection Technique	CS	1	0
+00189170	RespiratoryMotionCompensationTechnique	Respiratory Motion Compensation Technique	CS	1	0
+00189171	RespiratorySignalSource	Respiratory Signal Source	CS	1	0
+00189172	BulkMotionCompensationTechnique	Bulk Motion Compensation Technique	CS	1	0
+00189173	BulkMotionSignalSource	Bulk Motion Signal Source	CS	1	0
+00189174	ApplicableSafetyStandardAgency	Applicable Safety Standard Agency	CS	1	0
+00189175	ApplicableSafetyStandardDescription	Applicable Safety Standard Description	LO	1	0
+00189176	OperatingModeSequence	Operating Mode Sequence	SQ	1	0
+00189177	OperatingModeType	Operating Mode Type	CS	1	0
+00189178	OperatingMode	Operating Mode	CS	1	0
+00189179	SpecificAbsorptionRateDefinition	Specific Absorption Rate Definition	CS	1	0
+00189180	GradientOutputType	Gradient Output Type	CS	1	0
+00189181	SpecificAbsorptionRateValue	Specific Absorption Rate Value	FD	1	0
+00189182	GradientOutput	Gradient Output	FD	1	0
+00189183	FlowCompensationDirection	Flow Compensation Direction	CS	1	0
+00189184	TaggingDelay	Tagging Delay	FD	1	0
+00189185	RespiratoryMotionCompensationTechniqueDescription	Respiratory Motion Compensation Technique Description	ST	1	0
+00189186	RespiratorySignalSourceID	Respiratory Signal Source ID	SH	1	0
+00189195	ChemicalShiftMinimumIntegrationLimitInHz	Chemical Shift Minimum Integration Limit In Hz	FD	1	1
+00189196	ChemicalShiftMaximumIntegrationLimitInHz	Chemical Shift Maximum Integration Limit In Hz	FD	1	1
+00189197	MRVelocityEncodingSequence	MR Velocity Encoding Sequence	SQ	1	0
+00189198	FirstOrderPhaseCorrection	First Order Phase Correction	CS	1	0
+00189199	WaterReferencedPhaseCorrection	Water Referenced Phase Correction	CS	1	0
+00189200	MRSpectroscopyAcquisitionType	MR Spectroscopy Acquisition Type	CS	1	0
+00189214	RespiratoryCyclePosition	Respiratory Cycle Position	CS	1	0
+00189217	VelocityEncodingMaximumValue	Velocity Encoding Maximum Value	FD	1	0
+00189218	TagSpacingSecondDimension	Tag Spacing Second Dimension	FD	1	0
+00189219	TagAngleSecondAxis	Tag Angle Second Axis	SS	1	0
+00189220	FrameAcquisitionDuration	Frame Acquisition Duration	FD	1	0
+00189226	MRImageFrameTypeSequence	MR Image Frame Type Sequence	SQ	1	0
+00189227	MRSpectroscopyFrameTypeSequence	MR Spectroscopy Frame Type Sequence	SQ	1	0
+00189231	MRAcquisitionPhaseEncodingStepsInPlane	MR Acquisition Phase Encoding Steps In Plane	US	1	0
+00189232	MRAcquisitionPhaseEncodingStepsOutOfPlane	MR Acquisition Phase Encoding Steps Out Of Plane	US	1	0
+00189234	SpectroscopyAcquisitionPhaseColumns	Spectroscopy Acquisition Phase Columns	UL	1	0
+00189236	CardiacCyclePosition	Cardiac Cycle Position	CS	1	0
+00189239	SpecificAbsorptionRateSequence	Specific Absorption Rate Sequence	SQ	1	0
+00189240	RFEchoTrainLength	RF Echo Train Length	US	1	0
+00189241	GradientEchoTrainLength	Gradient Echo Train Length	US	1	0
+00189250	ArterialSpinLabelingContrast	Arterial Spin Labeling Contrast	CS	1	0
+00189251	MRArterialSpinLabelingSequence	MR Arterial Spin Labeling Sequence	SQ	1	0
+00189252	ASLTechniqueDescription	ASL Technique Description	LO	1	0
+00189253	ASLSlabNumber	ASL Slab Number	US	1	0
+00189254	ASLSlabThickness	ASL Slab Thickness	FD	1	0
+00189255	ASLSlabOrientation	ASL Slab Orientation	FD	3	0
+00189256	ASLMidSlabPosition	ASL Mid Slab Position	FD	3	0
+00189257	ASLContext	ASL Context	CS	1	0
+00189258	ASLPulseTrainDuration	ASL Pulse Train Duration	UL	1	0
+00189259	ASLCrusherFlag	ASL Crusher Flag	CS	1	0
+0018925A	ASLCrusherFlowLimit	ASL Crusher Flow Limit	FD	1	0
+0018925B	ASLCrusherDescription	ASL Crusher Description	LO	1	0
+0018925C	ASLBolusCutoffFlag	ASL Bolus Cutoff Flag	CS	1	0
+0018925D	ASLBolusCutoffTimingSequence	ASL Bolus Cutoff Timing Sequence	SQ	1	0
+0018925E	ASLBolusCutoffTechnique	ASL Bolus Cutoff Technique	LO	1	0
+0018925F	ASLBolusCutoffDelayTime	ASL Bolus Cutoff Delay Time	UL	1	0
+00189260	ASLSlabSequence	ASL Slab Sequence	SQ	1	0
+00189295	ChemicalShiftMinimumIntegrationLimitInppm	Chemical Shift Minimum Integration Limit Inppm	FD	1	0
+00189296	ChemicalShiftMaximumIntegrationLimitInppm	Chemical Shift Maximum Integration Limit Inppm	FD	1	0
+00189297	WaterReferenceAcquisition	Water Reference Acquisition	CS	1	0
+00189298	EchoPeakPosition	Echo Peak Position	IS	1	0
+00189301	CTAcquisitionTypeSequence	CT Acquisition Type Sequence	SQ	1	0
+00189302	AcquisitionType	Acquisition Type	CS	1	0
+00189303	TubeAngle	Tube Angle	FD	1	0
+00189304	CTAcquisitionDetailsSequence	CT Acquisition Details Sequence	SQ	1	0
+00189305	RevolutionTime	Revolution Time	FD	1	0
+00189306	SingleCollimationWidth	Single Collimation Width	FD	1	0
+00189307	TotalCollimationWidth	Total Collimation Width	FD	1	0
+00189308	CTTableDynamicsSequence	CT Table Dynamics Sequence	SQ	1	0
+00189309	TableSpeed	Table Speed	FD	1	0
+00189310	TableFeedPerRotation	Table Feed Per Rotation	FD	1	0
+00189311	SpiralPitchFactor	Spiral Pitch Factor	FD	1	0
+00189312	CTGeometrySequence	CT Geometry Sequence	SQ	1	0
+00189313	DataCollectionCenterPatient	Data Collection Center Patient	FD	3	0
+00189314	CTReconstructionSequence	CT Reconstruction Sequence	SQ	1	0
+00189315	ReconstructionAlgorithm	Reconstruction Algorithm	CS	1	0
+00189316	ConvolutionKernelGroup	Convolution Kernel Group	CS	1	0
+00189317	ReconstructionFieldOfView	Reconstruction Field Of View	FD	2	0
+00189318	ReconstructionTargetCenterPatient	Reconstruction Target Center Patient	FD	3	0
+00189319	ReconstructionAngle	Reconstruction Angle	FD	1	0
+00189320	ImageFilter	Image Filter	SH	1	0
+00189321	CTExposureSequence	CT Exposure Sequence	SQ	1	0
+00189322	ReconstructionPixelSpacing	Reconstruction Pixel Spacing	FD	2	0
+00189323	ExposureModulationType	Exposure Modulation Type	CS	1-n	0
+00189324	EstimatedDoseSaving	Estimated Dose Saving	FD	1	1
+00189325	CTXRayDetailsSequence	CTX Ray Details Sequence	SQ	1	0
+00189326	CTPositionSequence	CT Position Sequence	SQ	1	0
+00189327	TablePosition	Table Position	FD	1	0
+00189328	ExposureTimeInms	Exposure Time Inms	FD	1	0
+00189329	CTImageFrameTypeSequence	CT Image Frame Type Sequence	SQ	1	0
+00189330	XRayTubeCurrentInmA	X Ray Tube Current Inm A	FD	1	0
+00189332	ExposureInmAs	Exposure Inm As	FD	1	0
+00189333	ConstantVolumeFlag	Constant Volume Flag	CS	1	0
+00189334	FluoroscopyFlag	Fluoroscopy Flag	CS	1	0
+00189335	DistanceSourceToDataCollectionCenter	Distance Source To Data Collection Center	FD	1	0
+00189337	ContrastBolusAgentNumber	Contrast Bolus Agent Number	US	1	0
+00189338	ContrastBolusIngredientCodeSequence	Contrast Bolus Ingredient Code Sequence	SQ	1	0
+00189340	ContrastAdministrationProfileSequence	Contrast Administration Profile Sequence	SQ	1	0
+00189341	ContrastBolusUsageSequence	Contrast Bolus Usage Sequence	SQ	1	0
+00189342	ContrastBolusAgentAdministered	Contrast Bolus Agent Administered	CS	1	0
+00189343	ContrastBolusAgentDetected	Contrast Bolus Agent Detected	CS	1	0
+00189344	ContrastBolusAgentPhase	Contrast Bolus Agent Phase	CS	1	0
+00189345	CTDIvol	CTD Ivol	FD	1	0
+00189346	CTDIPhantomTypeCodeSequence	CTDI Phantom Type Code Sequence	SQ	1	0
+00189351	CalciumScoringMassFactorPatient	Calcium Scoring Mass Factor Patient	FL	1	0
+00189352	CalciumScoringMassFactorDevice	Calcium Scoring Mass Factor Device	FL	3	0
+00189353	EnergyWeightingFactor	Energy Weighting Factor	FL	1	0
+00189360	CTAdditionalXRaySourceSequence	CT Additional X Ray Source Sequence	SQ	1	0
+00189361	MultienergyCTAcquisition	Multienergy CT Acquisition	CS	1	0
+00189362	MultienergyCTAcquisitionSequence	Multienergy CT Acquisition Sequence	SQ	1	0
+00189363	MultienergyCTProcessingSequence	Multienergy CT Processing Sequence	SQ	1	0
+00189364	MultienergyCTCharacteristicsSequence	Multienergy CT Characteristics Sequence	SQ	1	0
+00189365	MultienergyCTXRaySourceSequence	Multienergy CTX Ray Source Sequence	SQ	1	0
+00189366	XRaySourceIndex	X Ray Source Index	US	1	0
+00189367	XRaySourceID	X Ray Source ID	UC	1	0
+00189368	MultienergySourceTechnique	Multienergy Source Technique	CS	1	0
+00189369	SourceStartDateTime	Source Start Date Time	DT	1	0
+0018936A	SourceEndDateTime	Source End Date Time	DT	1	0
+0018936B	SwitchingPhaseNumber	Switching Phase Number	US	1	0
+0018936C	SwitchingPhaseNominalDuration	Switching Phase Nominal Duration	DS	1	0
+0018936D	SwitchingPhaseTransitionDuration	Switching Phase Transition Duration	DS	1	0
+0018936E	EffectiveBinEnergy	Effective Bin Energy	DS	1	0
+0018936F	MultienergyCTXRayDetectorSequence	Multienergy CTX Ray Detector Sequence	SQ	1	0
+00189370	XRayDetectorIndex	X Ray Detector Index	US	1	0
+00189371	XRayDetectorID	X Ray Detector ID	UC	1	0
+00189372	MultienergyDetectorType	Multienergy Detector Type	CS	1	0
+00189373	XRayDetectorLabel	X Ray Detector Label	ST	1	0
+00189374	NominalMaxEnergy	Nominal Max Energy	DS	1	0
+00189375	NominalMinEnergy	Nominal Min Energy	DS	1	0
+00189376	ReferencedXRayDetectorIndex	Referenced X Ray Detector Index	US	1-n	0
+00189377	ReferencedXRaySourceIndex	Referenced X Ray Source Index	US	1-n	0
+00189378	ReferencedPathIndex	Referenced Path Index	US	1-n	0
+00189379	MultienergyCTPathSequence	Multienergy CT Path Sequence	SQ	1	0
+0018937A	MultienergyCTPathIndex	Multienergy CT Path Index	US	1	0
+0018937B	MultienergyAcquisitionDescription	Multienergy Acquisition Description	UT	1	0
+0018937C	MonoenergeticEnergyEquivalent	Monoenergetic Energy Equivalent	FD	1	0
+0018937D	MaterialCodeSequence	Material Code Sequence	SQ	1	0
+0018937E	DecompositionMethod	Decomposition Method	CS	1	0
+0018937F	DecompositionDescription	Decomposition Description	UT	1	0
+00189380	DecompositionAlgorithmIdentificationSequence	Decomposition Algorithm Identification Sequence	SQ	1	0
+00189381	DecompositionMaterialSequence	Decomposition Material Sequence	SQ	1	0
+00189382	MaterialAttenuationSequence	Material Attenuation Sequence	SQ	1	0
+00189383	PhotonEnergy	Photon Energy	DS	1	0
+00189384	XRayMassAttenuationCoefficient	X Ray Mass Attenuation Coefficient	DS	1	0
+00189401	ProjectionPixelCalibrationSequence	Projection Pixel Calibration Sequence	SQ	1	0
+00189402	DistanceSourceToIsocenter	Distance Source To Isocenter	FL	1	0
+00189403	DistanceObjectToTableTop	Distance Object To Table Top	FL	1	0
+00189404	ObjectPixelSpacingInCenterOfBeam	Object Pixel Spacing In Center Of Beam	FL	2	0
+00189405	PositionerPositionSequence	Positioner Position Sequence	SQ	1	0
+00189406	TablePositionSequence	Table Position Sequence	SQ	1	0
+00189407	CollimatorShapeSequence	Collimator Shape Sequence	SQ	1	0
+00189410	PlanesInAcquisition	Planes In Acquisition	CS	1	0
+00189412	XAXRFFrameCharacteristicsSequence	XAXRF Frame Characteristics Sequence	SQ	1	0
+00189417	FrameAcquisitionSequence	Frame Acquisition Sequence	SQ	1	0
+00189420	XRayReceptorType	X Ray Receptor Type	CS	1	0
+00189423	AcquisitionProtocolName	Acquisition Protocol Name	LO	1	0
+00189424	AcquisitionProtocolDescription	Acquisition Protocol Description	LT	1	0
+00189425	ContrastBolusIngredientOpaque	Contrast Bolus Ingredient Opaque	CS	1	0
+00189426	DistanceReceptorPlaneToDetectorHousing	Distance Receptor Plane To Detector Housing	FL	1	0
+00189427	IntensifierActiveShape	Intensifier Active Shape	CS	1	0
+00189428	IntensifierActiveDimensions	Intensifier Active Dimensions	FL	1-2	0
+00189429	PhysicalDetectorSize	Physical Detector Size	FL	2	0
+00189430	PositionOfIsocenterProjection	Position Of Isocenter Projection	FL	2	0
+00189432	FieldOfViewSequence	Field Of View Sequence	SQ	1	0
+00189433	FieldOfViewDescription	Field Of View Description	LO	1	0
+00189434	ExposureControlSensingRegionsSequence	Exposure Control Sensing Regions Sequence	SQ	1	0
+00189435	ExposureControlSensingRegionShape	Exposure Control Sensing Region Shape	CS	1	0
+00189436	ExposureControlSensingRegionLeftVerticalEdge	Exposure Control Sensing Region Left Vertical Edge	SS	1	0
+00189437	ExposureControlSensingRegionRightVerticalEdge	Exposure Control Sensing Region Right Vertical Edge	SS	1	0
+00189438	ExposureControlSensingRegionUpperHorizontalEdge	Exposure Control Sensing Region Upper Horizontal Edge	SS	1	0
+00189439	ExposureControlSensingRegionLowerHorizontalEdge	Exposure Control Sensing Region Lower Horizontal Edge	SS	1	0
+00189440	CenterOfCircularExposureControlSensingRegion	Center Of Circular Exposure Control Sensing Region	SS	2	0
+00189441	RadiusOfCircularExposureControlSensingRegion	Radius Of Circular Exposure Control Sensing Region	US	1	0
+00189442	VerticesOfThePolygonalExposureControlSensingRegion	Vertices Of The Polygonal Exposure Control Sensing Region	SS	2-n	0
+00189447	ColumnAngulationPatient	Column Angulation Patient	FL	1	0
+00189449	BeamAngle	Beam Angle	FL	1	0
+00189451	FrameDetectorParametersSequence	Frame Detector Parameters Sequence	SQ	1	0
+00189452	CalculatedAnatomyThickness	Calculated Anatomy Thickness	FL	1	0
+00189455	CalibrationSequence	Calibration Sequence	SQ	1	0
+00189456	ObjectThicknessSequence	Object Thickness Sequence	SQ	1	0
+00189457	PlaneIdentification	Plane Identification	CS	1	0
+00189461	FieldOfViewDimensionsInFloat	Field Of View Dimensions In Float	FL	1-2	0
+00189462	IsocenterReferenceSystemSequence	Isocenter Reference System Sequence	SQ	1	0
+00189463	PositionerIsocenterPrimaryAngle	Positioner Isocenter Primary Angle	FL	1	0
+00189464	PositionerIsocenterSecondaryAngle	Positioner Isocenter Secondary Angle	FL	1	0
+00189465	PositionerIsocenterDetectorRotationAngle	Positioner Isocenter Detector Rotation Angle	FL	1	0
+00189466	TableXPositionToIsocenter	Table X Position To Isocenter	FL	1	0
+00189467	TableYPositionToIsocenter	Table Y Position To Isocenter	FL	1	0
+00189468	TableZPositionToIsocenter	Table Z Position To Isocenter	FL	1	0
+00189469	TableHorizontalRotationAngle	Table Horizontal Rotation Angle	FL	1	0
+00189470	TableHeadTiltAngle	Table Head Tilt Angle	FL	1	0
+00189471	TableCradleTiltAngle	Table Cradle Tilt Angle	FL	1	0
+00189472	FrameDisplayShutterSequence	Frame Display Shutter Sequence	SQ	1	0
+00189473	AcquiredImageAreaDoseProduct	Acquired Image Area Dose Product	FL	1	0
+00189474	CArmPositionerTabletopRelationship	C Arm Positioner Tabletop Relationship	CS	1	0
+00189476	XRayGeometrySequence	X Ray Geometry Sequence	SQ	1	0
+00189477	IrradiationEventIdentificationSequence	Irradiation Event Identification Sequence	SQ	1	0
+00189504	XRay3DFrameTypeSequence	X Ray 3D Frame Type Sequence	SQ	1	0
+00189506	ContributingSourcesSequence	Contributing Sources Sequence	SQ	1	0
+00189507	XRay3DAcquisitionSequence	X Ray 3D Acquisition Sequence	SQ	1	0
+00189508	PrimaryPositionerScanArc	Primary Positioner Scan Arc	FL	1	0
+00189509	SecondaryPositionerScanArc	Secondary Positioner Scan Arc	FL	1	0
+00189510	PrimaryPositionerScanStartAngle	Primary Positioner Scan Start Angle	FL	1	0
+00189511	SecondaryPositionerScanStartAngle	Secondary Positioner Scan Start Angle	FL	1	0
+00189514	PrimaryPositionerIncrement	Primary Positioner Increment	FL	1	0
+00189515	SecondaryPositionerIncrement	Secondary Positioner Increment	FL	1	0
+00189516	StartAcquisitionDateTime	Start Acquisition Date Time	DT	1	0
+00189517	EndAcquisitionDateTime	End Acquisition Date Time	DT	1	0
+00189518	PrimaryPositionerIncrementSign	Primary Positioner Increment Sign	SS	1	0
+00189519	SecondaryPositionerIncrementSign	Secondary Positioner Increment Sign	SS	1	0
+00189524	ApplicationName	Application Name	LO	1	0
+00189525	ApplicationVersion	Application Version	LO	1	0
+00189526	ApplicationManufacturer	Application Manufacturer	LO	1	0
+00189527	AlgorithmType	Algorithm Type	CS	1	0
+00189528	AlgorithmDescription	Algorithm Description	LO	1	0
+00189530	XRay3DReconstructionSequence	X Ray 3D Reconstruction Sequence	SQ	1	0
+00189531	ReconstructionDescription	Reconstruction Description	LO	1	0
+00189538	PerProjectionAcquisitionSequence	Per Projection Acquisition Sequence	SQ	1	0
+00189541	DetectorPositionSequence	Detector Position Sequence	SQ	1	0
+00189542	XRayAcquisitionDoseSequence	X Ray Acquisition Dose Sequence	SQ	1	0
+00189543	XRaySourceIsocenterPrimaryAngle	X Ray Source Isocenter Primary Angle	FD	1	0
+00189544	XRaySourceIsocenterSecondaryAngle	X Ray Source Isocenter Secondary Angle	FD	1	0
+00189545	BreastSupportIsocenterPrimaryAngle	Breast Support Isocenter Primary Angle	FD	1	0
+00189546	BreastSupportIsocenterSecondaryAngle	Breast Support Isocenter Secondary Angle	FD	1	0
+00189547	BreastSupportXPositionToIsocenter	Breast Support X Position To Isocenter	FD	1	0
+00189548	BreastSupportYPositionToIsocenter	Breast Support Y Position To Isocenter	FD	1	0
+00189549	BreastSupportZPositionToIsocenter	Breast Support Z Position To Isocenter	FD	1	0
+00189550	DetectorIsocenterPrimaryAngle	Detector Isocenter Primary Angle	FD	1	0
+00189551	DetectorIsocenterSecondaryAngle	Detector Isocenter Secondary Angle	FD	1	0
+00189552	DetectorXPositionToIsocenter	Detector X Position To Isocenter	FD	1	0
+00189553	DetectorYPositionToIsocenter	Detector Y Position To Isocenter	FD	1	0
+00189554	DetectorZPositionToIsocenter	Detector Z Position To Isocenter	FD	1	0
+00189555	XRayGridSequence	X Ray Grid Sequence	SQ	1	0
+00189556	XRayFilterSequence	X Ray Filter Sequence	SQ	1	0
+00189557	DetectorActiveAreaTLHCPosition	Detector Active Area TLHC Position	FD	3	0
+00189558	DetectorActiveAreaOrientation	Detector Active Area Orientation	FD	6	0
+00189559	PositionerPrimaryAngleDirection	Positioner Primary Angle Direction	CS	1	0
+00189601	DiffusionBMatrixSequence	Diffusion B Matrix Sequence	SQ	1	0
+00189602	DiffusionBValueXX	Diffusion B Value XX	FD	1	0
+00189603	DiffusionBValueXY	Diffusion B Value XY	FD	1	0
+00189604	DiffusionBValueXZ	Diffusion B Value XZ	FD	1	0
+00189605	DiffusionBValueYY	Diffusion B Value YY	FD	1	0
+00189606	DiffusionBValueYZ	Diffusion B Value YZ	FD	1	0
+00189607	DiffusionBValueZZ	Diffusion B Value ZZ	FD	1	0
+00189621	FunctionalMRSequence	Functional MR Sequence	SQ	1	0
+00189622	FunctionalSettlingPhaseFramesPresent	Functional Settling Phase Frames Present	CS	1	0
+00189623	FunctionalSyncPulse	Functional Sync Pulse	DT	1	0
+00189624	SettlingPhaseFrame	Settling Phase Frame	CS	1	0
+00189701	DecayCorrectionDateTime	Decay Correction Date Time	DT	1	0
+00189715	StartDensityThreshold	Start Density Threshold	FD	1	0
+00189716	StartRelativeDensityDifferenceThreshold	Start Relative Density Difference Threshold	FD	1	0
+00189717	StartCardiacTriggerCountThreshold	Start Cardiac Trigger Count Threshold	FD	1	0
+00189718	StartRespiratoryTriggerCountThreshold	Start Respiratory Trigger Count Threshold	FD	1	0
+00189719	TerminationCountsThreshold	Termination Counts Threshold	FD	1	0
+00189720	TerminationDensityThreshold	Termination Density Threshold	FD	1	0
+00189721	TerminationRelativeDensityThreshold	Termination Relative Density Threshold	FD	1	0
+00189722	TerminationTimeThreshold	Termination Time Threshold	FD	1	0
+00189723	TerminationCardiacTriggerCountThreshold	Termination Cardiac Trigger Count Threshold	FD	1	0
+00189724	TerminationRespiratoryTriggerCountThreshold	Termination Respiratory Trigger Count Threshold	FD	1	0
+00189725	DetectorGeometry	Detector Geometry	CS	1	0
+00189726	TransverseDetectorSeparation	Transverse Detector Separation	FD	1	0
+00189727	AxialDetectorDimension	Axial Detector Dimension	FD	1	0
+00189729	RadiopharmaceuticalAgentNumber	Radiopharmaceutical Agent Number	US	1	0
+00189732	PETFrameAcquisitionSequence	PET Frame Acquisition Sequence	SQ	1	0
+00189733	PETDetectorMotionDetailsSequence	PET Detector Motion Details Sequence	SQ	1	0
+00189734	PETTableDynamicsSequence	PET Table Dynamics Sequence	SQ	1	0
+00189735	PETPositionSequence	PET Position Sequence	SQ	1	0
+00189736	PETFrameCorrectionFactorsSequence	PET Frame Correction Factors Sequence	SQ	1	0
+00189737	RadiopharmaceuticalUsageSequence	Radiopharmaceutical Usage Sequence	SQ	1	0
+00189738	AttenuationCorrectionSource	Attenuation Correction Source	CS	1	0
+00189739	NumberOfIterations	Number Of Iterations	US	1	0
+00189740	NumberOfSubsets	Number Of Subsets	US	1	0
+00189749	PETReconstructionSequence	PET Reconstruction Sequence	SQ	1	0
+00189751	PETFrameTypeSequence	PET Frame Type Sequence	SQ	1	0
+00189755	TimeOfFlightInformationUsed	Time Of Flight Information Used	CS	1	0
+00189756	ReconstructionType	Reconstruction Type	CS	1	0
+00189758	DecayCorrected	Decay Corrected	CS	1	0
+00189759	AttenuationCorrected	Attenuation Corrected	CS	1	0
+00189760	ScatterCorrected	Scatter Corrected	CS	1	0
+00189761	DeadTimeCorrected	Dead Time Corrected	CS	1	0
+00189762	GantryMotionCorrected	Gantry Motion Corrected	CS	1	0
+00189763	PatientMotionCorrected	Patient Motion Corrected	CS	1	0
+00189764	CountLossNormalizationCorrected	Count Loss Normalization Corrected	CS	1	0
+00189765	RandomsCorrected	Randoms Corrected	CS	1	0
+00189766	NonUniformRadialSamplingCorrected	Non Uniform Radial Sampling Corrected	CS	1	0
+00189767	SensitivityCalibrated	Sensitivity Calibrated	CS	1	0
+00189768	DetectorNormalizationCorrection	Detector Normalization Correction	CS	1	0
+00189769	IterativeReconstructionMethod	Iterative Reconstruction Method	CS	1	0
+00189770	AttenuationCorrectionTemporalRelationship	Attenuation Correction Temporal Relationship	CS	1	0
+00189771	PatientPhysiologicalStateSequence	Patient Physiological State Sequence	SQ	1	0
+00189772	PatientPhysiologicalStateCodeSequence	Patient Physiological State Code Sequence	SQ	1	0
+00189801	DepthsOfFocus	Depths Of Focus	FD	1-n	0
+00189803	ExcludedIntervalsSequence	Excluded Intervals Sequence	SQ	1	0
+00189804	ExclusionStartDateTime	Exclusion Start Date Time	DT	1	0
+00189805	ExclusionDuration	Exclusion Duration	FD	1	0
+00189806	USImageDescriptionSequence	US Image Description Sequence	SQ	1	0
+00189807	ImageDataTypeSequence	Image Data Type Sequence	SQ	1	0
+00189808	DataType	Data Type	CS	1	0
+00189809	TransducerScanPatternCodeSequence	Transducer Scan Pattern Code Sequence	SQ	1	0
+0018980B	AliasedDataType	Aliased Data Type	CS	1	0
+0018980C	PositionMeasuringDeviceUsed	Position Measuring Device Used	CS	1	0
+0018980D	TransducerGeometryCodeSequence	Transducer Geometry Code Sequence	SQ	1	0
+0018980E	TransducerBeamSteeringCodeSequence	Transducer Beam Steering Code Sequence	SQ	1	0
+0018980F	TransducerApplicationCodeSequence	Transducer Application Code Sequence	SQ	1	0
+00189810	ZeroVelocityPixelValue	Zero Velocity Pixel Value	US|SS	1	0
+00189900	ReferenceLocationLabel	Reference Location Label	LO	1	0
+00189901	ReferenceLocationDescription	Reference Location Description	UT	1	0
+00189902	ReferenceBasisCodeSequence	Reference Basis Code Sequence	SQ	1	0
+00189903	ReferenceGeometryCodeSequence	Reference Geometry Code Sequence	SQ	1	0
+00189904	OffsetDistance	Offset Distance	DS	1	0
+00189905	OffsetDirection	Offset Direction	CS	1	0
+00189906	PotentialScheduledProtocolCodeSequence	Potential Scheduled Protocol Code Sequence	SQ	1	0
+00189907	PotentialRequestedProcedureCodeSequence	Potential Requested Procedure Code Sequence	SQ	1	0
+00189908	PotentialReasonsForProcedure	Potential Reasons For Procedure	UC	1-n	0
+00189909	PotentialReasonsForProcedureCodeSequence	Potential Reasons For Procedure Code Sequence	SQ	1	0
+0018990A	PotentialDiagnosticTasks	Potential Diagnostic Tasks	UC	1-n	0
+0018990B	ContraindicationsCodeSequence	Contraindications Code Sequence	SQ	1	0
+0018990C	ReferencedDefinedProtocolSequence	Referenced Defined Protocol Sequence	SQ	1	0
+0018990D	ReferencedPerformedProtocolSequence	Referenced Performed Protocol Sequence	SQ	1	0
+0018990E	PredecessorProtocolSequence	Predecessor Protocol Sequence	SQ	1	0
+0018990F	ProtocolPlanningInformation	Protocol Planning Information	UT	1	0
+00189910	ProtocolDesignRationale	Protocol Design Rationale	UT	1	0
+00189911	PatientSpecificationSequence	Patient Specification Sequence	SQ	1	0
+00189912	ModelSpecificationSequence	Model Specification Sequence	SQ	1	0
+00189913	ParametersSpecificationSequence	Parameters Specification Sequence	SQ	1	0
+00189914	InstructionSequence	Instruction Sequence	SQ	1	0
+00189915	InstructionIndex	Instruction Index	US	1	0
+00189916	InstructionText	Instruction Text	LO	1	0
+00189917	InstructionDescription	Instruction Description	UT	1	0
+00189918	InstructionPerformedFlag	Instruction Performed Flag	CS	1	0
+00189919	InstructionPerformedDateTime	Instruction Performed Date Time	DT	1	0
+0018991A	InstructionPerformanceComment	Instruction Performance Comment	UT	1	0
+0018991B	PatientPositioningInstructionSequence	Patient Positioning Instruction Sequence	SQ	1	0
+0018991C	PositioningMethodCodeSequence	Positioning Method Code Sequence	SQ	1	0
+0018991D	PositioningLandmarkSequence	Positioning Landmark Sequence	SQ	1	0
+0018991E	TargetFrameOfReferenceUID	Target Frame Of Reference UID	UI	1	0
+0018991F	AcquisitionProtocolElementSpecificationSequence	Acquisition Protocol Element Specification Sequence	SQ	1	0
+00189920	AcquisitionProtocolElementSequence	Acquisition Protocol Element Sequence	SQ	1	0
+00189921	ProtocolElementNumber	Protocol Element Number	US	1	0
+00189922	ProtocolElementName	Protocol Element Name	LO	1	0
+00189923	ProtocolElementCharacteristicsSummary	Protocol Element Characteristics Summary	UT	1	0
+00189924	ProtocolElementPurpose	Protocol Element Purpose	UT	1	0
+00189930	AcquisitionMotion	Acquisition Motion	CS	1	0
+00189931	AcquisitionStartLocationSequence	Acquisition Start Location Sequence	SQ	1	0
+00189932	AcquisitionEndLocationSequence	Acquisition End Location Sequence	SQ	1	0
+00189933	ReconstructionProtocolElementSpecificationSequence	Reconstruction Protocol Element Specification Sequence	SQ	1	0
+00189934	ReconstructionProtocolElementSequence	Reconstruction Protocol Element Sequence	SQ	1	0
+00189935	StorageProtocolElementSpecificationSequence	Storage Protocol Element Specification Sequence	SQ	1	0
+00189936	StorageProtocolElementSequence	Storage Protocol Element Sequence	SQ	1	0
+00189937	RequestedSeriesDescription	Requested Series Description	LO	1	0
+00189938	SourceAcquisitionProtocolElementNumber	Source Acquisition Protocol Element Number	US	1-n	0
+00189939	SourceAcquisitionBeamNumber	Source Acquisition Beam Number	US	1-n	0
+0018993A	SourceReconstructionProtocolElementNumber	Source Reconstruction Protocol Element Number	US	1-n	0
+0018993B	ReconstructionStartLocationSequence	Reconstruction Start Location Sequence	SQ	1	0
+0018993C	ReconstructionEndLocationSequence	Reconstruction End Location Sequence	SQ	1	0
+0018993D	ReconstructionAlgorithmSequence	Reconstruction Algorithm Sequence	SQ	1	0
+0018993E	ReconstructionTargetCenterLocationSequence	Reconstruction Target Center Location Sequence	SQ	1	0
+00189941	ImageFilterDescription	Image Filter Description	UT	1	0
+00189942	CTDIvolNotificationTrigger	CTD Ivol Notification Trigger	FD	1	0
+00189943	DLPNotificationTrigger	DLP Notification Trigger	FD	1	0
+00189944	AutoKVPSelectionType	Auto KVP Selection Type	CS	1	0
+00189945	AutoKVPUpperBound	Auto KVP Upper Bound	FD	1	0
+00189946	AutoKVPLowerBound	Auto KVP Lower Bound	FD	1	0
+00189947	ProtocolDefinedPatientPosition	Protocol Defined Patient Position	CS	1	0
+0018A001	ContributingEquipmentSequence	Contributing Equipment Sequence	SQ	1	0
+0018A002	ContributionDateTime	Contribution Date Time	DT	1	0
+0018A003	ContributionDescription	Contribution Description	ST	1	0
+0020000D	StudyInstanceUID	Study Instance UID	UI	1	0
+0020000E	SeriesInstanceUID	Series Instance UID	UI	1	0
+00200010	StudyID	Study ID	SH	1	0
+00200011	SeriesNumber	Series Number	IS	1	0
+00200012	AcquisitionNumber	Acquisition Number	IS	1	0
+00200013	InstanceNumber	Instance Number	IS	1	0
+00200014	IsotopeNumber	Isotope Number	IS	1	1
+00200015	PhaseNumber	Phase Number	IS	1	1
+00200016	IntervalNumber	Interval Number	IS	1	1
+00200017	TimeSlotNumber	Time Slot Number	IS	1	1
+00200018	AngleNumber	Angle Number	IS	1	1
+00200019	ItemNumber	Item Number	IS	1	0
+00200020	PatientOrientation	Patient Orientation	CS	2	0
+00200022	OverlayNumber	Overlay Number	IS	1	1
+00200024	CurveNumber	Curve Number	IS	1	1
+00200026	LUTNumber	LUT Number	IS	1	1
+00200027	PyramidLabel	Pyramid Label	LO	1	0
+00200030	ImagePosition	Image Position	DS	3	1
+00200032	ImagePositionPatient	Image Position Patient	DS	3	0
+00200035	ImageOrientation	Image Orientation	DS	6	1
+00200037	ImageOrientationPatient	Image Orientation Patient	DS	6	0
+00200050	Location	Location	DS	1	1
+00200052	FrameOfReferenceUID	Frame Of Reference UID	UI	1	0
+00200060	Laterality	Laterality	CS	1	0
+00200062	ImageLaterality	Image Laterality	CS	1	0
+00200070	ImageGeometryType	Image Geometry Type	LO	1	1
+00200080	MaskingImage	Masking Image	CS	1-n	1
+002000AA	ReportNumber	Report Number	IS	1	1
+00200100	TemporalPositionIdentifier	Temporal Position Identifier	IS	1	0
+00200105	NumberOfTemporalPositions	Number Of Temporal Positions	IS	1	0
+00200110	TemporalResolution	Temporal Resolution	DS	1	0
+00200200	SynchronizationFrameOfReferenceUID	Synchronization Frame Of Reference UID	UI	1	0
+00200242	SOPInstanceUIDOfConcatenationSource	SOP Instance UID Of Concatenation Source	UI	1	0
+00201000	SeriesInStudy	Series In Study	IS	1	1
+00201001	AcquisitionsInSeries	Acquisitions In Series	IS	1	1
+00201002	ImagesInAcquisition	Images In Acquisition	IS	1	0
+00201003	ImagesInSeries	Images In Series	IS	1	1
+00201004	AcquisitionsInStudy	Acquisitions In Study	IS	1	1
+00201005	ImagesInStudy	Images In Study	IS	1	1
+00201020	Reference	Reference	LO	1-n	1
+0020103F	TargetPositionReferenceIndicator	Target Position Reference Indicator	LO	1	0
+00201040	PositionReferenceIndicator	Position Reference Indicator	LO	1	0
+00201041	SliceLocation	Slice Location	DS	1	0
+00201070	OtherStudyNumbers	Other Study Numbers	IS	1-n	1
+00201200	NumberOfPatientRelatedStudies	Number Of Patient Related Studies	IS	1	0
+00201202	NumberOfPatientRelatedSeries	Number Of Patient Related Series	IS	1	0
+00201204	NumberOfPatientRelatedInstances	Number Of Patient Related Instances	IS	1	0
+00201206	NumberOfStudyRelatedSeries	Number Of Study Related Series	IS	1	0
+00201208	NumberOfStudyRelatedInstances	Number Of Study Related Instances	IS	1	0
+00201209	NumberOfSeriesRelatedInstances	Number Of Series Related Instances	IS	1	0
+00203401	ModifyingDeviceID	Modifying Device ID	CS	1	1
+00203402	ModifiedImageID	Modified Image ID	CS	1	1
+00203403	ModifiedImageDate	Modified Image Date	DA	1	1
+00203404	ModifyingDeviceManufacturer	Modifying Device Manufacturer	LO	1	1
+00203405	ModifiedImageTime	Modified Image Time	TM	1	1
+00203406	ModifiedImageDescription	Modified Image Description	LO	1	1
+00204000	ImageComments	Image Comments	LT	1	0
+00205000	OriginalImageIdentification	Original Image Identification	AT	1-n	1
+00205002	OriginalImageIdentificationNomenclature	Original Image Identification Nomenclature	LO	1-n	1
+00209056	StackID	Stack ID	SH	1	0
+00209057	InStackPositionNumber	In Stack Position Number	UL	1	0
+00209071	FrameAnatomySequence	Frame Anatomy Sequence	SQ	1	0
+00209072	FrameLaterality	Frame Laterality	CS	1	0
+00209111	FrameContentSequence	Frame Content Sequence	SQ	1	0
+00209113	PlanePositionSequence	Plane Position Sequence	SQ	1	0
+00209116	PlaneOrientationSequence	Plane Orientation Sequence	SQ	1	0
+00209128	TemporalPositionIndex	Temporal Position Index	UL	1	0
+00209153	NominalCardiacTriggerDelayTime	Nominal Cardiac Trigger Delay Time	FD	1	0
+00209154	NominalCardiacTriggerTimePriorToRPeak	Nominal Cardiac Trigger Time Prior To R Peak	FL	1	0
+00209155	ActualCardiacTriggerTimePriorToRPeak	Actual Cardiac Trigger Time Prior To R Peak	FL	1	0
+00209156	FrameAcquisitionNumber	Frame Acquisition Number	US	1	0
+00209157	DimensionIndexValues	Dimension Index Values	UL	1-n	0
+00209158	FrameComments	Frame Comments	LT	1	0
+00209161	ConcatenationUID	Concatenation UID	UI	1	0
+00209162	InConcatenationNumber	In Concatenation Number	US	1	0
+00209163	InConcatenationTotalNumber	In Concatenation Total Number	US	1	0
+00209164	DimensionOrganizationUID	Dimension Organization UID	UI	1	0
+00209165	DimensionIndexPointer	Dimension Index Pointer	AT	1	0
+00209167	FunctionalGroupPointer	Functional Group Pointer	AT	1	0
+00209170	UnassignedSharedConvertedAttributesSequence	Unassigned Shared Converted Attributes Sequence	SQ	1	0
+00209171	UnassignedPerFrameConvertedAttributesSequence	Unassigned Per Frame Converted Attributes Sequence	SQ	1	0
+00209172	ConversionSourceAttributesSequence	Conversion Source Attributes Sequence	SQ	1	0
+00209213	DimensionIndexPrivateCreator	Dimension Index Private Creator	LO	1	0
+00209221	DimensionOrganizationSequence	Dimension Organization Sequence	SQ	1	0
+00209222	DimensionIndexSequence	Dimension Index Sequence	SQ	1	0
+00209228	ConcatenationFrameOffsetNumber	Concatenation Frame Offset Number	UL	1	0
+00209238	FunctionalGroupPrivateCreator	Functional Group Private Creator	LO	1	0
+00209241	NominalPercentageOfCardiacPhase	Nominal Percentage Of Cardiac Phase	FL	1	0
+00209245	NominalPercentageOfRespiratoryPhase	Nominal Percentage Of Respiratory Phase	FL	1	0
+00209246	StartingRespiratoryAmplitude	Starting Respiratory Amplitude	FL	1	0
+00209247	StartingRespiratoryPhase	Starting Respiratory Phase	CS	1	0
+00209248	EndingRespiratoryAmplitude	Ending Respiratory Amplitude	FL	1	0
+00209249	EndingRespiratoryPhase	Ending Respiratory Phase	CS	1	0
+00209250	RespiratoryTriggerType	Respiratory Trigger Type	CS	1	0
+00209251	RRIntervalTimeNominal	RR Interval Time Nominal	FD	1	0
+00209252	ActualCardiacTriggerDelayTime	Actual Cardiac Trigger Delay Time	FD	1	0
+00209253	RespiratorySynchronizationSequence	Respiratory Synchronization Sequence	SQ	1	0
+00209254	RespiratoryIntervalTime	Respiratory Interval Time	FD	1	0
+00209255	NominalRespiratoryTriggerDelayTime	Nominal Respiratory Trigger Delay Time	FD	1	0
+00209256	RespiratoryTriggerDelayThreshold	Respiratory Trigger Delay Threshold	FD	1	0
+00209257	ActualRespiratoryTriggerDelayTime	Actual Respiratory Trigger Delay Time	FD	1	0
+00209301	ImagePositionVolume	Image Position Volume	FD	3	0
+00209302	ImageOrientationVolume	Image Orientation Volume	FD	6	0
+00209307	UltrasoundAcquisitionGeometry	Ultrasound Acquisition Geometry	CS	1	0
+00209308	ApexPosition	Apex Position	FD	3	0
+00209309	VolumeToTransducerMappingMatrix	Volume To Transducer Mapping Matrix	FD	16	0
+0020930A	VolumeToTableMappingMatrix	Volume To Table Mapping Matrix	FD	16	0
+0020930B	VolumeToTransducerRelationship	Volume To Transducer Relationship	CS	1	0
+0020930C	PatientFrameOfReferenceSource	Patient Frame Of Reference Source	CS	1	0
+0020930D	TemporalPositionTimeOffset	Temporal Position Time Offset	FD	1	0
+0020930E	PlanePositionVolumeSequence	Plane Position Volume Sequence	SQ	1	0
+0020930F	PlaneOrientationVolumeSequence	Plane Orientation Volume Sequence	SQ	1	0
+00209310	TemporalPositionSequence	Temporal Position Sequence	SQ	1	0
+00209311	DimensionOrganizationType	Dimension Organization Type	CS	1	0
+00209312	VolumeFrameOfReferenceUID	Volume Frame Of Reference UID	UI	1	0
+00209313	TableFrameOfReferenceUID	Table Frame Of Reference UID	UI	1	0
+00209421	DimensionDescriptionLabel	Dimension Description Label	LO	1	0
+00209450	PatientOrientationInFrameSequence	Patient Orientation In Frame Sequence	SQ	1	0
+00209453	FrameLabel	Frame Label	LO	1	0
+00209518	AcquisitionIndex	Acquisition Index	US	1-n	0
+00209529	ContributingSOPInstancesReferenceSequence	Contributing SOP Instances Reference Sequence	SQ	1	0
+00209536	ReconstructionIndex	Reconstruction Index	US	1	0
+00220001	LightPathFilterPassThroughWavelength	Light Path Filter Pass Through Wavelength	US	1	0
+00220002	LightPathFilterPassBand	Light Path Filter Pass Band	US	2	0
+00220003	ImagePathFilterPassThroughWavelength	Image Path Filter Pass Through Wavelength	US	1	0
+00220004	ImagePathFilterPassBand	Image Path Filter Pass Band	US	2	0
+00220005	PatientEyeMovementCommanded	Patient Eye Movement Commanded	CS	1	0
+00220006	PatientEyeMovementCommandCodeSequence	Patient Eye Movement Command Code Sequence	SQ	1	0
+00220007	SphericalLensPower	Spherical Lens Power	FL	1	0
+00220008	CylinderLensPower	Cylinder Lens Power	FL	1	0
+00220009	CylinderAxis	Cylinder Axis	FL	1	0
+0022000A	EmmetropicMagnification	Emmetropic Magnification	FL	1	0
+0022000B	IntraOcularPressure	Intra Ocular Pressure	FL	1	0
+0022000C	HorizontalFieldOfView	Horizontal Field Of View	FL	1	0
+0022000D	PupilDilated	Pupil Dilated	CS	1	0
+0022000E	DegreeOfDilation	Degree Of Dilation	FL	1	0
+00220010	StereoBaselineAngle	Stereo Baseline Angle	FL	1	0
+00220011	StereoBaselineDisplacement	Stereo Baseline Displacement	FL	1	0
+00220012	StereoHorizontalPixelOffset	Stereo Horizontal Pixel Offset	FL	1	0
+00220013	StereoVerticalPixelOffset	Stereo Vertical Pixel Offset	FL	1	0
+00220014	StereoRotation	Stereo Rotation	FL	1	0
+00220015	AcquisitionDeviceTypeCodeSequence	Acquisition Device Type Code Sequence	SQ	1	0
+00220016	IlluminationTypeCodeSequence	Illumination Type Code Sequence	SQ	1	0
+00220017	LightPathFilterTypeStackCodeSequence	Light Path Filter Type Stack Code Sequence	SQ	1	0
+00220018	ImagePathFilterTypeStackCodeSequence	Image Path Filter Type Stack Code Sequence	SQ	1	0
+00220019	LensesCodeSequence	Lenses Code Sequence	SQ	1	0
+0022001A	ChannelDescriptionCodeSequence	Channel Description Code Sequence	SQ	1	0
+0022001B	RefractiveStateSequence	Refractive State Sequence	SQ	1	0
+0022001C	MydriaticAgentCodeSequence	Mydriatic Agent Code Sequence	SQ	1	0
+0022001D	RelativeImagePositionCodeSequence	Relative Image Position Code Sequence	SQ	1	0
+0022001E	CameraAngleOfView	Camera Angle Of View	FL	1	0
+00220020	StereoPairsSequence	Stereo Pairs Sequence	SQ	1	0
+00220021	LeftImageSequence	Left Image Sequence	SQ	1	0
+00220022	RightImageSequence	Right Image Sequence	SQ	1	0
+00220028	StereoPairsPresent	Stereo Pairs Present	CS	1	0
+00220030	AxialLengthOfTheEye	Axial Length Of The Eye	FL	1	0
+00220031	OphthalmicFrameLocationSequence	Ophthalmic Frame Location Sequence	SQ	1	0
+00220032	ReferenceCoordinates	Reference Coordinates	FL	2-2n	0
+00220035	DepthSpatialResolution	Depth Spatial Resolution	FL	1	0
+00220036	MaximumDepthDistortion	Maximum Depth Distortion	FL	1	0
+00220037	AlongScanSpatialResolution	Along Scan Spatial Resolution	FL	1	0
+00220038	MaximumAlongScanDistortion	Maximum Along Scan Distortion	FL	1	0
+00220039	OphthalmicImageOrientation	Ophthalmic Image Orientation	CS	1	0
+00220041	DepthOfTransverseImage	Depth Of Transverse Image	FL	1	0
+00220042	MydriaticAgentConcentrationUnitsSequence	Mydriatic Agent Concentration Units Sequence	SQ	1	0
+00220048	AcrossScanSpatialResolution	Across Scan Spatial Resolution	FL	1	0
+00220049	MaximumAcrossScanDistortion	Maximum Across Scan Distortion	FL	1	0
+0022004E	MydriaticAgentConcentration	Mydriatic Agent Concentration	DS	1	0
+00220055	IlluminationWaveLength	Illumination Wave Length	FL	1	0
+00220056	IlluminationPower	Illumination Power	FL	1	0
+00220057	IlluminationBandwidth	Illumination Bandwidth	FL	1	0
+00220058	MydriaticAgentSequence	Mydriatic Agent Sequence	SQ	1	0
+00221007	OphthalmicAxialMeasurementsRightEyeSequence	Ophthalmic Axial Measurements Right Eye Sequence	SQ	1	0
+00221008	OphthalmicAxialMeasurementsLeftEyeSequence	Ophthalmic Axial Measurements Left Eye Sequence	SQ	1	0
+00221009	OphthalmicAxialMeasurementsDeviceType	Ophthalmic Axial Measurements Device Type	CS	1	0
+00221010	OphthalmicAxialLengthMeasurementsType	Ophthalmic Axial Length Measurements Type	CS	1	0
+00221012	OphthalmicAxialLengthSequence	Ophthalmic Axial Length Sequence	SQ	1	0
+00221019	OphthalmicAxialLength	Ophthalmic Axial Length	FL	1	0
+00221024	LensStatusCodeSequence	Lens Status Code Sequence	SQ	1	0
+00221025	VitreousStatusCodeSequence	Vitreous Status Code Sequence	SQ	1	0
+00221028	IOLFormulaCodeSequence	IOL Formula Code Sequence	SQ	1	0
+00221029	IOLFormulaDetail	IOL Formula Detail	LO	1	0
+00221033	KeratometerIndex	Keratometer Index	FL	1	0
+00221035	SourceOfOphthalmicAxialLengthCodeSequence	Source Of Ophthalmic Axial Length Code Sequence	SQ	1	0
+00221036	SourceOfCornealSizeDataCodeSequence	Source Of Corneal Size Data Code Sequence	SQ	1	0
+00221037	TargetRefraction	Target Refraction	FL	1	0
+00221039	RefractiveProcedureOccurred	Refractive Procedure Occurred	CS	1	0
+00221040	RefractiveSurgeryTypeCodeSequence	Refractive Surgery Type Code Sequence	SQ	1	0
+00221044	OphthalmicUltrasoundMethodCodeSequence	Ophthalmic Ultrasound Method Code Sequence	SQ	1	0
+00221045	SurgicallyInducedAstigmatismSequence	Surgically Induced Astigmatism Sequence	SQ	1	0
+00221046	TypeOfOpticalCorrection	Type Of Optical Correction	CS	1	0
+00221047	ToricIOLPowerSequence	Toric IOL Power Sequence	SQ	1	0
+00221048	PredictedToricErrorSequence	Predicted Toric Error Sequence	SQ	1	0
+00221049	PreSelectedForImplantation	Pre Selected For Implantation	CS	1	0
+0022104A	ToricIOLPowerForExactEmmetropiaSequence	Toric IOL Power For Exact Emmetropia Sequence	SQ	1	0
+0022104B	ToricIOLPowerForExactTargetRefractionSequence	Toric IOL Power For Exact Target Refraction Sequence	SQ	1	0
+00221050	OphthalmicAxialLengthMeasurementsSequence	Ophthalmic Axial Length Measurements Sequence	SQ	1	0
+00221053	IOLPower	IOL Power	FL	1	0
+00221054	PredictedRefractiveError	Predicted Refractive Error	FL	1	0
+00221059	OphthalmicAxialLengthVelocity	Ophthalmic Axial Length Velocity	FL	1	0
+00221065	LensStatusDescription	Lens Status Description	LO	1	0
+00221066	VitreousStatusDescription	Vitreous Status Description	LO	1	0
+00221090	IOLPowerSequence	IOL Power Sequence	SQ	1	0
+00221092	LensConstantSequence	Lens Constant Sequence	SQ	1	0
+00221093	IOLManufacturer	IOL Manufacturer	LO	1	0
+00221094	LensConstantDescription	Lens Constant Description	LO	1	1
+00221095	ImplantName	Implant Name	LO	1	0
+00221096	KeratometryMeasurementTypeCodeSequence	Keratometry Measurement Type Code Sequence	SQ	1	0
+00221097	ImplantPartNumber	Implant Part Number	LO	1	0
+00221100	ReferencedOphthalmicAxialMeasurementsSequence	Referenced Ophthalmic Axial Measurements Sequence	SQ	1	0
+00221101	OphthalmicAxialLengthMeasurementsSegmentNameCodeSequence	Ophthalmic Axial Length Measurements Segment Name Code Sequence	SQ	1	0
+00221103	RefractiveErrorBeforeRefractiveSurgeryCodeSequence	Refractive Error Before Refractive Surgery Code Sequence	SQ	1	0
+00221121	IOLPowerForExactEmmetropia	IOL Power For Exact Emmetropia	FL	1	0
+00221122	IOLPowerForExactTargetRefraction	IOL Power For Exact Target Refraction	FL	1	0
+00221125	AnteriorChamberDepthDefinitionCodeSequence	Anterior Chamber Depth Definition Code Sequence	SQ	1	0
+00221127	LensThicknessSequence	Lens Thickness Sequence	SQ	1	0
+00221128	AnteriorChamberDepthSequence	Anterior Chamber Depth Sequence	SQ	1	0
+0022112A	CalculationCommentSequence	Calculation Comment Sequence	SQ	1	0
+0022112B	CalculationCommentType	Calculation Comment Type	CS	1	0
+0022112C	CalculationComment	Calculation Comment	LT	1	0
+00221130	LensThickness	Lens Thickness	FL	1	0
+00221131	AnteriorChamberDepth	Anterior Chamber Depth	FL	1	0
+00221132	SourceOfLensThicknessDataCodeSequence	Source Of Lens Thickness Data Code Sequence	SQ	1	0
+00221133	SourceOfAnteriorChamberDepthDataCodeSequence	Source Of Anterior Chamber Depth Data Code Sequence	SQ	1	0
+00221134	SourceOfRefractiveMeasurementsSequence	Source Of Refractive Measurements Sequence	SQ	1	0
+00221135	SourceOfRefractiveMeasurementsCodeSequence	Source Of Refractive Measurements Code Sequence	SQ	1	0
+00221140	OphthalmicAxialLengthMeasurementModified	Ophthalmic Axial Length Measurement Modified	CS	1	0
+00221150	OphthalmicAxialLengthDataSourceCodeSequence	Ophthalmic Axial Length Data Source Code Sequence	SQ	1	0
+00221153	OphthalmicAxialLengthAcquisitionMethodCodeSequence	Ophthalmic Axial Length Acquisition Method Code Sequence	SQ	1	1
+00221155	SignalToNoiseRatio	Signal To Noise Ratio	FL	1	0
+00221159	OphthalmicAxialLengthDataSourceDescription	Ophthalmic Axial Length Data Source Description	LO	1	0
+00221210	OphthalmicAxialLengthMeasurementsTotalLengthSequence	Ophthalmic Axial Length Measurements Total Length Sequence	SQ	1	0
+00221211	OphthalmicAxialLengthMeasurementsSegmentalLengthSequence	Ophthalmic Axial Length Measurements Segmental Length Sequence	SQ	1	0
+00221212	OphthalmicAxialLengthMeasurementsLengthSummationSequence	Ophthalmic Axial Length Measurements Length Summation Sequence	SQ	1	0
+00221220	UltrasoundOphthalmicAxialLengthMeasurementsSequence	Ultrasound Ophthalmic Axial Length Measurements Sequence	SQ	1	0
+00221225	OpticalOphthalmicAxialLengthMeasurementsSequence	Optical Ophthalmic Axial Length Measurements Sequence	SQ	1	0
+00221230	UltrasoundSelectedOphthalmicAxialLengthSequence	Ultrasound Selected Ophthalmic Axial Length Sequence	SQ	1	0
+00221250	OphthalmicAxialLengthSelectionMethodCodeSequence	Ophthalmic Axial Length Selection Method Code Sequence	SQ	1	0
+00221255	OpticalSelectedOphthalmicAxialLengthSequence	Optical Selected Ophthalmic Axial Length Sequence	SQ	1	0
+00221257	SelectedSegmentalOphthalmicAxialLengthSequence	Selected Segmental Ophthalmic Axial Length Sequence	SQ	1	0
+00221260	SelectedTotalOphthalmicAxialLengthSequence	Selected Total Ophthalmic Axial Length Sequence	SQ	1	0
+00221262	OphthalmicAxialLengthQualityMetricSequence	Ophthalmic Axial Length Quality Metric Sequence	SQ	1	0
+00221265	OphthalmicAxialLengthQualityMetricTypeCodeSequence	Ophthalmic Axial Length Quality Metric Type Code Sequence	SQ	1	1
+00221273	OphthalmicAxialLengthQualityMetricTypeDescription	Ophthalmic Axial Length Quality Metric Type Description	LO	1	1
+00221300	IntraocularLensCalculationsRightEyeSequence	Intraocular Lens Calculations Right Eye Sequence	SQ	1	0
+00221310	IntraocularLensCalculationsLeftEyeSequence	Intraocular Lens Calculations Left Eye Sequence	SQ	1	0
+00221330	ReferencedOphthalmicAxialLengthMeasurementQCImageSequence	Referenced Ophthalmic Axial Length Measurement QC Image Sequence	SQ	1	0
+00221415	OphthalmicMappingDeviceType	Ophthalmic Mapping Device Type	CS	1	0
+00221420	AcquisitionMethodCodeSequence	Acquisition Method Code Sequence	SQ	1	0
+00221423	AcquisitionMethodAlgorithmSequence	Acquisition Method Algorithm Sequence	SQ	1	0
+00221436	OphthalmicThicknessMapTypeCodeSequence	Ophthalmic Thickness Map Type Code Sequence	SQ	1	0
+00221443	OphthalmicThicknessMappingNormalsSequence	Ophthalmic Thickness Mapping Normals Sequence	SQ	1	0
+00221445	RetinalThicknessDefinitionCodeSequence	Retinal Thickness Definition Code Sequence	SQ	1	0
+00221450	PixelValueMappingToCodedConceptSequence	Pixel Value Mapping To Coded Concept Sequence	SQ	1	0
+00221452	MappedPixelValue	Mapped Pixel Value	US|SS	1	0
+00221454	PixelValueMappingExplanation	Pixel Value Mapping Explanation	LO	1	0
+00221458	OphthalmicThicknessMapQualityThresholdSequence	Ophthalmic Thickness Map Quality Threshold Sequence	SQ	1	0
+00221460	OphthalmicThicknessMapThresholdQualityRating	Ophthalmic Thickness Map Threshold Quality Rating	FL	1	0
+00221463	AnatomicStructureReferencePoint	Anatomic Structure Reference Point	FL	2	0
+00221465	RegistrationToLocalizerSequence	Registration To Localizer Sequence	SQ	1	0
+00221466	RegisteredLocalizerUnits	Registered Localizer Units	CS	1	0
+00221467	RegisteredLocalizerTopLeftHandCorner	Registered Localizer Top Left Hand Corner	FL	2	0
+00221468	RegisteredLocalizerBottomRightHandCorner	Registered Localizer Bottom Right Hand Corner	FL	2	0
+00221470	OphthalmicThicknessMapQualityRatingSequence	Ophthalmic Thickness Map Quality Rating Sequence	SQ	1	0
+00221472	RelevantOPTAttributesSequence	Relevant OPT Attributes Sequence	SQ	1	0
+00221512	TransformationMethodCodeSequence	Transformation Method Code Sequence	SQ	1	0
+00221513	TransformationAlgorithmSequence	Transformation Algorithm Sequence	SQ	1	0
+00221515	OphthalmicAxialLengthMethod	Ophthalmic Axial Length Method	CS	1	0
+00221517	OphthalmicFOV	Ophthalmic FOV	FL	1	0
+00221518	TwoDimensionalToThreeDimensionalMapSequence	Two Dimensional To Three Dimensional Map Sequence	SQ	1	0
+00221525	WideFieldOphthalmicPhotographyQualityRatingSequence	Wide Field Ophthalmic Photography Quality Rating Sequence	SQ	1	0
+00221526	WideFieldOphthalmicPhotographyQualityThresholdSequence	Wide Field Ophthalmic Photography Quality Threshold Sequence	SQ	1	0
+00221527	WideFieldOphthalmicPhotographyThresholdQualityRating	Wide Field Ophthalmic Photography Threshold Quality Rating	FL	1	0
+00221528	XCoordinatesCenterPixelViewAngle	X Coordinates Center Pixel View Angle	FL	1	0
+00221529	YCoordinatesCenterPixelViewAngle	Y Coordinates Center Pixel View Angle	FL	1	0
+00221530	NumberOfMapPoints	Number Of Map Points	UL	1	0
+00221531	TwoDimensionalToThreeDimensionalMapData	Two Dimensional To Three Dimensional Map Data	OF	1	0
+00221612	DerivationAlgorithmSequence	Derivation Algorithm Sequence	SQ	1	0
+00221615	OphthalmicImageTypeCodeSequence	Ophthalmic Image Type Code Sequence	SQ	1	0
+00221616	OphthalmicImageTypeDescription	Ophthalmic Image Type Description	LO	1	0
+00221618	ScanPatternTypeCodeSequence	Scan Pattern Type Code Sequence	SQ	1	0
+00221620	ReferencedSurfaceMeshIdentificationSequence	Referenced Surface Mesh Identification Sequence	SQ	1	0
+00221622	OphthalmicVolumetricPropertiesFlag	Ophthalmic Volumetric Properties Flag	CS	1	0
+00221624	OphthalmicAnatomicReferencePointXCoordinate	Ophthalmic Anatomic Reference Point X Coordinate	FL	1	0
+00221626	OphthalmicAnatomicReferencePointYCoordinate	Ophthalmic Anatomic Reference Point Y Coordinate	FL	1	0
+00221628	OphthalmicEnFaceImageQualityRatingSequence	Ophthalmic En Face Image Quality Rating Sequence	SQ	1	0
+00221630	QualityThreshold	Quality Threshold	DS	1	0
+00221640	OCTBscanAnalysisAcquisitionParametersSequence	OCT Bscan Analysis Acquisition Parameters Sequence	SQ	1	0
+00221642	NumberOfBscansPerFrame	Number Of Bscans Per Frame	UL	1	0
+00221643	BscanSlabThickness	Bscan Slab Thickness	FL	1	0
+00221644	DistanceBetweenBscanSlabs	Distance Between Bscan Slabs	FL	1	0
+00221645	BscanCycleTime	Bscan Cycle Time	FL	1	0
+00221646	BscanCycleTimeVector	Bscan Cycle Time Vector	FL	1-n	0
+00221649	AscanRate	Ascan Rate	FL	1	0
+00221650	BscanRate	Bscan Rate	FL	1	0
+00221658	SurfaceMeshZPixelOffset	Surface Mesh Z Pixel Offset	UL	1	0
+00240010	VisualFieldHorizontalExtent	Visual Field Horizontal Extent	FL	1	0
+00240011	VisualFieldVerticalExtent	Visual Field Vertical Extent	FL	1	0
+00240012	VisualFieldShape	Visual Field Shape	CS	1	0
+00240016	ScreeningTestModeCodeSequence	Screening Test Mode Code Sequence	SQ	1	0
+00240018	MaximumStimulusLuminance	Maximum Stimulus Luminance	FL	1	0
+00240020	BackgroundLuminance	Background Luminance	FL	1	0
+00240021	StimulusColorCodeSequence	Stimulus Color Code Sequence	SQ	1	0
+00240024	BackgroundIlluminationColorCodeSequence	Background Illumination Color Code Sequence	SQ	1	0
+00240025	StimulusArea	Stimulus Area	FL	1	0
+00240028	StimulusPresentationTime	Stimulus Presentation Time	FL	1	0
+00240032	FixationSequence	Fixation Sequence	SQ	1	0
+00240033	FixationMonitoringCodeSequence	Fixation Monitoring Code Sequence	SQ	1	0
+00240034	VisualFieldCatchTrialSequence	Visual Field Catch Trial Sequence	SQ	1	0
+00240035	FixationCheckedQuantity	Fixation Checked Quantity	US	1	0
+00240036	PatientNotProperlyFixatedQuantity	Patient Not Properly Fixated Quantity	US	1	0
+00240037	PresentedVisualStimuliDataFlag	Presented Visual Stimuli Data Flag	CS	1	0
+00240038	NumberOfVisualStimuli	Number Of Visual Stimuli	US	1	0
+00240039	ExcessiveFixationLossesDataFlag	Excessive Fixation Losses Data Flag	CS	1	0
+00240040	ExcessiveFixationLosses	Excessive Fixation Losses	CS	1	0
+00240042	StimuliRetestingQuantity	Stimuli Retesting Quantity	US	1	0
+00240044	CommentsOnPatientPerformanceOfVisualField	Comments On Patient Performance Of Visual Field	LT	1	0
+00240045	FalseNegativesEstimateFlag	False Negatives Estimate Flag	CS	1	0
+00240046	FalseNegativesEstimate	False Negatives Estimate	FL	1	0
+00240048	NegativeCatchTrialsQuantity	Negative Catch Trials Quantity	US	1	0
+00240050	FalseNegativesQuantity	False Negatives Quantity	US	1	0
+00240051	ExcessiveFalseNegativesDataFlag	Excessive False Negatives Data Flag	CS	1	0
+00240052	ExcessiveFalseNegatives	Excessive False Negatives	CS	1	0
+00240053	FalsePositivesEstimateFlag	False Positives Estimate Flag	CS	1	0
+00240054	FalsePositivesEstimate	False Positives Estimate	FL	1	0
+00240055	CatchTrialsDataFlag	Catch Trials Data Flag	CS	1	0
+00240056	PositiveCatchTrialsQuantity	Positive Catch Trials Quantity	US	1	0
+00240057	TestPointNormalsDataFlag	Test Point Normals Data Flag	CS	1	0
+00240058	TestPointNormalsSequence	Test Point Normals Sequence	SQ	1	0
+00240059	GlobalDeviationProbabilityNormalsFlag	Global Deviation Probability Normals Flag	CS	1	0
+00240060	FalsePositivesQuantity	False Positives Quantity	US	1	0
+00240061	ExcessiveFalsePositivesDataFlag	Excessive False Positives Data Flag	CS	1	0
+00240062	ExcessiveFalsePositives	Excessive False Positives	CS	1	0
+00240063	VisualFieldTestNormalsFlag	Visual Field Test Normals Flag	CS	1	0
+00240064	ResultsNormalsSequence	Results Normals Sequence	SQ	1	0
+00240065	AgeCorrectedSensitivityDeviationAlgorithmSequence	Age Corrected Sensitivity Deviation Algorithm Sequence	SQ	1	0
+00240066	GlobalDeviationFromNormal	Global Deviation From Normal	FL	1	0
+00240067	GeneralizedDefectSensitivityDeviationAlgorithmSequence	Generalized Defect Sensitivity Deviation Algorithm Sequence	SQ	1	0
+00240068	LocalizedDeviationFromNormal	Localized Deviation From Normal	FL	1	0
+00240069	PatientReliabilityIndicator	Patient Reliability Indicator	LO	1	0
+00240070	VisualFieldMeanSensitivity	Visual Field Mean Sensitivity	FL	1	0
+00240071	GlobalDeviationProbability	Global Deviation Probability	FL	1	0
+00240072	LocalDeviationProbabilityNormalsFlag	Local Deviation Probability Normals Flag	CS	1	0
+00240073	LocalizedDeviationProbability	Localized Deviation Probability	FL	1	0
+00240074	ShortTermFluctuationCalculated	Short Term Fluctuation Calculated	CS	1	0
+00240075	ShortTermFluctuation	Short Term Fluctuation	FL	1	0
+00240076	ShortTermFluctuationProbabilityCalculated	Short Term Fluctuation Probability Calculated	CS	1	0
+00240077	ShortTermFluctuationProbability	Short Term Fluctuation Probability	FL	1	0
+00240078	CorrectedLocalizedDeviationFromNormalCalculated	Corrected Localized Deviation From Normal Calculated	CS	1	0
+00240079	CorrectedLocalizedDeviationFromNormal	Corrected Localized Deviation From Normal	FL	1	0
+00240080	CorrectedLocalizedDeviationFromNormalProbabilityCalculated	Corrected Localized Deviation From Normal Probability Calculated	CS	1	0
+00240081	CorrectedLocalizedDeviationFromNormalProbability	Corrected Localized Deviation From Normal Probability	FL	1	0
+00240083	GlobalDeviationProbabilitySequence	Global Deviation Probability Sequence	SQ	1	0
+00240085	LocalizedDeviationProbabilitySequence	Localized Deviation Probability Sequence	SQ	1	0
+00240086	FovealSensitivityMeasured	Foveal Sensitivity Measured	CS	1	0
+00240087	FovealSensitivity	Foveal Sensitivity	FL	1	0
+00240088	VisualFieldTestDuration	Visual Field Test Duration	FL	1	0
+00240089	VisualFieldTestPointSequence	Visual Field Test Point Sequence	SQ	1	0
+00240090	VisualFieldTestPointXCoordinate	Visual Field Test Point X Coordinate	FL	1	0
+00240091	VisualFieldTestPointYCoordinate	Visual Field Test Point Y Coordinate	FL	1	0
+00240092	AgeCorrectedSensitivityDeviationValue	Age Corrected Sensitivity Deviation Value	FL	1	0
+00240093	StimulusResults	Stimulus Results	CS	1	0
+00240094	SensitivityValue	Sensitivity Value	FL	1	0
+00240095	RetestStimulusSeen	Retest Stimulus Seen	CS	1	0
+00240096	RetestSensitivityValue	Retest Sensitivity Value	FL	1	0
+00240097	VisualFieldTestPointNormalsSequence	Visual Field Test Point Normals Sequence	SQ	1	0
+00240098	QuantifiedDefect	Quantified Defect	FL	1	0
+00240100	AgeCorrectedSensitivityDeviationProbabilityValue	Age Corrected Sensitivity Deviation Probability Value	FL	1	0
+00240102	GeneralizedDefectCorrectedSensitivityDeviationFlag	Generalized Defect Corrected Sensitivity Deviation Flag	CS	1	0
+00240103	GeneralizedDefectCorrectedSensitivityDeviationValue	Generalized Defect Corrected Sensitivity Deviation Value	FL	1	0
+00240104	GeneralizedDefectCorrectedSensitivityDeviationProbabilityValue	Generalized Defect Corrected Sensitivity Deviation Probability Value	FL	1	0
+00240105	MinimumSensitivityValue	Minimum Sensitivity Value	FL	1	0
+00240106	BlindSpotLocalized	Blind Spot Localized	CS	1	0
+00240107	BlindSpotXCoordinate	Blind Spot X Coordinate	FL	1	0
+00240108	BlindSpotYCoordinate	Blind Spot Y Coordinate	FL	1	0
+00240110	VisualAcuityMeasurementSequence	Visual Acuity Measurement Sequence	SQ	1	0
+00240112	RefractiveParametersUsedOnPatientSequence	Refractive Parameters Used On Patient Sequence	SQ	1	0
+00240113	MeasurementLaterality	Measurement Laterality	CS	1	0
+00240114	OphthalmicPatientClinicalInformationLeftEyeSequence	Ophthalmic Patient Clinical Information Left Eye Sequence	SQ	1	0
+00240115	OphthalmicPatientClinicalInformationRightEyeSequence	Ophthalmic Patient Clinical Information Right Eye Sequence	SQ	1	0
+00240117	FovealPointNormativeDataFlag	Foveal Point Normative Data Flag	CS	1	0
+00240118	FovealPointProbabilityValue	Foveal Point Probability Value	FL	1	0
+00240120	ScreeningBaselineMeasured	Screening Baseline Measured	CS	1	0
+00240122	ScreeningBaselineMeasuredSequence	Screening Baseline Measured Sequence	SQ	1	0
+00240124	ScreeningBaselineType	Screening Baseline Type	CS	1	0
+00240126	ScreeningBaselineValue	Screening Baseline Value	FL	1	0
+00240202	AlgorithmSource	Algorithm Source	LO	1	0
+00240306	DataSetName	Data Set Name	LO	1	0
+00240307	DataSetVersion	Data Set Version	LO	1	0
+00240308	DataSetSource	Data Set Source	LO	1	0
+00240309	DataSetDescription	Data Set Description	LO	1	0
+00240317	VisualFieldTestReliabilityGlobalIndexSequence	Visual Field Test Reliability Global Index Sequence	SQ	1	0
+00240320	VisualFieldGlobalResultsIndexSequence	Visual Field Global Results Index Sequence	SQ	1	0
+00240325	DataObservationSequence	Data Observation Sequence	SQ	1	0
+00240338	IndexNormalsFlag	Index Normals Flag	CS	1	0
+00240341	IndexProbability	Index Probability	FL	1	0
+00240344	IndexProbabilitySequence	Index Probability Sequence	SQ	1	0
+00280002	SamplesPerPixel	Samples Per Pixel	US	1	0
+00280003	SamplesPerPixelUsed	Samples Per Pixel Used	US	1	0
+00280004	PhotometricInterpretation	Photometric Interpretation	CS	1	0
+00280005	ImageDimensions	Image Dimensions	US	1	1
+00280006	PlanarConfiguration	Planar Configuration	US	1	0
+00280008	NumberOfFrames	Number Of Frames	IS	1	0
+00280009	FrameIncrementPointer	Frame Increment Pointer	AT	1-n	0
+0028000A	FrameDimensionPointer	Frame Dimension Pointer	AT	1-n	0
+00280010	Rows	Rows	US	1	0
+00280011	Columns	Columns	US	1	0
+00280012	Planes	Planes	US	1	1
+00280014	UltrasoundColorDataPresent	Ultrasound Color Data Present	US	1	0
+00280030	PixelSpacing	Pixel Spacing	DS	2	0
+00280031	ZoomFactor	Zoom Factor	DS	2	0
+00280032	ZoomCenter	Zoom Center	DS	2	0
+00280034	PixelAspectRatio	Pixel Aspect Ratio	IS	2	0
+00280040	ImageFormat	Image Format	CS	1	1
+00280050	ManipulatedImage	Manipulated Image	LO	1-n	1
+00280051	CorrectedImage	Corrected Image	CS	1-n	0
+0028005F	CompressionRecognitionCode	Compression Recognition Code	LO	1	1
+00280060	CompressionCode	Compression Code	CS	1	1
+00280061	CompressionOriginator	Compression Originator	SH	1	1
+00280062	CompressionLabel	Compression Label	LO	1	1
+00280063	CompressionDescription	Compression Description	SH	1	1
+00280065	CompressionSequence	Compression Sequence	CS	1-n	1
+00280066	CompressionStepPointers	Compression Step Pointers	AT	1-n	1
+00280068	RepeatInterval	Repeat Interval	US	1	1
+00280069	BitsGrouped	Bits Grouped	US	1	1
+00280070	PerimeterTable	Perimeter Table	US	1-n	1
+00280071	PerimeterValue	Perimeter Value	US|SS	1	1
+00280080	PredictorRows	Predictor Rows	US	1	1
+00280081	PredictorColumns	Predictor Columns	US	1	1
+00280082	PredictorConstants	Predictor Constants	US	1-n	1
+00280090	BlockedPixels	Blocked Pixels	CS	1	1
+00280091	BlockRows	Block Rows	US	1	1
+00280092	BlockColumns	Block Columns	US	1	1
+00280093	RowOverlap	Row Overlap	US	1	1
+00280094	ColumnOverlap	Column Overlap	US	1	1
+00280100	BitsAllocated	Bits Allocated	US	1	0
+00280101	BitsStored	Bits Stored	US	1	0
+00280102	HighBit	High Bit	US	1	0
+00280103	PixelRepresentation	Pixel Representation	US	1	0
+00280104	SmallestValidPixelValue	Smallest Valid Pixel Value	US|SS	1	1
+00280105	LargestValidPixelValue	Largest Valid Pixel Value	US|SS	1	1
+00280106	SmallestImagePixelValue	Smallest Image Pixel Value	US|SS	1	0
+00280107	LargestImagePixelValue	Largest Image Pixel Value	US|SS	1	0
+00280108	SmallestPixelValueInSeries	Smallest Pixel Value In Series	US|SS	1	0
+00280109	LargestPixelValueInSeries	Largest Pixel Value In Series	US|SS	1	0
+00280110	SmallestImagePixelValueInPlane	Smallest Image Pixel Value In Plane	US|SS	1	1
+00280111	LargestImagePixelValueInPlane	Largest Image Pixel Value In Plane	US|SS	1	1
+00280120	PixelPaddingValue	Pixel Padding Value	US|SS	1	0
+00280121	PixelPaddingRangeLimit	Pixel Padding Range Limit	US|SS	1	0
+00280122	FloatPixelPaddingValue	Float Pixel Padding Value	FL	1	0
+00280123	DoubleFloatPixelPaddingValue	Double Float Pixel Padding Value	FD	1	0
+00280124	FloatPixelPaddingRangeLimit	Float Pixel Padding Range Limit	FL	1	0
+00280125	DoubleFloatPixelPaddingRangeLimit	Double Float Pixel Padding Range Limit	FD	1	0
+00280200	ImageLocation	Image Location	US	1	1
+00280300	QualityControlImage	Quality Control Image	CS	1	0
+00280301	BurnedInAnnotation	Burned In Annotation	CS	1	0
+00280302	RecognizableVisualFeatures	Recognizable Visual Features	CS	1	0
+00280303	LongitudinalTemporalInformationModified	Longitudinal Temporal Information Modified	CS	1	0
+00280304	ReferencedColorPaletteInstanceUID	Referenced Color Palette Instance UID	UI	1	0
+00280400	TransformLabel	Transform Label	LO	1	1
+00280401	TransformVersionNumber	Transform Version Number	LO	1	1
+00280402	NumberOfTransformSteps	Number Of Transform Steps	US	1	1
+00280403	SequenceOfCompressedData	Sequence Of Compressed Data	LO	1-n	1
+00280404	DetailsOfCoefficients	Details Of Coefficients	AT	1-n	1
+00280410	RowsForNthOrderCoefficients	Rows For Nth Order Coefficients	US	1	1
+00280411	ColumnsForNthOrderCoefficients	Columns For Nth Order Coefficients	US	1	1
+00280412	CoefficientCoding	Coefficient Coding	LO	1-n	1
+00280413	CoefficientCodingPointers	Coefficient Coding Pointers	AT	1-n	1
+00280700	DCTLabel	DCT Label	LO	1	1
+00280701	DataBlockDescription	Data Block Description	CS	1-n	1
+00280702	DataBlock	Data Block	AT	1-n	1
+00280710	NormalizationFactorFormat	Normalization Factor Format	US	1	1
+00280720	ZonalMapNumberFormat	Zonal Map Number Format	US	1	1
+00280721	ZonalMapLocation	Zonal Map Location	AT	1-n	1
+00280722	ZonalMapFormat	Zonal Map Format	US	1	1
+00280730	AdaptiveMapFormat	Adaptive Map Format	US	1	1
+00280740	CodeNumberFormat	Code Number Format	US	1	1
+00280800	CodeLabel	Code Label	CS	1-n	1
+00280802	NumberOfTables	Number Of Tables	US	1	1
+00280803	CodeTableLocation	Code Table Location	AT	1-n	1
+00280804	BitsForCodeWord	Bits For Code Word	US	1	1
+00280808	ImageDataLocation	Image Data Location	AT	1-n	1
+00280A02	PixelSpacingCalibrationType	Pixel Spacing Calibration Type	CS	1	0
+00280A04	PixelSpacingCalibrationDescription	Pixel Spacing Calibration Description	LO	1	0
+00281040	PixelIntensityRelationship	Pixel Intensity Relationship	CS	1	0
+00281041	PixelIntensityRelationshipSign	Pixel Intensity Relationship Sign	SS	1	0
+00281050	WindowCenter	Window Center	DS	1-n	0
+00281051	WindowWidth	Window Width	DS	1-n	0
+00281052	RescaleIntercept	Rescale Intercept	DS	1	0
+00281053	RescaleSlope	Rescale Slope	DS	1	0
+00281054	RescaleType	Rescale Type	LO	1	0
+00281055	WindowCenterWidthExplanation	Window Center Width Explanation	LO	1-n	0
+00281056	VOILUTFunction	VOILUT Function	CS	1	0
+00281080	GrayScale	Gray Scale	CS	1	1
+00281090	RecommendedViewingMode	Recommended Viewing Mode	CS	1	0
+00281100	GrayLookupTableDescriptor	Gray Lookup Table Descriptor	US|SS	3	1
+00281101	RedPaletteColorLookupTableDescriptor	Red Palette Color Lookup Table Descriptor	US|SS	3	0
+00281102	GreenPaletteColorLookupTableDescriptor	Green Palette Color Lookup Table Descriptor	US|SS	3	0
+00281103	BluePaletteColorLookupTableDescriptor	Blue Palette Color Lookup Table Descriptor	US|SS	3	0
+00281104	AlphaPaletteColorLookupTableDescriptor	Alpha Palette Color Lookup Table Descriptor	US	3	0
+00281111	LargeRedPaletteColorLookupTableDescriptor	Large Red Palette Color Lookup Table Descriptor	US|SS	4	1
+00281112	LargeGreenPaletteColorLookupTableDescriptor	Large Green Palette Color Lookup Table Descriptor	US|SS	4	1
+00281113	LargeBluePaletteColorLookupTableDescriptor	Large Blue Palette Color Lookup Table Descriptor	US|SS	4	1
+00281199	PaletteColorLookupTableUID	Palette Color Lookup Table UID	UI	1	0
+00281200	GrayLookupTableData	Gray Lookup Table Data	US|SS|OW	1-n	1
+00281201	RedPaletteColorLookupTableData	Red Palette Color Lookup Table Data	OW	1	0
+00281202	GreenPaletteColorLookupTableData	Green Palette Color Lookup Table Data	OW	1	0
+00281203	BluePaletteColorLookupTableData	Blue Palette Color Lookup Table Data	OW	1	0
+00281204	AlphaPaletteColorLookupTableData	Alpha Palette Color Lookup Table Data	OW	1	0
+00281211	LargeRedPaletteColorLookupTableData	Large Red Palette Color Lookup Table Data	OW	1	1
+00281212	LargeGreenPaletteColorLookupTableData	Large Green Palette Color Lookup Table Data	OW	1	1
+00281213	LargeBluePaletteColorLookupTableData	Large Blue Palette Color Lookup Table Data	OW	1	1
+00281214	LargePaletteColorLookupTableUID	Large Palette Color Lookup Table UID	UI	1	1
+00281221	SegmentedRedPaletteColorLookupTableData	Segmented Red Palette Color Lookup Table Data	OW	1	0
+00281222	SegmentedGreenPaletteColorLookupTableData	Segmented Green Palette Color Lookup Table Data	OW	1	0
+00281223	SegmentedBluePaletteColorLookupTableData	Segmented Blue Palette Color Lookup Table Data	OW	1	0
+00281224	SegmentedAlphaPaletteColorLookupTableData	Segmented Alpha Palette Color Lookup Table Data	OW	1	0
+00281230	StoredValueColorRangeSequence	Stored Value Color Range Sequence	SQ	1	0
+00281231	MinimumStoredValueMapped	Minimum Stored Value Mapped	FD	1	0
+00281232	MaximumStoredValueMapped	Maximum Stored Value Mapped	FD	1	0
+00281300	BreastImplantPresent	Breast Implant Present	CS	1	0
+00281350	PartialView	Partial View	CS	1	0
+00281351	PartialViewDescription	Partial View Description	ST	1	0
+00281352	PartialViewCodeSequence	Partial View Code Sequence	SQ	1	0
+0028135A	SpatialLocationsPreserved	Spatial Locations Preserved	CS	1	0
+00281401	DataFrameAssignmentSequence	Data Frame Assignment Sequence	SQ	1	0
+00281402	DataPathAssignment	Data Path Assignment	CS	1	0
+00281403	BitsMappedToColorLookupTable	Bits Mapped To Color Lookup Table	US	1	0
+00281404	BlendingLUT1Sequence	Blending LUT1 Sequence	SQ	1	0
+00281405	BlendingLUT1TransferFunction	Blending LUT1 Transfer Function	CS	1	0
+00281406	BlendingWeightConstant	Blending Weight Constant	FD	1	0
+00281407	BlendingLookupTableDescriptor	Blending Lookup Table Descriptor	US	3	0
+00281408	BlendingLookupTableData	Blending Lookup Table Data	OW	1	0
+0028140B	EnhancedPaletteColorLookupTableSequence	Enhanced Palette Color Lookup Table Sequence	SQ	1	0
+0028140C	BlendingLUT2Sequence	Blending LUT2 Sequence	SQ	1	0
+0028140D	BlendingLUT2TransferFunction	Blending LUT2 Transfer Function	CS	1	0
+0028140E	DataPathID	Data Path ID	CS	1	0
+0028140F	RGBLUTTransferFunction	RGBLUT Transfer Function	CS	1	0
+00281410	AlphaLUTTransferFunction	Alpha LUT Transfer Function	CS	1	0
+00282000	ICCProfile	ICC Profile	OB	1	0
+00282002	ColorSpace	Color Space	CS	1	0
+00282110	LossyImageCompression	Lossy Image Compression	CS	1	0
+00282112	LossyImageCompressionRatio	Lossy Image Compression Ratio	DS	1-n	0
+00282114	LossyImageCompressionMethod	Lossy Image Compression Method	CS	1-n	0
+00283000	ModalityLUTSequence	Modality LUT Sequence	SQ	1	0
+00283002	LUTDescriptor	LUT Descriptor	US|SS	3	0
+00283003	LUTExplanation	LUT Explanation	LO	1	0
+00283004	ModalityLUTType	Modality LUT Type	LO	1	0
+00283006	LUTData	LUT Data	US|SS|OW	1-n	0
+00283010	VOILUTSequence	VOILUT Sequence	SQ	1	0
+00283110	SoftcopyVOILUTSequence	Softcopy VOILUT Sequence	SQ	1	0
+00284000	ImagePresentationComments	Image Presentation Comments	LT	1	1
+00285000	BiPlaneAcquisitionSequence	Bi Plane Acquisition Sequence	SQ	1	1
+00286010	RepresentativeFrameNumber	Representative Frame Number	US	1	0
+00286020	FrameNumbersOfInterest	Frame Numbers Of Interest	US	1-n	0
+00286022	FrameOfInterestDescription	Frame Of Interest Description	LO	1-n	0
+00286023	FrameOfInterestType	Frame Of Interest Type	CS	1-n	0
+00286030	MaskPointers	Mask Pointers	US	1-n	1
+00286040	RWavePointer	R Wave Pointer	US	1-n	0
+00286100	MaskSubtractionSequence	Mask Subtraction Sequence	SQ	1	0
+00286101	MaskOperation	Mask Operation	CS	1	0
+00286102	ApplicableFrameRange	Applicable Frame Range	US	2-2n	0
+00286110	MaskFrameNumbers	Mask Frame Numbers	US	1-n	0
+00286112	ContrastFrameAveraging	Contrast Frame Averaging	US	1	0
+00286114	MaskSubPixelShift	Mask Sub Pixel Shift	FL	2	0
+00286120	TIDOffset	TID Offset	SS	1	0
+00286190	MaskOperationExplanation	Mask Operation Explanation	ST	1	0
+00287000	EquipmentAdministratorSequence	Equipment Administrator Sequence	SQ	1	0
+00287001	NumberOfDisplaySubsystems	Number Of Display Subsystems	US	1	0
+00287002	CurrentConfigurationID	Current Configuration ID	US	1	0
+00287003	DisplaySubsystemID	Display Subsystem ID	US	1	0
+00287004	DisplaySubsystemName	Display Subsystem Name	SH	1	0
+00287005	DisplaySubsystemDescription	Display Subsystem Description	LO	1	0
+00287006	SystemStatus	System Status	CS	1	0
+00287007	SystemStatusComment	System Status Comment	LO	1	0
+00287008	TargetLuminanceCharacteristicsSequence	Target Luminance Characteristics Sequence	SQ	1	0
+00287009	LuminanceCharacteristicsID	Luminance Characteristics ID	US	1	0
+0028700A	DisplaySubsystemConfigurationSequence	Display Subsystem Configuration Sequence	SQ	1	0
+0028700B	ConfigurationID	Configuration ID	US	1	0
+0028700C	ConfigurationName	Configuration Name	SH	1	0
+0028700D	ConfigurationDescription	Configuration Description	LO	1	0
+0028700E	ReferencedTargetLuminanceCharacteristicsID	Referenced Target Luminance Characteristics ID	US	1	0
+0028700F	QAResultsSequence	QA Results Sequence	SQ	1	0
+00287010	DisplaySubsystemQAResultsSequence	Display Subsystem QA Results Sequence	SQ	1	0
+00287011	ConfigurationQAResultsSequence	Configuration QA Results Sequence	SQ	1	0
+00287012	MeasurementEquipmentSequence	Measurement Equipment Sequence	SQ	1	0
+00287013	MeasurementFunctions	Measurement Functions	CS	1-n	0
+00287014	MeasurementEquipmentType	Measurement Equipment Type	CS	1	0
+00287015	VisualEvaluationResultSequence	Visual Evaluation Result Sequence	SQ	1	0
+00287016	DisplayCalibrationResultSequence	Display Calibration Result Sequence	SQ	1	0
+00287017	DDLValue	DDL Value	US	1	0
+00287018	CIExyWhitePoint	CI Exy White Point	FL	2	0
+00287019	DisplayFunctionType	Display Function Type	CS	1	0
+0028701A	GammaValue	Gamma Value	FL	1	0
+0028701B	NumberOfLuminancePoints	Number Of Luminance Points	US	1	0
+0028701C	LuminanceResponseSequence	Luminance Response Sequence	SQ	1	0
+0028701D	TargetMinimumLuminance	Target Minimum Luminance	FL	1	0
+0028701E	TargetMaximumLuminance	Target Maximum Luminance	FL	1	0
+0028701F	LuminanceValue	Luminance Value	FL	1	0
+00287020	LuminanceResponseDescription	Luminance Response Description	LO	1	0
+00287021	WhitePointFlag	White Point Flag	CS	1	0
+00287022	DisplayDeviceTypeCodeSequence	Display Device Type Code Sequence	SQ	1	0
+00287023	DisplaySubsystemSequence	Display Subsystem Sequence	SQ	1	0
+00287024	LuminanceResultSequence	Luminance Result Sequence	SQ	1	0
+00287025	AmbientLightValueSource	Ambient Light Value Source	CS	1	0
+00287026	MeasuredCharacteristics	Measured Characteristics	CS	1-n	0
+00287027	LuminanceUniformityResultSequence	Luminance Uniformity Result Sequence	SQ	1	0
+00287028	VisualEvaluationTestSequence	Visual Evaluation Test Sequence	SQ	1	0
+00287029	TestResult	Test Result	CS	1	0
+0028702A	TestResultComment	Test Result Comment	LO	1	0
+0028702B	TestImageValidation	Test Image Validation	CS	1	0
+0028702C	TestPatternCodeSequence	Test Pattern Code Sequence	SQ	1	0
+0028702D	MeasurementPatternCodeSequence	Measurement Pattern Code Sequence	SQ	1	0
+0028702E	VisualEvaluationMethodCodeSequence	Visual Evaluation Method Code Sequence	SQ	1	0
+00287FE0	PixelDataProviderURL	Pixel Data Provider URL	UR	1	0
+00289001	DataPointRows	Data Point Rows	UL	1	0
+00289002	DataPointColumns	Data Point Columns	UL	1	0
+00289003	SignalDomainColumns	Signal Domain Columns	CS	1	0
+00289099	LargestMonochromePixelValue	Largest Monochrome Pixel Value	US	1	1
+00289108	DataRepresentation	Data Representation	CS	1	0
+00289110	PixelMeasuresSequence	Pixel Measures Sequence	SQ	1	0
+00289132	FrameVOILUTSequence	Frame VOILUT Sequence	SQ	1	0
+00289145	PixelValueTransformationSequence	Pixel Value Transformation Sequence	SQ	1	0
+00289235	SignalDomainRows	Signal Domain Rows	CS	1	0
+00289411	DisplayFilterPercentage	Display Filter Percentage	FL	1	0
+00289415	FramePixelShiftSequence	Frame Pixel Shift Sequence	SQ	1	0
+00289416	SubtractionItemID	Subtraction Item ID	US	1	0
+00289422	PixelIntensityRelationshipLUTSequence	Pixel Intensity Relationship LUT Sequence	SQ	1	0
+00289443	FramePixelDataPropertiesSequence	Frame Pixel Data Properties Sequence	SQ	1	0
+00289444	GeometricalProperties	Geometrical Properties	CS	1	0
+00289445	GeometricMaximumDistortion	Geometric Maximum Distortion	FL	1	0
+00289446	ImageProcessingApplied	Image Processing Applied	CS	1-n	0
+00289454	MaskSelectionMode	Mask Selection Mode	CS	1	0
+00289474	LUTFunction	LUT Function	CS	1	0
+00289478	MaskVisibilityPercentage	Mask Visibility Percentage	FL	1	0
+00289501	PixelShiftSequence	Pixel Shift Sequence	SQ	1	0
+00289502	RegionPixelShiftSequence	Region Pixel Shift Sequence	SQ	1	0
+00289503	VerticesOfTheRegion	Vertices Of The Region	SS	2-2n	0
+00289505	MultiFramePresentationSequence	Multi Frame Presentation Sequence	SQ	1	0
+00289506	PixelShiftFrameRange	Pixel Shift Frame Range	US	2-2n	0
+00289507	LUTFrameRange	LUT Frame Range	US	2-2n	0
+00289520	ImageToEquipmentMappingMatrix	Image To Equipment Mapping Matrix	DS	16	0
+00289537	EquipmentCoordinateSystemIdentification	Equipment Coordinate System Identification	CS	1	0
+0032000A	StudyStatusID	Study Status ID	CS	1	1
+0032000C	StudyPriorityID	Study Priority ID	CS	1	1
+00320012	StudyIDIssuer	Study ID Issuer	LO	1	1
+00320032	StudyVerifiedDate	Study Verified Date	DA	1	1
+00320033	StudyVerifiedTime	Study Verified Time	TM	1	1
+00320034	StudyReadDate	Study Read Date	DA	1	1
+00320035	StudyReadTime	Study Read Time	TM	1	1
+00321000	ScheduledStudyStartDate	Scheduled Study Start Date	DA	1	1
+00321001	ScheduledStudyStartTime	Scheduled Study Start Time	TM	1	1
+00321010	ScheduledStudyStopDate	Scheduled Study Stop Date	DA	1	1
+00321011	ScheduledStudyStopTime	Scheduled Study Stop Time	TM	1	1
+00321020	ScheduledStudyLocation	Scheduled Study Location	LO	1	1
+00321021	ScheduledStudyLocationAETitle	Scheduled Study Location AE Title	AE	1-n	1
+00321030	ReasonForStudy	Reason For Study	LO	1	1
+00321031	RequestingPhysicianIdentificationSequence	Requesting Physician Identification Sequence	SQ	1	0
+00321032	RequestingPhysician	Requesting Physician	PN	1	0
+00321033	RequestingService	Requesting Service	LO	1	0
+00321034	RequestingServiceCodeSequence	Requesting Service Code Sequence	SQ	1	0
+00321040	StudyArrivalDate	Study Arrival Date	DA	1	1
+00321041	StudyArrivalTime	Study Arrival Time	TM	1	1
+00321050	StudyCompletionDate	Study Completion Date	DA	1	1
+00321051	StudyCompletionTime	Study Completion Time	TM	1	1
+00321055	StudyComponentStatusID	Study Component Status ID	CS	1	1
+00321060	RequestedProcedureDescription	Requested Procedure Description	LO	1	0
+00321064	RequestedProcedureCodeSequence	Requested Procedure Code Sequence	SQ	1	0
+00321065	RequestedLateralityCodeSequence	Requested Laterality Code Sequence	SQ	1	0
+00321066	ReasonForVisit	Reason For Visit	UT	1	0
+00321067	ReasonForVisitCodeSequence	Reason For Visit Code Sequence	SQ	1	0
+00321070	RequestedContrastAgent	Requested Contrast Agent	LO	1	0
+00324000	StudyComments	Study Comments	LT	1	1
+00340001	FlowIdentifierSequence	Flow Identifier Sequence	SQ	1	0
+00340002	FlowIdentifier	Flow Identifier	OB	1	0
+00340003	FlowTransferSyntaxUID	Flow Transfer Syntax UID	UI	1	0
+00340004	FlowRTPSamplingRate	Flow RTP Sampling Rate	UL	1	0
+00340005	SourceIdentifier	Source Identifier	OB	1	0
+00340007	FrameOriginTimestamp	Frame Origin Timestamp	OB	1	0
+00340008	IncludesImagingSubject	Includes Imaging Subject	CS	1	0
+00340009	FrameUsefulnessGroupSequence	Frame Usefulness Group Sequence	SQ	1	0
+0034000A	RealTimeBulkDataFlowSequence	Real Time Bulk Data Flow Sequence	SQ	1	0
+0034000B	CameraPositionGroupSequence	Camera Position Group Sequence	SQ	1	0
+0034000C	IncludesInformation	Includes Information	CS	1	0
+0034000D	TimeOfFrameGroupSequence	Time Of Frame Group Sequence	SQ	1	0
+00380004	ReferencedPatientAliasSequence	Referenced Patient Alias Sequence	SQ	1	0
+00380008	VisitStatusID	Visit Status ID	CS	1	0
+00380010	AdmissionID	Admission ID	LO	1	0
+00380011	IssuerOfAdmissionID	Issuer Of Admission ID	LO	1	1
+00380014	IssuerOfAdmissionIDSequence	Issuer Of Admission ID Sequence	SQ	1	0
+00380016	RouteOfAdmissions	Route Of Admissions	LO	1	0
+0038001A	ScheduledAdmissionDate	Scheduled Admission Date	DA	1	1
+0038001B	ScheduledAdmissionTime	Scheduled Admission Time	TM	1	1
+0038001C	ScheduledDischargeDate	Scheduled Discharge Date	DA	1	1
+0038001D	ScheduledDischargeTime	Scheduled Discharge Time	TM	1	1
+0038001E	ScheduledPatientInstitutionResidence	Scheduled Patient Institution Residence	LO	1	1
+00380020	AdmittingDate	Admitting Date	DA	1	0
+00380021	AdmittingTime	Admitting Time	TM	1	0
+00380030	DischargeDate	Discharge Date	DA	1	1
+00380032	DischargeTime	Discharge Time	TM	1	1
+00380040	DischargeDiagnosisDescription	Discharge Diagnosis Description	LO	1	1
+00380044	DischargeDiagnosisCodeSequence	Discharge Diagnosis Code Sequence	SQ	1	1
+00380050	SpecialNeeds	Special Needs	LO	1	0
+00380060	ServiceEpisodeID	Service Episode ID	LO	1	0
+00380061	IssuerOfServiceEpisodeID	Issuer Of Service Episode ID	LO	1	1
+00380062	ServiceEpisodeDescription	Service Episode Description	LO	1	0
+00380064	IssuerOfServiceEpisodeIDSequence	Issuer Of Service Episode ID Sequence	SQ	1	0
+00380100	PertinentDocumentsSequence	Pertinent Documents Sequence	SQ	1	0
+00380101	PertinentResourcesSequence	Pertinent Resources Sequence	SQ	1	0
+00380102	ResourceDescription	Resource Description	LO	1	0
+00380300	CurrentPatientLocation	Current Patient Location	LO	1	0
+00380400	PatientInstitutionResidence	Patient Institution Residence	LO	1	0
+00380500	PatientState	Patient State	LO	1	0
+00380502	PatientClinicalTrialParticipationSequence	Patient Clinical Trial Participation Sequence	SQ	1	0
+00384000	VisitComments	Visit Comments	LT	1	0
+003A0004	WaveformOriginality	Waveform Originality	CS	1	0
+003A0005	NumberOfWaveformChannels	Number Of Waveform Channels	US	1	0
+003A0010	NumberOfWaveformSamples	Number Of Waveform Samples	UL	1	0
+003A001A	SamplingFrequency	Sampling Frequency	DS	1	0
+003A0020	MultiplexGroupLabel	Multiplex Group Label	SH	1	0
+003A0200	ChannelDefinitionSequence	Channel Definition Sequence	SQ	1	0
+003A0202	WaveformChannelNumber	Waveform Channel Number	IS	1	0
+003A0203	ChannelLabel	Channel Label	SH	1	0
+003A0205	ChannelStatus	Channel Status	CS	1-n	0
+003A0208	ChannelSourceSequence	Channel Source Sequence	SQ	1	0
+003A0209	ChannelSourceModifiersSequence	Channel Source Modifiers Sequence	SQ	1	0
+003A020A	SourceWaveformSequence	Source Waveform Sequence	SQ	1	0
+003A020C	ChannelDerivationDescription	Channel Derivation Description	LO	1	0
+003A0210	ChannelSensitivity	Channel Sensitivity	DS	1	0
+003A0211	ChannelSensitivityUnitsSequence	Channel Sensitivity Units Sequence	SQ	1	0
+003A0212	ChannelSensitivityCorrectionFactor	Channel Sensitivity Correction Factor	DS	1	0
+003A0213	ChannelBaseline	Channel Baseline	DS	1	0
+003A0214	ChannelTimeSkew	Channel Time Skew	DS	1	0
+003A0215	ChannelSampleSkew	Channel Sample Skew	DS	1	0
+003A0218	ChannelOffset	Channel Offset	DS	1	0
+003A021A	WaveformBitsStored	Waveform Bits Stored	US	1	0
+003A0220	FilterLowFrequency	Filter Low Frequency	DS	1	0
+003A0221	FilterHighFrequency	Filter High Frequency	DS	1	0
+003A0222	NotchFilterFrequency	Notch Filter Frequency	DS	1	0
+003A0223	NotchFilterBandwidth	Notch Filter Bandwidth	DS	1	0
+003A0230	WaveformDataDisplayScale	Waveform Data Display Scale	FL	1	0
+003A0231	WaveformDisplayBackgroundCIELabValue	Waveform Display Background CIE Lab Value	US	3	0
+003A0240	WaveformPresentationGroupSequence	Waveform Presentation Group Sequence	SQ	1	0
+003A0241	PresentationGroupNumber	Presentation Group Number	US	1	0
+003A0242	ChannelDisplaySequence	Channel Display Sequence	SQ	1	0
+003A0244	ChannelRecommendedDisplayCIELabValue	Channel Recommended Display CIE Lab Value	US	3	0
+003A0245	ChannelPosition	Channel Position	FL	1	0
+003A0246	DisplayShadingFlag	Display Shading Flag	CS	1	0
+003A0247	FractionalChannelDisplayScale	Fractional Channel Display Scale	FL	1	0
+003A0248	AbsoluteChannelDisplayScale	Absolute Channel Display Scale	FL	1	0
+003A0300	MultiplexedAudioChannelsDescriptionCodeSequence	Multiplexed Audio Channels Description Code Sequence	SQ	1	0
+003A0301	ChannelIdentificationCode	Channel Identification Code	IS	1	0
+003A0302	ChannelMode	Channel Mode	CS	1	0
+003A0310	MultiplexGroupUID	Multiplex Group UID	UI	1	0
+003A0311	PowerlineFrequency	Powerline Frequency	DS	1	0
+003A0312	ChannelImpedanceSequence	Channel Impedance Sequence	SQ	1	0
+003A0313	ImpedanceValue	Impedance Value	DS	1	0
+003A0314	ImpedanceMeasurementDateTime	Impedance Measurement Date Time	DT	1	0
+003A0315	ImpedanceMeasurementFrequency	Impedance Measurement Frequency	DS	1	0
+003A0316	ImpedanceMeasurementCurrentType	Impedance Measurement Current Type	CS	1	0
+00400001	ScheduledStationAETitle	Scheduled Station AE Title	AE	1-n	0
+00400002	ScheduledProcedureStepStartDate	Scheduled Procedure Step Start Date	DA	1	0
+00400003	ScheduledProcedureStepStartTime	Scheduled Procedure Step Start Time	TM	1	0
+00400004	ScheduledProcedureStepEndDate	Scheduled Procedure Step End Date	DA	1	0
+00400005	ScheduledProcedureStepEndTime	Scheduled Procedure Step End Time	TM	1	0
+00400006	ScheduledPerformingPhysicianName	Scheduled Performing Physician Name	PN	1	0
+00400007	ScheduledProcedureStepDescription	Scheduled Procedure Step Description	LO	1	0
+00400008	ScheduledProtocolCodeSequence	Scheduled Protocol Code Sequence	SQ	1	0
+00400009	ScheduledProcedureStepID	Scheduled Procedure Step ID	SH	1	0
+0040000A	StageCodeSequence	Stage Code Sequence	SQ	1	0
+0040000B	ScheduledPerformingPhysicianIdentificationSequence	Scheduled Performing Physician Identification Sequence	SQ	1	0
+00400010	ScheduledStationName	Scheduled Station Name	SH	1-n	0
+00400011	ScheduledProcedureStepLocation	Scheduled Procedure Step Location	SH	1	0
+00400012	PreMedication	Pre Medication	LO	1	0
+00400020	ScheduledProcedureStepStatus	Scheduled Procedure Step Status	CS	1	0
+00400026	OrderPlacerIdentifierSequence	Order Placer Identifier Sequence	SQ	1	0
+00400027	OrderFillerIdentifierSequence	Order Filler Identifier Sequence	SQ	1	0
+00400031	LocalNamespaceEntityID	Local Namespace Entity ID	UT	1	0
+00400032	UniversalEntityID	Universal Entity ID	UT	1	0
+00400033	UniversalEntityIDType	Universal Entity ID Type	CS	1	0
+00400035	IdentifierTypeCode	Identifier Type Code	CS	1	0
+00400036	AssigningFacilitySequence	Assigning Facility Sequence	SQ	1	0
+00400039	AssigningJurisdictionCodeSequence	Assigning Jurisdiction Code Sequence	SQ	1	0
+0040003A	AssigningAgencyOrDepartmentCodeSequence	Assigning Agency Or Department Code Sequence	SQ	1	0
+00400100	ScheduledProcedureStepSequence	Scheduled Procedure Step Sequence	SQ	1	0
+00400220	ReferencedNonImageCompositeSOPInstanceSequence	Referenced Non Image Composite SOP Instance Sequence	SQ	1	0
+00400241	PerformedStationAETitle	Performed Station AE Title	AE	1	0
+00400242	PerformedStationName	Performed Station Name	SH	1	0
+00400243	PerformedLocation	Performed Location	SH	1	0
+00400244	PerformedProcedureStepStartDate	Performed Procedure Step Start Date	DA	1	0
+00400245	PerformedProcedureStepStartTime	Performed Procedure Step Start Time	TM	1	0
+00400250	PerformedProcedureStepEndDate	Performed Procedure Step End Date	DA	1	0
+00400251	PerformedProcedureStepEndTime	Performed Procedure Step End Time	TM	1	0
+00400252	PerformedProcedureStepStatus	Performed Procedure Step Status	CS	1	0
+00400253	PerformedProcedureStepID	Performed Procedure Step ID	SH	1	0
+00400254	PerformedProcedureStepDescription	Performed Procedure Step Description	LO	1	0
+00400255	PerformedProcedureTypeDescription	Performed Procedure Type Description	LO	1	0
+00400260	PerformedProtocolCodeSequence	Performed Protocol Code Sequence	SQ	1	0
+00400261	PerformedProtocolType	Performed Protocol Type	CS	1	0
+00400270	ScheduledStepAttributesSequence	Scheduled Step Attributes Sequence	SQ	1	0
+00400275	RequestAttributesSequence	Request Attributes Sequence	SQ	1	0
+00400280	CommentsOnThePerformedProcedureStep	Comments On The Performed Procedure Step	ST	1	0
+00400281	PerformedProcedureStepDiscontinuationReasonCodeSequence	Performed Procedure Step Discontinuation Reason Code Sequence	SQ	1	0
+00400293	QuantitySequence	Quantity Sequence	SQ	1	0
+00400294	Quantity	Quantity	DS	1	0
+00400295	MeasuringUnitsSequence	Measuring Units Sequence	SQ	1	0
+00400296	BillingItemSequence	Billing Item Sequence	SQ	1	0
+00400300	TotalTimeOfFluoroscopy	Total Time Of Fluoroscopy	US	1	1
+00400301	TotalNumberOfExposures	Total Number Of Exposures	US	1	1
+00400302	EntranceDose	Entrance Dose	US	1	0
+00400303	ExposedArea	Exposed Area	US	1-2	0
+00400306	DistanceSourceToEntrance	Distance Source To Entrance	DS	1	0
+00400307	DistanceSourceToSupport	Distance Source To Support	DS	1	1
+0040030E	ExposureDoseSequence	Exposure Dose Sequence	SQ	1	1
+00400310	CommentsOnRadiationDose	Comments On Radiation Dose	ST	1	0
+00400312	XRayOutput	X Ray Output	DS	1	0
+00400314	HalfValueLayer	Half Value Layer	DS	1	0
+00400316	OrganDose	Organ Dose	DS	1	0
+00400318	OrganExposed	Organ Exposed	CS	1	0
+00400320	BillingProcedureStepSequence	Billing Procedure Step Sequence	SQ	1	0
+00400321	FilmConsumptionSequence	Film Consumption Sequence	SQ	1	0
+00400324	BillingSuppliesAndDevicesSequence	Billing Supplies And Devices Sequence	SQ	1	0
+00400330	ReferencedProcedureStepSequence	Referenced Procedure Step Sequence	SQ	1	1
+00400340	PerformedSeriesSequence	Performed Series Sequence	SQ	1	0
+00400400	CommentsOnTheScheduledProcedureStep	Comments On The Scheduled Procedure Step	LT	1	0
+00400440	ProtocolContextSequence	Protocol Context Sequence	SQ	1	0
+00400441	ContentItemModifierSequence	Content Item Modifier Sequence	SQ	1	0
+00400500	ScheduledSpecimenSequence	Scheduled Specimen Sequence	SQ	1	0
+0040050A	SpecimenAccessionNumber	Specimen Accession Number	LO	1	1
+00400512	ContainerIdentifier	Container Identifier	LO	1	0
+00400513	IssuerOfTheContainerIdentifierSequence	Issuer Of The Container Identifier Sequence	SQ	1	0
+00400515	AlternateContainerIdentifierSequence	Alternate Container Identifier Sequence	SQ	1	0
+00400518	ContainerTypeCodeSequence	Container Type Code Sequence	SQ	1	0
+0040051A	ContainerDescription	Container Description	LO	1	0
+00400520	ContainerComponentSequence	Container Component Sequence	SQ	1	0
+00400550	SpecimenSequence	Specimen Sequence	SQ	1	1
+00400551	SpecimenIdentifier	Specimen Identifier	LO	1	0
+00400552	SpecimenDescriptionSequenceTrial	Specimen Description Sequence Trial	SQ	1	1
+00400553	SpecimenDescriptionTrial	Specimen Description Trial	ST	1	1
+00400554	SpecimenUID	Specimen UID	UI	1	0
+00400555	AcquisitionContextSequence	Acquisition Context Sequence	SQ	1	0
+00400556	AcquisitionContextDescription	Acquisition Context Description	ST	1	0
+00400560	SpecimenDescriptionSequence	Specimen Description Sequence	SQ	1	0
+00400562	IssuerOfTheSpecimenIdentifierSequence	Issuer Of The Specimen Identifier Sequence	SQ	1	0
+0040059A	SpecimenTypeCodeSequence	Specimen Type Code Sequence	SQ	1	0
+00400600	SpecimenShortDescription	Specimen Short Description	LO	1	0
+00400602	SpecimenDetailedDescription	Specimen Detailed Description	UT	1	0
+00400610	SpecimenPreparationSequence	Specimen Preparation Sequence	SQ	1	0
+00400612	SpecimenPreparationStepContentItemSequence	Specimen Preparation Step Content Item Sequence	SQ	1	0
+00400620	SpecimenLocalizationContentItemSequence	Specimen Localization Content Item Sequence	SQ	1	0
+004006FA	SlideIdentifier	Slide Identifier	LO	1	1
+00400710	WholeSlideMicroscopyImageFrameTypeSequence	Whole Slide Microscopy Image Frame Type Sequence	SQ	1	0
+0040071A	ImageCenterPointCoordinatesSequence	Image Center Point Coordinates Sequence	SQ	1	0
+0040072A	XOffsetInSlideCoordinateSystem	X Offset In Slide Coordinate System	DS	1	0
+0040073A	YOffsetInSlideCoordinateSystem	Y Offset In Slide Coordinate System	DS	1	0
+0040074A	ZOffsetInSlideCoordinateSystem	Z Offset In Slide Coordinate System	DS	1	0
+004008D8	PixelSpacingSequence	Pixel Spacing Sequence	SQ	1	1
+004008DA	CoordinateSystemAxisCodeSequence	Coordinate System Axis Code Sequence	SQ	1	1
+004008EA	MeasurementUnitsCodeSequence	Measurement Units Code Sequence	SQ	1	0
+004009F8	VitalStainCodeSequenceTrial	Vital Stain Code Sequence Trial	SQ	1	1
+00401001	RequestedProcedureID	Requested Procedure ID	SH	1	0
+00401002	ReasonForTheRequestedProcedure	Reason For The Requested Procedure	LO	1	0
+00401003	RequestedProcedurePriority	Requested Procedure Priority	SH	1	0
+00401004	PatientTransportArrangements	Patient Transport Arrangements	LO	1	0
+00401005	RequestedProcedureLocation	Requested Procedure Location	LO	1	0
+00401006	PlacerOrderNumberProcedure	Placer Order Number Procedure	SH	1	1
+00401007	FillerOrderNumberProcedure	Filler Order Number Procedure	SH	1	1
+00401008	ConfidentialityCode	Confidentiality Code	LO	1	0
+00401009	ReportingPriority	Reporting Priority	SH	1	0
+0040100A	ReasonForRequestedProcedureCodeSequence	Reason For Requested Procedure Code Sequence	SQ	1	0
+00401010	NamesOfIntendedRecipientsOfResults	Names Of Intended Recipients Of Results	PN	1-n	0
+00401011	IntendedRecipientsOfResultsIdentificationSequence	Intended Recipients Of Results Identification Sequence	SQ	1	0
+00401012	ReasonForPerformedProcedureCodeSequence	Reason For Performed Procedure Code Sequence	SQ	1	0
+00401060	RequestedProcedureDescriptionTrial	Requested Procedure Description Trial	LO	1	1
+00401101	PersonIdentificationCodeSequence	Person Identification Code Sequence	SQ	1	0
+00401102	PersonAddress	Person Address	ST	1	0
+00401103	PersonTelephoneNumbers	Person Telephone Numbers	LO	1-n	0
+00401104	PersonTelecomInformation	Person Telecom Information	LT	1	0
+00401400	RequestedProcedureComments	Requested Procedure Comments	LT	1	0
+00402001	ReasonForTheImagingServiceRequest	Reason For The Imaging Service Request	LO	1	1
+00402004	IssueDateOfImagingServiceRequest	Issue Date Of Imaging Service Request	DA	1	0
+00402005	IssueTimeOfImagingServiceRequest	Issue Time Of Imaging Service Request	TM	1	0
+00402006	PlacerOrderNumberImagingServiceRequestRetired	Placer Order Number Imaging Service Request Retired	SH	1	1
+00402007	FillerOrderNumberImagingServiceRequestRetired	Filler Order Number Imaging Service Request Retired	SH	1	1
+00402008	OrderEnteredBy	Order Entered By	PN	1	0
+00402009	OrderEntererLocation	Order Enterer Location	SH	1	0
+00402010	OrderCallbackPhoneNumber	Order Callback Phone Number	SH	1	0
+00402011	OrderCallbackTelecomInformation	Order Callback Telecom Information	LT	1	0
+00402016	PlacerOrderNumberImagingServiceRequest	Placer Order Number Imaging Service Request	LO	1	0
+00402017	FillerOrderNumberImagingServiceRequest	Filler Order Number Imaging Service Request	LO	1	0
+00402400	ImagingServiceRequestComments	Imaging Service Request Comments	LT	1	0
+00403001	ConfidentialityConstraintOnPatientDataDescription	Confidentiality Constraint On Patient Data Description	LO	1	0
+00404001	GeneralPurposeScheduledProcedureStepStatus	General Purpose Scheduled Procedure Step Status	CS	1	1
+00404002	GeneralPurposePerformedProcedureStepStatus	General Purpose Performed Procedure Step Status	CS	1	1
+00404003	GeneralPurposeScheduledProcedureStepPriority	General Purpose Scheduled Procedure Step Priority	CS	1	1
+00404004	ScheduledProcessingApplicationsCodeSequence	Scheduled Processing Applications Code Sequence	SQ	1	1
+00404005	ScheduledProcedureStepStartDateTime	Scheduled Procedure Step Start Date Time	DT	1	0
+00404006	MultipleCopiesFlag	Multiple Copies Flag	CS	1	1
+00404007	PerformedProcessingApplicationsCodeSequence	Performed Processing Applications Code Sequence	SQ	1	1
+00404008	ScheduledProcedureStepExpirationDateTime	Scheduled Procedure Step Expiration Date Time	DT	1	0
+00404009	HumanPerformerCodeSequence	Human Performer Code Sequence	SQ	1	0
+00404010	ScheduledProcedureStepModificationDateTime	Scheduled Procedure Step Modification Date Time	DT	1	0
+00404011	ExpectedCompletionDateTime	Expected Completion Date Time	DT	1	0
+00404015	ResultingGeneralPurposePerformedProcedureStepsSequence	Resulting General Purpose Performed Procedure Steps Sequence	SQ	1	1
+00404016	ReferencedGeneralPurposeScheduledProcedureStepSequence	Referenced General Purpose Scheduled Procedure Step Sequence	SQ	1	1
+00404018	ScheduledWorkitemCodeSequence	Scheduled Workitem Code Sequence	SQ	1	0
+00404019	PerformedWorkitemCodeSequence	Performed Workitem Code Sequence	SQ	1	0
+00404020	InputAvailabilityFlag	Input Availability Flag	CS	1	1
+00404021	InputInformationSequence	Input Information Sequence	SQ	1	0
+00404022	RelevantInformationSequence	Relevant Information Sequence	SQ	1	1
+00404023	ReferencedGeneralPurposeScheduledProcedureStepTransactionUID	Referenced General Purpose Scheduled Procedure Step Transaction UID	UI	1	1
+00404025	ScheduledStationNameCodeSequence	Scheduled Station Name Code Sequence	SQ	1	0
+00404026	ScheduledStationClassCodeSequence	Scheduled Station Class Code Sequence	SQ	1	0
+00404027	ScheduledStationGeographicLocationCodeSequence	Scheduled Station Geographic Location Code Sequence	SQ	1	0
+00404028	PerformedStationNameCodeSequence	Performed Station Name Code Sequence	SQ	1	0
+00404029	PerformedStationClassCodeSequence	Performed Station Class Code Sequence	SQ	1	0
+00404030	PerformedStationGeographicLocationCodeSequence	Performed Station Geographic Location Code Sequence	SQ	1	0
+00404031	RequestedSubsequentWorkitemCodeSequence	Requested Subsequent Workitem Code Sequence	SQ	1	1
+00404032	NonDICOMOutputCodeSequence	Non DICOM Output Code Sequence	SQ	1	1
+00404033	OutputInformationSequence	Output Information Sequence	SQ	1	0
+00404034	ScheduledHumanPerformersSequence	Scheduled Human Performers Sequence	SQ	1	0
+00404035	ActualHumanPerformersSequence	Actual Human Performers Sequence	SQ	1	0
+00404036	HumanPerformerOrganization	Human Performer Organization	LO	1	0
+00404037	HumanPerformerName	Human Performer Name	PN	1	0
+00404040	RawDataHandling	Raw Data Handling	CS	1	0
+00404041	InputReadinessState	Input Readiness State	CS	1	0
+00404050	PerformedProcedureStepStartDateTime	Performed Procedure Step Start Date Time	DT	1	0
+00404051	PerformedProcedureStepEndDateTime	Performed Procedure Step End Date Time	DT	1	0
+00404052	ProcedureStepCancellationDateTime	Procedure Step Cancellation Date Time	DT	1	0
+00404070	OutputDestinationSequence	Output Destination Sequence	SQ	1	0
+00404071	DICOMStorageSequence	DICOM Storage Sequence	SQ	1	0
+00404072	STOWRSStorageSequence	STOWRS Storage Sequence	SQ	1	0
+00404073	StorageURL	Storage URL	UR	1	0
+00404074	XDSStorageSequence	XDS Storage Sequence	SQ	1	0
+00408302	EntranceDoseInmGy	Entrance Dose Inm Gy	DS	1	0
+00408303	EntranceDoseDerivation	Entrance Dose Derivation	CS	1	0
+00409092	ParametricMapFrameTypeSequence	Parametric Map Frame Type Sequence	SQ	1	0
+00409094	ReferencedImageRealWorldValueMappingSequence	Referenced Image Real World Value Mapping Sequence	SQ	1	0
+00409096	RealWorldValueMappingSequence	Real World Value Mapping Sequence	SQ	1	0
+00409098	PixelValueMappingCodeSequence	Pixel Value Mapping Code Sequence	SQ	1	0
+00409210	LUTLabel	LUT Label	SH	1	0
+00409211	RealWorldValueLastValueMapped	Real World Value Last Value Mapped	US|SS	1	0
+00409212	RealWorldValueLUTData	Real World Value LUT Data	FD	1-n	0
+00409213	DoubleFloatRealWorldValueLastValueMapped	Double Float Real World Value Last Value Mapped	FD	1	0
+00409214	DoubleFloatRealWorldValueFirstValueMapped	Double Float Real World Value First Value Mapped	FD	1	0
+00409216	RealWorldValueFirstValueMapped	Real World Value First Value Mapped	US|SS	1	0
+00409220	QuantityDefinitionSequence	Quantity Definition Sequence	SQ	1	0
+00409224	RealWorldValueIntercept	Real World Value Intercept	FD	1	0
+00409225	RealWorldValueSlope	Real World Value Slope	FD	1	0
+0040A007	FindingsFlagTrial	Findings Flag Trial	CS	1	1
+0040A010	RelationshipType	Relationship Type	CS	1	0
+0040A020	FindingsSequenceTrial	Findings Sequence Trial	SQ	1	1
+0040A021	FindingsGroupUIDTrial	Findings Group UID Trial	UI	1	1
+0040A022	ReferencedFindingsGroupUIDTrial	Referenced Findings Group UID Trial	UI	1	1
+0040A023	FindingsGroupRecordingDateTrial	Findings Group Recording Date Trial	DA	1	1
+0040A024	FindingsGroupRecordingTimeTrial	Findings Group Recording Time Trial	TM	1	1
+0040A026	FindingsSourceCategoryCodeSequenceTrial	Findings Source Category Code Sequence Trial	SQ	1	1
+0040A027	VerifyingOrganization	Verifying Organization	LO	1	0
+0040A028	DocumentingOrganizationIdentifierCodeSequenceTrial	Documenting Organization Identifier Code Sequence Trial	SQ	1	1
+0040A030	VerificationDateTime	Verification Date Time	DT	1	0
+0040A032	ObservationDateTime	Observation Date Time	DT	1	0
+0040A033	ObservationStartDateTime	Observation Start Date Time	DT	1	0
+0040A040	ValueType	Value Type	CS	1	0
+0040A043	ConceptNameCodeSequence	Concept Name Code Sequence	SQ	1	0
+0040A047	MeasurementPrecisionDescriptionTrial	Measurement Precision Description Trial	LO	1	1
+0040A050	ContinuityOfContent	Continuity Of Content	CS	1	0
+0040A057	UrgencyOrPriorityAlertsTrial	Urgency Or Priority Alerts Trial	CS	1-n	1
+0040A060	SequencingIndicatorTrial	Sequencing Indicator Trial	LO	1	1
+0040A066	DocumentIdentifierCodeSequenceTrial	Document Identifier Code Sequence Trial	SQ	1	1
+0040A067	DocumentAuthorTrial	Document Author Trial	PN	1	1
+0040A068	DocumentAuthorIdentifierCodeSequenceTrial	Document Author Identifier Code Sequence Trial	SQ	1	1
+0040A070	IdentifierCodeSequenceTrial	Identifier Code Sequence Trial	SQ	1	1
+0040A073	VerifyingObserverSequence	Verifying Observer Sequence	SQ	1	0
+0040A074	ObjectBinaryIdentifierTrial	Object Binary Identifier Trial	OB	1	1
+0040A075	VerifyingObserverName	Verifying Observer Name	PN	1	0
+0040A076	DocumentingObserverIdentifierCodeSequenceTrial	Documenting Observer Identifier Code Sequence Trial	SQ	1	1
+0040A078	AuthorObserverSequence	Author Observer Sequence	SQ	1	0
+0040A07A	ParticipantSequence	Participant Sequence	SQ	1	0
+0040A07C	CustodialOrganizationSequence	Custodial Organization Sequence	SQ	1	0
+0040A080	ParticipationType	Participation Type	CS	1	0
+0040A082	ParticipationDateTime	Participation Date Time	DT	1	0
+0040A084	ObserverType	Observer Type	CS	1	0
+0040A085	ProcedureIdentifierCodeSequenceTrial	Procedure Identifier Code Sequence Trial	SQ	1	1
+0040A088	VerifyingObserverIdentificationCodeSequence	Verifying Observer Identification Code Sequence	SQ	1	0
+0040A089	ObjectDirectoryBinaryIdentifierTrial	Object Directory Binary Identifier Trial	OB	1	1
+0040A090	EquivalentCDADocumentSequence	Equivalent CDA Document Sequence	SQ	1	1
+0040A0B0	ReferencedWaveformChannels	Referenced Waveform Channels	US	2-2n	0
+0040A110	DateOfDocumentOrVerbalTransactionTrial	Date Of Document Or Verbal Transaction Trial	DA	1	1
+0040A112	TimeOfDocumentCreationOrVerbalTransactionTrial	Time Of Document Creation Or Verbal Transaction Trial	TM	1	1
+0040A120	DateTime	Date Time	DT	1	0
+0040A121	Date	Date	DA	1	0
+0040A122	Time	Time	TM	1	0
+0040A123	PersonName	Person Name	PN	1	0
+0040A124	UID	UID	UI	1	0
+0040A125	ReportStatusIDTrial	Report Status ID Trial	CS	2	1
+0040A130	TemporalRangeType	Temporal Range Type	CS	1	0
+0040A132	ReferencedSamplePositions	Referenced Sample Positions	UL	1-n	0
+0040A136	ReferencedFrameNumbers	Referenced Frame Numbers	US	1-n	1
+0040A138	ReferencedTimeOffsets	Referenced Time Offsets	DS	1-n	0
+0040A13A	ReferencedDateTime	Referenced Date Time	DT	1-n	0
+0040A160	TextValue	Text Value	UT	1	0
+0040A161	FloatingPointValue	Floating Point Value	FD	1-n	0
+0040A162	RationalNumeratorValue	Rational Numerator Value	SL	1-n	0
+0040A163	RationalDenominatorValue	Rational Denominator Value	UL	1-n	0
+0040A167	ObservationCategoryCodeSequenceTrial	Observation Category Code Sequence Trial	SQ	1	1
+0040A168	ConceptCodeSequence	Concept Code Sequence	SQ	1	0
+0040A16A	BibliographicCitationTrial	Bibliographic Citation Trial	ST	1	1
+0040A170	PurposeOfReferenceCodeSequence	Purpose Of Reference Code Sequence	SQ	1	0
+0040A171	ObservationUID	Observation UID	UI	1	0
+0040A172	ReferencedObservationUIDTrial	Referenced Observation UID Trial	UI	1	1
+0040A173	ReferencedObservationClassTrial	Referenced Observation Class Trial	CS	1	1
+0040A174	ReferencedObjectObservationClassTrial	Referenced Object Observation Class Trial	CS	1	1
+0040A180	AnnotationGroupNumber	Annotation Group Number	US	1	0
+0040A192	ObservationDateTrial	Observation Date Trial	DA	1	1
+0040A193	ObservationTimeTrial	Observation Time Trial	TM	1	1
+0040A194	MeasurementAutomationTrial	Measurement Automation Trial	CS	1	1
+0040A195	ModifierCodeSequence	Modifier Code Sequence	SQ	1	0
+0040A224	IdentificationDescriptionTrial	Identification Description Trial	ST	1	1
+0040A290	CoordinatesSetGeometricTypeTrial	Coordinates Set Geometric Type Trial	CS	1	1
+0040A296	AlgorithmCodeSequenceTrial	Algorithm Code Sequence Trial	SQ	1	1
+0040A297	AlgorithmDescriptionTrial	Algorithm Description Trial	ST	1	1
+0040A29A	PixelCoordinatesSetTrial	Pixel Coordinates Set Trial	SL	2-2n	1
+0040A300	MeasuredValueSequence	Measured Value Sequence	SQ	1	0
+0040A301	NumericValueQualifierCodeSequence	Numeric Value Qualifier Code Sequence	SQ	1	0
+0040A307	CurrentObserverTrial	Current Observer Trial	PN	1	1
+0040A30A	NumericValue	Numeric Value	DS	1-n	0
+0040A313	ReferencedAccessionSequenceTrial	Referenced Accession Sequence Trial	SQ	1	1
+0040A33A	ReportStatusCommentTrial	Report Status Comment Trial	ST	1	1
+0040A340	ProcedureContextSequenceTrial	Procedure Context Sequence Trial	SQ	1	1
+0040A352	VerbalSourceTrial	Verbal Source Trial	PN	1	1
+0040A353	AddressTrial	Address Trial	ST	1	1
+0040A354	TelephoneNumberTrial	Telephone Number Trial	LO	1	1
+0040A358	VerbalSourceIdentifierCodeSequenceTrial	Verbal Source Identifier Code Sequence Trial	SQ	1	1
+0040A360	PredecessorDocumentsSequence	Predecessor Documents Sequence	SQ	1	0
+0040A370	ReferencedRequestSequence	Referenced Request Sequence	SQ	1	0
+0040A372	PerformedProcedureCodeSequence	Performed Procedure Code Sequence	SQ	1	0
+0040A375	CurrentRequestedProcedureEvidenceSequence	Current Requested Procedure Evidence Sequence	SQ	1	0
+0040A380	ReportDetailSequenceTrial	Report Detail Sequence Trial	SQ	1	1
+0040A385	PertinentOtherEvidenceSequence	Pertinent Other Evidence Sequence	SQ	1	0
+0040A390	HL7StructuredDocumentReferenceSequence	HL7 Structured Document Reference Sequence	SQ	1	0
+0040A402	ObservationSubjectUIDTrial	Observation Subject UID Trial	UI	1	1
+0040A403	ObservationSubjectClassTrial	Observation Subject Class Trial	CS	1	1
+0040A404	ObservationSubjectTypeCodeSequenceTrial	Observation Subject Type Code Sequence Trial	SQ	1	1
+0040A491	CompletionFlag	Completion Flag	CS	1	0
+0040A492	CompletionFlagDescription	Completion Flag Description	LO	1	0
+0040A493	VerificationFlag	Verification Flag	CS	1	0
+0040A494	ArchiveRequested	Archive Requested	CS	1	0
+0040A496	PreliminaryFlag	Preliminary Flag	CS	1	0
+0040A504	ContentTemplateSequence	Content Template Sequence	SQ	1	0
+0040A525	IdenticalDocumentsSequence	Identical Documents Sequence	SQ	1	0
+0040A600	ObservationSubjectContextFlagTrial	Observation Subject Context Flag Trial	CS	1	1
+0040A601	ObserverContextFlagTrial	Observer Context Flag Trial	CS	1	1
+0040A603	ProcedureContextFlagTrial	Procedure Context Flag Trial	CS	1	1
+0040A730	ContentSequence	Content Sequence	SQ	1	0
+0040A731	RelationshipSequenceTrial	Relationship Sequence Trial	SQ	1	1
+0040A732	RelationshipTypeCodeSequenceTrial	Relationship Type Code Sequence Trial	SQ	1	1
+0040A744	LanguageCodeSequenceTrial	Language Code Sequence Trial	SQ	1	1
+0040A801	TabulatedValuesSequence	Tabulated Values Sequence	SQ	1	0
+0040A802	NumberOfTableRows	Number Of Table Rows	UL	1	0
+0040A803	NumberOfTableColumns	Number Of Table Columns	UL	1	0
+0040A804	TableRowNumber	Table Row Number	UL	1	0
+0040A805	TableColumnNumber	Table Column Number	UL	1	0
+0040A806	TableRowDefinitionSequence	Table Row Definition Sequence	SQ	1	0
+0040A807	TableColumnDefinitionSequence	Table Column Definition Sequence	SQ	1	0
+0040A808	CellValuesSequence	Cell Values Sequence	SQ	1	0
+0040A992	UniformResourceLocatorTrial	Uniform Resource Locator Trial	ST	1	1
+0040B020	WaveformAnnotationSequence	Waveform Annotation Sequence	SQ	1	0
+0040DB00	TemplateIdentifier	Template Identifier	CS	1	0
+0040DB06	TemplateVersion	Template Version	DT	1	1
+0040DB07	TemplateLocalVersion	Template Local Version	DT	1	1
+0040DB0B	TemplateExtensionFlag	Template Extension Flag	CS	1	1
+0040DB0C	TemplateExtensionOrganizationUID	Template Extension Organization UID	UI	1	1
+0040DB0D	TemplateExtensionCreatorUID	Template Extension Creator UID	UI	1	1
+0040DB73	ReferencedContentItemIdentifier	Referenced Content Item Identifier	UL	1-n	0
+0040E001	HL7InstanceIdentifier	HL7 Instance Identifier	ST	1	0
+0040E004	HL7DocumentEffectiveTime	HL7 Document Effective Time	DT	1	0
+0040E006	HL7DocumentTypeCodeSequence	HL7 Document Type Code Sequence	SQ	1	0
+0040E008	DocumentClassCodeSequence	Document Class Code Sequence	SQ	1	0
+0040E010	RetrieveURI	Retrieve URI	UR	1	0
+0040E011	RetrieveLocationUID	Retrieve Location UID	UI	1	0
+0040E020	TypeOfInstances	Type Of Instances	CS	1	0
+0040E021	DICOMRetrievalSequence	DICOM Retrieval Sequence	SQ	1	0
+0040E022	DICOMMediaRetrievalSequence	DICOM Media Retrieval Sequence	SQ	1	0
+0040E023	WADORetrievalSequence	WADO Retrieval Sequence	SQ	1	0
+0040E024	XDSRetrievalSequence	XDS Retrieval Sequence	SQ	1	0
+0040E025	WADORSRetrievalSequence	WADORS Retrieval Sequence	SQ	1	0
+0040E030	RepositoryUniqueID	Repository Unique ID	UI	1	0
+0040E031	HomeCommunityID	Home Community ID	UI	1	0
+00420010	DocumentTitle	Document Title	ST	1	0
+00420011	EncapsulatedDocument	Encapsulated Document	OB	1	0
+00420012	MIMETypeOfEncapsulatedDocument	MIME Type Of Encapsulated Document	LO	1	0
+00420013	SourceInstanceSequence	Source Instance Sequence	SQ	1	0
+00420014	ListOfMIMETypes	List Of MIME Types	LO	1-n	0
+00420015	EncapsulatedDocumentLength	Encapsulated Document Length	UL	1	0
+00440001	ProductPackageIdentifier	Product Package Identifier	ST	1	0
+00440002	SubstanceAdministrationApproval	Substance Administration Approval	CS	1	0
+00440003	ApprovalStatusFurtherDescription	Approval Status Further Description	LT	1	0
+00440004	ApprovalStatusDateTime	Approval Status Date Time	DT	1	0
+00440007	ProductTypeCodeSequence	Product Type Code Sequence	SQ	1	0
+00440008	ProductName	Product Name	LO	1-n	0
+00440009	ProductDescription	Product Description	LT	1	0
+0044000A	ProductLotIdentifier	Product Lot Identifier	LO	1	0
+0044000B	ProductExpirationDateTime	Product Expiration Date Time	DT	1	0
+00440010	SubstanceAdministrationDateTime	Substance Administration Date Time	DT	1	0
+00440011	SubstanceAdministrationNotes	Substance Administration Notes	LO	1	0
+00440012	SubstanceAdministrationDeviceID	Substance Administration Device ID	LO	1	0
+00440013	ProductParameterSequence	Product Parameter Sequence	SQ	1	0
+00440019	SubstanceAdministrationParameterSequence	Substance Administration Parameter Sequence	SQ	1	0
+00440100	ApprovalSequence	Approval Sequence	SQ	1	0
+00440101	AssertionCodeSequence	Assertion Code Sequence	SQ	1	0
+00440102	AssertionUID	Assertion UID	UI	1	0
+00440103	AsserterIdentificationSequence	Asserter Identification Sequence	SQ	1	0
+00440104	AssertionDateTime	Assertion Date Time	DT	1	0
+00440105	AssertionExpirationDateTime	Assertion Expiration Date Time	DT	1	0
+00440106	AssertionComments	Assertion Comments	UT	1	0
+00440107	RelatedAssertionSequence	Related Assertion Sequence	SQ	1	0
+00440108	ReferencedAssertionUID	Referenced Assertion UID	UI	1	0
+00440109	ApprovalSubjectSequence	Approval Subject Sequence	SQ	1	0
+0044010A	OrganizationalRoleCodeSequence	Organizational Role Code Sequence	SQ	1	0
+00460012	LensDescription	Lens Description	LO	1	0
+00460014	RightLensSequence	Right Lens Sequence	SQ	1	0
+00460015	LeftLensSequence	Left Lens Sequence	SQ	1	0
+00460016	UnspecifiedLateralityLensSequence	Unspecified Laterality Lens Sequence	SQ	1	0
+00460018	CylinderSequence	Cylinder Sequence	SQ	1	0
+00460028	PrismSequence	Prism Sequence	SQ	1	0
+00460030	HorizontalPrismPower	Horizontal Prism Power	FD	1	0
+00460032	HorizontalPrismBase	Horizontal Prism Base	CS	1	0
+00460034	VerticalPrismPower	Vertical Prism Power	FD	1	0
+00460036	VerticalPrismBase	Vertical Prism Base	CS	1	0
+00460038	LensSegmentType	Lens Segment Type	CS	1	0
+00460040	OpticalTransmittance	Optical Transmittance	FD	1	0
+00460042	ChannelWidth	Channel Width	FD	1	0
+00460044	PupilSize	Pupil Size	FD	1	0
+00460046	CornealSize	Corneal Size	FD	1	0
+00460047	CornealSizeSequence	Corneal Size Sequence	SQ	1	0
+00460050	AutorefractionRightEyeSequence	Autorefraction Right Eye Sequence	SQ	1	0
+00460052	AutorefractionLeftEyeSequence	Autorefraction Left Eye Sequence	SQ	1	0
+00460060	DistancePupillaryDistance	Distance Pupillary Distance	FD	1	0
+00460062	NearPupillaryDistance	Near Pupillary Distance	FD	1	0
+00460063	IntermediatePupillaryDistance	Intermediate Pupillary Distance	FD	1	0
+00460064	OtherPupillaryDistance	Other Pupillary Distance	FD	1	0
+00460070	KeratometryRightEyeSequence	Keratometry Right Eye Sequence	SQ	1	0
+00460071	KeratometryLeftEyeSequence	Keratometry Left Eye Sequence	SQ	1	0
+00460074	SteepKeratometricAxisSequence	Steep Keratometric Axis Sequence	SQ	1	0
+00460075	RadiusOfCurvature	Radius Of Curvature	FD	1	0
+00460076	KeratometricPower	Keratometric Power	FD	1	0
+00460077	KeratometricAxis	Keratometric Axis	FD	1	0
+00460080	FlatKeratometricAxisSequence	Flat Keratometric Axis Sequence	SQ	1	0
+00460092	BackgroundColor	Background Color	CS	1	0
+00460094	Optotype	Optotype	CS	1	0
+00460095	OptotypePresentation	Optotype Presentation	CS	1	0
+00460097	SubjectiveRefractionRightEyeSequence	Subjective Refraction Right Eye Sequence	SQ	1	0
+00460098	SubjectiveRefractionLeftEyeSequence	Subjective Refraction Left Eye Sequence	SQ	1	0
+00460100	AddNearSequence	Add Near Sequence	SQ	1	0
+00460101	AddIntermediateSequence	Add Intermediate Sequence	SQ	1	0
+00460102	AddOtherSequence	Add Other Sequence	SQ	1	0
+00460104	AddPower	Add Power	FD	1	0
+00460106	ViewingDistance	Viewing Distance	FD	1	0
+00460110	CorneaMeasurementsSequence	Cornea Measurements Sequence	SQ	1	0
+00460111	SourceOfCorneaMeasurementDataCodeSequence	Source Of Cornea Measurement Data Code Sequence	SQ	1	0
+00460112	SteepCornealAxisSequence	Steep Corneal Axis Sequence	SQ	1	0
+00460113	FlatCornealAxisSequence	Flat Corneal Axis Sequence	SQ	1	0
+00460114	CornealPower	Corneal Power	FD	1	0
+00460115	CornealAxis	Corneal Axis	FD	1	0
+00460116	CorneaMeasurementMethodCodeSequence	Cornea Measurement Method Code Sequence	SQ	1	0
+00460117	RefractiveIndexOfCornea	Refractive Index Of Cornea	FL	1	0
+00460118	RefractiveIndexOfAqueousHumor	Refractive Index Of Aqueous Humor	FL	1	0
+00460121	VisualAcuityTypeCodeSequence	Visual Acuity Type Code Sequence	SQ	1	0
+00460122	VisualAcuityRightEyeSequence	Visual Acuity Right Eye Sequence	SQ	1	0
+00460123	VisualAcuityLeftEyeSequence	Visual Acuity Left Eye Sequence	SQ	1	0
+00460124	VisualAcuityBothEyesOpenSequence	Visual Acuity Both Eyes Open Sequence	SQ	1	0
+00460125	ViewingDistanceType	Viewing Distance Type	CS	1	0
+00460135	VisualAcuityModifiers	Visual Acuity Modifiers	SS	2	0
+00460137	DecimalVisualAcuity	Decimal Visual Acuity	FD	1	0
+00460139	OptotypeDetailedDefinition	Optotype Detailed Definition	LO	1	0
+00460145	ReferencedRefractiveMeasurementsSequence	Referenced Refractive Measurements Sequence	SQ	1	0
+00460146	SpherePower	Sphere Power	FD	1	0
+00460147	CylinderPower	Cylinder Power	FD	1	0
+00460201	CornealTopographySurface	Corneal Topography Surface	CS	1	0
+00460202	CornealVertexLocation	Corneal Vertex Location	FL	2	0
+00460203	PupilCentroidXCoordinate	Pupil Centroid X Coordinate	FL	1	0
+00460204	PupilCentroidYCoordinate	Pupil Centroid Y Coordinate	FL	1	0
+00460205	EquivalentPupilRadius	Equivalent Pupil Radius	FL	1	0
+00460207	CornealTopographyMapTypeCodeSequence	Corneal Topography Map Type Code Sequence	SQ	1	0
+00460208	VerticesOfTheOutlineOfPupil	Vertices Of The Outline Of Pupil	IS	2-2n	0
+00460210	CornealTopographyMappingNormalsSequence	Corneal Topography Mapping Normals Sequence	SQ	1	0
+00460211	MaximumCornealCurvatureSequence	Maximum Corneal Curvature Sequence	SQ	1	0
+00460212	MaximumCornealCurvature	Maximum Corneal Curvature	FL	1	0
+00460213	MaximumCornealCurvatureLocation	Maximum Corneal Curvature Location	FL	2	0
+00460215	MinimumKeratometricSequence	Minimum Keratometric Sequence	SQ	1	0
+00460218	SimulatedKeratometricCylinderSequence	Simulated Keratometric Cylinder Sequence	SQ	1	0
+00460220	AverageCornealPower	Average Corneal Power	FL	1	0
+00460224	CornealISValue	Corneal IS Value	FL	1	0
+00460227	AnalyzedArea	Analyzed Area	FL	1	0
+00460230	SurfaceRegularityIndex	Surface Regularity Index	FL	1	0
+00460232	SurfaceAsymmetryIndex	Surface Asymmetry Index	FL	1	0
+00460234	CornealEccentricityIndex	Corneal Eccentricity Index	FL	1	0
+00460236	KeratoconusPredictionIndex	Keratoconus Prediction Index	FL	1	0
+00460238	DecimalPotentialVisualAcuity	Decimal Potential Visual Acuity	FL	1	0
+00460242	CornealTopographyMapQualityEvaluation	Corneal Topography Map Quality Evaluation	CS	1	0
+00460244	SourceImageCornealProcessedDataSequence	Source Image Corneal Processed Data Sequence	SQ	1	0
+00460247	CornealPointLocation	Corneal Point Location	FL	3	0
+00460248	CornealPointEstimated	Corneal Point Estimated	CS	1	0
+00460249	AxialPower	Axial Power	FL	1	0
+00460250	TangentialPower	Tangential Power	FL	1	0
+00460251	RefractivePower	Refractive Power	FL	1	0
+00460252	RelativeElevation	Relative Elevation	FL	1	0
+00460253	CornealWavefront	Corneal Wavefront	FL	1	0
+00480001	ImagedVolumeWidth	Imaged Volume Width	FL	1	0
+00480002	ImagedVolumeHeight	Imaged Volume Height	FL	1	0
+00480003	ImagedVolumeDepth	Imaged Volume Depth	FL	1	0
+00480006	TotalPixelMatrixColumns	Total Pixel Matrix Columns	UL	1	0
+00480007	TotalPixelMatrixRows	Total Pixel Matrix Rows	UL	1	0
+00480008	TotalPixelMatrixOriginSequence	Total Pixel Matrix Origin Sequence	SQ	1	0
+00480010	SpecimenLabelInImage	Specimen Label In Image	CS	1	0
+00480011	FocusMethod	Focus Method	CS	1	0
+00480012	ExtendedDepthOfField	Extended Depth Of Field	CS	1	0
+00480013	NumberOfFocalPlanes	Number Of Focal Planes	US	1	0
+00480014	DistanceBetweenFocalPlanes	Distance Between Focal Planes	FL	1	0
+00480015	RecommendedAbsentPixelCIELabValue	Recommended Absent Pixel CIE Lab Value	US	3	0
+00480100	IlluminatorTypeCodeSequence	Illuminator Type Code Sequence	SQ	1	0
+00480102	ImageOrientationSlide	Image Orientation Slide	DS	6	0
+00480105	OpticalPathSequence	Optical Path Sequence	SQ	1	0
+00480106	OpticalPathIdentifier	Optical Path Identifier	SH	1	0
+00480107	OpticalPathDescription	Optical Path Description	ST	1	0
+00480108	IlluminationColorCodeSequence	Illumination Color Code Sequence	SQ	1	0
+00480110	SpecimenReferenceSequence	Specimen Reference Sequence	SQ	1	0
+00480111	CondenserLensPower	Condenser Lens Power	DS	1	0
+00480112	ObjectiveLensPower	Objective Lens Power	DS	1	0
+00480113	ObjectiveLensNumericalAperture	Objective Lens Numerical Aperture	DS	1	0
+00480120	PaletteColorLookupTableSequence	Palette Color Lookup Table Sequence	SQ	1	0
+00480200	ReferencedImageNavigationSequence	Referenced Image Navigation Sequence	SQ	1	1
+00480201	TopLeftHandCornerOfLocalizerArea	Top Left Hand Corner Of Localizer Area	US	2	1
+00480202	BottomRightHandCornerOfLocalizerArea	Bottom Right Hand Corner Of Localizer Area	US	2	1
+00480207	OpticalPathIdentificationSequence	Optical Path Identification Sequence	SQ	1	0
+0048021A	PlanePositionSlideSequence	Plane Position Slide Sequence	SQ	1	0
+0048021E	ColumnPositionInTotalImagePixelMatrix	Column Position In Total Image Pixel Matrix	SL	1	0
+0048021F	RowPositionInTotalImagePixelMatrix	Row Position In Total Image Pixel Matrix	SL	1	0
+00480301	PixelOriginInterpretation	Pixel Origin Interpretation	CS	1	0
+00480302	NumberOfOpticalPaths	Number Of Optical Paths	UL	1	0
+00480303	TotalPixelMatrixFocalPlanes	Total Pixel Matrix Focal Planes	UL	1	0
+00500004	CalibrationImage	Calibration Image	CS	1	0
+00500010	DeviceSequence	Device Sequence	SQ	1	0
+00500012	ContainerComponentTypeCodeSequence	Container Component Type Code Sequence	SQ	1	0
+00500013	ContainerComponentThickness	Container Component Thickness	FD	1	0
+00500014	DeviceLength	Device Length	DS	1	0
+00500015	ContainerComponentWidth	Container Component Width	FD	1	0
+00500016	DeviceDiameter	Device Diameter	DS	1	0
+00500017	DeviceDiameterUnits	Device Diameter Units	CS	1	0
+00500018	DeviceVolume	Device Volume	DS	1	0
+00500019	InterMarkerDistance	Inter Marker Distance	DS	1	0
+0050001A	ContainerComponentMaterial	Container Component Material	CS	1	0
+0050001B	ContainerComponentID	Container Component ID	LO	1	0
+0050001C	ContainerComponentLength	Container Component Length	FD	1	0
+0050001D	ContainerComponentDiameter	Container Component Diameter	FD	1	0
+0050001E	ContainerComponentDescription	Container Component Description	LO	1	0
+00500020	DeviceDescription	Device Description	LO	1	0
+00500021	LongDeviceDescription	Long Device Description	ST	1	0
+00520001	ContrastBolusIngredientPercentByVolume	Contrast Bolus Ingredient Percent By Volume	FL	1	0
+00520002	OCTFocalDistance	OCT Focal Distance	FD	1	0
+00520003	BeamSpotSize	Beam Spot Size	FD	1	0
+00520004	EffectiveRefractiveIndex	Effective Refractive Index	FD	1	0
+00520006	OCTAcquisitionDomain	OCT Acquisition Domain	CS	1	0
+00520007	OCTOpticalCenterWavelength	OCT Optical Center Wavelength	FD	1	0
+00520008	AxialResolution	Axial Resolution	FD	1	0
+00520009	RangingDepth	Ranging Depth	FD	1	0
+00520011	ALineRate	A Line Rate	FD	1	0
+00520012	ALinesPerFrame	A Lines Per Frame	US	1	0
+00520013	CatheterRotationalRate	Catheter Rotational Rate	FD	1	0
+00520014	ALinePixelSpacing	A Line Pixel Spacing	FD	1	0
+00520016	ModeOfPercutaneousAccessSequence	Mode Of Percutaneous Access Sequence	SQ	1	0
+00520025	IntravascularOCTFrameTypeSequence	Intravascular OCT Frame Type Sequence	SQ	1	0
+00520026	OCTZOffsetApplied	OCTZ Offset Applied	CS	1	0
+00520027	IntravascularFrameContentSequence	Intravascular Frame Content Sequence	SQ	1	0
+00520028	IntravascularLongitudinalDistance	Intravascular Longitudinal Distance	FD	1	0
+00520029	IntravascularOCTFrameContentSequence	Intravascular OCT Frame Content Sequence	SQ	1	0
+00520030	OCTZOffsetCorrection	OCTZ Offset Correction	SS	1	0
+00520031	CatheterDirectionOfRotation	Catheter Direction Of Rotation	CS	1	0
+00520033	SeamLineLocation	Seam Line Location	FD	1	0
+00520034	FirstALineLocation	First A Line Location	FD	1	0
+00520036	SeamLineIndex	Seam Line Index	US	1	0
+00520038	NumberOfPaddedALines	Number Of Padded A Lines	US	1	0
+00520039	InterpolationType	Interpolation Type	CS	1	0
+0052003A	RefractiveIndexApplied	Refractive Index Applied	CS	1	0
+00540010	EnergyWindowVector	Energy Window Vector	US	1-n	0
+00540011	NumberOfEnergyWindows	Number Of Energy Windows	US	1	0
+00540012	EnergyWindowInformationSequence	Energy Window Information Sequence	SQ	1	0
+00540013	EnergyWindowRangeSequence	Energy Window Range Sequence	SQ	1	0
+00540014	EnergyWindowLowerLimit	Energy Window Lower Limit	DS	1	0
+00540015	EnergyWindowUpperLimit	Energy Window Upper Limit	DS	1	0
+00540016	RadiopharmaceuticalInformationSequence	Radiopharmaceutical Information Sequence	SQ	1	0
+00540017	ResidualSyringeCounts	Residual Syringe Counts	IS	1	0
+00540018	EnergyWindowName	Energy Window Name	SH	1	0
+00540020	DetectorVector	Detector Vector	US	1-n	0
+00540021	NumberOfDetectors	Number Of Detectors	US	1	0
+00540022	DetectorInformationSequence	Detector Information Sequence	SQ	1	0
+00540030	PhaseVector	Phase Vector	US	1-n	0
+00540031	NumberOfPhases	Number Of Phases	US	1	0
+00540032	PhaseInformationSequence	Phase Information Sequence	SQ	1	0
+00540033	NumberOfFramesInPhase	Number Of Frames In Phase	US	1	0
+00540036	PhaseDelay	Phase Delay	IS	1	0
+00540038	PauseBetweenFrames	Pause Between Frames	IS	1	0
+00540039	PhaseDescription	Phase Description	CS	1	0
+00540050	RotationVector	Rotation Vector	US	1-n	0
+00540051	NumberOfRotations	Number Of Rotations	US	1	0
+00540052	RotationInformationSequence	Rotation Information Sequence	SQ	1	0
+00540053	NumberOfFramesInRotation	Number Of Frames In Rotation	US	1	0
+00540060	RRIntervalVector	RR Interval Vector	US	1-n	0
+00540061	NumberOfRRIntervals	Number Of RR Intervals	US	1	0
+00540062	GatedInformationSequence	Gated Information Sequence	SQ	1	0
+00540063	DataInformationSequence	Data Information Sequence	SQ	1	0
+00540070	TimeSlotVector	Time Slot Vector	US	1-n	0
+00540071	NumberOfTimeSlots	Number Of Time Slots	US	1	0
+00540072	TimeSlotInformationSequence	Time Slot Information Sequence	SQ	1	0
+00540073	TimeSlotTime	Time Slot Time	DS	1	0
+00540080	SliceVector	Slice Vector	US	1-n	0
+00540081	NumberOfSlices	Number Of Slices	US	1	0
+00540090	AngularViewVector	Angular View Vector	US	1-n	0
+00540100	TimeSliceVector	Time Slice Vector	US	1-n	0
+00540101	NumberOfTimeSlices	Number Of Time Slices	US	1	0
+00540200	StartAngle	Start Angle	DS	1	0
+00540202	TypeOfDetectorMotion	Type Of Detector Motion	CS	1	0
+00540210	TriggerVector	Trigger Vector	IS	1-n	0
+00540211	NumberOfTriggersInPhase	Number Of Triggers In Phase	US	1	0
+00540220	ViewCodeSequence	View Code Sequence	SQ	1	0
+00540222	ViewModifierCodeSequence	View Modifier Code Sequence	SQ	1	0
+00540300	RadionuclideCodeSequence	Radionuclide Code Sequence	SQ	1	0
+00540302	AdministrationRouteCodeSequence	Administration Route Code Sequence	SQ	1	0
+00540304	RadiopharmaceuticalCodeSequence	Radiopharmaceutical Code Sequence	SQ	1	0
+00540306	CalibrationDataSequence	Calibration Data Sequence	SQ	1	0
+00540308	EnergyWindowNumber	Energy Window Number	US	1	0
+00540400	ImageID	Image ID	SH	1	0
+00540410	PatientOrientationCodeSequence	Patient Orientation Code Sequence	SQ	1	0
+00540412	PatientOrientationModifierCodeSequence	Patient Orientation Modifier Code Sequence	SQ	1	0
+00540414	PatientGantryRelationshipCodeSequence	Patient Gantry Relationship Code Sequence	SQ	1	0
+00540500	SliceProgressionDirection	Slice Progression Direction	CS	1	0
+00540501	ScanProgressionDirection	Scan Progression Direction	CS	1	0
+00541000	SeriesType	Series Type	CS	2	0
+00541001	Units	Units	CS	1	0
+00541002	CountsSource	Counts Source	CS	1	0
+00541004	ReprojectionMethod	Reprojection Method	CS	1	0
+00541006	SUVType	SUV Type	CS	1	0
+00541100	RandomsCorrectionMethod	Randoms Correction Method	CS	1	0
+00541101	AttenuationCorrectionMethod	Attenuation Correction Method	LO	1	0
+00541102	DecayCorrection	Decay Correction	CS	1	0
+00541103	ReconstructionMethod	Reconstruction Method	LO	1	0
+00541104	DetectorLinesOfResponseUsed	Detector Lines Of Response Used	LO	1	0
+00541105	ScatterCorrectionMethod	Scatter Correction Method	LO	1	0
+00541200	AxialAcceptance	Axial Acceptance	DS	1	0
+00541201	AxialMash	Axial Mash	IS	2	0
+00541202	TransverseMash	Transverse Mash	IS	1	0
+00541203	DetectorElementSize	Detector Element Size	DS	2	0
+00541210	CoincidenceWindowWidth	Coincidence Window Width	DS	1	0
+00541220	SecondaryCountsType	Secondary Counts Type	CS	1-n	0
+00541300	FrameReferenceTime	Frame Reference Time	DS	1	0
+00541310	PrimaryPromptsCountsAccumulated	Primary Prompts Counts Accumulated	IS	1	0
+00541311	SecondaryCountsAccumulated	Secondary Counts Accumulated	IS	1-n	0
+00541320	SliceSensitivityFactor	Slice Sensitivity Factor	DS	1	0
+00541321	DecayFactor	Decay Factor	DS	1	0
+00541322	DoseCalibrationFactor	Dose Calibration Factor	DS	1	0
+00541323	ScatterFractionFactor	Scatter Fraction Factor	DS	1	0
+00541324	DeadTimeFactor	Dead Time Factor	DS	1	0
+00541330	ImageIndex	Image Index	US	1	0
+00541400	CountsIncluded	Counts Included	CS	1-n	1
+00541401	DeadTimeCorrectionFlag	Dead Time Correction Flag	CS	1	1
+00603000	HistogramSequence	Histogram Sequence	SQ	1	0
+00603002	HistogramNumberOfBins	Histogram Number Of Bins	US	1	0
+00603004	HistogramFirstBinValue	Histogram First Bin Value	US|SS	1	0
+00603006	HistogramLastBinValue	Histogram Last Bin Value	US|SS	1	0
+00603008	HistogramBinWidth	Histogram Bin Width	US	1	0
+00603010	HistogramExplanation	Histogram Explanation	LO	1	0
+00603020	HistogramData	Histogram Data	UL	1-n	0
+00620001	SegmentationType	Segmentation Type	CS	1	0
+00620002	SegmentSequence	Segment Sequence	SQ	1	0
+00620003	SegmentedPropertyCategoryCodeSequence	Segmented Property Category Code Sequence	SQ	1	0
+00620004	SegmentNumber	Segment Number	US	1	0
+00620005	SegmentLabel	Segment Label	LO	1	0
+00620006	SegmentDescription	Segment Description	ST	1	0
+00620007	SegmentationAlgorithmIdentificationSequence	Segmentation Algorithm Identification Sequence	SQ	1	0
+00620008	SegmentAlgorithmType	Segment Algorithm Type	CS	1	0
+00620009	SegmentAlgorithmName	Segment Algorithm Name	LO	1-n	0
+0062000A	SegmentIdentificationSequence	Segment Identification Sequence	SQ	1	0
+0062000B	ReferencedSegmentNumber	Referenced Segment Number	US	1-n	0
+0062000C	RecommendedDisplayGrayscaleValue	Recommended Display Grayscale Value	US	1	0
+0062000D	RecommendedDisplayCIELabValue	Recommended Display CIE Lab Value	US	3	0
+0062000E	MaximumFractionalValue	Maximum Fractional Value	US	1	0
+0062000F	SegmentedPropertyTypeCodeSequence	Segmented Property Type Code Sequence	SQ	1	0
+00620010	SegmentationFractionalType	Segmentation Fractional Type	CS	1	0
+00620011	SegmentedPropertyTypeModifierCodeSequence	Segmented Property Type Modifier Code Sequence	SQ	1	0
+00620012	UsedSegmentsSequence	Used Segments Sequence	SQ	1	0
+00620013	SegmentsOverlap	Segments Overlap	CS	1	0
+00620020	TrackingID	Tracking ID	UT	1	0
+00620021	TrackingUID	Tracking UID	UI	1	0
+00640002	DeformableRegistrationSequence	Deformable Registration Sequence	SQ	1	0
+00640003	SourceFrameOfReferenceUID	Source Frame Of Reference UID	UI	1	0
+00640005	DeformableRegistrationGridSequence	Deformable Registration Grid Sequence	SQ	1	0
+00640007	GridDimensions	Grid Dimensions	UL	3	0
+00640008	GridResolution	Grid Resolution	FD	3	0
+00640009	VectorGridData	Vector Grid Data	OF	1	0
+0064000F	PreDeformationMatrixRegistrationSequence	Pre Deformation Matrix Registration Sequence	SQ	1	0
+00640010	PostDeformationMatrixRegistrationSequence	Post Deformation Matrix Registration Sequence	SQ	1	0
+00660001	NumberOfSurfaces	Number Of Surfaces	UL	1	0
+00660002	SurfaceSequence	Surface Sequence	SQ	1	0
+00660003	SurfaceNumber	Surface Number	UL	1	0
+00660004	SurfaceComments	Surface Comments	LT	1	0
+00660009	SurfaceProcessing	Surface Processing	CS	1	0
+0066000A	SurfaceProcessingRatio	Surface Processing Ratio	FL	1	0
+0066000B	SurfaceProcessingDescription	Surface Processing Description	LO	1	0
+0066000C	RecommendedPresentationOpacity	Recommended Presentation Opacity	FL	1	0
+0066000D	RecommendedPresentationType	Recommended Presentation Type	CS	1	0
+0066000E	FiniteVolume	Finite Volume	CS	1	0
+00660010	Manifold	Manifold	CS	1	0
+00660011	SurfacePointsSequence	Surface Points Sequence	SQ	1	0
+00660012	SurfacePointsNormalsSequence	Surface Points Normals Sequence	SQ	1	0
+00660013	SurfaceMeshPrimitivesSequence	Surface Mesh Primitives Sequence	SQ	1	0
+00660015	NumberOfSurfacePoints	Number Of Surface Points	UL	1	0
+00660016	PointCoordinatesData	Point Coordinates Data	OF	1	0
+00660017	PointPositionAccuracy	Point Position Accuracy	FL	3	0
+00660018	MeanPointDistance	Mean Point Distance	FL	1	0
+00660019	MaximumPointDistance	Maximum Point Distance	FL	1	0
+0066001A	PointsBoundingBoxCoordinates	Points Bounding Box Coordinates	FL	6	0
+0066001B	AxisOfRotation	Axis Of Rotation	FL	3	0
+0066001C	CenterOfRotation	Center Of Rotation	FL	3	0
+0066001E	NumberOfVectors	Number Of Vectors	UL	1	0
+0066001F	VectorDimensionality	Vector Dimensionality	US	1	0
+00660020	VectorAccuracy	Vector Accuracy	FL	1-n	0
+00660021	VectorCoordinateData	Vector Coordinate Data	OF	1	0
+00660022	DoublePointCoordinatesData	Double Point Coordinates Data	OD	1	0
+00660023	TrianglePointIndexList	Triangle Point Index List	OW	1	1
+00660024	EdgePointIndexList	Edge Point Index List	OW	1	1
+00660025	VertexPointIndexList	Vertex Point Index List	OW	1	1
+00660026	TriangleStripSequence	Triangle Strip Sequence	SQ	1	0
+00660027	TriangleFanSequence	Triangle Fan Sequence	SQ	1	0
+00660028	LineSequence	Line Sequence	SQ	1	0
+00660029	PrimitivePointIndexList	Primitive Point Index List	OW	1	1
+0066002A	SurfaceCount	Surface Count	UL	1	0
+0066002B	ReferencedSurfaceSequence	Referenced Surface Sequence	SQ	1	0
+0066002C	ReferencedSurfaceNumber	Referenced Surface Number	UL	1	0
+0066002D	SegmentSurfaceGenerationAlgorithmIdentificationSequence	Segment Surface Generation Algorithm Identification Sequence	SQ	1	0
+0066002E	SegmentSurfaceSourceInstanceSequence	Segment Surface Source Instance Sequence	SQ	1	0
+0066002F	AlgorithmFamilyCodeSequence	Algorithm Family Code Sequence	SQ	1	0
+00660030	AlgorithmNameCodeSequence	Algorithm Name Code Sequence	SQ	1	0
+00660031	AlgorithmVersion	Algorithm Version	LO	1	0
+00660032	AlgorithmParameters	Algorithm Parameters	LT	1	0
+00660034	FacetSequence	Facet Sequence	SQ	1	0
+00660035	SurfaceProcessingAlgorithmIdentificationSequence	Surface Processing Algorithm Identification Sequence	SQ	1	0
+00660036	AlgorithmName	Algorithm Name	LO	1	0
+00660037	RecommendedPointRadius	Recommended Point Radius	FL	1	0
+00660038	RecommendedLineThickness	Recommended Line Thickness	FL	1	0
+00660040	LongPrimitivePointIndexList	Long Primitive Point Index List	OL	1	0
+00660041	LongTrianglePointIndexList	Long Triangle Point Index List	OL	1	0
+00660042	LongEdgePointIndexList	Long Edge Point Index List	OL	1	0
+00660043	LongVertexPointIndexList	Long Vertex Point Index List	OL	1	0
+00660101	TrackSetSequence	Track Set Sequence	SQ	1	0
+00660102	TrackSequence	Track Sequence	SQ	1	0
+00660103	RecommendedDisplayCIELabValueList	Recommended Display CIE Lab Value List	OW	1	0
+00660104	TrackingAlgorithmIdentificationSequence	Tracking Algorithm Identification Sequence	SQ	1	0
+00660105	TrackSetNumber	Track Set Number	UL	1	0
+00660106	TrackSetLabel	Track Set Label	LO	1	0
+00660107	TrackSetDescription	Track Set Description	UT	1	0
+00660108	TrackSetAnatomicalTypeCodeSequence	Track Set Anatomical Type Code Sequence	SQ	1	0
+00660121	MeasurementsSequence	Measurements Sequence	SQ	1	0
+00660124	TrackSetStatisticsSequence	Track Set Statistics Sequence	SQ	1	0
+00660125	FloatingPointValues	Floating Point Values	OF	1	0
+00660129	TrackPointIndexList	Track Point Index List	OL	1	0
+00660130	TrackStatisticsSequence	Track Statistics Sequence	SQ	1	0
+00660132	MeasurementValuesSequence	Measurement Values Sequence	SQ	1	0
+00660133	DiffusionAcquisitionCodeSequence	Diffusion Acquisition Code Sequence	SQ	1	0
+00660134	DiffusionModelCodeSequence	Diffusion Model Code Sequence	SQ	1	0
+00686210	ImplantSize	Implant Size	LO	1	0
+00686221	ImplantTemplateVersion	Implant Template Version	LO	1	0
+00686222	ReplacedImplantTemplateSequence	Replaced Implant Template Sequence	SQ	1	0
+00686223	ImplantType	Implant Type	CS	1	0
+00686224	DerivationImplantTemplateSequence	Derivation Implant Template Sequence	SQ	1	0
+00686225	OriginalImplantTemplateSequence	Original Implant Template Sequence	SQ	1	0
+00686226	EffectiveDateTime	Effective Date Time	DT	1	0
+00686230	ImplantTargetAnatomySequence	Implant Target Anatomy Sequence	SQ	1	0
+00686260	InformationFromManufacturerSequence	Information From Manufacturer Sequence	SQ	1	0
+00686265	NotificationFromManufacturerSequence	Notification From Manufacturer Sequence	SQ	1	0
+00686270	InformationIssueDateTime	Information Issue Date Time	DT	1	0
+00686280	InformationSummary	Information Summary	ST	1	0
+006862A0	ImplantRegulatoryDisapprovalCodeSequence	Implant Regulatory Disapproval Code Sequence	SQ	1	0
+006862A5	OverallTemplateSpatialTolerance	Overall Template Spatial Tolerance	FD	1	0
+006862C0	HPGLDocumentSequence	HPGL Document Sequence	SQ	1	0
+006862D0	HPGLDocumentID	HPGL Document ID	US	1	0
+006862D5	HPGLDocumentLabel	HPGL Document Label	LO	1	0
+006862E0	ViewOrientationCodeSequence	View Orientation Code Sequence	SQ	1	0
+006862F0	ViewOrientationModifierCodeSequence	View Orientation Modifier Code Sequence	SQ	1	0
+006862F2	HPGLDocumentScaling	HPGL Document Scaling	FD	1	0
+00686300	HPGLDocument	HPGL Document	OB	1	0
+00686310	HPGLContourPenNumber	HPGL Contour Pen Number	US	1	0
+00686320	HPGLPenSequence	HPGL Pen Sequence	SQ	1	0
+00686330	HPGLPenNumber	HPGL Pen Number	US	1	0
+00686340	HPGLPenLabel	HPGL Pen Label	LO	1	0
+00686345	HPGLPenDescription	HPGL Pen Description	ST	1	0
+00686346	RecommendedRotationPoint	Recommended Rotation Point	FD	2	0
+00686347	BoundingRectangle	Bounding Rectangle	FD	4	0
+00686350	ImplantTemplate3DModelSurfaceNumber	Implant Template 3D Model Surface Number	US	1-n	0
+00686360	SurfaceModelDescriptionSequence	Surface Model Description Sequence	SQ	1	0
+00686380	SurfaceModelLabel	Surface Model Label	LO	1	0
+00686390	SurfaceModelScalingFactor	Surface Model Scaling Factor	FD	1	0
+006863A0	MaterialsCodeSequence	Materials Code Sequence	SQ	1	0
+006863A4	CoatingMaterialsCodeSequence	Coating Materials Code Sequence	SQ	1	0
+006863A8	ImplantTypeCodeSequence	Implant Type Code Sequence	SQ	1	0
+006863AC	FixationMethodCodeSequence	Fixation Method Code Sequence	SQ	1	0
+006863B0	MatingFeatureSetsSequence	Mating Feature Sets Sequence	SQ	1	0
+006863C0	MatingFeatureSetID	Mating Feature Set ID	US	1	0
+006863D0	MatingFeatureSetLabel	Mating Feature Set Label	LO	1	0
+006863E0	MatingFeatureSequence	Mating Feature Sequence	SQ	1	0
+006863F0	MatingFeatureID	Mating Feature ID	US	1	0
+00686400	MatingFeatureDegreeOfFreedomSequence	Mating Feature Degree Of Freedom Sequence	SQ	1	0
+00686410	DegreeOfFreedomID	Degree Of Freedom ID	US	1	0
+00686420	DegreeOfFreedomType	Degree Of Freedom Type	CS	1	0
+00686430	TwoDMatingFeatureCoordinatesSequence	Two D Mating Feature Coordinates Sequence	SQ	1	0
+00686440	ReferencedHPGLDocumentID	Referenced HPGL Document ID	US	1	0
+00686450	TwoDMatingPoint	Two D Mating Point	FD	2	0
+00686460	TwoDMatingAxes	Two D Mating Axes	FD	4	0
+00686470	TwoDDegreeOfFreedomSequence	Two D Degree Of Freedom Sequence	SQ	1	0
+00686490	ThreeDDegreeOfFreedomAxis	Three D Degree Of Freedom Axis	FD	3	0
+006864A0	RangeOfFreedom	Range Of Freedom	FD	2	0
+006864C0	ThreeDMatingPoint	Three D Mating Point	FD	3	0
+006864D0	ThreeDMatingAxes	Three D Mating Axes	FD	9	0
+006864F0	TwoDDegreeOfFreedomAxis	Two D Degree Of Freedom Axis	FD	3	0
+00686500	PlanningLandmarkPointSequence	Planning Landmark Point Sequence	SQ	1	0
+00686510	PlanningLandmarkLineSequence	Planning Landmark Line Sequence	SQ	1	0
+00686520	PlanningLandmarkPlaneSequence	Planning Landmark Plane Sequence	SQ	1	0
+00686530	PlanningLandmarkID	Planning Landmark ID	US	1	0
+00686540	PlanningLandmarkDescription	Planning Landmark Description	LO	1	0
+00686545	PlanningLandmarkIdentificationCodeSequence	Planning Landmark Identification Code Sequence	SQ	1	0
+00686550	TwoDPointCoordinatesSequence	Two D Point Coordinates Sequence	SQ	1	0
+00686560	TwoDPointCoordinates	Two D Point Coordinates	FD	2	0
+00686590	ThreeDPointCoordinates	Three D Point Coordinates	FD	3	0
+006865A0	TwoDLineCoordinatesSequence	Two D Line Coordinates Sequence	SQ	1	0
+006865B0	TwoDLineCoordinates	Two D Line Coordinates	FD	4	0
+006865D0	ThreeDLineCoordinates	Three D Line Coordinates	FD	6	0
+006865E0	TwoDPlaneCoordinatesSequence	Two D Plane Coordinates Sequence	SQ	1	0
+006865F0	TwoDPlaneIntersection	Two D Plane Intersection	FD	4	0
+00686610	ThreeDPlaneOrigin	Three D Plane Origin	FD	3	0
+00686620	ThreeDPlaneNormal	Three D Plane Normal	FD	3	0
+00687001	ModelModification	Model Modification	CS	1	0
+00687002	ModelMirroring	Model Mirroring	CS	1	0
+00687003	ModelUsageCodeSequence	Model Usage Code Sequence	SQ	1	0
+00687004	ModelGroupUID	Model Group UID	UI	1	0
+00687005	RelativeURIReferenceWithinEncapsulatedDocument	Relative URI Reference Within Encapsulated Document	UR	1	0
+006A0001	AnnotationCoordinateType	Annotation Coordinate Type	CS	1	0
+006A0002	AnnotationGroupSequence	Annotation Group Sequence	SQ	1	0
+006A0003	AnnotationGroupUID	Annotation Group UID	UI	1	0
+006A0005	AnnotationGroupLabel	Annotation Group Label	LO	1	0
+006A0006	AnnotationGroupDescription	Annotation Group Description	UT	1	0
+006A0007	AnnotationGroupGenerationType	Annotation Group Generation Type	CS	1	0
+006A0008	AnnotationGroupAlgorithmIdentificationSequence	Annotation Group Algorithm Identification Sequence	SQ	1	0
+006A0009	AnnotationPropertyCategoryCodeSequence	Annotation Property Category Code Sequence	SQ	1	0
+006A000A	AnnotationPropertyTypeCodeSequence	Annotation Property Type Code Sequence	SQ	1	0
+006A000B	AnnotationPropertyTypeModifierCodeSequence	Annotation Property Type Modifier Code Sequence	SQ	1	0
+006A000C	NumberOfAnnotations	Number Of Annotations	UL	1	0
+006A000D	AnnotationAppliesToAllOpticalPaths	Annotation Applies To All Optical Paths	CS	1	0
+006A000E	ReferencedOpticalPathIdentifier	Referenced Optical Path Identifier	SH	1-n	0
+006A000F	AnnotationAppliesToAllZPlanes	Annotation Applies To All Z Planes	CS	1	0
+006A0010	CommonZCoordinateValue	Common Z Coordinate Value	FD	1-n	0
+006A0011	AnnotationIndexList	Annotation Index List	OL	1	0
+00700001	GraphicAnnotationSequence	Graphic Annotation Sequence	SQ	1	0
+00700002	GraphicLayer	Graphic Layer	CS	1	0
+00700003	BoundingBoxAnnotationUnits	Bounding Box Annotation Units	CS	1	0
+00700004	AnchorPointAnnotationUnits	Anchor Point Annotation Units	CS	1	0
+00700005	GraphicAnnotationUnits	Graphic Annotation Units	CS	1	0
+00700006	UnformattedTextValue	Unformatted Text Value	ST	1	0
+00700008	TextObjectSequence	Text Object Sequence	SQ	1	0
+00700009	GraphicObjectSequence	Graphic Object Sequence	SQ	1	0
+00700010	BoundingBoxTopLeftHandCorner	Bounding Box Top Left Hand Corner	FL	2	0
+00700011	BoundingBoxBottomRightHandCorner	Bounding Box Bottom Right Hand Corner	FL	2	0
+00700012	BoundingBoxTextHorizontalJustification	Bounding Box Text Horizontal Justification	CS	1	0
+00700014	AnchorPoint	Anchor Point	FL	2	0
+00700015	AnchorPointVisibility	Anchor Point Visibility	CS	1	0
+00700020	GraphicDimensions	Graphic Dimensions	US	1	0
+00700021	NumberOfGraphicPoints	Number Of Graphic Points	US	1	0
+00700022	GraphicData	Graphic Data	FL	2-n	0
+00700023	GraphicType	Graphic Type	CS	1	0
+00700024	GraphicFilled	Graphic Filled	CS	1	0
+00700040	ImageRotationRetired	Image Rotation Retired	IS	1	1
+00700041	ImageHorizontalFlip	Image Horizontal Flip	CS	1	0
+00700042	ImageRotation	Image Rotation	US	1	0
+00700050	DisplayedAreaTopLeftHandCornerTrial	Displayed Area Top Left Hand Corner Trial	US	2	1
+00700051	DisplayedAreaBottomRightHandCornerTrial	Displayed Area Bottom Right Hand Corner Trial	US	2	1
+00700052	DisplayedAreaTopLeftHandCorner	Displayed Area Top Left Hand Corner	SL	2	0
+00700053	DisplayedAreaBottomRightHandCorner	Displayed Area Bottom Right Hand Corner	SL	2	0
+0070005A	DisplayedAreaSelectionSequence	Displayed Area Selection Sequence	SQ	1	0
+00700060	GraphicLayerSequence	Graphic Layer Sequence	SQ	1	0
+00700062	GraphicLayerOrder	Graphic Layer Order	IS	1	0
+00700066	GraphicLayerRecommendedDisplayGrayscaleValue	Graphic Layer Recommended Display Grayscale Value	US	1	0
+00700067	GraphicLayerRecommendedDisplayRGBValue	Graphic Layer Recommended Display RGB Value	US	3	1
+00700068	GraphicLayerDescription	Graphic Layer Description	LO	1	0
+00700080	ContentLabel	Content Label	CS	1	0
+00700081	ContentDescription	Content Description	LO	1	0
+00700082	PresentationCreationDate	Presentation Creation Date	DA	1	0
+00700083	PresentationCreationTime	Presentation Creation Time	TM	1	0
+00700084	ContentCreatorName	Content Creator Name	PN	1	0
+00700086	ContentCreatorIdentificationCodeSequence	Content Creator Identification Code Sequence	SQ	1	0
+00700087	AlternateContentDescriptionSequence	Alternate Content Description Sequence	SQ	1	0
+00700100	PresentationSizeMode	Presentation Size Mode	CS	1	0
+00700101	PresentationPixelSpacing	Presentation Pixel Spacing	DS	2	0
+00700102	PresentationPixelAspectRatio	Presentation Pixel Aspect Ratio	IS	2	0
+00700103	PresentationPixelMagnificationRatio	Presentation Pixel Magnification Ratio	FL	1	0
+00700207	GraphicGroupLabel	Graphic Group Label	LO	1	0
+00700208	GraphicGroupDescription	Graphic Group Description	ST	1	0
+00700209	CompoundGraphicSequence	Compound Graphic Sequence	SQ	1	0
+00700226	CompoundGraphicInstanceID	Compound Graphic Instance ID	UL	1	0
+00700227	FontName	Font Name	LO	1	0
+00700228	FontNameType	Font Name Type	CS	1	0
+00700229	CSSFontName	CSS Font Name	LO	1	0
+00700230	RotationAngle	Rotation Angle	FD	1	0
+00700231	TextStyleSequence	Text Style Sequence	SQ	1	0
+00700232	LineStyleSequence	Line Style Sequence	SQ	1	0
+00700233	FillStyleSequence	Fill Style Sequence	SQ	1	0
+00700234	GraphicGroupSequence	Graphic Group Sequence	SQ	1	0
+00700241	TextColorCIELabValue	Text Color CIE Lab Value	US	3	0
+00700242	HorizontalAlignment	Horizontal Alignment	CS	1	0
+00700243	VerticalAlignment	Vertical Alignment	CS	1	0
+00700244	ShadowStyle	Shadow Style	CS	1	0
+00700245	ShadowOffsetX	Shadow Offset X	FL	1	0
+00700246	ShadowOffsetY	Shadow Offset Y	FL	1	0
+00700247	ShadowColorCIELabValue	Shadow Color CIE Lab Value	US	3	0
+00700248	Underlined	Underlined	CS	1	0
+00700249	Bold	Bold	CS	1	0
+00700250	Italic	Italic	CS	1	0
+00700251	PatternOnColorCIELabValue	Pattern On Color CIE Lab Value	US	3	0
+00700252	PatternOffColorCIELabValue	Pattern Off Color CIE Lab Value	US	3	0
+00700253	LineThickness	Line Thickness	FL	1	0
+00700254	LineDashingStyle	Line Dashing Style	CS	1	0
+00700255	LinePattern	Line Pattern	UL	1	0
+00700256	FillPattern	Fill Pattern	OB	1	0
+00700257	FillMode	Fill Mode	CS	1	0
+00700258	ShadowOpacity	Shadow Opacity	FL	1	0
+00700261	GapLength	Gap Length	FL	1	0
+00700262	DiameterOfVisibility	Diameter Of Visibility	FL	1	0
+00700273	RotationPoint	Rotation Point	FL	2	0
+00700274	TickAlignment	Tick Alignment	CS	1	0
+00700278	ShowTickLabel	Show Tick Label	CS	1	0
+00700279	TickLabelAlignment	Tick Label Alignment	CS	1	0
+00700282	CompoundGraphicUnits	Compound Graphic Units	CS	1	0
+00700284	PatternOnOpacity	Pattern On Opacity	FL	1	0
+00700285	PatternOffOpacity	Pattern Off Opacity	FL	1	0
+00700287	MajorTicksSequence	Major Ticks Sequence	SQ	1	0
+00700288	TickPosition	Tick Position	FL	1	0
+00700289	TickLabel	Tick Label	SH	1	0
+00700294	CompoundGraphicType	Compound Graphic Type	CS	1	0
+00700295	GraphicGroupID	Graphic Group ID	UL	1	0
+00700306	ShapeType	Shape Type	CS	1	0
+00700308	RegistrationSequence	Registration Sequence	SQ	1	0
+00700309	MatrixRegistrationSequence	Matrix Registration Sequence	SQ	1	0
+0070030A	MatrixSequence	Matrix Sequence	SQ	1	0
+0070030B	FrameOfReferenceToDisplayedCoordinateSystemTransformationMatrix	Frame Of Reference To Displayed Coordinate System Transformation Matrix	FD	16	0
+0070030C	FrameOfReferenceTransformationMatrixType	Frame Of Reference Transformation Matrix Type	CS	1	0
+0070030D	RegistrationTypeCodeSequence	Registration Type Code Sequence	SQ	1	0
+0070030F	FiducialDescription	Fiducial Description	ST	1	0
+00700310	FiducialIdentifier	Fiducial Identifier	SH	1	0
+00700311	FiducialIdentifierCodeSequence	Fiducial Identifier Code Sequence	SQ	1	0
+00700312	ContourUncertaintyRadius	Contour Uncertainty Radius	FD	1	0
+00700314	UsedFiducialsSequence	Used Fiducials Sequence	SQ	1	0
+00700318	GraphicCoordinatesDataSequence	Graphic Coordinates Data Sequence	SQ	1	0
+0070031A	FiducialUID	Fiducial UID	UI	1	0
+0070031B	ReferencedFiducialUID	Referenced Fiducial UID	UI	1	0
+0070031C	FiducialSetSequence	Fiducial Set Sequence	SQ	1	0
+0070031E	FiducialSequence	Fiducial Sequence	SQ	1	0
+0070031F	FiducialsPropertyCategoryCodeSequence	Fiducials Property Category Code Sequence	SQ	1	0
+00700401	GraphicLayerRecommendedDisplayCIELabValue	Graphic Layer Recommended Display CIE Lab Value	US	3	0
+00700402	BlendingSequence	Blending Sequence	SQ	1	0
+00700403	RelativeOpacity	Relative Opacity	FL	1	0
+00700404	ReferencedSpatialRegistrationSequence	Referenced Spatial Registration Sequence	SQ	1	0
+00700405	BlendingPosition	Blending Position	CS	1	0
+00701101	PresentationDisplayCollectionUID	Presentation Display Collection UID	UI	1	0
+00701102	PresentationSequenceCollectionUID	Presentation Sequence Collection UID	UI	1	0
+00701103	PresentationSequencePositionIndex	Presentation Sequence Position Index	US	1	0
+00701104	RenderedImageReferenceSequence	Rendered Image Reference Sequence	SQ	1	0
+00701201	VolumetricPresentationStateInputSequence	Volumetric Presentation State Input Sequence	SQ	1	0
+00701202	PresentationInputType	Presentation Input Type	CS	1	0
+00701203	InputSequencePositionIndex	Input Sequence Position Index	US	1	0
+00701204	Crop	Crop	CS	1	0
+00701205	CroppingSpecificationIndex	Cropping Specification Index	US	1-n	0
+00701206	CompositingMethod	Compositing Method	CS	1	1
+00701207	VolumetricPresentationInputNumber	Volumetric Presentation Input Number	US	1	0
+00701208	ImageVolumeGeometry	Image Volume Geometry	CS	1	0
+00701209	VolumetricPresentationInputSetUID	Volumetric Presentation Input Set UID	UI	1	0
+0070120A	VolumetricPresentationInputSetSequence	Volumetric Presentation Input Set Sequence	SQ	1	0
+0070120B	GlobalCrop	Global Crop	CS	1	0
+0070120C	GlobalCroppingSpecificationIndex	Global Cropping Specification Index	US	1-n	0
+0070120D	RenderingMethod	Rendering Method	CS	1	0
+00701301	VolumeCroppingSequence	Volume Cropping Sequence	SQ	1	0
+00701302	VolumeCroppingMethod	Volume Cropping Method	CS	1	0
+00701303	BoundingBoxCrop	Bounding Box Crop	FD	6	0
+00701304	ObliqueCroppingPlaneSequence	Oblique Cropping Plane Sequence	SQ	1	0
+00701305	Plane	Plane	FD	4	0
+00701306	PlaneNormal	Plane Normal	FD	3	0
+00701309	CroppingSpecificationNumber	Cropping Specification Number	US	1	0
+00701501	MultiPlanarReconstructionStyle	Multi Planar Reconstruction Style	CS	1	0
+00701502	MPRThicknessType	MPR Thickness Type	CS	1	0
+00701503	MPRSlabThickness	MPR Slab Thickness	FD	1	0
+00701505	MPRTopLeftHandCorner	MPR Top Left Hand Corner	FD	3	0
+00701507	MPRViewWidthDirection	MPR View Width Direction	FD	3	0
+00701508	MPRViewWidth	MPR View Width	FD	1	0
+0070150C	NumberOfVolumetricCurvePoints	Number Of Volumetric Curve Points	UL	1	0
+0070150D	VolumetricCurvePoints	Volumetric Curve Points	OD	1	0
+00701511	MPRViewHeightDirection	MPR View Height Direction	FD	3	0
+00701512	MPRViewHeight	MPR View Height	FD	1	0
+00701602	RenderProjection	Render Projection	CS	1	0
+00701603	ViewpointPosition	Viewpoint Position	FD	3	0
+00701604	ViewpointLookAtPoint	Viewpoint Look At Point	FD	3	0
+00701605	ViewpointUpDirection	Viewpoint Up Direction	FD	3	0
+00701606	RenderFieldOfView	Render Field Of View	FD	6	0
+00701607	SamplingStepSize	Sampling Step Size	FD	1	0
+00701701	ShadingStyle	Shading Style	CS	1	0
+00701702	AmbientReflectionIntensity	Ambient Reflection Intensity	FD	1	0
+00701703	LightDirection	Light Direction	FD	3	0
+00701704	DiffuseReflectionIntensity	Diffuse Reflection Intensity	FD	1	0
+00701705	SpecularReflectionIntensity	Specular Reflection Intensity	FD	1	0
+00701706	Shininess	Shininess	FD	1	0
+00701801	PresentationStateClassificationComponentSequence	Presentation State Classification Component Sequence	SQ	1	0
+00701802	ComponentType	Component Type	CS	1	0
+00701803	ComponentInputSequence	Component Input Sequence	SQ	1	0
+00701804	VolumetricPresentationInputIndex	Volumetric Presentation Input Index	US	1	0
+00701805	PresentationStateCompositorComponentSequence	Presentation State Compositor Component Sequence	SQ	1	0
+00701806	WeightingTransferFunctionSequence	Weighting Transfer Function Sequence	SQ	1	0
+00701807	WeightingLookupTableDescriptor	Weighting Lookup Table Descriptor	US	3	0
+00701808	WeightingLookupTableData	Weighting Lookup Table Data	OB	1	0
+00701901	VolumetricAnnotationSequence	Volumetric Annotation Sequence	SQ	1	0
+00701903	ReferencedStructuredContextSequence	Referenced Structured Context Sequence	SQ	1	0
+00701904	ReferencedContentItem	Referenced Content Item	UI	1	0
+00701905	VolumetricPresentationInputAnnotationSequence	Volumetric Presentation Input Annotation Sequence	SQ	1	0
+00701907	AnnotationClipping	Annotation Clipping	CS	1	0
+00701A01	PresentationAnimationStyle	Presentation Animation Style	CS	1	0
+00701A03	RecommendedAnimationRate	Recommended Animation Rate	FD	1	0
+00701A04	AnimationCurveSequence	Animation Curve Sequence	SQ	1	0
+00701A05	AnimationStepSize	Animation Step Size	FD	1	0
+00701A06	SwivelRange	Swivel Range	FD	1	0
+00701A07	VolumetricCurveUpDirections	Volumetric Curve Up Directions	OD	1	0
+00701A08	VolumeStreamSequence	Volume Stream Sequence	SQ	1	0
+00701A09	RGBATransferFunctionDescription	RGBA Transfer Function Description	LO	1	0
+00701B01	AdvancedBlendingSequence	Advanced Blending Sequence	SQ	1	0
+00701B02	BlendingInputNumber	Blending Input Number	US	1	0
+00701B03	BlendingDisplayInputSequence	Blending Display Input Sequence	SQ	1	0
+00701B04	BlendingDisplaySequence	Blending Display Sequence	SQ	1	0
+00701B06	BlendingMode	Blending Mode	CS	1	0
+00701B07	TimeSeriesBlending	Time Series Blending	CS	1	0
+00701B08	GeometryForDisplay	Geometry For Display	CS	1	0
+00701B11	ThresholdSequence	Threshold Sequence	SQ	1	0
+00701B12	ThresholdValueSequence	Threshold Value Sequence	SQ	1	0
+00701B13	ThresholdType	Threshold Type	CS	1	0
+00701B14	ThresholdValue	Threshold Value	FD	1	0
+00720002	HangingProtocolName	Hanging Protocol Name	SH	1	0
+00720004	HangingProtocolDescription	Hanging Protocol Description	LO	1	0
+00720006	HangingProtocolLevel	Hanging Protocol Level	CS	1	0
+00720008	HangingProtocolCreator	Hanging Protocol Creator	LO	1	0
+0072000A	HangingProtocolCreationDateTime	Hanging Protocol Creation Date Time	DT	1	0
+0072000C	HangingProtocolDefinitionSequence	Hanging Protocol Definition Sequence	SQ	1	0
+0072000E	HangingProtocolUserIdentificationCodeSequence	Hanging Protocol User Identification Code Sequence	SQ	1	0
+00720010	HangingProtocolUserGroupName	Hanging Protocol User Group Name	LO	1	0
+00720012	SourceHangingProtocolSequence	Source Hanging Protocol Sequence	SQ	1	0
+00720014	NumberOfPriorsReferenced	Number Of Priors Referenced	US	1	0
+00720020	ImageSetsSequence	Image Sets Sequence	SQ	1	0
+00720022	ImageSetSelectorSequence	Image Set Selector Sequence	SQ	1	0
+00720024	ImageSetSelectorUsageFlag	Image Set Selector Usage Flag	CS	1	0
+00720026	SelectorAttribute	Selector Attribute	AT	1	0
+00720028	SelectorValueNumber	Selector Value Number	US	1	0
+00720030	TimeBasedImageSetsSequence	Time Based Image Sets Sequence	SQ	1	0
+00720032	ImageSetNumber	Image Set Number	US	1	0
+00720034	ImageSetSelectorCategory	Image Set Selector Category	CS	1	0
+00720038	RelativeTime	Relative Time	US	2	0
+0072003A	RelativeTimeUnits	Relative Time Units	CS	1	0
+0072003C	AbstractPriorValue	Abstract Prior Value	SS	2	0
+0072003E	AbstractPriorCodeSequence	Abstract Prior Code Sequence	SQ	1	0
+00720040	ImageSetLabel	Image Set Label	LO	1	0
+00720050	SelectorAttributeVR	Selector Attribute VR	CS	1	0
+00720052	SelectorSequencePointer	Selector Sequence Pointer	AT	1-n	0
+00720054	SelectorSequencePointerPrivateCreator	Selector Sequence Pointer Private Creator	LO	1-n	0
+00720056	SelectorAttributePrivateCreator	Selector Attribute Private Creator	LO	1	0
+0072005E	SelectorAEValue	Selector AE Value	AE	1-n	0
+0072005F	SelectorASValue	Selector AS Value	AS	1-n	0
+00720060	SelectorATValue	Selector AT Value	AT	1-n	0
+00720061	SelectorDAValue	Selector DA Value	DA	1-n	0
+00720062	SelectorCSValue	Selector CS Value	CS	1-n	0
+00720063	SelectorDTValue	Selector DT Value	DT	1-n	0
+00720064	SelectorISValue	Selector IS Value	IS	1-n	0
+00720065	SelectorOBValue	Selector OB Value	OB	1	0
+00720066	SelectorLOValue	Selector LO Value	LO	1-n	0
+00720067	SelectorOFValue	Selector OF Value	OF	1	0
+00720068	SelectorLTValue	Selector LT Value	LT	1	0
+00720069	SelectorOWValue	Selector OW Value	OW	1	0
+0072006A	SelectorPNValue	Selector PN Value	PN	1-n	0
+0072006B	SelectorTMValue	Selector TM Value	TM	1-n	0
+0072006C	SelectorSHValue	Selector SH Value	SH	1-n	0
+0072006D	SelectorUNValue	Selector UN Value	UN	1	0
+0072006E	SelectorSTValue	Selector ST Value	ST	1	0
+0072006F	SelectorUCValue	Selector UC Value	UC	1-n	0
+00720070	SelectorUTValue	Selector UT Value	UT	1	0
+00720071	SelectorURValue	Selector UR Value	UR	1	0
+00720072	SelectorDSValue	Selector DS Value	DS	1-n	0
+00720073	SelectorODValue	Selector OD Value	OD	1	0
+00720074	SelectorFDValue	Selector FD Value	FD	1-n	0
+00720075	SelectorOLValue	Selector OL Value	OL	1	0
+00720076	SelectorFLValue	Selector FL Value	FL	1-n	0
+00720078	SelectorULValue	Selector UL Value	UL	1-n	0
+0072007A	SelectorUSValue	Selector US Value	US	1-n	0
+0072007C	SelectorSLValue	Selector SL Value	SL	1-n	0
+0072007E	SelectorSSValue	Selector SS Value	SS	1-n	0
+0072007F	SelectorUIValue	Selector UI Value	UI	1-n	0
+00720080	SelectorCodeSequenceValue	Selector Code Sequence Value	SQ	1	0
+00720081	SelectorOVValue	Selector OV Value	OV	1	0
+00720082	SelectorSVValue	Selector SV Value	SV	1-n	0
+00720083	SelectorUVValue	Selector UV Value	UV	1-n	0
+00720100	NumberOfScreens	Number Of Screens	US	1	0
+00720102	NominalScreenDefinitionSequence	Nominal Screen Definition Sequence	SQ	1	0
+00720104	NumberOfVerticalPixels	Number Of Vertical Pixels	US	1	0
+00720106	NumberOfHorizontalPixels	Number Of Horizontal Pixels	US	1	0
+00720108	DisplayEnvironmentSpatialPosition	Display Environment Spatial Position	FD	4	0
+0072010A	ScreenMinimumGrayscaleBitDepth	Screen Minimum Grayscale Bit Depth	US	1	0
+0072010C	ScreenMinimumColorBitDepth	Screen Minimum Color Bit Depth	US	1	0
+0072010E	ApplicationMaximumRepaintTime	Application Maximum Repaint Time	US	1	0
+00720200	DisplaySetsSequence	Display Sets Sequence	SQ	1	0
+00720202	DisplaySetNumber	Display Set Number	US	1	0
+00720203	DisplaySetLabel	Display Set Label	LO	1	0
+00720204	DisplaySetPresentationGroup	Display Set Presentation Group	US	1	0
+00720206	DisplaySetPresentationGroupDescription	Display Set Presentation Group Description	LO	1	0
+00720208	PartialDataDisplayHandling	Partial Data Display Handling	CS	1	0
+00720210	SynchronizedScrollingSequence	Synchronized Scrolling Sequence	SQ	1	0
+00720212	DisplaySetScrollingGroup	Display Set Scrolling Group	US	2-n	0
+00720214	NavigationIndicatorSequence	Navigation Indicator Sequence	SQ	1	0
+00720216	NavigationDisplaySet	Navigation Display Set	US	1	0
+00720218	ReferenceDisplaySets	Reference Display Sets	US	1-n	0
+00720300	ImageBoxesSequence	Image Boxes Sequence	SQ	1	0
+00720302	ImageBoxNumber	Image Box Number	US	1	0
+00720304	ImageBoxLayoutType	Image Box Layout Type	CS	1	0
+00720306	ImageBoxTileHorizontalDimension	Image Box Tile Horizontal Dimension	US	1	0
+00720308	ImageBoxTileVerticalDimension	Image Box Tile Vertical Dimension	US	1	0
+00720310	ImageBoxScrollDirection	Image Box Scroll Direction	CS	1	0
+00720312	ImageBoxSmallScrollType	Image Box Small Scroll Type	CS	1	0
+00720314	ImageBoxSmallScrollAmount	Image Box Small Scroll Amount	US	1	0
+00720316	ImageBoxLargeScrollType	Image Box Large Scroll Type	CS	1	0
+00720318	ImageBoxLargeScrollAmount	Image Box Large Scroll Amount	US	1	0
+00720320	ImageBoxOverlapPriority	Image Box Overlap Priority	US	1	0
+00720330	CineRelativeToRealTime	Cine Relative To Real Time	FD	1	0
+00720400	FilterOperationsSequence	Filter Operations Sequence	SQ	1	0
+00720402	FilterByCategory	Filter By Category	CS	1	0
+00720404	FilterByAttributePresence	Filter By Attribute Presence	CS	1	0
+00720406	FilterByOperator	Filter By Operator	CS	1	0
+00720420	StructuredDisplayBackgroundCIELabValue	Structured Display Background CIE Lab Value	US	3	0
+00720421	EmptyImageBoxCIELabValue	Empty Image Box CIE Lab Value	US	3	0
+00720422	StructuredDisplayImageBoxSequence	Structured Display Image Box Sequence	SQ	1	0
+00720424	StructuredDisplayTextBoxSequence	Structured Display Text Box Sequence	SQ	1	0
+00720427	ReferencedFirstFrameSequence	Referenced First Frame Sequence	SQ	1	0
+00720430	ImageBoxSynchronizationSequence	Image Box Synchronization Sequence	SQ	1	0
+00720432	SynchronizedImageBoxList	Synchronized Image Box List	US	2-n	0
+00720434	TypeOfSynchronization	Type Of Synchronization	CS	1	0
+00720500	BlendingOperationType	Blending Operation Type	CS	1	0
+00720510	ReformattingOperationType	Reformatting Operation Type	CS	1	0
+00720512	ReformattingThickness	Reformatting Thickness	FD	1	0
+00720514	ReformattingInterval	Reformatting Interval	FD	1	0
+00720516	ReformattingOperationInitialViewDirection	Reformatting Operation Initial View Direction	CS	1	0
+00720520	ThreeDRenderingType	Three D Rendering Type	CS	1-n	0
+00720600	SortingOperationsSequence	Sorting Operations Sequence	SQ	1	0
+00720602	SortByCategory	Sort By Category	CS	1	0
+00720604	SortingDirection	Sorting Direction	CS	1	0
+00720700	DisplaySetPatientOrientation	Display Set Patient Orientation	CS	2	0
+00720702	VOIType	VOI Type	CS	1	0
+00720704	PseudoColorType	Pseudo Color Type	CS	1	0
+00720705	PseudoColorPaletteInstanceReferenceSequence	Pseudo Color Palette Instance Reference Sequence	SQ	1	0
+00720706	ShowGrayscaleInverted	Show Grayscale Inverted	CS	1	0
+00720710	ShowImageTrueSizeFlag	Show Image True Size Flag	CS	1	0
+00720712	ShowGraphicAnnotationFlag	Show Graphic Annotation Flag	CS	1	0
+00720714	ShowPatientDemographicsFlag	Show Patient Demographics Flag	CS	1	0
+00720716	ShowAcquisitionTechniquesFlag	Show Acquisition Techniques Flag	CS	1	0
+00720717	DisplaySetHorizontalJustification	Display Set Horizontal Justification	CS	1	0
+00720718	DisplaySetVerticalJustification	Display Set Vertical Justification	CS	1	0
+00740120	ContinuationStartMeterset	Continuation Start Meterset	FD	1	0
+00740121	ContinuationEndMeterset	Continuation End Meterset	FD	1	0
+00741000	ProcedureStepState	Procedure Step State	CS	1	0
+00741002	ProcedureStepProgressInformationSequence	Procedure Step Progress Information Sequence	SQ	1	0
+00741004	ProcedureStepProgress	Procedure Step Progress	DS	1	0
+00741006	ProcedureStepProgressDescription	Procedure Step Progress Description	ST	1	0
+00741007	ProcedureStepProgressParametersSequence	Procedure Step Progress Parameters Sequence	SQ	1	0
+00741008	ProcedureStepCommunicationsURISequence	Procedure Step Communications URI Sequence	SQ	1	0
+0074100A	ContactURI	Contact URI	UR	1	0
+0074100C	ContactDisplayName	Contact Display Name	LO	1	0
+0074100E	ProcedureStepDiscontinuationReasonCodeSequence	Procedure Step Discontinuation Reason Code Sequence	SQ	1	0
+00741020	BeamTaskSequence	Beam Task Sequence	SQ	1	0
+00741022	BeamTaskType	Beam Task Type	CS	1	0
+00741024	BeamOrderIndexTrial	Beam Order Index Trial	IS	1	1
+00741025	AutosequenceFlag	Autosequence Flag	CS	1	0
+00741026	TableTopVerticalAdjustedPosition	Table Top Vertical Adjusted Position	FD	1	0
+00741027	TableTopLongitudinalAdjustedPosition	Table Top Longitudinal Adjusted Position	FD	1	0
+00741028	TableTopLateralAdjustedPosition	Table Top Lateral Adjusted Position	FD	1	0
+0074102A	PatientSupportAdjustedAngle	Patient Support Adjusted Angle	FD	1	0
+0074102B	TableTopEccentricAdjustedAngle	Table Top Eccentric Adjusted Angle	FD	1	0
+0074102C	TableTopPitchAdjustedAngle	Table Top Pitch Adjusted Angle	FD	1	0
+0074102D	TableTopRollAdjustedAngle	Table Top Roll Adjusted Angle	FD	1	0
+00741030	DeliveryVerificationImageSequence	Delivery Verification Image Sequence	SQ	1	0
+00741032	VerificationImageTiming	Verification Image Timing	CS	1	0
+00741034	DoubleExposureFlag	Double Exposure Flag	CS	1	0
+00741036	DoubleExposureOrdering	Double Exposure Ordering	CS	1	0
+00741038	DoubleExposureMetersetTrial	Double Exposure Meterset Trial	DS	1	1
+0074103A	DoubleExposureFieldDeltaTrial	Double Exposure Field Delta Trial	DS	4	1
+00741040	RelatedReferenceRTImageSequence	Related Reference RT Image Sequence	SQ	1	0
+00741042	GeneralMachineVerificationSequence	General Machine Verification Sequence	SQ	1	0
+00741044	ConventionalMachineVerificationSequence	Conventional Machine Verification Sequence	SQ	1	0
+00741046	IonMachineVerificationSequence	Ion Machine Verification Sequence	SQ	1	0
+00741048	FailedAttributesSequence	Failed Attributes Sequence	SQ	1	0
+0074104A	OverriddenAttributesSequence	Overridden Attributes Sequence	SQ	1	0
+0074104C	ConventionalControlPointVerificationSequence	Conventional Control Point Verification Sequence	SQ	1	0
+0074104E	IonControlPointVerificationSequence	Ion Control Point Verification Sequence	SQ	1	0
+00741050	AttributeOccurrenceSequence	Attribute Occurrence Sequence	SQ	1	0
+00741052	AttributeOccurrencePointer	Attribute Occurrence Pointer	AT	1	0
+00741054	AttributeItemSelector	Attribute Item Selector	UL	1	0
+00741056	AttributeOccurrencePrivateCreator	Attribute Occurrence Private Creator	LO	1	0
+00741057	SelectorSequencePointerItems	Selector Sequence Pointer Items	IS	1-n	0
+00741200	ScheduledProcedureStepPriority	Scheduled Procedure Step Priority	CS	1	0
+00741202	WorklistLabel	Worklist Label	LO	1	0
+00741204	ProcedureStepLabel	Procedure Step Label	LO	1	0
+00741210	ScheduledProcessingParametersSequence	Scheduled Processing Parameters Sequence	SQ	1	0
+00741212	PerformedProcessingParametersSequence	Performed Processing Parameters Sequence	SQ	1	0
+00741216	UnifiedProcedureStepPerformedProcedureSequence	Unified Procedure Step Performed Procedure Sequence	SQ	1	0
+00741220	RelatedProcedureStepSequence	Related Procedure Step Sequence	SQ	1	1
+00741222	ProcedureStepRelationshipType	Procedure Step Relationship Type	LO	1	1
+00741224	ReplacedProcedureStepSequence	Replaced Procedure Step Sequence	SQ	1	0
+00741230	DeletionLock	Deletion Lock	LO	1	0
+00741234	ReceivingAE	Receiving AE	AE	1	0
+00741236	RequestingAE	Requesting AE	AE	1	0
+00741238	ReasonForCancellation	Reason For Cancellation	LT	1	0
+00741242	SCPStatus	SCP Status	CS	1	0
+00741244	SubscriptionListStatus	Subscription List Status	CS	1	0
+00741246	UnifiedProcedureStepListStatus	Unified Procedure Step List Status	CS	1	0
+00741324	BeamOrderIndex	Beam Order Index	UL	1	0
+00741338	DoubleExposureMeterset	Double Exposure Meterset	FD	1	0
+0074133A	DoubleExposureFieldDelta	Double Exposure Field Delta	FD	4	0
+00741401	BrachyTaskSequence	Brachy Task Sequence	SQ	1	0
+00741402	ContinuationStartTotalReferenceAirKerma	Continuation Start Total Reference Air Kerma	DS	1	0
+00741403	ContinuationEndTotalReferenceAirKerma	Continuation End Total Reference Air Kerma	DS	1	0
+00741404	ContinuationPulseNumber	Continuation Pulse Number	IS	1	0
+00741405	ChannelDeliveryOrderSequence	Channel Delivery Order Sequence	SQ	1	0
+00741406	ReferencedChannelNumber	Referenced Channel Number	IS	1	0
+00741407	StartCumulativeTimeWeight	Start Cumulative Time Weight	DS	1	0
+00741408	EndCumulativeTimeWeight	End Cumulative Time Weight	DS	1	0
+00741409	OmittedChannelSequence	Omitted Channel Sequence	SQ	1	0
+0074140A	ReasonForChannelOmission	Reason For Channel Omission	CS	1	0
+0074140B	ReasonForChannelOmissionDescription	Reason For Channel Omission Description	LO	1	0
+0074140C	ChannelDeliveryOrderIndex	Channel Delivery Order Index	IS	1	0
+0074140D	ChannelDeliveryContinuationSequence	Channel Delivery Continuation Sequence	SQ	1	0
+0074140E	OmittedApplicationSetupSequence	Omitted Application Setup Sequence	SQ	1	0
+00760001	ImplantAssemblyTemplateName	Implant Assembly Template Name	LO	1	0
+00760003	ImplantAssemblyTemplateIssuer	Implant Assembly Template Issuer	LO	1	0
+00760006	ImplantAssemblyTemplateVersion	Implant Assembly Template Version	LO	1	0
+00760008	ReplacedImplantAssemblyTemplateSequence	Replaced Implant Assembly Template Sequence	SQ	1	0
+0076000A	ImplantAssemblyTemplateType	Implant Assembly Template Type	CS	1	0
+0076000C	OriginalImplantAssemblyTemplateSequence	Original Implant Assembly Template Sequence	SQ	1	0
+0076000E	DerivationImplantAssemblyTemplateSequence	Derivation Implant Assembly Template Sequence	SQ	1	0
+00760010	ImplantAssemblyTemplateTargetAnatomySequence	Implant Assembly Template Target Anatomy Sequence	SQ	1	0
+00760020	ProcedureTypeCodeSequence	Procedure Type Code Sequence	SQ	1	0
+00760030	SurgicalTechnique	Surgical Technique	LO	1	0
+00760032	ComponentTypesSequence	Component Types Sequence	SQ	1	0
+00760034	ComponentTypeCodeSequence	Component Type Code Sequence	SQ	1	0
+00760036	ExclusiveComponentType	Exclusive Component Type	CS	1	0
+00760038	MandatoryComponentType	Mandatory Component Type	CS	1	0
+00760040	ComponentSequence	Component Sequence	SQ	1	0
+00760055	ComponentID	Component ID	US	1	0
+00760060	ComponentAssemblySequence	Component Assembly Sequence	SQ	1	0
+00760070	Component1ReferencedID	Component 1 Referenced ID	US	1	0
+00760080	Component1ReferencedMatingFeatureSetID	Component 1 Referenced Mating Feature Set ID	US	1	0
+00760090	Component1ReferencedMatingFeatureID	Component 1 Referenced Mating Feature ID	US	1	0
+007600A0	Component2ReferencedID	Component 2 Referenced ID	US	1	0
+007600B0	Component2ReferencedMatingFeatureSetID	Component 2 Referenced Mating Feature Set ID	US	1	0
+007600C0	Component2ReferencedMatingFeatureID	Component 2 Referenced Mating Feature ID	US	1	0
+00780001	ImplantTemplateGroupName	Implant Template Group Name	LO	1	0
+00780010	ImplantTemplateGroupDescription	Implant Template Group Description	ST	1	0
+00780020	ImplantTemplateGroupIssuer	Implant Template Group Issuer	LO	1	0
+00780024	ImplantTemplateGroupVersion	Implant Template Group Version	LO	1	0
+00780026	ReplacedImplantTemplateGroupSequence	Replaced Implant Template Group Sequence	SQ	1	0
+00780028	ImplantTemplateGroupTargetAnatomySequence	Implant Template Group Target Anatomy Sequence	SQ	1	0
+0078002A	ImplantTemplateGroupMembersSequence	Implant Template Group Members Sequence	SQ	1	0
+0078002E	ImplantTemplateGroupMemberID	Implant Template Group Member ID	US	1	0
+00780050	ThreeDImplantTemplateGroupMemberMatchingPoint	Three D Implant Template Group Member Matching Point	FD	3	0
+00780060	ThreeDImplantTemplateGroupMemberMatchingAxes	Three D Implant Template Group Member Matching Axes	FD	9	0
+00780070	ImplantTemplateGroupMemberMatching2DCoordinatesSequence	Implant Template Group Member Matching 2D Coordinates Sequence	SQ	1	0
+00780090	TwoDImplantTemplateGroupMemberMatchingPoint	Two D Implant Template Group Member Matching Point	FD	2	0
+007800A0	TwoDImplantTemplateGroupMemberMatchingAxes	Two D Implant Template Group Member Matching Axes	FD	4	0
+007800B0	ImplantTemplateGroupVariationDimensionSequence	Implant Template Group Variation Dimension Sequence	SQ	1	0
+007800B2	ImplantTemplateGroupVariationDimensionName	Implant Template Group Variation Dimension Name	LO	1	0
+007800B4	ImplantTemplateGroupVariationDimensionRankSequence	Implant Template Group Variation Dimension Rank Sequence	SQ	1	0
+007800B6	ReferencedImplantTemplateGroupMemberID	Referenced Implant Template Group Member ID	US	1	0
+007800B8	ImplantTemplateGroupVariationDimensionRank	Implant Template Group Variation Dimension Rank	US	1	0
+00800001	SurfaceScanAcquisitionTypeCodeSequence	Surface Scan Acquisition Type Code Sequence	SQ	1	0
+00800002	SurfaceScanModeCodeSequence	Surface Scan Mode Code Sequence	SQ	1	0
+00800003	RegistrationMethodCodeSequence	Registration Method Code Sequence	SQ	1	0
+00800004	ShotDurationTime	Shot Duration Time	FD	1	0
+00800005	ShotOffsetTime	Shot Offset Time	FD	1	0
+00800006	SurfacePointPresentationValueData	Surface Point Presentation Value Data	US	1-n	0
+00800007	SurfacePointColorCIELabValueData	Surface Point Color CIE Lab Value Data	US	3-3n	0
+00800008	UVMappingSequence	UV Mapping Sequence	SQ	1	0
+00800009	TextureLabel	Texture Label	SH	1	0
+00800010	UValueData	U Value Data	OF	1	0
+00800011	VValueData	V Value Data	OF	1	0
+00800012	ReferencedTextureSequence	Referenced Texture Sequence	SQ	1	0
+00800013	ReferencedSurfaceDataSequence	Referenced Surface Data Sequence	SQ	1	0
+00820001	AssessmentSummary	Assessment Summary	CS	1	0
+00820003	AssessmentSummaryDescription	Assessment Summary Description	UT	1	0
+00820004	AssessedSOPInstanceSequence	Assessed SOP Instance Sequence	SQ	1	0
+00820005	ReferencedComparisonSOPInstanceSequence	Referenced Comparison SOP Instance Sequence	SQ	1	0
+00820006	NumberOfAssessmentObservations	Number Of Assessment Observations	UL	1	0
+00820007	AssessmentObservationsSequence	Assessment Observations Sequence	SQ	1	0
+00820008	ObservationSignificance	Observation Significance	CS	1	0
+0082000A	ObservationDescription	Observation Description	UT	1	0
+0082000C	StructuredConstraintObservationSequence	Structured Constraint Observation Sequence	SQ	1	0
+00820010	AssessedAttributeValueSequence	Assessed Attribute Value Sequence	SQ	1	0
+00820016	AssessmentSetID	Assessment Set ID	LO	1	0
+00820017	AssessmentRequesterSequence	Assessment Requester Sequence	SQ	1	0
+00820018	SelectorAttributeName	Selector Attribute Name	LO	1	0
+00820019	SelectorAttributeKeyword	Selector Attribute Keyword	LO	1	0
+00820021	AssessmentTypeCodeSequence	Assessment Type Code Sequence	SQ	1	0
+00820022	ObservationBasisCodeSequence	Observation Basis Code Sequence	SQ	1	0
+00820023	AssessmentLabel	Assessment Label	LO	1	0
+00820032	ConstraintType	Constraint Type	CS	1	0
+00820033	SpecificationSelectionGuidance	Specification Selection Guidance	UT	1	0
+00820034	ConstraintValueSequence	Constraint Value Sequence	SQ	1	0
+00820035	RecommendedDefaultValueSequence	Recommended Default Value Sequence	SQ	1	0
+00820036	ConstraintViolationSignificance	Constraint Violation Significance	CS	1	0
+00820037	ConstraintViolationCondition	Constraint Violation Condition	UT	1	0
+00820038	ModifiableConstraintFlag	Modifiable Constraint Flag	CS	1	0
+00880130	StorageMediaFileSetID	Storage Media File Set ID	SH	1	0
+00880140	StorageMediaFileSetUID	Storage Media File Set UID	UI	1	0
+00880200	IconImageSequence	Icon Image Sequence	SQ	1	0
+00880904	TopicTitle	Topic Title	LO	1	1
+00880906	TopicSubject	Topic Subject	ST	1	1
+00880910	TopicAuthor	Topic Author	LO	1	1
+00880912	TopicKeywords	Topic Keywords	LO	1-32	1
+01000410	SOPInstanceStatus	SOP Instance Status	CS	1	0
+01000420	SOPAuthorizationDateTime	SOP Authorization Date Time	DT	1	0
+01000424	SOPAuthorizationComment	SOP Authorization Comment	LT	1	0
+01000426	AuthorizationEquipmentCertificationNumber	Authorization Equipment Certification Number	LO	1	0
+04000005	MACIDNumber	MACID Number	US	1	0
+04000010	MACCalculationTransferSyntaxUID	MAC Calculation Transfer Syntax UID	UI	1	0
+04000015	MACAlgorithm	MAC Algorithm	CS	1	0
+04000020	DataElementsSigned	Data Elements Signed	AT	1-n	0
+04000100	DigitalSignatureUID	Digital Signature UID	UI	1	0
+04000105	DigitalSignatureDateTime	Digital Signature Date Time	DT	1	0
+04000110	CertificateType	Certificate Type	CS	1	0
+04000115	CertificateOfSigner	Certificate Of Signer	OB	1	0
+04000120	Signature	Signature	OB	1	0
+04000305	CertifiedTimestampType	Certified Timestamp Type	CS	1	0
+04000310	CertifiedTimestamp	Certified Timestamp	OB	1	0
+04000401	DigitalSignaturePurposeCodeSequence	Digital Signature Purpose Code Sequence	SQ	1	0
+04000402	ReferencedDigitalSignatureSequence	Referenced Digital Signature Sequence	SQ	1	0
+04000403	ReferencedSOPInstanceMACSequence	Referenced SOP Instance MAC Sequence	SQ	1	0
+04000404	MAC	MAC	OB	1	0
+04000500	EncryptedAttributesSequence	Encrypted Attributes Sequence	SQ	1	0
+04000510	EncryptedContentTransferSyntaxUID	Encrypted Content Transfer Syntax UID	UI	1	0
+04000520	EncryptedContent	Encrypted Content	OB	1	0
+04000550	ModifiedAttributesSequence	Modified Attributes Sequence	SQ	1	0
+04000551	NonconformingModifiedAttributesSequence	Nonconforming Modified Attributes Sequence	SQ	1	0
+04000552	NonconformingDataElementValue	Nonconforming Data Element Value	OB	1	0
+04000561	OriginalAttributesSequence	Original Attributes Sequence	SQ	1	0
+04000562	AttributeModificationDateTime	Attribute Modification Date Time	DT	1	0
+04000563	ModifyingSystem	Modifying System	LO	1	0
+04000564	SourceOfPreviousValues	Source Of Previous Values	LO	1	0
+04000565	ReasonForTheAttributeModification	Reason For The Attribute Modification	CS	1	0
+04000600	InstanceOriginStatus	Instance Origin Status	CS	1	0
+10000010	EscapeTriplet	Escape Triplet	US	3	1
+10000011	RunLengthTriplet	Run Length Triplet	US	3	1
+10000012	HuffmanTableSize	Huffman Table Size	US	1	1
+10000013	HuffmanTableTriplet	Huffman Table Triplet	US	3	1
+10000014	ShiftTableSize	Shift Table Size	US	1	1
+10000015	ShiftTableTriplet	Shift Table Triplet	US	3	1
+10100004	ZonalMap	Zonal Map	US	1-n	1
+20000010	NumberOfCopies	Number Of Copies	IS	1	0
+2000001E	PrinterConfigurationSequence	Printer Configuration Sequence	SQ	1	0
+20000020	PrintPriority	Print Priority	CS	1	0
+20000030	MediumType	Medium Type	CS	1	0
+20000040	FilmDestination	Film Destination	CS	1	0
+20000050	FilmSessionLabel	Film Session Label	LO	1	0
+20000060	MemoryAllocation	Memory Allocation	IS	1	0
+20000061	MaximumMemoryAllocation	Maximum Memory Allocation	IS	1	0
+20000062	ColorImagePrintingFlag	Color Image Printing Flag	CS	1	1
+20000063	CollationFlag	Collation Flag	CS	1	1
+20000065	AnnotationFlag	Annotation Flag	CS	1	1
+20000067	ImageOverlayFlag	Image Overlay Flag	CS	1	1
+20000069	PresentationLUTFlag	Presentation LUT Flag	CS	1	1
+2000006A	ImageBoxPresentationLUTFlag	Image Box Presentation LUT Flag	CS	1	1
+200000A0	MemoryBitDepth	Memory Bit Depth	US	1	0
+200000A1	PrintingBitDepth	Printing Bit Depth	US	1	0
+200000A2	MediaInstalledSequence	Media Installed Sequence	SQ	1	0
+200000A4	OtherMediaAvailableSequence	Other Media Available Sequence	SQ	1	0
+200000A8	SupportedImageDisplayFormatsSequence	Supported Image Display Formats Sequence	SQ	1	0
+20000500	ReferencedFilmBoxSequence	Referenced Film Box Sequence	SQ	1	0
+20000510	ReferencedStoredPrintSequence	Referenced Stored Print Sequence	SQ	1	1
+20100010	ImageDisplayFormat	Image Display Format	ST	1	0
+20100030	AnnotationDisplayFormatID	Annotation Display Format ID	CS	1	0
+20100040	FilmOrientation	Film Orientation	CS	1	0
+20100050	FilmSizeID	Film Size ID	CS	1	0
+20100052	PrinterResolutionID	Printer Resolution ID	CS	1	0
+20100054	DefaultPrinterResolutionID	Default Printer Resolution ID	CS	1	0
+20100060	MagnificationType	Magnification Type	CS	1	0
+20100080	SmoothingType	Smoothing Type	CS	1	0
+201000A6	DefaultMagnificationType	Default Magnification Type	CS	1	0
+201000A7	OtherMagnificationTypesAvailable	Other Magnification Types Available	CS	1-n	0
+201000A8	DefaultSmoothingType	Default Smoothing Type	CS	1	0
+201000A9	OtherSmoothingTypesAvailable	Other Smoothing Types Available	CS	1-n	0
+20100100	BorderDensity	Border Density	CS	1	0
+20100110	EmptyImageDensity	Empty Image Density	CS	1	0
+20100120	MinDensity	Min Density	US	1	0
+20100130	MaxDensity	Max Density	US	1	0
+20100140	Trim	Trim	CS	1	0
+20100150	ConfigurationInformation	Configuration Information	ST	1	0
+20100152	ConfigurationInformationDescription	Configuration Information Description	LT	1	0
+20100154	MaximumCollatedFilms	Maximum Collated Films	IS	1	0
+2010015E	Illumination	Illumination	US	1	0
+20100160	ReflectedAmbientLight	Reflected Ambient Light	US	1	0
+20100376	PrinterPixelSpacing	Printer Pixel Spacing	DS	2	0
+20100500	ReferencedFilmSessionSequence	Referenced Film Session Sequence	SQ	1	0
+20100510	ReferencedImageBoxSequence	Referenced Image Box Sequence	SQ	1	0
+20100520	ReferencedBasicAnnotationBoxSequence	Referenced Basic Annotation Box Sequence	SQ	1	0
+20200010	ImageBoxPosition	Image Box Position	US	1	0
+20200020	Polarity	Polarity	CS	1	0
+20200030	RequestedImageSize	Requested Image Size	DS	1	0
+20200040	RequestedDecimateCropBehavior	Requested Decimate Crop Behavior	CS	1	0
+20200050	RequestedResolutionID	Requested Resolution ID	CS	1	0
+202000A0	RequestedImageSizeFlag	Requested Image Size Flag	CS	1	0
+202000A2	DecimateCropResult	Decimate Crop Result	CS	1	0
+20200110	BasicGrayscaleImageSequence	Basic Grayscale Image Sequence	SQ	1	0
+20200111	BasicColorImageSequence	Basic Color Image Sequence	SQ	1	0
+20200130	ReferencedImageOverlayBoxSequence	Referenced Image Overlay Box Sequence	SQ	1	1
+20200140	ReferencedVOILUTBoxSequence	Referenced VOILUT Box Sequence	SQ	1	1
+20300010	AnnotationPosition	Annotation Position	US	1	0
+20300020	TextString	Text String	LO	1	0
+20400010	ReferencedOverlayPlaneSequence	Referenced Overlay Plane Sequence	SQ	1	1
+20400011	ReferencedOverlayPlaneGroups	Referenced Overlay Plane Groups	US	1-99	1
+20400020	OverlayPixelDataSequence	Overlay Pixel Data Sequence	SQ	1	1
+20400060	OverlayMagnificationType	Overlay Magnification Type	CS	1	1
+20400070	OverlaySmoothingType	Overlay Smoothing Type	CS	1	1
+20400072	OverlayOrImageMagnification	Overlay Or Image Magnification	CS	1	1
+20400074	MagnifyToNumberOfColumns	Magnify To Number Of Columns	US	1	1
+20400080	OverlayForegroundDensity	Overlay Foreground Density	CS	1	1
+20400082	OverlayBackgroundDensity	Overlay Background Density	CS	1	1
+20400090	OverlayMode	Overlay Mode	CS	1	1
+20400100	ThresholdDensity	Threshold Density	CS	1	1
+20400500	ReferencedImageBoxSequenceRetired	Referenced Image Box Sequence Retired	SQ	1	1
+20500010	PresentationLUTSequence	Presentation LUT Sequence	SQ	1	0
+20500020	PresentationLUTShape	Presentation LUT Shape	CS	1	0
+20500500	ReferencedPresentationLUTSequence	Referenced Presentation LUT Sequence	SQ	1	0
+21000010	PrintJobID	Print Job ID	SH	1	1
+21000020	ExecutionStatus	Execution Status	CS	1	0
+21000030	ExecutionStatusInfo	Execution Status Info	CS	1	0
+21000040	CreationDate	Creation Date	DA	1	0
+21000050	CreationTime	Creation Time	TM	1	0
+21000070	Originator	Originator	AE	1	0
+21000140	DestinationAE	Destination AE	AE	1	0
+21000160	OwnerID	Owner ID	SH	1	0
+21000170	NumberOfFilms	Number Of Films	IS	1	0
+21000500	ReferencedPrintJobSequencePullStoredPrint	Referenced Print Job Sequence Pull Stored Print	SQ	1	1
+21100010	PrinterStatus	Printer Status	CS	1	0
+21100020	PrinterStatusInfo	Printer Status Info	CS	1	0
+21100030	PrinterName	Printer Name	LO	1	0
+21100099	PrintQueueID	Print Queue ID	SH	1	1
+21200010	QueueStatus	Queue Status	CS	1	1
+21200050	PrintJobDescriptionSequence	Print Job Description Sequence	SQ	1	1
+21200070	ReferencedPrintJobSequence	Referenced Print Job Sequence	SQ	1	1
+21300010	PrintManagementCapabilitiesSequence	Print Management Capabilities Sequence	SQ	1	1
+21300015	PrinterCharacteristicsSequence	Printer Characteristics Sequence	SQ	1	1
+21300030	FilmBoxContentSequence	Film Box Content Sequence	SQ	1	1
+21300040	ImageBoxContentSequence	Image Box Content Sequence	SQ	1	1
+21300050	AnnotationContentSequence	Annotation Content Sequence	SQ	1	1
+21300060	ImageOverlayBoxContentSequence	Image Overlay Box Content Sequence	SQ	1	1
+21300080	PresentationLUTContentSequence	Presentation LUT Content Sequence	SQ	1	1
+213000A0	ProposedStudySequence	Proposed Study Sequence	SQ	1	0
+213000C0	OriginalImageSequence	Original Image Sequence	SQ	1	0
+22000001	LabelUsingInformationExtractedFromInstances	Label Using Information Extracted From Instances	CS	1	0
+22000002	LabelText	Label Text	UT	1	0
+22000003	LabelStyleSelection	Label Style Selection	CS	1	0
+22000004	MediaDisposition	Media Disposition	LT	1	0
+22000005	BarcodeValue	Barcode Value	LT	1	0
+22000006	BarcodeSymbology	Barcode Symbology	CS	1	0
+22000007	AllowMediaSplitting	Allow Media Splitting	CS	1	0
+22000008	IncludeNonDICOMObjects	Include Non DICOM Objects	CS	1	0
+22000009	IncludeDisplayApplication	Include Display Application	CS	1	0
+2200000A	PreserveCompositeInstancesAfterMediaCreation	Preserve Composite Instances After Media Creation	CS	1	0
+2200000B	TotalNumberOfPiecesOfMediaCreated	Total Number Of Pieces Of Media Created	US	1	0
+2200000C	RequestedMediaApplicationProfile	Requested Media Application Profile	LO	1	0
+2200000D	ReferencedStorageMediaSequence	Referenced Storage Media Sequence	SQ	1	0
+2200000E	FailureAttributes	Failure Attributes	AT	1-n	0
+2200000F	AllowLossyCompression	Allow Lossy Compression	CS	1	0
+22000020	RequestPriority	Request Priority	CS	1	0
+30020002	RTImageLabel	RT Image Label	SH	1	0
+30020003	RTImageName	RT Image Name	LO	1	0
+30020004	RTImageDescription	RT Image Description	ST	1	0
+3002000A	ReportedValuesOrigin	Reported Values Origin	CS	1	0
+3002000C	RTImagePlane	RT Image Plane	CS	1	0
+3002000D	XRayImageReceptorTranslation	X Ray Image Receptor Translation	DS	3	0
+3002000E	XRayImageReceptorAngle	X Ray Image Receptor Angle	DS	1	0
+30020010	RTImageOrientation	RT Image Orientation	DS	6	0
+30020011	ImagePlanePixelSpacing	Image Plane Pixel Spacing	DS	2	0
+30020012	RTImagePosition	RT Image Position	DS	2	0
+30020020	RadiationMachineName	Radiation Machine Name	SH	1	0
+30020022	RadiationMachineSAD	Radiation Machine SAD	DS	1	0
+30020024	RadiationMachineSSD	Radiation Machine SSD	DS	1	0
+30020026	RTImageSID	RT Image SID	DS	1	0
+30020028	SourceToReferenceObjectDistance	Source To Reference Object Distance	DS	1	0
+30020029	FractionNumber	Fraction Number	IS	1	0
+30020030	ExposureSequence	Exposure Sequence	SQ	1	0
+30020032	MetersetExposure	Meterset Exposure	DS	1	0
+30020034	DiaphragmPosition	Diaphragm Position	DS	4	0
+30020040	FluenceMapSequence	Fluence Map Sequence	SQ	1	0
+30020041	FluenceDataSource	Fluence Data Source	CS	1	0
+30020042	FluenceDataScale	Fluence Data Scale	DS	1	0
+30020050	PrimaryFluenceModeSequence	Primary Fluence Mode Sequence	SQ	1	0
+30020051	FluenceMode	Fluence Mode	CS	1	0
+30020052	FluenceModeID	Fluence Mode ID	SH	1	0
+30040001	DVHType	DVH Type	CS	1	0
+30040002	DoseUnits	Dose Units	CS	1	0
+30040004	DoseType	Dose Type	CS	1	0
+30040005	SpatialTransformOfDose	Spatial Transform Of Dose	CS	1	0
+30040006	DoseComment	Dose Comment	LO	1	0
+30040008	NormalizationPoint	Normalization Point	DS	3	0
+3004000A	DoseSummationType	Dose Summation Type	CS	1	0
+3004000C	GridFrameOffsetVector	Grid Frame Offset Vector	DS	2-n	0
+3004000E	DoseGridScaling	Dose Grid Scaling	DS	1	0
+30040010	RTDoseROISequence	RT Dose ROI Sequence	SQ	1	0
+30040012	DoseValue	Dose Value	DS	1	0
+30040014	TissueHeterogeneityCorrection	Tissue Heterogeneity Correction	CS	1-3	0
+30040040	DVHNormalizationPoint	DVH Normalization Point	DS	3	0
+30040042	DVHNormalizationDoseValue	DVH Normalization Dose Value	DS	1	0
+30040050	DVHSequence	DVH Sequence	SQ	1	0
+30040052	DVHDoseScaling	DVH Dose Scaling	DS	1	0
+30040054	DVHVolumeUnits	DVH Volume Units	CS	1	0
+30040056	DVHNumberOfBins	DVH Number Of Bins	IS	1	0
+30040058	DVHData	DVH Data	DS	2-2n	0
+30040060	DVHReferencedROISequence	DVH Referenced ROI Sequence	SQ	1	0
+30040062	DVHROIContributionType	DVHROI Contribution Type	CS	1	0
+30040070	DVHMinimumDose	DVH Minimum Dose	DS	1	0
+30040072	DVHMaximumDose	DVH Maximum Dose	DS	1	0
+30040074	DVHMeanDose	DVH Mean Dose	DS	1	0
+30060002	StructureSetLabel	Structure Set Label	SH	1	0
+30060004	StructureSetName	Structure Set Name	LO	1	0
+30060006	StructureSetDescription	Structure Set Description	ST	1	0
+30060008	StructureSetDate	Structure Set Date	DA	1	0
+30060009	StructureSetTime	Structure Set Time	TM	1	0
+30060010	ReferencedFrameOfReferenceSequence	Referenced Frame Of Reference Sequence	SQ	1	0
+30060012	RTReferencedStudySequence	RT Referenced Study Sequence	SQ	1	0
+30060014	RTReferencedSeriesSequence	RT Referenced Series Sequence	SQ	1	0
+30060016	ContourImageSequence	Contour Image Sequence	SQ	1	0
+30060018	PredecessorStructureSetSequence	Predecessor Structure Set Sequence	SQ	1	0
+30060020	StructureSetROISequence	Structure Set ROI Sequence	SQ	1	0
+30060022	ROINumber	ROI Number	IS	1	0
+30060024	ReferencedFrameOfReferenceUID	Referenced Frame Of Reference UID	UI	1	0
+30060026	ROIName	ROI Name	LO	1	0
+30060028	ROIDescription	ROI Description	ST	1	0
+3006002A	ROIDisplayColor	ROI Display Color	IS	3	0
+3006002C	ROIVolume	ROI Volume	DS	1	0
+30060030	RTRelatedROISequence	RT Related ROI Sequence	SQ	1	0
+30060033	RTROIRelationship	RTROI Relationship	CS	1	0
+30060036	ROIGenerationAlgorithm	ROI Generation Algorithm	CS	1	0
+30060037	ROIDerivationAlgorithmIdentificationSequence	ROI Derivation Algorithm Identification Sequence	SQ	1	0
+30060038	ROIGenerationDescription	ROI Generation Description	LO	1	0
+30060039	ROIContourSequence	ROI Contour Sequence	SQ	1	0
+30060040	ContourSequence	Contour Sequence	SQ	1	0
+30060042	ContourGeometricType	Contour Geometric Type	CS	1	0
+30060044	ContourSlabThickness	Contour Slab Thickness	DS	1	1
+30060045	ContourOffsetVector	Contour Offset Vector	DS	3	1
+30060046	NumberOfContourPoints	Number Of Contour Points	IS	1	0
+30060048	ContourNumber	Contour Number	IS	1	0
+30060049	AttachedContours	Attached Contours	IS	1-n	1
+3006004A	SourcePixelPlanesCharacteristicsSequence	Source Pixel Planes Characteristics Sequence	SQ	1	0
+30060050	ContourData	Contour Data	DS	3-3n	0
+30060080	RTROIObservationsSequence	RTROI Observations Sequence	SQ	1	0
+30060082	ObservationNumber	Observation Number	IS	1	0
+30060084	ReferencedROINumber	Referenced ROI Number	IS	1	0
+30060085	ROIObservationLabel	ROI Observation Label	SH	1	0
+30060086	RTROIIdentificationCodeSequence	RTROI Identification Code Sequence	SQ	1	0
+30060088	ROIObservationDescription	ROI Observation Description	ST	1	0
+300600A0	RelatedRTROIObservationsSequence	Related RTROI Observations Sequence	SQ	1	0
+300600A4	RTROIInterpretedType	RTROI Interpreted Type	CS	1	0
+300600A6	ROIInterpreter	ROI Interpreter	PN	1	0
+300600B0	ROIPhysicalPropertiesSequence	ROI Physical Properties Sequence	SQ	1	0
+300600B2	ROIPhysicalProperty	ROI Physical Property	CS	1	0
+300600B4	ROIPhysicalPropertyValue	ROI Physical Property Value	DS	1	0
+300600B6	ROIElementalCompositionSequence	ROI Elemental Composition Sequence	SQ	1	0
+300600B7	ROIElementalCompositionAtomicNumber	ROI Elemental Composition Atomic Number	US	1	0
+300600B8	ROIElementalCompositionAtomicMassFraction	ROI Elemental Composition Atomic Mass Fraction	FL	1	0
+300600B9	AdditionalRTROIIdentificationCodeSequence	Additional RTROI Identification Code Sequence	SQ	1	1
+300600C0	FrameOfReferenceRelationshipSequence	Frame Of Reference Relationship Sequence	SQ	1	1
+300600C2	RelatedFrameOfReferenceUID	Related Frame Of Reference UID	UI	1	1
+300600C4	FrameOfReferenceTransformationType	Frame Of Reference Transformation Type	CS	1	1
+300600C6	FrameOfReferenceTransformationMatrix	Frame Of Reference Transformation Matrix	DS	16	0
+300600C8	FrameOfReferenceTransformationComment	Frame Of Reference Transformation Comment	LO	1	0
+300600C9	PatientLocationCoordinatesSequence	Patient Location Coordinates Sequence	SQ	1	0
+300600CA	PatientLocationCoordinatesCodeSequence	Patient Location Coordinates Code Sequence	SQ	1	0
+300600CB	PatientSupportPositionSequence	Patient Support Position Sequence	SQ	1	0
+30080010	MeasuredDoseReferenceSequence	Measured Dose Reference Sequence	SQ	1	0
+30080012	MeasuredDoseDescription	Measured Dose Description	ST	1	0
+30080014	MeasuredDoseType	Measured Dose Type	CS	1	0
+30080016	MeasuredDoseValue	Measured Dose Value	DS	1	0
+30080020	TreatmentSessionBeamSequence	Treatment Session Beam Sequence	SQ	1	0
+30080021	TreatmentSessionIonBeamSequence	Treatment Session Ion Beam Sequence	SQ	1	0
+30080022	CurrentFractionNumber	Current Fraction Number	IS	1	0
+30080024	TreatmentControlPointDate	Treatment Control Point Date	DA	1	0
+30080025	TreatmentControlPointTime	Treatment Control Point Time	TM	1	0
+3008002A	TreatmentTerminationStatus	Treatment Termination Status	CS	1	0
+3008002B	TreatmentTerminationCode	Treatment Termination Code	SH	1	0
+3008002C	TreatmentVerificationStatus	Treatment Verification Status	CS	1	0
+30080030	ReferencedTreatmentRecordSequence	Referenced Treatment Record Sequence	SQ	1	0
+30080032	SpecifiedPrimaryMeterset	Specified Primary Meterset	DS	1	0
+30080033	SpecifiedSecondaryMeterset	Specified Secondary Meterset	DS	1	0
+30080036	DeliveredPrimaryMeterset	Delivered Primary Meterset	DS	1	0
+30080037	DeliveredSecondaryMeterset	Delivered Secondary Meterset	DS	1	0
+3008003A	SpecifiedTreatmentTime	Specified Treatment Time	DS	1	0
+3008003B	DeliveredTreatmentTime	Delivered Treatment Time	DS	1	0
+30080040	ControlPointDeliverySequence	Control Point Delivery Sequence	SQ	1	0
+30080041	IonControlPointDeliverySequence	Ion Control Point Delivery Sequence	SQ	1	0
+30080042	SpecifiedMeterset	Specified Meterset	DS	1	0
+30080044	DeliveredMeterset	Delivered Meterset	DS	1	0
+30080045	MetersetRateSet	Meterset Rate Set	FL	1	0
+30080046	MetersetRateDelivered	Meterset Rate Delivered	FL	1	0
+30080047	ScanSpotMetersetsDelivered	Scan Spot Metersets Delivered	FL	1-n	0
+30080048	DoseRateDelivered	Dose Rate Delivered	DS	1	0
+30080050	TreatmentSummaryCalculatedDoseReferenceSequence	Treatment Summary Calculated Dose Reference Sequence	SQ	1	0
+30080052	CumulativeDoseToDoseReference	Cumulative Dose To Dose Reference	DS	1	0
+30080054	FirstTreatmentDate	First Treatment Date	DA	1	0
+30080056	MostRecentTreatmentDate	Most Recent Treatment Date	DA	1	0
+3008005A	NumberOfFractionsDelivered	Number Of Fractions Delivered	IS	1	0
+30080060	OverrideSequence	Override Sequence	SQ	1	0
+30080061	ParameterSequencePointer	Parameter Sequence Pointer	AT	1	0
+30080062	OverrideParameterPointer	Override Parameter Pointer	AT	1	0
+30080063	ParameterItemIndex	Parameter Item Index	IS	1	0
+30080064	MeasuredDoseReferenceNumber	Measured Dose Reference Number	IS	1	0
+30080065	ParameterPointer	Parameter Pointer	AT	1	0
+30080066	OverrideReason	Override Reason	ST	1	0
+30080067	ParameterValueNumber	Parameter Value Number	US	1	0
+30080068	CorrectedParameterSequence	Corrected Parameter Sequence	SQ	1	0
+3008006A	CorrectionValue	Correction Value	FL	1	0
+30080070	CalculatedDoseReferenceSequence	Calculated Dose Reference Sequence	SQ	1	0
+30080072	CalculatedDoseReferenceNumber	Calculated Dose Reference Number	IS	1	0
+30080074	CalculatedDoseReferenceDescription	Calculated Dose Reference Description	ST	1	0
+30080076	CalculatedDoseReferenceDoseValue	Calculated Dose Reference Dose Value	DS	1	0
+30080078	StartMeterset	Start Meterset	DS	1	0
+3008007A	EndMeterset	End Meterset	DS	1	0
+30080080	ReferencedMeasuredDoseReferenceSequence	Referenced Measured Dose Reference Sequence	SQ	1	0
+30080082	ReferencedMeasuredDoseReferenceNumber	Referenced Measured Dose Reference Number	IS	1	0
+30080090	ReferencedCalculatedDoseReferenceSequence	Referenced Calculated Dose Reference Sequence	SQ	1	0
+30080092	ReferencedCalculatedDoseReferenceNumber	Referenced Calculated Dose Reference Number	IS	1	0
+300800A0	BeamLimitingDeviceLeafPairsSequence	Beam Limiting Device Leaf Pairs Sequence	SQ	1	0
+300800B0	RecordedWedgeSequence	Recorded Wedge Sequence	SQ	1	0
+300800C0	RecordedCompensatorSequence	Recorded Compensator Sequence	SQ	1	0
+300800D0	RecordedBlockSequence	Recorded Block Sequence	SQ	1	0
+300800D1	RecordedBlockSlabSequence	Recorded Block Slab Sequence	SQ	1	0
+300800E0	TreatmentSummaryMeasuredDoseReferenceSequence	Treatment Summary Measured Dose Reference Sequence	SQ	1	0
+300800F0	RecordedSnoutSequence	Recorded Snout Sequence	SQ	1	0
+300800F2	RecordedRangeShifterSequence	Recorded Range Shifter Sequence	SQ	1	0
+300800F4	RecordedLateralSpreadingDeviceSequence	Recorded Lateral Spreading Device Sequence	SQ	1	0
+300800F6	RecordedRangeModulatorSequence	Recorded Range Modulator Sequence	SQ	1	0
+30080100	RecordedSourceSequence	Recorded Source Sequence	SQ	1	0
+30080105	SourceSerialNumber	Source Serial Number	LO	1	0
+30080110	TreatmentSessionApplicationSetupSequence	Treatment Session Application Setup Sequence	SQ	1	0
+30080116	ApplicationSetupCheck	Application Setup Check	CS	1	0
+30080120	RecordedBrachyAccessoryDeviceSequence	Recorded Brachy Accessory Device Sequence	SQ	1	0
+30080122	ReferencedBrachyAccessoryDeviceNumber	Referenced Brachy Accessory Device Number	IS	1	0
+30080130	RecordedChannelSequence	Recorded Channel Sequence	SQ	1	0
+30080132	SpecifiedChannelTotalTime	Specified Channel Total Time	DS	1	0
+30080134	DeliveredChannelTotalTime	Delivered Channel Total Time	DS	1	0
+30080136	SpecifiedNumberOfPulses	Specified Number Of Pulses	IS	1	0
+30080138	DeliveredNumberOfPulses	Delivered Number Of Pulses	IS	1	0
+3008013A	SpecifiedPulseRepetitionInterval	Specified Pulse Repetition Interval	DS	1	0
+3008013C	DeliveredPulseRepetitionInterval	Delivered Pulse Repetition Interval	DS	1	0
+30080140	RecordedSourceApplicatorSequence	Recorded Source Applicator Sequence	SQ	1	0
+30080142	ReferencedSourceApplicatorNumber	Referenced Source Applicator Number	IS	1	0
+30080150	RecordedChannelShieldSequence	Recorded Channel Shield Sequence	SQ	1	0
+30080152	ReferencedChannelShieldNumber	Referenced Channel Shield Number	IS	1	0
+30080160	BrachyControlPointDeliveredSequence	Brachy Control Point Delivered Sequence	SQ	1	0
+30080162	SafePositionExitDate	Safe Position Exit Date	DA	1	0
+30080164	SafePositionExitTime	Safe Position Exit Time	TM	1	0
+30080166	SafePositionReturnDate	Safe Position Return Date	DA	1	0
+30080168	SafePositionReturnTime	Safe Position Return Time	TM	1	0
+30080171	PulseSpecificBrachyControlPointDeliveredSequence	Pulse Specific Brachy Control Point Delivered Sequence	SQ	1	0
+30080172	PulseNumber	Pulse Number	US	1	0
+30080173	BrachyPulseControlPointDeliveredSequence	Brachy Pulse Control Point Delivered Sequence	SQ	1	0
+30080200	CurrentTreatmentStatus	Current Treatment Status	CS	1	0
+30080202	TreatmentStatusComment	Treatment Status Comment	ST	1	0
+30080220	FractionGroupSummarySequence	Fraction Group Summary Sequence	SQ	1	0
+30080223	ReferencedFractionNumber	Referenced Fraction Number	IS	1	0
+30080224	FractionGroupType	Fraction Group Type	CS	1	0
+30080230	BeamStopperPosition	Beam Stopper Position	CS	1	0
+30080240	FractionStatusSummarySequence	Fraction Status Summary Sequence	SQ	1	0
+30080250	TreatmentDate	Treatment Date	DA	1	0
+30080251	TreatmentTime	Treatment Time	TM	1	0
+300A0002	RTPlanLabel	RT Plan Label	SH	1	0
+300A0003	RTPlanName	RT Plan Name	LO	1	0
+300A0004	RTPlanDescription	RT Plan Description	ST	1	0
+300A0006	RTPlanDate	RT Plan Date	DA	1	0
+300A0007	RTPlanTime	RT Plan Time	TM	1	0
+300A0009	TreatmentProtocols	Treatment Protocols	LO	1-n	0
+300A000A	PlanIntent	Plan Intent	CS	1	0
+300A000B	TreatmentSites	Treatment Sites	LO	1-n	1
+300A000C	RTPlanGeometry	RT Plan Geometry	CS	1	0
+300A000E	PrescriptionDescription	Prescription Description	ST	1	0
+300A0010	DoseReferenceSequence	Dose Reference Sequence	SQ	1	0
+300A0012	DoseReferenceNumber	Dose Reference Number	IS	1	0
+300A0013	DoseReferenceUID	Dose Reference UID	UI	1	0
+300A0014	DoseReferenceStructureType	Dose Reference Structure Type	CS	1	0
+300A0015	NominalBeamEnergyUnit	Nominal Beam Energy Unit	CS	1	0
+300A0016	DoseReferenceDescription	Dose Reference Description	LO	1	0
+300A0018	DoseReferencePointCoordinates	Dose Reference Point Coordinates	DS	3	0
+300A001A	NominalPriorDose	Nominal Prior Dose	DS	1	0
+300A0020	DoseReferenceType	Dose Reference Type	CS	1	0
+300A0021	ConstraintWeight	Constraint Weight	DS	1	0
+300A0022	DeliveryWarningDose	Delivery Warning Dose	DS	1	0
+300A0023	DeliveryMaximumDose	Delivery Maximum Dose	DS	1	0
+300A0025	TargetMinimumDose	Target Minimum Dose	DS	1	0
+300A0026	TargetPrescriptionDose	Target Prescription Dose	DS	1	0
+300A0027	TargetMaximumDose	Target Maximum Dose	DS	1	0
+300A0028	TargetUnderdoseVolumeFraction	Target Underdose Volume Fraction	DS	1	0
+300A002A	OrganAtRiskFullVolumeDose	Organ At Risk Full Volume Dose	DS	1	0
+300A002B	OrganAtRiskLimitDose	Organ At Risk Limit Dose	DS	1	0
+300A002C	OrganAtRiskMaximumDose	Organ At Risk Maximum Dose	DS	1	0
+300A002D	OrganAtRiskOverdoseVolumeFraction	Organ At Risk Overdose Volume Fraction	DS	1	0
+300A0040	ToleranceTableSequence	Tolerance Table Sequence	SQ	1	0
+300A0042	ToleranceTableNumber	Tolerance Table Number	IS	1	0
+300A0043	ToleranceTableLabel	Tolerance Table Label	SH	1	0
+300A0044	GantryAngleTolerance	Gantry Angle Tolerance	DS	1	0
+300A0046	BeamLimitingDeviceAngleTolerance	Beam Limiting Device Angle Tolerance	DS	1	0
+300A0048	BeamLimitingDeviceToleranceSequence	Beam Limiting Device Tolerance Sequence	SQ	1	0
+300A004A	BeamLimitingDevicePositionTolerance	Beam Limiting Device Position Tolerance	DS	1	0
+300A004B	SnoutPositionTolerance	Snout Position Tolerance	FL	1	0
+300A004C	PatientSupportAngleTolerance	Patient Support Angle Tolerance	DS	1	0
+300A004E	TableTopEccentricAngleTolerance	Table Top Eccentric Angle Tolerance	DS	1	0
+300A004F	TableTopPitchAngleTolerance	Table Top Pitch Angle Tolerance	FL	1	0
+300A0050	TableTopRollAngleTolerance	Table Top Roll Angle Tolerance	FL	1	0
+300A0051	TableTopVerticalPositionTolerance	Table Top Vertical Position Tolerance	DS	1	0
+300A0052	TableTopLongitudinalPositionTolerance	Table Top Longitudinal Position Tolerance	DS	1	0
+300A0053	TableTopLateralPositionTolerance	Table Top Lateral Position Tolerance	DS	1	0
+300A0055	RTPlanRelationship	RT Plan Relationship	CS	1	0
+300A0070	FractionGroupSequence	Fraction Group Sequence	SQ	1	0
+300A0071	FractionGroupNumber	Fraction Group Number	IS	1	0
+300A0072	FractionGroupDescription	Fraction Group Description	LO	1	0
+300A0078	NumberOfFractionsPlanned	Number Of Fractions Planned	IS	1	0
+300A0079	NumberOfFractionPatternDigitsPerDay	Number Of Fraction Pattern Digits Per Day	IS	1	0
+300A007A	RepeatFractionCycleLength	Repeat Fraction Cycle Length	IS	1	0
+300A007B	FractionPattern	Fraction Pattern	LT	1	0
+300A0080	NumberOfBeams	Number Of Beams	IS	1	0
+300A0082	BeamDoseSpecificationPoint	Beam Dose Specification Point	DS	3	1
+300A0083	ReferencedDoseReferenceUID	Referenced Dose Reference UID	UI	1	0
+300A0084	BeamDose	Beam Dose	DS	1	0
+300A0086	BeamMeterset	Beam Meterset	DS	1	0
+300A0088	BeamDosePointDepth	Beam Dose Point Depth	FL	1	0
+300A0089	BeamDosePointEquivalentDepth	Beam Dose Point Equivalent Depth	FL	1	0
+300A008A	BeamDosePointSSD	Beam Dose Point SSD	FL	1	0
+300A008B	BeamDoseMeaning	Beam Dose Meaning	CS	1	0
+300A008C	BeamDoseVerificationControlPointSequence	Beam Dose Verification Control Point Sequence	SQ	1	0
+300A008D	AverageBeamDosePointDepth	Average Beam Dose Point Depth	FL	1	1
+300A008E	AverageBeamDosePointEquivalentDepth	Average Beam Dose Point Equivalent Depth	FL	1	1
+300A008F	AverageBeamDosePointSSD	Average Beam Dose Point SSD	FL	1	1
+300A0090	BeamDoseType	Beam Dose Type	CS	1	0
+300A0091	AlternateBeamDose	Alternate Beam Dose	DS	1	0
+300A0092	AlternateBeamDoseType	Alternate Beam Dose Type	CS	1	0
+300A0093	DepthValueAveragingFlag	Depth Value Averaging Flag	CS	1	0
+300A0094	BeamDosePointSourceToExternalContourDistance	Beam Dose Point Source To External Contour Distance	DS	1	0
+300A00A0	NumberOfBrachyApplicationSetups	Number Of Brachy Application Setups	IS	1	0
+300A00A2	BrachyApplicationSetupDoseSpecificationPoint	Brachy Application Setup Dose Specification Point	DS	3	0
+300A00A4	BrachyApplicationSetupDose	Brachy Application Setup Dose	DS	1	0
+300A00B0	BeamSequence	Beam Sequence	SQ	1	0
+300A00B2	TreatmentMachineName	Treatment Machine Name	SH	1	0
+300A00B3	PrimaryDosimeterUnit	Primary Dosimeter Unit	CS	1	0
+300A00B4	SourceAxisDistance	Source Axis Distance	DS	1	0
+300A00B6	BeamLimitingDeviceSequence	Beam Limiting Device Sequence	SQ	1	0
+300A00B8	RTBeamLimitingDeviceType	RT Beam Limiting Device Type	CS	1	0
+300A00BA	SourceToBeamLimitingDeviceDistance	Source To Beam Limiting Device Distance	DS	1	0
+300A00BB	IsocenterToBeamLimitingDeviceDistance	Isocenter To Beam Limiting Device Distance	FL	1	0
+300A00BC	NumberOfLeafJawPairs	Number Of Leaf Jaw Pairs	IS	1	0
+300A00BE	LeafPositionBoundaries	Leaf Position Boundaries	DS	3-n	0
+300A00C0	BeamNumber	Beam Number	IS	1	0
+300A00C2	BeamName	Beam Name	LO	1	0
+300A00C3	BeamDescription	Beam Description	ST	1	0
+300A00C4	BeamType	Beam Type	CS	1	0
+300A00C5	BeamDeliveryDurationLimit	Beam Delivery Duration Limit	FD	1	0
+300A00C6	RadiationType	Radiation Type	CS	1	0
+300A00C7	HighDoseTechniqueType	High Dose Technique Type	CS	1	0
+300A00C8	ReferenceImageNumber	Reference Image Number	IS	1	0
+300A00CA	PlannedVerificationImageSequence	Planned Verification Image Sequence	SQ	1	0
+300A00CC	ImagingDeviceSpecificAcquisitionParameters	Imaging Device Specific Acquisition Parameters	LO	1-n	0
+300A00CE	TreatmentDeliveryType	Treatment Delivery Type	CS	1	0
+300A00D0	NumberOfWedges	Number Of Wedges	IS	1	0
+300A00D1	WedgeSequence	Wedge Sequence	SQ	1	0
+300A00D2	WedgeNumber	Wedge Number	IS	1	0
+300A00D3	WedgeType	Wedge Type	CS	1	0
+300A00D4	WedgeID	Wedge ID	SH	1	0
+300A00D5	WedgeAngle	Wedge Angle	IS	1	0
+300A00D6	WedgeFactor	Wedge Factor	DS	1	0
+300A00D7	TotalWedgeTrayWaterEquivalentThickness	Total Wedge Tray Water Equivalent Thickness	FL	1	0
+300A00D8	WedgeOrientation	Wedge Orientation	DS	1	0
+300A00D9	IsocenterToWedgeTrayDistance	Isocenter To Wedge Tray Distance	FL	1	0
+300A00DA	SourceToWedgeTrayDistance	Source To Wedge Tray Distance	DS	1	0
+300A00DB	WedgeThinEdgePosition	Wedge Thin Edge Position	FL	1	0
+300A00DC	BolusID	Bolus ID	SH	1	0
+300A00DD	BolusDescription	Bolus Description	ST	1	0
+300A00DE	EffectiveWedgeAngle	Effective Wedge Angle	DS	1	0
+300A00E0	NumberOfCompensators	Number Of Compensators	IS	1	0
+300A00E1	MaterialID	Material ID	SH	1	0
+300A00E2	TotalCompensatorTrayFactor	Total Compensator Tray Factor	DS	1	0
+300A00E3	CompensatorSequence	Compensator Sequence	SQ	1	0
+300A00E4	CompensatorNumber	Compensator Number	IS	1	0
+300A00E5	CompensatorID	Compensator ID	SH	1	0
+300A00E6	SourceToCompensatorTrayDistance	Source To Compensator Tray Distance	DS	1	0
+300A00E7	CompensatorRows	Compensator Rows	IS	1	0
+300A00E8	CompensatorColumns	Compensator Columns	IS	1	0
+300A00E9	CompensatorPixelSpacing	Compensator Pixel Spacing	DS	2	0
+300A00EA	CompensatorPosition	Compensator Position	DS	2	0
+300A00EB	CompensatorTransmissionData	Compensator Transmission Data	DS	1-n	0
+300A00EC	CompensatorThicknessData	Compensator Thickness Data	DS	1-n	0
+300A00ED	NumberOfBoli	Number Of Boli	IS	1	0
+300A00EE	CompensatorType	Compensator Type	CS	1	0
+300A00EF	CompensatorTrayID	Compensator Tray ID	SH	1	0
+300A00F0	NumberOfBlocks	Number Of Blocks	IS	1	0
+300A00F2	TotalBlockTrayFactor	Total Block Tray Factor	DS	1	0
+300A00F3	TotalBlockTrayWaterEquivalentThickness	Total Block Tray Water Equivalent Thickness	FL	1	0
+300A00F4	BlockSequence	Block Sequence	SQ	1	0
+300A00F5	BlockTrayID	Block Tray ID	SH	1	0
+300A00F6	SourceToBlockTrayDistance	Source To Block Tray Distance	DS	1	0
+300A00F7	IsocenterToBlockTrayDistance	Isocenter To Block Tray Distance	FL	1	0
+300A00F8	BlockType	Block Type	CS	1	0
+300A00F9	AccessoryCode	Accessory Code	LO	1	0
+300A00FA	BlockDivergence	Block Divergence	CS	1	0
+300A00FB	BlockMountingPosition	Block Mounting Position	CS	1	0
+300A00FC	BlockNumber	Block Number	IS	1	0
+300A00FE	BlockName	Block Name	LO	1	0
+300A0100	BlockThickness	Block Thickness	DS	1	0
+300A0102	BlockTransmission	Block Transmission	DS	1	0
+300A0104	BlockNumberOfPoints	Block Number Of Points	IS	1	0
+300A0106	BlockData	Block Data	DS	2-2n	0
+300A0107	ApplicatorSequence	Applicator Sequence	SQ	1	0
+300A0108	ApplicatorID	Applicator ID	SH	1	0
+300A0109	ApplicatorType	Applicator Type	CS	1	0
+300A010A	ApplicatorDescription	Applicator Description	LO	1	0
+300A010C	CumulativeDoseReferenceCoefficient	Cumulative Dose Reference Coefficient	DS	1	0
+300A010E	FinalCumulativeMetersetWeight	Final Cumulative Meterset Weight	DS	1	0
+300A0110	NumberOfControlPoints	Number Of Control Points	IS	1	0
+300A0111	ControlPointSequence	Control Point Sequence	SQ	1	0
+300A0112	ControlPointIndex	Control Point Index	IS	1	0
+300A0114	NominalBeamEnergy	Nominal Beam Energy	DS	1	0
+300A0115	DoseRateSet	Dose Rate Set	DS	1	0
+300A0116	WedgePositionSequence	Wedge Position Sequence	SQ	1	0
+300A0118	WedgePosition	Wedge Position	CS	1	0
+300A011A	BeamLimitingDevicePositionSequence	Beam Limiting Device Position Sequence	SQ	1	0
+300A011C	LeafJawPositions	Leaf Jaw Positions	DS	2-2n	0
+300A011E	GantryAngle	Gantry Angle	DS	1	0
+300A011F	GantryRotationDirection	Gantry Rotation Direction	CS	1	0
+300A0120	BeamLimitingDeviceAngle	Beam Limiting Device Angle	DS	1	0
+300A0121	BeamLimitingDeviceRotationDirection	Beam Limiting Device Rotation Direction	CS	1	0
+300A0122	PatientSupportAngle	Patient Support Angle	DS	1	0
+300A0123	PatientSupportRotationDirection	Patient Support Rotation Direction	CS	1	0
+300A0124	TableTopEccentricAxisDistance	Table Top Eccentric Axis Distance	DS	1	0
+300A0125	TableTopEccentricAngle	Table Top Eccentric Angle	DS	1	0
+300A0126	TableTopEccentricRotationDirection	Table Top Eccentric Rotation Direction	CS	1	0
+300A0128	TableTopVerticalPosition	Table Top Vertical Position	DS	1	0
+300A0129	TableTopLongitudinalPosition	Table Top Longitudinal Position	DS	1	0
+300A012A	TableTopLateralPosition	Table Top Lateral Position	DS	1	0
+300A012C	IsocenterPosition	Isocenter Position	DS	3	0
+300A012E	SurfaceEntryPoint	Surface Entry Point	DS	3	0
+300A0130	SourceToSurfaceDistance	Source To Surface Distance	DS	1	0
+300A0131	AverageBeamDosePointSourceToExternalContourDistance	Average Beam Dose Point Source To External Contour Distance	FL	1	0
+300A0132	SourceToExternalContourDistance	Source To External Contour Distance	FL	1	0
+300A0133	ExternalContourEntryPoint	External Contour Entry Point	FL	3	0
+300A0134	CumulativeMetersetWeight	Cumulative Meterset Weight	DS	1	0
+300A0140	TableTopPitchAngle	Table Top Pitch Angle	FL	1	0
+300A0142	TableTopPitchRotationDirection	Table Top Pitch Rotation Direction	CS	1	0
+300A0144	TableTopRollAngle	Table Top Roll Angle	FL	1	0
+300A0146	TableTopRollRotationDirection	Table Top Roll Rotation Direction	CS	1	0
+300A0148	HeadFixationAngle	Head Fixation Angle	FL	1	0
+300A014A	GantryPitchAngle	Gantry Pitch Angle	FL	1	0
+300A014C	GantryPitchRotationDirection	Gantry Pitch Rotation Direction	CS	1	0
+300A014E	GantryPitchAngleTolerance	Gantry Pitch Angle Tolerance	FL	1	0
+300A0150	FixationEye	Fixation Eye	CS	1	0
+300A0151	ChairHeadFramePosition	Chair Head Frame Position	DS	1	0
+300A0152	HeadFixationAngleTolerance	Head Fixation Angle Tolerance	DS	1	0
+300A0153	ChairHeadFramePositionTolerance	Chair Head Frame Position Tolerance	DS	1	0
+300A0154	FixationLightAzimuthalAngleTolerance	Fixation Light Azimuthal Angle Tolerance	DS	1	0
+300A0155	FixationLightPolarAngleTolerance	Fixation Light Polar Angle Tolerance	DS	1	0
+300A0180	PatientSetupSequence	Patient Setup Sequence	SQ	1	0
+300A0182	PatientSetupNumber	Patient Setup Number	IS	1	0
+300A0183	PatientSetupLabel	Patient Setup Label	LO	1	0
+300A0184	PatientAdditionalPosition	Patient Additional Position	LO	1	0
+300A0190	FixationDeviceSequence	Fixation Device Sequence	SQ	1	0
+300A0192	FixationDeviceType	Fixation Device Type	CS	1	0
+300A0194	FixationDeviceLabel	Fixation Device Label	SH	1	0
+300A0196	FixationDeviceDescription	Fixation Device Description	ST	1	0
+300A0198	FixationDevicePosition	Fixation Device Position	SH	1	0
+300A0199	FixationDevicePitchAngle	Fixation Device Pitch Angle	FL	1	0
+300A019A	FixationDeviceRollAngle	Fixation Device Roll Angle	FL	1	0
+300A01A0	ShieldingDeviceSequence	Shielding Device Sequence	SQ	1	0
+300A01A2	ShieldingDeviceType	Shielding Device Type	CS	1	0
+300A01A4	ShieldingDeviceLabel	Shielding Device Label	SH	1	0
+300A01A6	ShieldingDeviceDescription	Shielding Device Description	ST	1	0
+300A01A8	ShieldingDevicePosition	Shielding Device Position	SH	1	0
+300A01B0	SetupTechnique	Setup Technique	CS	1	0
+300A01B2	SetupTechniqueDescription	Setup Technique Description	ST	1	0
+300A01B4	SetupDeviceSequence	Setup Device Sequence	SQ	1	0
+300A01B6	SetupDeviceType	Setup Device Type	CS	1	0
+300A01B8	SetupDeviceLabel	Setup Device Label	SH	1	0
+300A01BA	SetupDeviceDescription	Setup Device Description	ST	1	0
+300A01BC	SetupDeviceParameter	Setup Device Parameter	DS	1	0
+300A01D0	SetupReferenceDescription	Setup Reference Description	ST	1	0
+300A01D2	TableTopVerticalSetupDisplacement	Table Top Vertical Setup Displacement	DS	1	0
+300A01D4	TableTopLongitudinalSetupDisplacement	Table Top Longitudinal Setup Displacement	DS	1	0
+300A01D6	TableTopLateralSetupDisplacement	Table Top Lateral Setup Displacement	DS	1	0
+300A0200	BrachyTreatmentTechnique	Brachy Treatment Technique	CS	1	0
+300A0202	BrachyTreatmentType	Brachy Treatment Type	CS	1	0
+300A0206	TreatmentMachineSequence	Treatment Machine Sequence	SQ	1	0
+300A0210	SourceSequence	Source Sequence	SQ	1	0
+300A0212	SourceNumber	Source Number	IS	1	0
+300A0214	SourceType	Source Type	CS	1	0
+300A0216	SourceManufacturer	Source Manufacturer	LO	1	0
+300A0218	ActiveSourceDiameter	Active Source Diameter	DS	1	0
+300A021A	ActiveSourceLength	Active Source Length	DS	1	0
+300A021B	SourceModelID	Source Model ID	SH	1	0
+300A021C	SourceDescription	Source Description	LO	1	0
+300A0222	SourceEncapsulationNominalThickness	Source Encapsulation Nominal Thickness	DS	1	0
+300A0224	SourceEncapsulationNominalTransmission	Source Encapsulation Nominal Transmission	DS	1	0
+300A0226	SourceIsotopeName	Source Isotope Name	LO	1	0
+300A0228	SourceIsotopeHalfLife	Source Isotope Half Life	DS	1	0
+300A0229	SourceStrengthUnits	Source Strength Units	CS	1	0
+300A022A	ReferenceAirKermaRate	Reference Air Kerma Rate	DS	1	0
+300A022B	SourceStrength	Source Strength	DS	1	0
+300A022C	SourceStrengthReferenceDate	Source Strength Reference Date	DA	1	0
+300A022E	SourceStrengthReferenceTime	Source Strength Reference Time	TM	1	0
+300A0230	ApplicationSetupSequence	Application Setup Sequence	SQ	1	0
+300A0232	ApplicationSetupType	Application Setup Type	CS	1	0
+300A0234	ApplicationSetupNumber	Application Setup Number	IS	1	0
+300A0236	ApplicationSetupName	Application Setup Name	LO	1	0
+300A0238	ApplicationSetupManufacturer	Application Setup Manufacturer	LO	1	0
+300A0240	TemplateNumber	Template Number	IS	1	0
+300A0242	TemplateType	Template Type	SH	1	0
+300A0244	TemplateName	Template Name	LO	1	0
+300A0250	TotalReferenceAirKerma	Total Reference Air Kerma	DS	1	0
+300A0260	BrachyAccessoryDeviceSequence	Brachy Accessory Device Sequence	SQ	1	0
+300A0262	BrachyAccessoryDeviceNumber	Brachy Accessory Device Number	IS	1	0
+300A0263	BrachyAccessoryDeviceID	Brachy Accessory Device ID	SH	1	0
+300A0264	BrachyAccessoryDeviceType	Brachy Accessory Device Type	CS	1	0
+300A0266	BrachyAccessoryDeviceName	Brachy Accessory Device Name	LO	1	0
+300A026A	BrachyAccessoryDeviceNominalThickness	Brachy Accessory Device Nominal Thickness	DS	1	0
+300A026C	BrachyAccessoryDeviceNominalTransmission	Brachy Accessory Device Nominal Transmission	DS	1	0
+300A0271	ChannelEffectiveLength	Channel Effective Length	DS	1	0
+300A0272	ChannelInnerLength	Channel Inner Length	DS	1	0
+300A0273	AfterloaderChannelID	Afterloader Channel ID	SH	1	0
+300A0274	SourceApplicatorTipLength	Source Applicator Tip Length	DS	1	0
+300A0280	ChannelSequence	Channel Sequence	SQ	1	0
+300A0282	ChannelNumber	Channel Number	IS	1	0
+300A0284	ChannelLength	Channel Length	DS	1	0
+300A0286	ChannelTotalTime	Channel Total Time	DS	1	0
+300A0288	SourceMovementType	Source Movement Type	CS	1	0
+300A028A	NumberOfPulses	Number Of Pulses	IS	1	0
+300A028C	PulseRepetitionInterval	Pulse Repetition Interval	DS	1	0
+300A0290	SourceApplicatorNumber	Source Applicator Number	IS	1	0
+300A0291	SourceApplicatorID	Source Applicator ID	SH	1	0
+300A0292	SourceApplicatorType	Source Applicator Type	CS	1	0
+300A0294	SourceApplicatorName	Source Applicator Name	LO	1	0
+300A0296	SourceApplicatorLength	Source Applicator Length	DS	1	0
+300A0298	SourceApplicatorManufacturer	Source Applicator Manufacturer	LO	1	0
+300A029C	SourceApplicatorWallNominalThickness	Source Applicator Wall Nominal Thickness	DS	1	0
+300A029E	SourceApplicatorWallNominalTransmission	Source Applicator Wall Nominal Transmission	DS	1	0
+300A02A0	SourceApplicatorStepSize	Source Applicator Step Size	DS	1	0
+300A02A1	ApplicatorShapeReferencedROINumber	Applicator Shape Referenced ROI Number	IS	1	0
+300A02A2	TransferTubeNumber	Transfer Tube Number	IS	1	0
+300A02A4	TransferTubeLength	Transfer Tube Length	DS	1	0
+300A02B0	ChannelShieldSequence	Channel Shield Sequence	SQ	1	0
+300A02B2	ChannelShieldNumber	Channel Shield Number	IS	1	0
+300A02B3	ChannelShieldID	Channel Shield ID	SH	1	0
+300A02B4	ChannelShieldName	Channel Shield Name	LO	1	0
+300A02B8	ChannelShieldNominalThickness	Channel Shield Nominal Thickness	DS	1	0
+300A02BA	ChannelShieldNominalTransmission	Channel Shield Nominal Transmission	DS	1	0
+300A02C8	FinalCumulativeTimeWeight	Final Cumulative Time Weight	DS	1	0
+300A02D0	BrachyControlPointSequence	Brachy Control Point Sequence	SQ	1	0
+300A02D2	ControlPointRelativePosition	Control Point Relative Position	DS	1	0
+300A02D4	ControlPoint3DPosition	Control Point 3D Position	DS	3	0
+300A02D6	CumulativeTimeWeight	Cumulative Time Weight	DS	1	0
+300A02E0	CompensatorDivergence	Compensator Divergence	CS	1	0
+300A02E1	CompensatorMountingPosition	Compensator Mounting Position	CS	1	0
+300A02E2	SourceToCompensatorDistance	Source To Compensator Distance	DS	1-n	0
+300A02E3	TotalCompensatorTrayWaterEquivalentThickness	Total Compensator Tray Water Equivalent Thickness	FL	1	0
+300A02E4	IsocenterToCompensatorTrayDistance	Isocenter To Compensator Tray Distance	FL	1	0
+300A02E5	CompensatorColumnOffset	Compensator Column Offset	FL	1	0
+300A02E6	IsocenterToCompensatorDistances	Isocenter To Compensator Distances	FL	1-n	0
+300A02E7	CompensatorRelativeStoppingPowerRatio	Compensator Relative Stopping Power Ratio	FL	1	0
+300A02E8	CompensatorMillingToolDiameter	Compensator Milling Tool Diameter	FL	1	0
+300A02EA	IonRangeCompensatorSequence	Ion Range Compensator Sequence	SQ	1	0
+300A02EB	CompensatorDescription	Compensator Description	LT	1	0
+300A0302	RadiationMassNumber	Radiation Mass Number	IS	1	0
+300A0304	RadiationAtomicNumber	Radiation Atomic Number	IS	1	0
+300A0306	RadiationChargeState	Radiation Charge State	SS	1	0
+300A0308	ScanMode	Scan Mode	CS	1	0
+300A0309	ModulatedScanModeType	Modulated Scan Mode Type	CS	1	0
+300A030A	VirtualSourceAxisDistances	Virtual Source Axis Distances	FL	2	0
+300A030C	SnoutSequence	Snout Sequence	SQ	1	0
+300A030D	SnoutPosition	Snout Position	FL	1	0
+300A030F	SnoutID	Snout ID	SH	1	0
+300A0312	NumberOfRangeShifters	Number Of Range Shifters	IS	1	0
+300A0314	RangeShifterSequence	Range Shifter Sequence	SQ	1	0
+300A0316	RangeShifterNumber	Range Shifter Number	IS	1	0
+300A0318	RangeShifterID	Range Shifter ID	SH	1	0
+300A0320	RangeShifterType	Range Shifter Type	CS	1	0
+300A0322	RangeShifterDescription	Range Shifter Description	LO	1	0
+300A0330	NumberOfLateralSpreadingDevices	Number Of Lateral Spreading Devices	IS	1	0
+300A0332	LateralSpreadingDeviceSequence	Lateral Spreading Device Sequence	SQ	1	0
+300A0334	LateralSpreadingDeviceNumber	Lateral Spreading Device Number	IS	1	0
+300A0336	LateralSpreadingDeviceID	Lateral Spreading Device ID	SH	1	0
+300A0338	LateralSpreadingDeviceType	Lateral Spreading Device Type	CS	1	0
+300A033A	LateralSpreadingDeviceDescription	Lateral Spreading Device Description	LO	1	0
+300A033C	LateralSpreadingDeviceWaterEquivalentThickness	Lateral Spreading Device Water Equivalent Thickness	FL	1	0
+300A0340	NumberOfRangeModulators	Number Of Range Modulators	IS	1	0
+300A0342	RangeModulatorSequence	Range Modulator Sequence	SQ	1	0
+300A0344	RangeModulatorNumber	Range Modulator Number	IS	1	0
+300A0346	RangeModulatorID	Range Modulator ID	SH	1	0
+300A0348	RangeModulatorType	Range Modulator Type	CS	1	0
+300A034A	RangeModulatorDescription	Range Modulator Description	LO	1	0
+300A034C	BeamCurrentModulationID	Beam Current Modulation ID	SH	1	0
+300A0350	PatientSupportType	Patient Support Type	CS	1	0
+300A0352	PatientSupportID	Patient Support ID	SH	1	0
+300A0354	PatientSupportAccessoryCode	Patient Support Accessory Code	LO	1	0
+300A0355	TrayAccessoryCode	Tray Accessory Code	LO	1	0
+300A0356	FixationLightAzimuthalAngle	Fixation Light Azimuthal Angle	FL	1	0
+300A0358	FixationLightPolarAngle	Fixation Light Polar Angle	FL	1	0
+300A035A	MetersetRate	Meterset Rate	FL	1	0
+300A0360	RangeShifterSettingsSequence	Range Shifter Settings Sequence	SQ	1	0
+300A0362	RangeShifterSetting	Range Shifter Setting	LO	1	0
+300A0364	IsocenterToRangeShifterDistance	Isocenter To Range Shifter Distance	FL	1	0
+300A0366	RangeShifterWaterEquivalentThickness	Range Shifter Water Equivalent Thickness	FL	1	0
+300A0370	LateralSpreadingDeviceSettingsSequence	Lateral Spreading Device Settings Sequence	SQ	1	0
+300A0372	LateralSpreadingDeviceSetting	Lateral Spreading Device Setting	LO	1	0
+300A0374	IsocenterToLateralSpreadingDeviceDistance	Isocenter To Lateral Spreading Device Distance	FL	1	0
+300A0380	RangeModulatorSettingsSequence	Range Modulator Settings Sequence	SQ	1	0
+300A0382	RangeModulatorGatingStartValue	Range Modulator Gating Start Value	FL	1	0
+300A0384	RangeModulatorGatingStopValue	Range Modulator Gating Stop Value	FL	1	0
+300A0386	RangeModulatorGatingStartWaterEquivalentThickness	Range Modulator Gating Start Water Equivalent Thickness	FL	1	0
+300A0388	RangeModulatorGatingStopWaterEquivalentThickness	Range Modulator Gating Stop Water Equivalent Thickness	FL	1	0
+300A038A	IsocenterToRangeModulatorDistance	Isocenter To Range Modulator Distance	FL	1	0
+300A038F	ScanSpotTimeOffset	Scan Spot Time Offset	FL	1-n	0
+300A0390	ScanSpotTuneID	Scan Spot Tune ID	SH	1	0
+300A0391	ScanSpotPrescribedIndices	Scan Spot Prescribed Indices	IS	1-n	0
+300A0392	NumberOfScanSpotPositions	Number Of Scan Spot Positions	IS	1	0
+300A0393	ScanSpotReordered	Scan Spot Reordered	CS	1	0
+300A0394	ScanSpotPositionMap	Scan Spot Position Map	FL	1-n	0
+300A0395	ScanSpotReorderingAllowed	Scan Spot Reordering Allowed	CS	1	0
+300A0396	ScanSpotMetersetWeights	Scan Spot Meterset Weights	FL	1-n	0
+300A0398	ScanningSpotSize	Scanning Spot Size	FL	2	0
+300A0399	ScanSpotSizesDelivered	Scan Spot Sizes Delivered	FL	2-2n	0
+300A039A	NumberOfPaintings	Number Of Paintings	IS	1	0
+300A03A0	IonToleranceTableSequence	Ion Tolerance Table Sequence	SQ	1	0
+300A03A2	IonBeamSequence	Ion Beam Sequence	SQ	1	0
+300A03A4	IonBeamLimitingDeviceSequence	Ion Beam Limiting Device Sequence	SQ	1	0
+300A03A6	IonBlockSequence	Ion Block Sequence	SQ	1	0
+300A03A8	IonControlPointSequence	Ion Control Point Sequence	SQ	1	0
+300A03AA	IonWedgeSequence	Ion Wedge Sequence	SQ	1	0
+300A03AC	IonWedgePositionSequence	Ion Wedge Position Sequence	SQ	1	0
+300A0401	ReferencedSetupImageSequence	Referenced Setup Image Sequence	SQ	1	0
+300A0402	SetupImageComment	Setup Image Comment	ST	1	0
+300A0410	MotionSynchronizationSequence	Motion Synchronization Sequence	SQ	1	0
+300A0412	ControlPointOrientation	Control Point Orientation	FL	3	0
+300A0420	GeneralAccessorySequence	General Accessory Sequence	SQ	1	0
+300A0421	GeneralAccessoryID	General Accessory ID	SH	1	0
+300A0422	GeneralAccessoryDescription	General Accessory Description	ST	1	0
+300A0423	GeneralAccessoryType	General Accessory Type	CS	1	0
+300A0424	GeneralAccessoryNumber	General Accessory Number	IS	1	0
+300A0425	SourceToGeneralAccessoryDistance	Source To General Accessory Distance	FL	1	0
+300A0426	IsocenterToGeneralAccessoryDistance	Isocenter To General Accessory Distance	DS	1	0
+300A0431	ApplicatorGeometrySequence	Applicator Geometry Sequence	SQ	1	0
+300A0432	ApplicatorApertureShape	Applicator Aperture Shape	CS	1	0
+300A0433	ApplicatorOpening	Applicator Opening	FL	1	0
+300A0434	ApplicatorOpeningX	Applicator Opening X	FL	1	0
+300A0435	ApplicatorOpeningY	Applicator Opening Y	FL	1	0
+300A0436	SourceToApplicatorMountingPositionDistance	Source To Applicator Mounting Position Distance	FL	1	0
+300A0440	NumberOfBlockSlabItems	Number Of Block Slab Items	IS	1	0
+300A0441	BlockSlabSequence	Block Slab Sequence	SQ	1	0
+300A0442	BlockSlabThickness	Block Slab Thickness	DS	1	0
+300A0443	BlockSlabNumber	Block Slab Number	US	1	0
+300A0450	DeviceMotionControlSequence	Device Motion Control Sequence	SQ	1	0
+300A0451	DeviceMotionExecutionMode	Device Motion Execution Mode	CS	1	0
+300A0452	DeviceMotionObservationMode	Device Motion Observation Mode	CS	1	0
+300A0453	DeviceMotionParameterCodeSequence	Device Motion Parameter Code Sequence	SQ	1	0
+300A0501	DistalDepthFraction	Distal Depth Fraction	FL	1	0
+300A0502	DistalDepth	Distal Depth	FL	1	0
+300A0503	NominalRangeModulationFractions	Nominal Range Modulation Fractions	FL	2	0
+300A0504	NominalRangeModulatedRegionDepths	Nominal Range Modulated Region Depths	FL	2	0
+300A0505	DepthDoseParametersSequence	Depth Dose Parameters Sequence	SQ	1	0
+300A0506	DeliveredDepthDoseParametersSequence	Delivered Depth Dose Parameters Sequence	SQ	1	0
+300A0507	DeliveredDistalDepthFraction	Delivered Distal Depth Fraction	FL	1	0
+300A0508	DeliveredDistalDepth	Delivered Distal Depth	FL	1	0
+300A0509	DeliveredNominalRangeModulationFractions	Delivered Nominal Range Modulation Fractions	FL	2	0
+300A0510	DeliveredNominalRangeModulatedRegionDepths	Delivered Nominal Range Modulated Region Depths	FL	2	0
+300A0511	DeliveredReferenceDoseDefinition	Delivered Reference Dose Definition	CS	1	0
+300A0512	ReferenceDoseDefinition	Reference Dose Definition	CS	1	0
+300A0600	RTControlPointIndex	RT Control Point Index	US	1	0
+300A0601	RadiationGenerationModeIndex	Radiation Generation Mode Index	US	1	0
+300A0602	ReferencedDefinedDeviceIndex	Referenced Defined Device Index	US	1	0
+300A0603	RadiationDoseIdentificationIndex	Radiation Dose Identification Index	US	1	0
+300A0604	NumberOfRTControlPoints	Number Of RT Control Points	US	1	0
+300A0605	ReferencedRadiationGenerationModeIndex	Referenced Radiation Generation Mode Index	US	1	0
+300A0606	TreatmentPositionIndex	Treatment Position Index	US	1	0
+300A0607	ReferencedDeviceIndex	Referenced Device Index	US	1	0
+300A0608	TreatmentPositionGroupLabel	Treatment Position Group Label	LO	1	0
+300A0609	TreatmentPositionGroupUID	Treatment Position Group UID	UI	1	0
+300A060A	TreatmentPositionGroupSequence	Treatment Position Group Sequence	SQ	1	0
+300A060B	ReferencedTreatmentPositionIndex	Referenced Treatment Position Index	US	1	0
+300A060C	ReferencedRadiationDoseIdentificationIndex	Referenced Radiation Dose Identification Index	US	1	0
+300A060D	RTAccessoryHolderWaterEquivalentThickness	RT Accessory Holder Water Equivalent Thickness	FD	1	0
+300A060E	ReferencedRTAccessoryHolderDeviceIndex	Referenced RT Accessory Holder Device Index	US	1	0
+300A060F	RTAccessoryHolderSlotExistenceFlag	RT Accessory Holder Slot Existence Flag	CS	1	0
+300A0610	RTAccessoryHolderSlotSequence	RT Accessory Holder Slot Sequence	SQ	1	0
+300A0611	RTAccessoryHolderSlotID	RT Accessory Holder Slot ID	LO	1	0
+300A0612	RTAccessoryHolderSlotDistance	RT Accessory Holder Slot Distance	FD	1	0
+300A0613	RTAccessorySlotDistance	RT Accessory Slot Distance	FD	1	0
+300A0614	RTAccessoryHolderDefinitionSequence	RT Accessory Holder Definition Sequence	SQ	1	0
+300A0615	RTAccessoryDeviceSlotID	RT Accessory Device Slot ID	LO	1	0
+300A0616	RTRadiationSequence	RT Radiation Sequence	SQ	1	0
+300A0617	RadiationDoseSequence	Radiation Dose Sequence	SQ	1	0
+300A0618	RadiationDoseIdentificationSequence	Radiation Dose Identification Sequence	SQ	1	0
+300A0619	RadiationDoseIdentificationLabel	Radiation Dose Identification Label	LO	1	0
+300A061A	ReferenceDoseType	Reference Dose Type	CS	1	0
+300A061B	PrimaryDoseValueIndicator	Primary Dose Value Indicator	CS	1	0
+300A061C	DoseValuesSequence	Dose Values Sequence	SQ	1	0
+300A061D	DoseValuePurpose	Dose Value Purpose	CS	1-n	0
+300A061E	ReferenceDosePointCoordinates	Reference Dose Point Coordinates	FD	3	0
+300A061F	RadiationDoseValuesParametersSequence	Radiation Dose Values Parameters Sequence	SQ	1	0
+300A0620	MetersetToDoseMappingSequence	Meterset To Dose Mapping Sequence	SQ	1	0
+300A0621	ExpectedInVivoMeasurementValuesSequence	Expected In Vivo Measurement Values Sequence	SQ	1	0
+300A0622	ExpectedInVivoMeasurementValueIndex	Expected In Vivo Measurement Value Index	US	1	0
+300A0623	RadiationDoseInVivoMeasurementLabel	Radiation Dose In Vivo Measurement Label	LO	1	0
+300A0624	RadiationDoseCentralAxisDisplacement	Radiation Dose Central Axis Displacement	FD	2	0
+300A0625	RadiationDoseValue	Radiation Dose Value	FD	1	0
+300A0626	RadiationDoseSourceToSkinDistance	Radiation Dose Source To Skin Distance	FD	1	0
+300A0627	RadiationDoseMeasurementPointCoordinates	Radiation Dose Measurement Point Coordinates	FD	3	0
+300A0628	RadiationDoseSourceToExternalContourDistance	Radiation Dose Source To External Contour Distance	FD	1	0
+300A0629	RTToleranceSetSequence	RT Tolerance Set Sequence	SQ	1	0
+300A062A	RTToleranceSetLabel	RT Tolerance Set Label	LO	1	0
+300A062B	AttributeToleranceValuesSequence	Attribute Tolerance Values Sequence	SQ	1	0
+300A062C	ToleranceValue	Tolerance Value	FD	1	0
+300A062D	PatientSupportPositionToleranceSequence	Patient Support Position Tolerance Sequence	SQ	1	0
+300A062E	TreatmentTimeLimit	Treatment Time Limit	FD	1	0
+300A062F	CArmPhotonElectronControlPointSequence	C Arm Photon Electron Control Point Sequence	SQ	1	0
+300A0630	ReferencedRTRadiationSequence	Referenced RT Radiation Sequence	SQ	1	0
+300A0631	ReferencedRTInstanceSequence	Referenced RT Instance Sequence	SQ	1	0
+300A0632	ReferencedRTPatientSetupSequence	Referenced RT Patient Setup Sequence	SQ	1	1
+300A0634	SourceToPatientSurfaceDistance	Source To Patient Surface Distance	FD	1	0
+300A0635	TreatmentMachineSpecialModeCodeSequence	Treatment Machine Special Mode Code Sequence	SQ	1	0
+300A0636	IntendedNumberOfFractions	Intended Number Of Fractions	US	1	0
+300A0637	RTRadiationSetIntent	RT Radiation Set Intent	CS	1	0
+300A0638	RTRadiationPhysicalAndGeometricContentDetailFlag	RT Radiation Physical And Geometric Content Detail Flag	CS	1	0
+300A0639	RTRecordFlag	RT Record Flag	CS	1	0
+300A063A	TreatmentDeviceIdentificationSequence	Treatment Device Identification Sequence	SQ	1	0
+300A063B	ReferencedRTPhysicianIntentSequence	Referenced RT Physician Intent Sequence	SQ	1	0
+300A063C	CumulativeMeterset	Cumulative Meterset	FD	1	0
+300A063D	DeliveryRate	Delivery Rate	FD	1	0
+300A063E	DeliveryRateUnitSequence	Delivery Rate Unit Sequence	SQ	1	0
+300A063F	TreatmentPositionSequence	Treatment Position Sequence	SQ	1	0
+300A0640	RadiationSourceAxisDistance	Radiation Source Axis Distance	FD	1	0
+300A0641	NumberOfRTBeamLimitingDevices	Number Of RT Beam Limiting Devices	US	1	0
+300A0642	RTBeamLimitingDeviceProximalDistance	RT Beam Limiting Device Proximal Distance	FD	1	0
+300A0643	RTBeamLimitingDeviceDistalDistance	RT Beam Limiting Device Distal Distance	FD	1	0
+300A0644	ParallelRTBeamDelimiterDeviceOrientationLabelCodeSequence	Parallel RT Beam Delimiter Device Orientation Label Code Sequence	SQ	1	0
+300A0645	BeamModifierOrientationAngle	Beam Modifier Orientation Angle	FD	1	0
+300A0646	FixedRTBeamDelimiterDeviceSequence	Fixed RT Beam Delimiter Device Sequence	SQ	1	0
+300A0647	ParallelRTBeamDelimiterDeviceSequence	Parallel RT Beam Delimiter Device Sequence	SQ	1	0
+300A0648	NumberOfParallelRTBeamDelimiters	Number Of Parallel RT Beam Delimiters	US	1	0
+300A0649	ParallelRTBeamDelimiterBoundaries	Parallel RT Beam Delimiter Boundaries	FD	2-n	0
+300A064A	ParallelRTBeamDelimiterPositions	Parallel RT Beam Delimiter Positions	FD	2-n	0
+300A064B	RTBeamLimitingDeviceOffset	RT Beam Limiting Device Offset	FD	2	0
+300A064C	RTBeamDelimiterGeometrySequence	RT Beam Delimiter Geometry Sequence	SQ	1	0
+300A064D	RTBeamLimitingDeviceDefinitionSequence	RT Beam Limiting Device Definition Sequence	SQ	1	0
+300A064E	ParallelRTBeamDelimiterOpeningMode	Parallel RT Beam Delimiter Opening Mode	CS	1	0
+300A064F	ParallelRTBeamDelimiterLeafMountingSide	Parallel RT Beam Delimiter Leaf Mounting Side	CS	1-n	0
+300A0650	PatientSetupUID	Patient Setup UID	UI	1	1
+300A0651	WedgeDefinitionSequence	Wedge Definition Sequence	SQ	1	0
+300A0652	RadiationBeamWedgeAngle	Radiation Beam Wedge Angle	FD	1	0
+300A0653	RadiationBeamWedgeThinEdgeDistance	Radiation Beam Wedge Thin Edge Distance	FD	1	0
+300A0654	RadiationBeamEffectiveWedgeAngle	Radiation Beam Effective Wedge Angle	FD	1	0
+300A0655	NumberOfWedgePositions	Number Of Wedge Positions	US	1	0
+300A0656	RTBeamLimitingDeviceOpeningSequence	RT Beam Limiting Device Opening Sequence	SQ	1	0
+300A0657	NumberOfRTBeamLimitingDeviceOpenings	Number Of RT Beam Limiting Device Openings	US	1	0
+300A0658	RadiationDosimeterUnitSequence	Radiation Dosimeter Unit Sequence	SQ	1	0
+300A0659	RTDeviceDistanceReferenceLocationCodeSequence	RT Device Distance Reference Location Code Sequence	SQ	1	0
+300A065A	RadiationDeviceConfigurationAndCommissioningKeySequence	Radiation Device Configuration And Commissioning Key Sequence	SQ	1	0
+300A065B	PatientSupportPositionParameterSequence	Patient Support Position Parameter Sequence	SQ	1	0
+300A065C	PatientSupportPositionSpecificationMethod	Patient Support Position Specification Method	CS	1	0
+300A065D	PatientSupportPositionDeviceParameterSequence	Patient Support Position Device Parameter Sequence	SQ	1	0
+300A065E	DeviceOrderIndex	Device Order Index	US	1	0
+300A065F	PatientSupportPositionParameterOrderIndex	Patient Support Position Parameter Order Index	US	1	0
+300A0660	PatientSupportPositionDeviceToleranceSequence	Patient Support Position Device Tolerance Sequence	SQ	1	0
+300A0661	PatientSupportPositionToleranceOrderIndex	Patient Support Position Tolerance Order Index	US	1	0
+300A0662	CompensatorDefinitionSequence	Compensator Definition Sequence	SQ	1	0
+300A0663	CompensatorMapOrientation	Compensator Map Orientation	CS	1	0
+300A0664	CompensatorProximalThicknessMap	Compensator Proximal Thickness Map	OF	1	0
+300A0665	CompensatorDistalThicknessMap	Compensator Distal Thickness Map	OF	1	0
+300A0666	CompensatorBasePlaneOffset	Compensator Base Plane Offset	FD	1	0
+300A0667	CompensatorShapeFabricationCodeSequence	Compensator Shape Fabrication Code Sequence	SQ	1	0
+300A0668	CompensatorShapeSequence	Compensator Shape Sequence	SQ	1	0
+300A0669	RadiationBeamCompensatorMillingToolDiameter	Radiation Beam Compensator Milling Tool Diameter	FD	1	0
+300A066A	BlockDefinitionSequence	Block Definition Sequence	SQ	1	0
+300A066B	BlockEdgeData	Block Edge Data	OF	1	0
+300A066C	BlockOrientation	Block Orientation	CS	1	0
+300A066D	RadiationBeamBlockThickness	Radiation Beam Block Thickness	FD	1	0
+300A066E	RadiationBeamBlockSlabThickness	Radiation Beam Block Slab Thickness	FD	1	0
+300A066F	BlockEdgeDataSequence	Block Edge Data Sequence	SQ	1	0
+300A0670	NumberOfRTAccessoryHolders	Number Of RT Accessory Holders	US	1	0
+300A0671	GeneralAccessoryDefinitionSequence	General Accessory Definition Sequence	SQ	1	0
+300A0672	NumberOfGeneralAccessories	Number Of General Accessories	US	1	0
+300A0673	BolusDefinitionSequence	Bolus Definition Sequence	SQ	1	0
+300A0674	NumberOfBoluses	Number Of Boluses	US	1	0
+300A0675	EquipmentFrameOfReferenceUID	Equipment Frame Of Reference UID	UI	1	0
+300A0676	EquipmentFrameOfReferenceDescription	Equipment Frame Of Reference Description	ST	1	0
+300A0677	EquipmentReferencePointCoordinatesSequence	Equipment Reference Point Coordinates Sequence	SQ	1	0
+300A0678	EquipmentReferencePointCodeSequence	Equipment Reference Point Code Sequence	SQ	1	0
+300A0679	RTBeamLimitingDeviceAngle	RT Beam Limiting Device Angle	FD	1	0
+300A067A	SourceRollAngle	Source Roll Angle	FD	1	0
+300A067B	RadiationGenerationModeSequence	Radiation Generation Mode Sequence	SQ	1	0
+300A067C	RadiationGenerationModeLabel	Radiation Generation Mode Label	SH	1	0
+300A067D	RadiationGenerationModeDescription	Radiation Generation Mode Description	ST	1	0
+300A067E	RadiationGenerationModeMachineCodeSequence	Radiation Generation Mode Machine Code Sequence	SQ	1	0
+300A067F	RadiationTypeCodeSequence	Radiation Type Code Sequence	SQ	1	0
+300A0680	NominalEnergy	Nominal Energy	DS	1	0
+300A0681	MinimumNominalEnergy	Minimum Nominal Energy	DS	1	0
+300A0682	MaximumNominalEnergy	Maximum Nominal Energy	DS	1	0
+300A0683	RadiationFluenceModifierCodeSequence	Radiation Fluence Modifier Code Sequence	SQ	1	0
+300A0684	EnergyUnitCodeSequence	Energy Unit Code Sequence	SQ	1	0
+300A0685	NumberOfRadiationGenerationModes	Number Of Radiation Generation Modes	US	1	0
+300A0686	PatientSupportDevicesSequence	Patient Support Devices Sequence	SQ	1	0
+300A0687	NumberOfPatientSupportDevices	Number Of Patient Support Devices	US	1	0
+300A0688	RTBeamModifierDefinitionDistance	RT Beam Modifier Definition Distance	FD	1	0
+300A0689	BeamAreaLimitSequence	Beam Area Limit Sequence	SQ	1	0
+300A068A	ReferencedRTPrescriptionSequence	Referenced RT Prescription Sequence	SQ	1	0
+300A0700	TreatmentSessionUID	Treatment Session UID	UI	1	0
+300A0701	RTRadiationUsage	RT Radiation Usage	CS	1	0
+300A0702	ReferencedRTRadiationSetSequence	Referenced RT Radiation Set Sequence	SQ	1	0
+300A0703	ReferencedRTRadiationRecordSequence	Referenced RT Radiation Record Sequence	SQ	1	0
+300A0704	RTRadiationSetDeliveryNumber	RT Radiation Set Delivery Number	US	1	0
+300A0705	ClinicalFractionNumber	Clinical Fraction Number	US	1	0
+300A0706	RTTreatmentFractionCompletionStatus	RT Treatment Fraction Completion Status	CS	1	0
+300A0707	RTRadiationSetUsage	RT Radiation Set Usage	CS	1	0
+300A0708	TreatmentDeliveryContinuationFlag	Treatment Delivery Continuation Flag	CS	1	0
+300A0709	TreatmentRecordContentOrigin	Treatment Record Content Origin	CS	1	0
+300A0714	RTTreatmentTerminationStatus	RT Treatment Termination Status	CS	1	0
+300A0715	RTTreatmentTerminationReasonCodeSequence	RT Treatment Termination Reason Code Sequence	SQ	1	0
+300A0716	MachineSpecificTreatmentTerminationCodeSequence	Machine Specific Treatment Termination Code Sequence	SQ	1	0
+300A0722	RTRadiationSalvageRecordControlPointSequence	RT Radiation Salvage Record Control Point Sequence	SQ	1	0
+300A0723	StartingMetersetValueKnownFlag	Starting Meterset Value Known Flag	CS	1	0
+300A0730	TreatmentTerminationDescription	Treatment Termination Description	ST	1	0
+300A0731	TreatmentToleranceViolationSequence	Treatment Tolerance Violation Sequence	SQ	1	0
+300A0732	TreatmentToleranceViolationCategory	Treatment Tolerance Violation Category	CS	1	0
+300A0733	TreatmentToleranceViolationAttributeSequence	Treatment Tolerance Violation Attribute Sequence	SQ	1	0
+300A0734	TreatmentToleranceViolationDescription	Treatment Tolerance Violation Description	ST	1	0
+300A0735	TreatmentToleranceViolationIdentification	Treatment Tolerance Violation Identification	ST	1	0
+300A0736	TreatmentToleranceViolationDateTime	Treatment Tolerance Violation Date Time	DT	1	0
+300A073A	RecordedRTControlPointDateTime	Recorded RT Control Point Date Time	DT	1	0
+300A073B	ReferencedRadiationRTControlPointIndex	Referenced Radiation RT Control Point Index	US	1	0
+300A073E	AlternateValueSequence	Alternate Value Sequence	SQ	1	0
+300A073F	ConfirmationSequence	Confirmation Sequence	SQ	1	0
+300A0740	InterlockSequence	Interlock Sequence	SQ	1	0
+300A0741	InterlockDateTime	Interlock Date Time	DT	1	0
+300A0742	InterlockDescription	Interlock Description	ST	1	0
+300A0743	InterlockOriginatingDeviceSequence	Interlock Originating Device Sequence	SQ	1	0
+300A0744	InterlockCodeSequence	Interlock Code Sequence	SQ	1	0
+300A0745	InterlockResolutionCodeSequence	Interlock Resolution Code Sequence	SQ	1	0
+300A0746	InterlockResolutionUserSequence	Interlock Resolution User Sequence	SQ	1	0
+300A0760	OverrideDateTime	Override Date Time	DT	1	0
+300A0761	TreatmentToleranceViolationTypeCodeSequence	Treatment Tolerance Violation Type Code Sequence	SQ	1	0
+300A0762	TreatmentToleranceViolationCauseCodeSequence	Treatment Tolerance Violation Cause Code Sequence	SQ	1	0
+300A0772	MeasuredMetersetToDoseMappingSequence	Measured Meterset To Dose Mapping Sequence	SQ	1	0
+300A0773	ReferencedExpectedInVivoMeasurementValueIndex	Referenced Expected In Vivo Measurement Value Index	US	1	0
+300A0774	DoseMeasurementDeviceCodeSequence	Dose Measurement Device Code Sequence	SQ	1	0
+300A0780	AdditionalParameterRecordingInstanceSequence	Additional Parameter Recording Instance Sequence	SQ	1	0
+300A0783	InterlockOriginDescription	Interlock Origin Description	ST	1	0
+300A0784	RTPatientPositionScopeSequence	RT Patient Position Scope Sequence	SQ	1	0
+300A0785	ReferencedTreatmentPositionGroupUID	Referenced Treatment Position Group UID	UI	1	0
+300A0786	RadiationOrderIndex	Radiation Order Index	US	1	0
+300A0787	OmittedRadiationSequence	Omitted Radiation Sequence	SQ	1	0
+300A0788	ReasonForOmissionCodeSequence	Reason For Omission Code Sequence	SQ	1	0
+300A0789	RTDeliveryStartPatientPositionSequence	RT Delivery Start Patient Position Sequence	SQ	1	0
+300A078A	RTTreatmentPreparationPatientPositionSequence	RT Treatment Preparation Patient Position Sequence	SQ	1	0
+300A078B	ReferencedRTTreatmentPreparationSequence	Referenced RT Treatment Preparation Sequence	SQ	1	0
+300A078C	ReferencedPatientSetupPhotoSequence	Referenced Patient Setup Photo Sequence	SQ	1	0
+300A078D	PatientTreatmentPreparationMethodCodeSequence	Patient Treatment Preparation Method Code Sequence	SQ	1	0
+300A078E	PatientTreatmentPreparationProcedureParameterDescription	Patient Treatment Preparation Procedure Parameter Description	LT	1	0
+300A078F	PatientTreatmentPreparationDeviceSequence	Patient Treatment Preparation Device Sequence	SQ	1	0
+300A0790	PatientTreatmentPreparationProcedureSequence	Patient Treatment Preparation Procedure Sequence	SQ	1	0
+300A0791	PatientTreatmentPreparationProcedureCodeSequence	Patient Treatment Preparation Procedure Code Sequence	SQ	1	0
+300A0792	PatientTreatmentPreparationMethodDescription	Patient Treatment Preparation Method Description	LT	1	0
+300A0793	PatientTreatmentPreparationProcedureParameterSequence	Patient Treatment Preparation Procedure Parameter Sequence	SQ	1	0
+300A0794	PatientSetupPhotoDescription	Patient Setup Photo Description	LT	1	0
+300A0795	PatientTreatmentPreparationProcedureIndex	Patient Treatment Preparation Procedure Index	US	1	0
+300A0796	ReferencedPatientSetupProcedureIndex	Referenced Patient Setup Procedure Index	US	1	0
+300A0797	RTRadiationTaskSequence	RT Radiation Task Sequence	SQ	1	0
+300A0798	RTPatientPositionDisplacementSequence	RT Patient Position Displacement Sequence	SQ	1	0
+300A0799	RTPatientPositionSequence	RT Patient Position Sequence	SQ	1	0
+300A079A	DisplacementReferenceLabel	Displacement Reference Label	LO	1	0
+300A079B	DisplacementMatrix	Displacement Matrix	FD	16	0
+300A079C	PatientSupportDisplacementSequence	Patient Support Displacement Sequence	SQ	1	0
+300A079D	DisplacementReferenceLocationCodeSequence	Displacement Reference Location Code Sequence	SQ	1	0
+300A079E	RTRadiationSetDeliveryUsage	RT Radiation Set Delivery Usage	CS	1	0
+300C0002	ReferencedRTPlanSequence	Referenced RT Plan Sequence	SQ	1	0
+300C0004	ReferencedBeamSequence	Referenced Beam Sequence	SQ	1	0
+300C0006	ReferencedBeamNumber	Referenced Beam Number	IS	1	0
+300C0007	ReferencedReferenceImageNumber	Referenced Reference Image Number	IS	1	0
+300C0008	StartCumulativeMetersetWeight	Start Cumulative Meterset Weight	DS	1	0
+300C0009	EndCumulativeMetersetWeight	End Cumulative Meterset Weight	DS	1	0
+300C000A	ReferencedBrachyApplicationSetupSequence	Referenced Brachy Application Setup Sequence	SQ	1	0
+300C000C	ReferencedBrachyApplicationSetupNumber	Referenced Brachy Application Setup Number	IS	1	0
+300C000E	ReferencedSourceNumber	Referenced Source Number	IS	1	0
+300C0020	ReferencedFractionGroupSequence	Referenced Fraction Group Sequence	SQ	1	0
+300C0022	ReferencedFractionGroupNumber	Referenced Fraction Group Number	IS	1	0
+300C0040	ReferencedVerificationImageSequence	Referenced Verification Image Sequence	SQ	1	0
+300C0042	ReferencedReferenceImageSequence	Referenced Reference Image Sequence	SQ	1	0
+300C0050	ReferencedDoseReferenceSequence	Referenced Dose Reference Sequence	SQ	1	0
+300C0051	ReferencedDoseReferenceNumber	Referenced Dose Reference Number	IS	1	0
+300C0055	BrachyReferencedDoseReferenceSequence	Brachy Referenced Dose Reference Sequence	SQ	1	0
+300C0060	ReferencedStructureSetSequence	Referenced Structure Set Sequence	SQ	1	0
+300C006A	ReferencedPatientSetupNumber	Referenced Patient Setup Number	IS	1	0
+300C0080	ReferencedDoseSequence	Referenced Dose Sequence	SQ	1	0
+300C00A0	ReferencedToleranceTableNumber	Referenced Tolerance Table Number	IS	1	0
+300C00B0	ReferencedBolusSequence	Referenced Bolus Sequence	SQ	1	0
+300C00C0	ReferencedWedgeNumber	Referenced Wedge Number	IS	1	0
+300C00D0	ReferencedCompensatorNumber	Referenced Compensator Number	IS	1	0
+300C00E0	ReferencedBlockNumber	Referenced Block Number	IS	1	0
+300C00F0	ReferencedControlPointIndex	Referenced Control Point Index	IS	1	0
+300C00F2	ReferencedControlPointSequence	Referenced Control Point Sequence	SQ	1	0
+300C00F4	ReferencedStartControlPointIndex	Referenced Start Control Point Index	IS	1	0
+300C00F6	ReferencedStopControlPointIndex	Referenced Stop Control Point Index	IS	1	0
+300C0100	ReferencedRangeShifterNumber	Referenced Range Shifter Number	IS	1	0
+300C0102	ReferencedLateralSpreadingDeviceNumber	Referenced Lateral Spreading Device Number	IS	1	0
+300C0104	ReferencedRangeModulatorNumber	Referenced Range Modulator Number	IS	1	0
+300C0111	OmittedBeamTaskSequence	Omitted Beam Task Sequence	SQ	1	0
+300C0112	ReasonForOmission	Reason For Omission	CS	1	0
+300C0113	ReasonForOmissionDescription	Reason For Omission Description	LO	1	0
+300C0114	PrescriptionOverviewSequence	Prescription Overview Sequence	SQ	1	0
+300C0115	TotalPrescriptionDose	Total Prescription Dose	FL	1	0
+300C0116	PlanOverviewSequence	Plan Overview Sequence	SQ	1	0
+300C0117	PlanOverviewIndex	Plan Overview Index	US	1	0
+300C0118	ReferencedPlanOverviewIndex	Referenced Plan Overview Index	US	1	0
+300C0119	NumberOfFractionsIncluded	Number Of Fractions Included	US	1	0
+300C0120	DoseCalibrationConditionsSequence	Dose Calibration Conditions Sequence	SQ	1	0
+300C0121	AbsorbedDoseToMetersetRatio	Absorbed Dose To Meterset Ratio	FD	1	0
+300C0122	DelineatedRadiationFieldSize	Delineated Radiation Field Size	FD	2	0
+300C0123	DoseCalibrationConditionsVerifiedFlag	Dose Calibration Conditions Verified Flag	CS	1	0
+300C0124	CalibrationReferencePointDepth	Calibration Reference Point Depth	FD	1	0
+300C0125	GatingBeamHoldTransitionSequence	Gating Beam Hold Transition Sequence	SQ	1	0
+300C0126	BeamHoldTransition	Beam Hold Transition	CS	1	0
+300C0127	BeamHoldTransitionDateTime	Beam Hold Transition Date Time	DT	1	0
+300C0128	BeamHoldOriginatingDeviceSequence	Beam Hold Originating Device Sequence	SQ	1	0
+300E0002	ApprovalStatus	Approval Status	CS	1	0
+300E0004	ReviewDate	Review Date	DA	1	0
+300E0005	ReviewTime	Review Time	TM	1	0
+300E0008	ReviewerName	Reviewer Name	PN	1	0
+30100001	RadiobiologicalDoseEffectSequence	Radiobiological Dose Effect Sequence	SQ	1	0
+30100002	RadiobiologicalDoseEffectFlag	Radiobiological Dose Effect Flag	CS	1	0
+30100003	EffectiveDoseCalculationMethodCategoryCodeSequence	Effective Dose Calculation Method Category Code Sequence	SQ	1	0
+30100004	EffectiveDoseCalculationMethodCodeSequence	Effective Dose Calculation Method Code Sequence	SQ	1	0
+30100005	EffectiveDoseCalculationMethodDescription	Effective Dose Calculation Method Description	LO	1	0
+30100006	ConceptualVolumeUID	Conceptual Volume UID	UI	1	0
+30100007	OriginatingSOPInstanceReferenceSequence	Originating SOP Instance Reference Sequence	SQ	1	0
+30100008	ConceptualVolumeConstituentSequence	Conceptual Volume Constituent Sequence	SQ	1	0
+30100009	EquivalentConceptualVolumeInstanceReferenceSequence	Equivalent Conceptual Volume Instance Reference Sequence	SQ	1	0
+3010000A	EquivalentConceptualVolumesSequence	Equivalent Conceptual Volumes Sequence	SQ	1	0
+3010000B	ReferencedConceptualVolumeUID	Referenced Conceptual Volume UID	UI	1	0
+3010000C	ConceptualVolumeCombinationExpression	Conceptual Volume Combination Expression	UT	1	0
+3010000D	ConceptualVolumeConstituentIndex	Conceptual Volume Constituent Index	US	1	0
+3010000E	ConceptualVolumeCombinationFlag	Conceptual Volume Combination Flag	CS	1	0
+3010000F	ConceptualVolumeCombinationDescription	Conceptual Volume Combination Description	ST	1	0
+30100010	ConceptualVolumeSegmentationDefinedFlag	Conceptual Volume Segmentation Defined Flag	CS	1	0
+30100011	ConceptualVolumeSegmentationReferenceSequence	Conceptual Volume Segmentation Reference Sequence	SQ	1	0
+30100012	ConceptualVolumeConstituentSegmentationReferenceSequence	Conceptual Volume Constituent Segmentation Reference Sequence	SQ	1	0
+30100013	ConstituentConceptualVolumeUID	Constituent Conceptual Volume UID	UI	1	0
+30100014	DerivationConceptualVolumeSequence	Derivation Conceptual Volume Sequence	SQ	1	0
+30100015	SourceConceptualVolumeUID	Source Conceptual Volume UID	UI	1	0
+30100016	ConceptualVolumeDerivationAlgorithmSequence	Conceptual Volume Derivation Algorithm Sequence	SQ	1	0
+30100017	ConceptualVolumeDescription	Conceptual Volume Description	ST	1	0
+30100018	SourceConceptualVolumeSequence	Source Conceptual Volume Sequence	SQ	1	0
+30100019	AuthorIdentificationSequence	Author Identification Sequence	SQ	1	0
+3010001A	ManufacturerModelVersion	Manufacturer Model Version	LO	1	0
+3010001B	DeviceAlternateIdentifier	Device Alternate Identifier	UC	1	0
+3010001C	DeviceAlternateIdentifierType	Device Alternate Identifier Type	CS	1	0
+3010001D	DeviceAlternateIdentifierFormat	Device Alternate Identifier Format	LT	1	0
+3010001E	SegmentationCreationTemplateLabel	Segmentation Creation Template Label	LO	1	0
+3010001F	SegmentationTemplateUID	Segmentation Template UID	UI	1	0
+30100020	ReferencedSegmentReferenceIndex	Referenced Segment Reference Index	US	1	0
+30100021	SegmentReferenceSequence	Segment Reference Sequence	SQ	1	0
+30100022	SegmentReferenceIndex	Segment Reference Index	US	1	0
+30100023	DirectSegmentReferenceSequence	Direct Segment Reference Sequence	SQ	1	0
+30100024	CombinationSegmentReferenceSequence	Combination Segment Reference Sequence	SQ	1	0
+30100025	ConceptualVolumeSequence	Conceptual Volume Sequence	SQ	1	0
+30100026	SegmentedRTAccessoryDeviceSequence	Segmented RT Accessory Device Sequence	SQ	1	0
+30100027	SegmentCharacteristicsSequence	Segment Characteristics Sequence	SQ	1	0
+30100028	RelatedSegmentCharacteristicsSequence	Related Segment Characteristics Sequence	SQ	1	0
+30100029	SegmentCharacteristicsPrecedence	Segment Characteristics Precedence	US	1	0
+3010002A	RTSegmentAnnotationSequence	RT Segment Annotation Sequence	SQ	1	0
+3010002B	SegmentAnnotationCategoryCodeSequence	Segment Annotation Category Code Sequence	SQ	1	0
+3010002C	SegmentAnnotationTypeCodeSequence	Segment Annotation Type Code Sequence	SQ	1	0
+3010002D	DeviceLabel	Device Label	LO	1	0
+3010002E	DeviceTypeCodeSequence	Device Type Code Sequence	SQ	1	0
+3010002F	SegmentAnnotationTypeModifierCodeSequence	Segment Annotation Type Modifier Code Sequence	SQ	1	0
+30100030	PatientEquipmentRelationshipCodeSequence	Patient Equipment Relationship Code Sequence	SQ	1	0
+30100031	ReferencedFiducialsUID	Referenced Fiducials UID	UI	1	0
+30100032	PatientTreatmentOrientationSequence	Patient Treatment Orientation Sequence	SQ	1	0
+30100033	UserContentLabel	User Content Label	SH	1	0
+30100034	UserContentLongLabel	User Content Long Label	LO	1	0
+30100035	EntityLabel	Entity Label	SH	1	0
+30100036	EntityName	Entity Name	LO	1	0
+30100037	EntityDescription	Entity Description	ST	1	0
+30100038	EntityLongLabel	Entity Long Label	LO	1	0
+30100039	DeviceIndex	Device Index	US	1	0
+3010003A	RTTreatmentPhaseIndex	RT Treatment Phase Index	US	1	0
+3010003B	RTTreatmentPhaseUID	RT Treatment Phase UID	UI	1	0
+3010003C	RTPrescriptionIndex	RT Prescription Index	US	1	0
+3010003D	RTSegmentAnnotationIndex	RT Segment Annotation Index	US	1	0
+3010003E	BasisRTTreatmentPhaseIndex	Basis RT Treatment Phase Index	US	1	0
+3010003F	RelatedRTTreatmentPhaseIndex	Related RT Treatment Phase Index	US	1	0
+30100040	ReferencedRTTreatmentPhaseIndex	Referenced RT Treatment Phase Index	US	1	0
+30100041	ReferencedRTPrescriptionIndex	Referenced RT Prescription Index	US	1	0
+30100042	ReferencedParentRTPrescriptionIndex	Referenced Parent RT Prescription Index	US	1	0
+30100043	ManufacturerDeviceIdentifier	Manufacturer Device Identifier	ST	1	0
+30100044	InstanceLevelReferencedPerformedProcedureStepSequence	Instance Level Referenced Performed Procedure Step Sequence	SQ	1	0
+30100045	RTTreatmentPhaseIntentPresenceFlag	RT Treatment Phase Intent Presence Flag	CS	1	0
+30100046	RadiotherapyTreatmentType	Radiotherapy Treatment Type	CS	1	0
+30100047	TeletherapyRadiationType	Teletherapy Radiation Type	CS	1-n	0
+30100048	BrachytherapySourceType	Brachytherapy Source Type	CS	1-n	0
+30100049	ReferencedRTTreatmentPhaseSequence	Referenced RT Treatment Phase Sequence	SQ	1	0
+3010004A	ReferencedDirectSegmentInstanceSequence	Referenced Direct Segment Instance Sequence	SQ	1	0
+3010004B	IntendedRTTreatmentPhaseSequence	Intended RT Treatment Phase Sequence	SQ	1	0
+3010004C	IntendedPhaseStartDate	Intended Phase Start Date	DA	1	0
+3010004D	IntendedPhaseEndDate	Intended Phase End Date	DA	1	0
+3010004E	RTTreatmentPhaseIntervalSequence	RT Treatment Phase Interval Sequence	SQ	1	0
+3010004F	TemporalRelationshipIntervalAnchor	Temporal Relationship Interval Anchor	CS	1	0
+30100050	MinimumNumberOfIntervalDays	Minimum Number Of Interval Days	FD	1	0
+30100051	MaximumNumberOfIntervalDays	Maximum Number Of Interval Days	FD	1	0
+30100052	PertinentSOPClassesInStudy	Pertinent SOP Classes In Study	UI	1-n	0
+30100053	PertinentSOPClassesInSeries	Pertinent SOP Classes In Series	UI	1-n	0
+30100054	RTPrescriptionLabel	RT Prescription Label	LO	1	0
+30100055	RTPhysicianIntentPredecessorSequence	RT Physician Intent Predecessor Sequence	SQ	1	0
+30100056	RTTreatmentApproachLabel	RT Treatment Approach Label	LO	1	0
+30100057	RTPhysicianIntentSequence	RT Physician Intent Sequence	SQ	1	0
+30100058	RTPhysicianIntentIndex	RT Physician Intent Index	US	1	0
+30100059	RTTreatmentIntentType	RT Treatment Intent Type	CS	1	0
+3010005A	RTPhysicianIntentNarrative	RT Physician Intent Narrative	UT	1	0
+3010005B	RTProtocolCodeSequence	RT Protocol Code Sequence	SQ	1	0
+3010005C	ReasonForSuperseding	Reason For Superseding	ST	1	0
+3010005D	RTDiagnosisCodeSequence	RT Diagnosis Code Sequence	SQ	1	0
+3010005E	ReferencedRTPhysicianIntentIndex	Referenced RT Physician Intent Index	US	1	0
+3010005F	RTPhysicianIntentInputInstanceSequence	RT Physician Intent Input Instance Sequence	SQ	1	0
+30100060	RTAnatomicPrescriptionSequence	RT Anatomic Prescription Sequence	SQ	1	0
+30100061	PriorTreatmentDoseDescription	Prior Treatment Dose Description	UT	1	0
+30100062	PriorTreatmentReferenceSequence	Prior Treatment Reference Sequence	SQ	1	0
+30100063	DosimetricObjectiveEvaluationScope	Dosimetric Objective Evaluation Scope	CS	1	0
+30100064	TherapeuticRoleCategoryCodeSequence	Therapeutic Role Category Code Sequence	SQ	1	0
+30100065	TherapeuticRoleTypeCodeSequence	Therapeutic Role Type Code Sequence	SQ	1	0
+30100066	ConceptualVolumeOptimizationPrecedence	Conceptual Volume Optimization Precedence	US	1	0
+30100067	ConceptualVolumeCategoryCodeSequence	Conceptual Volume Category Code Sequence	SQ	1	0
+30100068	ConceptualVolumeBlockingConstraint	Conceptual Volume Blocking Constraint	CS	1	0
+30100069	ConceptualVolumeTypeCodeSequence	Conceptual Volume Type Code Sequence	SQ	1	0
+3010006A	ConceptualVolumeTypeModifierCodeSequence	Conceptual Volume Type Modifier Code Sequence	SQ	1	0
+3010006B	RTPrescriptionSequence	RT Prescription Sequence	SQ	1	0
+3010006C	DosimetricObjectiveSequence	Dosimetric Objective Sequence	SQ	1	0
+3010006D	DosimetricObjectiveTypeCodeSequence	Dosimetric Objective Type Code Sequence	SQ	1	0
+3010006E	DosimetricObjectiveUID	Dosimetric Objective UID	UI	1	0
+3010006F	ReferencedDosimetricObjectiveUID	Referenced Dosimetric Objective UID	UI	1	0
+30100070	DosimetricObjectiveParameterSequence	Dosimetric Objective Parameter Sequence	SQ	1	0
+30100071	ReferencedDosimetricObjectivesSequence	Referenced Dosimetric Objectives Sequence	SQ	1	0
+30100073	AbsoluteDosimetricObjectiveFlag	Absolute Dosimetric Objective Flag	CS	1	0
+30100074	DosimetricObjectiveWeight	Dosimetric Objective Weight	FD	1	0
+30100075	DosimetricObjectivePurpose	Dosimetric Objective Purpose	CS	1	0
+30100076	PlanningInputInformationSequence	Planning Input Information Sequence	SQ	1	0
+30100077	TreatmentSite	Treatment Site	LO	1	0
+30100078	TreatmentSiteCodeSequence	Treatment Site Code Sequence	SQ	1	0
+30100079	FractionPatternSequence	Fraction Pattern Sequence	SQ	1	0
+3010007A	TreatmentTechniqueNotes	Treatment Technique Notes	UT	1	0
+3010007B	PrescriptionNotes	Prescription Notes	UT	1	0
+3010007C	NumberOfIntervalFractions	Number Of Interval Fractions	IS	1	0
+3010007D	NumberOfFractions	Number Of Fractions	US	1	0
+3010007E	IntendedDeliveryDuration	Intended Delivery Duration	US	1	0
+3010007F	FractionationNotes	Fractionation Notes	UT	1	0
+30100080	RTTreatmentTechniqueCodeSequence	RT Treatment Technique Code Sequence	SQ	1	0
+30100081	PrescriptionNotesSequence	Prescription Notes Sequence	SQ	1	0
+30100082	FractionBasedRelationshipSequence	Fraction Based Relationship Sequence	SQ	1	0
+30100083	FractionBasedRelationshipIntervalAnchor	Fraction Based Relationship Interval Anchor	CS	1	0
+30100084	MinimumHoursBetweenFractions	Minimum Hours Between Fractions	FD	1	0
+30100085	IntendedFractionStartTime	Intended Fraction Start Time	TM	1-n	0
+30100086	IntendedStartDayOfWeek	Intended Start Day Of Week	LT	1	0
+30100087	WeekdayFractionPatternSequence	Weekday Fraction Pattern Sequence	SQ	1	0
+30100088	DeliveryTimeStructureCodeSequence	Delivery Time Structure Code Sequence	SQ	1	0
+30100089	TreatmentSiteModifierCodeSequence	Treatment Site Modifier Code Sequence	SQ	1	0
+30100090	RoboticBaseLocationIndicator	Robotic Base Location Indicator	CS	1	0
+30100091	RoboticPathNodeSetCodeSequence	Robotic Path Node Set Code Sequence	SQ	1	0
+30100092	RoboticNodeIdentifier	Robotic Node Identifier	UL	1	0
+30100093	RTTreatmentSourceCoordinates	RT Treatment Source Coordinates	FD	3	0
+30100094	RadiationSourceCoordinateSystemYawAngle	Radiation Source Coordinate System Yaw Angle	FD	1	0
+30100095	RadiationSourceCoordinateSystemRollAngle	Radiation Source Coordinate System Roll Angle	FD	1	0
+30100096	RadiationSourceCoordinateSystemPitchAngle	Radiation Source Coordinate System Pitch Angle	FD	1	0
+30100097	RoboticPathControlPointSequence	Robotic Path Control Point Sequence	SQ	1	0
+30100098	TomotherapeuticControlPointSequence	Tomotherapeutic Control Point Sequence	SQ	1	0
+30100099	TomotherapeuticLeafOpenDurations	Tomotherapeutic Leaf Open Durations	FD	1-n	0
+3010009A	TomotherapeuticLeafInitialClosedDurations	Tomotherapeutic Leaf Initial Closed Durations	FD	1-n	0
+40000010	Arbitrary	Arbitrary	LT	1	1
+40004000	TextComments	Text Comments	LT	1	1
+40080040	ResultsID	Results ID	SH	1	1
+40080042	ResultsIDIssuer	Results ID Issuer	LO	1	1
+40080050	ReferencedInterpretationSequence	Referenced Interpretation Sequence	SQ	1	1
+400800FF	ReportProductionStatusTrial	Report Production Status Trial	CS	1	1
+40080100	InterpretationRecordedDate	Interpretation Recorded Date	DA	1	1
+40080101	InterpretationRecordedTime	Interpretation Recorded Time	TM	1	1
+40080102	InterpretationRecorder	Interpretation Recorder	PN	1	1
+40080103	ReferenceToRecordedSound	Reference To Recorded Sound	LO	1	1
+40080108	InterpretationTranscriptionDate	Interpretation Transcription Date	DA	1	1
+40080109	InterpretationTranscriptionTime	Interpretation Transcription Time	TM	1	1
+4008010A	InterpretationTranscriber	Interpretation Transcriber	PN	1	1
+4008010B	InterpretationText	Interpretation Text	ST	1	1
+4008010C	InterpretationAuthor	Interpretation Author	PN	1	1
+40080111	InterpretationApproverSequence	Interpretation Approver Sequence	SQ	1	1
+40080112	InterpretationApprovalDate	Interpretation Approval Date	DA	1	1
+40080113	InterpretationApprovalTime	Interpretation Approval Time	TM	1	1
+40080114	PhysicianApprovingInterpretation	Physician Approving Interpretation	PN	1	1
+40080115	InterpretationDiagnosisDescription	Interpretation Diagnosis Description	LT	1	1
+40080117	InterpretationDiagnosisCodeSequence	Interpretation Diagnosis Code Sequence	SQ	1	1
+40080118	ResultsDistributionListSequence	Results Distribution List Sequence	SQ	1	1
+40080119	DistributionName	Distribution Name	PN	1	1
+4008011A	DistributionAddress	Distribution Address	LO	1	1
+40080200	InterpretationID	Interpretation ID	SH	1	1
+40080202	InterpretationIDIssuer	Interpretation ID Issuer	LO	1	1
+40080210	InterpretationTypeID	Interpretation Type ID	CS	1	1
+40080212	InterpretationStatusID	Interpretation Status ID	CS	1	1
+40080300	Impressions	Impressions	ST	1	1
+40084000	ResultsComments	Results Comments	ST	1	1
+40100001	LowEnergyDetectors	Low Energy Detectors	CS	1	0
+40100002	HighEnergyDetectors	High Energy Detectors	CS	1	0
+40100004	DetectorGeometrySequence	Detector Geometry Sequence	SQ	1	0
+40101001	ThreatROIVoxelSequence	Threat ROI Voxel Sequence	SQ	1	0
+40101004	ThreatROIBase	Threat ROI Base	FL	3	0
+40101005	ThreatROIExtents	Threat ROI Extents	FL	3	0
+40101006	ThreatROIBitmap	Threat ROI Bitmap	OB	1	0
+40101007	RouteSegmentID	Route Segment ID	SH	1	0
+40101008	GantryType	Gantry Type	CS	1	0
+40101009	OOIOwnerType	OOI Owner Type	CS	1	0
+4010100A	RouteSegmentSequence	Route Segment Sequence	SQ	1	0
+40101010	PotentialThreatObjectID	Potential Threat Object ID	US	1	0
+40101011	ThreatSequence	Threat Sequence	SQ	1	0
+40101012	ThreatCategory	Threat Category	CS	1	0
+40101013	ThreatCategoryDescription	Threat Category Description	LT	1	0
+40101014	ATDAbilityAssessment	ATD Ability Assessment	CS	1	0
+40101015	ATDAssessmentFlag	ATD Assessment Flag	CS	1	0
+40101016	ATDAssessmentProbability	ATD Assessment Probability	FL	1	0
+40101017	Mass	Mass	FL	1	0
+40101018	Density	Density	FL	1	0
+40101019	ZEffective	Z Effective	FL	1	0
+4010101A	BoardingPassID	Boarding Pass ID	SH	1	0
+4010101B	CenterOfMass	Center Of Mass	FL	3	0
+4010101C	CenterOfPTO	Center Of PTO	FL	3	0
+4010101D	BoundingPolygon	Bounding Polygon	FL	6-n	0
+4010101E	RouteSegmentStartLocationID	Route Segment Start Location ID	SH	1	0
+4010101F	RouteSegmentEndLocationID	Route Segment End Location ID	SH	1	0
+40101020	RouteSegmentLocationIDType	Route Segment Location ID Type	CS	1	0
+40101021	AbortReason	Abort Reason	CS	1-n	0
+40101023	VolumeOfPTO	Volume Of PTO	FL	1	0
+40101024	AbortFlag	Abort Flag	CS	1	0
+40101025	RouteSegmentStartTime	Route Segment Start Time	DT	1	0
+40101026	RouteSegmentEndTime	Route Segment End Time	DT	1	0
+40101027	TDRType	TDR Type	CS	1	0
+40101028	InternationalRouteSegment	International Route Segment	CS	1	0
+40101029	ThreatDetectionAlgorithmAndVersion	Threat Detection Algorithm And Version	LO	1-n	0
+4010102A	AssignedLocation	Assigned Location	SH	1	0
+4010102B	AlarmDecisionTime	Alarm Decision Time	DT	1	0
+40101031	AlarmDecision	Alarm Decision	CS	1	0
+40101033	NumberOfTotalObjects	Number Of Total Objects	US	1	0
+40101034	NumberOfAlarmObjects	Number Of Alarm Objects	US	1	0
+40101037	PTORepresentationSequence	PTO Representation Sequence	SQ	1	0
+40101038	ATDAssessmentSequence	ATD Assessment Sequence	SQ	1	0
+40101039	TIPType	TIP Type	CS	1	0
+4010103A	DICOSVersion	DICOS Version	CS	1	0
+40101041	OOIOwnerCreationTime	OOI Owner Creation Time	DT	1	0
+40101042	OOIType	OOI Type	CS	1	0
+40101043	OOISize	OOI Size	FL	3	0
+40101044	AcquisitionStatus	Acquisition Status	CS	1	0
+40101045	BasisMaterialsCodeSequence	Basis Materials Code Sequence	SQ	1	0
+40101046	PhantomType	Phantom Type	CS	1	0
+40101047	OOIOwnerSequence	OOI Owner Sequence	SQ	1	0
+40101048	ScanType	Scan Type	CS	1	0
+40101051	ItineraryID	Itinerary ID	LO	1	0
+40101052	ItineraryIDType	Itinerary ID Type	SH	1	0
+40101053	ItineraryIDAssigningAuthority	Itinerary ID Assigning Authority	LO	1	0
+40101054	RouteID	Route ID	SH	1	0
+40101055	RouteIDAssigningAuthority	Route ID Assigning Authority	SH	1	0
+40101056	InboundArrivalType	Inbound Arrival Type	CS	1	0
+40101058	CarrierID	Carrier ID	SH	1	0
+40101059	CarrierIDAssigningAuthority	Carrier ID Assigning Authority	CS	1	0
+40101060	SourceOrientation	Source Orientation	FL	3	0
+40101061	SourcePosition	Source Position	FL	3	0
+40101062	BeltHeight	Belt Height	FL	1	0
+40101064	AlgorithmRoutingCodeSequence	Algorithm Routing Code Sequence	SQ	1	0
+40101067	TransportClassification	Transport Classification	CS	1	0
+40101068	OOITypeDescriptor	OOI Type Descriptor	LT	1	0
+40101069	TotalProcessingTime	Total Processing Time	FL	1	0
+4010106C	DetectorCalibrationData	Detector Calibration Data	OB	1	0
+4010106D	AdditionalScreeningPerformed	Additional Screening Performed	CS	1	0
+4010106E	AdditionalInspectionSelectionCriteria	Additional Inspection Selection Criteria	CS	1	0
+4010106F	AdditionalInspectionMethodSequence	Additional Inspection Method Sequence	SQ	1	0
+40101070	AITDeviceType	AIT Device Type	CS	1	0
+40101071	QRMeasurementsSequence	QR Measurements Sequence	SQ	1	0
+40101072	TargetMaterialSequence	Target Material Sequence	SQ	1	0
+40101073	SNRThreshold	SNR Threshold	FD	1	0
+40101075	ImageScaleRepresentation	Image Scale Representation	DS	1	0
+40101076	ReferencedPTOSequence	Referenced PTO Sequence	SQ	1	0
+40101077	ReferencedTDRInstanceSequence	Referenced TDR Instance Sequence	SQ	1	0
+40101078	PTOLocationDescription	PTO Location Description	ST	1	0
+40101079	AnomalyLocatorIndicatorSequence	Anomaly Locator Indicator Sequence	SQ	1	0
+4010107A	AnomalyLocatorIndicator	Anomaly Locator Indicator	FL	3	0
+4010107B	PTORegionSequence	PTO Region Sequence	SQ	1	0
+4010107C	InspectionSelectionCriteria	Inspection Selection Criteria	CS	1	0
+4010107D	SecondaryInspectionMethodSequence	Secondary Inspection Method Sequence	SQ	1	0
+4010107E	PRCSToRCSOrientation	PRCS To RCS Orientation	DS	6	0
+4FFE0001	MACParametersSequence	MAC Parameters Sequence	SQ	1	0
+52009229	SharedFunctionalGroupsSequence	Shared Functional Groups Sequence	SQ	1	0
+52009230	PerFrameFunctionalGroupsSequence	Per Frame Functional Groups Sequence	SQ	1	0
+54000100	WaveformSequence	Waveform Sequence	SQ	1	0
+54000110	ChannelMinimumValue	Channel Minimum Value	OB|OW	1	0
+54000112	ChannelMaximumValue	Channel Maximum Value	OB|OW	1	0
+54001004	WaveformBitsAllocated	Waveform Bits Allocated	US	1	0
+54001006	WaveformSampleInterpretation	Waveform Sample Interpretation	CS	1	0
+5400100A	WaveformPaddingValue	Waveform Padding Value	OB|OW	1	0
+54001010	WaveformData	Waveform Data	OB|OW	1	0
+56000010	FirstOrderPhaseCorrectionAngle	First Order Phase Correction Angle	OF	1	0
+56000020	SpectroscopyData	Spectroscopy Data	OF	1	0
+7FE00001	ExtendedOffsetTable	Extended Offset Table	OV	1	0
+7FE00002	ExtendedOffsetTableLengths	Extended Offset Table Lengths	OV	1	0
+7FE00008	FloatPixelData	Float Pixel Data	OF	1	0
+7FE00009	DoubleFloatPixelData	Double Float Pixel Data	OD	1	0
+7FE00010	PixelData	Pixel Data	OB|OW	1	0
+7FE00020	CoefficientsSDVN	Coefficients SDVN	OW	1	1
+7FE00030	CoefficientsSDHN	Coefficients SDHN	OW	1	1
+7FE00040	CoefficientsSDDN	Coefficients SDDN	OW	1	1
+FFFAFFFA	DigitalSignaturesSequence	Digital Signatures Sequence	SQ	1	0
+FFFCFFFC	DataSetTrailingPadding	Data Set Trailing Padding	OB	1	0
+FFFEE000	Item	Item	NONE	1	0
+FFFEE00D	ItemDelimitationItem	Item Delimitation Item	NONE	1	0
+FFFEE0DD	SequenceDelimitationItem	Sequence Delimitation Item	NONE	1	0
 `;
 
-/** The repeating-group rows, one a line: value, mask (8 hex digits each; a tag t matches when (t & mask) === value), keyword, VRs, VM, retired. */
+/** The repeating-group rows, one a line: value, mask (8 hex digits each; a tag t matches when (t & mask) === value), keyword, name, VRs, VM, retired. */
 export const REPEATING: string = `
-00203100	FFFFFF00	SourceImageIDs	CS	1-n	1
-50000005	FF00FFFF	CurveDimensions	US	1	1
-50000010	FF00FFFF	NumberOfPoints	US	1	1
-50000020	FF00FFFF	TypeOfData	CS	1	1
-50000022	FF00FFFF	CurveDescription	LO	1	1
-50000030	FF00FFFF	AxisUnits	SH	1-n	1
-50000040	FF00FFFF	AxisLabels	SH	1-n	1
-50000103	FF00FFFF	DataValueRepresentation	US	1	1
-50000104	FF00FFFF	MinimumCoordinateValue	US	1-n	1
-50000105	FF00FFFF	MaximumCoordinateValue	US	1-n	1
-50000106	FF00FFFF	CurveRange	SH	1-n	1
-50000110	FF00FFFF	CurveDataDescriptor	US	1-n	1
-50000112	FF00FFFF	CoordinateStartValue	US	1-n	1
-50000114	FF00FFFF	CoordinateStepValue	US	1-n	1
-50001001	FF00FFFF	CurveActivationLayer	CS	1	1
-50002000	FF00FFFF	AudioType	US	1	1
-50002002	FF00FFFF	AudioSampleFormat	US	1	1
-50002004	FF00FFFF	NumberOfChannels	US	1	1
-50002006	FF00FFFF	NumberOfSamples	UL	1	1
-50002008	FF00FFFF	SampleRate	UL	1	1
-5000200A	FF00FFFF	TotalTime	UL	1	1
-5000200C	FF00FFFF	AudioSampleData	OB|OW	1	1
-5000200E	FF00FFFF	AudioComments	LT	1	1
-50002500	FF00FFFF	CurveLabel	LO	1	1
-50002600	FF00FFFF	CurveReferencedOverlaySequence	SQ	1	1
-50002610	FF00FFFF	CurveReferencedOverlayGroup	US	1	1
-50003000	FF00FFFF	CurveData	OB|OW	1	1
-60000010	FF00FFFF	OverlayRows	US	1	0
-60000011	FF00FFFF	OverlayColumns	US	1	0
-60000012	FF00FFFF	OverlayPlanes	US	1	1
-60000015	FF00FFFF	NumberOfFramesInOverlay	IS	1	0
-60000022	FF00FFFF	OverlayDescription	LO	1	0
-60000040	FF00FFFF	OverlayType	CS	1	0
-60000045	FF00FFFF	OverlaySubtype	LO	1	0
-60000050	FF00FFFF	OverlayOrigin	SS	2	0
-60000051	FF00FFFF	ImageFrameOrigin	US	1	0
-60000052	FF00FFFF	OverlayPlaneOrigin	US	1	1
-60000060	FF00FFFF	OverlayCompressionCode	CS	1	1
-60000061	FF00FFFF	OverlayCompressionOriginator	SH	1	1
-60000062	FF00FFFF	OverlayCompressionLabel	SH	1	1
-60000063	FF00FFFF	OverlayCompressionDescription	CS	1	1
-60000066	FF00FFFF	OverlayCompressionStepPointers	AT	1-n	1
-60000068	FF00FFFF	OverlayRepeatInterval	US	1	1
-60000069	FF00FFFF	OverlayBitsGrouped	US	1	1
-60000100	FF00FFFF	OverlayBitsAllocated	US	1	0
-60000102	FF00FFFF	OverlayBitPosition	US	1	0
-60000110	FF00FFFF	OverlayFormat	CS	1	1
-60000200	FF00FFFF	OverlayLocation	US	1	1
-60000800	FF00FFFF	OverlayCodeLabel	CS	1-n	1
-60000802	FF00FFFF	OverlayNumberOfTables	US	1	1
-60000803	FF00FFFF	OverlayCodeTableLocation	AT	1-n	1
-60000804	FF00FFFF	OverlayBitsForCodeWord	US	1	1
-60001001	FF00FFFF	OverlayActivationLayer	CS	1	0
-60001100	FF00FFFF	OverlayDescriptorGray	US	1	1
-60001101	FF00FFFF	OverlayDescriptorRed	US	1	1
-60001102	FF00FFFF	OverlayDescriptorGreen	US	1	1
-60001103	FF00FFFF	OverlayDescriptorBlue	US	1	1
-60001200	FF00FFFF	OverlaysGray	US	1-n	1
-60001201	FF00FFFF	OverlaysRed	US	1-n	1
-60001202	FF00FFFF	OverlaysGreen	US	1-n	1
-60001203	FF00FFFF	OverlaysBlue	US	1-n	1
-60001301	FF00FFFF	ROIArea	IS	1	0
-60001302	FF00FFFF	ROIMean	DS	1	0
-60001303	FF00FFFF	ROIStandardDeviation	DS	1	0
-60001500	FF00FFFF	OverlayLabel	LO	1	0
-60003000	FF00FFFF	OverlayData	OB|OW	1	0
-60004000	FF00FFFF	OverlayComments	LT	1	1
-7F000010	FF00FFFF	VariablePixelData	OB|OW	1	1
-7F000011	FF00FFFF	VariableNextDataGroup	US	1	1
-7F000020	FF00FFFF	VariableCoefficientsSDVN	OW	1	1
-7F000030	FF00FFFF	VariableCoefficientsSDHN	OW	1	1
-7F000040	FF00FFFF	VariableCoefficientsSDDN	OW	1	1
+00203100	FFFFFF00	SourceImageIDs	Source Image I Ds	CS	1-n	1
+50000005	FF00FFFF	CurveDimensions	Curve Dimensions	US	1	1
+50000010	FF00FFFF	NumberOfPoints	Number Of Points	US	1	1
+50000020	FF00FFFF	TypeOfData	Type Of Data	CS	1	1
+50000022	FF00FFFF	CurveDescription	Curve Description	LO	1	1
+50000030	FF00FFFF	AxisUnits	Axis Units	SH	1-n	1
+50000040	FF00FFFF	AxisLabels	Axis Labels	SH	1-n	1
+50000103	FF00FFFF	DataValueRepresentation	Data Value Representation	US	1	1
+50000104	FF00FFFF	MinimumCoordinateValue	Minimum Coordinate Value	US	1-n	1
+50000105	FF00FFFF	MaximumCoordinateValue	Maximum Coordinate Value	US	1-n	1
+50000106	FF00FFFF	CurveRange	Curve Range	SH	1-n	1
+50000110	FF00FFFF	CurveDataDescriptor	Curve Data Descriptor	US	1-n	1
+50000112	FF00FFFF	CoordinateStartValue	Coordinate Start Value	US	1-n	1
+50000114	FF00FFFF	CoordinateStepValue	Coordinate Step Value	US	1-n	1
+50001001	FF00FFFF	CurveActivationLayer	Curve Activation Layer	CS	1	1
+50002000	FF00FFFF	AudioType	Audio Type	US	1	1
+50002002	FF00FFFF	AudioSampleFormat	Audio Sample Format	US	1	1
+50002004	FF00FFFF	NumberOfChannels	Number Of Channels	US	1	1
+50002006	FF00FFFF	NumberOfSamples	Number Of Samples	UL	1	1
+50002008	FF00FFFF	SampleRate	Sample Rate	UL	1	1
+5000200A	FF00FFFF	TotalTime	Total Time	UL	1	1
+5000200C	FF00FFFF	AudioSampleData	Audio Sample Data	OB|OW	1	1
+5000200E	FF00FFFF	AudioComments	Audio Comments	LT	1	1
+50002500	FF00FFFF	CurveLabel	Curve Label	LO	1	1
+50002600	FF00FFFF	CurveReferencedOverlaySequence	Curve Referenced Overlay Sequence	SQ	1	1
+50002610	FF00FFFF	CurveReferencedOverlayGroup	Curve Referenced Overlay Group	US	1	1
+50003000	FF00FFFF	CurveData	Curve Data	OB|OW	1	1
+60000010	FF00FFFF	OverlayRows	Overlay Rows	US	1	0
+60000011	FF00FFFF	OverlayColumns	Overlay Columns	US	1	0
+60000012	FF00FFFF	OverlayPlanes	Overlay Planes	US	1	1
+60000015	FF00FFFF	NumberOfFramesInOverlay	Number Of Frames In Overlay	IS	1	0
+60000022	FF00FFFF	OverlayDescription	Overlay Description	LO	1	0
+60000040	FF00FFFF	OverlayType	Overlay Type	CS	1	0
+60000045	FF00FFFF	OverlaySubtype	Overlay Subtype	LO	1	0
+60000050	FF00FFFF	OverlayOrigin	Overlay Origin	SS	2	0
+60000051	FF00FFFF	ImageFrameOrigin	Image Frame Origin	US	1	0
+60000052	FF00FFFF	OverlayPlaneOrigin	Overlay Plane Origin	US	1	1
+60000060	FF00FFFF	OverlayCompressionCode	Overlay Compression Code	CS	1	1
+60000061	FF00FFFF	OverlayCompressionOriginator	Overlay Compression Originator	SH	1	1
+60000062	FF00FFFF	OverlayCompressionLabel	Overlay Compression Label	SH	1	1
+60000063	FF00FFFF	OverlayCompressionDescription	Overlay Compression Description	CS	1	1
+60000066	FF00FFFF	OverlayCompressionStepPointers	Overlay Compression Step Pointers	AT	1-n	1
+60000068	FF00FFFF	OverlayRepeatInterval	Overlay Repeat Interval	US	1	1
+60000069	FF00FFFF	OverlayBitsGrouped	Overlay Bits Grouped	US	1	1
+60000100	FF00FFFF	OverlayBitsAllocated	Overlay Bits Allocated	US	1	0
+60000102	FF00FFFF	OverlayBitPosition	Overlay Bit Position	US	1	0
+60000110	FF00FFFF	OverlayFormat	Overlay Format	CS	1	1
+60000200	FF00FFFF	OverlayLocation	Overlay Location	US	1	1
+60000800	FF00FFFF	OverlayCodeLabel	Overlay Code Label	CS	1-n	1
+60000802	FF00FFFF	OverlayNumberOfTables	Overlay Number Of Tables	US	1	1
+60000803	FF00FFFF	OverlayCodeTableLocation	Overlay Code Table Location	AT	1-n	1
+60000804	FF00FFFF	OverlayBitsForCodeWord	Overlay Bits For Code Word	US	1	1
+60001001	FF00FFFF	OverlayActivationLayer	Overlay Activation Layer	CS	1	0
+60001100	FF00FFFF	OverlayDescriptorGray	Overlay Descriptor Gray	US	1	1
+60001101	FF00FFFF	OverlayDescriptorRed	Overlay Descriptor Red	US	1	1
+60001102	FF00FFFF	OverlayDescriptorGreen	Overlay Descriptor Green	US	1	1
+60001103	FF00FFFF	OverlayDescriptorBlue	Overlay Descriptor Blue	US	1	1
+60001200	FF00FFFF	OverlaysGray	Overlays Gray	US	1-n	1
+60001201	FF00FFFF	OverlaysRed	Overlays Red	US	1-n	1
+60001202	FF00FFFF	OverlaysGreen	Overlays Green	US	1-n	1
+60001203	FF00FFFF	OverlaysBlue	Overlays Blue	US	1-n	1
+60001301	FF00FFFF	ROIArea	ROI Area	IS	1	0
+60001302	FF00FFFF	ROIMean	ROI Mean	DS	1	0
+60001303	FF00FFFF	ROIStandardDeviation	ROI Standard Deviation	DS	1	0
+60001500	FF00FFFF	OverlayLabel	Overlay Label	LO	1	0
+60003000	FF00FFFF	OverlayData	Overlay Data	OB|OW	1	0
+60004000	FF00FFFF	OverlayComments	Overlay Comments	LT	1	1
+7F000010	FF00FFFF	VariablePixelData	Variable Pixel Data	OB|OW	1	1
+7F000011	FF00FFFF	VariableNextDataGroup	Variable Next Data Group	US	1	1
+7F000020	FF00FFFF	VariableCoefficientsSDVN	Variable Coefficients SDVN	OW	1	1
+7F000030	FF00FFFF	VariableCoefficientsSDHN	Variable Coefficients SDHN	OW	1	1
+7F000040	FF00FFFF	VariableCoefficientsSDDN	Variable Coefficients SDDN	OW	1	1
 `;
 
 /** DCMTK's spellings of retired keywords (RETIRED_X for X), one a line: keyword, value, mask (8 hex digits each). */

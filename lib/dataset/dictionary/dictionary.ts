@@ -3,12 +3,13 @@
  * keyword → tag.
  * The rows are generated (dictionary.generated.ts) as one string per table, one row a line; this file indexes
  * them and adds the rules that dicom.dic writes as ranges over all groups: group length, private creators, illegal
- * groups 0001-0007. At import it splits the table into lines and reads their tags into a typed array; an entry is
- * made from its line when it is first asked for and then kept, and the keyword index is built on the first keyword
- * lookup. The 5000 rows as an array literal, made into objects at import, cost about 10 MB of RSS.
+ * groups 0001-0007. The index is built once, at import, and nothing is added to it later (no state appears in the
+ * middle of a transfer): the lines, and their tags in a typed array. A lookup finds its line by binary search and
+ * makes the entry from it; a keyword is found by a search of the table's text. The data path looks nothing up in
+ * explicit VR (two lookups in a retrieval of 1000 CT images) and only a VR per element in implicit VR. The same rows
+ * as an array literal with two Maps, or made into 5000 objects at import, cost 6-10 MB of RSS; this about 2 MB.
  */
 import { DCMTK_KEYWORD_ALIASES, ELEMENTS, REPEATING } from './dictionary.generated';
-import { wordsOf } from './keyword-words';
 
 export interface DictEntry {
   tag: number;
@@ -30,10 +31,10 @@ function rowsOf(table: string): string[][] {
     .map((line) => line.split('\t'));
 }
 
-function entry(tag: number, [keyword, vrs, vm, retired]: string[]): DictEntry {
-  const list = (vrs as string).split('|');
-  const kw = keyword as string;
-  return { tag, keyword: kw, name: wordsOf(kw), vr: list[0] as string, vrs: list, vm: vm as string, retired: retired === '1' };
+/** An entry from a row's fields after its tag (or value and mask): keyword, name, VRs, VM, retired. */
+function entry(tag: number, f: readonly string[], at: number): DictEntry {
+  const list = (f[at + 2] as string).split('|');
+  return { tag, keyword: f[at] as string, name: f[at + 1] as string, vr: list[0] as string, vrs: list, vm: f[at + 3] as string, retired: f[at + 4] === '1' };
 }
 
 /**
@@ -50,10 +51,12 @@ const TAGS: Uint32Array = ((): Uint32Array => {
   return tags;
 })();
 
-/** The entries made so far, by tag: after the first lookup of a tag, a lookup is one Map hit. */
-const MADE = new Map<number, DictEntry>();
+/** The entry of single-tag row `row`. */
+function entryOfRow(row: number): DictEntry {
+  return entry(TAGS[row] as number, (LINES[row] as string).split('\t'), 1);
+}
 
-/** The row index of `tag` among the single-tag rows, or -1. */
+/** The row of `tag` among the single-tag rows, or -1. */
 function rowOf(tag: number): number {
   let lo = 0;
   let hi = TAGS.length - 1;
@@ -67,20 +70,10 @@ function rowOf(tag: number): number {
   return -1;
 }
 
-function entryOfRow(row: number): DictEntry {
-  const tag = TAGS[row] as number;
-  let e = MADE.get(tag);
-  if (!e) {
-    e = entry(tag, (LINES[row] as string).split('\t').slice(1)); // after the tag
-    MADE.set(tag, e);
-  }
-  return e;
-}
-
 /** The repeating-group rows (72), made at import: [value, mask, entry]. */
-const REPEATING_ROWS: [number, number, DictEntry][] = rowsOf(REPEATING).map(([value, mask, ...rest]) => {
-  const v = parseInt(value as string, 16);
-  return [v, parseInt(mask as string, 16), entry(v, rest)];
+const REPEATING_ROWS: [number, number, DictEntry][] = rowsOf(REPEATING).map((f) => {
+  const v = parseInt(f[0] as string, 16);
+  return [v, parseInt(f[1] as string, 16), entry(v, f, 2)];
 });
 
 /** mask → (tag & mask) → entry of a repeating group; a handful of distinct masks, most specific first. */
@@ -101,37 +94,9 @@ function bits(n: number): number {
   return c;
 }
 
-/**
- * keyword → a single-tag row index, or a repeating entry; built on the first keyword lookup (keywords are looked up
- * for the command line and dumps, not per element read).
- */
-let byKeyword: Map<string, number | DictEntry> | undefined;
-
-function keywordIndex(): Map<string, number | DictEntry> {
-  const index = new Map<string, number | DictEntry>();
-  for (let row = 0; row < LINES.length; row++) {
-    const line = LINES[row] as string;
-    index.set(line.slice(9, line.indexOf('\t', 9)), row); // the keyword, after the tag and its tab
-  }
-  const repeating = new Map<string, DictEntry>();
-  for (const [value, mask, e] of REPEATING_ROWS) {
-    repeating.set(`${value}/${mask}`, e);
-    if (!index.has(e.keyword)) index.set(e.keyword, e);
-  }
-  for (const [alias, value, mask] of rowsOf(DCMTK_KEYWORD_ALIASES)) {
-    const v = parseInt(value as string, 16);
-    const m = parseInt(mask as string, 16);
-    const target = m === 0xffffffff ? rowOf(v) : repeating.get(`${v}/${m}`);
-    if (target !== undefined && target !== -1 && !index.has(alias as string)) index.set(alias as string, target);
-  }
-  return index;
-}
-
 /** Looks a tag up: exact entries, then DCMTK's generic rules, then repeating groups (50xx, 60xx, 7Fxx, ...). */
 export function lookupTag(tag: number): DictEntry | undefined {
   tag >>>= 0;
-  const made = MADE.get(tag);
-  if (made) return made;
   const row = rowOf(tag);
   if (row >= 0) return entryOfRow(row);
   const group = tag >>> 16;
@@ -163,11 +128,48 @@ export function lookupTag(tag: number): DictEntry | undefined {
  * A repeating-group keyword gives the first group's tag, as DCMTK does: OverlayData → (6000,3000).
  */
 export function lookupKeyword(keyword: string): DictEntry | undefined {
-  const hit = (byKeyword ??= keywordIndex()).get(keyword);
-  return typeof hit === 'number' ? entryOfRow(hit) : hit;
+  if (keyword === '' || /\s/.test(keyword)) return undefined;
+  const single = fieldAt(ELEMENTS, keyword, 9);
+  if (single >= 0) return lookupTag(parseInt(ELEMENTS.slice(single - 9, single - 1), 16));
+  const repeating = REPEATING_ROWS.find(([, , e]) => e.keyword === keyword);
+  if (repeating) return repeating[2];
+  const alias = fieldAt(DCMTK_KEYWORD_ALIASES, keyword, 0);
+  if (alias < 0) return undefined;
+  const [, value, mask] = (DCMTK_KEYWORD_ALIASES.slice(alias, DCMTK_KEYWORD_ALIASES.indexOf('\n', alias))).split('\t') as string[];
+  const v = parseInt(value as string, 16);
+  const m = parseInt(mask as string, 16);
+  return m === 0xffffffff ? lookupTag(v) : REPEATING_ROWS.find(([rv, rm]) => rv === v && rm === m)?.[2];
+}
+
+/**
+ * Where `word` stands as a whole field `column` characters into a line of `table`, or -1: in the last such line
+ * for a keyword of the rows (one twice: the later row's, as a Map filled in row order gave), the first for an alias. Keywords hold no white space,
+ * and no other field of a row equals another row's keyword (a one-word name is its own row's keyword).
+ */
+function fieldAt(table: string, word: string, column: number): number {
+  if (column === 0) {
+    const at = table.indexOf(`\n${word}\t`); // the first such line, as the aliases were added in order
+    return at < 0 ? -1 : at + 1;
+  }
+  const needle = `\t${word}\t`;
+  let found = -1;
+  // Forward (indexOf is far faster than lastIndexOf in V8), keeping the last match.
+  for (let at = table.indexOf(needle); at >= 0; at = table.indexOf(needle, at + 1)) {
+    // The field starts at at + 1; its line `column` characters before that, after a newline.
+    if (table.charCodeAt(at - column) === 10) found = at + 1;
+  }
+  return found;
 }
 
 /** The VR to use for a tag in implicit VR: the first one dicom.dic allows; 'UN' when the tag is unknown. */
 export function vrOf(tag: number): string {
-  return lookupTag(tag)?.vr ?? 'UN';
+  const row = rowOf(tag >>> 0);
+  if (row < 0) return lookupTag(tag)?.vr ?? 'UN';
+  // The row's VR field (tag, keyword, name, then the VRs), without making its entry: this is called per element.
+  const line = LINES[row] as string;
+  let at = 9;
+  for (let tabs = 0; tabs < 2; tabs++) at = line.indexOf('\t', at) + 1;
+  const end = line.indexOf('\t', at);
+  const bar = line.indexOf('|', at);
+  return line.slice(at, bar >= 0 && bar < end ? bar : end);
 }

@@ -10,8 +10,10 @@
  * mostly lists low bytes); entries over a range of groups (6001-o-60FF) match after the single-group ones.
  *
  * The table is generated (private-dictionary.generated.ts) as one string, one entry a line, grouped by creator. At
- * import only where each creator's lines are is read (130 creators); a creator's entries are made on its first
- * lookup and then kept: data without private elements, or with a few creators, never pays for the rest.
+ * import only where each creator's lines are is read (130 creators). A creator's entries are made when a data set or
+ * item first looks one of its elements up, and belong to that data set's PrivateCreators (nothing is kept at module
+ * level: no state appears in the middle of a transfer). Made into objects at import, the 2800 entries cost about
+ * 4 MB of RSS; a data set pays for the few creators it names.
  */
 import { PRIVATE_ELEMENTS } from './private-dictionary.generated';
 
@@ -23,22 +25,6 @@ export interface PrivateEntry {
   vr: string;
   vrs: string[];
   vm: string;
-}
-
-/** A row over a range of groups: lo-hi, 'o' odd or 'e' even or '' any, the element as written. */
-interface RangeRow {
-  lo: number;
-  hi: number;
-  parity: string;
-  element: number;
-  entry: PrivateEntry;
-}
-
-interface CreatorIndex {
-  /** (group << 16 | element) → entry, for the single-group rows. */
-  exact: Map<number, PrivateEntry>;
-  /** The rows over a range of groups, in private.dic's order. */
-  ranges: RangeRow[];
 }
 
 /** creator → [start, end) of its lines in PRIVATE_ELEMENTS (the generator writes a creator's lines together). */
@@ -57,15 +43,28 @@ const BLOCKS: ReadonlyMap<string, readonly [number, number]> = ((): Map<string, 
   return blocks;
 })();
 
-/** The entries of the creators looked up so far (only creators private.dic knows, so it stays small). */
-const CREATORS = new Map<string, CreatorIndex>();
+/** A row over a range of groups: lo-hi, 'o' odd or 'e' even or '' any, the element as written. */
+interface RangeRow {
+  lo: number;
+  hi: number;
+  parity: string;
+  element: number;
+  entry: PrivateEntry;
+}
 
+/** One creator's entries, made from its lines. */
+interface CreatorIndex {
+  /** (group << 16 | element) → entry, for the single-group rows (of several alike, the last). */
+  exact: Map<number, PrivateEntry>;
+  /** The rows over a range of groups, in private.dic's order. */
+  ranges: RangeRow[];
+}
+
+/** The entries of `creator`, made from its lines; undefined for a creator private.dic does not know. */
 function creatorIndex(creator: string): CreatorIndex | undefined {
-  let ix = CREATORS.get(creator);
-  if (ix) return ix;
   const block = BLOCKS.get(creator);
   if (!block) return undefined;
-  ix = { exact: new Map(), ranges: [] };
+  const ix: CreatorIndex = { exact: new Map(), ranges: [] };
   for (const line of PRIVATE_ELEMENTS.slice(block[0], block[1] - 1).split('\n')) {
     const [, g, upper, parity, el, vrs, name, vm] = line.split('\t') as string[];
     const group = parseInt(g as string, 16);
@@ -76,14 +75,11 @@ function creatorIndex(creator: string): CreatorIndex | undefined {
     if (group === upperGroup) ix.exact.set(((group << 16) | element) >>> 0, entry);
     else ix.ranges.push({ lo: group, hi: upperGroup, parity: parity as string, element, entry });
   }
-  CREATORS.set(creator, ix);
   return ix;
 }
 
-/** The private.dic entry of `tag` under private creator `creator`, matched as DCMTK matches it. */
-export function lookupPrivateTag(tag: number, creator: string): PrivateEntry | undefined {
-  const ix = creatorIndex(creator);
-  if (!ix) return undefined;
+/** The entry of `tag` in a creator's entries, matched as DCMTK matches it. */
+function lookupIn(ix: CreatorIndex, tag: number): PrivateEntry | undefined {
   const group = tag >>> 16;
   const element = tag & 0xffff;
   const hit = ix.exact.get(tag >>> 0) ?? ix.exact.get(((group << 16) | (element & 0xff)) >>> 0);
@@ -95,6 +91,15 @@ export function lookupPrivateTag(tag: number, creator: string): PrivateEntry | u
     if (element === e || (element & 0xff) === e) return entry;
   }
   return undefined;
+}
+
+/**
+ * The private.dic entry of `tag` under private creator `creator`. Makes the creator's entries each time: a data
+ * set's lookups go through its PrivateCreators, which keeps them.
+ */
+export function lookupPrivateTag(tag: number, creator: string): PrivateEntry | undefined {
+  const ix = creatorIndex(creator);
+  return ix && lookupIn(ix, tag);
 }
 
 /** Whether `tag` is a private creator element, (gggg,0010-00FF) in an odd group: it reserves a block. */
@@ -128,6 +133,8 @@ export function creatorOf(value: Buffer): string {
  */
 export class PrivateCreators {
   private readonly blocks = new Map<number, string>();
+  /** The entries of the creators looked up in this data set or item, made on its first lookup of each. */
+  private readonly indexes = new Map<string, CreatorIndex | undefined>();
 
   /** Records a creator element (tag and value), when it is one. */
   reserve(tag: number, value: Buffer): void {
@@ -146,6 +153,9 @@ export class PrivateCreators {
   /** The private.dic entry of a private element under its creator here. */
   lookup(tag: number): PrivateEntry | undefined {
     const creator = this.creatorFor(tag);
-    return creator === undefined ? undefined : lookupPrivateTag(tag, creator);
+    if (creator === undefined) return undefined;
+    if (!this.indexes.has(creator)) this.indexes.set(creator, creatorIndex(creator));
+    const ix = this.indexes.get(creator);
+    return ix && lookupIn(ix, tag);
   }
 }
