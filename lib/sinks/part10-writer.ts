@@ -25,7 +25,7 @@ import type { DatasetToken } from '../dataset/codec/tokens';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../implementation';
 import type { Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
-import { TempFile } from './temp-file';
+import { LARGE_OBJECT_WRITE_BUFFER, TempFile } from './temp-file';
 import { UidSpaces } from '../dcmtk/uid-spaces';
 import { DimseError, formatTag } from '../errors';
 import { parserWarning, uidSpacesWarning } from '../dcmtk/parser-warnings';
@@ -121,7 +121,7 @@ function prepend(chunks: Buffer[], body: Readable): Readable {
 
 /** Streams `head` then `body` into `file`, and closes it. */
 async function streamTo(file: TempFile, head: Buffer[], body: Readable): Promise<void> {
-  const out = await file.stream();
+  const out = await file.stream(LARGE_OBJECT_WRITE_BUFFER);
   for (const c of head) out.write(c);
   await pipeline(body, out);
   await file.finish();

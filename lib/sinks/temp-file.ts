@@ -60,10 +60,11 @@ export class TempFile {
   /**
    * A write stream on the open file (large objects). It does not close the file: call finish() once the stream
    * has finished, or discard(). Node's write stream retries short writes and fails with the system's error.
+   * `writeBuffer`: what it gathers while a write is in flight (LARGE_OBJECT_WRITE_BUFFER for received bytes).
    */
-  async stream(): Promise<WriteStream> {
+  async stream(writeBuffer = 256 * 1024): Promise<WriteStream> {
     const fd = await this.fd;
-    return createWriteStream(this.path, { fd, autoClose: false, highWaterMark: 256 * 1024 });
+    return createWriteStream(this.path, { fd, autoClose: false, highWaterMark: writeBuffer });
   }
 
   /** After stream(): flushes (fsync, if asked) and closes. */
@@ -105,6 +106,15 @@ export class TempFile {
 function call<T>(fn: (cb: (e: NodeJS.ErrnoException | null, v?: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => fn((e, v) => (e ? reject(e) : resolve(v as T))));
 }
+
+/**
+ * What the write stream of a large object's received bytes gathers while a write is in flight. Each time it is full
+ * the socket is paused until the write completes: the 900 MB object took 3.2 s with 256 KiB (about 3000 pauses and
+ * as many writes through the thread pool), 2.0-2.2 s with 1 MiB, 1.8 s with 2 MiB and 1.6-1.7 s with 4 MiB, peak
+ * RSS 77, 80, 83 and 88 MB (farm-bench, pairs of runs, BENCHMARKS.md). 2 MiB: most of the time for a little memory.
+ * Not for JSON text (spill.ts batches it itself: a 2 MiB stream there made it slower).
+ */
+export const LARGE_OBJECT_WRITE_BUFFER = 2 * 1024 * 1024;
 
 /**
  * writev until every byte is written. libuv already loops over partial writes and stops at the first error, so a
