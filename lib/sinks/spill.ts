@@ -11,7 +11,8 @@ const SPILL_LIMIT = 2 * 1024 * 1024;
 /**
  * Chunks go to the file in batches of this many bytes, one writev each: a write per 64 KiB chunk (19,000 for the
  * JSON of a 900 MB object) cost the main thread about 0.5 s in thread-pool hand-offs. One batch may be in flight
- * while the next is gathered.
+ * while the next is gathered, and the writer goes on as soon as the older of two is written (waiting for the write
+ * stream's 'drain', which comes only once everything is written, stopped the encoder at every batch).
  */
 const BATCH = 1024 * 1024;
 
@@ -25,22 +26,38 @@ export function spillWriter(target: Part10Target, limit = SPILL_LIMIT, release?:
   let file: WriteStream | null = null;
   let batch: Buffer[] = [];
   let batchSize = 0;
+  /** Bytes handed to the file and not yet written; the writer waits while more than two batches are. */
+  let inFlight = 0;
+  let waiting: (() => void) | null = null;
+  /** The first write that failed: every later step fails with it (the text is not all in the file). */
+  let failed: Error | null = null;
   /** The gathered batch to the file; `done` once there is room for another. */
   const flush = (done: (e?: Error | null) => void): void => {
     const f = file as WriteStream;
     const chunks = batch;
+    const bytes = batchSize;
     batch = [];
     batchSize = 0;
     if (chunks.length > 0) {
+      inFlight += bytes;
       f.cork();
       const last = chunks.length - 1;
       // Callbacks run in order: the last one's says the whole batch is written.
-      chunks.forEach((c, i) => f.write(c, i === last && release ? (e) => { if (!e) release(chunks); } : undefined));
+      chunks.forEach((c, i) => f.write(c, i === last ? (e) => {
+        inFlight -= bytes;
+        if (e) failed ??= e;
+        else release?.(chunks);
+        // One batch may be written while the next is gathered: the encoder goes on as soon as one is done.
+        if (waiting && inFlight <= BATCH) {
+          const w = waiting;
+          waiting = null;
+          w();
+        }
+      } : undefined));
       f.uncork();
     }
-    // 'drain' comes only after a write was refused (writableNeedDrain); past a batch in flight, wait for it.
-    if (f.writableNeedDrain && f.writableLength > BATCH) f.once('drain', () => done());
-    else done();
+    if (inFlight > BATCH) waiting = () => done(failed);
+    else done(failed);
   };
   return new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -66,7 +83,14 @@ export function spillWriter(target: Part10Target, limit = SPILL_LIMIT, release?:
     final(done) {
       if (!file) { target.writeAll(held).then(() => done(), done); return; }
       const f = file;
-      flush(() => f.end(() => { target.file().finish().then(() => done(), done); }));
+      // end()'s callback has the stream's error, if any: a last batch that failed must not finish as if written.
+      flush((e) => {
+        if (e) { done(e); return; }
+        f.end((err?: Error | null) => {
+          if (err || failed) { done(err ?? failed); return; }
+          target.file().finish().then(() => done(), done);
+        });
+      });
     },
   });
 }
