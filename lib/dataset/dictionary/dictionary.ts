@@ -142,9 +142,9 @@ export function lookupKeyword(keyword: string): DictEntry | undefined {
 }
 
 /**
- * Where `word` stands as a whole field `column` characters into a line of `table`, or -1: in the last such line
- * for a keyword of the rows (one twice: the later row's, as a Map filled in row order gave), the first for an alias. Keywords hold no white space,
- * and no other field of a row equals another row's keyword (a one-word name is its own row's keyword).
+ * Where `word` stands as a whole field `column` characters into a line of `table`, or -1: in the last such line for
+ * a keyword of the rows (one twice: the later row's, as a Map filled in row order gave), in the first for an alias.
+ * Only a match at that column counts, so a name or VR field equal to the word is passed over.
  */
 function fieldAt(table: string, word: string, column: number): number {
   if (column === 0) {
