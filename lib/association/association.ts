@@ -1,7 +1,8 @@
 /**
  * One association over one already-connected transport (transport.ts: the socket, its PDU parser and encoder): the
  * state machine of ./fsm.ts driven by the PDUs the transport reads, by the local user (sendPdvs, release, abort) and
- * by the ARTIM timer; and the user-facing `AssociationHandle`. Everything lives in the Association instance: many run side by side in one process.
+ * by the ARTIM timer; and the user-facing `AssociationHandle`. Everything lives in the Association instance: many
+ * run side by side in one process.
  *
  * Backpressure: incoming PDVs go to the service's sink as they are parsed (pdv-inbox.ts); the sink pauses reading
  * (pauseReading), which pauses the socket, which closes the TCP window; resumeReading lets it go.
