@@ -10,7 +10,7 @@ import type { AssociationHandle } from '../association/types';
 import { TS } from '../dataset/dictionary/uids';
 import { CommandField } from '../dimse/command-field';
 import type { DimseMessage } from '../dimse/message';
-import { messagesOf } from '../dimse/messages';
+import { DimseReader } from '../dimse/reader';
 import { Status } from '../dimse/status';
 import { sendMessage } from '../dimse/writer';
 import type { Logger } from '../log';
@@ -91,7 +91,7 @@ export class Archive {
     });
     this.open.add(assoc);
     try {
-      const reader = messagesOf(assoc);
+      const reader = new DimseReader(assoc);
       for (let msg = await reader.nextMessage(); msg;) {
         const c = msg.command;
         // Read on while a C-MOVE runs, so that its C-CANCEL-RQ is seen; whatever comes is handled next, in turn.

@@ -8,7 +8,7 @@ import { requestAssociation } from '../association/association';
 import type { AssociationHandle } from '../association/types';
 import { CommandField } from '../dimse/command-field';
 import type { DimseMessage } from '../dimse/message';
-import { messagesOf } from '../dimse/messages';
+import { DimseReader } from '../dimse/reader';
 import { Status } from '../dimse/status';
 import { sendMessage } from '../dimse/writer';
 import type { Logger } from '../log';
@@ -92,7 +92,7 @@ export async function moveScp(
     await respond(Status.MoveOutOfResourcesSubOperations, { ...counts, remaining: 0, failed: 0 });
     return;
   }
-  const reader = messagesOf(sub);
+  const reader = new DimseReader(sub);
   let messageId = 1;
   for (const e of matches) {
     // Checked between sub-operations, as dcmqrscp does: the one under way is finished first.

@@ -1,6 +1,6 @@
 /**
  * The stream face of an association's incoming PDVs: an object-mode Readable fed by receivePdvs, holding the socket
- * back while it is full. For whoever works at the PDV level (tests, tools); services read messages (dimse/messages.ts).
+ * back while it is full. For whoever works at the PDV level (tests, tools); services read messages (dimse/reader.ts).
  * It ends at a release; at a failure, after the PDVs already received, with the association's error.
  */
 import type { Readable } from 'node:stream';

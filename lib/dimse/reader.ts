@@ -71,6 +71,11 @@ export type DimseReaderOptions = MessageParserOptions;
 
 type Incoming = Pick<AssociationHandle, 'receivePdvs' | 'pauseReading' | 'resumeReading'>;
 
+/**
+ * Every service reads an association's messages through one of these: it names itself the association's PDV sink.
+ * An error of the association (an A-ABORT, a lost connection) ends the messages with that error, after those already
+ * received; a broken fragment or message rule does the same from the parser.
+ */
 export class DimseReader extends OrderedReadable {
   private readonly parser: MessageParser;
   private current: IncomingDataset | null = null;

@@ -2,7 +2,7 @@
 import { requestAssociation } from '../association/association';
 import { TS } from '../dataset/dictionary/uids';
 import { CommandField } from '../dimse/command-field';
-import { messagesOf } from '../dimse/messages';
+import { DimseReader } from '../dimse/reader';
 import { sendMessage } from '../dimse/writer';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
@@ -33,7 +33,7 @@ export async function echo(o: EchoOptions): Promise<number> {
     assoc.abort();
     throw new DimseError('NO_PRESENTATION_CONTEXT', 'the peer did not accept the Verification SOP class');
   }
-  const reader = messagesOf(assoc);
+  const reader = new DimseReader(assoc);
   await sendMessage(assoc, 1, { CommandField: CommandField.C_ECHO_RQ, MessageID: 1, AffectedSOPClassUID: VERIFICATION_SOP_CLASS });
   const rsp = await reader.nextMessage();
   if (!rsp || rsp.command.CommandField !== CommandField.C_ECHO_RSP) {

@@ -17,7 +17,7 @@ import type { DataElement } from '../dataset/codec/element';
 import { TS } from '../dataset/dictionary/uids';
 import { QUERY_MODELS, type QueryModel } from './sop-classes';
 import { DEFAULT_ACSE_TIMEOUT_MS, DEFAULT_AE_TITLE, DEFAULT_MAX_PDU, DEFAULT_PEER_AE_TITLE } from '../defaults';
-import { messagesOf } from '../dimse/messages';
+import { DimseReader } from '../dimse/reader';
 import type { Command } from '../dimse/command';
 import { DimseError } from '../errors';
 import type { Logger } from '../log';
@@ -194,7 +194,7 @@ async function run(o: RetrieveOptions, deliver: (obj: ReceivedObject) => void): 
       throw new DimseError('NO_PRESENTATION_CONTEXT', `the peer did not accept ${model.move} (C-MOVE)`);
     }
     const readPending = o.pendingDatasets === 'read';
-    const reader = messagesOf(assoc, readPending ? {} : { ignoreDatasetOf: pendingWithoutDataset });
+    const reader = new DimseReader(assoc, readPending ? {} : { ignoreDatasetOf: pendingWithoutDataset });
     const finals: MoveResponse[] = [];
     let messageId = 1;
     try {

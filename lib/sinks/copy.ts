@@ -19,3 +19,16 @@ export async function copyInto(out: Writable, body: AsyncIterable<Buffer> | Iter
   await last;
 }
 
+
+/**
+ * Writes one chunk (text as latin1) to `out`, which stays open; resolves once it has been handed on (its write
+ * callback), fails if `out` fails or is already closed.
+ */
+export function writeAndWait(out: Writable, chunk: Buffer | string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (out.destroyed || out.writableEnded) { reject(new Error('output closed')); return; }
+    const done = (err?: Error | null): void => (err ? reject(err) : resolve());
+    if (typeof chunk === 'string') out.write(chunk, 'latin1', done);
+    else out.write(chunk, done);
+  });
+}

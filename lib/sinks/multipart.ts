@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { lookup } from 'mime-types';
-import { endOutput, streamSink, writeText, type StreamSinkOptions } from './stream-sink';
+import { writeAndWait } from './copy';
+import { endOutput, streamSink, type StreamSinkOptions } from './stream-sink';
 
 export interface MultipartSinkOptions extends StreamSinkOptions {
   /** The boundary (RFC 2046: 1 to 70 characters); random by default. */
@@ -39,12 +40,12 @@ export function multipartSink(out: Writable, opts: MultipartSinkOptions = {}): W
   if (!validBoundary(boundary)) throw new RangeError(`not a valid multipart boundary (RFC 2046: 1-70 characters): ${JSON.stringify(boundary)}`);
   return streamSink({
     async entry(e, body) {
-      await writeText(out, `--${boundary}\r\nContent-Type: ${DICOM_MEDIA_TYPE}; transfer-syntax=${e.transferSyntaxUid}\r\nContent-Length: ${e.size}\r\n\r\n`);
+      await writeAndWait(out, `--${boundary}\r\nContent-Type: ${DICOM_MEDIA_TYPE}; transfer-syntax=${e.transferSyntaxUid}\r\nContent-Length: ${e.size}\r\n\r\n`);
       await body.copyTo(out);
-      await writeText(out, '\r\n');
+      await writeAndWait(out, '\r\n');
     },
     async finish() {
-      await writeText(out, `--${boundary}--\r\n`);
+      await writeAndWait(out, `--${boundary}--\r\n`);
       if (opts.end !== false) await endOutput(out);
     },
   }, opts);

@@ -10,7 +10,7 @@ import { WriteStream } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
-import { copyInto } from './copy';
+import { copyInto, writeAndWait } from './copy';
 import type { Part10Target } from './part10-writer';
 import { TempFile, tempPathFor } from './temp-file';
 
@@ -48,28 +48,13 @@ export class Spool implements Part10Target {
    * of them waiting for the garbage collector (V8 collects on external memory growth), half our peak RSS.
    */
   async copyTo(out: Writable): Promise<void> {
-    if (this.chunks) {
-      await copyInto(out, this.chunks);
+    const reused = writesInPlace(out) ? this.reusedChunks() : null;
+    if (!reused) {
+      await copyInto(out, this.chunks ?? (this.source() as AsyncIterable<Buffer>));
       return;
     }
-    if (!this.temp || !writesInPlace(out)) {
-      await copyInto(out, this.source() as AsyncIterable<Buffer>);
-      return;
-    }
-    const fh = await open(this.temp.path, 'r');
-    try {
-      const buf = Buffer.allocUnsafe(COPY_CHUNK);
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-        if (bytesRead === 0) break;
-        await new Promise<void>((resolve, reject) => {
-          if (out.destroyed || out.writableEnded) { reject(new Error('output closed')); return; }
-          out.write(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead), (e) => (e ? reject(e) : resolve()));
-        });
-      }
-    } finally {
-      await fh.close();
-    }
+    // Each chunk written before the next is read into the same buffer.
+    for await (const chunk of reused) await writeAndWait(out, chunk);
   }
 
   /** The object's bytes if they are held in memory (a small object), else null. */

@@ -97,14 +97,6 @@ export function streamSink(writer: EntryWriter, opts: StreamSinkOptions): Writab
   });
 }
 
-/** Writes `text` to `out`, respecting backpressure; fails if `out` fails. */
-export function writeText(out: Writable, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (out.destroyed || out.writableEnded) { reject(new Error('output closed')); return; }
-    out.write(text, 'latin1', (err) => (err ? reject(err) : resolve()));
-  });
-}
-
 /** Ends `out` and waits for it to finish (an output that fails on its last bytes fails here). */
 export function endOutput(out: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
