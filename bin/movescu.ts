@@ -1,13 +1,10 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env node
 /**
  * movescu: DCMTK's command line in front of dimse-stream's retrieve(). This file only wires: options → config →
  * pipeline (retrieval → directory sink) → DCMTK 3.6.7's exit code.
- *
- * --max-semi-space-size=1 (MiB, V8's young generation): a retrieval allocates a stream of short-lived Buffers
- * (socket reads, PDV slices) whose memory is outside the JS heap and only freed when the young generation is
- * collected. A small young generation collects them sooner: measured on the 1000-image benchmark, peak RSS
- * 107 → 68 MB and less CPU; on the 900 MB object with +xi +te, 104 → 78 MB (BENCHMARKS.md).
  */
+// First, before any other module allocates: the young generation's bound (young-generation.ts says why).
+import './young-generation';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import {

@@ -1,7 +1,7 @@
 /**
  * How to start one of our bin files the way an installed `movescu` starts: with the Node options its `#!` line
- * gives (`#!/usr/bin/env -S node --max-semi-space-size=1`), but with the Node that runs us (process.execPath), so
- * that tests, the demo and the benchmark measure the command users run.
+ * gives (none today: the CLI sets what it needs itself, bin/young-generation.ts), but with the Node that runs us
+ * (process.execPath), so that tests, the demo and the benchmark measure the command users run.
  */
 import { readFileSync } from 'node:fs';
 

@@ -111,7 +111,7 @@ function call<T>(fn: (cb: (e: NodeJS.ErrnoException | null, v?: T) => void) => v
  * What the write stream of a large object's received bytes gathers while a write is in flight. Each time it is full
  * the socket is paused until the write completes: the 900 MB object took 3.2 s with 256 KiB (about 3000 pauses and
  * as many writes through the thread pool), 2.0-2.2 s with 1 MiB, 1.8 s with 2 MiB and 1.6-1.7 s with 4 MiB, peak
- * RSS 77, 80, 83 and 88 MB (farm-bench, pairs of runs, BENCHMARKS.md). 2 MiB: most of the time for a little memory.
+ * RSS 77, 80, 83 and 88 MB (pairs of runs, BENCHMARKS.md). 2 MiB: most of the time for a little memory.
  * Not for JSON text, which batches its own writes (spill.ts): with this buffer there it was not faster (3.7-3.8 s in
  * unpaired runs).
  */

@@ -1,9 +1,12 @@
-/** The CLI starts with the Node options of its #! line, and tests, demo and benchmark start it the same way. */
+/**
+ * The CLI starts with the Node options of its #! line (none: it bounds its young generation itself), and tests,
+ * demo and benchmark start it the same way.
+ */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { binCommand, nodeOptionsOf } from '../../scripts/bin-command';
 import { oursMovescuPath } from '../helpers/peers/movescu';
@@ -22,15 +25,40 @@ test('nodeOptionsOf reads the options after node on a #! line', () => {
   }
 });
 
-test('the built movescu runs with a 1 MiB young generation, also when started through binCommand', () => {
+/** Allocates short-lived objects with some survivors (as a retrieval does); prints the young generation's size. */
+const YOUNG_GENERATION_PROBE = `
+const v8 = require('v8');
+const size = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+let max = size();
+const keep = new Array(20000);
+for (let i = 0; i < 3e6; i++) { keep[i % keep.length] = { i, b: Buffer.allocUnsafe(16) }; if ((i & 1023) === 0) max = Math.max(max, size()); }
+console.log(max);`;
+
+function youngGenerationMax(nodeArgs: string[]): number {
+  const r = spawnSync(process.execPath, [...nodeArgs, '-e', YOUNG_GENERATION_PROBE], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return Number(r.stdout.trim());
+}
+
+test('the CLI\'s young-generation module bounds the young generation as --max-semi-space-size=1 does', () => {
+  const module = join(dirname(oursMovescuPath()), 'young-generation.js');
+  const left = youngGenerationMax([]);
+  const flag = youngGenerationMax(['--max-semi-space-size=1']);
+  const ours = youngGenerationMax(['-r', module]);
+  assert.ok(left > 4 * flag, `the probe should grow an unbounded young generation (${left} bytes against ${flag} with the flag)`);
+  assert.ok(ours <= flag, `with ${module} the young generation reached ${ours} bytes, with the flag ${flag}`);
+});
+
+test('the built movescu loads the young generation\'s bound first, and runs from its plain #! line', () => {
   const bin = oursMovescuPath();
-  assert.ok(nodeOptionsOf(bin).includes('--max-semi-space-size=1'), `${bin} has no --max-semi-space-size=1 on its #! line`);
+  assert.deepEqual(nodeOptionsOf(bin), [], `${bin} needs no Node options on its #! line (env -S is not everywhere)`);
+  const firstRequire = /require\("([^"]+)"\)/.exec(readFileSync(bin, 'utf8'));
+  assert.equal(firstRequire?.[1], './young-generation', 'the first module the CLI loads');
   const run = binCommand(bin, ['--version']);
-  assert.deepEqual(run.args.slice(0, 2), ['--max-semi-space-size=1', bin]);
   const r = spawnSync(run.cmd, run.args, { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /movescu/);
-  // Run directly, as the installed `movescu` is: the #! line itself must work (env -S).
+  // Run directly, as the installed `movescu` is.
   const direct = spawnSync(bin, ['--version'], { encoding: 'utf8' });
   assert.equal(direct.status, 0, direct.stderr);
   assert.equal(direct.stdout, r.stdout);
