@@ -1,7 +1,7 @@
 /**
  * The directory sink: each received object as a file named as DCMTK's movescu names it (PREFIX.SOPInstanceUID), but
- * safely: the bytes go to a hidden temporary file in the same directory as they arrive (part10-writer.ts), which is
- * renamed to the final name only when complete, and only then is the object accepted (so the C-STORE-RSP says
+ * safely: the bytes go to a hidden temporary file in the same directory (created before the object comes,
+ * spare-file.ts), which is renamed to the final name only when complete, and only then is the object accepted (so the C-STORE-RSP says
  * success only for a file that is really there). Any failure (a short write, a full disk, a read-only or vanished
  * directory, a broken-off transfer, an unreadable data set) removes the temporary file and rejects the object.
  */
@@ -15,7 +15,7 @@ import { silentLogger, type Logger } from '../log';
 import type { ReceivedObject } from '../received-object';
 import { writePart10, type ObjectEncoder, type Part10Options } from './part10-writer';
 import { objectFileName, rejectFailed } from './settle';
-import { TempFile, tempPathFor } from './temp-file';
+import { SpareFile } from './spare-file';
 
 export interface DirectorySinkOptions extends Part10Options {
   directory: string;
@@ -37,13 +37,17 @@ export function directorySink(opts: DirectorySinkOptions): Writable {
   // Alongside the retrieval, not before it: the sink must not delay the first object.
   const cleaned = removeLeftovers(opts.directory, log);
   const names = new ExistingNames(opts.directory);
-  return objectSink((obj) => storeObject(obj, opts, log, names), opts.concurrency, async () => { await cleaned; });
+  const spare = new SpareFile(opts.directory, { fsync: opts.fsync });
+  return objectSink((obj) => storeObject(obj, opts, log, names, spare), opts.concurrency, async () => {
+    await cleaned;
+    await spare.discard();
+  }, () => spare.discard());
 }
 
-async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log: Logger, names: ExistingNames): Promise<void> {
+async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log: Logger, names: ExistingNames, spare: SpareFile): Promise<void> {
   const name = objectFileName(obj, opts.fileName);
   const finalPath = join(opts.directory, name);
-  const file = new TempFile(tempPathFor(finalPath), { fsync: opts.fsync });
+  const file = spare.take();
   // Asked while the object arrives, not after it: DCMTK's "already exists" warning must not delay the response.
   const existed = names.has(name);
   try {

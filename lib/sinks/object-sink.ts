@@ -11,7 +11,7 @@ import type { ReceivedObject } from '../received-object';
 /** Objects a sink works on at once, by default: memory is bounded by this many small objects (2 MiB each). */
 
 export function objectSink(handle: (obj: ReceivedObject) => Promise<void>, concurrency = DEFAULT_MAX_IN_FLIGHT,
-  finish: () => Promise<void> = () => Promise.resolve()): Writable {
+  finish: () => Promise<void> = () => Promise.resolve(), abandon: () => Promise<void> = () => Promise.resolve()): Writable {
   if (!(concurrency >= 1)) throw new RangeError(`concurrency must be at least 1, not ${concurrency}`);
   const running = new Set<Promise<void>>();
   return new Writable({
@@ -26,6 +26,10 @@ export function objectSink(handle: (obj: ReceivedObject) => Promise<void>, concu
     },
     final(done) {
       Promise.all(running).then(finish).then(() => done(), (e: Error) => done(e));
+    },
+    destroy(err, done) {
+      // Ended early (an error, the retrieval given up): what the sink holds for objects that will not come goes.
+      abandon().then(() => done(err), () => done(err));
     },
   });
 }

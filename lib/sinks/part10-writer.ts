@@ -58,11 +58,12 @@ export interface Part10Target {
 const SMALL_OBJECT_BYTES = 2 * 1024 * 1024;
 
 /**
- * Reads chunks until `limit` bytes or the end of the stream; the rest stays in the stream, unread. Flowing mode
+ * Reads chunks until `limit` bytes or the end of the stream; the rest stays in the stream, unread. `each` sees every
+ * chunk as it comes (a check that would otherwise run after the last byte, when the peer waits for our answer). Flowing mode
  * ('data') hands over each chunk as it was pushed: read() on a paused byte stream joins everything buffered into
  * one new Buffer, a copy of every object.
  */
-async function readUpTo(body: Readable, limit: number): Promise<{ chunks: Buffer[]; ended: boolean }> {
+async function readUpTo(body: Readable, limit: number, each?: (chunk: Buffer) => void): Promise<{ chunks: Buffer[]; ended: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   return new Promise((resolve, reject) => {
@@ -76,6 +77,7 @@ async function readUpTo(body: Readable, limit: number): Promise<{ chunks: Buffer
     const onData = (c: Buffer): void => {
       chunks.push(c);
       size += c.length;
+      each?.(c);
       if (size >= limit) {
         body.pause();
         finish(false);
@@ -290,8 +292,22 @@ function checkIdentity(obj: ReceivedObject, id: SopIdentity): void {
 
 async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options, log: Logger, target: Part10Target, identity: Seen): Promise<void> {
   const ts = obj.transferSyntaxUid;
+  // Everything that can be done before the last byte is done before it (the peer waits for our answer from then
+  // on): the file meta, which depends on the request alone, and the checks of the bytes as received, which read
+  // them as they come; a check's failure is thrown once the chunks are read, as it was when they ran after.
+  const head = metaFor(obj, ts, opts);
+  let check = plan.path === 'check' ? new ScanningCheck(ts, plan.write, false, identity, identity.warn) : null;
+  // +B: the bytes are stored untouched, but only if their elements hold together (headers only, see FramingCheck).
+  const framing = plan.path === 'raw' && !transferSyntaxInfo(ts).deflated ? new RawFraming(ts) : null;
+  const asReceived = check ?? framing;
+  let scanFailure: Error | null = null;
+  const scanEach = asReceived ? (c: Buffer): void => {
+    if (scanFailure) return;
+    try { asReceived.scan([c]); } catch (e) { scanFailure = e as Error; }
+  } : undefined;
   // A conversion holds more per object (tokens, output), so it gathers less before it starts streaming.
-  const start = await readUpTo(obj.body, plan.path === 'convert' ? SMALL_OBJECT_BYTES / 2 : SMALL_OBJECT_BYTES);
+  const start = await readUpTo(obj.body, plan.path === 'convert' ? SMALL_OBJECT_BYTES / 2 : SMALL_OBJECT_BYTES, scanEach);
+  if (scanFailure) throw scanFailure;
   // The body may have ended just as the limit was reached ('end' is emitted on a later tick than the last read).
   const small = start.ended || obj.body.readableEnded;
   if (plan.path === 'convert') {
@@ -314,13 +330,11 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
       return;
     }
   }
-  // The check path, and large conversions whose head is out of order (conversion forced).
-  const check = plan.path === 'raw' ? null : new ScanningCheck(ts, plan.write, plan.path === 'convert', identity, identity.warn);
-  check?.scan(start.chunks);
-  // +B: the bytes are stored untouched, but only if their elements hold together (headers only, see FramingCheck).
-  const framing = plan.path === 'raw' && !transferSyntaxInfo(ts).deflated ? new RawFraming(ts) : null;
-  framing?.scan(start.chunks);
-  const head = metaFor(obj, ts, opts);
+  // The check path, and large conversions whose head is out of order (conversion forced: checked from here).
+  if (plan.path === 'convert') {
+    check = new ScanningCheck(ts, plan.write, true, identity, identity.warn);
+    check.scan(start.chunks);
+  }
   if (small) {
     check?.end();
     framing?.end();

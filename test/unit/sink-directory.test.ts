@@ -117,3 +117,35 @@ test('a read-only output directory (a read-only tmpfs): 0xA700 with the system\'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Waits (a bounded number of turns of the event loop, no clock) until `cond` holds. */
+async function turnsUntil(cond: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 10_000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+  return cond();
+}
+
+const isSpare = (n: string): boolean => /^\.dimse-stream\.\d+-[0-9a-f]+\.part$/.test(n);
+
+for (const end of ['ended', 'destroyed'] as const) {
+  test(`the next object's temporary file is created ahead of it, and is removed when the sink is ${end}`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sink-'));
+    try {
+      const sink = directorySink({ directory: dir });
+      const closed = new Promise((resolve) => sink.on('close', resolve));
+      sink.on('error', () => {});
+      const first = objectOf(datasetOfSize(64, '1.2.3.1'), '1.2.3.1');
+      sink.write(first);
+      assert.deepEqual(await first.settled, { stored: true });
+      assert.ok(await turnsUntil(() => readdirSync(dir).some(isSpare)), `a spare beside the first file: ${readdirSync(dir).join(', ')}`);
+      const second = objectOf(datasetOfSize(64, '1.2.3.2'), '1.2.3.2');
+      sink.write(second);
+      assert.deepEqual(await second.settled, { stored: true });
+      if (end === 'ended') sink.end();
+      else sink.destroy(new Error('the retrieval failed'));
+      await closed;
+      assert.deepEqual(readdirSync(dir).sort(), ['SC.1.2.3.1', 'SC.1.2.3.2']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
