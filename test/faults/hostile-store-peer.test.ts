@@ -18,6 +18,7 @@ import { silentLogger, type Logger } from '../../lib/log';
 import { decodeCommand, encodeCommand } from '../../lib/dimse/command';
 import { CT, EXPLICIT_LE, dataPdu, rawAssociate, startStoreServer, storeRqPdu, storeStatus, type StoreServer } from '../helpers/raw-store-peer';
 import { ctDataset } from '../helpers/dataset';
+import { storedNames } from '../helpers/stored-names';
 
 const DEFLATED = '1.2.840.10008.1.2.1.99';
 const lines: string[] = [];
@@ -45,7 +46,7 @@ test('an empty Affected SOP Instance UID: the sub-association is aborted (as DCM
   // DCMTK's lines (dimse.cc validateMessage), compared with its movescu in peers/fidelity-dcmtk.test.ts.
   assert.ok(lines.includes('W: DIMSE Warning: (PEER,MOVESCU): C-Store RQ: AffectedSOPInstanceUID: bad size'), lines.join('\n'));
   assert.ok(lines.includes('E: DIMSE failure (aborting sub-association): 0006:0203 DIMSE Badly formed message'), lines.join('\n'));
-  assert.deepEqual(readdirSync(store.dir), []);
+  assert.deepEqual(storedNames(store.dir), []);
 });
 
 test('a P-DATA fragment of odd length: aborted as DCMTK aborts ("DIMSE: Odd Fragment Length"), no file', async () => {

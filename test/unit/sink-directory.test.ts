@@ -16,6 +16,7 @@ import { createReceivedObject, type ReceivedObject } from '../../lib/received-ob
 import { encodeDataset } from '../../lib/dataset/codec/encode';
 import { parseFileMeta } from '../../lib/dataset/part10/file-meta';
 import type { OutputMode } from '../../lib/sinks/output-mode';
+import { isSpareName } from '../helpers/stored-names';
 
 const SC = '1.2.840.10008.5.1.4.1.1.7';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -124,8 +125,6 @@ async function turnsUntil(cond: () => boolean): Promise<boolean> {
   return cond();
 }
 
-const isSpare = (n: string): boolean => /^\.dimse-stream\.\d+-[0-9a-f]+\.part$/.test(n);
-
 for (const end of ['ended', 'destroyed'] as const) {
   test(`the next object's temporary file is created ahead of it, and is removed when the sink is ${end}`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sink-'));
@@ -136,7 +135,7 @@ for (const end of ['ended', 'destroyed'] as const) {
       const first = objectOf(datasetOfSize(64, '1.2.3.1'), '1.2.3.1');
       sink.write(first);
       assert.deepEqual(await first.settled, { stored: true });
-      assert.ok(await turnsUntil(() => readdirSync(dir).some(isSpare)), `a spare beside the first file: ${readdirSync(dir).join(', ')}`);
+      assert.ok(await turnsUntil(() => readdirSync(dir).some(isSpareName)), `a spare beside the first file: ${readdirSync(dir).join(', ')}`);
       const second = objectOf(datasetOfSize(64, '1.2.3.2'), '1.2.3.2');
       sink.write(second);
       assert.deepEqual(await second.settled, { stored: true });

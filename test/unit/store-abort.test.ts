@@ -6,11 +6,12 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../../lib/log';
 import { ABORT, RELEASE_RQ, dataPdu, rawAssociate, startStoreServer, storeRqPdu, storeStatus, type StoreServer } from '../helpers/raw-store-peer';
 import { ctDataset } from '../helpers/dataset';
+import { storedNames } from '../helpers/stored-names';
 
 /** The sink's messages; `discarded` waits for the one it logs (debug) once a broken-off object's files are removed. */
 const warnings: string[] = [];
@@ -55,7 +56,7 @@ test('a peer abort in the middle of an object leaves no file at all', async () =
   // The sink says so once it has removed the object's temporary files (the abort follows the data in the stream,
   // so the object always reaches the sink first).
   assert.match(await discarded(), /CT\.1\.2\.3\.4\.1$/);
-  assert.deepEqual(readdirSync(store.dir), []);
+  assert.deepEqual(storedNames(store.dir), []);
 });
 
 test('a complete object arrives under its final name with a success response', async () => {
@@ -65,7 +66,7 @@ test('a complete object arrives under its final name with a success response', a
   assert.equal(await storeStatus(peer), 0x0000);
   peer.socket.write(RELEASE_RQ);
   await once(peer.socket, 'close');
-  assert.deepEqual(readdirSync(store.dir), ['CT.1.2.3.4.2']);
+  assert.deepEqual(storedNames(store.dir), ['CT.1.2.3.4.2']);
 });
 
 test('an object the sink cannot write is answered 0xA700, with no file under its final name', async () => {
@@ -87,5 +88,5 @@ test('a data set that cannot be parsed is answered 0xC000 (cannot understand) an
   peer.socket.write(dataPdu(Buffer.from('080016005549ff00312e3200', 'hex'), true));
   assert.equal(await storeStatus(peer), 0xc000);
   peer.socket.destroy();
-  assert.deepEqual(readdirSync(store.dir).filter((n) => n.includes('1.2.3.4.4')), []);
+  assert.deepEqual(storedNames(store.dir).filter((n) => n.includes('1.2.3.4.4')), []);
 });

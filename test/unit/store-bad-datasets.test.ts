@@ -6,9 +6,9 @@
  */
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import type { Logger, LogLevel } from '../../lib/log';
 import { EXPLICIT_LE, RELEASE_RQ, dataPdu, rawAssociate, startStoreServer, storeRqPdu, storeStatus, type StoreServer } from '../helpers/raw-store-peer';
+import { storedNames } from '../helpers/stored-names';
 
 const DEFLATED = '1.2.840.10008.1.2.1.99';
 const lines: string[] = [];
@@ -49,7 +49,7 @@ for (const [name, bytes, ts, pattern] of CASES) {
   test(`received ${name}: 0xC000, no file, a log line naming it`, async () => {
     lines.length = 0;
     assert.equal(await store1(bytes, ts), 0xc000);
-    assert.deepEqual(readdirSync(store.dir), []);
+    assert.deepEqual(storedNames(store.dir), []);
     assert.ok(lines.some((l) => pattern.test(l)), lines.join('\n'));
   });
 }
