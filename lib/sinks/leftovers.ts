@@ -1,5 +1,5 @@
 /**
- * Temporary files a killed run left behind (SIGKILL, a power cut): `.NAME.PID-RANDOM.part` (and `.conv` beside it)
+ * Temporary files a killed run left behind (SIGKILL, a power cut): `.dimse-stream.PID-N.part` (and `.conv` beside it)
  * in an output directory. A sink removes those whose writer process is gone when it starts; a file whose process
  * still runs (another movescu writing into the same directory) is left alone. Never anything under a final name:
  * those are complete by construction (renamed only when complete).
@@ -8,7 +8,7 @@ import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log';
 
-/** `.NAME.PID-RANDOM.part[.conv]`, and the `.NAME.PID-N.part` of earlier versions. */
+/** `.dimse-stream.PID-N.part[.conv]`, and the `.NAME.PID-RANDOM.part` of earlier versions (NAME: the object's). */
 const TEMP_NAME = /^\..+\.(\d+)-[0-9a-f]+\.part(\.conv)?$/;
 
 /** Whether process `pid` exists on this machine (signal 0 checks without sending anything). */
