@@ -173,6 +173,13 @@ function fmtS(x: number): string {
   return x.toFixed(2);
 }
 
+/** The median of the ratios a[i] / b[i] (run i of each, measured one after the other), with their range. */
+function pairedRatio(a: readonly number[], b: readonly number[]): string {
+  const r: number[] = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if ((b[i] as number) > 0) r.push((a[i] as number) / (b[i] as number));
+  return r.length === 0 ? '-' : `${median(r).toFixed(2)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((p, q) => p - q);
   const m = s.length >> 1;
@@ -436,13 +443,14 @@ async function main(): Promise<void> {
         const baseOf = (v: Variant) => {
           const baseS = samples.get(v.group ? `DCMTK ${v.group}` : 'DCMTK') as Sample[];
           return {
+            walls: baseS.map((s) => s.usage.wallS),
             wall: median(baseS.map((s) => s.usage.wallS)),
             cpu: median(baseS.map((s) => s.usage.userS + s.usage.sysS)),
             rss: median(baseS.map((s) => s.usage.maxRssKb)),
           };
         };
         const rows: string[][] = [
-          ['variant', 'wall s median (min–max)', 'CPU s user+sys', 'peak RSS MB', 'wall ×', 'CPU ×', 'RSS ×', 'MB/s in'],
+          ['variant', 'wall s median (min–max)', 'CPU s user+sys', 'peak RSS MB', 'wall ×', 'wall × pairs', 'CPU ×', 'RSS ×', 'MB/s in'],
         ];
         const stats: Record<string, unknown> = {};
         for (const v of variants) {
@@ -461,6 +469,7 @@ async function main(): Promise<void> {
             fmtS(cpu),
             (rss / 1024).toFixed(0),
             ratio(wall, b.wall),
+            isBase ? '1' : pairedRatio(walls, b.walls),
             ratio(cpu, b.cpu),
             ratio(rss, b.rss),
             (m.bytes / 1e6 / wall).toFixed(0),
@@ -471,7 +480,8 @@ async function main(): Promise<void> {
         report.push(
           '',
           `(${key}) ${STUDIES[key].label}, ${ARCHIVE_LABEL[mode]}: ${files.length} file(s), ${(m.bytes / 1e6).toFixed(0)} MB, ${runs} run(s)` +
-            ` (ratios: variant / DCMTK with the same output options, medians` +
+            ` (ratios: variant / DCMTK with the same output options, medians; "pairs": the median of run i's ratio, the` +
+            ` two run one after the other, which a machine's speed drifting between minutes moves less` +
             `${studyUids.length > 1 ? `; wall and CPU summed over the ${studyUids.length} processes of a run, peak RSS their largest` : ''})`,
           ...rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')),
           ...notes.map((n) => '  ' + n.replace(/\n/g, '\n  ')),
