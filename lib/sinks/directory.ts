@@ -1,9 +1,10 @@
 /**
  * The directory sink: each received object as a file named as DCMTK's movescu names it (PREFIX.SOPInstanceUID), but
  * safely: the bytes go to a hidden temporary file in the same directory (created before the object comes,
- * spare-file.ts), which is renamed to the final name only when complete, and only then is the object accepted (so the C-STORE-RSP says
- * success only for a file that is really there). Any failure (a short write, a full disk, a read-only or vanished
- * directory, a broken-off transfer, an unreadable data set) removes the temporary file and rejects the object.
+ * spare-file.ts), which is renamed to the final name only when complete, and only then is the object accepted (so
+ * the C-STORE-RSP says success only for a file that is really there). Any failure (a short write, a full disk, a
+ * read-only or vanished directory, a broken-off transfer, an unreadable data set) removes the temporary file and
+ * rejects the object.
  */
 import { access as fsAccess } from 'node:fs';
 import { readdir } from 'node:fs/promises';

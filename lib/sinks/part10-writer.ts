@@ -58,10 +58,10 @@ export interface Part10Target {
 const SMALL_OBJECT_BYTES = 2 * 1024 * 1024;
 
 /**
- * Reads chunks until `limit` bytes or the end of the stream; the rest stays in the stream, unread. `each` sees every
- * chunk as it comes (a check that would otherwise run after the last byte, when the peer waits for our answer). Flowing mode
- * ('data') hands over each chunk as it was pushed: read() on a paused byte stream joins everything buffered into
- * one new Buffer, a copy of every object.
+ * Reads chunks until `limit` bytes or the end of the stream; the rest stays in the stream, unread. `each` sees
+ * every chunk as it comes (a check that would otherwise run after the last byte, when the peer waits for our
+ * answer). Flowing mode ('data') hands over each chunk as it was pushed: read() on a paused byte stream joins
+ * everything buffered into one new Buffer, a copy of every object.
  */
 async function readUpTo(body: Readable, limit: number, each?: (chunk: Buffer) => void): Promise<{ chunks: Buffer[]; ended: boolean }> {
   const chunks: Buffer[] = [];

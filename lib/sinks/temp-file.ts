@@ -1,9 +1,8 @@
 /**
  * An object's temporary file: created (exclusively) before the object arrives (the directory sink's spare,
  * spare-file.ts) or as soon as it does, filled in one writev or as a stream, then renamed to its final name by the
- * sink or read back and removed. All I/O is asynchronous and every
- * write is checked: a short write (file size limit, full disk) fails the object instead of leaving a truncated
- * file that looks complete.
+ * sink or read back and removed. All I/O is asynchronous and every write is checked: a short write (file size
+ * limit, full disk) fails the object instead of leaving a truncated file that looks complete.
  *
  * Why create early: creating a file costs 0.3 ms on ext4 here (and the thread pool's round trip on top), spent
  * while the data set is still coming in instead of after it.
