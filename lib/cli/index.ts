@@ -1,4 +1,4 @@
-/** The CLI layer (bin/movescu.ts uses only this): option table, parsing, texts, logger, checks, exit codes. */
+/** The CLI layer, as bin/movescu.ts takes it: option table, parsing, texts, logger, checks, exit codes. */
 export { optionTableMarkdown } from './options';
 export { parseCommandLine, type MovescuConfig } from './parse';
 export { createConsoleLogger } from './logger';

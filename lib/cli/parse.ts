@@ -14,7 +14,7 @@
  * Checks that DCMTK makes after parsing (output directory, privileged port) are in preflight.ts: they look at
  * the machine, not at the command line, and the library's own callers need them too.
  */
-import { validBoundary } from '../sinks/multipart';
+import { validBoundary } from '../sinks/boundary';
 import {
   ACCEPT_OPTIONS, COMPRESSED_PREFER_OPTIONS, PROPOSE_OPTIONS, WRITE_XFER_OPTIONS,
 } from './transfer-syntax-options';

@@ -4,9 +4,9 @@
  * the closing delimiter. Without an HTTP header in front, the body starts with the first `--boundary` line, as
  * DICOMweb clients expect; the whole Content-Type header value is multipartContentType(boundary).
  */
-import { randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { lookup } from 'mime-types';
+import { randomBoundary, validBoundary } from './boundary';
 import { writeAndWait } from './copy';
 import { endOutput, streamSink, type StreamSinkOptions } from './stream-sink';
 
@@ -20,19 +20,9 @@ export interface MultipartSinkOptions extends StreamSinkOptions {
 /** application/dicom, from the media type registry mime-types carries. */
 const DICOM_MEDIA_TYPE = lookup('dcm') || 'application/dicom';
 
-/** A fresh boundary: 32 random hex digits, which no DICOM payload is expected to contain. */
-export function randomBoundary(): string {
-  return `dimse-stream-${randomBytes(16).toString('hex')}`;
-}
-
 /** The Content-Type header value of the whole body. */
 export function multipartContentType(boundary: string): string {
   return `multipart/related; type="${DICOM_MEDIA_TYPE}"; boundary=${boundary}`;
-}
-
-/** RFC 2046 5.1.1: boundary characters, 1 to 70 of them, not ending in a space. */
-export function validBoundary(b: string): boolean {
-  return /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/.test(b);
 }
 
 export function multipartSink(out: Writable, opts: MultipartSinkOptions = {}): Writable {
