@@ -11,14 +11,13 @@ export async function copyInto(out: Writable, body: AsyncIterable<Buffer> | Iter
   let last: Promise<void> = Promise.resolve();
   for await (const chunk of body) {
     if (out.destroyed || out.writableEnded) throw new Error('output closed');
-    last = new Promise<void>((resolve, reject) => { out.write(chunk, (e) => (e ? reject(e) : resolve())); });
+    last = writeAndWait(out, chunk);
     last.catch(() => { /* awaited below, or superseded by the error 'drain' waits on */ });
     // once() rejects when 'error' comes first, and removes its listeners either way.
     if (out.writableNeedDrain) await once(out, 'drain');
   }
   await last;
 }
-
 
 /**
  * Writes one chunk (text as latin1) to `out`, which stays open; resolves once it has been handed on (its write

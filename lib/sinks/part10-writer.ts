@@ -303,7 +303,7 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
   let scanFailure: Error | null = null;
   const scanEach = asReceived ? (c: Buffer): void => {
     if (scanFailure) return;
-    try { asReceived.scan([c]); } catch (e) { scanFailure = e as Error; }
+    try { asReceived.scan(c); } catch (e) { scanFailure = e as Error; }
   } : undefined;
   // A conversion holds more per object (tokens, output), so it gathers less before it starts streaming.
   const start = await readUpTo(obj.body, plan.path === 'convert' ? SMALL_OBJECT_BYTES / 2 : SMALL_OBJECT_BYTES, scanEach);
@@ -333,7 +333,7 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
   // The check path, and large conversions whose head is out of order (conversion forced: checked from here).
   if (plan.path === 'convert') {
     check = new ScanningCheck(ts, plan.write, true, identity, identity.warn);
-    check.scan(start.chunks);
+    for (const c of start.chunks) check.scan(c);
   }
   if (small) {
     check?.end();
@@ -405,8 +405,8 @@ class ScanningCheck {
     return this.parser.position;
   }
 
-  scan(chunks: Buffer[]): void {
-    try { for (const c of chunks) this.parser.write(c); } catch (e) { throw new CannotUnderstand((e as Error).message); }
+  scan(chunk: Buffer): void {
+    try { this.parser.write(chunk); } catch (e) { throw new CannotUnderstand((e as Error).message); }
   }
 
   end(): void {
@@ -423,8 +423,8 @@ class RawFraming {
     this.framing = new FramingCheck(transferSyntaxInfo(transferSyntaxUid));
   }
 
-  scan(chunks: Buffer[]): void {
-    try { for (const c of chunks) this.framing.write(c); } catch (e) { throw new CannotUnderstand((e as Error).message); }
+  scan(chunk: Buffer): void {
+    try { this.framing.write(chunk); } catch (e) { throw new CannotUnderstand((e as Error).message); }
   }
 
   end(): void {
@@ -433,10 +433,10 @@ class RawFraming {
 }
 
 /** `body` passed on unchanged, scanned on the way; a scan failure fails the stream. */
-function scanned(body: Readable, scan: (chunks: Buffer[]) => void): Readable {
+function scanned(body: Readable, scan: (chunk: Buffer) => void): Readable {
   const out = new Readable({ read() { body.resume(); } });
   body.on('data', (c: Buffer) => {
-    try { scan([c]); } catch (e) { out.destroy(e as Error); return; }
+    try { scan(c); } catch (e) { out.destroy(e as Error); return; }
     if (!out.push(c)) body.pause();
   });
   if (body.readableEnded) out.push(null);

@@ -42,7 +42,7 @@ interface Row {
 }
 
 function hex(n: number): string {
-  return '0x' + (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
+  return '0x' + hex8(n);
 }
 
 /** One half of a DCMTK tag ('6000-60FF', '0010', '0009-o-FFFF') as value and mask, or null for odd/unaligned ranges. */

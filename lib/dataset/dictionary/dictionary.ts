@@ -133,8 +133,9 @@ export function lookupKeyword(keyword: string): DictEntry | undefined {
   if (single >= 0) return lookupTag(parseInt(ELEMENTS.slice(single - 9, single - 1), 16));
   const repeating = REPEATING_ROWS.find(([, , e]) => e.keyword === keyword);
   if (repeating) return repeating[2];
-  const alias = fieldAt(DCMTK_KEYWORD_ALIASES, keyword, 0);
-  if (alias < 0) return undefined;
+  // An alias line starts with its keyword; the first such line, as the aliases were added in order.
+  const alias = DCMTK_KEYWORD_ALIASES.indexOf(`\n${keyword}\t`) + 1;
+  if (alias === 0) return undefined;
   const [, value, mask] = (DCMTK_KEYWORD_ALIASES.slice(alias, DCMTK_KEYWORD_ALIASES.indexOf('\n', alias))).split('\t') as string[];
   const v = parseInt(value as string, 16);
   const m = parseInt(mask as string, 16);
@@ -142,15 +143,11 @@ export function lookupKeyword(keyword: string): DictEntry | undefined {
 }
 
 /**
- * Where `word` stands as a whole field `column` characters into a line of `table`, or -1: in the last such line for
- * a keyword of the rows (one twice: the later row's, as a Map filled in row order gave), in the first for an alias.
- * Only a match at that column counts, so a name or VR field equal to the word is passed over.
+ * Where `word` stands as a whole field `column` characters into a line of `table`, or -1: in the last such line (a
+ * keyword of two rows: the later row's, as a Map filled in row order gave). Only a match at that column counts, so
+ * a name or VR field equal to the word is passed over.
  */
 function fieldAt(table: string, word: string, column: number): number {
-  if (column === 0) {
-    const at = table.indexOf(`\n${word}\t`); // the first such line, as the aliases were added in order
-    return at < 0 ? -1 : at + 1;
-  }
   const needle = `\t${word}\t`;
   let found = -1;
   // Forward (indexOf is far faster than lastIndexOf in V8), keeping the last match.
