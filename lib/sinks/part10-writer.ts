@@ -112,19 +112,25 @@ function metaFor(obj: ReceivedObject, transferSyntaxUid: string, opts: Part10Opt
   })];
 }
 
-/** The chunks already read, then the rest of `body`, as one stream. */
+/**
+ * The chunks already read, then the rest of `body`, as one stream. It takes the chunks out of `chunks` as it
+ * yields them: held there, the first 1-2 MiB of a large object would stay in memory until its last byte.
+ */
 function prepend(chunks: Buffer[], body: Readable): Readable {
   async function* all(): AsyncGenerator<Buffer> {
-    yield* chunks;
+    for (let c = chunks.shift(); c !== undefined; c = chunks.shift()) yield c;
     for await (const c of body) yield c as Buffer;
   }
   return Readable.from(all(), { objectMode: false });
 }
 
-/** Streams `head` then `body` into `file`, and closes it. */
+/**
+ * Streams `head` then `body` into `file`, and closes it. `head` is emptied: its chunks belong to the write stream
+ * from here, which lets them go once written (not at the object's last byte).
+ */
 async function streamTo(file: TempFile, head: Buffer[], body: Readable): Promise<void> {
   const out = await file.stream(LARGE_OBJECT_WRITE_BUFFER);
-  for (const c of head) out.write(c);
+  for (const c of head.splice(0)) out.write(c);
   await pipeline(body, out);
   await file.finish();
 }
@@ -347,7 +353,7 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
   // a second pass converts the file just written (bounded memory, no second transfer).
   const file = target.file();
   const scanner = check ?? framing;
-  await streamTo(file, [...head, ...start.chunks], scanner ? scanned(obj.body, (c) => scanner.scan(c)) : obj.body);
+  await streamTo(file, [...head, ...start.chunks.splice(0)], scanner ? scanned(obj.body, (c) => scanner.scan(c)) : obj.body);
   check?.end();
   framing?.end();
   if (check?.reason) {

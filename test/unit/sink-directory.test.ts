@@ -5,7 +5,9 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -143,6 +145,53 @@ for (const end of ['ended', 'destroyed'] as const) {
       else sink.destroy(new Error('the retrieval failed'));
       await closed;
       assert.deepEqual(readdirSync(dir).sort(), ['SC.1.2.3.1', 'SC.1.2.3.2']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+/** A full collection, from a test (V8 lets a running process expose gc()). */
+function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+const WRITE_PATHS: [string, OutputMode][] = [
+  ['bit-preserving (as received, framing checked)', { kind: 'bit-preserving' }],
+  ['normal (as received, re-encode check alongside)', { kind: 'normal' }],
+  ['normal with +ti (converted as it streams)', { kind: 'normal', write: { transferSyntax: '1.2.840.10008.1.2' } }],
+];
+
+for (const [label, mode] of WRITE_PATHS) {
+  test(`${label}: a large object's first chunks are let go once written, not held until its last byte`, async () => {
+    const gc = collector();
+    const dir = mkdtempSync(join(tmpdir(), 'sink-'));
+    try {
+      const data = datasetOfSize(12 * MIB, '1.2.3.1');
+      const firstChunks: WeakRef<Buffer>[] = [];
+      let heldAtMidpoint = -1;
+      const written = (): number => readdirSync(dir).filter(isSpareName).reduce((n, f) => Math.max(n, statSync(join(dir, f)).size), 0);
+      async function* chunks(): AsyncGenerator<Buffer> {
+        for (let o = 0; o < data.length; o += 16372) {
+          // Fresh Buffer objects (copies), so that only the sink can keep one alive.
+          const c = Buffer.from(data.subarray(o, o + 16372));
+          if (o < MIB) firstChunks.push(new WeakRef(c));
+          if (o >= 8 * MIB && heldAtMidpoint < 0) {
+            assert.ok(await turnsUntil(() => written() >= 6 * MIB), `6 MiB written before the 8th is given: ${written()}`);
+            gc();
+            heldAtMidpoint = firstChunks.filter((r) => r.deref() !== undefined).length;
+          }
+          yield c;
+        }
+      }
+      const obj = createReceivedObject({
+        sopClassUid: SC, sopInstanceUid: '1.2.3.1', transferSyntaxUid: EXPLICIT_LE, callingAeTitle: 'PEER', calledAeTitle: 'US', messageId: 1,
+      }, Readable.from(chunks()));
+      await pipeline(Readable.from([obj]), directorySink({ directory: dir, mode }));
+      assert.deepEqual(await obj.settled, { stored: true });
+      assert.ok(firstChunks.length > 60);
+      assert.equal(heldAtMidpoint, 0, `${heldAtMidpoint} of the first ${firstChunks.length} chunks still held 8 MiB later`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
