@@ -299,9 +299,10 @@ function checkIdentity(obj: ReceivedObject, id: SopIdentity): void {
 async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options, log: Logger, target: Part10Target, identity: Seen): Promise<void> {
   const ts = obj.transferSyntaxUid;
   // Everything that can be done before the last byte is done before it (the peer waits for our answer from then
-  // on): the file meta, which depends on the request alone, and the checks of the bytes as received, which read
-  // them as they come; a check's failure is thrown once the chunks are read, as it was when they ran after.
-  const head = metaFor(obj, ts, opts);
+  // on): the file meta of the bytes as received, which depends on the request alone (a conversion writes its own),
+  // and the checks of those bytes, which read them as they come; a check's failure is thrown once the chunks are
+  // read, as it was when they ran after.
+  const asReceivedMeta = plan.path === 'convert' ? null : metaFor(obj, ts, opts);
   let check = plan.path === 'check' ? new ScanningCheck(ts, plan.write, false, identity, identity.warn) : null;
   // +B: the bytes are stored untouched, but only if their elements hold together (headers only, see FramingCheck).
   const framing = plan.path === 'raw' && !transferSyntaxInfo(ts).deflated ? new RawFraming(ts) : null;
@@ -336,11 +337,13 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
       return;
     }
   }
-  // The check path, and large conversions whose head is out of order (conversion forced: checked from here).
+  // The check path, and large conversions whose head is out of order (conversion forced: checked from here, and
+  // written as received first).
   if (plan.path === 'convert') {
     check = new ScanningCheck(ts, plan.write, true, identity, identity.warn);
     for (const c of start.chunks) check.scan(c);
   }
+  const head = asReceivedMeta ?? metaFor(obj, ts, opts);
   if (small) {
     check?.end();
     framing?.end();
