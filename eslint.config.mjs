@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.bench/**', 'lib/**/*.generated.ts'] },
+  { ignores: ['dist/**', 'node_modules/**', '.bench/**', 'coverage/**', 'demo-out/**', 'lib/**/*.generated.ts'] },
   {
     files: ['**/*.ts'],
     languageOptions: { parser: tseslint.parser, parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
