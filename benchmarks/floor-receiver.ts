@@ -1,0 +1,300 @@
+/**
+ * The floor of the way in, for benchmarks/floor.ts: the least a Node process does to receive one association of
+ * C-STOREs into files. Our PDU parser and codecs handle the association and the commands; each object's PDV values
+ * go to its file as they are, with no DIMSE reader, data set stream, check, conversion or sink, and nothing is
+ * logged. It is not a Storage SCP: it accepts every presentation context and exits on the first thing it does not
+ * expect. What it costs is what any Node implementation of movescu pays at least.
+ *
+ *   node dist/benchmarks/floor-receiver.js PORT DIR MODE
+ *
+ * MODE
+ *   async   each object opened, written (one writev), closed and renamed through libuv's thread pool, as ours must
+ *           (no synchronous file call on the path that serves the associations)
+ *   sync    the same calls made synchronously on the main thread, as DCMTK's one thread makes them
+ *   reused  async, but with no allocation per read: the socket reads into one reused buffer (Node's `onread`), and
+ *           each object's values are copied into a reused object buffer
+ *
+ * Says `listening` on its standard output once it listens; exits 0 once an association is released and every file
+ * is written, 1 on anything else.
+ */
+// The young generation bounded as our CLI bounds it (bin/young-generation.ts), so that peak RSS compares.
+import '../bin/young-generation';
+import { close, closeSync, open, openSync, rename, renameSync, writev, writevSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { encodeFileMeta } from '../lib/dataset/part10/file-meta';
+import { decodeCommand, encodeCommand, type Command } from '../lib/dimse/command';
+import { CommandField, NO_DATASET } from '../lib/dimse/command-field';
+import { decodePduBody, emptyUserInformation } from '../lib/pdu/decode';
+import { encodePdu } from '../lib/pdu/encode';
+import { PduParser } from '../lib/pdu/pdu-parser';
+import { PDU_HEADER_LENGTH } from '../lib/pdu/constants';
+import type { AssociateRq, Pdu } from '../lib/pdu/types';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../lib/implementation';
+
+type Mode = 'async' | 'sync' | 'reused';
+const MODES: readonly Mode[] = ['async', 'sync', 'reused'];
+const MAX_PDU = 16384;
+const EXPLICIT_LE = '1.2.840.10008.1.2.1';
+
+function fail(msg: string): never {
+  process.stderr.write(`floor-receiver: ${msg}\n`);
+  process.exit(1);
+}
+
+const [portArg, dir, modeArg] = process.argv.slice(2);
+const port = Number(portArg);
+const mode = modeArg as Mode;
+if (!Number.isInteger(port) || !dir || !MODES.includes(mode)) fail(`usage: floor-receiver PORT DIR ${MODES.join('|')}`);
+
+/** Transfer syntax accepted per presentation context (explicit little endian where offered, as ours prefers). */
+const syntaxOf = new Map<number, string>();
+
+function associateAc(rq: AssociateRq): Buffer {
+  const contexts = rq.presentationContexts.map((pc) => {
+    const ts = pc.transferSyntaxes.includes(EXPLICIT_LE) ? EXPLICIT_LE : (pc.transferSyntaxes[0] ?? EXPLICIT_LE);
+    syntaxOf.set(pc.id, ts);
+    return { id: pc.id, result: 0, transferSyntax: ts };
+  });
+  const userInfo = { ...emptyUserInformation(), maxPduLength: MAX_PDU, implementationClassUid: IMPLEMENTATION_CLASS_UID };
+  return encodePdu({
+    type: 'A-ASSOCIATE-AC', protocolVersion: 1, calledAeTitle: rq.calledAeTitle, callingAeTitle: rq.callingAeTitle,
+    applicationContext: rq.applicationContext, presentationContexts: contexts, userInfo,
+  });
+}
+
+function storeRsp(contextId: number, rq: Command): Buffer {
+  const data = encodeCommand({
+    CommandField: CommandField.C_STORE_RSP, MessageIDBeingRespondedTo: rq.MessageID, AffectedSOPClassUID: rq.AffectedSOPClassUID,
+    AffectedSOPInstanceUID: rq.AffectedSOPInstanceUID, CommandDataSetType: NO_DATASET, Status: 0,
+  });
+  return encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId, isCommand: true, isLast: true, data }] });
+}
+
+let written = 0;
+let pendingFiles = 0;
+let released = false;
+let sequence = 0;
+
+/** Writes one object (file meta, then its values) under a temporary name, renames it, then calls `done`. */
+function store(contextId: number, rq: Command, values: Buffer[], done: () => void): void {
+  const uid = (rq.AffectedSOPInstanceUID ?? '').replace(/\0+$/, '');
+  const meta = encodeFileMeta({
+    mediaStorageSopClassUid: rq.AffectedSOPClassUID ?? '', mediaStorageSopInstanceUid: uid,
+    transferSyntaxUid: syntaxOf.get(contextId) ?? EXPLICIT_LE, implementationClassUid: IMPLEMENTATION_CLASS_UID,
+    implementationVersionName: IMPLEMENTATION_VERSION_NAME,
+  });
+  const chunks = [meta, ...values];
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const temp = join(dir as string, `.floor-${process.pid}-${sequence++}`);
+  const final = join(dir as string, `CT.${uid}`);
+  pendingFiles++;
+  const finished = (): void => {
+    pendingFiles--;
+    written++;
+    done();
+    maybeExit();
+  };
+  if (mode === 'sync') {
+    const fd = openSync(temp, 'w');
+    const n = writevSync(fd, chunks);
+    closeSync(fd);
+    if (n !== total) fail(`short write: ${n} of ${total} bytes`);
+    renameSync(temp, final);
+    finished();
+    return;
+  }
+  open(temp, 'w', (e, fd) => {
+    if (e) fail(e.message);
+    writev(fd, chunks, (e2, n) => {
+      if (e2) fail(e2.message);
+      if (n !== total) fail(`short write: ${n} of ${total} bytes`);
+      close(fd, (e3) => {
+        if (e3) fail(e3.message);
+        rename(temp, final, (e4) => {
+          if (e4) fail(e4.message);
+          finished();
+        });
+      });
+    });
+  });
+}
+
+function maybeExit(): void {
+  if (released && pendingFiles === 0) {
+    process.stdout.write(`floor-receiver: ${written} files\n`);
+    process.exit(0);
+  }
+}
+
+/** What a connection does with each PDU other than P-DATA, and with each complete command and object. */
+class Conversation {
+  private command: Command | null = null;
+
+  constructor(private readonly socket: net.Socket) {}
+
+  control(pdu: Pdu): void {
+    if (pdu.type === 'A-ASSOCIATE-RQ') this.socket.write(associateAc(pdu));
+    else if (pdu.type === 'A-RELEASE-RQ') {
+      released = true;
+      this.socket.end(encodePdu({ type: 'A-RELEASE-RP' }));
+      maybeExit();
+    } else fail(`unexpected ${pdu.type}`);
+  }
+
+  commandDone(bytes: Buffer): void {
+    this.command = decodeCommand(bytes);
+    if (this.command.CommandField !== CommandField.C_STORE_RQ) fail(`unexpected command 0x${this.command.CommandField.toString(16)}`);
+  }
+
+  objectDone(contextId: number, values: Buffer[], done: () => void): void {
+    const rq = this.command ?? fail('a data set without a command');
+    store(contextId, rq, values, () => {
+      done();
+      this.socket.write(storeRsp(contextId, rq));
+    });
+  }
+}
+
+/** async and sync: the socket's own reads (a fresh Buffer each), our PDU parser, PDV values kept as slices. */
+function serveFresh(socket: net.Socket): void {
+  const talk = new Conversation(socket);
+  const parser = new PduParser({ maxPduLength: MAX_PDU });
+  let commandParts: Buffer[] = [];
+  let values: Buffer[] = [];
+  const onPdu = (pdu: Pdu): void => {
+    if (pdu.type !== 'P-DATA-TF') {
+      talk.control(pdu);
+      return;
+    }
+    for (const pdv of pdu.pdvs) {
+      if (pdv.isCommand) {
+        commandParts.push(pdv.data);
+        if (pdv.isLast) {
+          talk.commandDone(Buffer.concat(commandParts));
+          commandParts = [];
+        }
+      } else {
+        values.push(pdv.data);
+        if (pdv.isLast) {
+          talk.objectDone(pdv.contextId, values, () => {});
+          values = [];
+        }
+      }
+    }
+  };
+  socket.on('data', (chunk: Buffer) => parser.parse(chunk, onPdu));
+}
+
+/**
+ * reused: reads into one buffer that the next read overwrites, so everything kept is copied out at once: a value
+ * into the object buffer (taken from a free list, returned when its file is written), a command or another PDU into
+ * a buffer of its own.
+ */
+function serveReused(accepted: net.Socket): void {
+  // Node offers `onread` only to sockets it creates; an accepted one is rebuilt around its handle (private API).
+  const handle = (accepted as unknown as { _handle: unknown })._handle;
+  (accepted as unknown as { _handle: unknown })._handle = null;
+  accepted.destroy();
+  const readBuffer = Buffer.allocUnsafe(64 * 1024);
+  const freeObjects: Buffer[] = [];
+  const header = Buffer.alloc(PDU_HEADER_LENGTH);
+  const pdvHeader = Buffer.alloc(6);
+  let headerFill = 0;
+  let pduType = 0;
+  let pduLeft = 0;
+  let other: Buffer | null = null;
+  let otherFill = 0;
+  let pdvHeaderFill = 0;
+  let valueLeft = 0;
+  let control = 0;
+  let contextId = 0;
+  let command: Buffer = Buffer.alloc(1024);
+  let commandFill = 0;
+  let object: Buffer = Buffer.allocUnsafe(1 << 20);
+  let objectFill = 0;
+  const grow = (b: Buffer, need: number): Buffer => (need <= b.length ? b : Buffer.concat([b], Math.max(need, b.length * 2)));
+  const valueDone = (): void => {
+    pdvHeaderFill = 0;
+    if (!(control & 2)) return;
+    if (control & 1) {
+      talk.commandDone(command.subarray(0, commandFill));
+      commandFill = 0;
+      return;
+    }
+    const full = object;
+    talk.objectDone(contextId, [full.subarray(0, objectFill)], () => freeObjects.push(full));
+    object = freeObjects.pop() ?? Buffer.allocUnsafe(full.length);
+    objectFill = 0;
+  };
+  const onRead = (n: number, b: Buffer): void => {
+    let o = 0;
+    while (o < n) {
+      if (headerFill < PDU_HEADER_LENGTH) {
+        const k = Math.min(PDU_HEADER_LENGTH - headerFill, n - o);
+        b.copy(header, headerFill, o, o + k);
+        headerFill += k;
+        o += k;
+        if (headerFill < PDU_HEADER_LENGTH) break;
+        pduType = header[0] as number;
+        pduLeft = header.readUInt32BE(2);
+        if (pduType !== 0x04) {
+          other = Buffer.allocUnsafe(pduLeft);
+          otherFill = 0;
+        }
+      } else if (pduType !== 0x04) {
+        const body = other as Buffer;
+        const k = Math.min(pduLeft, n - o);
+        b.copy(body, otherFill, o, o + k);
+        otherFill += k;
+        o += k;
+        pduLeft -= k;
+      } else if (valueLeft === 0 && pdvHeaderFill < 6) {
+        const k = Math.min(6 - pdvHeaderFill, n - o);
+        b.copy(pdvHeader, pdvHeaderFill, o, o + k);
+        pdvHeaderFill += k;
+        o += k;
+        pduLeft -= k;
+        if (pdvHeaderFill === 6) {
+          valueLeft = pdvHeader.readUInt32BE(0) - 2;
+          contextId = pdvHeader[4] as number;
+          control = pdvHeader[5] as number;
+          if (valueLeft === 0) valueDone();
+        }
+      } else {
+        const k = Math.min(valueLeft, n - o);
+        if (control & 1) {
+          command = grow(command, commandFill + k);
+          b.copy(command, commandFill, o, o + k);
+          commandFill += k;
+        } else {
+          object = grow(object, objectFill + k);
+          b.copy(object, objectFill, o, o + k);
+          objectFill += k;
+        }
+        o += k;
+        valueLeft -= k;
+        pduLeft -= k;
+        if (valueLeft === 0) valueDone();
+      }
+      if (headerFill === PDU_HEADER_LENGTH && pduLeft === 0) {
+        headerFill = 0;
+        if (pduType !== 0x04) talk.control(decodePduBody(pduType, other as Buffer));
+      }
+    }
+  };
+  const options = { handle, onread: { buffer: readBuffer, callback: onRead } } as unknown as net.SocketConstructorOpts;
+  const socket = new net.Socket(options);
+  const talk = new Conversation(socket);
+  socket.setNoDelay(true);
+  socket.on('error', (e) => fail(e.message));
+}
+
+const server = net.createServer({ pauseOnConnect: mode === 'reused' }, (socket) => {
+  socket.setNoDelay(true);
+  socket.on('error', (e) => fail(e.message));
+  if (mode === 'reused') serveReused(socket);
+  else serveFresh(socket);
+});
+server.on('error', (e) => fail(e.message));
+server.listen(port, '127.0.0.1', () => process.stdout.write('listening\n'));
