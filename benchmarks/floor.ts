@@ -20,29 +20,26 @@ import {
   freePort,
   movescuCommand,
   oursMovescuPath,
+  readTimeFile,
   repoRoot,
   runMovescu,
   runTimed,
   startDcmqrscp,
   studyMoveArgs,
+  TIME_FORMAT,
   type ResourceUsage,
 } from '../test/helpers/peers';
+import { median } from './stats';
 
 const args = minimist(process.argv.slice(2), { default: { runs: 5 } });
 const FLOOR_MODES = ['async', 'sync', 'reused'] as const;
 
 interface Usage extends ResourceUsage { name: string }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
 /** Starts the floor receiver under /usr/bin/time and resolves, once it listens, with its outcome to come. */
 function startFloor(port: number, dir: string, mode: string): Promise<{ exited: Promise<ResourceUsage> }> {
   const timeFile = join(tmpdir(), `dimse-floor-${process.pid}-${port}`);
-  const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, process.execPath,
+  const child = spawn('/usr/bin/time', ['-f', TIME_FORMAT, '-o', timeFile, process.execPath,
     join(repoRoot(), 'dist', 'benchmarks', 'floor-receiver.js'), String(port), dir, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -50,10 +47,10 @@ function startFloor(port: number, dir: string, mode: string): Promise<{ exited: 
   const exited = new Promise<ResourceUsage>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
-      const [e, u, s, m] = (existsSync(timeFile) ? readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '' : '').split(/\s+/).map(Number);
+      const usage = readTimeFile(timeFile);
       rmSync(timeFile, { force: true });
-      if (code !== 0 || ![e, u, s, m].every(Number.isFinite)) reject(new Error(`floor-receiver ${mode} exited ${code}: ${err.trim()}`));
-      else resolve({ wallS: e as number, userS: u as number, sysS: s as number, maxRssKb: m as number });
+      if (code !== 0 || !usage) reject(new Error(`floor-receiver ${mode} exited ${code}: ${err.trim()}`));
+      else resolve(usage);
     });
   });
   return new Promise((resolve, reject) => {

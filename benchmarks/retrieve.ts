@@ -45,6 +45,7 @@ import {
 } from '../test/helpers/peers';
 import { makeStudy, type SeriesSpec } from '../test/helpers/dicom-gen';
 import { binCommand } from '../scripts/bin-command';
+import { median } from './stats';
 
 type StudyKey = 'a' | 'b' | 'c';
 const STUDY_KEYS: readonly StudyKey[] = ['a', 'b', 'c'];
@@ -178,12 +179,6 @@ function pairedRatio(a: readonly number[], b: readonly number[]): string {
   const r: number[] = [];
   for (let i = 0; i < Math.min(a.length, b.length); i++) if ((b[i] as number) > 0) r.push((a[i] as number) / (b[i] as number));
   return r.length === 0 ? '-' : `${median(r).toFixed(2)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 function manifestValid(m: StudyManifest | undefined, def: StudyDef): m is StudyManifest {

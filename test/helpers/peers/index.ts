@@ -6,6 +6,8 @@ export { startDcmqrscp, startDcmqrscpServing, indexIntoDcmqrscp, type Dcmqrscp }
 export {
   runMovescu,
   runTimed,
+  readTimeFile,
+  TIME_FORMAT,
   runBoth,
   type PairRun,
   studyMoveArgs,

@@ -78,6 +78,18 @@ export async function runMovescu(
   return runTimed(movescuCommand(which, args), { ...opts, env });
 }
 
+/** The `-f` format of /usr/bin/time whose output readTimeFile reads: wall, user and system seconds, peak RSS in KiB. */
+export const TIME_FORMAT = '%e %U %S %M';
+
+/** The figures /usr/bin/time wrote to `file` (`-f TIME_FORMAT -o file`), or undefined where it wrote none. */
+export function readTimeFile(file: string): ResourceUsage | undefined {
+  const last = existsSync(file) ? (readFileSync(file, 'utf8').trim().split('\n').pop() ?? '') : '';
+  const [e, u, s, m] = last.split(/\s+/).map(Number);
+  return [e, u, s, m].every((x) => Number.isFinite(x))
+    ? { wallS: e as number, userS: u as number, sysS: s as number, maxRssKb: m as number }
+    : undefined;
+}
+
 /**
  * Runs a command as runMovescu does (measured with /usr/bin/time when `opts.time`); `stdoutTo` sends its standard
  * output to a file (e.g. /dev/null) through `exec` in bash, so that the measured process is the command itself.
@@ -89,17 +101,12 @@ export async function runTimed(command: { cmd: string; args: string[] }, opts: R
   if (!opts.time) return runProcess(base.cmd, base.args, { cwd: opts.cwd, env, killAfterMs: opts.killAfterMs });
   const timeFile = join(tmpdir(), `dimse-time-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
   try {
-    const r = await runProcess('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, base.cmd, ...base.args], {
+    const r = await runProcess('/usr/bin/time', ['-f', TIME_FORMAT, '-o', timeFile, base.cmd, ...base.args], {
       cwd: opts.cwd,
       env,
       killAfterMs: opts.killAfterMs,
     });
-    const last = readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '';
-    const [e, u, s, m] = last.split(/\s+/).map(Number);
-    const usage = [e, u, s, m].every((x) => Number.isFinite(x))
-      ? { wallS: e as number, userS: u as number, sysS: s as number, maxRssKb: m as number }
-      : undefined;
-    return { ...r, usage };
+    return { ...r, usage: readTimeFile(timeFile) };
   } finally {
     rmSync(timeFile, { force: true });
   }
