@@ -8,8 +8,9 @@
  *   node dist/benchmarks/floor-receiver.js PORT DIR MODE
  *
  * MODE
- *   async   each object opened, written (one writev), closed and renamed through libuv's thread pool, as ours must
- *           (no synchronous file call on the path that serves the associations)
+ *   async   each object written through our TempFile, as the directory sink writes it: opened when its command
+ *           comes, one writev, closed while renamed, all through libuv's thread pool (no synchronous file call
+ *           on the path that serves the associations)
  *   sync    the same calls made synchronously on the main thread, as DCMTK's one thread makes them
  *   reused  async, but with no allocation per read: the socket reads into one reused buffer (Node's `onread`), and
  *           each object's values are copied into a reused object buffer
@@ -19,12 +20,16 @@
  */
 // The young generation bounded as our CLI bounds it (bin/young-generation.ts), so that peak RSS compares.
 import '../bin/young-generation';
-import { close, closeSync, open, openSync, rename, renameSync, writev, writevSync } from 'node:fs';
+import { closeSync, openSync, renameSync, writevSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { encodeFileMeta } from '../lib/dataset/part10/file-meta';
 import { decodeCommand, encodeCommand, type Command } from '../lib/dimse/command';
-import { CommandField, NO_DATASET } from '../lib/dimse/command-field';
+import { CommandField } from '../lib/dimse/command-field';
+import { Status } from '../lib/dimse/status';
+import { withDatasetType } from '../lib/dimse/writer';
+import { dcmtkFileName } from '../lib/dcmtk/prefixes';
+import { tempPathFor, TempFile } from '../lib/sinks/temp-file';
 import { decodePduBody, emptyUserInformation } from '../lib/pdu/decode';
 import { encodePdu } from '../lib/pdu/encode';
 import { PduParser } from '../lib/pdu/pdu-parser';
@@ -64,30 +69,29 @@ function associateAc(rq: AssociateRq): Buffer {
 }
 
 function storeRsp(contextId: number, rq: Command): Buffer {
-  const data = encodeCommand({
+  const data = encodeCommand(withDatasetType({
     CommandField: CommandField.C_STORE_RSP, MessageIDBeingRespondedTo: rq.MessageID, AffectedSOPClassUID: rq.AffectedSOPClassUID,
-    AffectedSOPInstanceUID: rq.AffectedSOPInstanceUID, CommandDataSetType: NO_DATASET, Status: 0,
-  });
+    AffectedSOPInstanceUID: rq.AffectedSOPInstanceUID, Status: Status.Success,
+  }, false));
   return encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId, isCommand: true, isLast: true, data }] });
 }
 
 let written = 0;
 let pendingFiles = 0;
 let released = false;
-let sequence = 0;
 
-/** Writes one object (file meta, then its values) under a temporary name, renames it, then calls `done`. */
-function store(contextId: number, rq: Command, values: Buffer[], done: () => void): void {
-  const uid = (rq.AffectedSOPInstanceUID ?? '').replace(/\0+$/, '');
+/**
+ * Writes one object (file meta, then its values) under a temporary name and renames it to `final`, then calls
+ * `done`. async: through our TempFile (lib/sinks/temp-file.ts), opened when the command came, as the directory
+ * sink's spare is; sync: the same calls on the main thread.
+ */
+function store(contextId: number, rq: Command, final: string, file: TempFile | null, values: Buffer[], done: () => void): void {
   const meta = encodeFileMeta({
-    mediaStorageSopClassUid: rq.AffectedSOPClassUID ?? '', mediaStorageSopInstanceUid: uid,
+    mediaStorageSopClassUid: rq.AffectedSOPClassUID ?? '', mediaStorageSopInstanceUid: rq.AffectedSOPInstanceUID ?? '',
     transferSyntaxUid: syntaxOf.get(contextId) ?? EXPLICIT_LE, implementationClassUid: IMPLEMENTATION_CLASS_UID,
     implementationVersionName: IMPLEMENTATION_VERSION_NAME,
   });
   const chunks = [meta, ...values];
-  const total = chunks.reduce((n, c) => n + c.length, 0);
-  const temp = join(dir as string, `.floor-${process.pid}-${sequence++}`);
-  const final = join(dir as string, `CT.${uid}`);
   pendingFiles++;
   const finished = (): void => {
     pendingFiles--;
@@ -95,8 +99,10 @@ function store(contextId: number, rq: Command, values: Buffer[], done: () => voi
     done();
     maybeExit();
   };
-  if (mode === 'sync') {
-    const fd = openSync(temp, 'w');
+  if (!file) {
+    const temp = tempPathFor(final);
+    const fd = openSync(temp, 'wx');
+    const total = chunks.reduce((n, c) => n + c.length, 0);
     const n = writevSync(fd, chunks);
     closeSync(fd);
     if (n !== total) fail(`short write: ${n} of ${total} bytes`);
@@ -104,20 +110,7 @@ function store(contextId: number, rq: Command, values: Buffer[], done: () => voi
     finished();
     return;
   }
-  open(temp, 'w', (e, fd) => {
-    if (e) fail(e.message);
-    writev(fd, chunks, (e2, n) => {
-      if (e2) fail(e2.message);
-      if (n !== total) fail(`short write: ${n} of ${total} bytes`);
-      close(fd, (e3) => {
-        if (e3) fail(e3.message);
-        rename(temp, final, (e4) => {
-          if (e4) fail(e4.message);
-          finished();
-        });
-      });
-    });
-  });
+  file.writeAll(chunks).then(() => file.commit(final)).then(finished, (e: Error) => fail(e.message));
 }
 
 function maybeExit(): void {
@@ -130,6 +123,8 @@ function maybeExit(): void {
 /** What a connection does with each PDU other than P-DATA, and with each complete command and object. */
 class Conversation {
   private command: Command | null = null;
+  private file: TempFile | null = null;
+  private final = '';
 
   constructor(private readonly socket: net.Socket) {}
 
@@ -145,11 +140,13 @@ class Conversation {
   commandDone(bytes: Buffer): void {
     this.command = decodeCommand(bytes);
     if (this.command.CommandField !== CommandField.C_STORE_RQ) fail(`unexpected command 0x${this.command.CommandField.toString(16)}`);
+    this.final = join(dir as string, dcmtkFileName(this.command.AffectedSOPClassUID ?? '', this.command.AffectedSOPInstanceUID ?? ''));
+    this.file = mode === 'sync' ? null : new TempFile(tempPathFor(this.final));
   }
 
   objectDone(contextId: number, values: Buffer[], done: () => void): void {
     const rq = this.command ?? fail('a data set without a command');
-    store(contextId, rq, values, () => {
+    store(contextId, rq, this.final, this.file, values, () => {
       done();
       this.socket.write(storeRsp(contextId, rq));
     });
