@@ -9,11 +9,13 @@
  *
  * MODE
  *   async   each object written through our TempFile, as the directory sink writes it: opened when its command
- *           comes, one writev, closed while renamed, all through libuv's thread pool (no synchronous file call
- *           on the path that serves the associations)
- *   sync    the same calls made synchronously on the main thread, as DCMTK's one thread makes them
+ *           comes, its bytes appended as they arrive (written in batches while the rest comes), closed while
+ *           renamed, all through libuv's thread pool (no synchronous file call on the path that serves the
+ *           associations)
+ *   sync    open, one writev after the object's last byte, close and rename, made synchronously on the main thread,
+ *           as DCMTK's one thread makes them
  *   reused  async, but with no allocation per read: the socket reads into one reused buffer (Node's `onread`), and
- *           each object's values are copied into a reused object buffer
+ *           each object's values are copied into a reused object buffer (and appended from there)
  *
  * Says `listening` on its standard output once it listens; exits 0 once an association is released and every file
  * is written, 1 on anything else.
@@ -80,18 +82,21 @@ let written = 0;
 let pendingFiles = 0;
 let released = false;
 
-/**
- * Writes one object (file meta, then its values) under a temporary name and renames it to `final`, then calls
- * `done`. async: through our TempFile (lib/sinks/temp-file.ts), opened when the command came, as the directory
- * sink's spare is; sync: the same calls on the main thread.
- */
-function store(contextId: number, rq: Command, final: string, file: TempFile | null, values: Buffer[], done: () => void): void {
-  const meta = encodeFileMeta({
+/** The file meta of an object received on `contextId` with the request `rq`. */
+function metaOf(contextId: number, rq: Command): Buffer {
+  return encodeFileMeta({
     mediaStorageSopClassUid: rq.AffectedSOPClassUID ?? '', mediaStorageSopInstanceUid: rq.AffectedSOPInstanceUID ?? '',
     transferSyntaxUid: syntaxOf.get(contextId) ?? EXPLICIT_LE, implementationClassUid: IMPLEMENTATION_CLASS_UID,
     implementationVersionName: IMPLEMENTATION_VERSION_NAME,
   });
-  const chunks = [meta, ...values];
+}
+
+/**
+ * Writes one object under a temporary name and renames it to `final`, then calls `done`. async and reused: through
+ * our TempFile (lib/sinks/temp-file.ts), opened when the command came, as the directory sink's spare is, its meta
+ * and values already appended; sync: file meta then `values`, with the same calls on the main thread.
+ */
+function store(contextId: number, rq: Command, final: string, file: TempFile | null, values: Buffer[], done: () => void): void {
   pendingFiles++;
   const finished = (): void => {
     pendingFiles--;
@@ -100,6 +105,7 @@ function store(contextId: number, rq: Command, final: string, file: TempFile | n
     maybeExit();
   };
   if (!file) {
+    const chunks = [metaOf(contextId, rq), ...values];
     const temp = tempPathFor(final);
     const fd = openSync(temp, 'wx');
     const total = chunks.reduce((n, c) => n + c.length, 0);
@@ -110,7 +116,7 @@ function store(contextId: number, rq: Command, final: string, file: TempFile | n
     finished();
     return;
   }
-  file.writeAll(chunks).then(() => file.commit(final)).then(finished, (e: Error) => fail(e.message));
+  file.flush().then(() => file.commit(final)).then(finished, (e: Error) => fail(e.message));
 }
 
 function maybeExit(): void {
@@ -125,6 +131,8 @@ class Conversation {
   private command: Command | null = null;
   private file: TempFile | null = null;
   private final = '';
+  /** Whether the object's file meta has been appended (before its first value). */
+  private started = false;
 
   constructor(private readonly socket: net.Socket) {}
 
@@ -142,10 +150,21 @@ class Conversation {
     if (this.command.CommandField !== CommandField.C_STORE_RQ) fail(`unexpected command 0x${this.command.CommandField.toString(16)}`);
     this.final = join(dir as string, dcmtkFileName(this.command.AffectedSOPClassUID ?? '', this.command.AffectedSOPInstanceUID ?? ''));
     this.file = mode === 'sync' ? null : new TempFile(tempPathFor(this.final));
+    this.started = false;
   }
 
+  /** async and reused: the next bytes of the object's values, appended to its file (its meta first). */
+  value(contextId: number, data: Buffer): void {
+    const file = this.file ?? fail('a value without a file');
+    if (!this.started) file.append(metaOf(contextId, this.command ?? fail('a data set without a command')));
+    this.started = true;
+    file.append(data);
+  }
+
+  /** The object is complete: `values` holds it for sync, nothing for the others (appended as they came). */
   objectDone(contextId: number, values: Buffer[], done: () => void): void {
     const rq = this.command ?? fail('a data set without a command');
+    if (this.file && !this.started) this.file.append(metaOf(contextId, rq)); // a data set of no bytes
     store(contextId, rq, this.final, this.file, values, () => {
       done();
       this.socket.write(storeRsp(contextId, rq));
@@ -172,7 +191,8 @@ function serveFresh(socket: net.Socket): void {
           commandParts = [];
         }
       } else {
-        values.push(pdv.data);
+        if (mode === 'sync') values.push(pdv.data);
+        else talk.value(pdv.contextId, pdv.data);
         if (pdv.isLast) {
           talk.objectDone(pdv.contextId, values, () => {});
           values = [];
@@ -220,7 +240,7 @@ function serveReused(accepted: net.Socket): void {
       return;
     }
     const full = object;
-    talk.objectDone(contextId, [full.subarray(0, objectFill)], () => freeObjects.push(full));
+    talk.objectDone(contextId, [], () => freeObjects.push(full));
     object = freeObjects.pop() ?? Buffer.allocUnsafe(full.length);
     objectFill = 0;
   };
@@ -267,6 +287,7 @@ function serveReused(accepted: net.Socket): void {
         } else {
           object = grow(object, objectFill + k);
           b.copy(object, objectFill, o, o + k);
+          talk.value(contextId, object.subarray(objectFill, objectFill + k));
           objectFill += k;
         }
         o += k;

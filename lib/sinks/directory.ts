@@ -53,7 +53,7 @@ async function storeObject(obj: ReceivedObject, opts: DirectorySinkOptions, log:
   const existed = names.has(name);
   try {
     const encode = opts.encode ?? ((o, l, t) => writePart10(o, opts, l, t));
-    await encode(obj, log, { writeAll: (chunks) => file.writeAll(chunks), file: () => file });
+    await encode(obj, log, { writeAll: (chunks) => file.writeAll(chunks), file: () => file, writesAhead: true });
     if (await existed) log.warn(`DICOM file already exists, overwriting: ${finalPath}`);
     await file.commit(finalPath);
     names.add(name);

@@ -49,6 +49,11 @@ export interface Part10Target {
   writeAll(chunks: readonly Buffer[]): Promise<void>;
   /** The temporary file a large object streams into (and is read back from for a second pass). */
   file(): TempFile;
+  /**
+   * True where file() is where every object ends up (the directory sink): the bytes as received are then appended
+   * to it while they arrive. A target that keeps a small object in memory (a stream sink's spool) leaves it out.
+   */
+  readonly writesAhead?: boolean;
 }
 
 /**
@@ -307,10 +312,15 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
   // +B: the bytes are stored untouched, but only if their elements hold together (headers only, see FramingCheck).
   const framing = plan.path === 'raw' && !transferSyntaxInfo(ts).deflated ? new RawFraming(ts) : null;
   const asReceived = check ?? framing;
+  // The bytes as received go to the file while they arrive (temp-file.ts says why): the meta first. A small object
+  // that turns out to need re-encoding starts its file again.
+  const ahead = target.writesAhead && asReceivedMeta ? target.file() : null;
+  for (const b of asReceivedMeta ?? []) ahead?.append(b);
   let scanFailure: Error | null = null;
-  const scanEach = asReceived ? (c: Buffer): void => {
+  const scanEach = asReceived || ahead ? (c: Buffer): void => {
     if (scanFailure) return;
-    try { asReceived.scan(c); } catch (e) { scanFailure = e as Error; }
+    try { asReceived?.scan(c); } catch (e) { scanFailure = e as Error; return; }
+    ahead?.append(c);
   } : undefined;
   // A conversion holds more per object (tokens, output), so it gathers less before it starts streaming.
   const start = await readUpTo(obj.body, plan.path === 'convert' ? SMALL_OBJECT_BYTES / 2 : SMALL_OBJECT_BYTES, scanEach);
@@ -347,16 +357,26 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
   if (small) {
     check?.end();
     framing?.end();
-    // Most images: one writev of the bytes as received; if DCMTK would re-encode them, converted from memory.
-    if (check?.reason) await convertSmall(target, obj, ts, check.write, start.chunks, opts, log, SEEN_ALREADY, identity);
-    else await target.writeAll([...head, ...start.chunks]);
+    // Most images: the bytes as received (written ahead, or in one writev); if DCMTK would re-encode them,
+    // converted from memory.
+    if (check?.reason) {
+      await ahead?.restart();
+      await convertSmall(target, obj, ts, check.write, start.chunks, opts, log, SEEN_ALREADY, identity);
+    } else if (ahead) {
+      await ahead.flush();
+    } else {
+      await target.writeAll([...head, ...start.chunks]);
+    }
     return;
   }
   // Large object: the bytes go to the file as they come, checked on the way; if DCMTK would have re-encoded them,
   // a second pass converts the file just written (bounded memory, no second transfer).
   const file = target.file();
   const scanner = check ?? framing;
-  await streamTo(file, [...head, ...start.chunks.splice(0)], scanner ? scanned(obj.body, (c) => scanner.scan(c)) : obj.body);
+  // Nothing here may keep the first chunks: written (or appended), they must be free to go.
+  const first = ahead ? [] : [...head, ...start.chunks];
+  start.chunks.length = 0;
+  await streamTo(file, first, scanner ? scanned(obj.body, (c) => scanner.scan(c)) : obj.body);
   check?.end();
   framing?.end();
   if (check?.reason) {

@@ -69,6 +69,33 @@ for (const [label, mode] of MODES) {
   });
 }
 
+test('normal mode: a small object found out of order after its first bytes were written ahead is stored converted, nothing of the first writing left', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sink-'));
+  try {
+    const uid = '1.2.3.9';
+    const sop = [
+      { tag: 0x00080016, vr: 'UI', value: Buffer.from(`${SC}\0`) },
+      { tag: 0x00080018, vr: 'UI', value: Buffer.from(`${uid}\0`) },
+    ];
+    const pixels = { tag: 0x7fe00010, vr: 'OB', value: Buffer.alloc(100, 7) };
+    const studyDate = { tag: 0x00080020, vr: 'DA', value: Buffer.from('20261130') };
+    // Study Date after Pixel Data, then Pixel Data once more, 600 KB of it (DCMTK keeps the first): the data set
+    // converted is a few hundred bytes, far less than the bytes as received that the sink began to write.
+    const received = encodeDataset([...sop, pixels, studyDate, { tag: 0x7fe00010, vr: 'OB', value: Buffer.alloc(600_000, 9) }], EXPLICIT_LE);
+    const obj = objectOf(received, uid);
+    await pipeline(Readable.from([obj]), directorySink({ directory: dir, mode: { kind: 'normal' } }));
+    assert.deepEqual(await obj.settled, { stored: true });
+    assert.deepEqual(readdirSync(dir), [`SC.${uid}`]);
+    const file = readFileSync(join(dir, `SC.${uid}`));
+    const meta = parseFileMeta(file, { final: true });
+    assert.ok(meta);
+    const expected = encodeDataset([...sop, studyDate, pixels], EXPLICIT_LE);
+    assert.ok(file.subarray(meta.datasetOffset).equals(expected), `data set of ${file.length - meta.datasetOffset} bytes, expected the ${expected.length} sorted`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a directory planted at the final name (EISDIR), or an output directory removed mid-run: 0xA700, no temporary file, the next object goes on', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sink-'));
   try {

@@ -1,0 +1,120 @@
+/**
+ * TempFile's appends (lib/sinks/temp-file.ts): an object's bytes written while it arrives, in batches, in order;
+ * restart() for an object converted after all; stream() after appended bytes; a failed append write reported, not
+ * lost.
+ */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { APPEND_BATCH, TempFile, tempPathFor } from '../../lib/sinks/temp-file';
+
+/** Distinct bytes for chunk `i` of `size` bytes, so that a chunk written out of place shows. */
+function chunk(i: number, size: number): Buffer {
+  const b = Buffer.allocUnsafe(size);
+  for (let k = 0; k < size; k++) b[k] = (i * 131 + k * 7) & 0xff;
+  return b;
+}
+
+async function turnsUntil(cond: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 10_000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+  return cond();
+}
+
+function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'temp-file-'));
+    try { await fn(dir); } finally { rmSync(dir, { recursive: true, force: true }); }
+  };
+}
+
+test('appended bytes are written while more come (a batch at a time), in order; flush() writes the rest', withDir(async (dir) => {
+  const final = join(dir, 'object');
+  const file = new TempFile(tempPathFor(final));
+  const chunks = Array.from({ length: 40 }, (_, i) => chunk(i, 16372));
+  const size = (): number => (existsSync(file.path) ? statSync(file.path).size : 0);
+  for (const c of chunks.slice(0, 20)) file.append(c);
+  // 20 × 16372 bytes wait, more than two batches: the first is written before anything else is appended or flushed.
+  assert.ok(await turnsUntil(() => size() >= APPEND_BATCH), `nothing written ahead: ${size()} bytes in the file`);
+  for (const c of chunks.slice(20)) file.append(c);
+  await file.flush();
+  await file.commit(final);
+  assert.ok(readFileSync(final).equals(Buffer.concat(chunks)));
+  assert.deepEqual(readdirSync(dir), ['object']);
+}));
+
+test('writeAll() after appends writes after them; an append under a batch waits for flush()', withDir(async (dir) => {
+  const final = join(dir, 'object');
+  const file = new TempFile(tempPathFor(final));
+  const head = chunk(1, 200);
+  file.append(head);
+  assert.ok(await turnsUntil(() => existsSync(file.path)));
+  assert.equal(statSync(file.path).size, 0, 'less than a batch: not written yet');
+  const rest = [chunk(2, 300_000), chunk(3, 5)];
+  await file.writeAll(rest);
+  await file.commit(final);
+  assert.ok(readFileSync(final).equals(Buffer.concat([head, ...rest])));
+}));
+
+test('restart(): what was appended (written or waiting) is gone, and what follows replaces it, however short', withDir(async (dir) => {
+  const final = join(dir, 'object');
+  const file = new TempFile(tempPathFor(final));
+  for (let i = 0; i < 30; i++) file.append(chunk(i, 16372));
+  assert.ok(await turnsUntil(() => existsSync(file.path) && statSync(file.path).size > 0), 'something written ahead');
+  await file.restart();
+  const converted = chunk(99, 1000);
+  await file.writeAll([converted]);
+  await file.commit(final);
+  assert.ok(readFileSync(final).equals(converted), `${statSync(final).size} bytes, not the 1000 written after restart()`);
+}));
+
+test('stream() goes on after the appended bytes', withDir(async (dir) => {
+  const final = join(dir, 'object');
+  const file = new TempFile(tempPathFor(final));
+  const first = [chunk(1, 200_000), chunk(2, 333)];
+  for (const c of first) file.append(c);
+  const out = await file.stream();
+  const rest = chunk(3, 70_000);
+  await new Promise<void>((resolve, reject) => out.end(rest, () => resolve()).on('error', reject));
+  await file.finish();
+  await file.commit(final);
+  assert.ok(readFileSync(final).equals(Buffer.concat([...first, rest])));
+}));
+
+test('discard() with append writes in flight and waiting: nothing is left', withDir(async (dir) => {
+  const file = new TempFile(tempPathFor(join(dir, 'object')));
+  for (let i = 0; i < 64; i++) file.append(chunk(i, 65536));
+  await file.discard();
+  assert.deepEqual(readdirSync(dir), []);
+}));
+
+test('an append write the system cuts short (a file size limit) is reported by flush() and stream(), not lost', () => {
+  // A process of its own under `ulimit -f` (1 KiB blocks); Node ignores SIGXFSZ, so the write comes back short.
+  const dir = mkdtempSync(join(tmpdir(), 'temp-file-'));
+  try {
+    const script = `
+      const { TempFile, tempPathFor } = require(${JSON.stringify(require.resolve('../../lib/sinks/temp-file'))});
+      const dir = ${JSON.stringify(dir)};
+      (async () => {
+        const results = [];
+        for (const how of ['flush', 'stream']) {
+          const file = new TempFile(tempPathFor(dir + '/' + how));
+          for (let i = 0; i < 10; i++) file.append(Buffer.alloc(65536, i));
+          try { if (how === 'flush') await file.flush(); else await file.stream(); results.push(how + ': resolved'); }
+          catch (e) { results.push(how + ': ' + (e.code ?? e.message)); }
+          await file.discard();
+        }
+        console.log(JSON.stringify(results));
+      })();`;
+    const r = spawnSync('bash', ['-c', 'ulimit -f 256 && exec "$0" -e "$1"', process.execPath, script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const results = JSON.parse(r.stdout) as string[];
+    assert.equal(results.length, 2, r.stdout);
+    for (const line of results) assert.match(line, /^(flush|stream): (EFBIG|FILE_SHORT_WRITE)$/);
+    assert.deepEqual(readdirSync(dir), [], 'discard() left a file');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
