@@ -8,8 +8,8 @@
  * retrieve as in that benchmark; each floor receiver is started on a port of its own, named in dcmqrscp's table as
  * FLOOR, and DCMTK's movescu asks the archive to move the study there (`-aem FLOOR`). Every process is measured
  * whole with /usr/bin/time; the floor's wall includes its start and the trigger's association, so compare its CPU
- * and peak RSS, not its wall. Variants alternate within each run; before each, the output folder is emptied and
- * `sync` is called. Each run must write the study's 1000 files, or the benchmark stops.
+ * and peak RSS, not its wall. Variants alternate within each run; before each, the last run's output goes to the
+ * trash (trash.ts) and `sync` is called. Each run must write the study's 1000 files, or the benchmark stops.
  */
 import minimist from 'minimist';
 import { spawn, spawnSync } from 'node:child_process';
@@ -30,6 +30,7 @@ import {
   type ResourceUsage,
 } from '../test/helpers/peers';
 import { median } from './stats';
+import { Trash } from './trash';
 
 const args = minimist(process.argv.slice(2), { default: { runs: 5 } });
 const FLOOR_MODES = ['async', 'sync', 'reused'] as const;
@@ -62,8 +63,9 @@ function startFloor(port: number, dir: string, mode: string): Promise<{ exited: 
   });
 }
 
-function fresh(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+/** An empty `dir`, the last run's output in the trash (trash.ts says why not deleted), the page cache written back. */
+function fresh(dir: string, trash: Trash): void {
+  trash.retire(dir);
   mkdirSync(dir, { recursive: true });
   spawnSync('sync');
 }
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
     configFile: join(work, 'dcmqrscp-floor.cfg'),
   });
   const out = join(work, 'out', 'floor');
+  const trash = new Trash(join(work, 'trash'));
   const samples: Usage[] = [];
   const check = (name: string): void => {
     const got = readdirSync(out).filter((n) => !n.startsWith('.')).length;
@@ -96,7 +99,7 @@ async function main(): Promise<void> {
   try {
     for (let run = 1; run <= runs; run++) {
       for (const impl of ['dcmtk', 'ours'] as const) {
-        fresh(out);
+        fresh(out, trash);
         const moveArgs = studyMoveArgs({ qrPort: qr.port, storePort, studyUid: study.studyUid, outDir: out });
         const r = impl === 'dcmtk' ? await runMovescu('dcmtk', moveArgs, { time: true }) : await runTimed(movescuCommand('ours', moveArgs), { time: true });
         if (r.code !== 0 || !r.usage) throw new Error(`${impl} movescu exited ${r.code}: ${r.stderr.slice(-2000)}`);
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
         samples.push({ name: impl === 'dcmtk' ? 'DCMTK movescu' : 'ours (movescu)', ...r.usage });
       }
       for (const mode of FLOOR_MODES) {
-        fresh(out);
+        fresh(out, trash);
         const { exited } = await startFloor(floorPort, out, mode);
         const trigger = await runMovescu('dcmtk', studyMoveArgs({ qrPort: qr.port, storePort, studyUid: study.studyUid, moveDestinationAe: 'FLOOR' }));
         if (trigger.code !== 0) throw new Error(`the C-MOVE to FLOOR failed (exit ${trigger.code}): ${trigger.stderr.slice(-2000)}`);
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
   } finally {
     await qr.stop();
     rmSync(out, { recursive: true, force: true });
+    trash.empty();
   }
   const names = [...new Set(samples.map((s) => s.name))];
   const of = (name: string): Usage[] => samples.filter((s) => s.name === name);

@@ -17,15 +17,18 @@
  * both, the default): with TCP_NODELAY=1, and as DCMTK and Debian start it, Nagle's algorithm on, where the tail of
  * an object can wait for the receiver's delayed ACK (see BENCHMARKS.md). DCMTK's `+B` (bit preserving) is a third
  * variant for (b); it ignores -od and writes into its working directory, so it runs with cwd = its output folder.
- * Before each measured run the output folders are removed and `sync` is called, so that writing back the previous
- * run's pages is not charged to the next one; an unmeasured warm-up retrieval per study (--warmup, default 1)
- * keeps the first variant of run 1 from paying for a cold page cache.
+ * Before each measured run `sync` is called, so that writing back the previous run's pages is not charged to the
+ * next one; an unmeasured warm-up retrieval per study (--warmup, default 1) keeps the first variant of run 1 from
+ * paying for a cold page cache. A run's output goes to the trash (trash.ts: emptied files, inodes kept) instead of
+ * being deleted, so that no run creates its files just after another's were deleted; the trash is deleted at the
+ * end.
  */
 import minimist from 'minimist';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { Trash } from './trash';
 import {
   compareDirs,
   formatDirDiff,
@@ -325,6 +328,7 @@ async function main(): Promise<void> {
   if (!ours) log(`our movescu not found at ${oursMovescuPath()} (not built yet?): measuring DCMTK only`);
 
   const manifest = await prepare(work, keys);
+  const trash = new Trash(join(work, 'trash'));
   const storePort = await freePort();
   let qr: Dcmqrscp | undefined;
   const onSignal = () => {
@@ -381,16 +385,16 @@ async function main(): Promise<void> {
         const notes: string[] = [];
         for (let w = 0; w < Number(args.warmup); w++) {
           const out = join(work, 'out', `${mode}-${key}-warmup`);
-          rmSync(out, { recursive: true, force: true });
+          trash.retire(out);
           mkdirSync(out, { recursive: true });
           const r = await runMovescu('dcmtk', studyMoveArgs({ qrPort: qr.port, storePort, studyUid: studyUids[0] as string, outDir: out }));
           log(`${key} warm-up (DCMTK, not measured): exit ${r.code}, ${r.wallMs.toFixed(0)} ms`);
-          rmSync(out, { recursive: true, force: true });
+          trash.retire(out);
         }
         for (let run = 1; run <= runs; run++) {
           for (const v of variants) {
             const out = join(work, 'out', `${mode}-${key}-${v.name.replace(/\W+/g, '_')}-${run}`);
-            rmSync(out, { recursive: true, force: true });
+            trash.retire(out);
             mkdirSync(out, { recursive: true });
             spawnSync('sync');
             const r = await runBatch(v, qr.port, storePort, studyUids, out, work);
@@ -412,7 +416,7 @@ async function main(): Promise<void> {
             (samples.get(v.name) as Sample[]).push({ usage: r.usage });
             perProcess.get(v.name)?.push(...r.walls);
             if (run === 1) firstDirs.set(v.name, out);
-            else if (!args.keep) rmSync(out, { recursive: true, force: true });
+            else if (!args.keep) trash.retire(out);
           }
         }
         // outputs of the first run: ours against DCMTK's, and DCMTK +B against DCMTK
@@ -426,7 +430,7 @@ async function main(): Promise<void> {
           notes.push(`compareDirs(${baseName}, ${other}) on run 1: ${formatDirDiff(d, 3)}`);
           if (other.startsWith('ours') && !d.identical) process.exitCode = 1;
         }
-        if (!args.keep) for (const dir of firstDirs.values()) rmSync(dir, { recursive: true, force: true });
+        if (!args.keep) for (const dir of firstDirs.values()) trash.retire(dir);
         if (studyUids.length > 1) {
           const each = variants.map((v) => {
             const w = perProcess.get(v.name) ?? [];
@@ -486,6 +490,7 @@ async function main(): Promise<void> {
       await qr.stop();
     }
   }
+  trash.empty();
   if (!ours) report.push('', `ours: not measured (${oursMovescuPath()} does not exist yet)`);
   for (const key of keys) {
     const g = manifest.studies[key]?.generatedInS;
