@@ -14,7 +14,7 @@
 import minimist from 'minimist';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   freePort,
@@ -31,6 +31,7 @@ import {
 } from '../test/helpers/peers';
 import { median } from './stats';
 import { Trash } from './trash';
+import { machineState } from './machine';
 
 const args = minimist(process.argv.slice(2), { default: { runs: 5 } });
 const FLOOR_MODES = ['async', 'sync', 'reused'] as const;
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
   const cpu = (s: Usage): number => s.userS + s.sysS;
   const baseCpu = median(of('DCMTK movescu').map(cpu));
   console.log(`\nnode dist/benchmarks/floor.js ${process.argv.slice(2).join(' ')}`.trimEnd());
-  console.log(`study (a), ${expected} files, ${runs} run(s), dcmqrscp with TCP_NODELAY=1; load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`study (a), ${expected} files, ${runs} run(s), dcmqrscp with TCP_NODELAY=1; at the end: ${machineState()}`);
   console.log('variant          wall s median  user s  sys s  CPU s median (min–max)  CPU × DCMTK  peak RSS MiB median (min–max)');
   for (const name of names) {
     const xs = of(name);

@@ -29,6 +29,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Trash } from './trash';
+import { machineState } from './machine';
 import {
   compareDirs,
   formatDirDiff,
@@ -338,7 +339,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
   const report: string[] = [
     `node dist/benchmarks/retrieve.js ${process.argv.slice(2).join(' ')}`.trimEnd(),
-    `ours started ${args.node === 'plain' ? 'as `node dist/bin/movescu.js`' : 'as its #! line says'}; load average at the start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+    `ours started ${args.node === 'plain' ? 'as `node dist/bin/movescu.js`' : 'as its #! line says'}; at the start: ${machineState()}`,
   ];
   const results: Record<string, unknown> = {};
   for (const mode of archives) {
