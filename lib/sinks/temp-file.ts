@@ -8,9 +8,10 @@
  * while the data set is still coming in instead of after it.
  *
  * Why write ahead (append): the bytes of an object written while it arrives, a batch at a time, instead of in one
- * writev after its last byte. The system's copy of a 0.5 MB image into the page cache cost several times more CPU
- * when made after the whole image had arrived than when made in batches of 128 KiB as it came (in `perf`, 25% of a
- * 1000-image retrieval's samples against 4%), and the archive waits for that copy before it sends the next object
+ * writev after its last byte. With the page cache full (a machine's usual state), the system's copy of a 0.5 MB
+ * image into it cost several times more CPU when made after the whole image had arrived than when made in batches
+ * as it came (in `perf`, 22% of a 1000-image retrieval's samples against 4%), and the archive waits for that copy
+ * before it sends the next object: 2.6 s against 2.0-2.1 s for the 1000 images. With memory free the two are even
  * (BENCHMARKS.md, "Writing while the object arrives").
  */
 import { close as fsClose, createWriteStream, fsync as fsFsync, ftruncate as fsFtruncate, open as fsOpen, rename as fsRename, writev as fsWritev, type WriteStream } from 'node:fs';
@@ -42,7 +43,7 @@ export interface TempFileOptions {
 }
 
 /** Appended bytes are written once this many wait and no write is in flight (an object's batch, see append()). */
-export const APPEND_BATCH = 128 * 1024;
+export const APPEND_BATCH = 256 * 1024;
 
 export class TempFile {
   private readonly fd: Promise<number>;

@@ -36,7 +36,7 @@ test('appended bytes are written while more come (a batch at a time), in order; 
   const chunks = Array.from({ length: 40 }, (_, i) => chunk(i, 16372));
   const size = (): number => (existsSync(file.path) ? statSync(file.path).size : 0);
   for (const c of chunks.slice(0, 20)) file.append(c);
-  // 20 × 16372 bytes wait, more than two batches: the first is written before anything else is appended or flushed.
+  // 20 × 16372 bytes wait, more than a batch: one is written before anything else is appended or flushed.
   assert.ok(await turnsUntil(() => size() >= APPEND_BATCH), `nothing written ahead: ${size()} bytes in the file`);
   for (const c of chunks.slice(20)) file.append(c);
   await file.flush();
