@@ -152,6 +152,7 @@ export class TempFile {
     // file meanwhile.
     if (this.closed) return;
     this.closed = true;
+    if (this.waitingBytes > 0) this.appendError ??= closedShortWrite(this.waitingBytes, this.path);
     this.waiting = [];
     this.waitingBytes = 0;
     await this.settled();
@@ -160,6 +161,11 @@ export class TempFile {
 
   private enqueue(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    if (this.closed) {
+      // Discarded: nothing more is written or kept, and a flush() must not report the bytes written.
+      this.appendError ??= closedShortWrite(chunk.length, this.path);
+      return;
+    }
     this.waiting.push(chunk);
     this.waitingBytes += chunk.length;
   }
@@ -197,6 +203,11 @@ export class TempFile {
       this.writeWaiting(1);
     }
   }
+}
+
+/** Bytes a closed (discarded) file will never write: a short write, not a success. */
+function closedShortWrite(bytes: number, path: string): DimseError {
+  return new DimseError('FILE_SHORT_WRITE', `short write: ${bytes} bytes not written, the file was closed`, { file: path });
 }
 
 /** A Node callback call as a promise. */

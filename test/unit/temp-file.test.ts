@@ -118,3 +118,18 @@ test('an append write the system cuts short (a file size limit) is reported by f
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('bytes not written before discard(), or given after it, are not reported written: FILE_SHORT_WRITE', withDir(async (dir) => {
+  const file = new TempFile(tempPathFor(join(dir, 'object')));
+  await file.discard();
+  file.append(chunk(1, 10));
+  await assert.rejects(file.flush(), { code: 'FILE_SHORT_WRITE' });
+  const other = new TempFile(tempPathFor(join(dir, 'other')));
+  await other.discard();
+  await assert.rejects(other.writeAll([chunk(2, 10)]), { code: 'FILE_SHORT_WRITE' });
+  const waiting = new TempFile(tempPathFor(join(dir, 'waiting')));
+  waiting.append(chunk(3, 10)); // under a batch: still waiting when the file is discarded
+  await waiting.discard();
+  await assert.rejects(waiting.flush(), { code: 'FILE_SHORT_WRITE' });
+  assert.deepEqual(readdirSync(dir), []);
+}));
