@@ -1,8 +1,8 @@
 /**
  * What the machine was doing when a benchmark ran, for its report: the load average, and how much memory was free
- * and how much held the page cache. The second matters as much as the first: with the page cache full, every page
- * a file write needs is taken from another file first, and our client's copies into it cost more than with memory
- * free (BENCHMARKS.md, "Writing while the object arrives").
+ * and how much held the page cache. Both have moved our figures: with the page cache full, every page a file write
+ * needs is first taken from another file, and one write of a whole object after its last byte was at times much
+ * dearer than with memory free (BENCHMARKS.md, "Writing while the object arrives").
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
