@@ -8,11 +8,11 @@
  * while the data set is still coming in instead of after it.
  *
  * Why write ahead (append): the bytes of an object written while it arrives, a batch at a time, instead of in one
- * writev after its last byte. At times (half the sets measured, most with the page cache full) the system's copy of
- * a 0.5 MB image into the page cache cost several times more CPU when made after the whole image had arrived than
- * in batches as it came (in `perf`, 22-25% of a 1000-image retrieval's samples against 4%), and the archive waits
- * for that copy before it sends the next object: 2.6 s against 2.0-2.1 s for the 1000 images. At other times the
- * batches cost 3-5% more (BENCHMARKS.md, "Writing while the object arrives").
+ * writev after its last byte. At times (half the sets measured) the system's copy of a 0.5 MB image into the page
+ * cache cost several times more CPU when made after the whole image had arrived than in batches as it came (in
+ * `perf`, 22-25% of a 1000-image retrieval's samples against 4%), and the archive waits for that copy before it
+ * sends the next object: 2.6 s against 2.0-2.1 s for the 1000 images. At other times the batches cost 3-5% more
+ * (BENCHMARKS.md, "Writing while the object arrives").
  */
 import { close as fsClose, createWriteStream, fsync as fsFsync, ftruncate as fsFtruncate, open as fsOpen, rename as fsRename, writev as fsWritev, type WriteStream } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
