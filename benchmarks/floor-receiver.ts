@@ -38,11 +38,13 @@ import { PduParser } from '../lib/pdu/pdu-parser';
 import { PDU_HEADER_LENGTH } from '../lib/pdu/constants';
 import type { AssociateRq, Pdu } from '../lib/pdu/types';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../lib/implementation';
+import { DEFAULT_MAX_PDU } from '../lib/defaults';
+import { EXPLICIT_VR_LITTLE_ENDIAN } from '../lib/dataset/codec/transfer-syntax';
 
 type Mode = 'async' | 'sync' | 'reused';
 const MODES: readonly Mode[] = ['async', 'sync', 'reused'];
-const MAX_PDU = 16384;
-const EXPLICIT_LE = '1.2.840.10008.1.2.1';
+/** The PDU type byte of P-DATA-TF (PS3.8 9.3.5): the reused reader parses the other PDUs whole. */
+const P_DATA_TF = 0x04;
 
 function fail(msg: string): never {
   process.stderr.write(`floor-receiver: ${msg}\n`);
@@ -59,11 +61,11 @@ const syntaxOf = new Map<number, string>();
 
 function associateAc(rq: AssociateRq): Buffer {
   const contexts = rq.presentationContexts.map((pc) => {
-    const ts = pc.transferSyntaxes.includes(EXPLICIT_LE) ? EXPLICIT_LE : (pc.transferSyntaxes[0] ?? EXPLICIT_LE);
+    const ts = pc.transferSyntaxes.includes(EXPLICIT_VR_LITTLE_ENDIAN) ? EXPLICIT_VR_LITTLE_ENDIAN : (pc.transferSyntaxes[0] ?? EXPLICIT_VR_LITTLE_ENDIAN);
     syntaxOf.set(pc.id, ts);
     return { id: pc.id, result: 0, transferSyntax: ts };
   });
-  const userInfo = { ...emptyUserInformation(), maxPduLength: MAX_PDU, implementationClassUid: IMPLEMENTATION_CLASS_UID };
+  const userInfo = { ...emptyUserInformation(), maxPduLength: DEFAULT_MAX_PDU, implementationClassUid: IMPLEMENTATION_CLASS_UID };
   return encodePdu({
     type: 'A-ASSOCIATE-AC', protocolVersion: 1, calledAeTitle: rq.calledAeTitle, callingAeTitle: rq.callingAeTitle,
     applicationContext: rq.applicationContext, presentationContexts: contexts, userInfo,
@@ -86,7 +88,7 @@ let released = false;
 function metaOf(contextId: number, rq: Command): Buffer {
   return encodeFileMeta({
     mediaStorageSopClassUid: rq.AffectedSOPClassUID ?? '', mediaStorageSopInstanceUid: rq.AffectedSOPInstanceUID ?? '',
-    transferSyntaxUid: syntaxOf.get(contextId) ?? EXPLICIT_LE, implementationClassUid: IMPLEMENTATION_CLASS_UID,
+    transferSyntaxUid: syntaxOf.get(contextId) ?? EXPLICIT_VR_LITTLE_ENDIAN, implementationClassUid: IMPLEMENTATION_CLASS_UID,
     implementationVersionName: IMPLEMENTATION_VERSION_NAME,
   });
 }
@@ -175,7 +177,7 @@ class Conversation {
 /** async and sync: the socket's own reads (a fresh Buffer each), our PDU parser, PDV values kept as slices. */
 function serveFresh(socket: net.Socket): void {
   const talk = new Conversation(socket);
-  const parser = new PduParser({ maxPduLength: MAX_PDU });
+  const parser = new PduParser({ maxPduLength: DEFAULT_MAX_PDU });
   let commandParts: Buffer[] = [];
   let values: Buffer[] = [];
   const onPdu = (pdu: Pdu): void => {
@@ -255,11 +257,11 @@ function serveReused(accepted: net.Socket): void {
         if (headerFill < PDU_HEADER_LENGTH) break;
         pduType = header[0] as number;
         pduLeft = header.readUInt32BE(2);
-        if (pduType !== 0x04) {
+        if (pduType !== P_DATA_TF) {
           other = Buffer.allocUnsafe(pduLeft);
           otherFill = 0;
         }
-      } else if (pduType !== 0x04) {
+      } else if (pduType !== P_DATA_TF) {
         const body = other as Buffer;
         const k = Math.min(pduLeft, n - o);
         b.copy(body, otherFill, o, o + k);
@@ -297,7 +299,7 @@ function serveReused(accepted: net.Socket): void {
       }
       if (headerFill === PDU_HEADER_LENGTH && pduLeft === 0) {
         headerFill = 0;
-        if (pduType !== 0x04) talk.control(decodePduBody(pduType, other as Buffer));
+        if (pduType !== P_DATA_TF) talk.control(decodePduBody(pduType, other as Buffer));
       }
     }
   };

@@ -13,7 +13,7 @@
  */
 import minimist from 'minimist';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -29,7 +29,7 @@ import {
   TIME_FORMAT,
   type ResourceUsage,
 } from '../test/helpers/peers';
-import { median } from './stats';
+import { median, medianRange } from './stats';
 import { Trash } from './trash';
 import { machineState } from './machine';
 
@@ -66,8 +66,7 @@ function startFloor(port: number, dir: string, mode: string): Promise<{ exited: 
 
 /** An empty `dir`, the last run's output in the trash (trash.ts says why not deleted), the page cache written back. */
 function fresh(dir: string, trash: Trash): void {
-  trash.retire(dir);
-  mkdirSync(dir, { recursive: true });
+  trash.clear(dir);
   spawnSync('sync');
 }
 
@@ -135,8 +134,8 @@ async function main(): Promise<void> {
     const c = xs.map(cpu);
     const rss = xs.map((s) => s.maxRssKb / 1024);
     console.log(`${name.padEnd(16)} ${median(xs.map((s) => s.wallS)).toFixed(2).padStart(13)}  ${median(xs.map((s) => s.userS)).toFixed(2).padStart(6)}  ` +
-      `${median(xs.map((s) => s.sysS)).toFixed(2).padStart(5)}  ${`${median(c).toFixed(2)} (${Math.min(...c).toFixed(2)}–${Math.max(...c).toFixed(2)})`.padStart(23)}  ` +
-      `${(median(c) / baseCpu).toFixed(2).padStart(11)}  ${`${median(rss).toFixed(1)} (${Math.min(...rss).toFixed(1)}–${Math.max(...rss).toFixed(1)})`.padStart(30)}`);
+      `${median(xs.map((s) => s.sysS)).toFixed(2).padStart(5)}  ${medianRange(c).padStart(23)}  ` +
+      `${(median(c) / baseCpu).toFixed(2).padStart(11)}  ${medianRange(rss, (x) => x.toFixed(1)).padStart(30)}`);
   }
 }
 

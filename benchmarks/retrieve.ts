@@ -49,7 +49,7 @@ import {
 } from '../test/helpers/peers';
 import { makeStudy, type SeriesSpec } from '../test/helpers/dicom-gen';
 import { binCommand } from '../scripts/bin-command';
-import { median } from './stats';
+import { median, medianRange } from './stats';
 
 type StudyKey = 'a' | 'b' | 'c';
 const STUDY_KEYS: readonly StudyKey[] = ['a', 'b', 'c'];
@@ -182,7 +182,7 @@ function fmtS(x: number): string {
 function pairedRatio(a: readonly number[], b: readonly number[]): string {
   const r: number[] = [];
   for (let i = 0; i < Math.min(a.length, b.length); i++) if ((b[i] as number) > 0) r.push((a[i] as number) / (b[i] as number));
-  return r.length === 0 ? '-' : `${median(r).toFixed(2)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`;
+  return r.length === 0 ? '-' : medianRange(r);
 }
 
 function manifestValid(m: StudyManifest | undefined, def: StudyDef): m is StudyManifest {
@@ -386,8 +386,7 @@ async function main(): Promise<void> {
         const notes: string[] = [];
         for (let w = 0; w < Number(args.warmup); w++) {
           const out = join(work, 'out', `${mode}-${key}-warmup`);
-          trash.retire(out);
-          mkdirSync(out, { recursive: true });
+          trash.clear(out);
           const r = await runMovescu('dcmtk', studyMoveArgs({ qrPort: qr.port, storePort, studyUid: studyUids[0] as string, outDir: out }));
           log(`${key} warm-up (DCMTK, not measured): exit ${r.code}, ${r.wallMs.toFixed(0)} ms`);
           trash.retire(out);
@@ -395,8 +394,7 @@ async function main(): Promise<void> {
         for (let run = 1; run <= runs; run++) {
           for (const v of variants) {
             const out = join(work, 'out', `${mode}-${key}-${v.name.replace(/\W+/g, '_')}-${run}`);
-            trash.retire(out);
-            mkdirSync(out, { recursive: true });
+            trash.clear(out);
             spawnSync('sync');
             const r = await runBatch(v, qr.port, storePort, studyUids, out, work);
             const got = countFiles(out);
@@ -435,7 +433,7 @@ async function main(): Promise<void> {
         if (studyUids.length > 1) {
           const each = variants.map((v) => {
             const w = perProcess.get(v.name) ?? [];
-            return `${v.name} ${fmtS(median(w))} s (${fmtS(Math.min(...w))}–${fmtS(Math.max(...w))})`;
+            return `${v.name} ${medianRange(w)} s`;
           });
           notes.push(`one process's wall, median (min–max) over all ${runs * studyUids.length}: ${each.join('; ')}`);
         }
@@ -465,7 +463,7 @@ async function main(): Promise<void> {
           const ratio = (x: number, y: number) => (isBase ? '1' : y > 0 ? (x / y).toFixed(2) : '-');
           rows.push([
             v.name,
-            `${fmtS(wall)} (${fmtS(Math.min(...walls))}–${fmtS(Math.max(...walls))})`,
+            medianRange(walls),
             fmtS(cpu),
             (rss / 1024).toFixed(0),
             ratio(wall, b.wall),

@@ -33,6 +33,12 @@ export class Trash {
     renameSync(path, join(this.dir, `${process.pid}-${this.count++}`));
   }
 
+  /** An empty folder at `path`: what was there goes to the trash first. */
+  clear(path: string): void {
+    this.retire(path);
+    mkdirSync(path, { recursive: true });
+  }
+
   /** Deletes the trash (with what an interrupted benchmark left in it). */
   empty(): void {
     rmSync(this.dir, { recursive: true, force: true });

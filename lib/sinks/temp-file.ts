@@ -99,8 +99,7 @@ export class TempFile {
    * again, for content that replaces it (an object converted after all).
    */
   async restart(): Promise<void> {
-    this.waiting = [];
-    this.waitingBytes = 0;
+    this.takeWaiting();
     await this.settled();
     this.appendError = null;
     this.end = 0;
@@ -117,14 +116,14 @@ export class TempFile {
   async stream(writeBuffer = 256 * 1024): Promise<WriteStream> {
     await this.drain();
     const fd = await this.fd;
-    return createWriteStream(this.path, { fd, autoClose: false, highWaterMark: writeBuffer, ...(this.end > 0 ? { start: this.end } : {}) });
+    return createWriteStream(this.path, { fd, autoClose: false, highWaterMark: writeBuffer, start: this.end });
   }
 
   /** After stream(): flushes (fsync, if asked) and closes. */
   async finish(): Promise<void> {
     const fd = await this.fd;
     try {
-      if (this.options.fsync) await call<void>((cb) => fsFsync(fd, cb));
+      await this.flush();
     } finally {
       await this.close(fd);
     }
@@ -153,8 +152,7 @@ export class TempFile {
     if (this.closed) return;
     this.closed = true;
     if (this.waitingBytes > 0) this.appendError ??= closedShortWrite(this.waitingBytes, this.path);
-    this.waiting = [];
-    this.waitingBytes = 0;
+    this.takeWaiting();
     await this.settled();
     await call<void>((cb) => fsClose(fd, cb));
   }
@@ -170,14 +168,20 @@ export class TempFile {
     this.waitingBytes += chunk.length;
   }
 
-  /** Starts writing what waits, if at least `min` bytes wait and no write is in flight (or has failed). */
-  private writeWaiting(min: number): void {
-    if (this.inFlight || this.appendError || this.closed || this.waitingBytes < min || this.waitingBytes === 0) return;
+  /** What waits to be written, taken out of the queue. */
+  private takeWaiting(): Buffer[] {
     const chunks = this.waiting;
-    const at = this.end;
-    this.end += this.waitingBytes;
     this.waiting = [];
     this.waitingBytes = 0;
+    return chunks;
+  }
+
+  /** Starts writing what waits, if at least `min` (> 0) bytes wait and no write is in flight (or has failed). */
+  private writeWaiting(min: number): void {
+    if (this.inFlight || this.appendError || this.closed || this.waitingBytes < min) return;
+    const at = this.end;
+    this.end += this.waitingBytes;
+    const chunks = this.takeWaiting();
     this.inFlight = this.fd
       .then((fd) => writevFully(fd, chunks, this.path, at))
       .then(() => {
