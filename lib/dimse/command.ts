@@ -7,6 +7,7 @@ import { DimseError, formatTag } from '../errors';
 import { lookupKeyword } from '../dataset/dictionary/dictionary';
 import { headerSize, writeElementHeader } from '../dataset/codec/element-header';
 import { IMPLICIT_LE } from '../dataset/codec/transfer-syntax';
+import { paddingByte } from '../dataset/codec/vr';
 import { encodeNumbers, encodeTags, stringToBytes } from '../dataset/codec/values';
 
 export interface Command {
@@ -104,26 +105,54 @@ function decodeValue(vr: string, data: Buffer, tag: number, offset: number): Fie
 /** The characters C's isspace() finds, which DCMTK removes from a UID. */
 const UID_SPACE = /[\t\n\v\f\r ]/g;
 
+/** The fields in tag order, the order a command set is written in. */
+const IN_TAG_ORDER: readonly FieldSpec[] = [...SPECS.byKeyword.values()].sort((a, b) => a.tag - b.tag);
+
 /** Encodes a command set, group length first, elements in tag order. */
 export function encodeCommand(command: Command): Buffer {
-  const { byKeyword } = SPECS;
-  const parts: { tag: number; vr: string; value: Buffer }[] = [];
-  for (const keyword of KEYWORDS) {
+  // Each value is written in place in one buffer (two passes over the fields, nothing made per field): every
+  // received object is answered with one of these.
+  let bodyLength = 0;
+  for (const { keyword, vr } of IN_TAG_ORDER) {
     const value = command[keyword];
-    if (value === undefined) continue;
-    const spec = byKeyword.get(keyword)!;
-    parts.push({ tag: spec.tag, vr: spec.vr, value: encodeFieldValue(spec.vr, value) });
+    if (value !== undefined) bodyLength += headerSize(IMPLICIT_LE, vr) + fieldValueLength(vr, value);
   }
-  parts.sort((a, b) => a.tag - b.tag);
-  const bodyLength = parts.reduce((n, p) => n + headerSize(IMPLICIT_LE, p.vr) + p.value.length, 0);
   const out = Buffer.allocUnsafe(12 + bodyLength);
   let o = writeElementHeader(out, 0, 0x00000000, 'UL', 4, IMPLICIT_LE);
   o = out.writeUInt32LE(bodyLength, o);
-  for (const p of parts) {
-    o = writeElementHeader(out, o, p.tag, p.vr, p.value.length, IMPLICIT_LE);
-    o += p.value.copy(out, o);
+  for (const { keyword, tag, vr } of IN_TAG_ORDER) {
+    const value = command[keyword];
+    if (value === undefined) continue;
+    o = writeElementHeader(out, o, tag, vr, fieldValueLength(vr, value), IMPLICIT_LE);
+    o = writeFieldValue(out, o, vr, value);
   }
   return out;
+}
+
+/** Bytes of a field's value as encodeFieldValue makes it (strings one byte per character, padded to even). */
+function fieldValueLength(vr: string, value: FieldValue): number {
+  switch (vr) {
+    case 'US': return 2;
+    case 'UL': return 4;
+    case 'AT': return 4 * (value as number[]).length;
+    default: return (value as string).length + ((value as string).length % 2);
+  }
+}
+
+/** Writes a field's value at out[o] as encodeFieldValue makes it; returns the position after it. */
+function writeFieldValue(out: Buffer, o: number, vr: string, value: FieldValue): number {
+  switch (vr) {
+    case 'US': return out.writeUInt16LE(value as number, o);
+    case 'UL': return out.writeUInt32LE(value as number, o);
+    case 'AT':
+      for (const t of value as number[]) o = out.writeUInt16LE(t & 0xffff, out.writeUInt16LE(t >>> 16, o));
+      return o;
+    default: {
+      const s = value as string;
+      o += out.write(s, o, 'latin1');
+      return s.length % 2 === 1 ? out.writeUInt8(paddingByte(vr), o) : o;
+    }
+  }
 }
 
 /**

@@ -32,6 +32,20 @@ test('property: every command we encode decodes back to itself', () => {
   }), { numRuns: 300 });
 });
 
+test('encodeCommand: elements in tag order after the group length, an odd UI padded with NUL, an odd AE with a space', () => {
+  const bytes = encodeCommand({ CommandField: 0x8001, MessageIDBeingRespondedTo: 7, AffectedSOPClassUID: '1.2.3', MoveDestination: 'ABC', CommandDataSetType: 0x0101, Status: 0 });
+  const expected = Buffer.concat([
+    Buffer.from([0, 0, 0, 0, 4, 0, 0, 0]), Buffer.from([66, 0, 0, 0]), // (0000,0000) UL: the 66 bytes after it
+    Buffer.from([0, 0, 0x02, 0, 6, 0, 0, 0]), Buffer.from('1.2.3\0', 'latin1'),
+    Buffer.from([0, 0, 0x00, 1, 2, 0, 0, 0, 0x01, 0x80]),
+    Buffer.from([0, 0, 0x20, 1, 2, 0, 0, 0, 7, 0]),
+    Buffer.from([0, 0, 0x00, 6, 4, 0, 0, 0]), Buffer.from('ABC ', 'latin1'),
+    Buffer.from([0, 0, 0x00, 8, 2, 0, 0, 0, 0x01, 0x01]),
+    Buffer.from([0, 0, 0x00, 9, 2, 0, 0, 0, 0, 0]),
+  ]);
+  assert.deepEqual(bytes, expected);
+});
+
 test('property: a command set with bytes changed or cut off gives a Command or a typed DIMSE error', () => {
   let refused = 0;
   fc.assert(fc.property(command, fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.option(fc.nat()), (c, mutations, cutAt) => {

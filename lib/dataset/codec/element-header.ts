@@ -29,13 +29,15 @@ export function valueLengthAt(buf: Buffer, p: number, syntax: DatasetSyntax, vr:
  * returns the position after it (p + headerSize()).
  */
 export function writeElementHeader(out: Buffer, p: number, tag: number, vr: string, length: number, syntax: DatasetSyntax): number {
+  // Written in line, no helpers made per call: this runs for every element of every command and file meta.
   const le = syntax.littleEndian;
-  const u16 = (v: number, at: number): number => (le ? out.writeUInt16LE(v, at) : out.writeUInt16BE(v, at));
-  const u32 = (v: number, at: number): number => (le ? out.writeUInt32LE(v >>> 0, at) : out.writeUInt32BE(v >>> 0, at));
-  p = u16(tag >>> 16, p);
-  p = u16(tag & 0xffff, p);
-  if (!syntax.explicitVr) return u32(length, p);
-  p += out.write(vr, p, 'latin1');
-  if (!hasLongLength(vr)) return u16(length, p);
-  return u32(length, u16(0, p));
+  p = le ? out.writeUInt16LE(tag >>> 16, p) : out.writeUInt16BE(tag >>> 16, p);
+  p = le ? out.writeUInt16LE(tag & 0xffff, p) : out.writeUInt16BE(tag & 0xffff, p);
+  const long = !syntax.explicitVr || hasLongLength(vr);
+  if (syntax.explicitVr) {
+    p += out.write(vr, p, 'latin1');
+    if (long) p = le ? out.writeUInt16LE(0, p) : out.writeUInt16BE(0, p);
+  }
+  if (long) return le ? out.writeUInt32LE(length >>> 0, p) : out.writeUInt32BE(length >>> 0, p);
+  return le ? out.writeUInt16LE(length, p) : out.writeUInt16BE(length, p);
 }

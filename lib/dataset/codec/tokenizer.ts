@@ -286,7 +286,7 @@ export class DatasetParser {
       if (f.kind === 'sequence') {
         this.checkDepth(tag);
         if (length !== UNDEFINED_LENGTH) {
-          this.checkFits(f, tag, after, length, `item #${f.count}`);
+          if (!fits(f, after, length)) throw this.overrun(f, tag, after, length, `item #${f.count}`);
           this.checkOddItem(f, length, at, `item #${f.count}`);
         }
         const index = f.count++;
@@ -300,7 +300,7 @@ export class DatasetParser {
           throw this.error('DATASET_UNDEFINED_LENGTH', f.tag, at,
             `fragment #${f.count} of encapsulated ${formatTag(f.tag)} has an undefined length: expected an explicit length`);
         }
-        this.checkFits(f, f.tag, after, length, `fragment #${f.count}`);
+        if (!fits(f, after, length)) throw this.overrun(f, f.tag, after, length, `fragment #${f.count}`);
         this.checkOddItem(f, length, at, `fragment #${f.count}`);
         const index = f.count++;
         this.emit({ type: 'fragmentStart', index, length, offset: at });
@@ -365,7 +365,8 @@ export class DatasetParser {
       throw this.error('DATASET_UNDEFINED_LENGTH', tag, at,
         `${formatTag(tag)} ${vr} has an undefined length: ${why}; expected an explicit length`);
     }
-    this.checkFits(f, tag, after, length, `${formatTag(tag)} ${vr}`);
+    // Described only when it does not fit: a tag formatted for every element cost more than the check.
+    if (!fits(f, after, length)) throw this.overrun(f, tag, after, length, `${formatTag(tag)} ${vr}`);
     if (vr === 'SQ') {
       this.checkDepth(tag);
       this.checkOdd(tag, vr, length, at, '', f.syntax.explicitVr);
@@ -424,13 +425,12 @@ export class DatasetParser {
     else this.emit({ type: 'elementEnd', tag: v.tag });
   }
 
-  private checkFits(f: Frame, tag: number, valueStart: number, length: number, what: string): void {
-    if (f.limit >= 0 && valueStart + length > f.limit) {
-      throw this.error('DATASET_LENGTH_OVERRUN', tag, this.pos,
-        `length ${length} of ${what} runs past the end of the enclosing ${f.kind === 'dataset' ? 'dataset' : f.kind} ` +
-        `${f.kind === 'item' ? `(item #${f.count} of ${formatTag(f.tag)}) ` : ''}at offset ${f.limit}: ` +
-        `expected at most ${f.limit - valueStart}`);
-    }
+  /** A value of `what` that runs past the end of its enclosing frame (see fits). */
+  private overrun(f: Frame, tag: number, valueStart: number, length: number, what: string): DimseError {
+    return this.error('DATASET_LENGTH_OVERRUN', tag, this.pos,
+      `length ${length} of ${what} runs past the end of the enclosing ${f.kind === 'dataset' ? 'dataset' : f.kind} ` +
+      `${f.kind === 'item' ? `(item #${f.count} of ${formatTag(f.tag)}) ` : ''}at offset ${f.limit}: ` +
+      `expected at most ${f.limit - valueStart}`);
   }
 
   /**
@@ -625,4 +625,9 @@ export class DatasetTokenizer extends Transform {
     this.inflater?.destroy();
     callback(error);
   }
+}
+
+/** Whether a value of `length` bytes from `valueStart` ends within frame `f` (one without a limit holds any). */
+function fits(f: Frame, valueStart: number, length: number): boolean {
+  return f.limit < 0 || valueStart + length <= f.limit;
 }
