@@ -7,8 +7,7 @@ import { DimseError, formatTag } from '../errors';
 import { lookupKeyword } from '../dataset/dictionary/dictionary';
 import { headerSize, writeElementHeader } from '../dataset/codec/element-header';
 import { IMPLICIT_LE } from '../dataset/codec/transfer-syntax';
-import { paddingByte } from '../dataset/codec/vr';
-import { encodeNumbers, encodeTags, stringToBytes } from '../dataset/codec/values';
+import { paddedLength, writeString } from '../dataset/codec/values';
 
 export interface Command {
   CommandField: number;
@@ -67,11 +66,33 @@ export function commandTag(keyword: CommandKeyword): number {
 
 /** A command field's value as the wire carries it (implicit VR little endian; strings padded as PS3.5 6.2 says). */
 export function encodeFieldValue(vr: string, value: FieldValue): Buffer {
+  const out = Buffer.allocUnsafe(fieldValueLength(vr, value));
+  writeFieldValue(out, 0, vr, value);
+  return out;
+}
+
+/** Bytes of a field's value as encodeFieldValue makes it (strings one byte per character, padded to even). */
+function fieldValueLength(vr: string, value: FieldValue): number {
   switch (vr) {
-    case 'US': return encodeNumbers('US', [value as number]);
-    case 'UL': return encodeNumbers('UL', [value as number]);
-    case 'AT': return encodeTags(value as number[]);
-    default: return stringToBytes(value as string, vr, 'latin1');
+    case 'US': return 2;
+    case 'UL': return 4;
+    case 'AT': return 4 * (value as number[]).length;
+    default: return paddedLength(value as string, 'latin1');
+  }
+}
+
+/**
+ * Writes a field's value at out[o] (room for fieldValueLength bytes); returns the position after it. An integer
+ * out of its VR's range is refused (RangeError), not wrapped.
+ */
+function writeFieldValue(out: Buffer, o: number, vr: string, value: FieldValue): number {
+  switch (vr) {
+    case 'US': return out.writeUInt16LE(value as number, o);
+    case 'UL': return out.writeUInt32LE(value as number, o);
+    case 'AT':
+      for (const t of value as number[]) o = out.writeUInt16LE(t & 0xffff, out.writeUInt16LE(t >>> 16, o));
+      return o;
+    default: return writeString(out, o, value as string, vr, 'latin1');
   }
 }
 
@@ -127,32 +148,6 @@ export function encodeCommand(command: Command): Buffer {
     o = writeFieldValue(out, o, vr, value);
   }
   return out;
-}
-
-/** Bytes of a field's value as encodeFieldValue makes it (strings one byte per character, padded to even). */
-function fieldValueLength(vr: string, value: FieldValue): number {
-  switch (vr) {
-    case 'US': return 2;
-    case 'UL': return 4;
-    case 'AT': return 4 * (value as number[]).length;
-    default: return (value as string).length + ((value as string).length % 2);
-  }
-}
-
-/** Writes a field's value at out[o] as encodeFieldValue makes it; returns the position after it. */
-function writeFieldValue(out: Buffer, o: number, vr: string, value: FieldValue): number {
-  switch (vr) {
-    case 'US': return out.writeUInt16LE(value as number, o);
-    case 'UL': return out.writeUInt32LE(value as number, o);
-    case 'AT':
-      for (const t of value as number[]) o = out.writeUInt16LE(t & 0xffff, out.writeUInt16LE(t >>> 16, o));
-      return o;
-    default: {
-      const s = value as string;
-      o += out.write(s, o, 'latin1');
-      return s.length % 2 === 1 ? out.writeUInt8(paddingByte(vr), o) : o;
-    }
-  }
 }
 
 /**

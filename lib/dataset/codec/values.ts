@@ -18,7 +18,24 @@ export function padValue(bytes: Buffer, vr: string): Buffer {
  * sends for a command-line argument are the argument's own bytes, which is UTF-8 on today's systems.
  */
 export function stringToBytes(value: string, vr: string, encoding: StringEncoding = 'utf8'): Buffer {
-  return padValue(Buffer.from(value, encoding), vr);
+  const out = Buffer.allocUnsafe(paddedLength(value, encoding));
+  writeString(out, 0, value, vr, encoding);
+  return out;
+}
+
+/** The length of a string value as stringToBytes makes it (padded to even). */
+export function paddedLength(value: string, encoding: StringEncoding = 'utf8'): number {
+  const n = Buffer.byteLength(value, encoding);
+  return n + (n % 2);
+}
+
+/**
+ * Writes a string value as stringToBytes makes it at out[p] (room for paddedLength bytes); returns the position
+ * after it. For encoders that build one buffer per command set or file meta instead of one per value.
+ */
+export function writeString(out: Buffer, p: number, value: string, vr: string, encoding: StringEncoding = 'utf8'): number {
+  const n = out.write(value, p, encoding);
+  return n % 2 === 0 ? p + n : out.writeUInt8(paddingByte(vr), p + n);
 }
 
 /** VRs whose leading spaces are insignificant too (PS3.5 table 6.2-1); the others only lose trailing padding. */

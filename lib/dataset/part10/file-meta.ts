@@ -28,8 +28,8 @@ import {
   type DatasetSyntax,
   type TransferSyntaxInfo,
 } from '../codec/transfer-syntax';
-import { bytesToString, padValue } from '../codec/values';
-import { isVr, paddingByte, swapCopy, swapWidth } from '../codec/vr';
+import { bytesToString, padValue, paddedLength, writeString } from '../codec/values';
+import { isVr, swapCopy, swapWidth } from '../codec/vr';
 import { implicitVr } from '../codec/tokenizer';
 
 export const PREAMBLE_LENGTH = 128;
@@ -67,8 +67,8 @@ const META_STRINGS: readonly { tag: number; vr: string; key: 'mediaStorageSopCla
 ];
 
 export function encodeFileMeta(meta: FileMetaInput): Buffer {
-  // Each value is encoded in place in one zero-filled buffer (its NUL padding already there): this runs once per
-  // received object, where values made apart and copied cost more than the rest of a small image's fast path.
+  // Each value is encoded in place in one buffer: this runs once per received object, where values made apart and
+  // copied cost more than the rest of a small image's fast path.
   const preamble = meta.preamble ?? null;
   if (preamble && preamble.length !== PREAMBLE_LENGTH) {
     throw new DimseError('META_BAD_PREAMBLE', `preamble must be ${PREAMBLE_LENGTH} bytes, not ${preamble.length}`, {});
@@ -77,7 +77,7 @@ export function encodeFileMeta(meta: FileMetaInput): Buffer {
   let groupLength = headerSize(EXPLICIT_LE, 'OB') + META_VERSION.length;
   for (const { vr, key } of META_STRINGS) {
     const v = meta[key];
-    if (v !== undefined) groupLength += headerSize(EXPLICIT_LE, vr) + evenLength(Buffer.byteLength(v, 'utf8'));
+    if (v !== undefined) groupLength += headerSize(EXPLICIT_LE, vr) + paddedLength(v);
   }
   if (privateInformation) groupLength += headerSize(EXPLICIT_LE, 'OB') + privateInformation.length;
   const out = Buffer.alloc(PREAMBLE_LENGTH + 4 + 12 + groupLength);
@@ -91,21 +91,14 @@ export function encodeFileMeta(meta: FileMetaInput): Buffer {
   for (const { tag, vr, key } of META_STRINGS) {
     const v = meta[key];
     if (v === undefined) continue;
-    const n = Buffer.byteLength(v, 'utf8');
-    p = writeElementHeader(out, p, tag, vr, evenLength(n), EXPLICIT_LE);
-    out.write(v, p, 'utf8');
-    if (n % 2 === 1) out[p + n] = paddingByte(vr);
-    p += evenLength(n);
+    p = writeElementHeader(out, p, tag, vr, paddedLength(v), EXPLICIT_LE);
+    p = writeString(out, p, v, vr);
   }
   if (privateInformation) {
     p = writeElementHeader(out, p, 0x00020102, 'OB', privateInformation.length, EXPLICIT_LE);
     privateInformation.copy(out, p);
   }
   return out;
-}
-
-function evenLength(n: number): number {
-  return n + (n % 2);
 }
 
 const META_VERSION = Buffer.of(0x00, 0x01);
