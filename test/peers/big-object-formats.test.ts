@@ -3,9 +3,10 @@
  * movescu writes it to /dev/null as part10, tar, multipart and JSON lines, and the library rewrites it through
  * rewriteAttributes into a directory (examples/anonymise.ts). Peak RSS of each process (/usr/bin/time) must stay
  * far below the object. The issue's target is 100 MB; on the 2-core machine each format peaks either near 72 MB or
- * near 95 MB from one run to the next (the rewrite stage once at 106 MB, in a run beside other jobs: BENCHMARKS.md,
- * issue 14), so the bound here is 120 MB: what it guards is that memory does not grow with the object. The figures
- * are printed, and the 100 MB target is tracked in BENCHMARKS.md.
+ * near 95 MB from one run to the next, and the rewrite stage near 77 MB or at 100-124 MB: in its high mode the
+ * received Buffers already let go but not yet collected reach 19-27 MB (2.5-8 MB in the low one), and malloc's heap
+ * 40-50 MB (BENCHMARKS.md, issues 14 and 17). The bound here is 160 MB: what it guards is that memory does not grow
+ * with the 900 MB object. The figures are printed, and the 100 MB target is tracked in BENCHMARKS.md.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { movescuCommand, repoRoot, runTimed, tempDir } from '../helpers/peers';
 import { cleanupsAfter } from '../helpers/cleanups';
 
 /** Far below the 900 MB object (see above). */
-const RSS_BOUND_MB = 120;
+const RSS_BOUND_MB = 160;
 
 const tmp = tempDir('big-object');
 const closers = cleanupsAfter(() => tmp.cleanup());
