@@ -131,9 +131,11 @@ export class TempFile {
 
   /**
    * Renames the complete file to `finalPath` (replacing what is there, as DCMTK overwrites) and closes it, both at
-   * once (renaming an open file is fine; its bytes were all written). A failure of either fails the commit.
+   * once (renaming an open file is fine; its bytes were all written). A failure of either fails the commit. Bytes
+   * appended and not yet flushed are written first: no file gets its final name with a byte missing.
    */
   async commit(finalPath: string): Promise<void> {
+    await this.drain();
     const fd = await this.fd;
     await Promise.all([this.close(fd), call<void>((cb) => fsRename(this.path, finalPath, cb))]);
     if (this.options.fsync) await syncDirectory(dirname(finalPath));

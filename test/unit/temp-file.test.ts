@@ -58,6 +58,15 @@ test('writeAll() after appends writes after them; an append under a batch waits 
   assert.ok(readFileSync(final).equals(Buffer.concat([head, ...rest])));
 }));
 
+test('commit() writes what was appended and not flushed before the file takes its final name', withDir(async (dir) => {
+  const final = join(dir, 'object');
+  const file = new TempFile(tempPathFor(final));
+  const chunks = [chunk(1, 100), chunk(2, 300_000), chunk(3, 7)];
+  for (const c of chunks) file.append(c);
+  await file.commit(final);
+  assert.ok(readFileSync(final).equals(Buffer.concat(chunks)), `${statSync(final).size} bytes under the final name`);
+}));
+
 test('restart(): what was appended (written or waiting) is gone, and what follows replaces it, however short', withDir(async (dir) => {
   const final = join(dir, 'object');
   const file = new TempFile(tempPathFor(final));

@@ -33,11 +33,12 @@ export function writeElementHeader(out: Buffer, p: number, tag: number, vr: stri
   const le = syntax.littleEndian;
   p = le ? out.writeUInt16LE(tag >>> 16, p) : out.writeUInt16BE(tag >>> 16, p);
   p = le ? out.writeUInt16LE(tag & 0xffff, p) : out.writeUInt16BE(tag & 0xffff, p);
-  const long = !syntax.explicitVr || hasLongLength(vr);
+  // A 32-bit length: always in implicit VR; in explicit VR after the VR and 2 reserved bytes, for some VRs.
+  const longLength = !syntax.explicitVr || hasLongLength(vr);
   if (syntax.explicitVr) {
     p += out.write(vr, p, 'latin1');
-    if (long) p = le ? out.writeUInt16LE(0, p) : out.writeUInt16BE(0, p);
+    if (longLength) p = le ? out.writeUInt16LE(0, p) : out.writeUInt16BE(0, p);
   }
-  if (long) return le ? out.writeUInt32LE(length >>> 0, p) : out.writeUInt32BE(length >>> 0, p);
+  if (longLength) return le ? out.writeUInt32LE(length >>> 0, p) : out.writeUInt32BE(length >>> 0, p);
   return le ? out.writeUInt16LE(length, p) : out.writeUInt16BE(length, p);
 }

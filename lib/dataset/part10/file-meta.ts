@@ -51,10 +51,11 @@ export interface FileMetaInput {
   preamble?: Buffer;
 }
 
+/** The inputs that are strings. */
+type StringInput = { [K in keyof FileMetaInput]-?: FileMetaInput[K] extends string | undefined ? K : never }[keyof FileMetaInput];
+
 /** The string elements of group 0002 in tag order, and the input each takes its value from. */
-const META_STRINGS: readonly { tag: number; vr: string; key: 'mediaStorageSopClassUid' | 'mediaStorageSopInstanceUid' | 'transferSyntaxUid' |
-  'implementationClassUid' | 'implementationVersionName' | 'sourceApplicationEntityTitle' | 'sendingApplicationEntityTitle' |
-  'receivingApplicationEntityTitle' | 'privateInformationCreatorUid' }[] = [
+const META_STRINGS: readonly { tag: number; vr: string; key: StringInput }[] = [
   { tag: 0x00020002, vr: 'UI', key: 'mediaStorageSopClassUid' },
   { tag: 0x00020003, vr: 'UI', key: 'mediaStorageSopInstanceUid' },
   { tag: 0x00020010, vr: 'UI', key: 'transferSyntaxUid' },
