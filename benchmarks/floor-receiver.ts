@@ -16,15 +16,22 @@
  *           as DCMTK's one thread makes them
  *   reused  async, but with no allocation per read: the socket reads into one reused buffer (Node's `onread`), and
  *           each object's values are copied into a reused object buffer (and appended from there)
+ *   worker  the sync mode's calls made by a worker thread (floor-writer.ts), so that the main thread never waits for
+ *           a file: each object copied into one buffer after its last byte (buffers the worker sends back are filled
+ *           again), handed to the worker, answered once the worker says it is written and renamed
  *
  * Says `listening` on its standard output once it listens; exits 0 once an association is released and every file
  * is written, 1 on anything else.
  */
-// The young generation bounded as our CLI bounds it (bin/young-generation.ts), so that peak RSS compares.
+// The young generation bounded and the thread pool sized as our CLI does (bin/young-generation.ts,
+// bin/thread-pool.ts), so that CPU and peak RSS compare.
 import '../bin/young-generation';
+import '../bin/thread-pool';
 import { closeSync, openSync, renameSync, writevSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { WriteDone, WriteJob } from './floor-writer';
 import { encodeFileMeta } from '../lib/dataset/part10/file-meta';
 import { decodeCommand, encodeCommand, type Command } from '../lib/dimse/command';
 import { CommandField } from '../lib/dimse/command-field';
@@ -41,8 +48,8 @@ import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../lib/im
 import { DEFAULT_MAX_PDU } from '../lib/defaults';
 import { EXPLICIT_VR_LITTLE_ENDIAN } from '../lib/dataset/codec/transfer-syntax';
 
-type Mode = 'async' | 'sync' | 'reused';
-const MODES: readonly Mode[] = ['async', 'sync', 'reused'];
+type Mode = 'async' | 'sync' | 'reused' | 'worker';
+const MODES: readonly Mode[] = ['async', 'sync', 'reused', 'worker'];
 /** The PDU type byte of P-DATA-TF (PS3.8 9.3.5): the reused reader parses the other PDUs whole. */
 const P_DATA_TF = 0x04;
 
@@ -106,6 +113,22 @@ function store(contextId: number, rq: Command, final: string, file: TempFile | n
     done();
     maybeExit();
   };
+  if (writer) {
+    const parts = [metaOf(contextId, rq), ...values];
+    const length = parts.reduce((n, c) => n + c.length, 0);
+    let bytes = freeBuffers.pop();
+    if (!bytes || bytes.length < length) bytes = new Uint8Array(Math.max(length, 1 << 20));
+    let at = 0;
+    for (const c of parts) {
+      bytes.set(c, at);
+      at += c.length;
+    }
+    const id = nextJob++;
+    jobs.set(id, finished);
+    const job: WriteJob = { id, temp: tempPathFor(final), final, bytes, length };
+    writer.postMessage(job, [bytes.buffer as ArrayBuffer]);
+    return;
+  }
   if (!file) {
     const chunks = [metaOf(contextId, rq), ...values];
     const temp = tempPathFor(final);
@@ -119,6 +142,27 @@ function store(contextId: number, rq: Command, final: string, file: TempFile | n
     return;
   }
   file.flush().then(() => file.commit(final)).then(finished, (e: Error) => fail(e.message));
+}
+
+/**
+ * worker: one thread that makes the file calls synchronously, its young generation bounded as the main thread's is,
+ * and the objects it has yet to answer.
+ */
+const writer = mode === 'worker' ? new Worker(join(__dirname, 'floor-writer.js'), { resourceLimits: { maxYoungGenerationSizeMb: 2 } }) : null;
+const jobs = new Map<number, () => void>();
+/** Object buffers the worker has sent back, filled again for the next objects (nothing allocated per object). */
+const freeBuffers: Uint8Array[] = [];
+let nextJob = 0;
+if (writer) {
+  writer.on('message', (d: WriteDone) => {
+    if (d.error) fail(d.error);
+    const finished = jobs.get(d.id) ?? fail(`an answer for no job (${d.id})`);
+    jobs.delete(d.id);
+    freeBuffers.push(d.bytes);
+    finished();
+  });
+  writer.on('error', (e) => fail(e.message));
+  writer.unref();
 }
 
 function maybeExit(): void {
@@ -151,7 +195,7 @@ class Conversation {
     this.command = decodeCommand(bytes);
     if (this.command.CommandField !== CommandField.C_STORE_RQ) fail(`unexpected command 0x${this.command.CommandField.toString(16)}`);
     this.final = join(dir as string, dcmtkFileName(this.command.AffectedSOPClassUID ?? '', this.command.AffectedSOPInstanceUID ?? ''));
-    this.file = mode === 'sync' ? null : new TempFile(tempPathFor(this.final));
+    this.file = mode === 'sync' || mode === 'worker' ? null : new TempFile(tempPathFor(this.final));
     this.started = false;
   }
 
@@ -193,7 +237,7 @@ function serveFresh(socket: net.Socket): void {
           commandParts = [];
         }
       } else {
-        if (mode === 'sync') values.push(pdv.data);
+        if (mode === 'sync' || mode === 'worker') values.push(pdv.data);
         else talk.value(pdv.contextId, pdv.data);
         if (pdv.isLast) {
           talk.objectDone(pdv.contextId, values, () => {});

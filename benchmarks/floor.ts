@@ -2,7 +2,7 @@
  * The floor: what the least Node receiver (benchmarks/floor-receiver.ts) costs for study (a) of the retrieval
  * benchmark, beside DCMTK's movescu and ours, all fed by the same dcmqrscp (TCP_NODELAY=1).
  *
- *   npm run build && node dist/benchmarks/floor.js [--runs 5] [--work .bench/retrieve]
+ *   npm run build && node dist/benchmarks/floor.js [--runs 5] [--modes async,sync,reused,worker] [--work .bench/retrieve]
  *
  * Uses the data of `npm run bench -- --only a` (generated and indexed there, reused here). DCMTK's movescu and ours
  * retrieve as in that benchmark; each floor receiver is started on a port of its own, named in dcmqrscp's table as
@@ -34,7 +34,10 @@ import { Trash } from './trash';
 import { machineState } from './machine';
 
 const args = minimist(process.argv.slice(2), { default: { runs: 5 } });
-const FLOOR_MODES = ['async', 'sync', 'reused'] as const;
+const ALL_MODES = ['async', 'sync', 'reused', 'worker'];
+/** `--modes async,sync`: only these floor receivers (all four without it). */
+const FLOOR_MODES = args.modes ? String(args.modes).split(',') : ALL_MODES;
+for (const m of FLOOR_MODES) if (!ALL_MODES.includes(m)) throw new Error(`--modes: no floor mode "${m}" (${ALL_MODES.join(', ')})`);
 
 interface Usage extends ResourceUsage { name: string }
 
@@ -115,7 +118,7 @@ async function main(): Promise<void> {
         check(`floor ${mode}`);
         samples.push({ name: `floor, ${mode}`, ...usage });
       }
-      console.log(`[floor] run ${run}: ${samples.slice(-5).map((s) => `${s.name} ${s.wallS} s, CPU ${(s.userS + s.sysS).toFixed(2)} s, ${Math.round(s.maxRssKb / 1024)} MiB`).join('; ')}`);
+      console.log(`[floor] run ${run}: ${samples.slice(-(2 + FLOOR_MODES.length)).map((s) => `${s.name} ${s.wallS} s, CPU ${(s.userS + s.sysS).toFixed(2)} s, ${Math.round(s.maxRssKb / 1024)} MiB`).join('; ')}`);
     }
   } finally {
     await qr.stop();

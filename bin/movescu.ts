@@ -5,6 +5,8 @@
  */
 // First, before any other module allocates: the young generation's bound (young-generation.ts says why).
 import './young-generation';
+// Before anything can use libuv's thread pool: its size (thread-pool.ts says why).
+import './thread-pool';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import {

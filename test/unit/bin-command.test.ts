@@ -1,6 +1,6 @@
 /**
- * The CLI starts with the Node options of its #! line (none: it bounds its young generation itself), and tests,
- * demo and benchmark start it the same way.
+ * The CLI starts with the Node options of its #! line (none: it bounds its young generation and sizes libuv's thread
+ * pool itself), and tests, demo and benchmark start it the same way.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -49,11 +49,33 @@ test('the CLI\'s young-generation module bounds the young generation as --max-se
   assert.ok(ours <= flag, `with ${module} the young generation reached ${ours} bytes, with the flag ${flag}`);
 });
 
-test('the built movescu loads the young generation\'s bound first, and runs from its plain #! line', () => {
+/** Makes the first asynchronous file call; prints how many threads it started (libuv starts its whole pool then). */
+const THREAD_POOL_PROBE = `
+const fs = require('fs');
+const threads = () => fs.readdirSync('/proc/self/task').length;
+const before = threads();
+fs.stat('.', () => console.log(threads() - before));`;
+
+function poolThreads(nodeArgs: string[], env: NodeJS.ProcessEnv): number {
+  const r = spawnSync(process.execPath, [...nodeArgs, '-e', THREAD_POOL_PROBE], { encoding: 'utf8', env });
+  assert.equal(r.status, 0, r.stderr);
+  return Number(r.stdout.trim());
+}
+
+test('the CLI\'s thread-pool module gives libuv one pool thread, unless UV_THREADPOOL_SIZE says otherwise', () => {
+  const module = join(dirname(oursMovescuPath()), 'thread-pool.js');
+  const env = { ...process.env };
+  delete env.UV_THREADPOOL_SIZE;
+  assert.equal(poolThreads([], env), 4, 'libuv\'s own default, which the probe should see');
+  assert.equal(poolThreads(['-r', module], env), 1);
+  assert.equal(poolThreads(['-r', module], { ...env, UV_THREADPOOL_SIZE: '3' }), 3, 'the user\'s setting wins');
+});
+
+test('the built movescu loads the young generation\'s bound and the thread pool\'s size first, and runs from its plain #! line', () => {
   const bin = oursMovescuPath();
   assert.deepEqual(nodeOptionsOf(bin), [], `${bin} needs no Node options on its #! line (env -S is not everywhere)`);
-  const firstRequire = /require\("([^"]+)"\)/.exec(readFileSync(bin, 'utf8'));
-  assert.equal(firstRequire?.[1], './young-generation', 'the first module the CLI loads');
+  const requires = [...readFileSync(bin, 'utf8').matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+  assert.deepEqual(requires.slice(0, 2), ['./young-generation', './thread-pool'], 'the first modules the CLI loads');
   const run = binCommand(bin, ['--version']);
   const r = spawnSync(run.cmd, run.args, { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
