@@ -103,7 +103,8 @@ function metaOf(contextId: number, rq: Command): Buffer {
 /**
  * Writes one object under a temporary name and renames it to `final`, then calls `done`. async and reused: through
  * our TempFile (lib/sinks/temp-file.ts), opened when the command came, as the directory sink's spare is, its meta
- * and values already appended; sync: file meta then `values`, with the same calls on the main thread.
+ * and values already appended; sync: file meta then `values`, with the same calls on the main thread; worker: the
+ * same calls made by the worker thread.
  */
 function store(contextId: number, rq: Command, final: string, file: TempFile | null, values: Buffer[], done: () => void): void {
   pendingFiles++;
@@ -113,35 +114,33 @@ function store(contextId: number, rq: Command, final: string, file: TempFile | n
     done();
     maybeExit();
   };
+  if (file) {
+    file.flush().then(() => file.commit(final)).then(finished, (e: Error) => fail(e.message));
+    return;
+  }
+  const chunks = [metaOf(contextId, rq), ...values];
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const temp = tempPathFor(final);
   if (writer) {
-    const parts = [metaOf(contextId, rq), ...values];
-    const length = parts.reduce((n, c) => n + c.length, 0);
     let bytes = freeBuffers.pop();
-    if (!bytes || bytes.length < length) bytes = new Uint8Array(Math.max(length, 1 << 20));
+    if (!bytes || bytes.length < total) bytes = new Uint8Array(Math.max(total, 1 << 20));
     let at = 0;
-    for (const c of parts) {
+    for (const c of chunks) {
       bytes.set(c, at);
       at += c.length;
     }
     const id = nextJob++;
     jobs.set(id, finished);
-    const job: WriteJob = { id, temp: tempPathFor(final), final, bytes, length };
+    const job: WriteJob = { id, temp, final, bytes, length: total };
     writer.postMessage(job, [bytes.buffer as ArrayBuffer]);
     return;
   }
-  if (!file) {
-    const chunks = [metaOf(contextId, rq), ...values];
-    const temp = tempPathFor(final);
-    const fd = openSync(temp, 'wx');
-    const total = chunks.reduce((n, c) => n + c.length, 0);
-    const n = writevSync(fd, chunks);
-    closeSync(fd);
-    if (n !== total) fail(`short write: ${n} of ${total} bytes`);
-    renameSync(temp, final);
-    finished();
-    return;
-  }
-  file.flush().then(() => file.commit(final)).then(finished, (e: Error) => fail(e.message));
+  const fd = openSync(temp, 'wx');
+  const n = writevSync(fd, chunks);
+  closeSync(fd);
+  if (n !== total) fail(`short write: ${n} of ${total} bytes`);
+  renameSync(temp, final);
+  finished();
 }
 
 /**
