@@ -38,7 +38,7 @@ export function directorySink(opts: DirectorySinkOptions): Writable {
   // Alongside the retrieval, not before it: the sink must not delay the first object.
   const cleaned = removeLeftovers(opts.directory, log);
   const names = new ExistingNames(opts.directory);
-  const spare = new SpareFile(opts.directory, { fsync: opts.fsync });
+  const spare = new SpareFile(opts.directory, { fsync: opts.fsync, commitInOneJob: true });
   return objectSink((obj) => storeObject(obj, opts, log, names, spare), opts.concurrency, async () => {
     await cleaned;
     await spare.discard();

@@ -357,14 +357,13 @@ async function writeByPlan(obj: ReceivedObject, plan: Plan, opts: Part10Options,
   if (small) {
     check?.end();
     framing?.end();
-    // Most images: the bytes as received (written ahead, or in one writev); if DCMTK would re-encode them,
-    // converted from memory.
+    // Most images: the bytes as received (appended while they came, or in one writev); if DCMTK would re-encode
+    // them, converted from memory. Appended bytes are not waited for here: the sink's commit writes what waits first
+    // (in the same thread-pool job as the close and rename, where the native commit is loaded).
     if (check?.reason) {
       await ahead?.restart();
       await convertSmall(target, obj, ts, check.write, start.chunks, opts, log, SEEN_ALREADY, identity);
-    } else if (ahead) {
-      await ahead.flush();
-    } else {
+    } else if (!ahead) {
       await target.writeAll([...head, ...start.chunks]);
     }
     return;

@@ -19,6 +19,7 @@ import { open, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { DimseError } from '../errors';
+import { nativeCommit, type NativeCommit } from './native-commit';
 
 /** The suffix of every temporary file a sink creates: `.BASE.PID-N.part`. */
 const TEMP_SUFFIX = '.part';
@@ -40,6 +41,12 @@ export function tempPathFor(finalPath: string): string {
 export interface TempFileOptions {
   /** fsync the file before it is closed (see README, "What a power cut can lose"). */
   fsync?: boolean;
+  /**
+   * The file will be committed (the directory sink's): where the native one-job commit is loaded (native-commit.ts)
+   * and fsync is off, bytes appended or given to writeAll() wait for commit(), which writes them, closes and renames
+   * in one thread-pool job. Without the addon this changes nothing.
+   */
+  commitInOneJob?: boolean;
 }
 
 /** Appended bytes are written once this many wait and no write is in flight (an object's batch, see append()). */
@@ -56,12 +63,15 @@ export class TempFile {
   private inFlight: Promise<void> | null = null;
   /** The first append write that failed: reported by the next flush(). */
   private appendError: Error | null = null;
+  /** Bytes wait for commit(), which hands them to the native commit (TempFileOptions.commitInOneJob). */
+  private readonly oneJob: NativeCommit | null;
 
   constructor(readonly path: string, private readonly options: TempFileOptions = {}) {
     // 'wx': never follow or reuse something already there (a planted link, another writer's file). A plain
     // descriptor and the callback API: a FileHandle and its promises cost measurably more per object.
     this.fd = new Promise((resolve, reject) => fsOpen(path, 'wx', (e, fd) => (e ? reject(e) : resolve(fd))));
     this.fd.catch(() => { /* reported by whichever call awaits it */ });
+    this.oneJob = options.commitInOneJob && !options.fsync ? nativeCommit : null;
   }
 
   /**
@@ -71,7 +81,7 @@ export class TempFile {
    */
   async writeAll(chunks: readonly Buffer[]): Promise<void> {
     for (const c of chunks) this.enqueue(c);
-    await this.flush();
+    if (!this.oneJob) await this.flush();
   }
 
   /**
@@ -82,7 +92,7 @@ export class TempFile {
    */
   append(chunk: Buffer): void {
     this.enqueue(chunk);
-    this.writeWaiting(APPEND_BATCH);
+    if (!this.oneJob) this.writeWaiting(APPEND_BATCH);
   }
 
   /** Writes every byte appended and waits for it (and fsyncs if asked); throws the first failed write's error. */
@@ -132,9 +142,22 @@ export class TempFile {
   /**
    * Renames the complete file to `finalPath` (replacing what is there, as DCMTK overwrites) and closes it, both at
    * once (renaming an open file is fine; its bytes were all written). A failure of either fails the commit. Bytes
-   * appended and not yet flushed are written first: no file gets its final name with a byte missing.
+   * appended and not yet flushed are written first: no file gets its final name with a byte missing. With the native
+   * commit (commitInOneJob), the rest is written, the file closed and renamed in one job, the rename only if the
+   * write and the close succeeded.
    */
   async commit(finalPath: string): Promise<void> {
+    if (this.oneJob && !this.closed) {
+      await this.settled();
+      if (this.appendError) throw this.appendError;
+      const fd = await this.fd;
+      // Throws at once, with nothing queued, only on arguments of the wrong type: the file is then still open.
+      const done = this.oneJob(fd, this.takeWaiting(), this.end, this.path, finalPath);
+      // Once queued, the job closes the descriptor whatever happens: it is never closed here again.
+      this.closed = true;
+      await done;
+      return;
+    }
     await this.drain();
     const fd = await this.fd;
     await Promise.all([this.close(fd), call<void>((cb) => fsRename(this.path, finalPath, cb))]);
