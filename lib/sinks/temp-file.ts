@@ -75,8 +75,9 @@ export class TempFile {
   }
 
   /**
-   * Writes `chunks` (a whole small object, after anything appended) in as few calls as the system allows. The file
-   * stays open: commit() or discard() closes it (commit closes while it renames: one wait on the thread pool fewer
+   * Writes `chunks` (a whole small object, after anything appended) in as few calls as the system allows, or, for a
+   * file committed in one job (commitInOneJob, with the addon), leaves them for commit(). The file stays open:
+   * commit() or discard() closes it (commit closes while it renames: one wait on the thread pool fewer
    * per object, which the archive feels, since it waits for each response before it sends the next object).
    */
   async writeAll(chunks: readonly Buffer[]): Promise<void> {
@@ -86,7 +87,8 @@ export class TempFile {
 
   /**
    * The next bytes of the file, written after those appended before. They are written in batches while more are
-   * appended (one write at a time, at least APPEND_BATCH bytes each); flush() writes the rest. A failed write is
+   * appended (one write at a time, at least APPEND_BATCH bytes each), except in a file committed in one job, where
+   * they wait for commit(); flush() writes the rest. A failed write is
    * reported by flush() (or by stream()), and nothing more is written after it. The file holds on to `chunk` until
    * it is written.
    */
