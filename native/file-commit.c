@@ -48,8 +48,10 @@ static void execute(napi_env env, void *data) {
   struct iovec *iov = job->iov;
   uint32_t left = job->iovcnt;
   (void)env;
-  while (left > 0 && iov->iov_len == 0) { iov++; left--; }
-  while (left > 0) {
+  for (;;) {
+    /* Empty buffers are passed over here, in one place: a pwritev of nothing but empty ones would return 0. */
+    while (left > 0 && iov->iov_len == 0) { iov++; left--; }
+    if (left == 0) break;
     ssize_t n = pwritev(job->fd, iov, left > IOV_MAX ? IOV_MAX : (int)left, job->position);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -64,7 +66,6 @@ static void execute(napi_env env, void *data) {
     size_t done = (size_t)n;
     while (left > 0 && done >= iov->iov_len) { done -= iov->iov_len; iov++; left--; }
     if (left > 0) { iov->iov_base = (char *)iov->iov_base + done; iov->iov_len -= done; }
-    while (left > 0 && iov->iov_len == 0) { iov++; left--; }
   }
   /* Closed whatever happened: the caller must never close this descriptor again. A close may report a write
    * error (network file systems): it fails the commit. */

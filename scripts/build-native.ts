@@ -37,9 +37,9 @@ function build(name: string, what: string, headers: string): void {
 
 function main(): void {
   const headers = process.platform === 'linux' ? headersDir() : null;
+  const notBuilt = process.platform !== 'linux' ? 'not Linux' : headers ? null : 'no Node-API headers (node_api.h) beside this Node';
   for (const { name, what } of ADDONS) {
-    if (process.platform !== 'linux') console.log(`build-native: not Linux, ${what} is not built`);
-    else if (!headers) console.log(`build-native: no Node-API headers (node_api.h) beside this Node, ${what} is not built`);
+    if (notBuilt || !headers) console.log(`build-native: ${notBuilt}, ${what} is not built`);
     else build(name, what, headers);
   }
 }

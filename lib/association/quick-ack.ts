@@ -7,27 +7,13 @@
  * cost the TCP_NODELAY archive's case a third of its speed (an ACK for every segment).
  * DIMSE_QUICKACK=0 turns it off (to measure the difference). Loaded once, at import.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadNativeAddon } from '../native-addon';
 
 interface QuickAckAddon {
   setQuickAck(fd: number): boolean;
 }
 
-const ADDON_PATH = join(__dirname, '..', '..', 'native', 'tcp-quickack.node');
-
-function loadAddon(): QuickAckAddon | null {
-  if (process.platform !== 'linux' || process.env.DIMSE_QUICKACK === '0' || !existsSync(ADDON_PATH)) return null;
-  try {
-    const mod = { exports: {} as Partial<QuickAckAddon> };
-    process.dlopen(mod, ADDON_PATH);
-    return typeof mod.exports.setQuickAck === 'function' ? (mod.exports as QuickAckAddon) : null;
-  } catch {
-    return null; // built for another Node: run without it
-  }
-}
-
-const addon = loadAddon();
+const addon = loadNativeAddon<QuickAckAddon>('tcp-quickack', 'DIMSE_QUICKACK', (e) => typeof e.setQuickAck === 'function');
 
 /** Whether the addon is loaded (for tests and the log). */
 export const quickAckAvailable = addon !== null;

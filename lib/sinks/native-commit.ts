@@ -4,8 +4,7 @@
  * trip each (BENCHMARKS.md, issue 17, "The native one-job commit"). TempFile uses it where it is loaded; without it,
  * Node's calls do the same. DIMSE_NATIVE_COMMIT=0 turns it off (to measure the difference). Loaded once, at import.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadNativeAddon } from '../native-addon';
 
 /**
  * Writes `buffers` at `position` in `fd` until every byte is written, closes `fd` whatever happens, then renames
@@ -13,18 +12,6 @@ import { join } from 'node:path';
  */
 export type NativeCommit = (fd: number, buffers: readonly Buffer[], position: number, tempPath: string, finalPath: string) => Promise<void>;
 
-const ADDON_PATH = join(__dirname, '..', '..', 'native', 'file-commit.node');
-
-function loadAddon(): NativeCommit | null {
-  if (process.platform !== 'linux' || process.env.DIMSE_NATIVE_COMMIT === '0' || !existsSync(ADDON_PATH)) return null;
-  try {
-    const mod = { exports: {} as { commit?: unknown } };
-    process.dlopen(mod, ADDON_PATH);
-    return typeof mod.exports.commit === 'function' ? (mod.exports.commit as NativeCommit) : null;
-  } catch {
-    return null; // built for another Node: run without it
-  }
-}
-
 /** The addon's commit, or null where it is not loaded. */
-export const nativeCommit: NativeCommit | null = loadAddon();
+export const nativeCommit: NativeCommit | null =
+  loadNativeAddon<{ commit: NativeCommit }>('file-commit', 'DIMSE_NATIVE_COMMIT', (e) => typeof e.commit === 'function')?.commit ?? null;
