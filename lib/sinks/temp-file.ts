@@ -8,18 +8,19 @@
  * while the data set is still coming in instead of after it.
  *
  * Why write ahead (append): the bytes of an object written while it arrives, a batch at a time, instead of in one
- * writev after its last byte. At times (half the sets measured) the system's copy of a 0.5 MB image into the page
- * cache cost several times more CPU when made after the whole image had arrived than in batches as it came (in
- * `perf`, 22-25% of a 1000-image retrieval's samples against 4%), and the archive waits for that copy before it
- * sends the next object: 2.6 s against 2.0-2.1 s for the 1000 images. At other times the batches cost 3-5% more
- * (BENCHMARKS.md, "Writing while the object arrives").
+ * writev after its last byte. At times the system's copy of a 0.5 MB image into the page cache costs several times
+ * more when made in one piece after the whole image has arrived than in batches as it comes (in `perf`, 22-25% of a
+ * 1000-image retrieval's samples against 4%; on `7cfc697`, the last 150-250 images of every retrieval: 2 ms a copy
+ * instead of 0.3), and the archive waits for that copy before it sends the next object. At other times the batches
+ * cost 3-5% more. So a file committed in one job writes ahead too: only the rest waits for the commit
+ * (BENCHMARKS.md, "Writing while the object arrives" and "Write-ahead with the one-job commit").
  */
 import { close as fsClose, createWriteStream, fsync as fsFsync, ftruncate as fsFtruncate, open as fsOpen, rename as fsRename, writev as fsWritev, type WriteStream } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { DimseError } from '../errors';
-import { nativeCommit, type NativeCommit } from './native-commit';
+import { nativeFiles, type NativeFiles, type NativeSequence } from './native-commit';
 
 /** The suffix of every temporary file a sink creates: `.BASE.PID-N.part`. */
 const TEMP_SUFFIX = '.part';
@@ -42,9 +43,10 @@ export interface TempFileOptions {
   /** fsync the file before it is closed (see README, "What a power cut can lose"). */
   fsync?: boolean;
   /**
-   * The file will be committed (the directory sink's): where the native one-job commit is loaded (native-commit.ts)
-   * and fsync is off, bytes appended or given to writeAll() wait for commit(), which writes them, closes and renames
-   * in one thread-pool job. Without the addon this changes nothing.
+   * The file will be committed (the directory sink's): where the native file calls are loaded (native-commit.ts)
+   * and fsync is off, appended bytes are written ahead by them, and bytes given to writeAll(), or appended and not
+   * yet written, wait for commit(), which writes them, closes and renames in one thread-pool job queued at once
+   * (the pool waits for the writes ahead). Without the addon this changes nothing.
    */
   commitInOneJob?: boolean;
 }
@@ -63,15 +65,15 @@ export class TempFile {
   private inFlight: Promise<void> | null = null;
   /** The first append write that failed: reported by the next flush(). */
   private appendError: Error | null = null;
-  /** Bytes wait for commit(), which hands them to the native commit (TempFileOptions.commitInOneJob). */
-  private readonly oneJob: NativeCommit | null;
+  /** The native file calls, for a file committed in one job (TempFileOptions.commitInOneJob), with its sequence. */
+  private oneJob: { readonly calls: NativeFiles; readonly sequence: NativeSequence } | null;
 
   constructor(readonly path: string, private readonly options: TempFileOptions = {}) {
     // 'wx': never follow or reuse something already there (a planted link, another writer's file). A plain
     // descriptor and the callback API: a FileHandle and its promises cost measurably more per object.
     this.fd = new Promise((resolve, reject) => fsOpen(path, 'wx', (e, fd) => (e ? reject(e) : resolve(fd))));
     this.fd.catch(() => { /* reported by whichever call awaits it */ });
-    this.oneJob = options.commitInOneJob && !options.fsync ? nativeCommit : null;
+    this.oneJob = options.commitInOneJob && !options.fsync && nativeFiles ? { calls: nativeFiles, sequence: nativeFiles.sequence() } : null;
   }
 
   /**
@@ -87,14 +89,13 @@ export class TempFile {
 
   /**
    * The next bytes of the file, written after those appended before. They are written in batches while more are
-   * appended (one write at a time, at least APPEND_BATCH bytes each), except in a file committed in one job, where
-   * they wait for commit(); flush() writes the rest. A failed write is
-   * reported by flush() (or by stream()), and nothing more is written after it. The file holds on to `chunk` until
-   * it is written.
+   * appended (one write at a time, at least APPEND_BATCH bytes each); flush(), or in a file committed in one job
+   * commit(), writes the rest. A failed write is reported by flush() (or by stream() or commit()), and nothing more
+   * is written after it. The file holds on to `chunk` until it is written.
    */
   append(chunk: Buffer): void {
     this.enqueue(chunk);
-    if (!this.oneJob) this.writeWaiting(APPEND_BATCH);
+    this.writeWaiting(APPEND_BATCH);
   }
 
   /** Writes every byte appended and waits for it (and fsyncs if asked); throws the first failed write's error. */
@@ -114,6 +115,8 @@ export class TempFile {
     this.takeWaiting();
     await this.settled();
     this.appendError = null;
+    // A new sequence too: the native commit must not fail for a write whose bytes are now truncated away.
+    if (this.oneJob) this.oneJob = { calls: this.oneJob.calls, sequence: this.oneJob.calls.sequence() };
     this.end = 0;
     const fd = await this.fd;
     await call<void>((cb) => fsFtruncate(fd, 0, cb));
@@ -150,11 +153,13 @@ export class TempFile {
    */
   async commit(finalPath: string): Promise<void> {
     if (this.oneJob && !this.closed) {
-      await this.settled();
       if (this.appendError) throw this.appendError;
       const fd = await this.fd;
-      // Throws at once, with nothing queued, only on arguments of the wrong type: the file is then still open.
-      const done = this.oneJob(fd, this.takeWaiting(), this.end, this.path, finalPath);
+      // Not after the write in flight, if one is: the job waits for it in the pool (and fails if it failed), which
+      // saves the event loop's turn between the two. Throws at once, with nothing queued, only on arguments of the
+      // wrong type: the file is then still open.
+      const { calls, sequence } = this.oneJob;
+      const done = calls.commit(fd, this.takeWaiting(), this.end, this.path, finalPath, sequence);
       // Once queued, the job closes the descriptor whatever happens: it is never closed here again.
       this.closed = true;
       await done;
@@ -209,8 +214,9 @@ export class TempFile {
     const at = this.end;
     this.end += this.waitingBytes;
     const chunks = this.takeWaiting();
+    const oneJob = this.oneJob;
     this.inFlight = this.fd
-      .then((fd) => writevFully(fd, chunks, this.path, at))
+      .then((fd) => (oneJob ? oneJob.calls.write(oneJob.sequence, fd, chunks, at, this.path) : writevFully(fd, chunks, this.path, at)))
       .then(() => {
         this.inFlight = null;
         this.writeWaiting(APPEND_BATCH);
