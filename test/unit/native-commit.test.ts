@@ -10,12 +10,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, openSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { inTempDir, nodeUnderFileLimit, patterned } from '../helpers/temp-files';
-import { tempDir } from '../helpers/peers/tmp';
 import { nativeFiles } from '../../lib/sinks/native-commit';
 import { peersRequired } from '../helpers/peer-gate';
 
 const ADDON = join(__dirname, '..', '..', 'native', 'file-commit.node');
 const skip = nativeFiles ? false : `the optional addon is not built (${existsSync(ADDON) ? 'DIMSE_NATIVE_COMMIT=0' : 'no C compiler or Node-API headers'})`;
+/** For scripts run in a process of their own: the addon's calls as `nativeFiles`. */
+const REQUIRE_NATIVE = `const { nativeFiles } = require(${JSON.stringify(require.resolve('../../lib/sinks/native-commit'))});`;
 
 /** `fd` no longer refers to `path` (closed; its number may since have been given to another file). */
 function assertClosed(fd: number, path: string): void {
@@ -42,26 +43,20 @@ test('commit writes every buffer at its position, closes, and renames', { skip }
   assertClosed(fd, final);
 }));
 
-test('a failed write rejects with its code and leaves no file under the final name (ulimit -f: EFBIG)', { skip }, () => {
-  const tmp = tempDir('native-commit');
-  const dir = tmp.path;
-  try {
-    const script = `
-      const { openSync } = require('fs');
-      const { nativeFiles } = require(${JSON.stringify(require.resolve('../../lib/sinks/native-commit'))});
-      const dir = ${JSON.stringify(dir)};
-      const fd = openSync(dir + '/object.part', 'wx');
-      nativeFiles.commit(fd, [Buffer.alloc(300 * 1024, 1), Buffer.alloc(10, 2)], 0, dir + '/object.part', dir + '/object')
-        .then(() => console.log('resolved'), (e) => console.log(JSON.stringify({ code: e.code, syscall: e.syscall, path: e.path })));`;
-    const r = nodeUnderFileLimit(256, script);
-    assert.equal(r.status, 0, r.stderr);
-    const got = JSON.parse(r.stdout) as { code: string; syscall: string; path: string };
-    assert.deepEqual(got, { code: 'EFBIG', syscall: 'write', path: join(dir, 'object.part') });
-    assert.deepEqual(readdirSync(dir), ['object.part'], 'renamed after a failed write');
-  } finally {
-    tmp.cleanup();
-  }
-});
+test('a failed write rejects with its code and leaves no file under the final name (ulimit -f: EFBIG)', { skip }, inTempDir('native-commit', (dir) => {
+  const script = `
+    const { openSync } = require('fs');
+    ${REQUIRE_NATIVE}
+    const dir = ${JSON.stringify(dir)};
+    const fd = openSync(dir + '/object.part', 'wx');
+    nativeFiles.commit(fd, [Buffer.alloc(300 * 1024, 1), Buffer.alloc(10, 2)], 0, dir + '/object.part', dir + '/object')
+      .then(() => console.log('resolved'), (e) => console.log(JSON.stringify({ code: e.code, syscall: e.syscall, path: e.path })));`;
+  const r = nodeUnderFileLimit(256, script);
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout) as { code: string; syscall: string; path: string };
+  assert.deepEqual(got, { code: 'EFBIG', syscall: 'write', path: join(dir, 'object.part') });
+  assert.deepEqual(readdirSync(dir), ['object.part'], 'renamed after a failed write');
+}));
 
 test('a failed rename rejects with its code, after the bytes were written and the file closed', { skip }, inTempDir('native-commit', async (dir) => {
   const { commit } = nativeFiles as NonNullable<typeof nativeFiles>;
@@ -76,13 +71,13 @@ test('a failed rename rejects with its code, after the bytes were written and th
   assertClosed(fd, temp);
 }));
 
-test('a commit queued while writes ahead are in flight waits for them in the pool (four pool threads)', { skip }, () => {
+test('a commit queued while writes ahead are in flight waits for them in the pool (four pool threads)', { skip }, inTempDir('native-commit', (dir) => {
   // Twelve writes and the commit queued at once, on four threads: the commit is taken while writes still run, and
   // must wait for them (no deadlock, every byte in place under the final name). That it waits, rather than being
   // kept in order by the file's lock in the kernel, shows in the next test: the failure of a write reaches it.
   const script = `
     const { openSync, readFileSync, existsSync } = require('fs');
-    const { nativeFiles } = require(${JSON.stringify(require.resolve('../../lib/sinks/native-commit'))});
+    ${REQUIRE_NATIVE}
     const dir = process.argv[1];
     const temp = dir + '/object.part', final = dir + '/object';
     const fd = openSync(temp, 'wx');
@@ -96,45 +91,34 @@ test('a commit queued while writes ahead are in flight waits for them in the poo
     });
     Promise.all([commit, Promise.all(writes)]).then(([c, w]) => console.log(JSON.stringify({ ...c, writes: [...new Set(w)] })),
       (e) => { console.error(e); process.exit(1); });`;
-  const tmp = tempDir('native-commit');
-  try {
-    const r = spawnSync(process.execPath, ['-e', script, tmp.path], { encoding: 'utf8', env: { ...process.env, UV_THREADPOOL_SIZE: '4' } });
-    assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { complete: true, tempGone: true, writes: ['ok'] });
-  } finally {
-    tmp.cleanup();
-  }
-});
+  const r = spawnSync(process.execPath, ['-e', script, dir], { encoding: 'utf8', env: { ...process.env, UV_THREADPOOL_SIZE: '4' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { complete: true, tempGone: true, writes: ['ok'] });
+}));
 
-test('a failed write ahead fails the commit: rejected with its code, closed, nothing renamed (ulimit -f: EFBIG)', { skip }, () => {
-  const tmp = tempDir('native-commit');
-  const dir = tmp.path;
-  try {
-    const script = `
-      const { openSync, readlinkSync } = require('fs');
-      const { nativeFiles } = require(${JSON.stringify(require.resolve('../../lib/sinks/native-commit'))});
-      const dir = ${JSON.stringify(dir)};
-      const temp = dir + '/object.part';
-      const fd = openSync(temp, 'wx');
-      const seq = nativeFiles.sequence();
-      const pick = (e) => ({ code: e.code, syscall: e.syscall, path: e.path });
-      const write = nativeFiles.write(seq, fd, [Buffer.alloc(300 * 1024, 1)], 0, temp).then(() => 'resolved', pick);
-      // Nothing left for the commit to write: only the failure of the write ahead can stop its rename.
-      const commit = nativeFiles.commit(fd, [], 300 * 1024, temp, dir + '/object', seq).then(() => 'resolved', pick);
-      Promise.all([write, commit]).then(([w, c]) => {
-        let open = true;
-        try { open = readlinkSync('/proc/self/fd/' + fd) === temp; } catch { open = false; }
-        console.log(JSON.stringify({ write: w, commit: c, open }));
-      });`;
-    const r = nodeUnderFileLimit(256, script);
-    assert.equal(r.status, 0, r.stderr);
-    const efbig = { code: 'EFBIG', syscall: 'write', path: join(dir, 'object.part') };
-    assert.deepEqual(JSON.parse(r.stdout), { write: efbig, commit: efbig, open: false });
-    assert.deepEqual(readdirSync(dir), ['object.part'], 'renamed after a failed write ahead');
-  } finally {
-    tmp.cleanup();
-  }
-});
+test('a failed write ahead fails the commit: rejected with its code, closed, nothing renamed (ulimit -f: EFBIG)', { skip }, inTempDir('native-commit', (dir) => {
+  const script = `
+    const { openSync, readlinkSync } = require('fs');
+    ${REQUIRE_NATIVE}
+    const dir = ${JSON.stringify(dir)};
+    const temp = dir + '/object.part';
+    const fd = openSync(temp, 'wx');
+    const seq = nativeFiles.sequence();
+    const pick = (e) => ({ code: e.code, syscall: e.syscall, path: e.path });
+    const write = nativeFiles.write(seq, fd, [Buffer.alloc(300 * 1024, 1)], 0, temp).then(() => 'resolved', pick);
+    // Nothing left for the commit to write: only the failure of the write ahead can stop its rename.
+    const commit = nativeFiles.commit(fd, [], 300 * 1024, temp, dir + '/object', seq).then(() => 'resolved', pick);
+    Promise.all([write, commit]).then(([w, c]) => {
+      let open = true;
+      try { open = readlinkSync('/proc/self/fd/' + fd) === temp; } catch { open = false; }
+      console.log(JSON.stringify({ write: w, commit: c, open }));
+    });`;
+  const r = nodeUnderFileLimit(256, script);
+  assert.equal(r.status, 0, r.stderr);
+  const efbig = { code: 'EFBIG', syscall: 'write', path: join(dir, 'object.part') };
+  assert.deepEqual(JSON.parse(r.stdout), { write: efbig, commit: efbig, open: false });
+  assert.deepEqual(readdirSync(dir), ['object.part'], 'renamed after a failed write ahead');
+}));
 
 test('wrong arguments throw at once and queue nothing', { skip }, () => {
   const calls = nativeFiles as unknown as Record<'commit' | 'write' | 'sequence', (...a: unknown[]) => unknown>;
