@@ -84,6 +84,17 @@ static void fail_with(commit_job *job, int err, const char *syscall, const char 
   job->err_path = path;
 }
 
+/* A write job's failure becomes its sequence's, if it is the first: the sequence then owns the path it names. */
+static void sequence_fail(commit_job *job, int err) {
+  uv_mutex_lock(&sequence_lock);
+  if (job->seq->err == 0) {
+    job->seq->err = err;
+    job->seq->err_path = job->temp_path;
+    job->temp_path = NULL;
+  }
+  uv_mutex_unlock(&sequence_lock);
+}
+
 /* Writes the job's buffers at its position until every byte is written; records the first failure. */
 static void write_all(commit_job *job) {
   struct iovec *iov = job->iov;
@@ -114,13 +125,7 @@ static void execute(napi_env env, void *data) {
   (void)env;
   if (!job->final_path) { /* a write job: counted in its sequence until done */
     write_all(job);
-    uv_mutex_lock(&sequence_lock);
-    if (job->err != 0 && job->seq->err == 0) {
-      job->seq->err = job->err;
-      job->seq->err_path = job->temp_path;
-      job->temp_path = NULL; /* now the sequence's */
-    }
-    uv_mutex_unlock(&sequence_lock);
+    if (job->err != 0) sequence_fail(job, job->err);
     uncount(job->seq);
     return;
   }
@@ -173,13 +178,7 @@ static void complete(napi_env env, napi_status status, void *data) {
   if (status != napi_ok) {
     /* Never ran: a write never counted itself out, and nothing may be renamed after it. */
     if (!job->final_path) {
-      uv_mutex_lock(&sequence_lock);
-      if (job->seq->err == 0) {
-        job->seq->err = ECANCELED;
-        job->seq->err_path = job->temp_path;
-        job->temp_path = NULL; /* now the sequence's */
-      }
-      uv_mutex_unlock(&sequence_lock);
+      sequence_fail(job, ECANCELED);
       uncount(job->seq);
       fail_with(job, ECANCELED, "write", job->seq->err_path);
     } else {
