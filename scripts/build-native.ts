@@ -13,7 +13,7 @@ const root = join(__dirname, '..', '..');
 /** Each addon: its source's name in native/, and what it gives (for the one line said when it is not built). */
 const ADDONS: readonly { name: string; what: string }[] = [
   { name: 'tcp-quickack', what: 'the TCP_QUICKACK addon' },
-  { name: 'file-commit', what: 'the one-job file commit addon' },
+  { name: 'file-commit', what: 'the native file calls addon (writes ahead, the one-job commit)' },
 ];
 
 function headersDir(): string | null {
@@ -37,10 +37,10 @@ function build(name: string, what: string, headers: string): void {
 
 function main(): void {
   const headers = process.platform === 'linux' ? headersDir() : null;
-  const notBuilt = process.platform !== 'linux' ? 'not Linux' : headers ? null : 'no Node-API headers (node_api.h) beside this Node';
+  const why = process.platform !== 'linux' ? 'not Linux' : 'no Node-API headers (node_api.h) beside this Node';
   for (const { name, what } of ADDONS) {
-    if (notBuilt || !headers) console.log(`build-native: ${notBuilt}, ${what} is not built`);
-    else build(name, what, headers);
+    if (headers) build(name, what, headers);
+    else console.log(`build-native: ${why}, ${what} is not built`);
   }
 }
 

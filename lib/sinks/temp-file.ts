@@ -65,15 +65,18 @@ export class TempFile {
   private inFlight: Promise<void> | null = null;
   /** The first append write that failed: reported by the next flush(). */
   private appendError: Error | null = null;
-  /** The native file calls, for a file committed in one job (TempFileOptions.commitInOneJob), with its sequence. */
-  private oneJob: { readonly calls: NativeFiles; readonly sequence: NativeSequence } | null;
+  /**
+   * The native file calls, for a file committed in one job (TempFileOptions.commitInOneJob), and the sequence that
+   * ties this file's writes ahead to its commit (a new one after restart()).
+   */
+  private readonly native: { readonly calls: NativeFiles; sequence: NativeSequence } | null;
 
   constructor(readonly path: string, private readonly options: TempFileOptions = {}) {
     // 'wx': never follow or reuse something already there (a planted link, another writer's file). A plain
     // descriptor and the callback API: a FileHandle and its promises cost measurably more per object.
     this.fd = new Promise((resolve, reject) => fsOpen(path, 'wx', (e, fd) => (e ? reject(e) : resolve(fd))));
     this.fd.catch(() => { /* reported by whichever call awaits it */ });
-    this.oneJob = options.commitInOneJob && !options.fsync && nativeFiles ? { calls: nativeFiles, sequence: nativeFiles.sequence() } : null;
+    this.native = options.commitInOneJob && !options.fsync && nativeFiles ? { calls: nativeFiles, sequence: nativeFiles.sequence() } : null;
   }
 
   /**
@@ -84,7 +87,7 @@ export class TempFile {
    */
   async writeAll(chunks: readonly Buffer[]): Promise<void> {
     for (const c of chunks) this.enqueue(c);
-    if (!this.oneJob) await this.flush();
+    if (!this.native) await this.flush();
   }
 
   /**
@@ -116,7 +119,7 @@ export class TempFile {
     await this.settled();
     this.appendError = null;
     // A new sequence too: the native commit must not fail for a write whose bytes are now truncated away.
-    if (this.oneJob) this.oneJob = { calls: this.oneJob.calls, sequence: this.oneJob.calls.sequence() };
+    if (this.native) this.native.sequence = this.native.calls.sequence();
     this.end = 0;
     const fd = await this.fd;
     await call<void>((cb) => fsFtruncate(fd, 0, cb));
@@ -152,13 +155,13 @@ export class TempFile {
    * write and the close succeeded.
    */
   async commit(finalPath: string): Promise<void> {
-    if (this.oneJob && !this.closed) {
+    if (this.native && !this.closed) {
       if (this.appendError) throw this.appendError;
       const fd = await this.fd;
       // Not after the write in flight, if one is: the job waits for it in the pool (and fails if it failed), which
       // saves the event loop's turn between the two. Throws at once, with nothing queued, only on arguments of the
       // wrong type: the file is then still open.
-      const { calls, sequence } = this.oneJob;
+      const { calls, sequence } = this.native;
       const done = calls.commit(fd, this.takeWaiting(), this.end, this.path, finalPath, sequence);
       // Once queued, the job closes the descriptor whatever happens: it is never closed here again.
       this.closed = true;
@@ -214,9 +217,10 @@ export class TempFile {
     const at = this.end;
     this.end += this.waitingBytes;
     const chunks = this.takeWaiting();
-    const oneJob = this.oneJob;
+    const native = this.native;
+    const sequence = native?.sequence;
     this.inFlight = this.fd
-      .then((fd) => (oneJob ? oneJob.calls.write(oneJob.sequence, fd, chunks, at, this.path) : writevFully(fd, chunks, this.path, at)))
+      .then((fd) => (native && sequence ? native.calls.write(sequence, fd, chunks, at, this.path) : writevFully(fd, chunks, this.path, at)))
       .then(() => {
         this.inFlight = null;
         this.writeWaiting(APPEND_BATCH);
