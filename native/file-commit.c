@@ -238,8 +238,10 @@ static file_sequence *sequence_of(napi_env env, napi_value value, const char *wh
 }
 
 /* A job for `fd`, `buffers` (an array of Buffers, kept alive until it is done) and `position`, naming `path` in its
- * errors; NULL, with a TypeError thrown, for arguments of the wrong type. */
-static commit_job *job_for(napi_env env, napi_value fd, napi_value buffers, napi_value position, napi_value path, const char *what) {
+ * errors, and renaming it to `final_path` (a commit) or not (NULL: a write); NULL, with a TypeError thrown, for
+ * arguments of the wrong type. */
+static commit_job *job_for(napi_env env, napi_value fd, napi_value buffers, napi_value position, napi_value path,
+                           napi_value final_path, const char *what) {
   bool is_array = false;
   uint32_t count = 0;
   commit_job *job = calloc(1, sizeof *job);
@@ -247,30 +249,21 @@ static commit_job *job_for(napi_env env, napi_value fd, napi_value buffers, napi
   if (napi_get_value_int32(env, fd, &job->fd) != napi_ok || job->fd < 0 ||
       napi_is_array(env, buffers, &is_array) != napi_ok || !is_array ||
       napi_get_array_length(env, buffers, &count) != napi_ok ||
-      napi_get_value_int64(env, position, &job->position) != napi_ok || job->position < 0) {
-    free_job(env, job);
-    napi_throw_type_error(env, NULL, what);
-    return NULL;
-  }
+      napi_get_value_int64(env, position, &job->position) != napi_ok || job->position < 0)
+    goto wrong;
   job->iov = calloc(count ? count : 1, sizeof(struct iovec));
   job->iovcnt = count;
   job->temp_path = copy_string(env, path);
-  if (!job->iov || !job->temp_path) {
-    free_job(env, job);
-    napi_throw_type_error(env, NULL, what);
-    return NULL;
-  }
+  if (final_path) job->final_path = copy_string(env, final_path);
+  if (!job->iov || !job->temp_path || (final_path && !job->final_path)) goto wrong;
   for (uint32_t i = 0; i < count; i++) {
     napi_value element;
     bool is_buffer = false;
     void *data = NULL;
     size_t length = 0;
     if (napi_get_element(env, buffers, i, &element) != napi_ok || napi_is_buffer(env, element, &is_buffer) != napi_ok ||
-        !is_buffer || napi_get_buffer_info(env, element, &data, &length) != napi_ok) {
-      free_job(env, job);
-      napi_throw_type_error(env, NULL, what);
-      return NULL;
-    }
+        !is_buffer || napi_get_buffer_info(env, element, &data, &length) != napi_ok)
+      goto wrong;
     job->iov[i].iov_base = data;
     job->iov[i].iov_len = length;
   }
@@ -280,6 +273,10 @@ static commit_job *job_for(napi_env env, napi_value fd, napi_value buffers, napi
     return NULL;
   }
   return job;
+wrong:
+  free_job(env, job);
+  napi_throw_type_error(env, NULL, what);
+  return NULL;
 }
 
 /* Queues `job` and returns its promise; NULL, with an exception thrown and the job freed, if it could not. */
@@ -309,7 +306,7 @@ static napi_value write_ahead(napi_env env, napi_callback_info info) {
   }
   file_sequence *seq = sequence_of(env, argv[0], what);
   if (!seq) return NULL;
-  commit_job *job = job_for(env, argv[1], argv[2], argv[3], argv[4], what);
+  commit_job *job = job_for(env, argv[1], argv[2], argv[3], argv[4], NULL, what);
   if (!job) return NULL;
   job->seq = seq;
   seq->refs++;
@@ -335,14 +332,8 @@ static napi_value commit(napi_env env, napi_callback_info info) {
   }
   file_sequence *seq = NULL;
   if (argc == 6 && !(seq = sequence_of(env, argv[5], what))) return NULL;
-  commit_job *job = job_for(env, argv[0], argv[1], argv[2], argv[3], what);
+  commit_job *job = job_for(env, argv[0], argv[1], argv[2], argv[3], argv[4], what);
   if (!job) return NULL;
-  job->final_path = copy_string(env, argv[4]);
-  if (!job->final_path) {
-    free_job(env, job);
-    napi_throw_type_error(env, NULL, what);
-    return NULL;
-  }
   if (seq) {
     job->seq = seq;
     seq->refs++;

@@ -67,9 +67,10 @@ export class TempFile {
   private appendError: Error | null = null;
   /**
    * The native file calls, for a file committed in one job (TempFileOptions.commitInOneJob), and the sequence that
-   * ties this file's writes ahead to its commit (a new one after restart()).
+   * ties this file's writes ahead to its commit. restart() puts a new pair here, so a write holds the pair it was
+   * queued under.
    */
-  private readonly native: { readonly calls: NativeFiles; sequence: NativeSequence } | null;
+  private native: { readonly calls: NativeFiles; readonly sequence: NativeSequence } | null;
 
   constructor(readonly path: string, private readonly options: TempFileOptions = {}) {
     // 'wx': never follow or reuse something already there (a planted link, another writer's file). A plain
@@ -119,7 +120,7 @@ export class TempFile {
     await this.settled();
     this.appendError = null;
     // A new sequence too: the native commit must not fail for a write whose bytes are now truncated away.
-    if (this.native) this.native.sequence = this.native.calls.sequence();
+    if (this.native) this.native = { calls: this.native.calls, sequence: this.native.calls.sequence() };
     this.end = 0;
     const fd = await this.fd;
     await call<void>((cb) => fsFtruncate(fd, 0, cb));
@@ -218,9 +219,8 @@ export class TempFile {
     this.end += this.waitingBytes;
     const chunks = this.takeWaiting();
     const native = this.native;
-    const sequence = native?.sequence;
     this.inFlight = this.fd
-      .then((fd) => (native && sequence ? native.calls.write(sequence, fd, chunks, at, this.path) : writevFully(fd, chunks, this.path, at)))
+      .then((fd) => (native ? native.calls.write(native.sequence, fd, chunks, at, this.path) : writevFully(fd, chunks, this.path, at)))
       .then(() => {
         this.inFlight = null;
         this.writeWaiting(APPEND_BATCH);

@@ -125,6 +125,7 @@ test('wrong arguments throw at once and queue nothing', { skip }, () => {
   assert.throws(() => calls.commit(-1, [], 0, 'a', 'b'), TypeError);
   assert.throws(() => calls.commit(0, ['not a buffer'], 0, 'a', 'b'), TypeError);
   assert.throws(() => calls.commit(0, [], 0, 1, 'b'), TypeError);
+  assert.throws(() => calls.commit(0, [], 0, 'a', 2), TypeError, 'a final path that is not a string');
   assert.throws(() => calls.commit(0, []), TypeError);
   assert.throws(() => calls.commit(0, [], 0, 'a', 'b', {}), TypeError, 'a sequence not made by sequence()');
   const seq = calls.sequence();
