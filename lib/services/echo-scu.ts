@@ -1,4 +1,4 @@
-/** C-ECHO SCU (PS3.7 9.1.5): associate, verify, release. Used for setup checks and by tests. */
+/** C-ECHO SCU (PS3.7 9.1.5): associate, verify, release. Part of the public API, for setup checks. */
 import { requestAssociation } from '../association/association';
 import { TS } from '../dataset/dictionary/uids';
 import { CommandField } from '../dimse/command-field';
