@@ -27,11 +27,12 @@ export async function findScp(
     AffectedSOPClassUID: msg.command.AffectedSOPClassUID,
     Status: status,
   }, identifier);
-  const { level, matches } = select(entries, keys);
-  if (!level) {
-    await respond(Status.MoveIdentifierDoesNotMatchSopClass);
+  const selected = select(entries, keys);
+  if (!selected.level) {
+    await respond(selected.failure);
     return;
   }
+  const { level, matches } = selected;
   for (const entity of entitiesAt(level, matches)) {
     const elements: DataElement[] = keys.map((k) => ({
       tag: k.tag,

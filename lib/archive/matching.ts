@@ -4,6 +4,7 @@
  */
 import type { CatalogEntry, Level } from './catalog-types';
 import { UNIQUE_KEY, QUERY_RETRIEVE_LEVEL } from './catalog-types';
+import { Status } from '../dimse/status';
 
 export interface QueryKey {
   tag: number;
@@ -30,13 +31,26 @@ export function matchesKey(entry: CatalogEntry, key: QueryKey): boolean {
   return want === have;
 }
 
-/** The entries the identifier selects, and its level. */
-export function select(entries: readonly CatalogEntry[], keys: readonly QueryKey[]): { level: Level | null; matches: CatalogEntry[] } {
+/**
+ * The failure status for an identifier without a level, as dcmqrscp answers: no QueryRetrieveLevel is A900
+ * (identifier does not match SOP class), a value that names no level C000 (unable to process). C-FIND (PS3.4
+ * C.4.1.1.4) and C-MOVE (C.4.2.1.5) give these codes the same meaning.
+ */
+const LEVEL_FAILURE = { missing: Status.MoveIdentifierDoesNotMatchSopClass, unknown: Status.MoveUnableToProcess } as const;
+
+/** The entries the identifier selects and its level, or the status that refuses an identifier without one. */
+export function select(entries: readonly CatalogEntry[], keys: readonly QueryKey[]):
+  { level: Level; matches: CatalogEntry[] } | { level: null; failure: number } {
   const levelKey = keys.find((k) => k.tag === QUERY_RETRIEVE_LEVEL);
-  const level = (levelKey?.value.trim().toUpperCase() ?? '') as Level;
-  if (!(level in UNIQUE_KEY)) return { level: null, matches: [] };
+  if (!levelKey) return { level: null, failure: LEVEL_FAILURE.missing };
+  const level = levelKey.value.trim().toUpperCase();
+  if (!isLevel(level)) return { level: null, failure: LEVEL_FAILURE.unknown };
   const criteria = keys.filter((k) => k.tag !== QUERY_RETRIEVE_LEVEL);
   return { level, matches: entries.filter((e) => criteria.every((k) => matchesKey(e, k))) };
+}
+
+function isLevel(s: string): s is Level {
+  return s in UNIQUE_KEY;
 }
 
 /** One representative entry per entity of the level (first seen), for C-FIND responses. */

@@ -63,11 +63,12 @@ export async function moveScp(
     await respond(Status.MoveDestinationUnknown);
     return;
   }
-  const { level, matches } = select(entries, keys);
-  if (!level) {
-    await respond(Status.MoveIdentifierDoesNotMatchSopClass);
+  const selected = select(entries, keys);
+  if (!selected.level) {
+    await respond(selected.failure);
     return;
   }
+  const { matches } = selected;
   const counts: Counts = { remaining: matches.length, completed: 0, failed: 0, warning: 0 };
   if (matches.length === 0) {
     await respond(Status.Success, counts);

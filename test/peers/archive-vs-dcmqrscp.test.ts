@@ -1,21 +1,22 @@
 /**
- * Our archive's C-FIND and C-ECHO service (lib/archive), and our C-ECHO SCU (`echo`), against DCMTK's own tools.
- * DCMTK's findscu asks our archive and a dcmqrscp serving the same files the same questions, and both must answer
- * with the same entities and the same values for the keys asked: dcmqrscp is the reference for PS3.4 C.2.2.2
- * matching (universal, single value, wildcard, UID list, range).
+ * Our archive's C-FIND, C-MOVE and C-ECHO service (lib/archive), and our C-ECHO SCU (`echo`), against DCMTK's own
+ * tools. DCMTK's findscu and movescu ask our archive and a dcmqrscp serving the same files the same questions, and
+ * both must answer alike: the same entities and the same values for the keys asked (dcmqrscp is the reference for
+ * PS3.4 C.2.2.2 matching: universal, single value, wildcard, UID list, range), and the same final status for an
+ * identifier they refuse or a destination they cannot reach.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
-import { runProcess, startDcmqrscpServing, tempDir, type Dcmqrscp } from '../helpers/peers';
+import { freePort, runProcess, startDcmqrscpServing, tempDir, type Dcmqrscp } from '../helpers/peers';
 import { makeStudy, type GeneratedStudy } from '../helpers/dicom-gen';
 import { startOwnArchive } from '../helpers/archive';
 import { cleanupsAfter } from '../helpers/cleanups';
 import { echo } from '../../lib/services/echo-scu';
 import { AssociationRejectedError } from '../../lib/association/errors';
 
-const DCMTK = ['findscu', 'echoscu', 'dcm2json', 'dcmqrscp', 'dcmqridx', 'dump2dcm'];
+const DCMTK = ['findscu', 'movescu', 'echoscu', 'dcm2json', 'dcmqrscp', 'dcmqridx', 'dump2dcm'];
 
 interface Setup { dir: string; ourPort: number; qr: Dcmqrscp; a: GeneratedStudy; b: GeneratedStudy }
 let setup: Promise<Setup> | undefined;
@@ -23,11 +24,13 @@ const cleanups = cleanupsAfter();
 
 function archives(): Promise<Setup> {
   setup ??= (async () => {
-    const tmp = tempDir('archive-find-echo');
+    const tmp = tempDir('archive-vs-dcmqrscp');
     cleanups.push(() => tmp.cleanup());
     const src = join(tmp.path, 'src');
+    // MOVESCU, where nothing listens either: the C-MOVEs below either match nothing or are refused first.
+    const moveDestinations = [{ ae: 'MOVESCU', port: await freePort() }, { ae: 'NOBODY', port: await freePort() }];
     const own = await startOwnArchive({
-      folder: src,
+      folder: src, moveDestinations,
       study: async (dir) => ({
         a: await makeStudy({
           dir, patientId: 'FINDA', patientName: 'DOE^JANE', accessionNumber: 'ACCA',
@@ -38,7 +41,7 @@ function archives(): Promise<Setup> {
     });
     cleanups.push(own.close);
     const { a, b } = own.study;
-    const { qr } = await startDcmqrscpServing([...a.files, ...b.files], { storageDir: join(tmp.path, 'db') });
+    const { qr } = await startDcmqrscpServing([...a.files, ...b.files], { storageDir: join(tmp.path, 'db'), moveDestinations });
     cleanups.push(() => qr.stop());
     return { dir: tmp.path, ourPort: own.qrPort, qr, a, b };
   })();
@@ -106,6 +109,30 @@ peerTest('C-FIND, study root, SERIES and IMAGE levels, and patient root, PATIENT
     '-k', '0008,0018', '-k', '0020,0013'], 2);
   await sameAnswers(['-P', '-k', '0008,0052=PATIENT', '-k', '0010,0020', '-k', '0010,0010'], 2);
   await sameAnswers(['-P', '-k', '0008,0052=PATIENT', '-k', '0010,0020=FINDB', '-k', '0010,0010'], 1);
+});
+
+/** What a client prints of the final response (-v), and its exit code. */
+async function finalAnswer(tool: 'findscu' | 'movescu', port: number, args: string[]): Promise<string> {
+  const r = await runProcess(tool, ['-v', '-aec', 'ARCHIVE', ...args, '127.0.0.1', String(port)]);
+  const lines = (r.stdout + r.stderr).split('\n').filter((l) => /^(W: Move response with error status|I: Received Final (Find|Move) Response)/.test(l));
+  return [`exit ${r.code}`, ...lines].join('\n');
+}
+
+peerTest('C-FIND and C-MOVE refused or matching nothing: the same final status and exit code as dcmqrscp', DCMTK, async () => {
+  const s = await archives();
+  const cases: [string, 'findscu' | 'movescu', string[]][] = [
+    ['C-FIND without a level (A900)', 'findscu', ['-S', '-k', '0010,0020=FINDA']],
+    ['C-FIND at a level that does not exist (C000)', 'findscu', ['-S', '-k', '0008,0052=SOMETHING', '-k', '0010,0020=FINDA']],
+    ['C-MOVE matching nothing (success, no sub-operation)', 'movescu', ['-S', '-k', '0008,0052=STUDY', '-k', '0010,0020=NOSUCHID']],
+    ['C-MOVE without a level (A900)', 'movescu', ['-S', '-k', '0010,0020=FINDA']],
+    ['C-MOVE at a level that does not exist (C000)', 'movescu', ['-S', '-k', '0008,0052=SOMETHING', '-k', '0010,0020=FINDA']],
+    ['C-MOVE to a destination nobody listens at (A702)', 'movescu', ['-S', '-aem', 'NOBODY', '-k', '0008,0052=STUDY', '-k', '0010,0020=FINDA']],
+  ];
+  for (const [what, tool, args] of cases) {
+    const theirs = await finalAnswer(tool, s.qr.port, args);
+    assert.match(theirs, /Received Final/, `${what}: dcmqrscp gave no final response:\n${theirs}`);
+    assert.equal(await finalAnswer(tool, s.ourPort, args), theirs, `${what}: ours (actual) and dcmqrscp's (expected)`);
+  }
 });
 
 peerTest('C-ECHO: echoscu verifies our archive; our echo() verifies dcmqrscp and our archive, and names a rejection', DCMTK, async () => {
