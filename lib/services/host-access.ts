@@ -12,7 +12,6 @@
  * Refused (a HostAccessError naming the file and line): NIS `@netgroup` patterns and every option that would run
  * something or change the process (spawn, twist, setenv, user, ...): what libwrap would do there we cannot.
  */
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { BlockList, isIPv6 } from 'node:net';
 import { lookupService } from 'node:dns/promises';
@@ -32,7 +31,10 @@ export interface HostTables {
   /** hosts.allow's text, or null when there is no such file. */
   readonly allow: { readonly path: string; readonly text: string } | null;
   readonly deny: { readonly path: string; readonly text: string } | null;
-  /** Content of a `/file` pattern's file, or null when it cannot be read (such a pattern then matches nothing). */
+  /**
+   * Content of a `/file` pattern's file, or null when it cannot be read (such a pattern then matches nothing).
+   * Called while a connection is judged: readHostTables gives one that reads nothing then.
+   */
   readonly readPatternFile?: (path: string) => string | null;
 }
 
@@ -150,11 +152,14 @@ function maskedMatch(netTok: string, maskTok: string, addr: string): boolean {
 
 interface Host { readonly name: string; readonly addr: string }
 
-function hostMatch(tok: string, host: Host, tables: HostTables, where: { file: string; line: number }): boolean {
+function hostMatch(tok: string, host: Host, tables: HostTables, where: { file: string; line: number }, files: readonly string[] = []): boolean {
   if (tok.startsWith('@')) throw new HostAccessError(where.file, where.line, `NIS netgroup pattern ${tok} is not supported by dimse-stream`);
   if (tok.startsWith('/')) {
+    // A file that names itself, directly or not: libwrap recurses until fopen fails (or its stack overflows, where
+    // the limit of open files is high); here that pattern matches nothing and the file's other patterns still count.
+    if (files.includes(tok)) return false;
     const text = tables.readPatternFile?.(tok) ?? null;
-    return text !== null && tokens(text).some((t) => hostMatch(t, host, tables, where));
+    return text !== null && tokens(text).some((t) => hostMatch(t, host, tables, where, [...files, tok]));
   }
   if (eq(tok, 'KNOWN')) return !eq(host.addr, UNKNOWN) && hostnameKnown(host.name);
   if (eq(tok, 'LOCAL')) return !host.name.includes('.') && hostnameKnown(host.name);
@@ -259,10 +264,22 @@ export async function readHostTables(root: string): Promise<HostTables> {
     }
   };
   const [allow, deny] = await Promise.all([read('hosts.allow'), read('hosts.deny')]);
-  return {
-    allow, deny,
-    readPatternFile: (p) => { try { return readFileSync(join(root, p), 'latin1'); } catch { return null; } },
-  };
+  // Every `/file` pattern is read here, and the files those name, so that judging a connection reads nothing
+  // (no synchronous file call on the path that serves connections).
+  const files = new Map<string, string | null>();
+  let lists = [allow, deny].flatMap((t) => (t === null ? [] : parseTable(t.text).flatMap((r) => [r.daemons, r.clients])));
+  while (lists.length > 0) {
+    const names = [...new Set(lists.flatMap(patternFiles))].filter((n) => !files.has(n));
+    const texts = await Promise.all(names.map((n) => readFile(join(root, n), 'latin1').catch(() => null)));
+    names.forEach((n, i) => files.set(n, texts[i] ?? null));
+    lists = texts.filter((t): t is string => t !== null);
+  }
+  return { allow, deny, readPatternFile: (p) => files.get(p) ?? null };
+}
+
+/** The `/file` patterns of a list (the host part of `user@host` too). */
+function patternFiles(list: string): string[] {
+  return tokens(list).map((t) => t.slice(t.indexOf('@', 1) + 1)).filter((t) => t.startsWith('/'));
 }
 
 /** What +ac needs: the daemon name, where etc/hosts.allow and etc/hosts.deny are, and whether to look names up. */

@@ -7,11 +7,11 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peerTest } from '../helpers/peer-gate';
-import { checkTables, evaluate, HostAccessError, parseTable, type HostTables } from '../../lib/services/host-access';
+import { checkTables, evaluate, HostAccessError, parseTable, readHostTables, type HostTables } from '../../lib/services/host-access';
 
 const ORACLE = String.raw`#include <stdio.h>
 #include <string.h>
@@ -45,7 +45,7 @@ const CLIENTS = [
   '[2001:db8:1::]/48', '*.example.org', '192.168.?.*', 'host?', '*', 'localhost', 'LOCALHOST', 'pacs.example.org',
   'ALL EXCEPT 127.0.0.1', 'ALL EXCEPT .example.org EXCEPT pacs.example.org', '192.168. EXCEPT 192.168.1.20',
   '10.,127.0.0.1', '10. , localhost', 'unknown@ALL', 'ALL@ALL', 'foo@ALL', 'unknown@127.0.0.1', 'KNOWN EXCEPT LOCAL',
-  '192.168.1.0/255.255.255.0 EXCEPT 192.168.1.20/32', 'EXCEPT ALL', '2001:db8::5', '::1', 'FILE',
+  '192.168.1.0/255.255.255.0 EXCEPT 192.168.1.20/32', 'EXCEPT ALL', '2001:db8::5', '::1', 'FILE', 'NESTED',
 ];
 const DAEMONS = ['movescu', 'MOVESCU', 'ALL', 'ALL EXCEPT movescu', 'storescp', 'movescu@ALL', 'movescu@unknown',
   'movescu@KNOWN', 'mov*', 'storescp,movescu', 'ALL EXCEPT storescp'];
@@ -61,10 +61,15 @@ peerTest('hosts_access(5) rules: our verdict is libwrap\'s for every pattern, da
   execFileSync('cc', ['-o', join(dir, 'oracle'), join(dir, 'oracle.c'), '-lwrap']);
   const patternFile = join(dir, 'patterns');
   writeFileSync(patternFile, '10.\n  .example.org localhost\n');
+  // A pattern file naming another. Not one naming itself: libwrap recurses until fopen fails, or, where the limit
+  // of open files is high, until its stack overflows (the oracle crashed here); ours takes that pattern as no match.
+  const nestedFile = join(dir, 'nested');
+  writeFileSync(nestedFile, `192.168.1. ${patternFile}\n`);
+  const files: Record<string, string> = { FILE: patternFile, NESTED: nestedFile };
   const tables: { allow: string; deny: string }[] = [];
   const table = (allow: string, deny: string): void => { tables.push({ allow, deny }); };
   for (const c of CLIENTS) {
-    const client = c === 'FILE' ? patternFile : c;
+    const client = files[c] ?? c;
     table(`movescu: ${client}\n`, 'ALL: ALL\n');
     table('', `movescu : ${client}\n`);
   }
@@ -107,4 +112,23 @@ test('refused: NIS netgroups and options other than allow/deny, with the file an
   assert.equal(checkTables(t('movescu: 10. EXCEPT 10.1.: allow\n')), null);
   assert.throws(() => evaluate({ daemon: 'movescu', clientName: 'unknown', clientAddr: '1.2.3.4' }, t('movescu: ALL: twist /bin/false\n')), HostAccessError);
   assert.deepEqual(parseTable('a: b\\\n c : deny\n').map((r) => [r.daemons, r.clients.trim(), r.options?.trim(), r.line]), [['a', 'b c', 'deny', 1]]);
+});
+
+test('readHostTables reads every /file pattern, and the files those name, before a connection is judged', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'host-access-root-'));
+  mkdirSync(join(root, 'etc'));
+  writeFileSync(join(root, 'etc', 'hosts.allow'), 'movescu: /etc/outer, unknown@/etc/self\n');
+  writeFileSync(join(root, 'etc', 'hosts.deny'), 'ALL: ALL\n');
+  writeFileSync(join(root, 'etc', 'outer'), '/etc/inner /etc/missing\n');
+  writeFileSync(join(root, 'etc', 'inner'), '10.\n');
+  writeFileSync(join(root, 'etc', 'self'), '/etc/self 127.0.0.1\n');
+  const tables = await readHostTables(root);
+  // Judging reads nothing: the verdicts hold with the pattern files gone.
+  for (const f of ['outer', 'inner', 'self']) rmSync(join(root, 'etc', f));
+  const allowed = (addr: string): boolean => evaluate({ daemon: 'movescu', clientName: 'unknown', clientAddr: addr }, tables).allowed;
+  assert.equal(allowed('10.1.2.3'), true, 'named by a file that /etc/outer names');
+  assert.equal(allowed('127.0.0.1'), true, 'named by a file that names itself');
+  assert.equal(allowed('192.168.1.1'), false);
+  assert.equal(tables.readPatternFile?.('/etc/missing'), null);
+  rmSync(root, { recursive: true });
 });
