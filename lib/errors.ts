@@ -37,6 +37,7 @@ const STRERROR: Readonly<Record<string, string>> = {
   ENOSPC: 'No space left on device',
   EFBIG: 'File too large',
   EIO: 'Input/output error',
+  ENOENT: 'No such file or directory',
 };
 
 /** The system's text for a Node errno error ("Connection refused"), or its message when the table lacks it. */

@@ -1,9 +1,10 @@
 /**
  * The Logger of `-lc FILE`: each message an event of dcmtk.apps.movescu, written by every appender it reaches
- * (log-config.ts) that its threshold lets through, each with its own layout. Files are written synchronously, a
- * line at a time, as log4cplus' FileAppender with ImmediateFlush does: a line logged is in the file.
+ * (log-config.ts) that its threshold lets through, each with its own layout. Files are written asynchronously,
+ * in order (FileSink below); the process does not end before every line logged is in its file.
  */
-import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { close as fsClose, fstatSync, open as fsOpen, openSync, write as fsWrite } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { loggerOf, type Logger } from '../log';
 import { levelEnabled, type Write } from './logger';
 import { MOVESCU_LOGGER, passes, type AppenderSpec, type LogConfig } from './log-config';
@@ -25,57 +26,139 @@ const defaultDeps: AppenderDeps = {
 
 type Sink = (text: string) => void;
 
-/** A file appender: opened (truncated unless appending) when the logger is made, as log4cplus opens it. */
-function fileSink(spec: AppenderSpec, deps: AppenderDeps): Sink {
-  const t = spec.target;
-  if (t.kind !== 'file' && t.kind !== 'rolling') throw new Error('not a file appender');
-  const open = (flags: 'a' | 'w'): number | null => {
-    try {
-      return openSync(t.file, flags);
-    } catch {
-      // FileAppender's error handler, once; the appender then writes nothing (DCMTK carries on).
-      deps.stderr(`log4cplus:ERROR Unable to open file: ${t.file}\n`);
-      return null;
-    }
-  };
-  let fd = open(t.append ? 'a' : 'w');
-  let size = fd === null ? 0 : fstatSync(fd).size;
-  return (text) => {
-    if (fd === null) return;
-    const bytes = Buffer.from(text, 'utf8');
-    try {
-      // A short write is not a success: write the rest, until the system says why it cannot.
-      for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done);
-    } catch (e) {
-      // The log file is lost (a full disk, a size limit); the retrieval goes on, as DCMTK's does, and says so once.
-      deps.stderr(`log4cplus:ERROR Unable to write to file: ${t.file}: ${systemErrorText(e as NodeJS.ErrnoException)}\n`);
-      closeSync(fd);
-      fd = null;
-      return;
-    }
-    size += bytes.length;
-    if (t.kind === 'rolling' && size > t.maxFileSize) {
-      // RollingFileAppender::rollover: FILE.n-1 → FILE.n ... FILE → FILE.1, then a new, empty FILE.
-      closeSync(fd);
-      rmSync(`${t.file}.${t.maxBackupIndex}`, { force: true });
-      for (let i = t.maxBackupIndex - 1; i >= 1; i--) {
-        if (existsSync(`${t.file}.${i}`)) renameSync(`${t.file}.${i}`, `${t.file}.${i + 1}`);
+/**
+ * A file appender (FileAppender, RollingFileAppender). Opened, truncated unless appending, when the logger is made,
+ * as log4cplus opens it, before any association. After that nothing is written synchronously: a line logged is
+ * queued, and one write at a time takes what is queued, in order, through the thread pool, so that a slow log disk
+ * cannot stall the associations (ROADMAP: no synchronous file I/O on the path that serves them). log4cplus writes
+ * each line at once; here the lines of the last fraction of a millisecond are lost if the process is killed.
+ */
+class FileSink {
+  /** Null while a rollover closes and reopens it, or for good once the appender has given up (`dead`). */
+  private fd: number | null;
+  private dead = false;
+  private size: number;
+  private readonly queue: Buffer[] = [];
+  private draining: Promise<void> | null = null;
+
+  constructor(private readonly target: FileTarget, private readonly deps: AppenderDeps) {
+    this.fd = this.openSync(target.append ? 'a' : 'w');
+    this.dead = this.fd === null;
+    this.size = this.fd === null ? 0 : fstatSync(this.fd).size;
+  }
+
+  write(text: string): void {
+    if (this.dead) return; // lines logged during a rollover wait in the queue
+    this.queue.push(Buffer.from(text, 'utf8'));
+    this.draining ??= this.drain();
+  }
+
+  /** Resolves once every line logged so far is in the file, or the appender has given up. */
+  settled(): Promise<void> {
+    return this.draining ?? Promise.resolve();
+  }
+
+  private async drain(): Promise<void> {
+    const t = this.target;
+    while (this.fd !== null && this.queue.length > 0) {
+      const batch = this.take();
+      try {
+        await writeAll(this.fd, batch);
+        this.size += batch.length;
+        if (t.kind === 'rolling' && this.size > t.maxFileSize) await this.rollover(t.maxBackupIndex);
+      } catch (e) {
+        // The log file is lost (a full disk, a size limit); the retrieval goes on, as DCMTK's does, and says so once.
+        this.deps.stderr(`log4cplus:ERROR Unable to write to file: ${t.file}: ${systemErrorText(e as NodeJS.ErrnoException)}\n`);
+        if (this.fd !== null) await closeQuietly(this.fd);
+        this.fd = null;
+        this.dead = true;
+        this.queue.length = 0;
+        break;
       }
-      renameSync(t.file, `${t.file}.1`);
-      fd = open('w');
-      size = 0;
     }
-  };
+    this.draining = null;
+  }
+
+  /**
+   * The queued lines to write next: all of them, or for a rolling appender those up to the one that takes the file
+   * past MaxFileSize, so that each rollover falls after the line it falls after in log4cplus.
+   */
+  private take(): Buffer {
+    let n = 0;
+    for (let bytes = 0; n < this.queue.length;) {
+      bytes += this.queue[n++]!.length;
+      if (this.target.kind === 'rolling' && this.size + bytes > this.target.maxFileSize) break;
+    }
+    return Buffer.concat(this.queue.splice(0, n));
+  }
+
+  /** RollingFileAppender::rollover: FILE.n-1 → FILE.n ... FILE → FILE.1, then a new, empty FILE. */
+  private async rollover(maxBackupIndex: number): Promise<void> {
+    const file = this.target.file;
+    const fd = this.fd!;
+    this.fd = null;
+    await closeQuietly(fd);
+    await rm(`${file}.${maxBackupIndex}`, { force: true });
+    for (let i = maxBackupIndex - 1; i >= 1; i--) await rename(`${file}.${i}`, `${file}.${i + 1}`).catch(() => { /* no such backup yet */ });
+    await rename(file, `${file}.1`);
+    // fs.open, not fs/promises' open: a FileHandle closes its fd itself when collected, and this one is closed here.
+    this.fd = await new Promise<number | null>((resolve) => fsOpen(file, 'w', (e, fd) => resolve(e ? this.openFailed() : fd)));
+    this.size = 0;
+    if (this.fd === null) {
+      this.dead = true;
+      this.queue.length = 0;
+    }
+  }
+
+  private openSync(flags: 'a' | 'w'): number | null {
+    try {
+      return openSync(this.target.file, flags);
+    } catch {
+      return this.openFailed();
+    }
+  }
+
+  /** FileAppender's error handler, once; the appender then writes nothing (DCMTK carries on). */
+  private openFailed(): null {
+    this.deps.stderr(`log4cplus:ERROR Unable to open file: ${this.target.file}\n`);
+    return null;
+  }
 }
 
-export function createConfiguredLogger(config: LogConfig, deps: AppenderDeps = defaultDeps): Logger {
+type FileTarget = Extract<AppenderSpec['target'], { kind: 'file' | 'rolling' }>;
+
+/** fs.write at the file's position until every byte is written: a short write is followed by the one that fails. */
+async function writeAll(fd: number, bytes: Buffer): Promise<void> {
+  for (let done = 0; done < bytes.length;) {
+    const n = await new Promise<number>((resolve, reject) => fsWrite(fd, bytes, done, bytes.length - done, null, (e, w) => (e ? reject(e) : resolve(w))));
+    if (n <= 0) throw new Error(`short write: 0 of ${bytes.length - done} bytes written`);
+    done += n;
+  }
+}
+
+function closeQuietly(fd: number): Promise<void> {
+  return new Promise((resolve) => fsClose(fd, () => resolve()));
+}
+
+/** The logger of `-lc`; `settled()` resolves once every line logged so far is in its files. */
+export interface ConfiguredLogger extends Logger {
+  settled(): Promise<void>;
+}
+
+export function createConfiguredLogger(config: LogConfig, deps: AppenderDeps = defaultDeps): ConfiguredLogger {
   const sinks = new Map<AppenderSpec, Sink>();
+  const files: FileSink[] = [];
   const sinkOf = (a: AppenderSpec): Sink => {
     let s = sinks.get(a);
     if (s === undefined) {
       const t = a.target;
-      s = t.kind === 'console' ? (t.stream === 'stderr' ? deps.stderr : deps.stdout)
-        : t.kind === 'null' ? () => {} : fileSink(a, deps);
+      if (t.kind === 'console') s = t.stream === 'stderr' ? deps.stderr : deps.stdout;
+      else if (t.kind === 'null') s = () => {};
+      else {
+        const file = new FileSink(t, deps);
+        files.push(file);
+        s = (text) => file.write(text);
+      }
       sinks.set(a, s);
     }
     return s;
@@ -89,8 +172,9 @@ export function createConfiguredLogger(config: LogConfig, deps: AppenderDeps = d
   for (const message of config.forced) {
     append(config.rootAppenders, { level: 'info', loggerName: 'root', message, timeUs: deps.nowUs() });
   }
-  return loggerOf(
+  const logger = loggerOf(
     (level) => levelEnabled(config.movescuLevel, level),
     (level, message) => append(config.movescuAppenders, { level, loggerName: MOVESCU_LOGGER, message, timeUs: deps.nowUs() }),
   );
+  return { ...logger, settled: async () => { await Promise.all(files.map((f) => f.settled())); } };
 }

@@ -5,7 +5,7 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatTime, parsePattern, patternLayout, simpleLayout, type LogEvent, type PatternEnv } from '../../lib/cli/log-pattern';
@@ -97,7 +97,7 @@ test('configuration: what is refused names the file and the line', () => {
   assert.deepEqual(c.movescuAppenders[0]!.target, { kind: 'console', stream: 'stdout' });
 });
 
-test('file appenders: FileAppender truncates unless Append; RollingFileAppender rolls over past MaxFileSize (200 KB at least)', () => {
+test('file appenders: FileAppender truncates unless Append; RollingFileAppender rolls over past MaxFileSize (200 KB at least)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lc-'));
   const cfg = configureFromText([
     'log4cplus.rootLogger = DEBUG, r, f',
@@ -114,9 +114,12 @@ test('file appenders: FileAppender truncates unless Append; RollingFileAppender 
   const line = 'x'.repeat(1000);
   const log = createConfiguredLogger(cfg, quiet);
   for (let i = 0; i < 500; i++) log.debug(line); // 500 * 1009 bytes: two rollovers at 204800
+  await log.settled();
   assert.deepEqual(readdirSync(dir).sort(), ['f.log', 'r.log', 'r.log.1', 'r.log.2']);
   assert.equal(readFileSync(join(dir, 'r.log.1'), 'utf8').length, 203 * 1009);
-  createConfiguredLogger(cfg, quiet).info('again');
+  const again = createConfiguredLogger(cfg, quiet);
+  again.info('again');
+  await again.settled();
   assert.equal(readFileSync(join(dir, 'f.log'), 'utf8'), 'I again\n');
   const errors: string[] = [];
   const bad = configureFromText('log4cplus.rootLogger = INFO, f\nlog4cplus.appender.f = log4cplus::FileAppender\nlog4cplus.appender.f.File = /nonexistent/x.log', 'f.cfg', cenv);
@@ -124,13 +127,59 @@ test('file appenders: FileAppender truncates unless Append; RollingFileAppender 
   assert.deepEqual(errors, ['log4cplus:ERROR Unable to open file: /nonexistent/x.log\n']);
 });
 
-test('file appender: a write the system refuses (a full disk: /dev/full) is said once on stderr, never taken for done', () => {
+test('file appender: a write the system refuses (a full disk: /dev/full) is said once on stderr, never taken for done', async () => {
   const errors: string[] = [];
   const full = configureFromText('log4cplus.rootLogger = INFO, f\nlog4cplus.appender.f = log4cplus::FileAppender\nlog4cplus.appender.f.File = /dev/full', 'f.cfg', cenv);
   const log = createConfiguredLogger(full, { stdout: () => {}, stderr: (t) => errors.push(t), nowUs: () => T });
   log.info('first');
   log.info('second');
+  await log.settled();
+  log.info('third, after the failure');
+  await log.settled();
   assert.deepEqual(errors, ['log4cplus:ERROR Unable to write to file: /dev/full: No space left on device\n']);
+});
+
+test('rolling file appender: lines logged while a rollover is under way wait for the new file, none lost', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lc-'));
+  const cfg = configureFromText([
+    'log4cplus.rootLogger = DEBUG, r',
+    'log4cplus.appender.r = log4cplus::RollingFileAppender',
+    `log4cplus.appender.r.File = ${dir}/r.log`,
+    'log4cplus.appender.r.MaxFileSize = 1KB',
+    'log4cplus.appender.r.MaxBackupIndex = 2',
+  ].join('\n'), 'f.cfg', cenv);
+  const log = createConfiguredLogger(cfg, { stdout: () => {}, stderr: () => {}, nowUs: () => T });
+  for (let i = 0; i < 500; i++) {
+    log.debug(`${String(i).padStart(3, '0')} ${'x'.repeat(996)}`); // 1009 bytes a line, as above
+    await new Promise(setImmediate); // the writes and the rollovers run between the lines
+  }
+  await log.settled();
+  const numbers = (f: string): number[] => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l !== '').map((l) => Number(l.slice(8, 11)));
+  const all = [...numbers('r.log.2'), ...numbers('r.log.1'), ...numbers('r.log')];
+  assert.deepEqual(all, Array.from({ length: 500 }, (_, i) => i));
+  assert.deepEqual([numbers('r.log.2').length, numbers('r.log.1').length], [203, 203]);
+});
+
+test('rolling file appender: a rollover the system refuses (the file deleted under it) is said once on stderr, no crash', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lc-'));
+  const cfg = configureFromText([
+    'log4cplus.rootLogger = DEBUG, r',
+    'log4cplus.appender.r = log4cplus::RollingFileAppender',
+    `log4cplus.appender.r.File = ${dir}/r.log`,
+    'log4cplus.appender.r.MaxFileSize = 1KB',
+  ].join('\n'), 'f.cfg', cenv);
+  const errors: string[] = [];
+  const log = createConfiguredLogger(cfg, { stdout: () => {}, stderr: (t) => errors.push(t), nowUs: () => T });
+  log.debug('first');
+  await log.settled();
+  rmSync(join(dir, 'r.log'));
+  for (let i = 0; i < 300; i++) log.debug('x'.repeat(1000)); // past 200 KB: the rollover's rename finds no file
+  await log.settled();
+  log.debug('after');
+  await log.settled();
+  assert.equal(errors.length, 1, errors.join(''));
+  assert.match(errors[0]!, /^log4cplus:ERROR Unable to write to file: .*r\.log: No such file or directory\n$/);
+  assert.deepEqual(readdirSync(dir), []);
 });
 
 test('-lc on the command line: file checks in oflog\'s order, conflicts, quiet mode from the root level', () => {
