@@ -97,14 +97,19 @@ test('configuration: what is refused names the file and the line', () => {
   assert.deepEqual(c.movescuAppenders[0]!.target, { kind: 'console', stream: 'stdout' });
 });
 
+/** A root logger at DEBUG to `appenders`, r among them: a RollingFileAppender of DIR/r.log, 1KB (taken as 200 KB), 2 backups. */
+const rolling = (dir: string, appenders: string): string[] => [
+  `log4cplus.rootLogger = DEBUG, ${appenders}`,
+  'log4cplus.appender.r = log4cplus::RollingFileAppender',
+  `log4cplus.appender.r.File = ${dir}/r.log`,
+  'log4cplus.appender.r.MaxFileSize = 1KB',
+  'log4cplus.appender.r.MaxBackupIndex = 2',
+];
+
 test('file appenders: FileAppender truncates unless Append; RollingFileAppender rolls over past MaxFileSize (200 KB at least)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lc-'));
   const cfg = configureFromText([
-    'log4cplus.rootLogger = DEBUG, r, f',
-    'log4cplus.appender.r = log4cplus::RollingFileAppender',
-    `log4cplus.appender.r.File = ${dir}/r.log`,
-    'log4cplus.appender.r.MaxFileSize = 1KB',
-    'log4cplus.appender.r.MaxBackupIndex = 2',
+    ...rolling(dir, 'r, f'),
     'log4cplus.appender.f = log4cplus::FileAppender',
     `log4cplus.appender.f.File = ${dir}/f.log`,
     'log4cplus.appender.f.layout = log4cplus::PatternLayout',
@@ -141,13 +146,7 @@ test('file appender: a write the system refuses (a full disk: /dev/full) is said
 
 test('rolling file appender: lines logged while a rollover is under way wait for the new file, none lost', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lc-'));
-  const cfg = configureFromText([
-    'log4cplus.rootLogger = DEBUG, r',
-    'log4cplus.appender.r = log4cplus::RollingFileAppender',
-    `log4cplus.appender.r.File = ${dir}/r.log`,
-    'log4cplus.appender.r.MaxFileSize = 1KB',
-    'log4cplus.appender.r.MaxBackupIndex = 2',
-  ].join('\n'), 'f.cfg', cenv);
+  const cfg = configureFromText(rolling(dir, 'r').join('\n'), 'f.cfg', cenv);
   const log = createConfiguredLogger(cfg, { stdout: () => {}, stderr: () => {}, nowUs: () => T });
   for (let i = 0; i < 500; i++) {
     log.debug(`${String(i).padStart(3, '0')} ${'x'.repeat(996)}`); // 1009 bytes a line, as above
@@ -162,12 +161,7 @@ test('rolling file appender: lines logged while a rollover is under way wait for
 
 test('rolling file appender: a rollover the system refuses (the file deleted under it) is said once on stderr, no crash', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lc-'));
-  const cfg = configureFromText([
-    'log4cplus.rootLogger = DEBUG, r',
-    'log4cplus.appender.r = log4cplus::RollingFileAppender',
-    `log4cplus.appender.r.File = ${dir}/r.log`,
-    'log4cplus.appender.r.MaxFileSize = 1KB',
-  ].join('\n'), 'f.cfg', cenv);
+  const cfg = configureFromText(rolling(dir, 'r').join('\n'), 'f.cfg', cenv);
   const errors: string[] = [];
   const log = createConfiguredLogger(cfg, { stdout: () => {}, stderr: (t) => errors.push(t), nowUs: () => T });
   log.debug('first');
