@@ -3,8 +3,9 @@
  * (log-config.ts) that its threshold lets through, each with its own layout. Files are written asynchronously,
  * in order (FileSink below); the process does not end before every line logged is in its file.
  */
-import { close as fsClose, fstatSync, open as fsOpen, openSync, write as fsWrite } from 'node:fs';
+import { close as fsClose, fstatSync, open as fsOpen, openSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
+import { call, writevFully } from '../file-calls';
 import { loggerOf, type Logger } from '../log';
 import { levelEnabled, type Write } from './logger';
 import { MOVESCU_LOGGER, passes, type AppenderSpec, type LogConfig } from './log-config';
@@ -36,7 +37,7 @@ type Sink = (text: string) => void;
 class FileSink {
   /** Null while a rollover closes and reopens it, or for good once the appender has given up (`dead`). */
   private fd: number | null;
-  private dead = false;
+  private dead: boolean;
   private size: number;
   private readonly queue: Buffer[] = [];
   private draining: Promise<void> | null = null;
@@ -62,18 +63,16 @@ class FileSink {
     const t = this.target;
     while (this.fd !== null && this.queue.length > 0) {
       const batch = this.take();
+      const bytes = batch.reduce((n, b) => n + b.length, 0);
       try {
-        await writeAll(this.fd, batch);
-        this.size += batch.length;
+        await writevFully(this.fd, batch, t.file, null);
+        this.size += bytes;
         if (t.kind === 'rolling' && this.size > t.maxFileSize) await this.rollover(t.maxBackupIndex);
       } catch (e) {
         // The log file is lost (a full disk, a size limit); the retrieval goes on, as DCMTK's does, and says so once.
         this.deps.stderr(`log4cplus:ERROR Unable to write to file: ${t.file}: ${systemErrorText(e as NodeJS.ErrnoException)}\n`);
         if (this.fd !== null) await closeQuietly(this.fd);
-        this.fd = null;
-        this.dead = true;
-        this.queue.length = 0;
-        break;
+        this.giveUp();
       }
     }
     this.draining = null;
@@ -83,13 +82,13 @@ class FileSink {
    * The queued lines to write next: all of them, or for a rolling appender those up to the one that takes the file
    * past MaxFileSize, so that each rollover falls after the line it falls after in log4cplus.
    */
-  private take(): Buffer {
+  private take(): Buffer[] {
     let n = 0;
     for (let bytes = 0; n < this.queue.length;) {
       bytes += this.queue[n++]!.length;
       if (this.target.kind === 'rolling' && this.size + bytes > this.target.maxFileSize) break;
     }
-    return Buffer.concat(this.queue.splice(0, n));
+    return this.queue.splice(0, n);
   }
 
   /** RollingFileAppender::rollover: FILE.n-1 → FILE.n ... FILE → FILE.1, then a new, empty FILE. */
@@ -102,12 +101,16 @@ class FileSink {
     for (let i = maxBackupIndex - 1; i >= 1; i--) await rename(`${file}.${i}`, `${file}.${i + 1}`).catch(() => { /* no such backup yet */ });
     await rename(file, `${file}.1`);
     // fs.open, not fs/promises' open: a FileHandle closes its fd itself when collected, and this one is closed here.
-    this.fd = await new Promise<number | null>((resolve) => fsOpen(file, 'w', (e, fd) => resolve(e ? this.openFailed() : fd)));
+    this.fd = await call<number>((cb) => fsOpen(file, 'w', cb)).catch(() => this.openFailed());
     this.size = 0;
-    if (this.fd === null) {
-      this.dead = true;
-      this.queue.length = 0;
-    }
+    if (this.fd === null) this.giveUp();
+  }
+
+  /** The file is lost: nothing more is queued or written. */
+  private giveUp(): void {
+    this.fd = null;
+    this.dead = true;
+    this.queue.length = 0;
   }
 
   private openSync(flags: 'a' | 'w'): number | null {
@@ -126,15 +129,6 @@ class FileSink {
 }
 
 type FileTarget = Extract<AppenderSpec['target'], { kind: 'file' | 'rolling' }>;
-
-/** fs.write at the file's position until every byte is written: a short write is followed by the one that fails. */
-async function writeAll(fd: number, bytes: Buffer): Promise<void> {
-  for (let done = 0; done < bytes.length;) {
-    const n = await new Promise<number>((resolve, reject) => fsWrite(fd, bytes, done, bytes.length - done, null, (e, w) => (e ? reject(e) : resolve(w))));
-    if (n <= 0) throw new Error(`short write: 0 of ${bytes.length - done} bytes written`);
-    done += n;
-  }
-}
 
 function closeQuietly(fd: number): Promise<void> {
   return new Promise((resolve) => fsClose(fd, () => resolve()));

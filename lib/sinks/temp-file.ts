@@ -15,11 +15,12 @@
  * cost 3-5% more. So a file committed in one job writes ahead too: only the rest waits for the commit
  * (BENCHMARKS.md, "Writing while the object arrives" and "Write-ahead with the one-job commit").
  */
-import { close as fsClose, createWriteStream, fsync as fsFsync, ftruncate as fsFtruncate, open as fsOpen, rename as fsRename, writev as fsWritev, type WriteStream } from 'node:fs';
+import { close as fsClose, createWriteStream, fsync as fsFsync, ftruncate as fsFtruncate, open as fsOpen, rename as fsRename, type WriteStream } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { DimseError } from '../errors';
+import { call, writevFully } from '../file-calls';
 import { nativeFiles, type NativeFiles, type NativeSequence } from './native-commit';
 
 /** The suffix of every temporary file a sink creates: `.BASE.PID-N.part`. */
@@ -251,11 +252,6 @@ function closedShortWrite(bytes: number, path: string): DimseError {
   return new DimseError('FILE_SHORT_WRITE', `short write: ${bytes} bytes not written, the file was closed`, { file: path });
 }
 
-/** A Node callback call as a promise. */
-function call<T>(fn: (cb: (e: NodeJS.ErrnoException | null, v?: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => fn((e, v) => (e ? reject(e) : resolve(v as T))));
-}
-
 /**
  * What the write stream of a large object's received bytes gathers while a write is in flight. Each time it is full
  * the socket is paused until the write completes: the 900 MB object took 3.2 s with 256 KiB (about 3000 pauses and
@@ -265,36 +261,6 @@ function call<T>(fn: (cb: (e: NodeJS.ErrnoException | null, v?: T) => void) => v
  * unpaired runs).
  */
 export const LARGE_OBJECT_WRITE_BUFFER = 2 * 1024 * 1024;
-
-/**
- * writev at `position` until every byte is written (a TempFile's writes all say where: bytes go after those before
- * them, whichever write started first). libuv already loops over partial writes and stops at the first error, so a
- * count short of the total means the next write fails (EFBIG past a size limit, ENOSPC): write the rest once more
- * to get that error, and refuse a write that makes no progress.
- */
-async function writevFully(fd: number, chunks: readonly Buffer[], path: string, position: number): Promise<void> {
-  let pending = chunks.filter((c) => c.length > 0);
-  while (pending.length > 0) {
-    const total = pending.reduce((n, c) => n + c.length, 0);
-    const at = position;
-    const bytesWritten = await call<number>((cb) => fsWritev(fd, pending, at, cb));
-    if (bytesWritten === total) return;
-    if (bytesWritten <= 0) throw new DimseError('FILE_SHORT_WRITE', `short write: 0 of ${total} bytes written`, { file: path });
-    pending = skipBytes(pending, bytesWritten);
-    position += bytesWritten;
-  }
-}
-
-/** The chunks after the first `n` bytes (sliced, not copied). */
-function skipBytes(chunks: readonly Buffer[], n: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (const c of chunks) {
-    if (n >= c.length) { n -= c.length; continue; }
-    out.push(n > 0 ? c.subarray(n) : c);
-    n = 0;
-  }
-  return out;
-}
 
 /** fsync a directory, so that a rename in it survives a power cut. */
 async function syncDirectory(dir: string): Promise<void> {
